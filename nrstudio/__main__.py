@@ -1,0 +1,3 @@
+from nrstudio.cli import main
+
+raise SystemExit(main())

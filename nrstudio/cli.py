@@ -1,0 +1,157 @@
+"""Command line: ``nrstudio [FILE]`` opens the desktop app; ``nrstudio COMMAND ...`` runs headless.
+
+Every failure caused by input (a bad file, a wrong option) ends with exit code 1 or 2 and one
+line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from nrstudio import __version__
+from nrstudio.core.errors import Cancelled, NRStudioError
+
+Command = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
+
+
+def command(name: str, help_text: str):  # type: ignore[no-untyped-def]
+    """Register a subcommand: the decorated function adds its arguments to a parser."""
+
+    def wrap(setup: Callable[[argparse.ArgumentParser], Command]):  # type: ignore[no-untyped-def]
+        def add(parser: argparse.ArgumentParser) -> None:
+            parser.description = help_text
+            parser.set_defaults(run=setup(parser))
+
+        _COMMANDS[name] = (add, help_text)  # type: ignore[assignment]
+        return setup
+
+    return wrap
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as argparse but shorter
+        self.exit(2, f"nrstudio: error: {message} (see nrstudio --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="nrstudio",
+        description="NR Studio. Without a command: open the desktop app (optionally on FILE).",
+    )
+    parser.add_argument("--version", action="version", version=f"NR Studio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (add, help_text) in _COMMANDS.items():
+        add(sub.add_parser(name, help=help_text))  # type: ignore[arg-type]
+    return parser
+
+
+def _err(message: str) -> None:
+    print(f"nrstudio: error: {message}", file=sys.stderr)
+
+
+def progress_printer(prefix: str = "") -> Callable[[float, str], None]:
+    """A progress callback that prints a line when the stage or the whole percent changes."""
+    last: list[object] = [None, None]
+
+    def show(fraction: float, stage: str) -> None:
+        pct = int(100 * fraction)
+        if [stage, pct // 10] != last:
+            last[:] = [stage, pct // 10]
+            print(f"{prefix}[{pct:3d}%] {stage}", file=sys.stderr, flush=True)
+
+    return show
+
+
+# ---- commands ----------------------------------------------------------------------------
+@command("info", "Summarise a project file: samples, columns with roles and units, models, results.")
+def _info(parser: argparse.ArgumentParser) -> Command:
+    parser.add_argument("file", type=Path, help="a .nrproj project file")
+
+    def run(args: argparse.Namespace) -> int:
+        from nrstudio.core.project_file import load_project
+
+        project = load_project(args.file)
+        ds = project.dataset
+        n_syn = int((~ds.is_original).sum())
+        n_val = int(ds.is_validation.sum())
+        print(f"project   {args.file}")
+        print(f"saved by  NR Studio {project.app_version or '?'} on {project.modified}")
+        print(f"samples   {int(ds.is_original.sum())} original, {n_syn} synthetic, "
+              f"{n_val} validation experiments")
+        print("columns")
+        for c in ds.columns:
+            print(f"  {c.name:<32} {c.role.value:<10} {c.unit or ''}")
+        print(f"models    {len(project.models)}" + "".join(f"\n  {m}" for m in project.models))
+        print(f"results   {len(project.results)}" + "".join(f"\n  {r}" for r in project.results))
+        print(f"images    {len(project.images)}")
+        if project.notes:
+            print("notes\n  " + project.notes.strip().splitlines()[0])
+        return 0
+
+    return run
+
+
+@command("validate", "Check a data table (CSV or XLSX) and list every problem by row and column.")
+def _validate(parser: argparse.ArgumentParser) -> Command:
+    parser.add_argument("file", type=Path, help="a .csv, .tsv, .txt or .xlsx table")
+    parser.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
+
+    def run(args: argparse.Namespace) -> int:
+        from nrstudio.core.table_io import dataset_from_raw, read_table
+        from nrstudio.core.validation import validate_dataset
+
+        raw = read_table(args.file, args.sheet)
+        ds = dataset_from_raw(raw)
+        for note in raw.notes:
+            print(f"note: {note}")
+        print(f"{len(ds)} rows; inputs: {', '.join(ds.inputs) or '-'}; "
+              f"targets: {', '.join(ds.targets) or '-'}")
+        report = validate_dataset(ds)
+        for finding in report.findings:
+            print(finding)
+        print(f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+        return 1 if report.has_errors else 0
+
+    return run
+
+
+# ---- entry point -------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in _COMMANDS and not args_list[0].startswith("-")):
+        if len(args_list) > 1:
+            _err(f"unknown command '{args_list[0]}' (commands: {', '.join(_COMMANDS)})")
+            return 2
+        from nrstudio.gui.launch import launch_gui
+
+        return launch_gui(args_list[0] if args_list else None)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args))
+    except Cancelled:
+        _err("cancelled")
+        return 130
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except NRStudioError as exc:
+        _err(str(exc))
+        return 1
+    except MemoryError:
+        _err("out of memory")
+        return 1
+    except Exception as exc:  # a defect of ours: still one line, and how to report it
+        _err(f"internal error ({type(exc).__name__}: {exc}); please report this with the command")
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,282 @@
+"""The dataset: a table of syntheses with a role and a unit per column and metadata per row.
+
+Cells keep what the user wrote. A cell of a number column is a float, ``NaN`` when empty, or
+the original text when it is not a number (a typo is reported by validation, never silently
+turned into NaN). Row metadata: origin (original or synthetic), the "validation experiment"
+flag (held out from all training), and for synthetic rows the sample ids of their two parents.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from nrstudio.core.errors import DataError
+
+
+class Role(StrEnum):
+    SAMPLE_ID = "sample_id"
+    INPUT = "input"
+    TARGET = "target"
+    IGNORED = "ignored"
+
+
+class Kind(StrEnum):
+    NUMBER = "number"
+    TEXT = "text"
+
+
+class Origin(StrEnum):
+    ORIGINAL = "original"
+    SYNTHETIC = "synthetic"
+
+
+ROW_META_COLUMNS = ("origin", "validation_experiment", "parent_1", "parent_2")
+
+
+@dataclass
+class Column:
+    """One column: its header, its role in modelling, its unit ("" when unknown; "-" if none)."""
+
+    name: str
+    role: Role
+    unit: str = ""
+    kind: Kind = Kind.NUMBER
+
+    @property
+    def label(self) -> str:
+        """Header with unit, e.g. ``S amount (mg)``; the name alone when it already has it."""
+        if not self.unit or self.unit == "-" or self.name.endswith(f"({self.unit})"):
+            return self.name
+        return f"{self.name} ({self.unit})"
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+
+
+def parse_number(text: object, decimal_comma: bool = False) -> float | None:
+    """Parse one cell as a finite float; ``None`` when it is not a number.
+
+    Accepts a leading sign (also the Unicode minus), exponents, and with ``decimal_comma``
+    the forms ``4,9`` and ``1.234,5``. Rejects ``nan``/``inf``: they are never a measurement.
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float | np.integer | np.floating):
+        value = float(text)
+        return value if math.isfinite(value) else None
+    if not isinstance(text, str):
+        return None
+    s = text.strip().replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
+    if decimal_comma:
+        if _THOUSANDS_DOT.match(s):
+            s = s.replace(".", "")
+        s = s.replace(",", ".")
+    if not _NUMBER.match(s):
+        return None
+    value = float(s)
+    return value if math.isfinite(value) else None
+
+
+def is_missing(cell: object) -> bool:
+    """True for an empty cell (NaN or blank text)."""
+    if isinstance(cell, float):
+        return math.isnan(cell)
+    if cell is None or cell is pd.NA:
+        return True
+    return isinstance(cell, str) and not cell.strip()
+
+
+def format_number(value: float) -> str:
+    """Shortest text that reads back to exactly ``value`` (``40`` rather than ``40.0``)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_cell(cell: object) -> str:
+    if is_missing(cell):
+        return ""
+    if isinstance(cell, float):
+        return format_number(cell)
+    return str(cell)
+
+
+@dataclass
+class Dataset:
+    """A table of syntheses.
+
+    ``table``: one column per entry of ``columns`` (same order, object dtype), one row per
+    synthesis. ``rows``: the same index, columns ``origin`` (str), ``validation_experiment``
+    (bool), ``parent_1``/``parent_2`` (sample ids of a synthetic row's parents, else "").
+    """
+
+    table: pd.DataFrame
+    columns: list[Column]
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise DataError(f"duplicate column names: {sorted({n for n in names if names.count(n) > 1})}")
+        if list(self.table.columns) != names:
+            raise DataError("table columns do not match the column list")
+        self.table = self.table.reset_index(drop=True).astype(object)
+        n = len(self.table)
+        if self.rows is None or len(self.rows.columns) == 0:
+            self.rows = default_row_meta(n)
+        if len(self.rows) != n:
+            raise DataError(f"row metadata has {len(self.rows)} rows, table has {n}")
+        self.rows = self.rows.reset_index(drop=True)
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def from_records(
+        cls,
+        columns: Sequence[Column],
+        records: Iterable[Sequence[object]],
+        validation: Sequence[bool] | None = None,
+    ) -> Dataset:
+        """Build a dataset from plain rows (used by tests and by the example project)."""
+        data = [list(r) for r in records]
+        table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
+        meta = default_row_meta(len(table))
+        if validation is not None:
+            meta["validation_experiment"] = [bool(v) for v in validation]
+        return cls(table, list(columns), meta)
+
+    def copy(self) -> Dataset:
+        return Dataset(
+            self.table.copy(), [replace(c) for c in self.columns], self.rows.copy()
+        )
+
+    # ---- columns ------------------------------------------------------------------------
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise DataError(f"no column named '{name}'")
+
+    def names(self, role: Role) -> list[str]:
+        return [c.name for c in self.columns if c.role == role]
+
+    @property
+    def inputs(self) -> list[str]:
+        return self.names(Role.INPUT)
+
+    @property
+    def targets(self) -> list[str]:
+        return self.names(Role.TARGET)
+
+    @property
+    def sample_id_column(self) -> str | None:
+        ids = self.names(Role.SAMPLE_ID)
+        return ids[0] if ids else None
+
+    # ---- rows ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def sample_ids(self) -> list[str]:
+        """One label per row: the sample id cell, or ``row N`` (1-based) when there is none."""
+        col = self.sample_id_column
+        labels = []
+        for i in range(len(self)):
+            cell = self.table.iat[i, self.table.columns.get_loc(col)] if col else None
+            labels.append(format_cell(cell) if col and not is_missing(cell) else f"row {i + 1}")
+        return labels
+
+    @property
+    def is_original(self) -> np.ndarray:
+        return (self.rows["origin"] == Origin.ORIGINAL.value).to_numpy()
+
+    @property
+    def is_validation(self) -> np.ndarray:
+        return self.rows["validation_experiment"].astype(bool).to_numpy()
+
+    def values(self, names: Sequence[str], rows: np.ndarray | None = None) -> np.ndarray:
+        """Numeric values, shape (n_rows, len(names)), NaN where empty.
+
+        Raises DataError naming row and column if a selected cell is text that is not a number.
+        """
+        idx = np.arange(len(self)) if rows is None else np.asarray(rows)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        out = np.full((len(idx), len(names)), np.nan)
+        for j, name in enumerate(names):
+            col = self.table[name].to_numpy()
+            for k, i in enumerate(idx):
+                cell = col[i]
+                if is_missing(cell):
+                    continue
+                value = parse_number(cell)
+                if value is None:
+                    raise DataError(
+                        f"row {i + 1}, column '{name}': '{cell}' is not a number"
+                    )
+                out[k, j] = value
+        return out
+
+    def training_mask(self) -> np.ndarray:
+        """Rows that may train a model: original, not a validation experiment, all targets set."""
+        mask = self.is_original & ~self.is_validation
+        if self.targets:
+            y = self.values(self.targets)
+            mask &= ~np.isnan(y).any(axis=1)
+        return mask
+
+
+def default_row_meta(n: int, origin: Origin = Origin.ORIGINAL) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "origin": [origin.value] * n,
+            "validation_experiment": [False] * n,
+            "parent_1": [""] * n,
+            "parent_2": [""] * n,
+        }
+    )
+
+
+# ---- guessing roles and units from headers ----------------------------------------------
+_UNIT_AT_END = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\(\)\[\]]*)[\)\]]\s*$")
+_TARGET_WORDS = ("length", "width", "aspect", "diameter", "thickness", "size")
+_ID_WORDS = ("sample", "id", "name", "#", "no", "no.", "number", "label", "run", "batch")
+
+
+def split_unit(header: str) -> tuple[str, str]:
+    """``'Core amount (nmol)'`` -> ``('Core amount', 'nmol')``; no unit -> ``(header, '')``."""
+    m = _UNIT_AT_END.match(header.strip())
+    if m and m.group("unit").strip():
+        return m.group("name").strip(), m.group("unit").strip()
+    return header.strip(), ""
+
+
+def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = False) -> Column:
+    """Guess role, unit and kind of a column from its header and its cells.
+
+    Mostly-numeric columns are inputs, or targets when the header names a size (length,
+    width, aspect ratio, ...). An empty or id-like header over unique values is the sample id.
+    Other text columns are ignored.
+    """
+    base, unit = split_unit(header)
+    low = base.lower()
+    filled = [c for c in cells if not is_missing(c)]
+    numeric = [c for c in filled if parse_number(c, decimal_comma) is not None]
+    mostly_numeric = not filled or len(numeric) >= 0.5 * len(filled)
+    unique = len({format_cell(c) for c in filled}) == len(filled)
+    id_like = (not low) or low in _ID_WORDS or low.startswith(("sample", "unnamed"))
+    if id_like and unique:
+        return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
+    if not mostly_numeric:
+        return Column(header, Role.IGNORED, unit, Kind.TEXT)
+    if any(w in low for w in _TARGET_WORDS) or low in ("ar", "l/w"):
+        if "aspect" in low or low in ("ar", "l/w"):
+            unit = unit or "-"
+        return Column(header, Role.TARGET, unit, Kind.NUMBER)
+    return Column(header, Role.INPUT, unit, Kind.NUMBER)
