@@ -119,6 +119,113 @@ def _validate(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
+def _load_dataset(path: Path, sheet: str | None = None):  # type: ignore[no-untyped-def]
+    """A dataset from a project or a table file, with the project when it is one."""
+    from nrstudio.core.project_file import load_project
+    from nrstudio.core.table_io import import_table
+
+    if path.suffix.lower() == ".nrproj":
+        project = load_project(path)
+        return project.dataset, project
+    return import_table(path, sheet), None
+
+
+@command("augment", "Enlarge a table with SMOTE-REG and write it with origin and parent columns.")
+def _augment(parser: argparse.ArgumentParser) -> Command:
+    parser.add_argument("input", type=Path, help="a .nrproj, .csv or .xlsx file")
+    parser.add_argument("--out", type=Path, required=True, help="output .csv or .xlsx")
+    parser.add_argument("--minority", type=int, default=2, metavar="T", help="subset size T (2)")
+    parser.add_argument("--neighbors", type=int, default=1, metavar="K", help="neighbours k (1)")
+    parser.add_argument("--per-subset", type=int, default=None, metavar="N",
+                        help="new rows per subset (default: n - 2T, the paper's balance)")
+    parser.add_argument("--percent", type=float, default=None,
+                        help="Algorithm 1's N%%: T*N/100 new rows per subset")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--subset-cap", type=int, default=20_000)
+
+    def run(args: argparse.Namespace) -> int:
+        from nrstudio.core.augment import SmoteRegSettings, augment_smote_reg
+        from nrstudio.core.table_io import export_table
+
+        dataset, _ = _load_dataset(args.input)
+        settings = SmoteRegSettings(args.minority, args.neighbors, args.per_subset,
+                                    args.percent, args.seed, args.subset_cap)
+        result = augment_smote_reg(dataset, settings)
+        export_table(result.dataset, args.out)
+        p = result.plan
+        print(f"{p.n_originals} originals + {p.n_subsets_used:,} subsets x {p.rows_per_subset}"
+              f" = {len(result.dataset):,} rows -> {args.out}")
+        if result.n_duplicates_dropped:
+            print(f"{result.n_duplicates_dropped} exact duplicates dropped")
+        if result.capped_message:
+            print(f"note: {result.capped_message}")
+        return 0
+
+    return run
+
+
+@command("run", "Augment, train, evaluate and explain; write CSV tables and PNG figures.")
+def _run(parser: argparse.ArgumentParser) -> Command:
+    parser.add_argument("input", type=Path, help="a .nrproj, .csv or .xlsx file")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--protocol", choices=["honest", "paper", "both"], default="honest",
+                        help="leakage-free (honest, default), the paper's, or both")
+    parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (300)")
+    parser.add_argument("--patience", type=int, default=None, help="early-stopping patience (30)")
+    parser.add_argument("--optimizer", choices=["adam", "rmsprop"], default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--members", type=int, default=5, help="ensemble members per target")
+    parser.add_argument("--lime-samples", type=int, default=5000)
+    parser.add_argument("--lime-repeats", type=int, default=5)
+    parser.add_argument("--no-explain", action="store_true", help="skip LIME")
+    parser.add_argument("--no-save", action="store_true",
+                        help="with a project input, do not store the results into it")
+
+    def run(args: argparse.Namespace) -> int:
+        from nrstudio.core.augment import SmoteRegSettings
+        from nrstudio.core.evaluation import EvaluationSettings
+        from nrstudio.core.explain import LimeSettings
+        from nrstudio.core.networks import NetworkSettings
+        from nrstudio.core.pipeline import (
+            RunSettings,
+            run_pipeline,
+            store_in_project,
+            write_outputs,
+        )
+        from nrstudio.core.project_file import save_project
+
+        dataset, project = _load_dataset(args.input)
+        net = NetworkSettings(seed=args.seed)
+        if args.epochs is not None:
+            net.max_epochs = args.epochs
+        if args.patience is not None:
+            net.patience = args.patience
+        if args.optimizer is not None:
+            net.optimizer = args.optimizer
+        protocols = ("honest", "paper") if args.protocol == "both" else (args.protocol,)
+        settings = RunSettings(
+            EvaluationSettings(protocols=protocols, augment=SmoteRegSettings(seed=args.seed),
+                               network=net, seed=args.seed),
+            members=args.members,
+            lime=LimeSettings(num_samples=args.lime_samples, repeats=args.lime_repeats,
+                              seed=args.seed),
+            explain=not args.no_explain)
+        result = run_pipeline(dataset, settings, progress_printer())
+        for path in write_outputs(result, args.out):
+            print(path)
+        if project is not None and not args.no_save:
+            store_in_project(project, result)
+            save_project(project, args.input)
+            print(f"results and models stored in {args.input}")
+        m = result.evaluation.metrics
+        table = m[(m.subset == "original") & m.metric.isin(["MAE", "R2"])].pivot_table(
+            index=["protocol", "target", "model"], columns="metric", values="mean")
+        print(table.round(3).to_string())
+        return 0
+
+    return run
+
+
 # ---- entry point -------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)

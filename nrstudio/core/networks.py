@@ -1,0 +1,419 @@
+"""The paper's regression network, trained for many models at once as one tensor program.
+
+Each model is a fully connected ReLU network ``d -> h1 -> h2 -> ... -> 1`` on z-scored inputs
+and a z-scored target. M models (targets x folds x ensemble members) are stacked along a
+leading dimension and trained together with batched matrix products (``torch.baddbmm``); each
+model keeps its own data, scalers, mini-batches, optimiser state, early stopping and best
+weights. The backward pass and the optimiser steps are written out by hand (they are short
+for an MLP) so that a model that has stopped or has no rows in a step is exactly untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import torch
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+
+
+@dataclass
+class NetworkSettings:
+    """hidden: units per hidden layer; optimizer: "adam" (paper text) or "rmsprop" (paper
+    scripts); lr; batch_size; max_epochs; patience (epochs without a better inner-validation
+    loss before a model stops; 0 = never); validation_fraction of each model's training rows
+    held out for early stopping; seed; device ("auto" = CUDA when present, else CPU)."""
+
+    hidden: tuple[int, ...] = (64, 64)
+    optimizer: Literal["adam", "rmsprop"] = "adam"
+    lr: float = 1e-3
+    batch_size: int = 32
+    max_epochs: int = 300
+    patience: int = 30
+    validation_fraction: float = 0.2
+    seed: int = 0
+    device: str = "auto"
+
+    def check(self) -> None:
+        if not self.hidden or any(h < 1 or h > 4096 for h in self.hidden):
+            raise DataError("hidden layers need between 1 and 4096 units each")
+        if self.optimizer not in ("adam", "rmsprop"):
+            raise DataError(f"unknown optimizer '{self.optimizer}' (adam or rmsprop)")
+        if not 0 < self.lr < 1:
+            raise DataError("the learning rate must be between 0 and 1")
+        if not 1 <= self.batch_size <= 65536:
+            raise DataError("the batch size must be between 1 and 65,536")
+        if not 1 <= self.max_epochs <= 100_000:
+            raise DataError("epochs must be between 1 and 100,000")
+        if not 0 <= self.validation_fraction < 0.9:
+            raise DataError("the validation fraction must be between 0 and 0.9")
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+@dataclass
+class TrainingSet:
+    """One model's training rows: x (n, d) raw inputs, y (n,) raw target.
+
+    sources (optional, (n, 2) ints): the original samples each row comes from (an original:
+    itself twice; a SMOTE-REG row: its two parents). With it, the inner validation split for
+    early stopping holds out whole original samples and the rows made only from them, and
+    drops rows that bridge the two sides, so early stopping judges generalisation to new
+    samples rather than to near-copies of training rows."""
+
+    x: np.ndarray
+    y: np.ndarray
+    seed: int = 0
+    sources: np.ndarray | None = None
+
+
+def inner_split(s: TrainingSet, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train rows, validation rows) of one training set; see TrainingSet."""
+    n = len(s.x)
+    rng = np.random.default_rng([seed, s.seed])
+    if s.sources is None:
+        perm = rng.permutation(n)
+        n_val = min(round(fraction * n), n - 1)
+        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    originals = np.unique(s.sources)
+    n_val = min(max(round(fraction * len(originals)), 1 if fraction > 0 else 0),
+                len(originals) - 2)
+    val_orig = rng.choice(originals, size=max(n_val, 0), replace=False)
+    in_val = np.isin(s.sources, val_orig)
+    return np.flatnonzero(~in_val.any(axis=1)), np.flatnonzero(in_val.all(axis=1))
+
+
+@dataclass
+class EpochReport:
+    epoch: int  # 1-based
+    train_loss: np.ndarray  # (M,) mean squared error in z-scored target units; NaN if idle
+    val_loss: np.ndarray  # (M,)
+    active: np.ndarray  # (M,) bool
+
+
+@dataclass
+class NetworkStack:
+    """M trained networks. weights[i]: (M, fan_in, fan_out); biases[i]: (M, 1, fan_out);
+    scalers: x_mean/x_std (M, d), y_mean/y_std (M,). Arrays are float32 numpy, on the CPU."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    x_mean: np.ndarray
+    x_std: np.ndarray
+    y_mean: np.ndarray
+    y_std: np.ndarray
+    epochs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    best_epoch: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    history_train: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    history_val: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    @property
+    def n_models(self) -> int:
+        return self.weights[0].shape[0]
+
+    def predict(self, x: np.ndarray, models: Sequence[int] | None = None) -> np.ndarray:
+        """Raw-unit predictions of the chosen models for the same rows: (len(models), n)."""
+        sel = np.arange(self.n_models) if models is None else np.asarray(models)
+        with torch.no_grad():
+            xz = (torch.as_tensor(np.asarray(x, dtype=np.float32))[None]
+                  - torch.as_tensor(self.x_mean[sel])[:, None]) / torch.as_tensor(self.x_std[sel])[:, None]
+            out = _forward([torch.as_tensor(w[sel]) for w in self.weights],
+                           [torch.as_tensor(b[sel]) for b in self.biases], xz)[-1][..., 0]
+            y = out * torch.as_tensor(self.y_std[sel])[:, None] + torch.as_tensor(self.y_mean[sel])[:, None]
+        return y.numpy().astype(np.float64)
+
+    def predict_rows(self, xs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Model m predicts its own rows xs[m]; one batched call."""
+        n = max((len(x) for x in xs), default=0)
+        d = self.x_mean.shape[1]
+        pad = np.zeros((len(xs), n, d), dtype=np.float32)
+        for m, x in enumerate(xs):
+            pad[m, : len(x)] = x
+        with torch.no_grad():
+            xz = (torch.as_tensor(pad) - torch.as_tensor(self.x_mean)[:, None]) / torch.as_tensor(
+                self.x_std)[:, None]
+            out = _forward([torch.as_tensor(w) for w in self.weights],
+                           [torch.as_tensor(b) for b in self.biases], xz)[-1][..., 0]
+            y = out * torch.as_tensor(self.y_std)[:, None] + torch.as_tensor(self.y_mean)[:, None]
+        arr = y.numpy().astype(np.float64)
+        return [arr[m, : len(x)] for m, x in enumerate(xs)]
+
+    def select(self, models: Sequence[int]) -> NetworkStack:
+        sel = np.asarray(models)
+        return NetworkStack([w[sel] for w in self.weights], [b[sel] for b in self.biases],
+                            self.x_mean[sel], self.x_std[sel], self.y_mean[sel], self.y_std[sel],
+                            self.epochs[sel] if len(self.epochs) else self.epochs,
+                            self.best_epoch[sel] if len(self.best_epoch) else self.best_epoch)
+
+    def to_tensors(self, prefix: str = "") -> dict[str, np.ndarray]:
+        out = {f"{prefix}x_mean": self.x_mean, f"{prefix}x_std": self.x_std,
+               f"{prefix}y_mean": self.y_mean, f"{prefix}y_std": self.y_std}
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            out[f"{prefix}w{i}"] = w
+            out[f"{prefix}b{i}"] = b
+        return out
+
+    @classmethod
+    def from_tensors(cls, tensors: dict[str, np.ndarray], prefix: str = "") -> NetworkStack:
+        try:
+            n_layers = sum(1 for k in tensors if k.startswith(f"{prefix}w"))
+            stack = cls([tensors[f"{prefix}w{i}"].astype(np.float32) for i in range(n_layers)],
+                        [tensors[f"{prefix}b{i}"].astype(np.float32) for i in range(n_layers)],
+                        *(tensors[f"{prefix}{k}"].astype(np.float32)
+                          for k in ("x_mean", "x_std", "y_mean", "y_std")))
+        except KeyError as exc:
+            raise DataError(f"stored network is incomplete (no {exc})") from None
+        stack.check_shapes()
+        return stack
+
+    def check_shapes(self) -> None:
+        m, d = self.x_mean.shape
+        fan_in = d
+        for w, b in zip(self.weights, self.biases, strict=True):
+            if w.shape[:2] != (m, fan_in) or b.shape != (m, 1, w.shape[2]):
+                raise DataError("stored network has inconsistent weight shapes")
+            fan_in = w.shape[2]
+        if fan_in != 1 or self.x_std.shape != (m, d) or self.y_mean.shape != (m,):
+            raise DataError("stored network has inconsistent weight shapes")
+
+
+def _forward(ws: list[torch.Tensor], bs: list[torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:
+    """Activations of every layer; x: (M, B, d). The last entry is the linear output (M, B, 1)."""
+    acts = [x]
+    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
+        z = torch.baddbmm(b, acts[-1], w)
+        acts.append(torch.relu(z) if i < len(ws) - 1 else z)
+    return acts
+
+
+def _backward(ws: list[torch.Tensor], acts: list[torch.Tensor], dout: torch.Tensor
+              ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Gradients of sum(dout * output) w.r.t. weights and biases."""
+    gw: list[torch.Tensor] = [torch.empty(0)] * len(ws)
+    gb: list[torch.Tensor] = [torch.empty(0)] * len(ws)
+    delta = dout
+    for i in range(len(ws) - 1, -1, -1):
+        gw[i] = torch.bmm(acts[i].transpose(1, 2), delta)
+        gb[i] = delta.sum(dim=1, keepdim=True)
+        if i:
+            delta = torch.bmm(delta, ws[i].transpose(1, 2)) * (acts[i] > 0)
+    return gw, gb
+
+
+def _init_weights(shapes: list[tuple[int, int]], seeds: Sequence[int], base_seed: int
+                  ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Glorot-uniform weights and zero biases (Keras' Dense defaults), one generator per model
+    so that a model's start does not depend on which others are trained beside it."""
+    ws = [torch.empty(len(seeds), i, o) for i, o in shapes]
+    for m, s in enumerate(seeds):
+        g = torch.Generator().manual_seed(int(base_seed) * 1_000_003 + int(s))
+        for w, (i, o) in zip(ws, shapes, strict=True):
+            limit = math.sqrt(6.0 / (i + o))
+            w[m] = (torch.rand(i, o, generator=g) * 2 - 1) * limit
+    bs = [torch.zeros(len(seeds), 1, o) for _, o in shapes]
+    return ws, bs
+
+
+def _layer_views(flat: torch.Tensor, shapes: list[tuple[int, int]]) -> list[torch.Tensor]:
+    """Weight views (M, i, o) then bias views (M, 1, o) into a flat (M, P) buffer."""
+    m = flat.shape[0]
+    out_w, out_b, k = [], [], 0
+    for i, o in shapes:
+        out_w.append(flat[:, k:k + i * o].view(m, i, o))
+        k += i * o
+    for _, o in shapes:
+        out_b.append(flat[:, k:k + o].view(m, 1, o))
+        k += o
+    return out_w + out_b
+
+
+def _optimizer_step(kind: str, p: torch.Tensor, g: torch.Tensor, s1: torch.Tensor,
+                    s2: torch.Tensor, t: torch.Tensor | int, lr: float, b1: float, b2: float,
+                    eps: float, rho: float) -> None:
+    """One Adam or RMSprop step (Keras formulas) on flat (M, P) tensors. t: step count, an
+    int when every model has taken the same number of steps, else (M, 1)."""
+    if kind == "adam":
+        s1.mul_(b1).add_(g, alpha=1 - b1)
+        s2.mul_(b2).addcmul_(g, g, value=1 - b2)
+        if isinstance(t, int):
+            denom = s2.mul(1 / (1 - b2 ** t)).sqrt_().add_(eps)
+            p.addcdiv_(s1, denom, value=-lr / (1 - b1 ** t))
+        else:
+            denom = (s2 / (1 - b2 ** t)).sqrt_().add_(eps)
+            p.addcdiv_(s1 / (1 - b1 ** t), denom, value=-lr)
+    else:
+        s2.mul_(rho).addcmul_(g, g, value=1 - rho)
+        p.addcdiv_(g, s2.sqrt().add_(eps), value=-lr)
+
+
+def _pad(parts: list[np.ndarray], width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    n = max((len(p) for p in parts), default=0)
+    out = np.zeros((len(parts), max(n, 1), width), dtype=np.float32)
+    for m, p in enumerate(parts):
+        out[m, : len(p)] = p.reshape(len(p), width)
+    return torch.from_numpy(out), torch.tensor([len(p) for p in parts])
+
+
+def train_networks(
+    sets: Sequence[TrainingSet],
+    settings: NetworkSettings | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> NetworkStack:
+    """Train one network per training set, all at once. Returns the best weights (lowest
+    inner-validation loss) of every model; deterministic for a seed on the CPU."""
+    settings = settings or NetworkSettings()
+    settings.check()
+    rep = Reporter(progress, cancel)
+    if not sets:
+        raise DataError("nothing to train")
+    d = sets[0].x.shape[1]
+    xs_tr, ys_tr, xs_va, ys_va = [], [], [], []
+    x_mean, x_std, y_mean, y_std = [], [], [], []
+    for s in sets:
+        x = np.asarray(s.x, dtype=np.float64)
+        y = np.asarray(s.y, dtype=np.float64).reshape(-1)
+        ok = np.isfinite(x).all(axis=1) & np.isfinite(y)
+        src = None if s.sources is None else np.asarray(s.sources)[ok]
+        x, y = x[ok], y[ok]
+        if len(x) < 2:
+            raise DataError("a model has fewer than 2 training rows")
+        tr, va = inner_split(TrainingSet(x, y, s.seed, src), settings.validation_fraction,
+                             settings.seed)
+        mu, sd = x[tr].mean(axis=0), x[tr].std(axis=0)
+        sd = np.where(sd > 0, sd, 1.0)
+        ym, ysd = y[tr].mean(), y[tr].std()
+        ysd = ysd if ysd > 0 else 1.0
+        xs_tr.append((x[tr] - mu) / sd)
+        ys_tr.append((y[tr] - ym) / ysd)
+        xs_va.append((x[va] - mu) / sd)
+        ys_va.append((y[va] - ym) / ysd)
+        x_mean.append(mu)
+        x_std.append(sd)
+        y_mean.append(ym)
+        y_std.append(ysd)
+    device = pick_device(settings.device)
+    M = len(sets)
+    X, n_tr = _pad(xs_tr, d)
+    Y, _ = _pad(ys_tr, 1)
+    XV, n_va = _pad(xs_va, d)
+    YV, _ = _pad(ys_va, 1)
+    X, Y, XV, YV, n_tr, n_va = (t.to(device) for t in (X, Y, XV, YV, n_tr, n_va))
+    has_val = n_va > 0
+    val_mask = (torch.arange(XV.shape[1], device=device)[None] < n_va[:, None]).float()[..., None]
+
+    shapes = list(zip((d, *settings.hidden), (*settings.hidden, 1), strict=True))
+    ws, bs = _init_weights(shapes, [s.seed for s in sets], settings.seed)
+    # One flat parameter buffer per model: the optimiser is then a few ops on one tensor.
+    flat = torch.cat([p.reshape(M, -1) for p in ws + bs], dim=1).to(device)
+    views = _layer_views(flat, shapes)
+    state1 = torch.zeros_like(flat)
+    state2 = torch.zeros_like(flat)
+    best = flat.clone()
+    t_model = torch.zeros(M, 1, device=device)
+    t_common: int | None = 0  # while every model has stepped together
+    best_val = torch.full((M,), float("inf"), device=device)
+    wait = torch.zeros(M, dtype=torch.long, device=device)
+    active = torch.ones(M, dtype=torch.bool, device=device)
+    epochs_run = torch.zeros(M, dtype=torch.long, device=device)
+    best_epoch = torch.zeros(M, dtype=torch.long, device=device)
+    hist_tr = np.full((M, settings.max_epochs), np.nan)
+    hist_va = np.full((M, settings.max_epochs), np.nan)
+    gen = torch.Generator(device=device).manual_seed(settings.seed)
+    bsz = settings.batch_size
+    nl = len(shapes)
+    lr = settings.lr
+    b1, b2, eps, rho = 0.9, 0.999, 1e-7, 0.9  # Keras' defaults, as in the paper's scripts
+    pos = torch.arange(X.shape[1], device=device)[None]
+    last_check = time.monotonic()
+    for epoch in range(settings.max_epochs):
+        keys = torch.rand(M, X.shape[1], generator=gen, device=device) + (pos >= n_tr[:, None]) * 2.0
+        perm = keys.argsort(dim=1)
+        n_active_rows = int(n_tr[active].max()) if bool(active.any()) else 0
+        n_steps = math.ceil(n_active_rows / bsz)
+        loss_sum = torch.zeros(M, device=device)
+        loss_cnt = torch.zeros(M, device=device)
+        all_active = bool(active.all())
+        for step in range(n_steps):
+            idx = perm[:, step * bsz:(step + 1) * bsz]
+            rows = step * bsz + torch.arange(idx.shape[1], device=device)[None]
+            valid = rows < n_tr[:, None]
+            full = all_active and bool(valid.all())
+            if not full:
+                valid = valid & active[:, None]
+            mask = valid.float()[..., None]  # (M, B, 1)
+            cnt_raw = mask.sum(dim=(1, 2))
+            cnt = cnt_raw.clamp(min=1)
+            xb = torch.gather(X, 1, idx[..., None].expand(-1, -1, d))
+            yb = torch.gather(Y, 1, idx[..., None])
+            acts = _forward(views[:nl], views[nl:], xb)
+            err = (acts[-1] - yb) * mask
+            loss_sum += (err ** 2).sum(dim=(1, 2)) / cnt
+            gw, gb = _backward(views[:nl], acts, 2 * err / cnt[:, None, None])
+            g = torch.cat([x.reshape(M, -1) for x in gw + gb], dim=1)
+            upd = cnt_raw > 0
+            if full or bool(upd.all()):
+                loss_cnt += 1
+                t_model += 1
+                t_common = t_common + 1 if t_common is not None else None
+                _optimizer_step(settings.optimizer, flat, g, state1, state2,
+                                t_common if t_common is not None else t_model, lr,
+                                b1, b2, eps, rho)
+            else:  # some models sit this step out: they must stay exactly as they are
+                t_common = None
+                loss_cnt += upd.float()
+                t_model += upd.float()[:, None]
+                old = flat.clone(), state1.clone(), state2.clone()
+                _optimizer_step(settings.optimizer, flat, g, state1, state2, t_model, lr,
+                                b1, b2, eps, rho)
+                for new_, old_ in zip((flat, state1, state2), old, strict=True):
+                    new_.copy_(torch.where(upd[:, None], new_, old_))
+            now = time.monotonic()
+            if now - last_check > 0.2:
+                last_check = now
+                rep.check()
+        with torch.no_grad():
+            out = _forward(views[:nl], views[nl:], XV)[-1]
+            vloss = (((out - YV) ** 2) * val_mask).sum(dim=(1, 2)) / n_va.clamp(min=1)
+            tloss = loss_sum / loss_cnt.clamp(min=1)
+            # Without validation rows a model keeps its last weights (training loss decides).
+            vloss = torch.where(has_val, vloss, tloss)
+            improved = active & (vloss < best_val)
+            best_val = torch.where(improved, vloss, best_val)
+            best_epoch = torch.where(improved, torch.full_like(best_epoch, epoch + 1), best_epoch)
+            best.copy_(torch.where(improved[:, None], flat, best))
+            wait = torch.where(improved, torch.zeros_like(wait), wait + active.long())
+            epochs_run += active.long()
+            was_active = active.cpu().numpy().copy()
+            hist_tr[:, epoch] = np.where(was_active, tloss.cpu().numpy(), np.nan)
+            hist_va[:, epoch] = np.where(was_active, vloss.cpu().numpy(), np.nan)
+            if settings.patience > 0:
+                active = active & (wait < settings.patience)
+        if on_epoch is not None:
+            on_epoch(EpochReport(epoch + 1, hist_tr[:, epoch], hist_va[:, epoch], was_active))
+        still = active.cpu().numpy()
+        frac_done = float(np.mean(np.where(still, (epoch + 1) / settings.max_epochs, 1.0)))
+        rep.report(frac_done, f"epoch {epoch + 1}")
+        if not still.any():
+            break
+    best_views = _layer_views(best, shapes)
+    n_hist = int(epochs_run.max())
+    return NetworkStack(
+        [v.cpu().numpy().copy() for v in best_views[:nl]],
+        [v.cpu().numpy().copy() for v in best_views[nl:]],
+        np.array(x_mean, dtype=np.float32), np.array(x_std, dtype=np.float32),
+        np.array(y_mean, dtype=np.float32), np.array(y_std, dtype=np.float32),
+        epochs_run.cpu().numpy(), best_epoch.cpu().numpy(),
+        hist_tr[:, :n_hist], hist_va[:, :n_hist],
+    )

@@ -1,0 +1,170 @@
+"""The whole modelling pipeline, headless: augment -> evaluate -> final models -> explain.
+
+Used by ``nrstudio run`` and by the GUI's "run everything"; results can be written to a
+folder (CSV and PNG) and stored in a project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nrstudio.core.augment import AugmentResult, SmoteRegSettings, augment_smote_reg
+from nrstudio.core.dataset import Dataset
+from nrstudio.core.evaluation import (
+    NETWORK,
+    EvaluationResult,
+    EvaluationSettings,
+    cross_validate,
+    training_arrays,
+)
+from nrstudio.core.explain import Explanations, LimeSettings, explain_points
+from nrstudio.core.metrics import METRICS, regression_metrics
+from nrstudio.core.networks import NetworkSettings
+from nrstudio.core.predict import EnsembleModel, train_final_models
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.project import Project
+from nrstudio.core.table_io import export_table
+
+FINAL_MODEL = "final network ensemble"
+
+
+@dataclass
+class RunSettings:
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    members: int = 5
+    lime: LimeSettings = field(default_factory=LimeSettings)
+    explain: bool = True
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> RunSettings:
+        ev = dict(doc.get("evaluation", {}))
+        net = dict(ev.pop("network", {}))
+        if "hidden" in net:
+            net["hidden"] = tuple(net["hidden"])
+        aug = SmoteRegSettings(**ev.pop("augment", {}))
+        for key in ("protocols", "baselines", "targets"):
+            if ev.get(key) is not None:
+                ev[key] = tuple(ev[key])
+        evaluation = EvaluationSettings(**ev, augment=aug, network=NetworkSettings(**net))
+        return cls(evaluation, int(doc.get("members", 5)), LimeSettings(**doc.get("lime", {})),
+                   bool(doc.get("explain", True)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+@dataclass
+class RunResult:
+    augmented: AugmentResult
+    evaluation: EvaluationResult
+    final: EnsembleModel
+    validation: pd.DataFrame  # predictions of validation experiments by the final models
+    explanations: Explanations | None
+    settings: RunSettings
+
+
+def predict_validation_experiments(dataset: Dataset, final: EnsembleModel) -> pd.DataFrame:
+    """Final-model predictions of rows flagged as validation experiments (with their truth)."""
+    rows = np.flatnonzero(dataset.is_original & dataset.is_validation)
+    cols = ["sample", "target", "truth", "prediction", "std", "out_of_domain"]
+    if len(rows) == 0:
+        return pd.DataFrame(columns=cols)
+    x = dataset.values(final.inputs, rows)
+    ok = np.isfinite(x).all(axis=1)
+    rows, x = rows[ok], x[ok]
+    if len(rows) == 0:
+        return pd.DataFrame(columns=cols)
+    pred = final.predict(x)
+    truth = dataset.values(final.targets, rows)
+    ids = dataset.sample_ids()
+    records = [(ids[r], target, truth[i, t], pred.mean[i, t], pred.std[i, t],
+                bool(pred.out_of_domain[i]))
+               for i, r in enumerate(rows) for t, target in enumerate(final.targets)]
+    return pd.DataFrame(records, columns=cols)
+
+
+def run_pipeline(
+    dataset: Dataset,
+    settings: RunSettings | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> RunResult:
+    settings = settings or RunSettings()
+    rep = Reporter(progress, cancel)
+    ev = settings.evaluation
+    training_arrays(dataset, list(ev.targets or dataset.targets))  # refuse bad data up front
+    rep.report(0.0, "augmenting")
+    augmented = augment_smote_reg(dataset, ev.augment, rep.sub(0.0, 0.02).report, cancel)
+    evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.70).report, cancel)
+    final = train_final_models(dataset, ev.network, ev.augment, settings.members,
+                               list(ev.targets) if ev.targets else None,
+                               rep.sub(0.70, 0.88).report, cancel)
+    validation = predict_validation_experiments(dataset, final)
+    if len(validation):
+        rows = []
+        for target, grp in validation.groupby("target", sort=False):
+            vals = regression_metrics(grp.truth.to_numpy(), grp.prediction.to_numpy())
+            rows += [dict(protocol="validation", model=NETWORK, target=target,
+                          subset="validation experiments", metric=m, mean=vals[m],
+                          std=float("nan"), n=len(grp), aggregation="pooled") for m in METRICS]
+        evaluation.metrics = pd.concat([evaluation.metrics, pd.DataFrame(rows)],
+                                       ignore_index=True)
+    explanations = None
+    if settings.explain:
+        x = final.domain.x
+        explanations = explain_points(final.predict_mean, x, x, final.inputs, final.targets,
+                                      final.sample_ids, settings.lime, rep.sub(0.88, 1.0).report,
+                                      cancel)
+    rep.report(1.0, "done")
+    return RunResult(augmented, evaluation, final, validation, explanations, settings)
+
+
+def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
+    """augmented.csv, metrics.csv, cv_predictions.csv, validation_predictions.csv,
+    lime_weights.csv and PNG figures (parity per protocol, LIME heat map)."""
+    from nrstudio.core.figures import lime_heatmap, parity_plot
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    export_table(result.augmented.dataset, out / "augmented.csv")
+    written.append(out / "augmented.csv")
+    metrics = result.evaluation.metrics[["target", "model", "protocol", "subset", "metric",
+                                         "mean", "std", "n", "aggregation"]]
+    for name, frame in (("metrics.csv", metrics),
+                        ("cv_predictions.csv", result.evaluation.predictions),
+                        ("validation_predictions.csv", result.validation)):
+        frame.to_csv(out / name, index=False, float_format="%.10g", lineterminator="\n")
+        written.append(out / name)
+    for protocol in result.settings.evaluation.protocols:
+        written.append(parity_plot(result.evaluation, protocol, out / f"parity_{protocol}.png"))
+    if result.explanations is not None:
+        result.explanations.to_frame().to_csv(out / "lime_weights.csv", index=False,
+                                              float_format="%.10g", lineterminator="\n")
+        written.append(out / "lime_weights.csv")
+        written.append(lime_heatmap(result.explanations, out / "lime_heatmap.png"))
+    return written
+
+
+def store_in_project(project: Project, result: RunResult) -> None:
+    """Put models, results and the settings that made them into the project (in memory)."""
+    project.models[FINAL_MODEL] = result.final.to_stored(FINAL_MODEL)
+    project.results["evaluation"] = result.evaluation.to_json()
+    project.results["validation_predictions"] = {
+        c: result.validation[c].tolist() for c in result.validation.columns}
+    if result.explanations is not None:
+        project.results["lime"] = result.explanations.to_json()
+    project.settings["run"] = result.settings.to_dict()
