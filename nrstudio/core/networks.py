@@ -192,21 +192,25 @@ def _forward(ws: list[torch.Tensor], bs: list[torch.Tensor], x: torch.Tensor) ->
     acts = [x]
     for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
         z = torch.baddbmm(b, acts[-1], w)
-        acts.append(torch.relu(z) if i < len(ws) - 1 else z)
+        acts.append(z.relu_() if i < len(ws) - 1 else z)  # backward needs only its sign
     return acts
 
 
-def _backward(ws: list[torch.Tensor], acts: list[torch.Tensor], dout: torch.Tensor
+def _backward(ws: list[torch.Tensor], acts: list[torch.Tensor], dout: torch.Tensor,
+              gw: list[torch.Tensor] | None = None, gb: list[torch.Tensor] | None = None
               ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Gradients of sum(dout * output) w.r.t. weights and biases."""
-    gw: list[torch.Tensor] = [torch.empty(0)] * len(ws)
-    gb: list[torch.Tensor] = [torch.empty(0)] * len(ws)
+    """Gradients of sum(dout * output) w.r.t. weights and biases, written into ``gw``/``gb``
+    (contiguous views of one gradient buffer) when given."""
+    n = len(ws)
+    gw = gw if gw is not None else [torch.empty_like(w) for w in ws]
+    gb = gb if gb is not None else [torch.empty(w.shape[0], 1, w.shape[2]) for w in ws]
     delta = dout
-    for i in range(len(ws) - 1, -1, -1):
-        gw[i] = torch.bmm(acts[i].transpose(1, 2), delta)
-        gb[i] = delta.sum(dim=1, keepdim=True)
+    for i in range(n - 1, -1, -1):
+        torch.bmm(acts[i].transpose(1, 2), delta, out=gw[i])
+        torch.sum(delta, dim=1, keepdim=True, out=gb[i])
         if i:
-            delta = torch.bmm(delta, ws[i].transpose(1, 2)) * (acts[i] > 0)
+            delta = torch.ops.aten.threshold_backward(
+                torch.bmm(delta, ws[i].transpose(1, 2)), acts[i], 0.0)
     return gw, gb
 
 
@@ -224,33 +228,39 @@ def _init_weights(shapes: list[tuple[int, int]], seeds: Sequence[int], base_seed
     return ws, bs
 
 
-def _layer_views(flat: torch.Tensor, shapes: list[tuple[int, int]]) -> list[torch.Tensor]:
-    """Weight views (M, i, o) then bias views (M, 1, o) into a flat (M, P) buffer."""
-    m = flat.shape[0]
+def _layer_views(flat: torch.Tensor, m: int, shapes: list[tuple[int, int]]) -> list[torch.Tensor]:
+    """Weight views (M, i, o) then bias views (M, 1, o) into a flat 1-D buffer laid out layer
+    by layer, so that every view is contiguous (gradients are written into them in place)."""
     out_w, out_b, k = [], [], 0
     for i, o in shapes:
-        out_w.append(flat[:, k:k + i * o].view(m, i, o))
-        k += i * o
+        out_w.append(flat[k:k + m * i * o].view(m, i, o))
+        k += m * i * o
     for _, o in shapes:
-        out_b.append(flat[:, k:k + o].view(m, 1, o))
-        k += o
+        out_b.append(flat[k:k + m * o].view(m, 1, o))
+        k += m * o
     return out_w + out_b
 
 
+def _where_models(mask: torch.Tensor, new: list[torch.Tensor], old: list[torch.Tensor]) -> None:
+    """new[l][m] = old[l][m] for every model m where mask is False (views of flat buffers)."""
+    for a, b in zip(new, old, strict=True):
+        a.copy_(torch.where(mask[:, None, None], a, b))
+
+
 def _optimizer_step(kind: str, p: torch.Tensor, g: torch.Tensor, s1: torch.Tensor,
-                    s2: torch.Tensor, t: torch.Tensor | int, lr: float, b1: float, b2: float,
-                    eps: float, rho: float) -> None:
-    """One Adam or RMSprop step (Keras formulas) on flat (M, P) tensors. t: step count, an
-    int when every model has taken the same number of steps, else (M, 1)."""
+                    s2: torch.Tensor, t: torch.Tensor, lr: float, b1: float, b2: float,
+                    eps: float, rho: float, per_model_t: torch.Tensor | None = None) -> None:
+    """One Adam or RMSprop step on flat tensors. ``t``: the shared step count (a 0-d tensor);
+    ``per_model_t`` (per element) when models have taken different numbers of steps."""
     if kind == "adam":
-        s1.mul_(b1).add_(g, alpha=1 - b1)
-        s2.mul_(b2).addcmul_(g, g, value=1 - b2)
-        if isinstance(t, int):
-            denom = s2.mul(1 / (1 - b2 ** t)).sqrt_().add_(eps)
-            p.addcdiv_(s1, denom, value=-lr / (1 - b1 ** t))
+        if per_model_t is None:
+            torch._fused_adam_([p], [g], [s1], [s2], [], [t], lr=lr, beta1=b1, beta2=b2,
+                               weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)
         else:
-            denom = (s2 / (1 - b2 ** t)).sqrt_().add_(eps)
-            p.addcdiv_(s1 / (1 - b1 ** t), denom, value=-lr)
+            s1.mul_(b1).add_(g, alpha=1 - b1)
+            s2.mul_(b2).addcmul_(g, g, value=1 - b2)
+            denom = (s2 / (1 - b2 ** per_model_t)).sqrt_().add_(eps)
+            p.addcdiv_(s1 / (1 - b1 ** per_model_t), denom, value=-lr)
     else:
         s2.mul_(rho).addcmul_(g, g, value=1 - rho)
         p.addcdiv_(g, s2.sqrt().add_(eps), value=-lr)
@@ -315,14 +325,17 @@ def train_networks(
 
     shapes = list(zip((d, *settings.hidden), (*settings.hidden, 1), strict=True))
     ws, bs = _init_weights(shapes, [s.seed for s in sets], settings.seed)
-    # One flat parameter buffer per model: the optimiser is then a few ops on one tensor.
-    flat = torch.cat([p.reshape(M, -1) for p in ws + bs], dim=1).to(device)
-    views = _layer_views(flat, shapes)
-    state1 = torch.zeros_like(flat)
-    state2 = torch.zeros_like(flat)
+    # One flat buffer for all parameters (and one for gradients): the optimiser is then one
+    # fused kernel, and backward writes gradients straight into their place.
+    flat = torch.cat([p.reshape(-1) for p in ws + bs]).to(device)
+    grad = torch.zeros_like(flat)
+    views, gviews = _layer_views(flat, M, shapes), _layer_views(grad, M, shapes)
+    state1, state2 = torch.zeros_like(flat), torch.zeros_like(flat)
     best = flat.clone()
-    t_model = torch.zeros(M, 1, device=device)
-    t_common: int | None = 0  # while every model has stepped together
+    best_views = _layer_views(best, M, shapes)
+    t_shared = torch.zeros((), device=device)
+    t_each = torch.zeros(M, device=device)  # used once models stop stepping together
+    together = True
     best_val = torch.full((M,), float("inf"), device=device)
     wait = torch.zeros(M, dtype=torch.long, device=device)
     active = torch.ones(M, dtype=torch.bool, device=device)
@@ -335,50 +348,53 @@ def train_networks(
     nl = len(shapes)
     lr = settings.lr
     b1, b2, eps, rho = 0.9, 0.999, 1e-7, 0.9  # Keras' defaults, as in the paper's scripts
+    XY = torch.cat([X, Y], dim=2)
     pos = torch.arange(X.shape[1], device=device)[None]
     last_check = time.monotonic()
     for epoch in range(settings.max_epochs):
         keys = torch.rand(M, X.shape[1], generator=gen, device=device) + (pos >= n_tr[:, None]) * 2.0
         perm = keys.argsort(dim=1)
+        shuffled = torch.gather(XY, 1, perm[..., None].expand(-1, -1, d + 1))
         n_active_rows = int(n_tr[active].max()) if bool(active.any()) else 0
         n_steps = math.ceil(n_active_rows / bsz)
         loss_sum = torch.zeros(M, device=device)
-        loss_cnt = torch.zeros(M, device=device)
-        all_active = bool(active.all())
+        min_rows = int(n_tr.min())
         for step in range(n_steps):
-            idx = perm[:, step * bsz:(step + 1) * bsz]
-            rows = step * bsz + torch.arange(idx.shape[1], device=device)[None]
-            valid = rows < n_tr[:, None]
-            full = all_active and bool(valid.all())
-            if not full:
-                valid = valid & active[:, None]
-            mask = valid.float()[..., None]  # (M, B, 1)
-            cnt_raw = mask.sum(dim=(1, 2))
-            cnt = cnt_raw.clamp(min=1)
-            xb = torch.gather(X, 1, idx[..., None].expand(-1, -1, d))
-            yb = torch.gather(Y, 1, idx[..., None])
+            lo, hi = step * bsz, min((step + 1) * bsz, shuffled.shape[1])
+            xb, yb = shuffled[:, lo:hi, :d], shuffled[:, lo:hi, d:]
             acts = _forward(views[:nl], views[nl:], xb)
-            err = (acts[-1] - yb) * mask
-            loss_sum += (err ** 2).sum(dim=(1, 2)) / cnt
-            gw, gb = _backward(views[:nl], acts, 2 * err / cnt[:, None, None])
-            g = torch.cat([x.reshape(M, -1) for x in gw + gb], dim=1)
-            upd = cnt_raw > 0
-            if full or bool(upd.all()):
-                loss_cnt += 1
-                t_model += 1
-                t_common = t_common + 1 if t_common is not None else None
-                _optimizer_step(settings.optimizer, flat, g, state1, state2,
-                                t_common if t_common is not None else t_model, lr,
+            err = acts[-1] - yb
+            # Stopped models keep training on (cheaper than re-packing the batch), but their
+            # best weights are already saved and nothing of theirs is used again.
+            if hi <= min_rows:  # every model has a full batch: no masks
+                skipped = None
+                dout = err.mul(2.0 / (hi - lo))
+            else:
+                valid = lo + torch.arange(hi - lo, device=device)[None] < n_tr[:, None]
+                cnt = valid.sum(dim=1)
+                err = torch.where(valid[..., None], err, 0.0)
+                dout = err * (2.0 / cnt.clamp(min=1))[:, None, None]
+                skipped = active & (cnt == 0)
+                if not bool(skipped.any()):
+                    skipped = None
+            loss_sum += (err * err).sum(dim=(1, 2))
+            _backward(views[:nl], acts, dout, gviews[:nl], gviews[nl:])
+            if skipped is None and together:
+                t_shared += 1
+                t_each += 1
+                _optimizer_step(settings.optimizer, flat, grad, state1, state2, t_shared, lr,
                                 b1, b2, eps, rho)
-            else:  # some models sit this step out: they must stay exactly as they are
-                t_common = None
-                loss_cnt += upd.float()
-                t_model += upd.float()[:, None]
-                old = flat.clone(), state1.clone(), state2.clone()
-                _optimizer_step(settings.optimizer, flat, g, state1, state2, t_model, lr,
-                                b1, b2, eps, rho)
-                for new_, old_ in zip((flat, state1, state2), old, strict=True):
-                    new_.copy_(torch.where(upd[:, None], new_, old_))
+            else:  # an active model has no rows left this epoch: it must stay as it is
+                together = False
+                upd = ~skipped if skipped is not None else torch.ones_like(active)
+                t_each += upd
+                saved = [[v.clone() for v in _layer_views(b, M, shapes)]
+                         for b in (flat, state1, state2)]
+                per_elem = torch.cat([t_each.repeat_interleave(v[0].numel()) for v in views])
+                _optimizer_step(settings.optimizer, flat, grad, state1, state2, t_shared, lr,
+                                b1, b2, eps, rho, per_elem)
+                for buf, old in zip((flat, state1, state2), saved, strict=True):
+                    _where_models(upd, _layer_views(buf, M, shapes), old)
             now = time.monotonic()
             if now - last_check > 0.2:
                 last_check = now
@@ -386,13 +402,13 @@ def train_networks(
         with torch.no_grad():
             out = _forward(views[:nl], views[nl:], XV)[-1]
             vloss = (((out - YV) ** 2) * val_mask).sum(dim=(1, 2)) / n_va.clamp(min=1)
-            tloss = loss_sum / loss_cnt.clamp(min=1)
+            tloss = loss_sum / n_tr.clamp(min=1)
             # Without validation rows a model keeps its last weights (training loss decides).
             vloss = torch.where(has_val, vloss, tloss)
             improved = active & (vloss < best_val)
             best_val = torch.where(improved, vloss, best_val)
             best_epoch = torch.where(improved, torch.full_like(best_epoch, epoch + 1), best_epoch)
-            best.copy_(torch.where(improved[:, None], flat, best))
+            _where_models(~improved, best_views, views)
             wait = torch.where(improved, torch.zeros_like(wait), wait + active.long())
             epochs_run += active.long()
             was_active = active.cpu().numpy().copy()
@@ -407,7 +423,6 @@ def train_networks(
         rep.report(frac_done, f"epoch {epoch + 1}")
         if not still.any():
             break
-    best_views = _layer_views(best, shapes)
     n_hist = int(epochs_run.max())
     return NetworkStack(
         [v.cpu().numpy().copy() for v in best_views[:nl]],

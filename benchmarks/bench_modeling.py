@@ -1,0 +1,169 @@
+"""Speed and accuracy of the modelling core on the paper's 28 rows (prints a table).
+
+Usage: python benchmarks/bench_modeling.py [--epochs N] [--quick]
+Measures: SMOTE-REG; the paper protocol (3 targets x 10 folds) against Table 1; the
+leakage-free leave-one-out protocol; the LIME heat map (28 x 3 at 5,000 samples); batched
+training against a plain per-model PyTorch loop at equal epochs; cancel latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nrstudio.core.augment import augment_smote_reg
+from nrstudio.core.errors import Cancelled
+from nrstudio.core.evaluation import EvaluationSettings, cross_validate, paper_folds
+from nrstudio.core.explain import LimeSettings, explain_points
+from nrstudio.core.metrics import regression_metrics
+from nrstudio.core.networks import NetworkSettings, TrainingSet, train_networks
+from nrstudio.core.predict import train_final_models
+from nrstudio.core.project_file import load_project
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "resources/examples/cdse-cds-nanorods.nrproj"
+TABLE1 = {  # the paper's Table 1: MAE, R2 over original + generated rows
+    "Average Length (nm)": (5.93, 0.749),
+    "Average width (nm)": (0.131, 0.580),
+    "Aspect Ratio": (1.57, 0.706),
+}
+rows: list[tuple[str, str, str]] = []
+
+
+def row(what: str, value: str, note: str = "") -> None:
+    rows.append((what, value, note))
+    print(f"{what:<48} {value:>14}  {note}", flush=True)
+
+
+def timed(fn):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def loop_training(sets: list[TrainingSet], epochs: int, seed: int = 0) -> list[torch.nn.Module]:
+    """The reference: one nn.Sequential and one torch.optim.Adam per model, one after another."""
+    models = []
+    for k, s in enumerate(sets):
+        torch.manual_seed(seed + k)
+        x = torch.tensor(s.x, dtype=torch.float32)
+        y = torch.tensor(s.y, dtype=torch.float32)[:, None]
+        n_val = round(0.2 * len(x))
+        x, y = x[n_val:], y[n_val:]
+        mu, sd = x.mean(0), x.std(0)
+        ym, ysd = y.mean(), y.std()
+        x, y = (x - mu) / sd, (y - ym) / ysd
+        net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], 64), torch.nn.ReLU(),
+                                  torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+        for _ in range(epochs):
+            perm = torch.randperm(len(x))
+            for i in range(0, len(x), 32):
+                idx = perm[i:i + 32]
+                opt.zero_grad()
+                loss = ((net(x[idx]) - y[idx]) ** 2).mean()
+                loss.backward()
+                opt.step()
+        net.scale = (mu, sd, ym, ysd)  # type: ignore[assignment]
+        models.append(net)
+    return models
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=500, help="paper-protocol epochs")
+    ap.add_argument("--loop-epochs", type=int, default=10)
+    ap.add_argument("--quick", action="store_true", help="skip the slowest measurements")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    ds = load_project(EXAMPLE).dataset
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"device {'cuda' if torch.cuda.is_available() else 'cpu'}\n")
+
+    times = [timed(lambda: augment_smote_reg(ds))[1] for _ in range(5)]
+    row("SMOTE-REG 28 -> 9,100 rows (median of 5)", f"{1e3 * np.median(times):.1f} ms", "< 500 ms")
+
+    net = NetworkSettings(max_epochs=args.epochs, patience=0)
+    res, secs = timed(lambda: cross_validate(ds, EvaluationSettings(
+        protocols=("paper",), network=net, baselines=())))
+    row(f"paper protocol, 30 networks x {args.epochs} epochs", f"{secs:.1f} s", "< 60 s")
+    m = res.metrics
+    for target, (mae1, r21) in TABLE1.items():
+        sel = m[(m.target == target) & (m.subset == "all")].set_index("metric")
+        row(f"  {target}: MAE / R2 (all test rows)",
+            f"{sel.loc['MAE', 'mean']:.3g} / {sel.loc['R2', 'mean']:.3f}",
+            f"Table 1: {mae1} / {r21}; std {sel.loc['MAE', 'std']:.2g} / {sel.loc['R2', 'std']:.2g}")
+
+    res, secs = timed(lambda: cross_validate(ds, EvaluationSettings(protocols=("honest",))))
+    row("leakage-free LOO (84 networks + 4 baselines)", f"{secs:.1f} s", "< 120 s")
+    m = res.metrics
+    for target in TABLE1:
+        sel = m[(m.target == target) & (m.model == "network")].set_index("metric")["mean"]
+        best = m[(m.target == target) & (m.metric == "R2")].sort_values("mean").iloc[-1]
+        row(f"  {target}: network MAE / R2", f"{sel['MAE']:.3g} / {sel['R2']:.3f}",
+            f"best R2: {best.model} {best['mean']:.3f}")
+
+    final, secs = timed(lambda: train_final_models(ds))
+    row("final ensemble (3 targets x 5 members)", f"{secs:.1f} s")
+    x = final.domain.x
+    for repeats in (1, 5):
+        _, secs = timed(lambda r=repeats: explain_points(
+            final.predict_mean, x, x, final.inputs, final.targets, final.sample_ids,
+            LimeSettings(repeats=r)))
+        row(f"LIME heat map 28 x 3, 5,000 samples, {repeats} seed(s)", f"{secs:.1f} s",
+            "< 5 s" if repeats == 1 else "with stability")
+
+    # Batched vs loop at equal epochs on the paper protocol's folds
+    xo = ds.values(ds.inputs)
+    yo = ds.values(ds.targets)
+    folds = paper_folds(xo, yo, EvaluationSettings())
+    sets = [TrainingSet(f.x, f.y[:, t], seed=t * 100 + k) for t in range(3)
+            for k, f in enumerate(folds)]
+    tests = [(f.test_x, f.test_y[:, t]) for t in range(3) for f in folds]
+    e = args.loop_epochs
+    stack, t_batched = timed(lambda: train_networks(
+        sets, NetworkSettings(max_epochs=e, patience=0, validation_fraction=0.2)))
+    mae_b = np.mean([regression_metrics(ty, p)["MAE"] for (tx, ty), p in
+                     zip(tests, stack.predict_rows([tx for tx, _ in tests]), strict=True)][:10])
+    if not args.quick:
+        models, t_loop = timed(lambda: loop_training(sets, e))
+        maes = []
+        for (tx, ty), net_ in list(zip(tests, models, strict=True))[:10]:
+            mu, sd, ym, ysd = net_.scale
+            with torch.no_grad():
+                p = net_((torch.tensor(tx, dtype=torch.float32) - mu) / sd)[:, 0] * ysd + ym
+            maes.append(regression_metrics(ty, p.numpy())["MAE"])
+        row(f"30 networks x {e} epochs: batched / loop", f"{t_batched:.1f} / {t_loop:.1f} s",
+            f"speed-up {t_loop / t_batched:.1f}x (>= 10x)")
+        row("  length MAE after those epochs: batched / loop",
+            f"{mae_b:.2f} / {np.mean(maes):.2f} nm")
+
+    # Cancel latency: ask to stop 2 s into a long run
+    flag = threading.Event()
+    asked = [0.0]
+
+    def ask() -> None:
+        time.sleep(2.0)
+        asked[0] = time.perf_counter()
+        flag.set()
+
+    threading.Thread(target=ask, daemon=True).start()
+    try:
+        cross_validate(ds, EvaluationSettings(protocols=("paper",),
+                                              network=NetworkSettings(max_epochs=10_000)),
+                       cancel=flag.is_set)
+    except Cancelled:
+        row("cancel latency (paper protocol running)",
+            f"{1e3 * (time.perf_counter() - asked[0]):.0f} ms", "< 1 s")
+
+    print("\n| measurement | value | target / note |\n| --- | --- | --- |")
+    for what, value, note in rows:
+        print(f"| {what.strip()} | {value} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
