@@ -12,13 +12,14 @@ def launch_gui(path: str | None = None) -> int:
     except ImportError as exc:
         print(f"nrstudio: error: the desktop app needs PySide6 ({exc})", file=sys.stderr)
         return 1
-    from nrstudio.gui.main_window import MainWindow
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("NR Studio")
     app.setOrganizationName("NR Studio")
+    from nrstudio.gui.main_window import MainWindow
+
     window = MainWindow()
     window.show()
-    if path:
+    restored = window.offer_recovery()
+    if path and not restored:
         window.open_path(path)
     return app.exec()

@@ -1,87 +1,403 @@
-"""Main window (placeholder until the desktop-shell issue lands): opens a project or a table
-and shows its data read-only; the workflow pages say what they will hold."""
+"""The main window: workflow pages, menus, project lifecycle, background jobs, autosave."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
+    QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
+    QWidget,
 )
 
 from nrstudio import __version__
-from nrstudio.core.dataset import Dataset, format_cell
-from nrstudio.core.errors import NRStudioError
+from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
+from nrstudio.core.project import Project
+from nrstudio.core.project_file import load_project, save_project
+from nrstudio.core.table_io import export_table
+from nrstudio.gui.data_page import DataPage
+from nrstudio.gui.dialogs import Preferences, PreferencesDialog, show_about
+from nrstudio.gui.document import ProjectDocument, new_project
+from nrstudio.gui.import_dialog import ImportDialog
+from nrstudio.gui.jobs import JobRunner
+from nrstudio.gui.recovery import RecoverySlot, pending_recoveries
 
-PAGES = {
-    "Data": "",
-    "Augment": "SMOTE-REG augmentation with a live preview of the rows it makes.",
-    "Train": "Networks and baselines, leakage-free and paper protocols, live loss curves.",
-    "Predict": "Length, width and aspect ratio for planned conditions, with uncertainty.",
+PROJECT_FILTER = "NR Studio project (*.nrproj)"
+TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm)"
+OPENABLE = {".nrproj", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
+
+PLANNED = {
+    "Augment": "SMOTE-REG augmentation with a live preview of the rows it makes, and the "
+               "scatter matrix of original and synthetic rows.",
+    "Train": "Networks and baselines under the leakage-free and paper protocols, with live "
+             "loss curves and Table-1 style results.",
+    "Predict": "Length, width and aspect ratio for planned conditions, with uncertainty and "
+               "the out-of-domain flag.",
     "Explain": "LIME weight heat maps per target, and bar charts per sample.",
     "Micrographs": "Attach TEM images, measure rods, image models and LIME overlays.",
 }
+PAGES = ["Data", *PLANNED]
+
+
+def _placeholder(name: str) -> QWidget:
+    label = QLabel(f"<h2>{name}</h2><p>{PLANNED[name]}</p><p><i>This page is not built yet; "
+                   "the same work is available from the command line (nrstudio run).</i></p>")
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setWordWrap(True)
+    label.setMargin(24)
+    return label
+
+
+class JobStatus(QWidget):
+    """Status-bar widget of the running background job: stage, progress, time left, Cancel."""
+
+    def __init__(self, jobs: JobRunner) -> None:
+        super().__init__()
+        self.jobs = jobs
+        self.label = QLabel()
+        self.bar = QProgressBar(maximum=1000)
+        self.bar.setFixedWidth(220)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(jobs.cancel)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        for w in (self.label, self.bar, self.cancel):
+            lay.addWidget(w)
+        self._t0 = 0.0
+        jobs.started.connect(self._started)
+        jobs.progress.connect(self._progress)
+        jobs.idle.connect(self.hide)
+        self.hide()
+
+    def _started(self, title: str) -> None:
+        self._t0 = time.monotonic()
+        self.bar.setValue(0)
+        self.label.setText(title)
+        self.cancel.setEnabled(True)
+        self.show()
+
+    def _progress(self, fraction: float, stage: str) -> None:
+        self.bar.setValue(round(1000 * fraction))
+        elapsed = time.monotonic() - self._t0
+        eta = ""
+        if 0.02 < fraction < 1 and elapsed > 2:
+            left = elapsed * (1 - fraction) / fraction
+            eta = f" — about {left:.0f} s left" if left < 120 else f" — about {left / 60:.0f} min left"
+        self.label.setText(f"{self.jobs.title}: {stage}{eta}")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, settings: QSettings | None = None,
+                 recovery_folder: Path | None = None) -> None:
         super().__init__()
-        self.setWindowTitle(f"NR Studio {__version__}")
-        self.resize(1100, 700)
+        self.settings = settings or QSettings()
+        self.prefs = Preferences(self.settings)
+        self.jobs = JobRunner(self)
+        self.doc = ProjectDocument(parent=self)
+        self.recovery = RecoverySlot(recovery_folder)
+        self.recovery_folder = recovery_folder
+
         self.pages = QListWidget()
-        self.pages.addItems(list(PAGES))
+        self.pages.addItems(PAGES)
+        self.pages.setMaximumWidth(180)
         self.stack = QStackedWidget()
-        self.table = QTableWidget()
-        self.stack.addWidget(self.table)
-        for name, text in list(PAGES.items())[1:]:
-            label = QLabel(f"<h2>{name}</h2><p>{text}</p><p><i>Not built yet.</i></p>")
-            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            label.setMargin(24)
-            self.stack.addWidget(label)
+        self.data_page = DataPage(self.doc)
+        self.stack.addWidget(self.data_page)
+        for name in PLANNED:
+            self.stack.addWidget(_placeholder(name))
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.pages.setCurrentRow(0)
         split = QSplitter()
         split.addWidget(self.pages)
         split.addWidget(self.stack)
         split.setStretchFactor(1, 1)
-        split.setSizes([160, 940])
+        split.setSizes([150, 1050])
         self.setCentralWidget(split)
-        self.statusBar().showMessage("Open a project (.nrproj) or a table (.csv, .xlsx)")
 
-    def open_path(self, path: str) -> bool:
-        """Open a project or table; on failure show the loader's one-line reason."""
-        from nrstudio.core.project_file import load_project
-        from nrstudio.core.table_io import import_table
+        self.job_status = JobStatus(self.jobs)
+        self.statusBar().addPermanentWidget(self.job_status)
+        self.jobs.failed.connect(lambda t, m: QMessageBox.warning(self, t, m))
+        self.jobs.cancelled.connect(lambda t: self.statusBar().showMessage(f"{t}: cancelled",
+                                                                           5000))
+        self._build_actions()
+        self.doc.dirty_changed.connect(lambda _: self._update_title())
+        self.doc.path_changed.connect(self._update_title)
+        self._update_title()
+        self.setAcceptDrops(True)
 
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self._apply_prefs()
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+
+    # ---- actions and menus ------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(shortcut)
+        if tip:
+            act.setStatusTip(tip)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.act_new = self._action("&New", self.new, K.New, "Start an empty project")
+        self.act_open = self._action("&Open…", self.open_dialog, K.Open,
+                                     "Open a project or a CSV/XLSX table")
+        self.act_save = self._action("&Save", self.save, K.Save)
+        self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs)
+        self.act_export = self._action("&Export table…", self.export_dialog,
+                                       tip="Write the data table as CSV or XLSX")
+        self.act_close = self._action("&Close", self.close_project, K.Close)
+        self.act_quit = self._action("&Quit", self.close, K.Quit)
+        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(K.Undo)
+        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcut(K.Redo)
+        self.act_copy = self._action("&Copy", self.data_page.copy_selection, K.Copy)
+        self.act_paste = self._action("&Paste", lambda: self.data_page.paste(), K.Paste)
+        self.act_prefs = self._action("Pre&ferences…", self.preferences, K.Preferences)
+        self.act_about = self._action("&About NR Studio", lambda: show_about(self))
+        for act in (self.act_copy, self.act_paste):
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.data_page.view.addAction(act)
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.act_new, self.act_open])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addActions([self.act_save, self.act_save_as, self.act_export])
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_close, self.act_quit])
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addActions([self.act_copy, self.act_paste])
+        edit.addSeparator()
+        edit.addAction(self.act_prefs)
+        bar.addMenu("&Help").addAction(self.act_about)
+        tools = self.addToolBar("Main")
+        tools.setObjectName("main-toolbar")
+        tools.addActions([self.act_new, self.act_open, self.act_save])
+        tools.addSeparator()
+        tools.addActions([self.act_undo, self.act_redo])
+        self._rebuild_recent()
+
+    def _apply_prefs(self) -> None:
+        minutes = self.prefs.autosave_minutes
+        if minutes > 0:
+            self.autosave_timer.start(minutes * 60_000)
+        else:
+            self.autosave_timer.stop()
+
+    def preferences(self) -> None:
+        if PreferencesDialog(self.prefs, self).exec():
+            self._apply_prefs()
+            self._rebuild_recent()
+
+    # ---- title, recent files -------------------------------------------------------------
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.doc.title}[*] — NR Studio {__version__}")
+        self.setWindowModified(self.doc.dirty)
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+
+    def _remember(self, path: Path) -> None:
+        recent = [str(path)] + [p for p in self.recent_files() if p != str(path)]
+        self.settings.setValue("recentFiles", recent[: self.prefs.recent_max])
+        self.settings.setValue("lastFolder", str(path.parent))
+        self._rebuild_recent()
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self.recent_files()[: self.prefs.recent_max]:
+            self.recent_menu.addAction(p).triggered.connect(lambda _=False, p=p: self.open_path(p))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    def _folder(self) -> str:
+        return str(self.settings.value("lastFolder", str(Path.home())))
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved changes; True to go on."""
+        if not self.doc.dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.doc.title}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new(self) -> None:
+        if self.maybe_save():
+            self.doc.load(new_project(), None)
+            self.recovery.clear()
+
+    def close_project(self) -> None:
+        self.new()
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open", self._folder(),
+                                              f"{PROJECT_FILTER};;{TABLE_FILTER};;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a project, or import a table as a new project; a failure shows why."""
         p = Path(path)
-        try:
-            is_project = p.suffix.lower() == ".nrproj"
-            dataset = load_project(p).dataset if is_project else import_table(p)
-        except NRStudioError as exc:
-            QMessageBox.warning(self, "Cannot open", str(exc))
+        if p.suffix.lower() not in OPENABLE:
+            QMessageBox.warning(self, "Cannot open", f"{p.name}: NR Studio opens .nrproj "
+                                "projects and .csv, .tsv, .txt or .xlsx tables.")
             return False
-        self.show_dataset(dataset)
-        self.setWindowTitle(f"{p.name} — NR Studio {__version__}")
-        self.statusBar().showMessage(f"{len(dataset)} samples from {p}")
+        if not self.maybe_save():
+            return False
+        if p.suffix.lower() == ".nrproj":
+            try:
+                project = load_project(p)
+            except NRStudioError as exc:
+                QMessageBox.warning(self, "Cannot open project", str(exc))
+                return False
+            self.doc.load(project, p)
+        else:
+            try:
+                dialog = ImportDialog(p, self)
+            except (DataError, OSError) as exc:
+                QMessageBox.warning(self, "Cannot import table", f"{p.name}: {exc}")
+                return False
+            if not dialog.exec():
+                return False
+            try:
+                dataset = dialog.dataset()
+            except DataError as exc:
+                QMessageBox.warning(self, "Cannot import table", f"{p.name}: {exc}")
+                return False
+            self.doc.load(Project(dataset, notes=f"Imported from {p.name}"), None, dirty=True)
+        self._remember(p)
+        self.pages.setCurrentRow(0)
+        self.statusBar().showMessage(f"Opened {p}", 5000)
         return True
 
-    def show_dataset(self, dataset: Dataset) -> None:
-        t = self.table
-        t.clear()
-        t.setColumnCount(len(dataset.columns))
-        t.setRowCount(len(dataset))
-        t.setHorizontalHeaderLabels([f"{c.name}\n[{c.role.value}]" for c in dataset.columns])
-        for j, col in enumerate(dataset.columns):
-            for i, cell in enumerate(dataset.table[col.name].to_numpy()):
-                item = QTableWidgetItem(format_cell(cell))
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                t.setItem(i, j, item)
-        t.resizeColumnsToContents()
+    def save(self) -> bool:
+        if self.doc.path is None:
+            return self.save_as()
+        return self._write(self.doc.path)
+
+    def save_as(self) -> bool:
+        start = str(self.doc.path or Path(self._folder()) / "untitled.nrproj")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
+        if not path:
+            return False
+        p = Path(path)
+        if p.suffix.lower() != ".nrproj":
+            p = p.with_name(p.name + ".nrproj")
+        return self._write(p)
+
+    def _write(self, path: Path) -> bool:
+        self.setCursor(Qt.CursorShape.WaitCursor)
+        try:
+            save_project(self.doc.project, path)
+        except ProjectFileError as exc:
+            QMessageBox.critical(self, "Not saved", f"{exc}\n\nYour work is still open; save "
+                                 "it somewhere else with File ▸ Save As.")
+            return False
+        finally:
+            self.unsetCursor()
+        self.doc.mark_saved(path)
+        self.recovery.clear()
+        self._remember(path)
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export table", self._folder(),
+                                              "CSV (*.csv);;Excel workbook (*.xlsx)")
+        if not path:
+            return
+        try:
+            export_table(self.doc.dataset, path)
+        except NRStudioError as exc:
+            QMessageBox.critical(self, "Not exported", str(exc))
+            return
+        self.statusBar().showMessage(f"Exported {path}", 5000)
+
+    # ---- autosave and recovery ------------------------------------------------------------
+    def autosave(self) -> bool:
+        """Write a recovery copy when there are unsaved changes; True if one was written."""
+        if not self.doc.dirty:
+            return False
+        try:
+            self.recovery.write(self.doc.project, self.doc.path)
+        except (ProjectFileError, OSError) as exc:
+            self.statusBar().showMessage(f"Autosave failed: {exc}", 10000)
+            return False
+        self.statusBar().showMessage("Recovery copy saved", 3000)
+        return True
+
+    def offer_recovery(self) -> bool:
+        """After a crash, offer to restore the newest recovery copy; True if restored."""
+        found = [r for r in pending_recoveries(self.recovery_folder)
+                 if r.project_path != self.recovery.path]
+        if not found:
+            return False
+        newest = max(found, key=lambda r: r.saved)
+        name = newest.original.name if newest.original else "an untitled project"
+        answer = QMessageBox.question(
+            self, "Restore unsaved work?",
+            f"NR Studio did not close normally. Restore the unsaved changes to {name} "
+            f"(autosaved {newest.saved})?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        restored = False
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                project = load_project(newest.project_path)
+            except ProjectFileError as exc:
+                QMessageBox.warning(self, "Cannot restore", str(exc))
+            else:
+                self.doc.load(project, newest.original, dirty=True)
+                restored = True
+        for r in found:
+            r.remove()
+        return restored
+
+    # ---- window events -----------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        if self.jobs.busy:
+            self.jobs.cancel()
+            self.jobs.wait(5000)
+        self.recovery.clear()
+        self.settings.setValue("geometry", self.saveGeometry())
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in OPENABLE:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.open_path(urls[0].toLocalFile())
