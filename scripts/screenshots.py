@@ -1,14 +1,18 @@
-"""Start the real main window, open the example project and save a PNG of every page.
+"""Start the real main window, open the example project, run the whole workflow through the
+pages (augment, train with both protocols, explain, predict) and save a PNG of every page.
 
-Run under a display, e.g. ``xvfb-run -a .venv/bin/python scripts/screenshots.py OUT_DIR``.
+Run under a display: ``xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python
+scripts/screenshots.py [OUT_DIR] [--epochs N]`` (default docs/screenshots, 300 epochs).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from nrstudio.core.example import example_project_path
@@ -16,24 +20,57 @@ from nrstudio.gui.main_window import PAGES, MainWindow
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0] if argv else "docs/screenshots")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", nargs="?", default="docs/screenshots")
+    ap.add_argument("--epochs", type=int, default=300)
+    args = ap.parse_args(argv)
+    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
-    window = MainWindow()
-    window.resize(1200, 720)
+    tmp = Path(tempfile.mkdtemp())
+    window = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), tmp / "rec")
+    window.resize(1400, 860)
     window.show()
-    window.open_path(str(example_project_path()))
+    project = tmp / "example.nrproj"
+    project.write_bytes(example_project_path().read_bytes())
+    window.open_path(str(project))
+    window.train_page.paper.setChecked(True)
+    window.train_page.epochs.setValue(args.epochs)
+
+    def predict() -> None:
+        page = window.predict_page
+        for name, value in zip(page.fields, ("532", "12", "110"), strict=False):
+            page.fields[name][0].setText(value)
+        window.explain_page.select_sample(11)
+        QTimer.singleShot(800, shoot)
+
+    steps = [window.augment_page.run, window.train_page.run, window.explain_page.run, predict]
+
+    def next_step() -> None:
+        if steps:
+            step = steps.pop(0)
+            print(f"running {getattr(step, '__qualname__', step)}", flush=True)
+            step()
 
     def shoot() -> None:
         for row, name in enumerate(PAGES):
             window.pages.setCurrentRow(row)
-            app.processEvents()
+            for _ in range(5):
+                app.processEvents()
             path = out / f"page-{name.lower()}.png"
             window.grab().save(str(path))
-            print(path)
-        app.quit()
+            print(path, flush=True)
+        window.pages.setCurrentRow(PAGES.index("Train"))
+        for tab, name in ((0, "loss"), (2, "parity")):
+            window.train_page.tabs.setCurrentIndex(tab)
+            for _ in range(5):
+                app.processEvents()
+            window.grab().save(str(out / f"page-train-{name}.png"))
+        app.exit(0)  # quit() would close the window, which asks to save the run
 
-    QTimer.singleShot(500, shoot)
+    window.jobs.idle.connect(lambda: QTimer.singleShot(200, next_step))
+    window.jobs.failed.connect(lambda t, m: print(f"FAILED {t}: {m}", flush=True))
+    QTimer.singleShot(300, next_step)
     return app.exec()
 
 

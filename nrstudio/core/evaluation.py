@@ -8,6 +8,7 @@ rows of each fold.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -202,9 +203,10 @@ def cross_validate(
     settings: EvaluationSettings | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
-    on_epoch: callable | None = None,  # type: ignore[valid-type]
+    on_epoch: Callable[[str, EpochReport], None] | None = None,
 ) -> EvaluationResult:
-    """Run the chosen protocols for the network and the baselines on every target."""
+    """Run the chosen protocols for the network and the baselines on every target.
+    ``on_epoch(protocol, report)`` sees every epoch of the batched network training."""
     settings = settings or EvaluationSettings()
     settings.check()
     rep = Reporter(progress, cancel)

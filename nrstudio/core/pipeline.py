@@ -6,6 +6,7 @@ folder (CSV and PNG) and stored in a project.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from nrstudio.core.evaluation import (
 )
 from nrstudio.core.explain import Explanations, LimeSettings, explain_points
 from nrstudio.core.metrics import METRICS, regression_metrics
-from nrstudio.core.networks import NetworkSettings
+from nrstudio.core.networks import EpochReport, NetworkSettings
 from nrstudio.core.predict import EnsembleModel, train_final_models
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project import Project
@@ -101,17 +102,22 @@ def run_pipeline(
     settings: RunSettings | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    on_epoch: Callable[[str, EpochReport], None] | None = None,
 ) -> RunResult:
+    """Augment, cross-validate, train the final ensembles, predict validation experiments and
+    (optionally) explain every training sample. ``on_epoch(stage, report)`` sees every epoch
+    of every batched training run (stage: "honest", "paper" or "final")."""
     settings = settings or RunSettings()
     rep = Reporter(progress, cancel)
     ev = settings.evaluation
     training_arrays(dataset, list(ev.targets or dataset.targets))  # refuse bad data up front
     rep.report(0.0, "augmenting")
     augmented = augment_smote_reg(dataset, ev.augment, rep.sub(0.0, 0.02).report, cancel)
-    evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.70).report, cancel)
+    evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.70).report, cancel, on_epoch)
     final = train_final_models(dataset, ev.network, ev.augment, settings.members,
                                list(ev.targets) if ev.targets else None,
-                               rep.sub(0.70, 0.88).report, cancel)
+                               rep.sub(0.70, 0.88).report, cancel,
+                               (lambda r: on_epoch("final", r)) if on_epoch else None)
     validation = predict_validation_experiments(dataset, final)
     if len(validation):
         rows = []
@@ -167,4 +173,6 @@ def store_in_project(project: Project, result: RunResult) -> None:
         c: result.validation[c].tolist() for c in result.validation.columns}
     if result.explanations is not None:
         project.results["lime"] = result.explanations.to_json()
+    else:  # explanations of earlier models no longer describe the stored ones
+        project.results.pop("lime", None)
     project.settings["run"] = result.settings.to_dict()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from nrstudio.core.augment import SmoteRegSettings
 from nrstudio.core.dataset import Dataset
@@ -188,3 +189,51 @@ def train_final_models(
     stack = train_networks(sets, network, rep.sub(0.05, 1.0).report, cancel, on_epoch)
     return EnsembleModel(list(dataset.inputs), targets, members, stack, Domain(x), network,
                          augment, ids)
+
+
+def _norm(name: str) -> str:
+    from nrstudio.core.dataset import split_unit
+
+    return split_unit(name)[0].strip().lower()
+
+
+def match_inputs(model_inputs: list[str], columns: list[str]) -> dict[str, str]:
+    """Map every model input to a column of a conditions table: same header, else the same
+    header without its unit. DataError naming what is missing."""
+    out = {}
+    for name in model_inputs:
+        if name in columns:
+            out[name] = name
+            continue
+        hits = [c for c in columns if _norm(c) == _norm(name)]
+        if len(hits) != 1:
+            raise DataError(f"the table has no column for '{name}' (columns: {', '.join(columns)})")
+        out[name] = hits[0]
+    return out
+
+
+def predict_table(model: EnsembleModel, dataset: Dataset) -> pd.DataFrame:
+    """Predictions for every row of a conditions table: its sample ids and inputs, then per
+    target mean and std, the out-of-domain flag and its reasons."""
+    mapping = match_inputs(model.inputs, [c.name for c in dataset.columns])
+    x = dataset.values([mapping[n] for n in model.inputs])
+    bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+    if len(bad):
+        raise DataError(f"row {bad[0] + 1} has a missing input; every condition needs a value")
+    negative = np.argwhere(x < 0)
+    if len(negative):
+        i, j = negative[0]
+        raise DataError(f"row {i + 1}, '{model.inputs[j]}': {x[i, j]:g} is negative")
+    pred = model.predict(x)
+    frame = pd.DataFrame({"sample": dataset.sample_ids()})
+    for j, name in enumerate(model.inputs):
+        frame[name] = x[:, j]
+    for t, target in enumerate(model.targets):
+        frame[f"{target} predicted"] = pred.mean[:, t]
+        frame[f"{target} ±"] = pred.std[:, t]
+    frame["out of domain"] = pred.out_of_domain
+    frame["why"] = [
+        "; ".join(([f"outside the samples' range: {', '.join(r)}"] if r else [])
+                  + ([f"far from every sample ({d:.1f}× the usual spacing)"] if f else []))
+        for r, f, d in zip(pred.out_of_range, pred.far, pred.distance, strict=True)]
+    return frame

@@ -62,7 +62,7 @@ class ValidationReport:
         return [f for f in self.findings if f.row == row and f.column == column]
 
 
-def _must_be_non_negative(name: str, unit: str) -> bool:
+def must_be_non_negative(name: str, unit: str) -> bool:
     low = name.lower()
     return any(w in low for w in _NON_NEGATIVE_WORDS) or unit in ("nm", "mg", "g", "nmol",
                                                                     "mmol", "mol", "ml", "mL")
@@ -103,7 +103,7 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
                 add(Finding(Severity.ERROR, f"'{cell}' is not a number", i + 1, col.name))
                 continue
             arr[i] = value
-            if value < 0 and _must_be_non_negative(col.name, col.unit):
+            if value < 0 and must_be_non_negative(col.name, col.unit):
                 add(Finding(Severity.ERROR, f"{value:g} is negative: amounts and sizes cannot be",
                             i + 1, col.name))
         values[col.name] = arr

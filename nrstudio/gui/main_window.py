@@ -26,33 +26,30 @@ from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
 from nrstudio.core.project import Project
 from nrstudio.core.project_file import load_project, save_project
 from nrstudio.core.table_io import export_table
+from nrstudio.gui.augment_page import AugmentPage
 from nrstudio.gui.data_page import DataPage
 from nrstudio.gui.dialogs import Preferences, PreferencesDialog, show_about
 from nrstudio.gui.document import ProjectDocument, new_project
+from nrstudio.gui.explain_page import ExplainPage
 from nrstudio.gui.import_dialog import ImportDialog
 from nrstudio.gui.jobs import JobRunner
+from nrstudio.gui.predict_page import PredictPage
 from nrstudio.gui.recovery import RecoverySlot, pending_recoveries
+from nrstudio.gui.train_page import TrainPage
 
 PROJECT_FILTER = "NR Studio project (*.nrproj)"
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm)"
 OPENABLE = {".nrproj", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 
 PLANNED = {
-    "Augment": "SMOTE-REG augmentation with a live preview of the rows it makes, and the "
-               "scatter matrix of original and synthetic rows.",
-    "Train": "Networks and baselines under the leakage-free and paper protocols, with live "
-             "loss curves and Table-1 style results.",
-    "Predict": "Length, width and aspect ratio for planned conditions, with uncertainty and "
-               "the out-of-domain flag.",
-    "Explain": "LIME weight heat maps per target, and bar charts per sample.",
     "Micrographs": "Attach TEM images, measure rods, image models and LIME overlays.",
 }
-PAGES = ["Data", *PLANNED]
+PAGES = ["Data", "Augment", "Train", "Predict", "Explain", *PLANNED]
 
 
 def _placeholder(name: str) -> QWidget:
     label = QLabel(f"<h2>{name}</h2><p>{PLANNED[name]}</p><p><i>This page is not built yet; "
-                   "the same work is available from the command line (nrstudio run).</i></p>")
+                   "it arrives in a later version.</i></p>")
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     label.setWordWrap(True)
     label.setMargin(24)
@@ -112,8 +109,16 @@ class MainWindow(QMainWindow):
         self.pages.addItems(PAGES)
         self.pages.setMaximumWidth(180)
         self.stack = QStackedWidget()
+        seed = self.prefs.seed
         self.data_page = DataPage(self.doc)
-        self.stack.addWidget(self.data_page)
+        self.augment_page = AugmentPage(self.doc, self.jobs, seed)
+        self.train_page = TrainPage(self.doc, self.jobs, seed)
+        self.predict_page = PredictPage(self.doc)
+        self.explain_page = ExplainPage(self.doc, self.jobs, seed)
+        for page in (self.data_page, self.augment_page, self.train_page, self.predict_page,
+                     self.explain_page):
+            self.stack.addWidget(page)
+        self.predict_page.explain_requested.connect(self._explain_point)
         for name in PLANNED:
             self.stack.addWidget(_placeholder(name))
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -144,6 +149,15 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)
+
+    def _explain_point(self, x) -> None:  # type: ignore[no-untyped-def]
+        if self.explain_page.explain_point(x):
+            self.pages.setCurrentRow(PAGES.index("Explain"))
+        else:
+            QMessageBox.information(self, "Busy", "Wait for the running job to finish.")
+
+    def show_page(self, name: str) -> None:
+        self.pages.setCurrentRow(PAGES.index(name))
 
     # ---- actions and menus ------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]

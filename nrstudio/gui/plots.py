@@ -1,0 +1,57 @@
+"""Plot helpers on pyqtgraph: colours, a diverging colour map, export to PNG and SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph import exporters
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+pg.setConfigOptions(antialias=True, background="w", foreground="k", imageAxisOrder="row-major")
+
+ORIGINAL = "#cc3311"  # red: measured samples (as the paper's Figure 2)
+SYNTHETIC = "#4477aa"  # blue: SMOTE-REG rows
+VALIDATION = "#228833"  # green: validation experiments
+POSITIVE = "#cc3311"
+NEGATIVE = "#3366cc"
+
+
+def diverging_colormap() -> pg.ColorMap:
+    """Blue - white - red, for weights centred at zero."""
+    return pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])
+
+
+def export_scene(scene: object, path: str | Path) -> Path:
+    """Write a plot's scene as PNG (at twice the screen size) or SVG, by the file suffix."""
+    p = Path(path)
+    if p.suffix.lower() == ".svg":
+        exporters.SVGExporter(scene).export(str(p))
+    else:
+        if p.suffix.lower() != ".png":
+            p = p.with_suffix(".png")
+        exporter = exporters.ImageExporter(scene)
+        width = int(exporter.parameters()["width"])
+        exporter.parameters()["width"] = max(width * 2, 800)
+        exporter.export(str(p))
+    return p
+
+
+def ask_export(parent: QWidget, scene: object, name: str) -> Path | None:
+    """Ask for a file name and export the plot there; reports failures in a dialog."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Export plot", name,
+                                          "PNG image (*.png);;SVG drawing (*.svg)")
+    if not path:
+        return None
+    try:
+        return export_scene(scene, path)
+    except Exception as exc:  # exporters raise assorted errors on unwritable paths
+        QMessageBox.critical(parent, "Not exported", f"{path}: {exc}")
+        return None
+
+
+def symmetric_limit(values: np.ndarray) -> float:
+    finite = np.abs(values[np.isfinite(values)])
+    lim = float(finite.max()) if finite.size else 1.0
+    return lim if lim > 0 else 1.0
