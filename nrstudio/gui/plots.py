@@ -27,7 +27,27 @@ def export_scene(scene: object, path: str | Path) -> Path:
     """Write a plot's scene as PNG (at twice the screen size) or SVG, by the file suffix."""
     p = Path(path)
     if p.suffix.lower() == ".svg":
-        exporters.SVGExporter(scene).export(str(p))
+        # Qt's own SVG generator: pyqtgraph's SVG exporter cannot parse what Qt 6.11 writes.
+        from PySide6.QtCore import QRectF, QSize
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        rect = scene.itemsBoundingRect() if not scene.views() else QRectF(
+            scene.views()[0].viewport().rect())
+        gen = QSvgGenerator()
+        gen.setFileName(str(p))
+        gen.setSize(QSize(int(rect.width()), int(rect.height())))
+        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        gen.setTitle("NR Studio plot")
+        # Same resolution as the screen, or raster items (heat maps) scale unlike the axes.
+        gen.setResolution(scene.views()[0].logicalDpiX() if scene.views() else 96)
+        painter = QPainter(gen)
+        try:
+            scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        finally:
+            painter.end()
+        if not p.is_file() or p.stat().st_size == 0:
+            raise OSError(f"could not write {p}")
     else:
         if p.suffix.lower() != ".png":
             p = p.with_suffix(".png")
