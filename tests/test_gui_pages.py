@@ -4,6 +4,7 @@ import math
 import shutil
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from conftest import EXAMPLE
 
@@ -80,7 +81,10 @@ def test_augment_page_runs_through_its_button_and_is_undoable(qtbot, tmp_path, e
     assert w.data_page.model.rowCount() == 784  # shown on the Data page
     w.show_page("Augment")
     page.redraw()
-    assert len(page.matrix.ci.items) == 36  # 6 x 6 scatter matrix
+    scatters = [i for i in page.matrix_plot.items if isinstance(i, pg.ScatterPlotItem)]
+    # 30 off-diagonal panels: 756 synthetic and 28 original points in each
+    assert sorted(len(s.data) for s in scatters) == [30 * 28, 30 * 756]
+    assert len(page.hists.ci.items) == 6
     w.act_undo.trigger()
     assert len(w.doc.dataset) == 28
 

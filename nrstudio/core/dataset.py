@@ -210,15 +210,18 @@ class Dataset:
             idx = np.flatnonzero(idx)
         out = np.full((len(idx), len(names)), np.nan)
         for j, name in enumerate(names):
-            col = self.table[name].to_numpy()
-            for k, i in enumerate(idx):
-                cell = col[i]
+            col = self.table[name].to_numpy()[idx]
+            # Cells are floats (or NaN) almost always; only the rest need parsing.
+            is_float = np.fromiter((type(v) is float for v in col), dtype=bool, count=len(col))
+            out[is_float, j] = col[is_float].astype(np.float64)
+            for k in np.flatnonzero(~is_float):
+                cell = col[k]
                 if is_missing(cell):
                     continue
                 value = parse_number(cell)
                 if value is None:
                     raise DataError(
-                        f"row {i + 1}, column '{name}': '{cell}' is not a number"
+                        f"row {idx[k] + 1}, column '{name}': '{cell}' is not a number"
                     )
                 out[k, j] = value
         return out

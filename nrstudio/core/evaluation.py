@@ -132,8 +132,13 @@ class EvaluationResult:
     epochs: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        return {"metrics": _frame_json(self.metrics), "predictions": _frame_json(self.predictions),
+    def to_json(self, compact: bool = False) -> dict:
+        """JSON-ready dict. ``compact`` keeps baseline predictions of original rows only (the
+        paper protocol has ~9,000 synthetic test rows per target and model)."""
+        pred = self.predictions
+        if compact and len(pred):
+            pred = pred[(pred.model == NETWORK) | (pred.origin == "original")]
+        return {"metrics": _frame_json(self.metrics), "predictions": _frame_json(pred),
                 "epochs": self.epochs, "notes": self.notes}
 
     @classmethod

@@ -165,14 +165,30 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
     return written
 
 
-def store_in_project(project: Project, result: RunResult) -> None:
-    """Put models, results and the settings that made them into the project (in memory)."""
-    project.models[FINAL_MODEL] = result.final.to_stored(FINAL_MODEL)
-    project.results["evaluation"] = result.evaluation.to_json()
-    project.results["validation_predictions"] = {
-        c: result.validation[c].tolist() for c in result.validation.columns}
-    if result.explanations is not None:
-        project.results["lime"] = result.explanations.to_json()
+def project_payload(result: RunResult) -> dict[str, Any]:
+    """What a run adds to a project, already converted to storable form. The GUI computes
+    this in its worker thread, so that storing is only a few assignments on the GUI thread."""
+    return {
+        "model": result.final.to_stored(FINAL_MODEL),
+        "evaluation": result.evaluation.to_json(compact=True),
+        "validation_predictions": {c: result.validation[c].tolist()
+                                   for c in result.validation.columns},
+        "lime": result.explanations.to_json() if result.explanations is not None else None,
+        "settings": result.settings.to_dict(),
+    }
+
+
+def apply_payload(project: Project, payload: dict[str, Any]) -> None:
+    project.models[FINAL_MODEL] = payload["model"]
+    project.results["evaluation"] = payload["evaluation"]
+    project.results["validation_predictions"] = payload["validation_predictions"]
+    if payload["lime"] is not None:
+        project.results["lime"] = payload["lime"]
     else:  # explanations of earlier models no longer describe the stored ones
         project.results.pop("lime", None)
-    project.settings["run"] = result.settings.to_dict()
+    project.settings["run"] = payload["settings"]
+
+
+def store_in_project(project: Project, result: RunResult) -> None:
+    """Put models, results and the settings that made them into the project (in memory)."""
+    apply_payload(project, project_payload(result))

@@ -27,7 +27,7 @@ from nrstudio.gui.jobs import JobRunner
 from nrstudio.gui.plots import ORIGINAL, SYNTHETIC, ask_export
 from nrstudio.gui.undo import SnapshotCommand
 
-MAX_SCATTER_POINTS = 6000  # synthetic points drawn per panel; more add ink, not information
+MAX_SCATTER_POINTS = 2000  # synthetic points drawn per panel; more add ink, not information
 
 
 def _hint(text: str) -> QLabel:
@@ -199,6 +199,9 @@ class AugmentPage(QWidget):
             self.redraw()
 
     def redraw(self) -> None:
+        """Draw the scatter matrix as ONE plot (each panel normalised into its own cell): a
+        grid of 36 plot widgets takes about a second to lay out and paint; this takes a few
+        tens of milliseconds, so switching to this page never freezes the window."""
         self._stale = False
         self.matrix.clear()
         self.hists.clear()
@@ -215,42 +218,21 @@ class AugmentPage(QWidget):
         syn_idx = np.flatnonzero(~orig)
         if len(syn_idx) > MAX_SCATTER_POINTS:
             syn_idx = np.random.default_rng(0).choice(syn_idx, MAX_SCATTER_POINTS, replace=False)
-        k = len(names)
-        short = [n.split("(")[0].strip() for n in names]
-        for i in range(k):
-            for j in range(k):
-                plot = self.matrix.addPlot(row=i, col=j)
-                plot.hideButtons()
-                if i == k - 1:
-                    plot.setLabel("bottom", short[j])
-                else:
-                    plot.getAxis("bottom").setStyle(showValues=False)
-                if j == 0:
-                    plot.setLabel("left", short[i])
-                else:
-                    plot.getAxis("left").setStyle(showValues=False)
-                if i == j:
-                    self._histogram(plot, values[:, i], orig)
-                    continue
-                if len(syn_idx):
-                    plot.plot(values[syn_idx, j], values[syn_idx, i], pen=None, symbol="o",
-                              symbolSize=2, symbolPen=None, symbolBrush=pg.mkBrush(SYNTHETIC))
-                plot.plot(values[orig, j], values[orig, i], pen=None, symbol="o", symbolSize=5,
-                          symbolPen=None, symbolBrush=pg.mkBrush(ORIGINAL))
+        self.matrix_plot = self.matrix.addPlot()
+        draw_scatter_matrix(self.matrix_plot, names, values, orig, syn_idx)
         for j, name in enumerate(names):
             plot = self.hists.addPlot(row=j // 3, col=j % 3, title=name)
             plot.hideButtons()
-            self._histogram(plot, values[:, j], orig, legend=j == 0)
+            if j == 0:
+                plot.addLegend(offset=(5, 5))
+            self._histogram(plot, values[:, j], orig)
 
     @staticmethod
-    def _histogram(plot: pg.PlotItem, column: np.ndarray, orig: np.ndarray,
-                   legend: bool = False) -> None:
+    def _histogram(plot: pg.PlotItem, column: np.ndarray, orig: np.ndarray) -> None:
         finite = np.isfinite(column)
         if not finite.any():
             return
         edges = np.histogram_bin_edges(column[finite], bins=20)
-        if legend:
-            plot.addLegend(offset=(5, 5))
         for mask, colour, name in ((~orig, SYNTHETIC, "synthetic"), (orig, ORIGINAL, "original")):
             data = column[mask & finite]
             if len(data) == 0:
@@ -259,3 +241,55 @@ class AugmentPage(QWidget):
             density = counts / max(len(data), 1)
             plot.plot(edges, density, stepMode="center", fillLevel=0,
                       brush=pg.mkBrush(colour + "60"), pen=pg.mkPen(colour), name=name)
+
+
+def draw_scatter_matrix(plot: pg.PlotItem, names: list[str], values: np.ndarray,
+                        orig: np.ndarray, syn_idx: np.ndarray) -> None:
+    """Pairwise scatter of every column against every other (synthetic rows in blue, originals
+    in red on top), histograms on the diagonal, column ranges written in the diagonal cells."""
+    k = len(names)
+    step = 1.15  # cell size including the gap
+    lo = np.nanmin(values, axis=0)
+    hi = np.nanmax(values, axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    norm = (values - lo) / span
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.hideButtons()
+    plot.setAspectLocked(True)
+    plot.setMouseEnabled(False, False)
+    frame_x, frame_y = [], []
+    pts = {"syn": ([], []), "orig": ([], [])}
+    for i in range(k):
+        y0 = (k - 1 - i) * step
+        for j in range(k):
+            x0 = j * step
+            frame_x += [x0, x0 + 1, x0 + 1, x0, x0, np.nan]
+            frame_y += [y0, y0, y0 + 1, y0 + 1, y0, np.nan]
+            if i == j:
+                continue
+            for key, rows in (("syn", syn_idx), ("orig", np.flatnonzero(orig))):
+                pts[key][0].append(norm[rows, j] + x0)
+                pts[key][1].append(norm[rows, i] + y0)
+    plot.addItem(pg.PlotCurveItem(np.array(frame_x), np.array(frame_y),
+                                  pen=pg.mkPen("#999"), connect="finite"))
+    for key, colour, size in (("syn", SYNTHETIC, 2), ("orig", ORIGINAL, 5)):
+        if pts[key][0]:
+            plot.addItem(pg.ScatterPlotItem(np.concatenate(pts[key][0]),
+                                            np.concatenate(pts[key][1]), size=size, pen=None,
+                                            brush=pg.mkBrush(colour)))
+    for d in range(k):
+        x0, y0 = d * step, (k - 1 - d) * step
+        column = norm[:, d]
+        edges = np.linspace(0, 1, 16)
+        for mask, colour in ((~orig, SYNTHETIC), (orig, ORIGINAL)):
+            data = column[mask & np.isfinite(column)]
+            if len(data):
+                counts, _ = np.histogram(data, bins=edges)
+                heights = 0.8 * counts / max(counts.max(), 1)
+                plot.addItem(pg.PlotCurveItem(edges + x0, heights + y0,
+                                              stepMode="center", pen=pg.mkPen(colour)))
+        short = names[d].split("(")[0].strip()
+        label = pg.TextItem(f"{short}\n{lo[d]:.3g} – {hi[d]:.3g}", color="k", anchor=(0.5, 0))
+        label.setPos(x0 + 0.5, y0 + 1)
+        plot.addItem(label)

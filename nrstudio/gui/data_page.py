@@ -52,6 +52,8 @@ class DataPage(QWidget):
         self.view.horizontalHeader().customContextMenuRequested.connect(self._header_menu)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.verticalHeader().setDefaultSectionSize(22)
+        # Size columns from the first rows only: reading 10,000 rows would freeze the window.
+        self.view.horizontalHeader().setResizeContentsPrecision(50)
         self.model.edit_refused.connect(self._refused)
         self.filter = QLineEdit(placeholderText="Filter rows (any column)…")
         self.filter.setClearButtonEnabled(True)

@@ -121,6 +121,9 @@ class ExplainPage(QWidget):
 
     def reload(self) -> None:
         doc = self.doc.project.results.get("lime")
+        if doc is not None and doc is getattr(self, "_shown_doc", None):
+            return  # another page's results changed, not ours
+        self._shown_doc = doc
         try:
             self.expl = Explanations.from_json(doc) if doc else None
         except DataError:

@@ -75,3 +75,4 @@ def symmetric_limit(values: np.ndarray) -> float:
     finite = np.abs(values[np.isfinite(values)])
     lim = float(finite.max()) if finite.size else 1.0
     return lim if lim > 0 else 1.0
+

@@ -121,6 +121,9 @@ class PredictPage(QWidget):
     # ---- model -------------------------------------------------------------------------------
     def reload_model(self) -> None:
         stored = self.doc.project.models.get(FINAL_MODEL)
+        if stored is not None and stored is getattr(self, "_stored", None):
+            return  # the same model: keep the form as the user left it
+        self._stored = stored
         try:
             model = EnsembleModel.from_stored(stored) if stored else None
         except DataError as exc:

@@ -39,7 +39,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.evaluation import NETWORK, EvaluationResult, EvaluationSettings
 from nrstudio.core.explain import LimeSettings
 from nrstudio.core.networks import EpochReport, NetworkSettings
-from nrstudio.core.pipeline import RunResult, RunSettings, run_pipeline, store_in_project
+from nrstudio.core.pipeline import RunSettings, apply_payload, project_payload, run_pipeline
 from nrstudio.gui.document import ProjectDocument
 from nrstudio.gui.jobs import JobRunner
 from nrstudio.gui.plots import ORIGINAL, SYNTHETIC, VALIDATION, ask_export
@@ -249,6 +249,7 @@ class TrainPage(QWidget):
         doc.dataset_reset.connect(self._refresh_targets)
         doc.results_changed.connect(self.show_results)
         self._mine = False
+        self._curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._refresh_targets()
         self._job_idle()
         self.show_results()
@@ -301,18 +302,21 @@ class TrainPage(QWidget):
         dataset = self.doc.dataset.copy()
         self.relay.reset()
         self.loss_plot.clear()
+        self._curves = {}
         self.tabs.setCurrentIndex(0)
         self._mine = True
-        started = self.jobs.start(
-            "Training", lambda p, c: run_pipeline(dataset, settings, p, c, self.relay.on_epoch),
-            self._finished)
+        def work(progress, cancel):  # type: ignore[no-untyped-def]  # worker thread
+            result = run_pipeline(dataset, settings, progress, cancel, self.relay.on_epoch)
+            return project_payload(result)
+
+        started = self.jobs.start("Training", work, self._finished)
         if not started:
             self._mine = False
         return started
 
-    def _finished(self, result: RunResult) -> None:
+    def _finished(self, payload: dict) -> None:
         self.relay.flush()
-        store_in_project(self.doc.project, result)
+        apply_payload(self.doc.project, payload)
         self.doc.mark_changed()
         self.tabs.setCurrentIndex(1)
         self.trained.emit()
@@ -337,27 +341,44 @@ class TrainPage(QWidget):
         self.cancel.setEnabled(False)
 
     def _plot_losses(self, history: dict[str, Any]) -> None:
-        self.loss_plot.clear()
+        """Update the live curves in place (new items on every update would pile up as
+        garbage and make the collector pause the window)."""
         colours = {"honest": "#cc3311", "paper": "#4477aa", "final": "#228833"}
         for stage, (epochs, tr, va) in history.items():
-            colour = colours.get(stage, "#555")
-            label = STAGE_LABELS.get(stage, stage)
-            self.loss_plot.plot(epochs, tr, pen=pg.mkPen(colour, width=2), name=f"{label}: train")
-            self.loss_plot.plot(epochs, va, pen=pg.mkPen(colour, width=2,
-                                                         style=Qt.PenStyle.DashLine),
-                                name=f"{label}: validation")
+            if stage not in self._curves:
+                colour = colours.get(stage, "#555")
+                label = STAGE_LABELS.get(stage, stage)
+                self._curves[stage] = (
+                    self.loss_plot.plot(pen=pg.mkPen(colour, width=2), name=f"{label}: train"),
+                    self.loss_plot.plot(pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine),
+                                        name=f"{label}: validation"))
+            train_curve, val_curve = self._curves[stage]
+            train_curve.setData(epochs, tr)
+            val_curve.setData(epochs, va)
 
     # ---- results -------------------------------------------------------------------------------
     def evaluation(self) -> EvaluationResult | None:
+        """The stored evaluation, parsed once per stored document."""
         doc = self.doc.project.results.get("evaluation")
         if not doc:
             return None
+        cached = getattr(self, "_cache", (None, None))
+        if cached[0] is doc:
+            return cached[1]
         try:
-            return EvaluationResult.from_json(doc)
+            result = EvaluationResult.from_json(doc)
         except DataError:
-            return None
+            result = None
+        self._cache = (doc, result)
+        return result
 
     def show_results(self) -> None:
+        docs = (self.doc.project.results.get("evaluation"),
+                self.doc.project.results.get("validation_predictions"))
+        if getattr(self, "_shown", None) is not None and all(
+                a is b for a, b in zip(docs, self._shown, strict=True)):
+            return  # another page's results changed, not ours
+        self._shown = docs
         result = self.evaluation()
         self.table.clear()
         if result is None:
@@ -410,6 +431,7 @@ class TrainPage(QWidget):
         pred = result.predictions
         pred = pred[(pred.protocol == protocol) & (pred.model == NETWORK)]
         val = pd.DataFrame(self.doc.project.results.get("validation_predictions", {}))
+        self._points: dict[tuple[int, str], pd.DataFrame] = {}
         for k, target in enumerate(dict.fromkeys(pred.target)):
             plot = self.parity.addPlot(row=0, col=k, title=target)
             plot.setLabel("bottom", "measured")
@@ -425,16 +447,15 @@ class TrainPage(QWidget):
                 q = p[p.origin == origin]
                 if len(q) == 0:
                     continue
-                if origin == "synthetic" and len(q) > 5000:
-                    q = q.sample(5000, random_state=0)
+                if origin == "synthetic" and len(q) > 3000:
+                    q = q.sample(3000, random_state=0)
+                self._points[(k, origin)] = q
                 spots = pg.ScatterPlotItem(
                     q.truth.to_numpy(), q.prediction.to_numpy(), size=size, pen=None,
-                    brush=pg.mkBrush(colour), name=name,
-                    data=[f"sample {s or '(synthetic)'} — {target}: measured {t:.4g}, "
-                          f"predicted {pr:.4g} (fold {f + 1})"
-                          for s, t, pr, f in zip(q["sample"], q.truth, q.prediction, q.fold,
-                                                 strict=True)])
-                spots.sigClicked.connect(self._clicked)
+                    brush=pg.mkBrush(colour), name=name, data=np.arange(len(q)))
+                spots.sigClicked.connect(
+                    lambda _item, points, *_, key=(k, origin), target=target:
+                    self._clicked_point(key, target, points))
                 plot.addItem(spots)
             if len(val) and "target" in val:
                 v = val[val.target == target]
@@ -452,3 +473,11 @@ class TrainPage(QWidget):
     def _clicked(self, item: pg.ScatterPlotItem, points: list, *_: object) -> None:
         if len(points):
             self.point_info.setText(str(points[0].data()))
+
+    def _clicked_point(self, key: tuple[int, str], target: str, points: list) -> None:
+        if not len(points):
+            return
+        row = self._points[key].iloc[int(points[0].data())]
+        sample = row["sample"] or "(synthetic)"
+        self.point_info.setText(f"sample {sample} — {target}: measured {row.truth:.4g}, "
+                                f"predicted {row.prediction:.4g} (fold {int(row.fold) + 1})")
