@@ -4,6 +4,7 @@ import pytest
 from conftest import EXAMPLE
 
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
+from gui_helpers import Dialogs
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
@@ -14,27 +15,6 @@ from nrstudio.core.errors import ProjectFileError
 from nrstudio.core.project_file import load_project
 
 pytestmark = pytest.mark.gui
-
-
-class Dialogs:
-    """Records dialogs instead of showing them; answers questions with a preset button."""
-
-    def __init__(self, monkeypatch, answer=QMessageBox.StandardButton.Cancel):
-        self.shown: list[tuple[str, str]] = []
-        self.answer = answer
-        for kind in ("warning", "critical", "information"):
-            monkeypatch.setattr(QMessageBox, kind, self._record(kind))
-        monkeypatch.setattr(QMessageBox, "question", self._ask)
-
-    def _record(self, kind):
-        def show(parent, title, text, *args, **kwargs):
-            self.shown.append((kind, text))
-            return QMessageBox.StandardButton.Ok
-        return show
-
-    def _ask(self, parent, title, text, *args, **kwargs):
-        self.shown.append(("question", text))
-        return self.answer
 
 
 @pytest.fixture
