@@ -9,7 +9,6 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -26,7 +25,14 @@ from nrstudio.core.pipeline import FINAL_MODEL
 from nrstudio.core.predict import EnsembleModel
 from nrstudio.gui.document import ProjectDocument
 from nrstudio.gui.jobs import JobRunner
-from nrstudio.gui.plots import NEGATIVE, POSITIVE, ask_export, diverging_colormap, symmetric_limit
+from nrstudio.gui.plots import (
+    NEGATIVE,
+    POSITIVE,
+    ask_export,
+    diverging_colormap,
+    save_table_dialog,
+    symmetric_limit,
+)
 
 UNITS_NOTE = ("Weight = change of the prediction (in the target's unit) per one standard "
               "deviation of the input, from a local linear surrogate (LIME).")
@@ -311,14 +317,4 @@ class ExplainPage(QWidget):
         source = self.expl if self.point is None else self.point
         if source is None:
             return False
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export weights", "lime_weights.csv",
-                                                  "CSV (*.csv)")
-            if not path:
-                return False
-        try:
-            source.to_frame().to_csv(path, index=False)
-        except OSError as exc:
-            QMessageBox.critical(self, "Not exported", f"{path}: {exc.strerror or exc}")
-            return False
-        return True
+        return save_table_dialog(self, source.to_frame(), "lime_weights.csv", path)

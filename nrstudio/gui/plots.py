@@ -71,6 +71,25 @@ def ask_export(parent: QWidget, scene: object, name: str) -> Path | None:
         return None
 
 
+def save_table_dialog(parent: QWidget, frame: object, name: str, path: str | None = None) -> bool:
+    """Write a pandas table as CSV or XLSX (by suffix), asking for the path unless given;
+    failures are reported in a dialog. True when written."""
+    if path is None:
+        path, _ = QFileDialog.getSaveFileName(parent, "Export table", name,
+                                              "CSV (*.csv);;Excel workbook (*.xlsx)")
+        if not path:
+            return False
+    try:
+        if str(path).lower().endswith(".xlsx"):
+            frame.to_excel(path, index=False)  # type: ignore[attr-defined]
+        else:
+            frame.to_csv(path, index=False)  # type: ignore[attr-defined]
+    except OSError as exc:
+        QMessageBox.critical(parent, "Not exported", f"{path}: {exc.strerror or exc}")
+        return False
+    return True
+
+
 def symmetric_limit(values: np.ndarray) -> float:
     finite = np.abs(values[np.isfinite(values)])
     lim = float(finite.max()) if finite.size else 1.0

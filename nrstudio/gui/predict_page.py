@@ -32,6 +32,7 @@ from nrstudio.core.predict import EnsembleModel, Prediction, predict_table
 from nrstudio.core.table_io import import_table
 from nrstudio.core.validation import must_be_non_negative
 from nrstudio.gui.document import ProjectDocument
+from nrstudio.gui.plots import save_table_dialog
 from nrstudio.gui.undo import SnapshotCommand
 
 AMBER = "#a05a00"
@@ -312,17 +313,4 @@ class PredictPage(QWidget):
     def export_batch(self, path: str | None = None) -> bool:
         if self.batch_frame is None:
             return False
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export predictions", "predictions.csv",
-                                                  "CSV (*.csv);;Excel workbook (*.xlsx)")
-            if not path:
-                return False
-        try:
-            if str(path).lower().endswith(".xlsx"):
-                self.batch_frame.to_excel(path, index=False)
-            else:
-                self.batch_frame.to_csv(path, index=False)
-        except OSError as exc:
-            QMessageBox.critical(self, "Not exported", f"{path}: {exc.strerror or exc}")
-            return False
-        return True
+        return save_table_dialog(self, self.batch_frame, "predictions.csv", path)
