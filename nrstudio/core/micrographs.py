@@ -1,0 +1,188 @@
+"""Reading TEM micrographs and finding their scale bars (Qt-free).
+
+Rod segmentation and measurement are not built yet (issue 6); this module provides what they
+stand on: an image as a grey float array whatever the file (TIFF incl. 16-bit, PNG, JPEG,
+RGB-encoded grey), the pixel size from TIFF tags when present, and the burned-in scale bar.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+
+MAX_PIXELS = 400_000_000  # refuses decompression bombs; a 20,000 x 20,000 image is allowed
+_UNIT_NM = {"nm": 1.0, "nanometer": 1.0, "um": 1e3, "µm": 1e3, "\\u00b5m": 1e3, "micron": 1e3,
+            "mm": 1e6, "cm": 1e7, "m": 1e9, "a": 0.1, "å": 0.1, "angstrom": 0.1}
+
+
+@dataclass
+class Micrograph:
+    """pixels: (height, width) float32 in [0, 1], 0 = black; nm_per_px: from the file's
+    tags when it states a physical pixel size, else None."""
+
+    pixels: np.ndarray
+    bit_depth: int
+    nm_per_px: float | None = None
+
+
+def _to_grey(arr: np.ndarray) -> np.ndarray:
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        rgb = arr[..., :3].astype(np.float64)
+        # RGB-encoded grey (as most TEM JPEG exports): the channels agree up to compression
+        # noise, and their mean is the grey value. True colour: luminance.
+        spread = np.abs(rgb - rgb.mean(axis=2, keepdims=True)).mean()
+        if spread < 0.02 * max(float(rgb.max()), 1.0):
+            return rgb.mean(axis=2)
+        return rgb @ np.array([0.2125, 0.7154, 0.0721])
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        return arr[..., 0]
+    if arr.ndim != 2:
+        raise DataError(f"an image of shape {arr.shape} is not a single micrograph")
+    return arr
+
+
+def _tiff_pixel_size(tif) -> float | None:  # type: ignore[no-untyped-def]
+    """nm per pixel from ImageJ metadata or the resolution tags, when they give a length."""
+    page = tif.pages[0]
+    ij = tif.imagej_metadata or {}
+    unit = str(ij.get("unit", "")).strip().lower()
+    tags = page.tags
+    try:
+        if "XResolution" in tags:
+            num, den = tags["XResolution"].value
+            px_per_unit = num / den if den else 0.0
+            if px_per_unit > 0:
+                if unit in _UNIT_NM:
+                    return _UNIT_NM[unit] / px_per_unit
+                res_unit = int(tags["ResolutionUnit"].value) if "ResolutionUnit" in tags else 2
+                if res_unit == 3:  # centimetre
+                    return 1e7 / px_per_unit
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return None
+
+
+def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
+    """Decode image bytes (TIFF, PNG, JPEG...). Raises DataError for anything else."""
+    name = filename.lower()
+    try:
+        if name.endswith((".tif", ".tiff")) or data[:4] in (b"II*\x00", b"MM\x00*"):
+            import tifffile
+
+            with tifffile.TiffFile(io.BytesIO(data)) as tif:
+                shape = tif.pages[0].shape
+                if int(np.prod(shape)) > MAX_PIXELS:
+                    raise DataError(f"{filename}: {shape} pixels is too large")
+                arr = tif.asarray(key=0)
+                nm_per_px = _tiff_pixel_size(tif)
+        else:
+            from PIL import Image
+
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+                arr = np.asarray(img)
+            nm_per_px = None
+    except DataError:
+        raise
+    except Exception as exc:  # the decoders raise many kinds for damaged files
+        raise DataError(f"{filename} is not a readable image ({type(exc).__name__})") from None
+    if arr.dtype.kind not in "uif" or arr.size == 0:
+        raise DataError(f"{filename}: unsupported pixel type {arr.dtype}")
+    bits = arr.dtype.itemsize * 8 if arr.dtype.kind in "ui" else 32
+    grey = _to_grey(arr).astype(np.float64)
+    if arr.dtype.kind in "ui":
+        top = float(np.iinfo(arr.dtype).max)
+        if arr.dtype.itemsize >= 2 and grey.max() > 0:
+            top = float(grey.max())  # 16-bit detectors rarely use the full range
+        grey = grey / top
+    else:
+        lo, hi = float(np.nanmin(grey)), float(np.nanmax(grey))
+        grey = (grey - lo) / (hi - lo) if hi > lo else np.zeros_like(grey)
+    return Micrograph(np.clip(grey, 0, 1).astype(np.float32), bits, nm_per_px)
+
+
+def _longest_runs(mask: np.ndarray) -> np.ndarray:
+    """Length of the longest run of True in every row of a 2-D boolean array."""
+    padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
+    edges = np.diff(padded, axis=1)
+    out = np.zeros(len(mask), dtype=np.int64)
+    for i, row in enumerate(edges):
+        starts, ends = np.flatnonzero(row == 1), np.flatnonzero(row == -1)
+        if len(starts):
+            out[i] = int((ends - starts).max())
+    return out
+
+
+@dataclass
+class ScaleBar:
+    """A burned-in scale bar: its length in pixels, where it is, and whether it is dark on a
+    lighter background or the reverse."""
+
+    length_px: float
+    row: int  # centre row
+    col_start: int
+    col_end: int  # inclusive
+    thickness: int
+    polarity: str  # "dark" or "bright"
+    corner: str  # "lower left", "lower right", "upper left", "upper right"
+
+
+def detect_scale_bar(
+    pixels: np.ndarray,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> ScaleBar | None:
+    """Find the longest solid horizontal bar near a corner (pixels: (h, w) in [0, 1]).
+
+    A bar is a connected region of near-black (or near-white) pixels, at least 3% of the
+    image wide, at least 6 times wider than thick but thicker than 1.2% of its length, filling
+    at least 85% of its bounding box.
+    Its length is the median run length over its rows. None when nothing qualifies. Bars
+    thinner than 3 px are not found.
+    """
+    from scipy.ndimage import binary_opening
+    from skimage.measure import label, regionprops
+
+    rep = Reporter(progress, cancel)
+    h, w = pixels.shape
+    lo, med, hi = np.percentile(pixels, [0.1, 50, 99.9])
+    thresholds = {"dark": lo + 0.2 * (med - lo), "bright": hi - 0.2 * (hi - med)}
+    rh, rw = max(int(0.2 * h), 8), max(int(0.35 * w), 8)
+    corners = {"lower left": (h - rh, 0), "lower right": (h - rh, w - rw),
+               "upper left": (0, 0), "upper right": (0, w - rw)}
+    best: ScaleBar | None = None
+    best_key = (0.0, 0.0)
+    for k, (corner, (r0, c0)) in enumerate(corners.items()):
+        region = pixels[r0:r0 + rh, c0:c0 + rw]
+        for polarity, t in thresholds.items():
+            mask = region <= t if polarity == "dark" else region >= t
+            # Opening removes noise speckle touching the bar (bars are >= 3 px thick).
+            mask = binary_opening(mask, np.ones((3, 7), dtype=bool))
+            for prop in regionprops(label(mask, connectivity=2)):
+                minr, minc, maxr, maxc = prop.bbox
+                bh, bw = maxr - minr, maxc - minc
+                # Thin strips (frames around labels) are not bars: a bar is thicker than 1.2%
+                # of its length.
+                if (bw < 0.03 * w or bh < max(3, 0.012 * bw) or bw < 6 * bh
+                        or prop.area < 0.85 * bh * bw):
+                    continue
+                # Length from the unopened mask: per row the longest contiguous run, then the
+                # median over the rows that are nearly full (touching rods move few rows).
+                raw = region <= t if polarity == "dark" else region >= t
+                band = raw[minr:maxr, max(minc - 10, 0):maxc + 10]
+                runs = _longest_runs(band)
+                full = runs[runs >= 0.5 * runs.max()]
+                length = float(np.median(full))
+                key = (length, prop.area / (bh * bw))
+                if key > best_key:
+                    best_key = key
+                    best = ScaleBar(length, r0 + (minr + maxr - 1) // 2, c0 + minc,
+                                    c0 + maxc - 1, len(full), polarity, corner)
+        rep.report((k + 1) / len(corners), "looking for the scale bar")
+    return best
