@@ -51,4 +51,4 @@ class Project:
     created: str = field(default_factory=now_iso)
     modified: str = field(default_factory=now_iso)
     app_version: str = ""
-    path: Path | None = None  # where it was loaded from or last saved to; not stored
+    path: Path | None = None  # where it was loaded from; not stored (the GUI tracks its own)

@@ -187,7 +187,6 @@ def save_project(
         ) from None
     project.modified = modified
     project.app_version = __version__
-    project.path = target
     rep.report(1.0, "saved")
 
 

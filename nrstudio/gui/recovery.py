@@ -49,7 +49,6 @@ class RecoverySlot:
         """Save a recovery copy (raises ProjectFileError on failure)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         save_project(project, self.path)
-        project.path = original  # save_project records where it wrote; keep the user's path
         self.path.with_suffix(".json").write_text(json.dumps(
             {"original": str(original) if original else None, "saved": now_iso()}))
 
