@@ -268,3 +268,19 @@ def test_new_project_is_the_nanorod_template(window):
     assert len(ds) == 0 and ds.inputs == ["Core absorption edge (nm)", "Core amount (nmol)",
                                           "S amount (mg)"]
     assert window.windowTitle().startswith("Untitled") and not window.doc.dirty
+
+
+def test_import_dialog_types_a_column_by_its_confirmed_role(window, tmp_path):
+    """A column guessed as text and confirmed as an input keeps the file's decimal comma."""
+    from nrstudio.gui.import_dialog import ImportDialog
+
+    csv = tmp_path / "notes.csv"
+    csv.write_text("Run;Core amount (nmol);Remark;Average Length (nm)\n"
+                   "a;10;4,5;40,5\nb;20;high;35,0\nc;30;much;30,0\n")
+    dialog = ImportDialog(csv, window)
+    box, _ = dialog.role_boxes["Remark"]
+    assert Role(box.currentData()) == Role.IGNORED
+    box.setCurrentIndex(box.findData(Role.INPUT))
+    ds = dialog.dataset()
+    assert ds.column("Remark").role == Role.INPUT
+    assert ds.table["Remark"].tolist()[:2] == [4.5, "high"]  # a number, and a typo kept as text

@@ -131,7 +131,7 @@ def read_csv_bytes(data: bytes) -> RawTable:
         row = row[:width] + [""] * (width - len(row))
         cells.append(list(row))
         lines.append(line)
-    raw = RawTable(header, cells, lines, notes=notes)
+    raw = RawTable(_unique_headers(header, notes), cells, lines, notes=notes)
     raw.decimal_comma = _uses_decimal_comma(cells)
     if raw.decimal_comma:
         notes.append("numbers use a decimal comma")
@@ -202,7 +202,8 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
         cells.append(list(row[:width]) + [""] * (width - len(row)))
         lines.append(n)
     cells = [[str(c) if not isinstance(c, int | float | str) else c for c in r] for r in cells]
-    raw = RawTable(header, cells, lines, notes=[f"sheet '{ws.title}'"])
+    notes = [f"sheet '{ws.title}'"]
+    raw = RawTable(_unique_headers(header, notes), cells, lines, notes=notes)
     raw.decimal_comma = _uses_decimal_comma(cells)
     return raw
 
@@ -234,10 +235,11 @@ def _unique_headers(header: list[str], notes: list[str]) -> list[str]:
 
 
 def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None) -> Dataset:
-    """Assign roles (guessed, or from ``overrides`` by header) and typed cells."""
+    """Assign roles (guessed, or from ``overrides`` by header) and typed cells. Does not
+    change ``raw`` (the readers already made the headers unique and noted it)."""
     if len(raw.header) > MAX_COLUMNS:
         raise DataError(f"{len(raw.header)} columns; at most {MAX_COLUMNS} are supported")
-    header = _unique_headers(raw.header, raw.notes)
+    header = _unique_headers(raw.header, [])
     meta = default_row_meta(len(raw.cells))
     columns: list[Column] = []
     data: dict[str, list[object]] = {}

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nrstudio.core.dataset import Dataset, Kind, Role, format_cell
-from nrstudio.core.editing import change_kind
+from nrstudio.core.dataset import Column, Dataset, Kind, Role, format_cell
 from nrstudio.core.errors import DataError
 from nrstudio.core.table_io import RawTable, dataset_from_raw, list_sheets, read_table
 from nrstudio.core.validation import validate_dataset
@@ -69,9 +68,8 @@ class ImportDialog(QDialog):
 
     def _load(self) -> None:
         self.raw = read_table(self.path, self.sheet.currentText() if self.is_xlsx else None)
-        guessed = dataset_from_raw(RawTable(list(self.raw.header), self.raw.cells,
-                                            self.raw.line_numbers, self.raw.decimal_comma,
-                                            list(self.raw.notes)))
+        guessed = dataset_from_raw(self.raw)
+        self.guessed_kinds = {c.name: c.kind for c in guessed.columns}
         self._show_preview(guessed)
         while self.roles_form.rowCount():
             self.roles_form.removeRow(0)
@@ -111,17 +109,14 @@ class ImportDialog(QDialog):
         t.resizeColumnsToContents()
 
     def dataset(self) -> Dataset:
-        """The imported dataset with the confirmed roles and units."""
+        """The imported dataset with the confirmed roles and units. Cells are typed by the
+        confirmed roles (with the file's decimal separator), not re-typed afterwards."""
         if self.raw is None:
             raise DataError("nothing was read")
-        ds = dataset_from_raw(self.raw, None)
-        for name, (role, unit) in self.role_boxes.items():
-            col = ds.column(name)
-            col.role = Role(role.currentData())
-            col.unit = unit.text().strip()
-        for col in list(ds.columns):
-            if col.role in (Role.INPUT, Role.TARGET):
-                change_kind(ds, col.name, Kind.NUMBER)
-            elif col.role == Role.SAMPLE_ID:
-                change_kind(ds, col.name, Kind.TEXT)
-        return ds
+        overrides = {}
+        for name, (box, unit) in self.role_boxes.items():
+            role = Role(box.currentData())
+            kind = {Role.INPUT: Kind.NUMBER, Role.TARGET: Kind.NUMBER,
+                    Role.SAMPLE_ID: Kind.TEXT}.get(role, self.guessed_kinds[name])
+            overrides[name] = Column(name, role, unit.text().strip(), kind)
+        return dataset_from_raw(self.raw, overrides)
