@@ -85,6 +85,23 @@ def parse_number(text: object, decimal_comma: bool = False) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def parse_typed_number(text: str) -> float | None:
+    """A number a user typed: decimal point, or a single decimal comma ("4,9")."""
+    value = parse_number(text)
+    if value is None and text.count(",") == 1 and "." not in text:
+        value = parse_number(text, decimal_comma=True)
+    return value
+
+
+def find_name(names: Sequence[str], *words: str) -> int | None:
+    """Index of the first name containing every word (case-insensitive), e.g. the length
+    target among ``['Average Length (nm)', ...]``; None when there is none."""
+    for i, name in enumerate(names):
+        if all(w in name.lower() for w in words):
+            return i
+    return None
+
+
 def is_missing(cell: object) -> bool:
     """True for an empty cell (NaN or blank text)."""
     if isinstance(cell, float):

@@ -12,7 +12,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from nrstudio.core.dataset import Column, Dataset, Kind, Origin, default_row_meta, parse_number
+from nrstudio.core.dataset import (
+    Column,
+    Dataset,
+    Kind,
+    Origin,
+    default_row_meta,
+    parse_number,
+    parse_typed_number,
+)
 from nrstudio.core.errors import DataError
 
 
@@ -23,9 +31,7 @@ def parse_cell_input(column: Column, text: str) -> object:
         return math.nan
     if column.kind == Kind.TEXT:
         return text
-    value = parse_number(text)
-    if value is None and text.count(",") == 1 and "." not in text:
-        value = parse_number(text, decimal_comma=True)
+    value = parse_typed_number(text)
     if value is None:
         raise DataError(f"'{text}' is not a number; '{column.name}' holds numbers"
                         f"{' in ' + column.unit if column.unit and column.unit != '-' else ''}")

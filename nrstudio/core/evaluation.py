@@ -161,15 +161,17 @@ def _frame_json(df: pd.DataFrame) -> dict:
                 for v in df[c].tolist()] for c in df.columns}
 
 
-def _metric_rows(protocol: str, model: str, target: str, subset: str,
-                 per_fold: list[tuple[np.ndarray, np.ndarray]]) -> list[dict]:
-    """Mean ± std over folds when every fold has at least 3 rows, else pooled."""
+def metric_rows(protocol: str, model: str, target: str, subset: str,
+                per_fold: list[tuple[np.ndarray, np.ndarray]], pooled: bool = False) -> list[dict]:
+    """Rows of EvaluationResult.metrics for (truth, prediction) pairs per fold: mean ± std
+    over folds when every fold has at least 3 rows (and ``pooled`` is not asked), else one
+    value over all rows with the spread of per-row errors as std for MAE and MSE."""
     per_fold = [(t, p) for t, p in per_fold if len(t)]
     if not per_fold:
         return []
     rows = []
     n = sum(len(t) for t, _ in per_fold)
-    if min(len(t) for t, _ in per_fold) >= 3:
+    if not pooled and min(len(t) for t, _ in per_fold) >= 3:
         vals = [regression_metrics(t, p) for t, p in per_fold]
         for metric in METRICS:
             arr = np.array([v[metric] for v in vals])
@@ -219,7 +221,7 @@ def cross_validate(
     x, y, ids = training_arrays(dataset, targets)
     if len(x) < 3:
         raise DataError(f"cross-validation needs at least 3 training samples; there are {len(x)}")
-    metric_rows: list[dict] = []
+    metrics: list[dict] = []
     pred_frames: list[pd.DataFrame] = []
     epochs: dict[str, list[int]] = {}
     n_prot = len(settings.protocols)
@@ -256,8 +258,8 @@ def cross_validate(
                 orig = [(tt[f.test_source >= 0], pp[f.test_source >= 0])
                         for (tt, pp), f in zip(pairs, folds, strict=True)]
                 if protocol == "paper":
-                    metric_rows += _metric_rows(protocol, model, target, "all", pairs)
-                metric_rows += _metric_rows(protocol, model, target, "original", orig)
+                    metrics += metric_rows(protocol, model, target, "all", pairs)
+                metrics += metric_rows(protocol, model, target, "original", orig)
                 for k, f in enumerate(folds):
                     pred_frames.append(pd.DataFrame({
                         "protocol": protocol, "model": model, "target": target, "fold": k,
@@ -273,5 +275,5 @@ def cross_validate(
     if "paper" in settings.protocols:
         notes.append("paper protocol: synthetic rows in the test folds have near-copies in the "
                      "training folds, so its figures overstate accuracy on new syntheses")
-    return EvaluationResult(pd.DataFrame(metric_rows), pd.concat(pred_frames, ignore_index=True),
+    return EvaluationResult(pd.DataFrame(metrics), pd.concat(pred_frames, ignore_index=True),
                             epochs, notes)

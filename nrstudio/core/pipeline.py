@@ -21,10 +21,10 @@ from nrstudio.core.evaluation import (
     EvaluationResult,
     EvaluationSettings,
     cross_validate,
+    metric_rows,
     training_arrays,
 )
 from nrstudio.core.explain import Explanations, LimeSettings, explain_points
-from nrstudio.core.metrics import METRICS, regression_metrics
 from nrstudio.core.networks import EpochReport, NetworkSettings
 from nrstudio.core.predict import EnsembleModel, train_final_models
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -122,10 +122,9 @@ def run_pipeline(
     if len(validation):
         rows = []
         for target, grp in validation.groupby("target", sort=False):
-            vals = regression_metrics(grp.truth.to_numpy(), grp.prediction.to_numpy())
-            rows += [dict(protocol="validation", model=NETWORK, target=target,
-                          subset="validation experiments", metric=m, mean=vals[m],
-                          std=float("nan"), n=len(grp), aggregation="pooled") for m in METRICS]
+            rows += metric_rows("validation", NETWORK, target, "validation experiments",
+                                [(grp.truth.to_numpy(float), grp.prediction.to_numpy(float))],
+                                pooled=True)
         evaluation.metrics = pd.concat([evaluation.metrics, pd.DataFrame(rows)],
                                        ignore_index=True)
     explanations = None

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.augment import SmoteRegSettings
-from nrstudio.core.dataset import Dataset
+from nrstudio.core.dataset import Dataset, find_name
 from nrstudio.core.errors import DataError
 from nrstudio.core.evaluation import _augmented, training_arrays
 from nrstudio.core.networks import NetworkSettings, NetworkStack, TrainingSet, train_networks
@@ -78,13 +78,6 @@ class Prediction:
         return self.far | np.array([bool(r) for r in self.out_of_range])
 
 
-def _find(names: list[str], *words: str) -> int | None:
-    for i, n in enumerate(names):
-        if all(w in n.lower() for w in words):
-            return i
-    return None
-
-
 @dataclass
 class EnsembleModel:
     """Networks for every target: stack holds n_targets x members models, target-major."""
@@ -120,8 +113,8 @@ class EnsembleModel:
         out_of_range = [[self.inputs[j] for j in range(x.shape[1]) if not lo[j] <= row[j] <= hi[j]]
                         for row in x]
         dist = self.domain.nearest_distance(x)
-        li, wi = _find(self.targets, "length"), _find(self.targets, "width")
-        ai = _find(self.targets, "aspect")
+        li, wi = find_name(self.targets, "length"), find_name(self.targets, "width")
+        ai = find_name(self.targets, "aspect")
         nan = np.full(len(x), np.nan)
         ar_lw, dis = nan.copy(), nan.copy()
         if li is not None and wi is not None:

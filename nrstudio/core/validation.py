@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from nrstudio.core.dataset import Dataset, Role, is_missing, parse_number
+from nrstudio.core.dataset import Dataset, Role, find_name, is_missing, parse_number
 
 AR_TOLERANCE = 0.05
 MIN_TRAINING_ROWS = 5
@@ -69,10 +69,8 @@ def must_be_non_negative(name: str, unit: str) -> bool:
 
 
 def _find(dataset: Dataset, *words: str) -> str | None:
-    for c in dataset.columns:
-        if c.role == Role.TARGET and all(w in c.name.lower() for w in words):
-            return c.name
-    return None
+    i = find_name(dataset.targets, *words)
+    return None if i is None else dataset.targets[i]
 
 
 def validate_dataset(dataset: Dataset) -> ValidationReport:

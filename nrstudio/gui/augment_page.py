@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.augment import AugmentResult, SmoteRegSettings, augment_smote_reg, plan_smote_reg
-from nrstudio.core.dataset import Dataset
+from nrstudio.core.dataset import Dataset, split_unit
 from nrstudio.core.errors import DataError
 from nrstudio.gui.document import ProjectDocument
 from nrstudio.gui.jobs import JobRunner
@@ -289,7 +289,7 @@ def draw_scatter_matrix(plot: pg.PlotItem, names: list[str], values: np.ndarray,
                 heights = 0.8 * counts / max(counts.max(), 1)
                 plot.addItem(pg.PlotCurveItem(edges + x0, heights + y0,
                                               stepMode="center", pen=pg.mkPen(colour)))
-        short = names[d].split("(")[0].strip()
+        short = split_unit(names[d])[0]
         label = pg.TextItem(f"{short}\n{lo[d]:.3g} – {hi[d]:.3g}", color="k", anchor=(0.5, 0))
         label.setPos(x0 + 0.5, y0 + 1)
         plot.addItem(label)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nrstudio.core.dataset import split_unit
 from nrstudio.core.errors import DataError
 from nrstudio.core.explain import Explanations, LimeSettings, explain_points
 from nrstudio.core.pipeline import FINAL_MODEL
@@ -41,7 +42,7 @@ UNITS_NOTE = ("Weight = change of the prediction (in the target's unit) per one 
 def _short(name: str) -> str:
     """A tick label short enough not to be hidden by its neighbours: no unit, long words
     cut (``Core absorption edge (nm)`` -> ``Core abs. edge``)."""
-    words = name.split("(")[0].split()
+    words = split_unit(name)[0].split()
     return " ".join(w if len(w) <= 7 else w[:3] + "." for w in words)
 
 

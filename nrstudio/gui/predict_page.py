@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nrstudio.core.dataset import Dataset, parse_number
+from nrstudio.core.dataset import Dataset, parse_typed_number
 from nrstudio.core.editing import insert_rows
 from nrstudio.core.errors import DataError, NRStudioError
 from nrstudio.core.pipeline import FINAL_MODEL
@@ -181,9 +181,7 @@ class PredictPage(QWidget):
         values, ok = [], True
         for j, (name, (edit, note)) in enumerate(self.fields.items()):
             text = edit.text().strip()
-            value = parse_number(text)
-            if value is None and text.count(",") == 1 and "." not in text:
-                value = parse_number(text, decimal_comma=True)
+            value = parse_typed_number(text)
             unit = self._unit(name)
             span = f"samples span {lo[j]:g} – {hi[j]:g}"
             if not text:
