@@ -226,6 +226,39 @@ def _run(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
+@command("measure", "Find and measure the rods of TEM micrographs; write CSV tables and overlays.")
+def _measure(parser: argparse.ArgumentParser) -> Command:
+    parser.add_argument("images", type=Path, nargs="+", metavar="IMAGE",
+                        help="TIFF, PNG or JPEG micrographs")
+    scale = parser.add_mutually_exclusive_group()
+    scale.add_argument("--nm-per-px", type=float, metavar="X", help="pixel size in nm")
+    scale.add_argument("--scale-bar-nm", type=float, metavar="L",
+                       help="length in nm of the scale bar burned into each image")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+
+    def run(args: argparse.Namespace) -> int:
+        from nrstudio.core.measure import analyse_image, summary_row, write_measurement_files
+
+        analyses = []
+        for path in args.images:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise NRStudioError(f"cannot read {path}: {exc.strerror or exc}") from None
+            analyses.append(analyse_image(data, path.name, args.nm_per_px, args.scale_bar_nm,
+                                          progress=progress_printer(f"{path.name} ")))
+        for written in write_measurement_files(analyses, args.out):
+            print(written)
+        for a in analyses:
+            row = summary_row(a)
+            print(f"{a.name}: {row['rods_accepted']} rods, length {row['length_mean_nm']} "
+                  f"± {row['length_std_nm']} nm, width {row['width_mean_nm']} "
+                  f"± {row['width_std_nm']} nm ({a.scale.source})")
+        return 0
+
+    return run
+
+
 # ---- entry point -------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)

@@ -1,0 +1,148 @@
+"""Rod segmentation and measurement: synthetic micrographs with known rods, the four real
+development micrographs against the paper's manual means, and the `measure` command."""
+
+import csv
+
+import numpy as np
+import pytest
+from conftest import SHARED_DATA
+from micrograph_gen import make_micrograph
+
+from nrstudio.cli import main
+from nrstudio.core.errors import DataError
+from nrstudio.core.measure import analyse_image, bar_exclusion
+from nrstudio.core.micrographs import detect_scale_bar
+from nrstudio.core.rods import RodMeasurement, RodSettings, measure_rods
+
+DEV = SHARED_DATA / "tem-dev"
+# Manual (ImageJ) means from ../shared/data/paper/nanorods-28.csv and the bar lengths in nm.
+MANUAL = {"01": (40.0, 4.9, 200), "12": (128.0, 4.2, 100), "19": (59.0, 3.9, 200),
+          "28": (40.0, 4.0, 200)}
+
+
+@pytest.mark.parametrize("seed,length,width", [(0, 60.0, 10.0), (1, 90.0, 12.0),
+                                                (2, 40.0, 8.0)])
+def test_synthetic_rods_measured_within_ten_percent(seed, length, width):
+    g = make_micrograph(seed, shape=(1000, 1400), n_rods=110, length=(length, 0.1 * length),
+                        width=(width, 0.05 * width), touching=10)
+    bar = detect_scale_bar(g.pixels)
+    m = measure_rods(g.pixels, 0.5, exclude=[bar_exclusion(bar)])
+    s = m.summary()
+    assert s.count >= 30
+    assert s.length_mean == pytest.approx(0.5 * g.lengths_px.mean(), rel=0.10)
+    assert s.width_mean == pytest.approx(0.5 * g.widths_px.mean(), rel=0.10)
+    # The scale bar is not a rod, and every object has a reason.
+    assert all(r.reason for r in m.rods)
+    assert not any(bar.col_start <= r.col <= bar.col_end and abs(r.row - bar.row) < 10
+                   for r in m.rods)
+
+
+def test_touching_rods_are_rejected_not_merged():
+    from micrograph_gen import draw_rod
+
+    img = np.full((700, 1000), 0.75)
+    for k in range(12):  # isolated rods on the left half, 80 x 10 px
+        draw_rod(img, 80 + 110 * (k % 3), 60 + 100 * (k // 3), 80, 10, 0.3 * k, 0.3)
+    for k in range(12):  # on the right, pairs lying side by side, touching
+        cx, cy, a = 600 + 130 * (k % 3), 70 + 110 * (k // 3), 0.25 * k
+        for side in (-4.0, 4.0):  # axes 8 px apart: the 10 px rods overlap
+            draw_rod(img, cx - np.sin(a) * side, cy + np.cos(a) * side, 80, 10, a, 0.3)
+    img = np.random.default_rng(0).poisson(img * 300) / 300
+    m = measure_rods(img.astype(np.float32), 1.0)
+    accepted = m.accepted()
+    assert sum(r.col < 450 for r in accepted) >= 10
+    # A pair never passes as one wide rod: either it is rejected, or the shallow dip between
+    # the two lets the profile pick out one of them, measured as that one rod.
+    assert any(r.col > 500 for r in m.rods)
+    assert all(abs(r.width_px - 10) < 1.5 and abs(r.length_px - 80) < 6 for r in accepted)
+
+
+def test_blank_and_bad_input():
+    blank = np.full((200, 300), 0.7, dtype=np.float32)
+    assert measure_rods(blank, 1.0).rods == []
+    with pytest.raises(DataError, match="positive"):
+        measure_rods(blank, 0.0)
+    with pytest.raises(DataError, match="too small"):
+        measure_rods(np.zeros((10, 10), np.float32), 1.0)
+
+
+def test_measurement_json_round_trip_and_damage():
+    g = make_micrograph(1, n_rods=30)
+    m = measure_rods(g.pixels, 0.4, RodSettings(max_crowding=0.3))
+    back = RodMeasurement.from_json(m.to_json())
+    assert [r.accepted for r in back.rods] == [r.accepted for r in m.rods]
+    assert back.settings.max_crowding == 0.3
+    assert back.summary().count == m.summary().count
+    assert back.summary().length_mean == pytest.approx(m.summary().length_mean, abs=1e-3)
+    with pytest.raises(DataError, match="damaged"):
+        RodMeasurement.from_json({"rods": {"id": [1]}, "nm_per_px": 1, "image_shape": [1, 1]})
+
+
+def test_progress_and_cancel():
+    from nrstudio.core.errors import Cancelled
+
+    g = make_micrograph(2)
+    seen = []
+    measure_rods(g.pixels, 1.0, progress=lambda f, s: seen.append(f))
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    with pytest.raises(Cancelled):
+        measure_rods(g.pixels, 1.0, cancel=lambda: True)
+
+
+def _dev(name):
+    if not DEV.is_dir():
+        pytest.skip(f"reference micrographs not present at {DEV}")
+    return (DEV / f"{name}.jpg").read_bytes()
+
+
+# Image 12 is a raft of 128 nm rods where nearly every rod touches or crosses others; the
+# measurement rejects those rods, and what is left are pieces. Known and stated: strict xfail
+# so that a fix shows up.
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [
+    "01", pytest.param("12", marks=pytest.mark.xfail(
+        strict=True, reason="dense rafts of crossing long rods: only pieces are isolated")),
+    "19", "28"])
+def test_real_micrographs_within_ten_percent_of_manual(name):
+    length, width, bar_nm = MANUAL[name]
+    a = analyse_image(_dev(name), f"{name}.jpg", scale_bar_nm=bar_nm)
+    s = a.measurement.summary()
+    assert s.count >= 30
+    assert s.length_mean == pytest.approx(length, rel=0.10)
+    assert s.width_mean == pytest.approx(width, rel=0.10)
+
+
+def test_measure_command_writes_tables_and_overlays(tmp_path):
+    from PIL import Image
+
+    for seed in (0, 1):
+        g = make_micrograph(seed, shape=(600, 900), n_rods=50, bar_px=200)
+        Image.fromarray((g.pixels * 255).astype(np.uint8)).save(tmp_path / f"img{seed}.png")
+    out = tmp_path / "out"
+    code = main(["measure", str(tmp_path / "img0.png"), str(tmp_path / "img1.png"),
+                 "--scale-bar-nm", "100", "--out", str(out)])
+    assert code == 0
+    rows = list(csv.DictReader((out / "img0" / "rods.csv").open()))
+    assert set(rows[0]) >= {"rod", "length_nm", "width_nm", "aspect_ratio", "accepted", "reason"}
+    summary = list(csv.DictReader((out / "summary.csv").open()))
+    assert [r["image"] for r in summary] == ["img0.png", "img1.png"]
+    assert float(summary[0]["nm_per_px"]) == pytest.approx(0.5)
+    accepted = [float(r["length_nm"]) for r in rows if r["accepted"] == "True"]
+    assert float(summary[0]["length_mean_nm"]) == pytest.approx(np.mean(accepted), abs=1e-2)
+    assert Image.open(out / "img1" / "overlay.png").size[0] > 0
+
+
+def test_measure_command_refuses_without_scale(tmp_path, capsys):
+    from PIL import Image
+
+    g = make_micrograph(0, bar_px=None)
+    Image.fromarray((g.pixels * 255).astype(np.uint8)).save(tmp_path / "a.png")
+    assert main(["measure", str(tmp_path / "a.png"), "--out", str(tmp_path / "o")]) == 1
+    assert "no scale" in capsys.readouterr().err
+    assert main(["measure", str(tmp_path / "a.png"), "--scale-bar-nm", "50",
+                 "--out", str(tmp_path / "o")]) == 1
+    assert "no scale bar found" in capsys.readouterr().err
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    assert main(["measure", str(tmp_path / "bad.png"), "--nm-per-px", "1",
+                 "--out", str(tmp_path / "o")]) == 1
+    assert "not a readable image" in capsys.readouterr().err
