@@ -23,6 +23,7 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", nargs="?", default="docs/screenshots")
     ap.add_argument("--epochs", type=int, default=300)
+    ap.add_argument("--sample", default="12", help="sample whose micrograph is measured")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -44,7 +45,13 @@ def main(argv: list[str]) -> int:
         window.explain_page.select_sample(11)
         QTimer.singleShot(800, shoot)
 
-    steps = [window.augment_page.run, window.train_page.run, window.explain_page.run, predict]
+    def measure() -> None:
+        tab = window.micrographs_page.measure
+        tab.sample.setCurrentIndex(tab.sample.findText(args.sample))
+        tab.measure()
+
+    steps = [window.augment_page.run, window.train_page.run, window.explain_page.run, measure,
+             predict]
 
     def next_step() -> None:
         if steps:

@@ -14,4 +14,9 @@ def test_example_is_the_paper_data(paper_csv):
     np.testing.assert_array_equal(ds.values(cols), src.values(cols))
     assert ds.sample_ids() == [str(i) for i in range(1, 29)]
     assert "jiali1025/SMOTE-REG" in project.notes and "No micrograph" in project.notes
-    assert project.images == []
+    # One synthetic micrograph per sample, drawn from its own length and width, with its scale
+    # read from the bar; none of the paper's micrographs.
+    assert sorted(im.sample_id for im in project.images) == sorted(ds.sample_ids())
+    assert all(im.filename.startswith("synthetic-") for im in project.images)
+    assert all(im.nm_per_px == 0.5 for im in project.images)
+    assert "SYNTHETIC micrograph" in project.notes

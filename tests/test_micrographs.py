@@ -3,10 +3,10 @@ import io
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
-from micrograph_gen import make_micrograph
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs import detect_scale_bar, read_micrograph
+from nrstudio.core.synthetic_tem import make_micrograph
 
 DEV = SHARED_DATA / "tem-dev"
 KNOWN_BARS = {"01": 499, "12": 249, "19": 499, "28": 499}  # from shared/data/README.md

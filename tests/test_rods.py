@@ -6,13 +6,13 @@ import csv
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
-from micrograph_gen import make_micrograph
 
 from nrstudio.cli import main
 from nrstudio.core.errors import DataError
 from nrstudio.core.measure import analyse_image, bar_exclusion
 from nrstudio.core.micrographs import detect_scale_bar
 from nrstudio.core.rods import RodMeasurement, RodSettings, measure_rods
+from nrstudio.core.synthetic_tem import make_micrograph
 
 DEV = SHARED_DATA / "tem-dev"
 # Manual (ImageJ) means from ../shared/data/paper/nanorods-28.csv and the bar lengths in nm.
@@ -38,7 +38,7 @@ def test_synthetic_rods_measured_within_ten_percent(seed, length, width):
 
 
 def test_touching_rods_are_rejected_not_merged():
-    from micrograph_gen import draw_rod
+    from nrstudio.core.synthetic_tem import draw_rod
 
     img = np.full((700, 1000), 0.75)
     for k in range(12):  # isolated rods on the left half, 80 x 10 px

@@ -19,13 +19,35 @@ semiconductor nanorods" (the SMOTE-REG paper), public repository jiali1025/SMOTE
 commit 4a4b085788bb7724040d44708bf5e6a8e74abc92, file data/nanorods-28.csv as published.
 The values are reproduced unchanged for demonstration, with credit to the paper's authors;
 that repository states no licence. No micrograph of the paper is included.
+
+Micrographs: each sample has one SYNTHETIC micrograph, drawn by NR Studio from that sample's
+published mean length and width (0.5 nm per pixel, 100 nm scale bar), so that measuring,
+image models and LIME can be tried out. They are not real TEM images.
 """
 
 
 def build_example_project(csv_path: str | Path) -> Project:
-    """Read the paper's CSV and wrap it as a project with provenance notes."""
+    """Read the paper's CSV and wrap it as a project with provenance notes and one synthetic
+    micrograph per sample, its scale read from its own scale bar."""
+    from nrstudio.core.attachments import attach_image, set_scale
+    from nrstudio.core.dataset import find_name
+    from nrstudio.core.micrographs import detect_scale_bar
+    from nrstudio.core.synthetic_tem import sample_micrograph
+
     dataset = import_table(csv_path)
-    return Project(dataset, notes=EXAMPLE_NOTES, settings={})
+    project = Project(dataset, notes=EXAMPLE_NOTES, settings={})
+    targets = dataset.targets
+    length_col = targets[find_name(targets, "length") or 0]
+    width_col = targets[find_name(targets, "width") or 0]
+    for i, sample in enumerate(dataset.sample_ids()):
+        length = float(dataset.table.at[i, length_col])
+        width = float(dataset.table.at[i, width_col])
+        data, drawn = sample_micrograph(length, width, seed=1000 + i)
+        image = attach_image(project, sample, f"synthetic-{sample}.jpg", data)
+        bar = detect_scale_bar(drawn.pixels)
+        if bar is not None:
+            set_scale(image, 100.0 / bar.length_px, f"scale bar {bar.length_px:.0f} px = 100 nm")
+    return project
 
 
 def example_project_path() -> Path:

@@ -33,6 +33,7 @@ from nrstudio.gui.document import ProjectDocument, new_project
 from nrstudio.gui.explain_page import ExplainPage
 from nrstudio.gui.import_dialog import ImportDialog
 from nrstudio.gui.jobs import JobRunner
+from nrstudio.gui.micrographs_page import MicrographsPage
 from nrstudio.gui.predict_page import PredictPage
 from nrstudio.gui.recovery import RecoverySlot, pending_recoveries
 from nrstudio.gui.train_page import TrainPage
@@ -41,19 +42,7 @@ PROJECT_FILTER = "NR Studio project (*.nrproj)"
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm)"
 OPENABLE = {".nrproj", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 
-PLANNED = {
-    "Micrographs": "Attach TEM images, measure rods, image models and LIME overlays.",
-}
-PAGES = ["Data", "Augment", "Train", "Predict", "Explain", *PLANNED]
-
-
-def _placeholder(name: str) -> QWidget:
-    label = QLabel(f"<h2>{name}</h2><p>{PLANNED[name]}</p><p><i>This page is not built yet; "
-                   "it arrives in a later version.</i></p>")
-    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-    label.setWordWrap(True)
-    label.setMargin(24)
-    return label
+PAGES = ["Data", "Augment", "Train", "Predict", "Explain", "Micrographs"]
 
 
 class JobStatus(QWidget):
@@ -115,12 +104,11 @@ class MainWindow(QMainWindow):
         self.train_page = TrainPage(self.doc, self.jobs, seed)
         self.predict_page = PredictPage(self.doc)
         self.explain_page = ExplainPage(self.doc, self.jobs, seed)
+        self.micrographs_page = MicrographsPage(self.doc, self.jobs, self.settings)
         for page in (self.data_page, self.augment_page, self.train_page, self.predict_page,
-                     self.explain_page):
+                     self.explain_page, self.micrographs_page):
             self.stack.addWidget(page)
         self.predict_page.explain_requested.connect(self._explain_point)
-        for name in PLANNED:
-            self.stack.addWidget(_placeholder(name))
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.pages.setCurrentRow(0)
         split = QSplitter()

@@ -1,0 +1,124 @@
+"""Micrographs page, Measure tab: attach, scale, measure in a job, outlines, Use these values."""
+
+import shutil
+
+import numpy as np
+import pytest
+from conftest import EXAMPLE
+
+pytest.importorskip("PySide6", reason="GUI tests need PySide6")
+from gui_helpers import Dialogs, make_window
+from PIL import Image
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from nrstudio.core.attachments import measurement_of
+from nrstudio.core.project_file import load_project
+from nrstudio.core.synthetic_tem import make_micrograph
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch):
+    return Dialogs(monkeypatch, answer=QMessageBox.StandardButton.Yes)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    path = tmp_path / "example.nrproj"
+    shutil.copy(EXAMPLE, path)
+    w = make_window(qtbot, tmp_path, path)
+    w.show_page("Micrographs")
+    return w
+
+
+def _choose(page, sample):
+    page.sample.setCurrentIndex(page.sample.findText(sample))
+
+
+def test_example_images_are_listed_per_sample(window):
+    page = window.micrographs_page.measure
+    assert page.thumbs.count() == 28  # all samples
+    _choose(page, "12")
+    assert page.thumbs.count() == 1 and page.current.sample_id == "12"
+    assert "nm per pixel" in page.scale_label.text()
+    assert not page.thumbs.item(0).icon().isNull()
+
+
+def test_measure_use_values_undo_and_save(qtbot, window, tmp_path, dialogs):
+    page = window.micrographs_page.measure
+    _choose(page, "1")
+    with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
+        assert page.measure()
+    m = measurement_of(page.current)
+    assert m is not None and m.summary().count >= 5
+    assert "rods accepted" in page.summary.text()
+    assert page.table.rowCount() >= m.summary().count
+    # Outlines drawn: accepted (green) and rejected (red) paths.
+    x, _ = page.view.outlines[True].getData()
+    assert len(x) == 5 * m.summary().count
+    # A click near either end of an accepted rod, on its axis, finds that rod; a click a rod
+    # length off the axis finds nothing.
+    rod = m.accepted()[0]
+    a = np.radians(rod.angle_deg)
+    for t in (-0.4, 0.0, 0.4):
+        x = rod.col + 0.5 + t * rod.length_px * np.cos(a)
+        y = rod.row + 0.5 - t * rod.length_px * np.sin(a)
+        assert page.view.rod_at(x, y).id == rod.id
+    side = page.view.rod_at(rod.col + 0.5 + rod.length_px * np.sin(a),
+                            rod.row + 0.5 + rod.length_px * np.cos(a))
+    assert side is None or side.id != rod.id
+    ds = window.doc.dataset
+    row = ds.sample_ids().index("1")
+    col = ds.table.columns.get_loc("Average Length (nm)")
+    before = ds.table.iat[row, col]
+    assert page.use_values()
+    after = window.doc.dataset.table.iat[row, col]
+    assert after == pytest.approx(m.summary().length_mean, abs=1e-3) and after != before
+    window.doc.undo_stack.undo()
+    assert window.doc.dataset.table.iat[row, col] == before
+    window.doc.undo_stack.redo()
+    assert window.save()
+    back = load_project(window.doc.path)
+    stored = measurement_of(next(im for im in back.images if im.sample_id == "1"))
+    assert stored is not None and stored.summary().count == m.summary().count
+
+
+def test_attach_files_good_and_bad(qtbot, window, tmp_path, dialogs):
+    page = window.micrographs_page.measure
+    _choose(page, "3")
+    g = make_micrograph(2, bar_px=120)
+    good = tmp_path / "new.png"
+    Image.fromarray((g.pixels * 255).astype(np.uint8)).save(good)
+    bad = tmp_path / "broken.tif"
+    bad.write_bytes(b"II*\x00garbage")
+    added = page.attach_files([good, bad])
+    assert [a.filename for a in added] == ["new.png"]
+    assert any("broken.tif" in text for _, text in dialogs.shown)
+    assert page.thumbs.count() == 2 and window.doc.dirty
+    assert page.current.nm_per_px is None and "No scale" in page.scale_label.text()
+    # Measuring without a scale asks for one instead of guessing.
+    assert not page.measure()
+    # Scale from the detected bar, the user typing its length.
+    page._ask_nm = lambda *a: 60.0
+    page.scale_from_bar()
+    assert page.current.nm_per_px == pytest.approx(60.0 / 120)
+    # A drawn line over a known distance.
+    page.view.start_line()
+    px = page.view.line_length()
+    assert px > 10
+    page._ask_nm = lambda *a: 30.0
+    page.scale_from_line()
+    assert page.current.nm_per_px == pytest.approx(30.0 / px)
+    page.remove_current()
+    assert page.thumbs.count() == 1
+
+
+def test_typed_scale_refuses_nonsense(window, monkeypatch, dialogs):
+    page = window.micrographs_page.measure
+    _choose(page, "2")
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (0.0, True))
+    old = page.current.nm_per_px
+    page.scale_direct()
+    assert page.current.nm_per_px == old
+    assert any("positive" in text for _, text in dialogs.shown)
