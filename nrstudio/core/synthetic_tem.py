@@ -65,7 +65,9 @@ def make_micrograph(seed: int = 0, shape: tuple[int, int] = (600, 800), n_rods: 
             px, py, pa = centres[rng.integers(len(centres))]
             cx, cy, a = px + np.cos(pa + np.pi / 2) * widths[k], py + np.sin(pa + np.pi / 2) * widths[k], pa
         else:
-            cx, cy, a = rng.uniform(40, w - 40), rng.uniform(40, h - 90), rng.uniform(0, np.pi)
+            side, bottom = min(40, w // 8), min(90, h // 4)  # keep clear of the bar
+            cx, cy = rng.uniform(side, w - side), rng.uniform(side, h - bottom)
+            a = rng.uniform(0, np.pi)
         centres.append((cx, cy, a))
         draw_rod(img, cx, cy, lengths[k], widths[k], a, 0.35)
     img = gaussian_filter(img, 1.2)
