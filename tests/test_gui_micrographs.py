@@ -122,3 +122,81 @@ def test_typed_scale_refuses_nonsense(window, monkeypatch, dialogs):
     page.scale_direct()
     assert page.current.nm_per_px == old
     assert any("positive" in text for _, text in dialogs.shown)
+
+
+def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch):
+    page = window.micrographs_page
+    page.tabs.setCurrentIndex(1)
+    model_tab = page.model
+    model_tab.target.setCurrentText("Average Length (nm)")
+    model_tab.epochs.setValue(2)
+    model_tab.folds.setValue(2)
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert model_tab.train()
+    assert "left out in turn" in model_tab.result_label.text()
+    assert model_tab.trained() is not None and window.doc.dirty
+    # LIME tab: the trained model is offered; preview, then explain a region.
+    lime = page.lime
+    page.tabs.setCurrentIndex(2)
+    assert lime.model_box.currentData() == "trained"
+    lime.side.setValue(256)
+    lime.method.setCurrentText("slic")
+    assert lime.wait_for_preview()
+    assert lime.segments is not None and lime.segments.shape == (256, 256)
+    assert "superpixels" in lime.seg_info.text()
+    lime.samples.setValue(120)
+    with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
+        assert lime.explain()
+    e = lime.explanation
+    assert e is not None and len(e.weights[0]) == lime.segments.max() + 1
+    for mode in range(3):
+        lime.mode.setCurrentIndex(mode)
+    assert "Weight on rods" in lime.summary.text()
+    csv = tmp_path / "w.csv"
+    monkeypatch.setattr("nrstudio.gui.lime_image_tab.save_table_dialog",
+                        lambda parent, frame, name: frame.to_csv(csv, index=False) or True)
+    lime.export_csv()
+    assert csv.read_text().startswith("superpixel,output,weight")
+    # A bad hide colour is refused with the reason, nothing starts.
+    lime.hide.setText("grey")
+    assert not lime.explain()
+    assert any("hide" in text for _, text in dialogs.shown)
+
+
+def test_external_model_in_the_gui(qtbot, window, tmp_path, dialogs):
+    import torch
+
+    from nrstudio.core.external_models import ExternalModelSpec
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 3), torch.nn.AdaptiveAvgPool2d(1),
+                              torch.nn.Flatten(), torch.nn.Linear(2, 1)).eval()
+    torch.jit.trace(net, torch.zeros(1, 3, 32, 32)).save(str(tmp_path / "m.pt"))
+    tab = window.micrographs_page.model
+    assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.pt"), input_size=(32, 32)))
+    assert "m.pt" in tab.external_label.text()
+    lime = window.micrographs_page.lime
+    assert lime.model_box.findData("external") >= 0
+    lime.model_box.setCurrentIndex(lime.model_box.findData("external"))
+    fn, labels = lime.model_function()
+    assert labels == ["prediction"] and fn(np.zeros((2, 64, 64), np.float32)).shape == (2, 1)
+
+
+def test_dropped_micrographs_are_attached_to_the_chosen_sample(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    page = window.micrographs_page.measure
+    _choose(page, "5")
+    window.show_page("Data")
+    files = []
+    for seed in (0, 1):
+        g = make_micrograph(seed, bar_px=100)
+        files.append(tmp_path / f"drop{seed}.png")
+        Image.fromarray((g.pixels * 255).astype(np.uint8)).save(files[-1])
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert window.pages.currentRow() == window.pages.count() - 1  # Micrographs shown
+    names = [im.filename for im in window.doc.project.images if im.sample_id == "5"]
+    assert names == ["synthetic-5.jpg", "drop0.png", "drop1.png"]

@@ -217,3 +217,42 @@ def test_external_model_errors(model_files, tmp_path):
     with pytest.raises(DataError, match=r"\.onnx or a TorchScript"):
         (tmp_path / "m.h5").write_bytes(b"x")
         ExternalImageModel(ExternalModelSpec(str(tmp_path / "m.h5")))
+
+
+def test_attention_flags_a_model_that_reads_the_scale_bar():
+    from nrstudio.core.explain_image import attention_shares
+    from nrstudio.core.measure import bar_exclusion
+    from nrstudio.core.micrographs import detect_scale_bar
+
+    g = make_micrograph(6, shape=(300, 400), n_rods=30, bar_px=150)
+    bar = detect_scale_bar(g.pixels)
+    rect = bar_exclusion(bar)
+
+    def reads_bar(batch):
+        return (batch[:, bar.row - 3:bar.row + 4, bar.col_start:bar.col_end] < 0.2).mean(
+            axis=(1, 2))[:, None]
+
+    e = explain_image(g.pixels, reads_bar, ["m"], ImageLimeSettings(num_samples=200))
+    shares = attention_shares(e, 0, g.pixels, rect)
+    assert shares.scale_bar > 0.7 and "scale bar" in shares.warning
+    # The rod-watching model of the tests above is not flagged.
+    img = g.pixels.copy()
+    img[REGION] = np.minimum(img[REGION], 0.3 + 0.4 * (np.indices((70, 70)).sum(0) % 20 < 10))
+    e2 = explain_image(img, region_model, ["m"], ImageLimeSettings(num_samples=200))
+    ok = attention_shares(e2, 0, img, rect)
+    assert ok.scale_bar < 0.1 and ok.rods > 0.5 and ok.warning == ""
+
+
+def test_attention_flags_a_model_that_reads_the_background():
+    from nrstudio.core.explain_image import attention_shares
+
+    g = make_micrograph(7, shape=(300, 400), n_rods=12, bar_px=None)
+    img = g.pixels.copy()
+    img[20:90, 300:390] = 0.75  # a patch of empty film
+
+    def film_brightness(batch):
+        return batch[:, 20:90, 300:390].mean(axis=(1, 2))[:, None]
+
+    e = explain_image(img, film_brightness, ["m"], ImageLimeSettings(num_samples=200, hide="0"))
+    shares = attention_shares(e, 0, img)
+    assert shares.film > 0.9 and "background" in shares.warning

@@ -205,3 +205,56 @@ def explain_image(image: np.ndarray, model: BatchModel, labels: list[str],
     return ImageExplanation(segments, list(labels), explained, weights,
                             {k: float(result.intercept[k]) for k in explained},
                             float(result.score), prediction)
+
+
+@dataclass
+class AttentionShares:
+    """Where the explanation's weight lies: shares (0..1) of the total |weight| of output k on
+    superpixels that are mostly rods, mostly empty film, or on the scale bar and its label;
+    and a plain warning when the model seems to look at something other than rods."""
+
+    rods: float
+    film: float
+    scale_bar: float
+    warning: str
+
+
+def rod_pixels(image: np.ndarray) -> np.ndarray:
+    """(h, w) bool: pixels clearly darker than the film (rods in bright-field TEM)."""
+    from scipy.ndimage import gaussian_filter
+
+    smooth = gaussian_filter(np.asarray(image, dtype=np.float32), 1.5)
+    film, dark = np.percentile(smooth, [80, 1])
+    return smooth < film - 0.4 * (film - dark)
+
+
+def attention_shares(explanation: ImageExplanation, k: int, image: np.ndarray,
+                     bar_rect: tuple[int, int, int, int] | None = None,
+                     rod_share: float = 0.2) -> AttentionShares:
+    """Split |weights| of output ``k`` by what each superpixel shows. A superpixel counts as
+    rods when at least ``rod_share`` of its pixels are rod pixels, as scale bar when that share
+    of it lies in ``bar_rect`` (row0, col0, row1, col1, in the image's pixels)."""
+    seg = explanation.segments
+    n = len(explanation.weights[k])
+    area = np.maximum(np.bincount(seg.ravel(), minlength=n), 1)
+    rods = np.bincount(seg.ravel(), weights=rod_pixels(image).ravel(), minlength=n) / area
+    on_bar = np.zeros(n)
+    if bar_rect is not None:
+        r0, c0, r1, c1 = bar_rect
+        inside = np.zeros(seg.shape, dtype=bool)
+        inside[max(r0, 0):max(r1 + 1, 0), max(c0, 0):max(c1 + 1, 0)] = True
+        on_bar = np.bincount(seg.ravel(), weights=inside.ravel(), minlength=n) / area
+    w = np.abs(explanation.weights[k])
+    total = float(w.sum()) or 1.0
+    bar_mask = on_bar >= rod_share
+    rod_mask = ~bar_mask & (rods >= rod_share)
+    shares = (float(w[rod_mask].sum() / total), float(w[~bar_mask & ~rod_mask].sum() / total),
+              float(w[bar_mask].sum() / total))
+    warning = ""
+    if shares[2] > 0.1:
+        warning = (f"{shares[2]:.0%} of the explanation lies on the scale bar or its label: the "
+                   "model may be reading the magnification, not the rods.")
+    elif shares[1] > 0.5:
+        warning = (f"{shares[1]:.0%} of the explanation lies on empty film: the model may be "
+                   "looking at the background, not at the rods.")
+    return AttentionShares(*shares, warning)

@@ -34,6 +34,7 @@ from nrstudio.gui.plots import (
     save_table_dialog,
     symmetric_limit,
 )
+from nrstudio.gui.widgets import button_row, disable_while_busy
 
 UNITS_NOTE = ("Weight = change of the prediction (in the target's unit) per one standard "
               "deviation of the input, from a local linear surrogate (LIME).")
@@ -83,16 +84,12 @@ class ExplainPage(QWidget):
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.setMaximumWidth(330)
-        exports = QHBoxLayout()
-        for text, slot in (("Heat maps PNG/SVG…", lambda: ask_export(self, self.heat.scene(),
-                                                                    "lime-heatmap.png")),
-                           ("Bar chart PNG/SVG…", lambda: ask_export(self, self.bars.scene(),
-                                                                    "lime-sample.png")),
-                           ("Weights CSV…", self.export_csv)):
-            b = QPushButton(text)
-            b.clicked.connect(slot)
-            exports.addWidget(b)
-        exports.addStretch(1)
+        exports = button_row([
+            ("Heat maps PNG/SVG…", lambda: ask_export(self, self.heat.scene(),
+                                                      "lime-heatmap.png")),
+            ("Bar chart PNG/SVG…", lambda: ask_export(self, self.bars.scene(),
+                                                      "lime-sample.png")),
+            ("Weights CSV…", self.export_csv)])
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.addWidget(self.heat, 1)
@@ -109,8 +106,7 @@ class ExplainPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(split, 1)
         layout.addLayout(exports)
-        jobs.started.connect(lambda _: self.run_button.setEnabled(False))
-        jobs.idle.connect(lambda: self.run_button.setEnabled(True))
+        disable_while_busy(jobs, self.run_button)
         doc.results_changed.connect(self.reload)
         self.reload()
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio import __version__
+from nrstudio.core.attachments import IMAGE_SUFFIXES
 from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
 from nrstudio.core.project import Project
 from nrstudio.core.project_file import load_project, save_project
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
         self.train_page = TrainPage(self.doc, self.jobs, seed)
         self.predict_page = PredictPage(self.doc)
         self.explain_page = ExplainPage(self.doc, self.jobs, seed)
-        self.micrographs_page = MicrographsPage(self.doc, self.jobs, self.settings)
+        self.micrographs_page = MicrographsPage(self.doc, self.jobs, self.settings, seed)
         for page in (self.data_page, self.augment_page, self.train_page, self.predict_page,
                      self.explain_page, self.micrographs_page):
             self.stack.addWidget(page)
@@ -395,11 +396,21 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in OPENABLE:
+        if urls and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in (
+                OPENABLE | set(IMAGE_SUFFIXES)):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile():
-            event.acceptProposedAction()
-            self.open_path(urls[0].toLocalFile())
+        """A project or table opens; micrographs are attached to a sample (asked for when
+        the Micrographs page shows all samples)."""
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            return
+        event.acceptProposedAction()
+        images = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
+        if images:
+            self.show_page("Micrographs")
+            self.micrographs_page.tabs.setCurrentIndex(0)
+            self.micrographs_page.measure.attach_files(images)
+        else:
+            self.open_path(paths[0])

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +51,7 @@ from nrstudio.gui.jobs import JobRunner
 from nrstudio.gui.micrograph_view import MicrographView
 from nrstudio.gui.plots import save_table_dialog
 from nrstudio.gui.undo import SetCellsCommand
+from nrstudio.gui.widgets import disable_while_busy
 
 IMAGE_FILTER = "Micrographs (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")"
 THUMB = 120
@@ -171,8 +173,7 @@ class MeasureTab(QWidget):
         layout.addLayout(top)
         layout.addWidget(split, 1)
 
-        jobs.started.connect(lambda _: self.measure_button.setEnabled(False))
-        jobs.idle.connect(lambda: self.measure_button.setEnabled(True))
+        disable_while_busy(jobs, self.measure_button)
         doc.dataset_reset.connect(self.reload)
         doc.path_changed.connect(self.reload)
         self.reload()
@@ -508,16 +509,21 @@ class MeasureTab(QWidget):
 
 
 class MicrographsPage(QWidget):
-    """The Micrographs page: tabs for measuring rods and for image models with LIME."""
+    """The Micrographs page: tabs for measuring rods, the image model, and LIME on images."""
 
     def __init__(self, doc: ProjectDocument, jobs: JobRunner, settings: QSettings,
-                 parent: QWidget | None = None) -> None:
+                 seed: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtWidgets import QTabWidget
+        from nrstudio.gui.image_model_tab import ImageModelTab
+        from nrstudio.gui.lime_image_tab import LimeImageTab
 
         self.measure = MeasureTab(doc, jobs, settings)
+        self.model = ImageModelTab(doc, jobs, seed)
+        self.lime = LimeImageTab(doc, jobs, self.model)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.measure, "Measure rods")
+        self.tabs.addTab(self.model, "Image model")
+        self.tabs.addTab(self.lime, "LIME on images")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
