@@ -16,6 +16,8 @@ The pipeline, in the order :func:`measure_rods` runs it:
    the mean intensity profile across the rod and the one along it. Each edge is where the
    profile climbs back to ``edge_depth`` of the rod's depth, measured from that side's own
    baseline, so in a bundle the gap to the neighbour is the reference, not the far film.
+   A rod whose trace continues past an end (a piece of a longer rod, or two rods end to end
+   with no visible gap) is rejected here.
 5. Pieces of rods and debris, much shorter than the median accepted rod, are rejected last.
 
 What is left are the rods a person would measure by hand: isolated, whole and straight. Rods
@@ -55,6 +57,9 @@ class RodSettings:
         below its baseline (0.5 = full width at half depth; lower reaches further into the
         edge's foot, as the eye does).
     min_length_share: rods shorter than this share of the median accepted length are pieces.
+    max_continuation: a rod whose dark trace goes on past one of its ends, darker than this
+        share of its own depth (half a width to one and a half widths beyond the end), is a
+        piece of a longer rod or touches another end to end.
     """
 
     smoothing_px: float = 2.0
@@ -69,6 +74,7 @@ class RodSettings:
     exclude_margin_px: int = 2
     edge_depth: float = 0.4
     min_length_share: float = 0.6
+    max_continuation: float = 0.5
 
 
 @dataclass
@@ -260,7 +266,8 @@ def _two_floors(profile: np.ndarray, share: float = 0.15) -> bool:
 
 
 def _profile_measure(image: np.ndarray, row: float, col: float, orientation: float,
-                     length: float, width: float, depth_fraction: float
+                     length: float, width: float, depth_fraction: float,
+                     film: float | None = None, continues: float = 0.5
                      ) -> tuple[float, float] | str | None:
     """Length and width (px) of one dark rod from its mean cross and axial intensity profiles.
 
@@ -294,7 +301,7 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
     shift = (edges[0] + edges[1]) / 2 * step - half
     # Along: a band of half the width around the re-centred axis.
     r0, c0 = row + shift * nx[0], col + shift * nx[1]
-    span = length / 2 + width
+    span = length / 2 + 2 * width
     along2 = np.arange(-span, span + step / 2, step)
     band = np.linspace(-w / 4, w / 4, 5)
     rr = r0 + along2[None, :] * ax[0] + band[:, None] * nx[0]
@@ -307,6 +314,17 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
     ends = _feature_extent(axial, m3, 2 * m3, depth_fraction)
     if ends is None or w <= 0:
         return None
+    if film is not None:
+        # A piece of a longer rod (its outline broken where the rod is faint, or cut where
+        # another crosses it): past its ends the rod goes on, darker than the film.
+        floor = float(np.median(axial[m3:2 * m3]))
+        depth = film - floor
+        reach = int(width / step)
+        for i, side in ((int(ends[0]), -1), (int(ends[1]), 1)):
+            lo, hi = sorted((i + side * reach // 2, i + side * (reach // 2 + reach)))
+            seg = axial[max(lo, 0):max(hi, 0)]
+            if depth > 0 and len(seg) and (film - float(seg.mean())) > continues * depth:
+                return "piece of a longer rod"
     return float((ends[1] - ends[0]) * step), float(w)
 
 
@@ -353,7 +371,8 @@ def measure_rods(
     small = _downsample(img, f)
     smooth = ndi.gaussian_filter(small, s.smoothing_px / f)
     rep.report(0.2, "estimating the background")
-    darkness = estimate_background(smooth, 120 // f) - smooth
+    film = estimate_background(smooth, 120 // f)
+    darkness = film - smooth
     light = ndi.gaussian_filter(img, 1.0)
     rep.report(0.35, "thresholding")
     sample = darkness[::2, ::2]
@@ -430,8 +449,11 @@ def measure_rods(
             rep.report(0.75 + 0.25 * j / max(len(candidates), 1), "measuring rods")
         length_px, width_px = length, width
         if reason == ACCEPTED:
+            fr = min(max(int(R / f), 0), film.shape[0] - 1)
+            fc = min(max(int(C / f), 0), film.shape[1] - 1)
             measured = _profile_measure(light, R, C, float(props[k].orientation),
-                                        length, width, s.edge_depth)
+                                        length, width, s.edge_depth, float(film[fr, fc]),
+                                        s.max_continuation)
             if measured is None:
                 reason = "no clear edges"
             elif isinstance(measured, str):

@@ -5,7 +5,7 @@ colour bar; a warning when the weight lies on the film or the scale bar; PNG/SVG
 
 from __future__ import annotations
 
-import threading
+import contextlib
 
 import numpy as np
 import pandas as pd
@@ -72,10 +72,9 @@ class _PreviewTask(QRunnable):
             segments = segment_superpixels(*self.args)
         except Exception as exc:  # shown in the tab, never raised in a pool thread
             segments = exc
-        try:
+        # RuntimeError: the tab was closed while segmenting; nobody waits for this preview.
+        with contextlib.suppress(RuntimeError):
             self.signals.ready.emit(self.generation, segments)
-        except RuntimeError:
-            pass  # the tab was closed while segmenting: nobody waits for this preview
 
 
 class LimeImageTab(QWidget):
@@ -89,7 +88,6 @@ class LimeImageTab(QWidget):
         self.explanation: ImageExplanation | None = None
         self.region_pixels: np.ndarray | None = None
         self._generation = 0
-        self._lock = threading.Lock()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._signals = _PreviewSignals()

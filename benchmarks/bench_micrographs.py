@@ -1,0 +1,113 @@
+"""Speed and accuracy of the micrograph features (prints a table).
+
+Usage: python benchmarks/bench_micrographs.py [--dev FOLDER] [--quick]
+Measures:
+- rod measurement on the real development micrographs (../shared/data/tem-dev, when present)
+  against the paper's manual means, with the time per 3500 x 2564 image;
+- rod measurement on synthetic micrographs with known rods (error of the means);
+- LIME on one 512 x 512 region at 1,000 samples, for the tile CNN and for a stand-in model
+  that costs nothing (LIME's own overhead);
+- training the tile CNN with its leave-samples-out evaluation on the example project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nrstudio.core.example import example_project_path
+from nrstudio.core.explain_image import ImageLimeSettings, explain_image
+from nrstudio.core.image_model import ImageModelSettings, train_image_model
+from nrstudio.core.measure import analyse_image, bar_exclusion
+from nrstudio.core.micrographs import detect_scale_bar, read_micrograph
+from nrstudio.core.project_file import load_project
+from nrstudio.core.rods import measure_rods
+from nrstudio.core.synthetic_tem import make_micrograph
+
+REPO = Path(__file__).resolve().parents[1]
+DEV = REPO.parent / "shared" / "data" / "tem-dev"
+# The paper's manual means (nanorods-28.csv) and the scale bar length in nm of each image.
+MANUAL = {"01": (40.0, 4.9, 200), "12": (128.0, 4.2, 100), "19": (59.0, 3.9, 200),
+          "28": (40.0, 4.0, 200)}
+
+
+def line(*cells: object) -> None:
+    print(" | ".join(f"{c:>10}" if not isinstance(c, str) else f"{c:<10}" for c in cells),
+          flush=True)
+
+
+def real_images(folder: Path) -> None:
+    print("\n## Rod measurement on the development micrographs (manual means from the paper)")
+    if not folder.is_dir():
+        print(f"(skipped: {folder} is not present)")
+        return
+    line("image", "rods", "length nm", "manual", "error", "width nm", "manual", "error",
+         "seconds")
+    for name, (length, width, bar_nm) in MANUAL.items():
+        data = (folder / f"{name}.jpg").read_bytes()
+        t = time.perf_counter()
+        a = analyse_image(data, f"{name}.jpg", scale_bar_nm=bar_nm)
+        dt = time.perf_counter() - t
+        s = a.measurement.summary()
+        line(name, s.count, f"{s.length_mean:.1f}", length, f"{s.length_mean / length - 1:+.1%}",
+             f"{s.width_mean:.2f}", width, f"{s.width_mean / width - 1:+.1%}", f"{dt:.1f}")
+
+
+def synthetic_images(quick: bool) -> None:
+    print("\n## Rod measurement on synthetic micrographs (known rods, 1000 x 1400 px)")
+    line("seed", "rods", "length err", "width err", "seconds")
+    for seed in range(2 if quick else 6):
+        g = make_micrograph(seed, shape=(1000, 1400), n_rods=110, length=(70.0, 7.0),
+                            width=(10.0, 0.5), touching=10)
+        bar = detect_scale_bar(g.pixels)
+        t = time.perf_counter()
+        m = measure_rods(g.pixels, 1.0, exclude=[bar_exclusion(bar)] if bar else [])
+        dt = time.perf_counter() - t
+        s = m.summary()
+        line(seed, s.count, f"{s.length_mean / g.lengths_px.mean() - 1:+.1%}",
+             f"{s.width_mean / g.widths_px.mean() - 1:+.1%}", f"{dt:.2f}")
+
+
+def lime_and_cnn(quick: bool) -> None:
+    project = load_project(example_project_path())
+    settings = ImageModelSettings(target="Average Length (nm)",
+                                  epochs=3 if quick else 20, folds=5)
+    t = time.perf_counter()
+    result = train_image_model(project, settings)
+    dt = time.perf_counter() - t
+    print("\n## Tile CNN on the example project's synthetic micrographs")
+    print(f"{settings.epochs} epochs, {settings.folds} folds + final model: {dt:.1f} s")
+    print(result.summary())
+    image = project.images[0]
+    pixels = read_micrograph(image.data, image.filename).pixels
+    region = pixels[:512, :512]
+    if region.shape != (512, 512):
+        region = np.pad(region, ((0, 512 - region.shape[0]), (0, 512 - region.shape[1])),
+                        mode="reflect")
+    print("\n## LIME on one 512 x 512 region, 1,000 samples, batches of 100")
+    line("model", "segments", "seconds")
+    for name, fn in (("tile CNN", result.regressor.batch_model(region, image.nm_per_px)),
+                     ("free model", lambda b: b.mean(axis=(1, 2))[:, None])):
+        for method in ("slic", "quickshift"):
+            t = time.perf_counter()
+            e = explain_image(region, fn, ["y"], ImageLimeSettings(method, num_samples=1000))
+            line(f"{name} ({method})", int(e.segments.max()) + 1,
+                 f"{time.perf_counter() - t:.2f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dev", type=Path, default=DEV)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and epochs")
+    args = ap.parse_args()
+    real_images(args.dev)
+    synthetic_images(args.quick)
+    lime_and_cnn(args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
