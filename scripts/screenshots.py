@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", nargs="?", default="docs/screenshots")
     ap.add_argument("--epochs", type=int, default=300)
-    ap.add_argument("--sample", default="12", help="sample whose micrograph is measured")
+    ap.add_argument("--sample", default="4", help="sample whose micrograph is measured")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -50,8 +50,19 @@ def main(argv: list[str]) -> int:
         tab.sample.setCurrentIndex(tab.sample.findText(args.sample))
         tab.measure()
 
+    def image_model() -> None:
+        window.micrographs_page.model.train()
+
+    def lime_image() -> None:
+        lime = window.micrographs_page.lime
+        lime.image_box.setCurrentIndex(lime.image_box.findText(
+            f"{args.sample} — synthetic-{args.sample}.jpg"))
+        lime.side.setValue(384)
+        lime.wait_for_preview()
+        lime.explain()
+
     steps = [window.augment_page.run, window.train_page.run, window.explain_page.run, measure,
-             predict]
+             image_model, lime_image, predict]
 
     def next_step() -> None:
         if steps:
@@ -73,6 +84,12 @@ def main(argv: list[str]) -> int:
             for _ in range(5):
                 app.processEvents()
             window.grab().save(str(out / f"page-train-{name}.png"))
+        window.pages.setCurrentRow(PAGES.index("Micrographs"))
+        for tab, name in ((1, "model"), (2, "lime")):
+            window.micrographs_page.tabs.setCurrentIndex(tab)
+            for _ in range(5):
+                app.processEvents()
+            window.grab().save(str(out / f"page-micrographs-{name}.png"))
         app.exit(0)  # quit() would close the window, which asks to save the run
 
     window.jobs.idle.connect(lambda: QTimer.singleShot(200, next_step))

@@ -42,6 +42,7 @@ def test_example_images_are_listed_per_sample(window):
     _choose(page, "12")
     assert page.thumbs.count() == 1 and page.current.sample_id == "12"
     assert "nm per pixel" in page.scale_label.text()
+    assert page.wait_for_thumbnails()
     assert not page.thumbs.item(0).icon().isNull()
 
 

@@ -255,4 +255,4 @@ def test_attention_flags_a_model_that_reads_the_background():
 
     e = explain_image(img, film_brightness, ["m"], ImageLimeSettings(num_samples=200, hide="0"))
     shares = attention_shares(e, 0, img)
-    assert shares.film > 0.9 and "background" in shares.warning
+    assert shares.film > 0.7 and "background" in shares.warning

@@ -210,7 +210,7 @@ def explain_image(image: np.ndarray, model: BatchModel, labels: list[str],
 @dataclass
 class AttentionShares:
     """Where the explanation's weight lies: shares (0..1) of the total |weight| of output k on
-    superpixels that are mostly rods, mostly empty film, or on the scale bar and its label;
+    superpixels showing rods, showing only empty film, or on the scale bar and its label;
     and a plain warning when the model seems to look at something other than rods."""
 
     rods: float
@@ -230,10 +230,11 @@ def rod_pixels(image: np.ndarray) -> np.ndarray:
 
 def attention_shares(explanation: ImageExplanation, k: int, image: np.ndarray,
                      bar_rect: tuple[int, int, int, int] | None = None,
-                     rod_share: float = 0.2) -> AttentionShares:
+                     rod_share: float = 0.05) -> AttentionShares:
     """Split |weights| of output ``k`` by what each superpixel shows. A superpixel counts as
-    rods when at least ``rod_share`` of its pixels are rod pixels, as scale bar when that share
-    of it lies in ``bar_rect`` (row0, col0, row1, col1, in the image's pixels)."""
+    showing rods when at least ``rod_share`` of its pixels are rod pixels (rods are thin: a
+    superpixel crossed by one is mostly film), and as scale bar when a fifth of it lies in
+    ``bar_rect`` (row0, col0, row1, col1, in the image's pixels)."""
     seg = explanation.segments
     n = len(explanation.weights[k])
     area = np.maximum(np.bincount(seg.ravel(), minlength=n), 1)
@@ -246,7 +247,7 @@ def attention_shares(explanation: ImageExplanation, k: int, image: np.ndarray,
         on_bar = np.bincount(seg.ravel(), weights=inside.ravel(), minlength=n) / area
     w = np.abs(explanation.weights[k])
     total = float(w.sum()) or 1.0
-    bar_mask = on_bar >= rod_share
+    bar_mask = on_bar >= 0.2
     rod_mask = ~bar_mask & (rods >= rod_share)
     shares = (float(w[rod_mask].sum() / total), float(w[~bar_mask & ~rod_mask].sum() / total),
               float(w[bar_mask].sum() / total))

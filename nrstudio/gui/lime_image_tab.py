@@ -40,7 +40,7 @@ from nrstudio.core.explain_image import (
     superpixel_boundaries,
 )
 from nrstudio.core.measure import bar_exclusion
-from nrstudio.core.micrographs import detect_scale_bar, read_micrograph
+from nrstudio.core.micrographs import ScaleBar, detect_scale_bar, read_micrograph
 from nrstudio.core.project import AttachedImage
 from nrstudio.gui.document import ProjectDocument
 from nrstudio.gui.image_model_tab import ImageModelTab
@@ -88,6 +88,7 @@ class LimeImageTab(QWidget):
         self.explanation: ImageExplanation | None = None
         self.region_pixels: np.ndarray | None = None
         self._generation = 0
+        self._bars: dict[str, ScaleBar | None] = {}  # scale bar per image id
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._signals = _PreviewSignals()
@@ -322,6 +323,11 @@ class LimeImageTab(QWidget):
         self.mode.setCurrentIndex(2)
         self.draw()
 
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._pool.clear()
+        self._pool.waitForDone(10_000)
+
     def wait_for_preview(self, msecs: int = 30_000) -> bool:
         """For tests and scripts: finish pending previews."""
         from PySide6.QtCore import QCoreApplication
@@ -384,9 +390,11 @@ class LimeImageTab(QWidget):
         return self.jobs.start("LIME on a micrograph region", work, done)
 
     def bar_rect_in_region(self) -> tuple[int, int, int, int] | None:
-        if self.pixels is None:
+        if self.pixels is None or self.image is None:
             return None
-        bar = detect_scale_bar(self.pixels)
+        if self.image.id not in self._bars:  # 0.4 s on a 9-megapixel image: once per image
+            self._bars[self.image.id] = detect_scale_bar(self.pixels)
+        bar = self._bars[self.image.id]
         rect = getattr(self, "_rect", None) or self.region_rect()
         if bar is None or rect is None:
             return None

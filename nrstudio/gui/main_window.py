@@ -390,6 +390,7 @@ class MainWindow(QMainWindow):
         if self.jobs.busy:
             self.jobs.cancel()
             self.jobs.wait(5000)
+        self.micrographs_page.shutdown()
         self.recovery.clear()
         self.settings.setValue("geometry", self.saveGeometry())
         event.accept()

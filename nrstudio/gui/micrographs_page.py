@@ -4,12 +4,14 @@ sample's row (undoable)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QObject, QRunnable, QSettings, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -57,11 +59,33 @@ IMAGE_FILTER = "Micrographs (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")"
 THUMB = 120
 
 
-def thumbnail(pixels: np.ndarray, side: int = THUMB) -> QPixmap:
+def thumbnail(pixels: np.ndarray, side: int = THUMB) -> QImage:
     step = max(1, int(np.ceil(max(pixels.shape) / side)))
     small = np.ascontiguousarray((pixels[::step, ::step] * 255).astype(np.uint8))
     h, w = small.shape
-    return QPixmap.fromImage(QImage(small.data, w, h, w, QImage.Format.Format_Grayscale8).copy())
+    return QImage(small.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+
+
+class _ThumbSignals(QObject):
+    ready = Signal(str, object)  # image id, QImage or an error message
+
+
+class _ThumbTask(QRunnable):
+    """Decodes images for their thumbnails off the GUI thread (a 9-megapixel JPEG takes
+    0.15 s; a project may hold dozens)."""
+
+    def __init__(self, images: list[tuple[str, bytes, str]], signals: _ThumbSignals) -> None:
+        super().__init__()
+        self.images, self.signals = images, signals
+
+    def run(self) -> None:
+        for image_id, data, name in self.images:
+            try:
+                result: object = thumbnail(read_micrograph(data, name).pixels)
+            except DataError as exc:
+                result = str(exc)
+            with contextlib.suppress(RuntimeError):  # the page was closed meanwhile
+                self.signals.ready.emit(image_id, result)
 
 
 class MeasureTab(QWidget):
@@ -69,7 +93,14 @@ class MeasureTab(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc, self.jobs, self.settings = doc, jobs, settings
-        self._pixels: dict[str, Micrograph] = {}  # decoded images by id (cache)
+        # Decoded images (a 3500 x 2564 image is 36 MB as float32): the last few viewed only.
+        self._pixels: OrderedDict[str, Micrograph] = OrderedDict()
+        self._thumbs: dict[str, QPixmap] = {}
+        self._queued: set[str] = set()  # thumbnails being decoded
+        self._thumb_pool = QThreadPool(self)
+        self._thumb_pool.setMaxThreadCount(1)
+        self._thumb_signals = _ThumbSignals()
+        self._thumb_signals.ready.connect(self._thumb_ready)
         self.current: AttachedImage | None = None
 
         self.sample = QComboBox()
@@ -191,7 +222,9 @@ class MeasureTab(QWidget):
         index = self.sample.findText(keep)
         self.sample.setCurrentIndex(max(index, 0))
         live = {im.id for im in self.doc.project.images}
-        self._pixels = {k: v for k, v in self._pixels.items() if k in live}
+        for cache in (self._pixels, self._thumbs):
+            for key in [k for k in cache if k not in live]:
+                del cache[key]
         self.fill_thumbnails()
 
     def images(self) -> list[AttachedImage]:
@@ -207,24 +240,57 @@ class MeasureTab(QWidget):
             except DataError as exc:
                 QMessageBox.warning(self, "Unreadable image", str(exc))
                 return None
+            while len(self._pixels) > 3:
+                self._pixels.popitem(last=False)
+        self._pixels.move_to_end(image.id)
         return self._pixels[image.id]
+
+    def _thumb_ready(self, image_id: str, result: object) -> None:
+        self._queued.discard(image_id)
+        if isinstance(result, QImage):
+            self._thumbs[image_id] = QPixmap.fromImage(result)
+        for i in range(self.thumbs.count()):
+            item = self.thumbs.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == image_id:
+                if image_id in self._thumbs:
+                    item.setIcon(QIcon(self._thumbs[image_id]))
+                else:
+                    item.setToolTip(str(result))
+
+    def shutdown(self) -> None:
+        """Drop queued thumbnails and wait for the one being decoded (window closing)."""
+        self._thumb_pool.clear()
+        self._thumb_pool.waitForDone(5000)
+
+    def wait_for_thumbnails(self, msecs: int = 30_000) -> bool:
+        """For tests and scripts: finish decoding thumbnails and show them."""
+        from PySide6.QtCore import QCoreApplication
+
+        done = self._thumb_pool.waitForDone(msecs)
+        QCoreApplication.processEvents()
+        return done
 
     def fill_thumbnails(self) -> None:
         keep = self.current.id if self.current else None
         self.thumbs.blockSignals(True)
         self.thumbs.clear()
         chosen = None
+        missing = []
         for image in self.images():
-            m = self.pixels(image)
             item = QListWidgetItem(f"{image.sample_id}\n{image.filename}")
-            if m is not None:
-                item.setIcon(QIcon(thumbnail(m.pixels)))
+            if image.id in self._thumbs:
+                item.setIcon(QIcon(self._thumbs[image.id]))
+            elif image.id not in self._queued:
+                self._queued.add(image.id)
+                missing.append((image.id, image.data, image.filename))
             item.setData(Qt.ItemDataRole.UserRole, image.id)
             item.setToolTip(image.filename)
             self.thumbs.addItem(item)
             if image.id == keep:
                 chosen = item
         self.thumbs.blockSignals(False)
+        if missing:
+            self._thumb_pool.start(_ThumbTask(missing, self._thumb_signals))
         if chosen is None and self.thumbs.count():
             chosen = self.thumbs.item(0)
         if chosen is not None:
@@ -524,6 +590,11 @@ class MicrographsPage(QWidget):
         self.tabs.addTab(self.measure, "Measure rods")
         self.tabs.addTab(self.model, "Image model")
         self.tabs.addTab(self.lime, "LIME on images")
+
+    def shutdown(self) -> None:
+        """Stop background decoding and previews before the window goes away."""
+        self.measure.shutdown()
+        self.lime.shutdown()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
