@@ -78,18 +78,15 @@ def main(argv: list[str]) -> int:
             path = out / f"page-{name.lower()}.png"
             window.grab().save(str(path))
             print(path, flush=True)
-        window.pages.setCurrentRow(PAGES.index("Train"))
-        for tab, name in ((0, "loss"), (2, "parity")):
-            window.train_page.tabs.setCurrentIndex(tab)
-            for _ in range(5):
-                app.processEvents()
-            window.grab().save(str(out / f"page-train-{name}.png"))
-        window.pages.setCurrentRow(PAGES.index("Micrographs"))
-        for tab, name in ((1, "model"), (2, "lime")):
-            window.micrographs_page.tabs.setCurrentIndex(tab)
-            for _ in range(5):
-                app.processEvents()
-            window.grab().save(str(out / f"page-micrographs-{name}.png"))
+        for page, tabs, shots in (("Train", window.train_page.tabs, ((0, "loss"), (2, "parity"))),
+                                  ("Micrographs", window.micrographs_page.tabs,
+                                   ((1, "model"), (2, "lime")))):
+            window.pages.setCurrentRow(PAGES.index(page))
+            for tab, name in shots:
+                tabs.setCurrentIndex(tab)
+                for _ in range(5):
+                    app.processEvents()
+                window.grab().save(str(out / f"page-{page.lower()}-{name}.png"))
         app.exit(0)  # quit() would close the window, which asks to save the run
 
     window.jobs.idle.connect(lambda: QTimer.singleShot(200, next_step))

@@ -201,3 +201,21 @@ def test_dropped_micrographs_are_attached_to_the_chosen_sample(window, tmp_path)
     assert window.pages.currentRow() == window.pages.count() - 1  # Micrographs shown
     names = [im.filename for im in window.doc.project.images if im.sample_id == "5"]
     assert names == ["synthetic-5.jpg", "drop0.png", "drop1.png"]
+
+
+def test_external_model_is_forgotten_with_its_project(qtbot, window, tmp_path):
+    import torch
+
+    from nrstudio.core.external_models import ExternalModelSpec
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(1))
+    net(torch.zeros(1, 3 * 16 * 16))
+    torch.jit.trace(net.eval(), torch.zeros(1, 3, 16, 16)).save(str(tmp_path / "m.pt"))
+    tab = window.micrographs_page.model
+    assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.pt"), input_size=(16, 16)))
+    assert window.save()
+    window.open_path(EXAMPLE)
+    assert tab.external is None
+    assert window.micrographs_page.lime.model_box.findData("external") < 0
+    window.open_path(window.recent_files()[1])
+    assert "Used before in this project" in tab.external_label.text()

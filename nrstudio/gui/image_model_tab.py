@@ -57,10 +57,11 @@ def _floats(text: str, what: str) -> tuple[float, ...]:
 class ExternalModelDialog(QDialog):
     """Asks for a model file and what it expects; ``spec()`` builds the specification."""
 
-    def __init__(self, parent: QWidget | None = None, path: str = "") -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 last: dict[str, object] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Load an image model")
-        self.path = QLineEdit(path)
+        self.path = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -96,6 +97,23 @@ class ExternalModelDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        if last:
+            self._fill(last)
+
+    def _fill(self, last: dict[str, object]) -> None:
+        """Start from the declaration used last time in this project (ignoring bad values)."""
+        try:
+            self.path.setText(str(last.get("path", "")))
+            self.task.setCurrentText(str(last.get("task", "regression")))
+            size = list(last.get("input_size", [224, 224]))  # type: ignore[call-overload]
+            self.height_px.setValue(int(size[0]))
+            self.width_px.setValue(int(size[1]))
+            self.channels.setCurrentIndex(0 if int(last.get("channels", 3)) == 3 else 1)  # type: ignore[call-overload]
+            self.layout_box.setCurrentText(str(last.get("layout", "NCHW")))
+            self.mean.setText(", ".join(str(v) for v in last.get("mean", [])))  # type: ignore[attr-defined]
+            self.std.setText(", ".join(str(v) for v in last.get("std", [])))  # type: ignore[attr-defined]
+        except (TypeError, ValueError, IndexError):
+            pass
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Model file", self.path.text(),
@@ -134,6 +152,7 @@ class ImageModelTab(QWidget):
         super().__init__(parent)
         self.doc, self.jobs = doc, jobs
         self.external: ExternalImageModel | None = None
+        self._project = doc.project
         self.target = QComboBox()
         self.epochs = QSpinBox(minimum=1, maximum=500, value=20)
         self.tile = QSpinBox(minimum=16, maximum=512, value=64, singleStep=16)
@@ -179,6 +198,11 @@ class ImageModelTab(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        if self.doc.project is not self._project:  # another project: its own model, not ours
+            self._project = self.doc.project
+            self.external = None
+            self.external_label.setText("No model of your own loaded.")
+            self.models_changed.emit()
         keep = self.target.currentText()
         self.target.clear()
         targets = self.doc.dataset.targets
@@ -187,6 +211,10 @@ class ImageModelTab(QWidget):
             self.target.setCurrentText(keep)
         elif targets:
             self.target.setCurrentText(choose_target(self.doc.dataset, ""))
+        stored = self.doc.project.settings.get(EXTERNAL_KEY)
+        if self.external is None and isinstance(stored, dict):
+            self.external_label.setText(f"Used before in this project: {stored.get('path')}. "
+                                        "Load it again to use it.")
         self.show_result()
 
     def settings(self) -> ImageModelSettings:
@@ -253,8 +281,7 @@ class ImageModelTab(QWidget):
 
     def load_external(self) -> bool:
         stored = self.doc.project.settings.get(EXTERNAL_KEY)
-        dialog = ExternalModelDialog(self, stored.get("path", "") if isinstance(stored, dict)
-                                     else "")
+        dialog = ExternalModelDialog(self, stored if isinstance(stored, dict) else None)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         try:
