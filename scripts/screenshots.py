@@ -39,6 +39,7 @@ def main(argv: list[str]) -> int:
     window.train_page.epochs.setValue(args.epochs)
 
     def predict() -> None:
+        window.micrographs_page.tabs.setCurrentIndex(0)
         page = window.predict_page
         for name, value in zip(page.fields, ("532", "12", "110"), strict=False):
             page.fields[name][0].setText(value)
@@ -54,6 +55,8 @@ def main(argv: list[str]) -> int:
         window.micrographs_page.model.train()
 
     def lime_image() -> None:
+        window.pages.setCurrentRow(PAGES.index("Micrographs"))
+        window.micrographs_page.tabs.setCurrentIndex(2)
         lime = window.micrographs_page.lime
         lime.image_box.setCurrentIndex(lime.image_box.findText(
             f"{args.sample} — synthetic-{args.sample}.jpg"))

@@ -29,7 +29,10 @@ def window(qtbot, tmp_path):
     shutil.copy(EXAMPLE, path)
     w = make_window(qtbot, tmp_path, path)
     w.show_page("Micrographs")
-    return w
+    yield w
+    # A test may leave unsaved changes, and then closing is refused (the dialogs answer Yes,
+    # not Save/Discard); stop the page's background work as a closed window would.
+    w.micrographs_page.shutdown()
 
 
 def _choose(page, sample):
@@ -37,6 +40,10 @@ def _choose(page, sample):
 
 
 def test_example_images_are_listed_per_sample(window):
+    window.show()
+    # The page shows its tabs and the measuring view (a layout mistake once left it blank).
+    assert window.micrographs_page.tabs.isVisible()
+    assert window.micrographs_page.measure.view.isVisible()
     page = window.micrographs_page.measure
     assert page.thumbs.count() == 28  # all samples
     _choose(page, "12")
@@ -136,9 +143,13 @@ def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch
         assert model_tab.train()
     assert "left out in turn" in model_tab.result_label.text()
     assert model_tab.trained() is not None and window.doc.dirty
-    # LIME tab: the trained model is offered; preview, then explain a region.
+    # LIME tab: nothing is decoded until it is seen; then the trained model is offered;
+    # preview, then explain a region.
     lime = page.lime
+    assert lime.pixels is None
+    window.show()
     page.tabs.setCurrentIndex(2)
+    assert lime.pixels is not None
     assert lime.model_box.currentData() == "trained"
     lime.side.setValue(256)
     lime.method.setCurrentText("slic")
@@ -176,6 +187,8 @@ def test_external_model_in_the_gui(qtbot, window, tmp_path, dialogs):
     assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.pt"), input_size=(32, 32)))
     assert "m.pt" in tab.external_label.text()
     lime = window.micrographs_page.lime
+    window.show()
+    window.micrographs_page.tabs.setCurrentIndex(2)
     assert lime.model_box.findData("external") >= 0
     lime.model_box.setCurrentIndex(lime.model_box.findData("external"))
     fn, labels = lime.model_function()

@@ -146,3 +146,18 @@ def test_measure_command_refuses_without_scale(tmp_path, capsys):
     assert main(["measure", str(tmp_path / "bad.png"), "--nm-per-px", "1",
                  "--out", str(tmp_path / "o")]) == 1
     assert "not a readable image" in capsys.readouterr().err
+
+
+def test_measure_command_reads_the_pixel_size_of_a_16_bit_tiff(tmp_path):
+    import tifffile
+
+    g = make_micrograph(3, shape=(600, 900), n_rods=50, bar_px=None)
+    arr = (g.pixels * 40000).astype(np.uint16)  # a detector that does not fill 16 bits
+    tifffile.imwrite(tmp_path / "scan.tif", arr, imagej=True, resolution=(1 / 0.25, 1 / 0.25),
+                     metadata={"unit": "nm"})
+    out = tmp_path / "out"
+    assert main(["measure", str(tmp_path / "scan.tif"), "--out", str(out)]) == 0
+    row = next(csv.DictReader((out / "summary.csv").open()))
+    assert float(row["nm_per_px"]) == pytest.approx(0.25)
+    assert row["scale_source"] == "pixel size in the file"
+    assert float(row["length_mean_nm"]) == pytest.approx(0.25 * g.lengths_px.mean(), rel=0.1)

@@ -88,6 +88,7 @@ class LimeImageTab(QWidget):
         self.explanation: ImageExplanation | None = None
         self.region_pixels: np.ndarray | None = None
         self._generation = 0
+        self._stale = True  # the chosen image is not loaded yet
         self._bars: dict[str, ScaleBar | None] = {}  # scale bar per image id
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -224,6 +225,14 @@ class LimeImageTab(QWidget):
             self.load_image()
         self.reload_models()
 
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        # Images are decoded and segmented only once the tab is seen: opening a project must
+        # not start a second of segmentation for a tab the user may never open.
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.load_image()
+
     def reload_models(self) -> None:
         keep = self.model_box.currentText()
         self.model_box.clear()
@@ -236,6 +245,9 @@ class LimeImageTab(QWidget):
             self.model_box.setCurrentText(keep)
 
     def load_image(self) -> None:
+        if not self.isVisible():
+            self._stale = True
+            return
         image_id = self.image_box.currentData()
         self.image = next((im for im in self.doc.project.images if im.id == image_id), None)
         self.pixels = None

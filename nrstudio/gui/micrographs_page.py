@@ -590,11 +590,11 @@ class MicrographsPage(QWidget):
         self.tabs.addTab(self.measure, "Measure rods")
         self.tabs.addTab(self.model, "Image model")
         self.tabs.addTab(self.lime, "LIME on images")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
 
     def shutdown(self) -> None:
         """Stop background decoding and previews before the window goes away."""
         self.measure.shutdown()
         self.lime.shutdown()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
