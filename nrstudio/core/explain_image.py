@@ -21,7 +21,7 @@ import numpy as np
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
-SEGMENTERS = ("quickshift", "slic", "felzenszwalb")
+SEGMENTERS = ("slic", "quickshift", "felzenszwalb")
 DEFAULT_PARAMS: dict[str, dict[str, float]] = {
     # quickshift sees grey levels 0..255 (as LIME's own defaults assume); the others 0..1.
     "quickshift": {"kernel_size": 5.0, "max_dist": 200.0, "ratio": 0.2},
