@@ -239,6 +239,9 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.measure import analyse_image, summary_row, write_measurement_files
 
+        for name, value in (("--nm-per-px", args.nm_per_px), ("--scale-bar-nm", args.scale_bar_nm)):
+            if value is not None and not value > 0:
+                raise NRStudioError(f"{name} must be a positive number, not {value}")
         analyses = []
         for path in args.images:
             try:
@@ -247,7 +250,11 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
                 raise NRStudioError(f"cannot read {path}: {exc.strerror or exc}") from None
             analyses.append(analyse_image(data, path.name, args.nm_per_px, args.scale_bar_nm,
                                           progress=progress_printer(f"{path.name} ")))
-        for written in write_measurement_files(analyses, args.out):
+        try:
+            written_files = write_measurement_files(analyses, args.out)
+        except OSError as exc:
+            raise NRStudioError(f"cannot write to {args.out}: {exc.strerror or exc}") from None
+        for written in written_files:
             print(written)
         for a in analyses:
             row = summary_row(a)

@@ -142,6 +142,13 @@ def test_measure_command_refuses_without_scale(tmp_path, capsys):
     assert main(["measure", str(tmp_path / "a.png"), "--scale-bar-nm", "50",
                  "--out", str(tmp_path / "o")]) == 1
     assert "no scale bar found" in capsys.readouterr().err
+    assert main(["measure", str(tmp_path / "a.png"), "--nm-per-px", "-1",
+                 "--out", str(tmp_path / "o")]) == 1
+    assert "--nm-per-px must be a positive number" in capsys.readouterr().err
+    (tmp_path / "blocked").write_text("a file where the output folder should go")
+    assert main(["measure", str(tmp_path / "a.png"), "--nm-per-px", "1",
+                 "--out", str(tmp_path / "blocked" / "o")]) == 1
+    assert "cannot write to" in capsys.readouterr().err
     (tmp_path / "bad.png").write_bytes(b"not an image")
     assert main(["measure", str(tmp_path / "bad.png"), "--nm-per-px", "1",
                  "--out", str(tmp_path / "o")]) == 1

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.attachments import (
     IMAGE_SUFFIXES,
+    MAX_IMAGE_BYTES,
     attach_image,
     measurement_of,
     set_scale,
@@ -346,6 +347,8 @@ class MeasureTab(QWidget):
         added, problems = [], []
         for path in paths:
             try:
+                if path.stat().st_size > MAX_IMAGE_BYTES:  # refused before reading it all
+                    raise DataError(f"{path.name} is larger than {MAX_IMAGE_BYTES // 2**20} MB")
                 added.append(attach_image(self.doc.project, sample, path.name,
                                           path.read_bytes()))
             except DataError as exc:
