@@ -9,7 +9,6 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSettings, qVersion
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QMessageBox,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from nrstudio import __version__
 from nrstudio.core.example import EXAMPLE_NOTES
+from nrstudio.gui.widgets import ok_cancel_buttons
 
 PACKAGES = ["numpy", "pandas", "scikit-learn", "scikit-image", "torch", "lime", "pyqtgraph"]
 
@@ -85,10 +85,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Autosave a recovery copy every:", self.autosave)
         form.addRow("Random seed for new runs:", self.seed)
         form.addRow("Recent files to remember:", self.recent)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel("<small>The recovery copy protects unsaved work after a "

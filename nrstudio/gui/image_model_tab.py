@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
@@ -38,7 +37,7 @@ from nrstudio.core.image_model import (
 from nrstudio.gui.document import ProjectDocument
 from nrstudio.gui.jobs import JobRunner
 from nrstudio.gui.plots import ORIGINAL
-from nrstudio.gui.widgets import disable_while_busy, form_layout
+from nrstudio.gui.widgets import disable_while_busy, form_layout, ok_cancel_buttons
 
 EXTERNAL_KEY = "external_image_model"
 
@@ -90,10 +89,7 @@ class ExternalModelDialog(QDialog):
             ("Channels", self.channels), ("Layout", self.layout_box),
             ("Mean (per channel, pixels 0..1)", self.mean), ("Std (per channel)", self.std),
             ("Class names", crow)])
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)

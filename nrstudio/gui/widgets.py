@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLayout, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLayout,
+    QPushButton,
+    QWidget,
+)
 
 from nrstudio.gui.jobs import JobRunner
 
@@ -33,3 +41,12 @@ def disable_while_busy(jobs: JobRunner, *widgets: QWidget) -> None:
     for w in widgets:
         jobs.started.connect(lambda _, w=w: w.setEnabled(False))
         jobs.idle.connect(lambda w=w: w.setEnabled(True))
+
+
+def ok_cancel_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """OK and Cancel wired to the dialog's accept and reject."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
