@@ -76,9 +76,25 @@ def analyse_image(data: bytes, name: str, nm_per_px: float | None = None,
     rep.report(0.05, "reading")
     bar = detect_scale_bar(image.pixels, rep.sub(0.05, 0.15).report, cancel)
     scale = resolve_scale(image, nm_per_px, scale_bar_nm, bar, name)
+    return _measure(image, name, scale, bar, settings, rep.sub(0.15, 1.0))
+
+
+def analyse_micrograph(image: Micrograph, name: str, scale: Scale,
+                       settings: RodSettings | None = None,
+                       progress: ProgressCallback | None = None,
+                       cancel: CancelCheck | None = None) -> ImageAnalysis:
+    """Measure the rods of an image already decoded and scaled (the Micrographs page); the
+    scale bar is found only to keep it and its label out of the measurement."""
+    rep = Reporter(progress, cancel)
+    bar = detect_scale_bar(image.pixels, rep.sub(0, 0.1).report, cancel)
+    return _measure(image, name, scale, bar, settings, rep.sub(0.1, 1.0))
+
+
+def _measure(image: Micrograph, name: str, scale: Scale, bar: ScaleBar | None,
+             settings: RodSettings | None, rep: Reporter) -> ImageAnalysis:
     exclude = [bar_exclusion(bar)] if bar is not None else []
-    measurement = measure_rods(image.pixels, scale.nm_per_px, settings, exclude,
-                               rep.sub(0.15, 1.0).report, cancel)
+    measurement = measure_rods(image.pixels, scale.nm_per_px, settings, exclude, rep.report,
+                               rep.cancel)
     return ImageAnalysis(name, image, scale, bar, measurement)
 
 

@@ -211,12 +211,10 @@ def estimate_background(smoothed: np.ndarray, window_px: int = 120) -> np.ndarra
     level = ndi.gaussian_filter(level, size / 2, mode="reflect")
     zoom = (smoothed.shape[0] / level.shape[0], smoothed.shape[1] / level.shape[1])
     full = ndi.zoom(level, zoom, order=1, mode="nearest")
-    out = np.empty_like(smoothed)
-    h, w = min(full.shape[0], out.shape[0]), min(full.shape[1], out.shape[1])
-    out[:h, :w] = full[:h, :w]
-    out[h:, :] = out[h - 1:h, :] if h < out.shape[0] else out[h:, :]
-    out[:, w:] = out[:, w - 1:w] if w < out.shape[1] else out[:, w:]
-    return out
+    # zoom rounds its output size: pad with the edge or crop to the exact shape.
+    h, w = smoothed.shape
+    pad = [(0, max(h - full.shape[0], 0)), (0, max(w - full.shape[1], 0))]
+    return np.pad(full, pad, mode="edge")[:h, :w].astype(smoothed.dtype)
 
 
 def _crossing(profile: np.ndarray, start: int, step_dir: int, level: float) -> float | None:
