@@ -232,3 +232,26 @@ def test_external_model_is_forgotten_with_its_project(qtbot, window, tmp_path):
     assert window.micrographs_page.lime.model_box.findData("external") < 0
     window.open_path(window.recent_files()[1])
     assert "Used before in this project" in tab.external_label.text()
+
+
+def test_an_attached_image_is_decoded_once_for_every_tab(window, tmp_path, monkeypatch):
+    page = window.micrographs_page
+    _choose(page.measure, "6")
+    g = make_micrograph(8, bar_px=100)
+    path = tmp_path / "once.png"
+    Image.fromarray((g.pixels * 255).astype(np.uint8)).save(path)
+    calls = []
+    import nrstudio.gui.decoded_images as decoded_module
+    import nrstudio.gui.micrographs_page as page_module
+
+    real = page_module.read_micrograph
+    monkeypatch.setattr(page_module, "read_micrograph",
+                        lambda *a: calls.append(a[1]) or real(*a))
+    monkeypatch.setattr(decoded_module, "read_micrograph",
+                        lambda *a: calls.append(a[1]) or real(*a))
+    (image,) = page.measure.attach_files([path])
+    window.show()
+    page.tabs.setCurrentIndex(2)
+    page.lime.image_box.setCurrentIndex(page.lime.image_box.findData(image.id))
+    assert page.lime.pixels is not None and page.lime.pixels.shape == g.pixels.shape
+    assert calls == ["once.png"]  # attaching decoded it; the viewer and LIME reused that

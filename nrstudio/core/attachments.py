@@ -14,7 +14,7 @@ import uuid
 from nrstudio.core.dataset import Dataset, find_name
 from nrstudio.core.errors import DataError
 from nrstudio.core.measure import ImageAnalysis
-from nrstudio.core.micrographs import read_micrograph
+from nrstudio.core.micrographs import Micrograph, read_micrograph
 from nrstudio.core.project import AttachedImage, Project
 from nrstudio.core.rods import RodMeasurement, RodSummary
 
@@ -22,18 +22,20 @@ MAX_IMAGE_BYTES = 200 * 1024 * 1024
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
 
 
-def attach_image(project: Project, sample_id: str, filename: str, data: bytes) -> AttachedImage:
+def attach_image(project: Project, sample_id: str, filename: str, data: bytes,
+                 decoded: Micrograph | None = None) -> AttachedImage:
     """Check that ``data`` decodes as a micrograph, then attach it to ``sample_id``.
 
-    The pixel size is taken from the file's tags when it states one. Raises DataError (and
-    attaches nothing) for an unreadable, empty or oversized file or an unknown sample."""
+    ``decoded``: the caller's own decoding of ``data``, so it is not decoded twice. The pixel
+    size is taken from the file's tags when it states one. Raises DataError (and attaches
+    nothing) for an unreadable, empty or oversized file or an unknown sample."""
     if sample_id not in project.dataset.sample_ids():
         raise DataError(f"there is no sample '{sample_id}' in the data table")
     if not data:
         raise DataError(f"{filename} is empty")
     if len(data) > MAX_IMAGE_BYTES:
         raise DataError(f"{filename} is larger than {MAX_IMAGE_BYTES // 2**20} MB")
-    image = read_micrograph(data, filename)
+    image = decoded if decoded is not None else read_micrograph(data, filename)
     meta: dict[str, object] = {"height": int(image.pixels.shape[0]),
                                "width": int(image.pixels.shape[1]),
                                "bit_depth": image.bit_depth}

@@ -5,12 +5,10 @@ colour bar; a warning when the weight lies on the film or the scale bar; PNG/SVG
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -40,8 +38,11 @@ from nrstudio.core.explain_image import (
     superpixel_boundaries,
 )
 from nrstudio.core.measure import bar_exclusion
-from nrstudio.core.micrographs import ScaleBar, detect_scale_bar, read_micrograph
+from nrstudio.core.micrographs import ScaleBar, detect_scale_bar
+from nrstudio.core.progress import Reporter
 from nrstudio.core.project import AttachedImage
+from nrstudio.gui.background import BackgroundCalls
+from nrstudio.gui.decoded_images import DecodedImages
 from nrstudio.gui.document import ProjectDocument
 from nrstudio.gui.image_model_tab import ImageModelTab
 from nrstudio.gui.jobs import JobRunner
@@ -54,34 +55,20 @@ AGAINST_RGBA = (220, 40, 200, 150)
 BOUNDARY_RGBA = (255, 210, 0, 255)
 
 
-class _PreviewSignals(QObject):
-    ready = Signal(int, object)
-
-
-class _PreviewTask(QRunnable):
-    """Segments the chosen region off the GUI thread (quickshift takes about a second)."""
-
-    def __init__(self, generation: int, image: np.ndarray, method: str,
-                 params: dict[str, float], seed: int, signals: _PreviewSignals) -> None:
-        super().__init__()
-        self.args = (image, method, params, seed)
-        self.generation, self.signals = generation, signals
-
-    def run(self) -> None:
-        try:
-            segments = segment_superpixels(*self.args)
-        except Exception as exc:  # shown in the tab, never raised in a pool thread
-            segments = exc
-        # RuntimeError: the tab was closed while segmenting; nobody waits for this preview.
-        with contextlib.suppress(RuntimeError):
-            self.signals.ready.emit(self.generation, segments)
+def _bar_in_region(bar: ScaleBar | None, region: tuple[int, int, int, int]
+                   ) -> tuple[int, int, int, int] | None:
+    """The scale bar's exclusion rectangle in the coordinates of a region of the image."""
+    if bar is None:
+        return None
+    r0, c0, r1, c1 = bar_exclusion(bar)
+    return r0 - region[0], c0 - region[1], r1 - region[0], c1 - region[1]
 
 
 class LimeImageTab(QWidget):
     def __init__(self, doc: ProjectDocument, jobs: JobRunner, models: ImageModelTab,
-                 parent: QWidget | None = None) -> None:
+                 decoded: DecodedImages, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.doc, self.jobs, self.models = doc, jobs, models
+        self.doc, self.jobs, self.models, self.decoded = doc, jobs, models, decoded
         self.pixels: np.ndarray | None = None
         self.image: AttachedImage | None = None
         self.segments: np.ndarray | None = None
@@ -89,11 +76,8 @@ class LimeImageTab(QWidget):
         self.region_pixels: np.ndarray | None = None
         self._generation = 0
         self._stale = True  # the chosen image is not loaded yet
-        self._bars: dict[str, ScaleBar | None] = {}  # scale bar per image id
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._signals = _PreviewSignals()
-        self._signals.ready.connect(self._preview_ready)
+        self._bar_rect: tuple[int, int, int, int] | None = None  # of the explained region
+        self.background = BackgroundCalls(self)
         self._timer = QTimer(self, singleShot=True, interval=350)
         self._timer.timeout.connect(self.preview)
 
@@ -253,7 +237,7 @@ class LimeImageTab(QWidget):
         self.pixels = None
         if self.image is not None:
             try:
-                self.pixels = read_micrograph(self.image.data, self.image.filename).pixels
+                self.pixels = self.decoded.get(self.image).pixels
             except DataError as exc:
                 QMessageBox.warning(self, "Unreadable image", str(exc))
         self.view.show_image(self.pixels)
@@ -319,8 +303,11 @@ class LimeImageTab(QWidget):
             return
         self._generation += 1
         self.seg_info.setText("segmenting…")
-        self._pool.start(_PreviewTask(self._generation, region.copy(), settings.segmentation,
-                                      params, settings.seed, self._signals))
+        # Off the GUI thread: quickshift takes about a second on a 512 px region.
+        method, seed, pixels = settings.segmentation, settings.seed, region.copy()
+        self.background.submit(
+            lambda: segment_superpixels(pixels, method, params, seed),
+            lambda segments, g=self._generation: self._preview_ready(g, segments))
 
     def _preview_ready(self, generation: int, segments: object) -> None:
         if generation != self._generation:
@@ -337,19 +324,14 @@ class LimeImageTab(QWidget):
 
     def shutdown(self) -> None:
         self._timer.stop()
-        self._pool.clear()
-        self._pool.waitForDone(10_000)
+        self.background.shutdown()
 
     def wait_for_preview(self, msecs: int = 30_000) -> bool:
         """For tests and scripts: finish pending previews."""
-        from PySide6.QtCore import QCoreApplication
-
         if self._timer.isActive():
             self._timer.stop()
             self.preview()
-        done = self._pool.waitForDone(msecs)
-        QCoreApplication.processEvents()  # deliver the result queued to this thread
-        return done
+        return self.background.wait(msecs)
 
     # ---- explaining ------------------------------------------------------------------------
     def model_function(self):  # type: ignore[no-untyped-def]
@@ -382,15 +364,22 @@ class LimeImageTab(QWidget):
         segments = self.segments if (self.segments is not None and
                                      self.segments.shape == region.shape) else None
         rect = self.region_rect()
+        pixels = self.pixels
+        assert rect is not None and pixels is not None
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
-            return explain_image(region, fn, labels, settings, segments, progress, cancel)
+            rep = Reporter(progress, cancel)
+            result = explain_image(region, fn, labels, settings, segments,
+                                   rep.sub(0, 0.95).report, cancel)
+            # The scale bar, for the attention shares: 0.4 s on a 9-megapixel image, so here
+            # rather than on the GUI thread.
+            return result, _bar_in_region(detect_scale_bar(pixels), rect)
 
-        def done(result: ImageExplanation) -> None:
+        def done(outcome: tuple[ImageExplanation, tuple[int, int, int, int] | None]) -> None:
+            result, self._bar_rect = outcome
             self.explanation = result
             self.segments = result.segments
             self.region_pixels = region
-            self._rect = rect
             self.output.blockSignals(True)
             self.output.clear()
             for k in result.explained:
@@ -400,18 +389,6 @@ class LimeImageTab(QWidget):
             self.draw()
 
         return self.jobs.start("LIME on a micrograph region", work, done)
-
-    def bar_rect_in_region(self) -> tuple[int, int, int, int] | None:
-        if self.pixels is None or self.image is None:
-            return None
-        if self.image.id not in self._bars:  # 0.4 s on a 9-megapixel image: once per image
-            self._bars[self.image.id] = detect_scale_bar(self.pixels)
-        bar = self._bars[self.image.id]
-        rect = getattr(self, "_rect", None) or self.region_rect()
-        if bar is None or rect is None:
-            return None
-        r0, c0, r1, c1 = bar_exclusion(bar)
-        return r0 - rect[0], c0 - rect[1], r1 - rect[0], c1 - rect[1]
 
     def draw(self) -> None:
         region = self.region_pixels
@@ -454,7 +431,7 @@ class LimeImageTab(QWidget):
             self.overlay.setOpacity(self.opacity.value() / 100)
             self.colorbar.setLevels((-lim, lim))
             self.colorbar.setVisible(True)
-        shares = attention_shares(e, k, region, self.bar_rect_in_region())
+        shares = attention_shares(e, k, region, self._bar_rect)
         legend = {0: f"Green: the {self.top_k.value()} superpixels that raise it most; "
                      "magenta: those that lower it most.",
                   1: "Red raises it, blue lowers it (weight = change of the output when the "

@@ -4,14 +4,12 @@ sample's row (undoable)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRunnable, QSettings, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,11 +42,12 @@ from nrstudio.core.attachments import (
     summary_cells,
 )
 from nrstudio.core.errors import DataError
-from nrstudio.core.measure import ImageAnalysis, Scale, bar_exclusion, render_overlay
+from nrstudio.core.measure import ImageAnalysis, Scale, analyse_micrograph, render_overlay
 from nrstudio.core.micrographs import Micrograph, detect_scale_bar, read_micrograph
-from nrstudio.core.progress import Reporter
 from nrstudio.core.project import AttachedImage
-from nrstudio.core.rods import Rod, RodMeasurement, measure_rods
+from nrstudio.core.rods import Rod, RodMeasurement
+from nrstudio.gui.background import BackgroundCalls
+from nrstudio.gui.decoded_images import DecodedImages
 from nrstudio.gui.document import ProjectDocument
 from nrstudio.gui.jobs import JobRunner
 from nrstudio.gui.micrograph_view import MicrographView
@@ -67,41 +66,15 @@ def thumbnail(pixels: np.ndarray, side: int = THUMB) -> QImage:
     return QImage(small.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
 
-class _ThumbSignals(QObject):
-    ready = Signal(str, object)  # image id, QImage or an error message
-
-
-class _ThumbTask(QRunnable):
-    """Decodes images for their thumbnails off the GUI thread (a 9-megapixel JPEG takes
-    0.15 s; a project may hold dozens)."""
-
-    def __init__(self, images: list[tuple[str, bytes, str]], signals: _ThumbSignals) -> None:
-        super().__init__()
-        self.images, self.signals = images, signals
-
-    def run(self) -> None:
-        for image_id, data, name in self.images:
-            try:
-                result: object = thumbnail(read_micrograph(data, name).pixels)
-            except DataError as exc:
-                result = str(exc)
-            with contextlib.suppress(RuntimeError):  # the page was closed meanwhile
-                self.signals.ready.emit(image_id, result)
-
-
 class MeasureTab(QWidget):
     def __init__(self, doc: ProjectDocument, jobs: JobRunner, settings: QSettings,
-                 parent: QWidget | None = None) -> None:
+                 decoded: DecodedImages, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc, self.jobs, self.settings = doc, jobs, settings
-        # Decoded images (a 3500 x 2564 image is 36 MB as float32): the last few viewed only.
-        self._pixels: OrderedDict[str, Micrograph] = OrderedDict()
+        self.decoded = decoded
         self._thumbs: dict[str, QPixmap] = {}
         self._queued: set[str] = set()  # thumbnails being decoded
-        self._thumb_pool = QThreadPool(self)
-        self._thumb_pool.setMaxThreadCount(1)
-        self._thumb_signals = _ThumbSignals()
-        self._thumb_signals.ready.connect(self._thumb_ready)
+        self.background = BackgroundCalls(self)
         self.current: AttachedImage | None = None
 
         self.sample = QComboBox()
@@ -223,9 +196,8 @@ class MeasureTab(QWidget):
         index = self.sample.findText(keep)
         self.sample.setCurrentIndex(max(index, 0))
         live = {im.id for im in self.doc.project.images}
-        for cache in (self._pixels, self._thumbs):
-            for key in [k for k in cache if k not in live]:
-                del cache[key]
+        self.decoded.keep_only(live)
+        self._thumbs = {k: v for k, v in self._thumbs.items() if k in live}
         self.fill_thumbnails()
 
     def images(self) -> list[AttachedImage]:
@@ -235,16 +207,11 @@ class MeasureTab(QWidget):
             im for im in images if im.sample_id == chosen]
 
     def pixels(self, image: AttachedImage) -> Micrograph | None:
-        if image.id not in self._pixels:
-            try:
-                self._pixels[image.id] = read_micrograph(image.data, image.filename)
-            except DataError as exc:
-                QMessageBox.warning(self, "Unreadable image", str(exc))
-                return None
-            while len(self._pixels) > 3:
-                self._pixels.popitem(last=False)
-        self._pixels.move_to_end(image.id)
-        return self._pixels[image.id]
+        try:
+            return self.decoded.get(image)
+        except DataError as exc:
+            QMessageBox.warning(self, "Unreadable image", str(exc))
+            return None
 
     def _thumb_ready(self, image_id: str, result: object) -> None:
         self._queued.discard(image_id)
@@ -260,38 +227,37 @@ class MeasureTab(QWidget):
 
     def shutdown(self) -> None:
         """Drop queued thumbnails and wait for the one being decoded (window closing)."""
-        self._thumb_pool.clear()
-        self._thumb_pool.waitForDone(5000)
+        self.background.shutdown()
 
     def wait_for_thumbnails(self, msecs: int = 30_000) -> bool:
         """For tests and scripts: finish decoding thumbnails and show them."""
-        from PySide6.QtCore import QCoreApplication
-
-        done = self._thumb_pool.waitForDone(msecs)
-        QCoreApplication.processEvents()
-        return done
+        return self.background.wait(msecs)
 
     def fill_thumbnails(self) -> None:
         keep = self.current.id if self.current else None
         self.thumbs.blockSignals(True)
         self.thumbs.clear()
         chosen = None
-        missing = []
         for image in self.images():
             item = QListWidgetItem(f"{image.sample_id}\n{image.filename}")
+            at_hand = self.decoded.peek(image.id)
+            if image.id not in self._thumbs and at_hand is not None:
+                self._thumbs[image.id] = QPixmap.fromImage(thumbnail(at_hand.pixels))
             if image.id in self._thumbs:
                 item.setIcon(QIcon(self._thumbs[image.id]))
             elif image.id not in self._queued:
+                # Decoded off the GUI thread: a 9-megapixel JPEG takes 0.15 s, a project
+                # may hold dozens.
                 self._queued.add(image.id)
-                missing.append((image.id, image.data, image.filename))
+                self.background.submit(
+                    lambda im=image: thumbnail(read_micrograph(im.data, im.filename).pixels),
+                    lambda result, i=image.id: self._thumb_ready(i, result))
             item.setData(Qt.ItemDataRole.UserRole, image.id)
             item.setToolTip(image.filename)
             self.thumbs.addItem(item)
             if image.id == keep:
                 chosen = item
         self.thumbs.blockSignals(False)
-        if missing:
-            self._thumb_pool.start(_ThumbTask(missing, self._thumb_signals))
         if chosen is None and self.thumbs.count():
             chosen = self.thumbs.item(0)
         if chosen is not None:
@@ -349,8 +315,10 @@ class MeasureTab(QWidget):
             try:
                 if path.stat().st_size > MAX_IMAGE_BYTES:  # refused before reading it all
                     raise DataError(f"{path.name} is larger than {MAX_IMAGE_BYTES // 2**20} MB")
-                added.append(attach_image(self.doc.project, sample, path.name,
-                                          path.read_bytes()))
+                data = path.read_bytes()
+                decoded = read_micrograph(data, path.name)
+                added.append(attach_image(self.doc.project, sample, path.name, data, decoded))
+                self.decoded.put(added[-1].id, decoded)
             except DataError as exc:
                 problems.append(str(exc))
             except OSError as exc:
@@ -372,7 +340,6 @@ class MeasureTab(QWidget):
             "the project? (This cannot be undone; the file on disk is not touched.)")
         if answer == QMessageBox.StandardButton.Yes:
             self.doc.project.images.remove(self.current)
-            self._pixels.pop(self.current.id, None)
             self.current = None
             self.doc.mark_changed()
             self.fill_thumbnails()
@@ -451,16 +418,10 @@ class MeasureTab(QWidget):
             QMessageBox.information(self, "Scale needed", "Set the scale first: rods are "
                                     "measured in nm.")
             return False
-        pixels, nm_per_px = m.pixels, im.nm_per_px
-        scale = Scale(nm_per_px, str(im.meta.get("scale_source", "")))
+        scale = Scale(im.nm_per_px, str(im.meta.get("scale_source", "")))
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
-            rep = Reporter(progress, cancel)
-            bar = detect_scale_bar(pixels, rep.sub(0, 0.1).report, cancel)
-            exclude = [bar_exclusion(bar)] if bar else []
-            result = measure_rods(pixels, nm_per_px, None, exclude, rep.sub(0.1, 1).report,
-                                  cancel)
-            return ImageAnalysis(im.filename, m, scale, bar, result)
+            return analyse_micrograph(m, im.filename, scale, None, progress, cancel)
 
         def done(analysis: ImageAnalysis) -> None:
             if im in self.doc.project.images:
@@ -586,9 +547,10 @@ class MicrographsPage(QWidget):
         from nrstudio.gui.image_model_tab import ImageModelTab
         from nrstudio.gui.lime_image_tab import LimeImageTab
 
-        self.measure = MeasureTab(doc, jobs, settings)
+        self.decoded = DecodedImages()
+        self.measure = MeasureTab(doc, jobs, settings, self.decoded)
         self.model = ImageModelTab(doc, jobs, seed)
-        self.lime = LimeImageTab(doc, jobs, self.model)
+        self.lime = LimeImageTab(doc, jobs, self.model, self.decoded)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.measure, "Measure rods")
         self.tabs.addTab(self.model, "Image model")
