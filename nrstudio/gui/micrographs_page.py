@@ -96,6 +96,9 @@ class MeasureTab(QWidget):
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbs.setIconSize(QSize(THUMB, THUMB))
         self.thumbs.setMovement(QListWidget.Movement.Static)
+        # A fixed cell per image with room for its two-line label under the thumbnail.
+        self.thumbs.setGridSize(QSize(THUMB + 16, THUMB + 40))
+        self.thumbs.setWordWrap(True)
         self.thumbs.setMaximumWidth(THUMB + 40)
         self.thumbs.currentItemChanged.connect(lambda item, _: self.show_image(item))
 
