@@ -235,9 +235,15 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
     scale.add_argument("--scale-bar-nm", type=float, metavar="L",
                        help="length in nm of the scale bar burned into each image")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--method", choices=("auto", "outline", "trace"), default="auto",
+                        help="outline: judge each dark region (short rods); trace: follow centre "
+                             "lines through crossings and rafts (long thin rods); auto (default): "
+                             "run both and trace only where the outlines are pieces of long rods "
+                             "or too few")
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.measure import analyse_image, summary_row, write_measurement_files
+        from nrstudio.core.rods import RodSettings
 
         for name, value in (("--nm-per-px", args.nm_per_px), ("--scale-bar-nm", args.scale_bar_nm)):
             if value is not None and not value > 0:
@@ -249,6 +255,7 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
             except OSError as exc:
                 raise NRStudioError(f"cannot read {path}: {exc.strerror or exc}") from None
             analyses.append(analyse_image(data, path.name, args.nm_per_px, args.scale_bar_nm,
+                                          RodSettings(method=args.method),
                                           progress=progress_printer(f"{path.name} ")))
         try:
             written_files = write_measurement_files(analyses, args.out)
@@ -260,7 +267,7 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
             row = summary_row(a)
             print(f"{a.name}: {row['rods_accepted']} rods, length {row['length_mean_nm']} "
                   f"± {row['length_std_nm']} nm, width {row['width_mean_nm']} "
-                  f"± {row['width_std_nm']} nm ({a.scale.source})")
+                  f"± {row['width_std_nm']} nm ({a.scale.source}; {row['method']})")
         return 0
 
     return run

@@ -61,7 +61,13 @@ def test_measure_use_values_undo_and_save(qtbot, window, tmp_path, dialogs):
     m = measurement_of(page.current)
     assert m is not None and m.summary().count >= 5
     assert "rods accepted" in page.summary.text()
-    assert page.table.rowCount() >= m.summary().count
+    assert page.table.model().rowCount() == len(m.rods)  # accepted first, then the rest
+    page.table.selectRow(0)
+    first = m.accepted()[0]
+    assert page.table.model().index(0, 0).data() == str(first.id)
+    assert page.rod_info.text().startswith(f"Rod {first.id}: length")
+    last = page.table.model().index(len(m.rods) - 1, 4).data()
+    assert last == next(r.reason for r in reversed(m.rods) if not r.accepted)
     # Outlines drawn: accepted (green) and rejected (red) paths.
     x, _ = page.view.outlines[True].getData()
     assert len(x) == 5 * m.summary().count
@@ -255,3 +261,31 @@ def test_an_attached_image_is_decoded_once_for_every_tab(window, tmp_path, monke
     page.lime.image_box.setCurrentIndex(page.lime.image_box.findData(image.id))
     assert page.lime.pixels is not None and page.lime.pixels.shape == g.pixels.shape
     assert calls == ["once.png"]  # attaching decoded it; the viewer and LIME reused that
+
+
+def test_method_choice_long_rods_are_traced(qtbot, window, tmp_path):
+    from nrstudio.core.synthetic_tem import make_raft_micrograph
+
+    page = window.micrographs_page.measure
+    _choose(page, "12")
+    g = make_raft_micrograph(0, shape=(1000, 1300), n_rafts=7, n_crossing=6)
+    path = tmp_path / "rafts.png"
+    Image.fromarray((g.pixels * 255).astype(np.uint8)).save(path)
+    (image,) = page.attach_files([path])
+    page.thumbs.setCurrentRow(page.thumbs.count() - 1)
+    assert page.current is image
+    page._apply_scale(0.4, "typed in")
+    assert page.method.currentData() == "auto"
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert page.measure()
+    m = measurement_of(image)
+    assert m.method == "trace" and m.summary().count >= 10
+    assert "measured by centre-line tracing (chosen automatically)" in page.summary.text()
+    # The user can insist on outlines; the choice is remembered for the next session.
+    page.method.setCurrentIndex(page.method.findData("outline"))
+    assert window.settings.value("rod_method") == "outline"
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert page.measure()
+    assert measurement_of(image).method == "outline"
+    assert "measured by outlines" in page.summary.text()
+    assert "automatically" not in page.summary.text()

@@ -12,7 +12,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.measure import analyse_image, bar_exclusion
 from nrstudio.core.micrographs import detect_scale_bar
 from nrstudio.core.rods import RodMeasurement, RodSettings, measure_rods
-from nrstudio.core.synthetic_tem import make_micrograph
+from nrstudio.core.synthetic_tem import make_micrograph, make_raft_micrograph
 
 DEV = SHARED_DATA / "tem-dev"
 # Manual (ImageJ) means from ../shared/data/paper/nanorods-28.csv and the bar lengths in nm.
@@ -28,6 +28,7 @@ def test_synthetic_rods_measured_within_ten_percent(seed, length, width):
     bar = detect_scale_bar(g.pixels)
     m = measure_rods(g.pixels, 0.5, exclude=[bar_exclusion(bar)])
     s = m.summary()
+    assert m.method == "outline"  # short rods: tracing sees nothing longer
     assert s.count >= 30
     assert s.length_mean == pytest.approx(0.5 * g.lengths_px.mean(), rel=0.10)
     assert s.width_mean == pytest.approx(0.5 * g.widths_px.mean(), rel=0.10)
@@ -35,6 +36,80 @@ def test_synthetic_rods_measured_within_ten_percent(seed, length, width):
     assert all(r.reason for r in m.rods)
     assert not any(bar.col_start <= r.col <= bar.col_end and abs(r.row - bar.row) < 10
                    for r in m.rods)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_long_rods_with_dark_cores_in_rafts_are_traced(seed):
+    # Faint rod bodies with a dark CdSe core each: outlines see only the cores and pieces, so
+    # the automatic choice must switch to tracing centre lines, which measures whole rods.
+    g = make_raft_micrograph(seed, body=0.6, core=0.4)
+    by_outline = measure_rods(g.pixels, 0.4, RodSettings(method="outline")).summary()
+    assert by_outline.length_mean < 0.5 * 0.4 * g.lengths_px.mean()
+    m = measure_rods(g.pixels, 0.4)
+    s = m.summary()
+    assert m.method == "trace"
+    assert s.count >= 30
+    assert s.length_mean == pytest.approx(0.4 * g.lengths_px.mean(), rel=0.10)
+    assert s.width_mean == pytest.approx(0.4 * g.widths_px.mean(), rel=0.10)
+
+
+def test_rafts_the_outlines_cannot_take_apart_are_traced():
+    # Evenly dark rods in tight rafts: the outline method measures the few rods it can isolate
+    # correctly but keeps too few; tracing keeps many more, as accurately.
+    g = make_raft_micrograph(0, body=0.55, core=None)
+    by_outline = measure_rods(g.pixels, 0.4, RodSettings(method="outline")).summary()
+    m = measure_rods(g.pixels, 0.4)
+    s = m.summary()
+    assert by_outline.count < 30 and m.method == "trace" and s.count >= 2 * by_outline.count
+    assert s.length_mean == pytest.approx(0.4 * g.lengths_px.mean(), rel=0.10)
+    assert s.width_mean == pytest.approx(0.4 * g.widths_px.mean(), rel=0.10)
+
+
+def test_a_badly_guessed_width_is_corrected():
+    # Dark cores make the outline method's width guess far too small (about 4 px against
+    # 10.5): the width measured across the first traces must bring the scale right.
+    g = make_raft_micrograph(1, body=0.62, core=0.35)
+    m = measure_rods(g.pixels, 0.4, RodSettings(method="trace"))
+    s = m.summary()
+    assert s.count >= 30
+    assert s.length_mean == pytest.approx(0.4 * g.lengths_px.mean(), rel=0.10)
+    assert s.width_mean == pytest.approx(0.4 * g.widths_px.mean(), rel=0.10)
+
+
+def test_traced_rods_end_to_end_are_not_one_long_rod():
+    from nrstudio.core.synthetic_tem import draw_rod
+
+    rng = np.random.default_rng(4)
+    img = np.full((1300, 1700), 0.72)
+    for k in range(16):  # 12 single rods of 240 px; 4 pairs of 200 px rods in line, 6 px apart
+        cx, cy, a = 230 + 410 * (k % 4), 190 + 310 * (k // 4), rng.uniform(-0.3, 0.3)
+        if k % 4 == 1:
+            for side in (-1, 1):
+                draw_rod(img, cx + side * 103 * np.cos(a), cy + side * 103 * np.sin(a), 200,
+                         10.5, a, 0.55)
+        else:
+            draw_rod(img, cx, cy, 240, 10.5, a, 0.55)
+    img = np.random.default_rng(5).poisson(img * 60) / 60
+    m = measure_rods(img.astype(np.float32), 0.4, RodSettings(method="trace"))
+    lengths = [r.length_px for r in m.accepted()]
+    assert len(lengths) >= 8
+    assert max(lengths) < 1.2 * 240  # a pair (406 px with its gap) is never one rod
+    assert any(r.reason.startswith("two rods end to end") for r in m.rods)
+
+
+def test_tracing_reports_progress_and_stops_on_cancel():
+    from nrstudio.core.errors import Cancelled
+
+    g = make_raft_micrograph(2, shape=(700, 900), n_rafts=4, n_crossing=3)
+    seen: list[float] = []
+    measure_rods(g.pixels, 0.4, RodSettings(method="trace"),
+                 progress=lambda f, s: seen.append(f))
+    assert seen == sorted(seen) and seen[-1] == 1.0 and any(0.5 < f < 1.0 for f in seen)
+    late: list[float] = []
+    with pytest.raises(Cancelled):  # cancelled while tracing, after the outlines are done
+        measure_rods(g.pixels, 0.4, RodSettings(method="trace"),
+                     progress=lambda f, s: late.append(f), cancel=lambda: bool(late) and late[-1] > 0.6)
+    assert late[-1] < 1.0
 
 
 def test_touching_rods_are_rejected_not_merged():
@@ -64,6 +139,8 @@ def test_blank_and_bad_input():
         measure_rods(blank, 0.0)
     with pytest.raises(DataError, match="too small"):
         measure_rods(np.zeros((10, 10), np.float32), 1.0)
+    with pytest.raises(DataError, match="unknown rod-finding method 'snake'"):
+        measure_rods(blank, 1.0, RodSettings(method="snake"))
 
 
 def test_measurement_json_round_trip_and_damage():
@@ -76,6 +153,16 @@ def test_measurement_json_round_trip_and_damage():
     assert back.summary().length_mean == pytest.approx(m.summary().length_mean, abs=1e-3)
     with pytest.raises(DataError, match="damaged"):
         RodMeasurement.from_json({"rods": {"id": [1]}, "nm_per_px": 1, "image_shape": [1, 1]})
+    # The method travels with the rods; a measurement stored before tracing existed was made
+    # by outlines, and an unknown method is damage.
+    data = m.to_json()
+    assert data["method"] == m.method
+    traced = dict(data, method="trace")
+    assert RodMeasurement.from_json(traced).method == "trace"
+    del data["method"]
+    assert RodMeasurement.from_json(data).method == "outline"
+    with pytest.raises(DataError, match="damaged"):
+        RodMeasurement.from_json(dict(data, method="auto"))
 
 
 def test_progress_and_cancel():
@@ -95,18 +182,16 @@ def _dev(name):
     return (DEV / f"{name}.jpg").read_bytes()
 
 
-# Image 12 is a raft of 128 nm rods where nearly every rod touches or crosses others; the
-# measurement rejects those rods, and what is left are pieces. Known and stated: strict xfail
-# so that a fix shows up.
+# 01, 19 and 28 hold short rods, isolated or in bundles: the outline method. 12 holds rafts of
+# long thin rods that touch and cross: the automatic choice must trace centre lines there.
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [
-    "01", pytest.param("12", marks=pytest.mark.xfail(
-        strict=True, reason="dense rafts of crossing long rods: only pieces are isolated")),
-    "19", "28"])
-def test_real_micrographs_within_ten_percent_of_manual(name):
+@pytest.mark.parametrize("name,method", [("01", "outline"), ("12", "trace"), ("19", "outline"),
+                                         ("28", "outline")])
+def test_real_micrographs_within_ten_percent_of_manual(name, method):
     length, width, bar_nm = MANUAL[name]
     a = analyse_image(_dev(name), f"{name}.jpg", scale_bar_nm=bar_nm)
     s = a.measurement.summary()
+    assert a.measurement.method == method
     assert s.count >= 30
     assert s.length_mean == pytest.approx(length, rel=0.10)
     assert s.width_mean == pytest.approx(width, rel=0.10)
@@ -126,10 +211,27 @@ def test_measure_command_writes_tables_and_overlays(tmp_path):
     assert set(rows[0]) >= {"rod", "length_nm", "width_nm", "aspect_ratio", "accepted", "reason"}
     summary = list(csv.DictReader((out / "summary.csv").open()))
     assert [r["image"] for r in summary] == ["img0.png", "img1.png"]
+    assert [r["method"] for r in summary] == ["outlines", "outlines"]
     assert float(summary[0]["nm_per_px"]) == pytest.approx(0.5)
     accepted = [float(r["length_nm"]) for r in rows if r["accepted"] == "True"]
     assert float(summary[0]["length_mean_nm"]) == pytest.approx(np.mean(accepted), abs=1e-2)
     assert Image.open(out / "img1" / "overlay.png").size[0] > 0
+
+
+def test_measure_command_method_option(tmp_path, capsys):
+    from PIL import Image
+
+    g = make_raft_micrograph(3, shape=(900, 1200), n_rafts=6, n_crossing=5)
+    Image.fromarray((g.pixels * 255).astype(np.uint8)).save(tmp_path / "rafts.png")
+    for method, name in (("trace", "centre-line tracing"), ("outline", "outlines")):
+        out = tmp_path / method
+        assert main(["measure", str(tmp_path / "rafts.png"), "--nm-per-px", "0.4",
+                     "--method", method, "--out", str(out)]) == 0
+        assert next(csv.DictReader((out / "summary.csv").open()))["method"] == name
+    with pytest.raises(SystemExit):
+        main(["measure", str(tmp_path / "rafts.png"), "--nm-per-px", "0.4", "--method",
+              "guess", "--out", str(tmp_path / "x")])
+    assert "invalid choice: 'guess'" in capsys.readouterr().err
 
 
 def test_measure_command_refuses_without_scale(tmp_path, capsys):

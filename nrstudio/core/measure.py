@@ -16,8 +16,11 @@ from nrstudio.core.micrographs import Micrograph, ScaleBar, detect_scale_bar, re
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.rods import RodMeasurement, RodSettings, measure_rods
 
-SUMMARY_COLUMNS = ("image", "nm_per_px", "scale_source", "rods_accepted", "objects_rejected",
-                   "length_mean_nm", "length_std_nm", "width_mean_nm", "width_std_nm",
+# How summary.csv and the Micrographs page name the method that measured an image.
+METHOD_NAMES = {"outline": "outlines", "trace": "centre-line tracing"}
+
+SUMMARY_COLUMNS = ("image", "nm_per_px", "scale_source", "method", "rods_accepted",
+                   "objects_rejected", "length_mean_nm", "length_std_nm", "width_mean_nm", "width_std_nm",
                    "aspect_ratio_mean", "aspect_ratio_std")
 
 
@@ -105,7 +108,8 @@ def summary_row(analysis: ImageAnalysis) -> dict[str, object]:
         return round(v, 3) if math.isfinite(v) else ""
 
     return {"image": analysis.name, "nm_per_px": round(analysis.scale.nm_per_px, 6),
-            "scale_source": analysis.scale.source, "rods_accepted": s.count,
+            "scale_source": analysis.scale.source,
+            "method": METHOD_NAMES[analysis.measurement.method], "rods_accepted": s.count,
             "objects_rejected": s.rejected,
             "length_mean_nm": r(s.length_mean), "length_std_nm": r(s.length_std),
             "width_mean_nm": r(s.width_mean), "width_std_nm": r(s.width_std),

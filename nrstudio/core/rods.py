@@ -1,6 +1,6 @@
 """Finding nanorods in a TEM micrograph and measuring each one's length and width (Qt-free).
 
-The pipeline, in the order :func:`measure_rods` runs it:
+The outline method, in the order :func:`measure_rods` runs it:
 
 1. Smooth the image (at half resolution when it is large) and estimate its local background
    level from a high percentile over large windows, so rods packed in a bundle do not darken
@@ -21,8 +21,9 @@ The pipeline, in the order :func:`measure_rods` runs it:
 5. Pieces of rods and debris, much shorter than the median accepted rod, are rejected last.
 
 What is left are the rods a person would measure by hand: isolated, whole and straight. Rods
-in dense rafts where every rod touches or crosses others cannot be separated this way and are
-rejected, so an image made only of such rafts yields few or no rods.
+in dense rafts where every rod touches or crosses others cannot be separated by outlines; for
+those, :mod:`nrstudio.core.rod_tracing` follows each rod's centre line, and
+:func:`measure_rods` chooses between the two methods (``RodSettings.method``).
 
 Lengths and widths are in pixels here; :class:`RodMeasurement` converts them with nm_per_px.
 """
@@ -35,8 +36,10 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.rod_profiles import cross_section, feature_extent
 
 ACCEPTED = "accepted"
+METHODS = ("auto", "outline", "trace")
 
 
 @dataclass
@@ -60,6 +63,10 @@ class RodSettings:
     max_continuation: a rod whose dark trace goes on past one of its ends, darker than this
         share of its own depth (half a width to one and a half widths beyond the end), is a
         piece of a longer rod or touches another end to end.
+    method: "outline" judges each dark region's outline (short rods, isolated or in loose
+        groups); "trace" follows rod centre lines through crossings and rafts (long thin rods,
+        :mod:`nrstudio.core.rod_tracing`); "auto" runs both and keeps tracing only when it sees
+        rods over 1.5 times as long, i.e. when the outlines are pieces of long rods.
     """
 
     smoothing_px: float = 2.0
@@ -75,6 +82,7 @@ class RodSettings:
     edge_depth: float = 0.4
     min_length_share: float = 0.6
     max_continuation: float = 0.5
+    method: str = "auto"
 
 
 @dataclass
@@ -121,6 +129,7 @@ class RodMeasurement:
     nm_per_px: float
     image_shape: tuple[int, int]
     settings: RodSettings = field(default_factory=RodSettings)
+    method: str = "outline"  # the method that measured these rods: "outline" or "trace"
 
     def accepted(self) -> list[Rod]:
         return [r for r in self.rods if r.accepted]
@@ -174,7 +183,7 @@ class RodMeasurement:
         settings = asdict(self.settings)
         settings["width_band"] = list(self.settings.width_band)
         return {"nm_per_px": self.nm_per_px, "image_shape": list(self.image_shape),
-                "settings": settings, "rods": table}
+                "settings": settings, "method": self.method, "rods": table}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> RodMeasurement:
@@ -193,8 +202,11 @@ class RodMeasurement:
                 known["width_band"] = tuple(known["width_band"])
             shape = data["image_shape"]
             assert isinstance(shape, list)
+            method = str(data.get("method", "outline"))  # absent before rod tracing existed
+            if method not in METHODS[1:]:
+                raise ValueError(f"unknown method {method!r}")
             return cls(rods, float(data["nm_per_px"]), (int(shape[0]), int(shape[1])),  # type: ignore[arg-type]
-                       RodSettings(**known))
+                       RodSettings(**known), method)
         except (KeyError, IndexError, TypeError, ValueError, AssertionError) as exc:
             raise DataError(f"stored rod measurement is damaged ({type(exc).__name__}: {exc})") from None
 
@@ -217,52 +229,6 @@ def estimate_background(smoothed: np.ndarray, window_px: int = 120) -> np.ndarra
     return np.pad(full, pad, mode="edge")[:h, :w].astype(smoothed.dtype)
 
 
-def _crossing(profile: np.ndarray, start: int, step_dir: int, level: float) -> float | None:
-    """Sub-sample position where ``profile`` first rises above ``level`` walking from
-    ``start`` in direction ``step_dir`` (+1 or -1); None if it never does."""
-    i = start
-    while 0 <= i + step_dir < len(profile):
-        j = i + step_dir
-        if profile[j] >= level:
-            a, b = profile[i], profile[j]
-            t = (level - a) / (b - a) if b != a else 0.0
-            return i + step_dir * t
-        i = j
-    return None
-
-
-def _feature_extent(profile: np.ndarray, lo: int, hi: int, depth_fraction: float
-                    ) -> tuple[float, float] | None:
-    """Edges (sub-sample) of the dark feature whose floor lies between samples lo and hi: on
-    each side, where the profile climbs back to ``depth_fraction`` of the depth measured from
-    that side's own baseline (its highest point beyond the floor), so a neighbour's gap, not the
-    far background, is the reference in a bundle."""
-    k = lo + int(np.argmin(profile[lo:hi]))
-    floor = float(profile[k])
-    base_l, base_r = float(profile[:k + 1].max()), float(profile[k:].max())
-    if base_l - floor <= 0 or base_r - floor <= 0:
-        return None
-    left = _crossing(profile, k, -1, base_l - depth_fraction * (base_l - floor))
-    right = _crossing(profile, k, +1, base_r - depth_fraction * (base_r - floor))
-    if left is None or right is None:
-        return None
-    return left, right
-
-
-def _two_floors(profile: np.ndarray, share: float = 0.15) -> bool:
-    """True when a cross profile has two dark floors with a ridge between them that rises more
-    than ``share`` of the depth: two rods lying side by side, fused in the outline."""
-    n = len(profile)
-    if n < 6:
-        return False
-    lo_l, lo_r = int(np.argmin(profile[: n // 2])), n // 2 + int(np.argmin(profile[n // 2:]))
-    if lo_r - lo_l < 3:
-        return False
-    ridge = float(profile[lo_l:lo_r + 1].max())
-    depth = float(profile.max() - profile.min())
-    return depth > 0 and ridge - max(profile[lo_l], profile[lo_r]) > share * depth
-
-
 def _profile_measure(image: np.ndarray, row: float, col: float, orientation: float,
                      length: float, width: float, depth_fraction: float,
                      film: float | None = None, continues: float = 0.5
@@ -282,21 +248,10 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
     step = 0.25
     # Across: the mean over the middle 60% of the rod.
     along = np.linspace(-0.3 * length, 0.3 * length, max(5, int(0.6 * length)))
-    half = width
-    across = np.arange(-half, half + step / 2, step)
-    rr = row + along[:, None] * ax[0] + across[None, :] * nx[0]
-    cc = col + along[:, None] * ax[1] + across[None, :] * nx[1]
-    cross = map_coordinates(image, [rr.ravel(), cc.ravel()], order=1, mode="nearest")
-    cross = cross.reshape(rr.shape).mean(axis=0)
-    mid = len(cross) // 2
-    q = int(0.3 * width / step)
-    edges = _feature_extent(cross, mid - q, mid + q + 1, depth_fraction)
-    if edges is None:
-        return None
-    if _two_floors(cross[int(np.ceil(edges[0])):int(edges[1]) + 1]):
-        return "two rods side by side"
-    w = (edges[1] - edges[0]) * step
-    shift = (edges[0] + edges[1]) / 2 * step - half
+    measured = cross_section(image, np.array([row, col]), ax, along, width, depth_fraction, step)
+    if not isinstance(measured, tuple):
+        return measured
+    w, shift = measured
     # Along: a band of half the width around the re-centred axis.
     r0, c0 = row + shift * nx[0], col + shift * nx[1]
     span = length / 2 + 2 * width
@@ -309,7 +264,7 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
     # A rod's floor is flat and noisy along its length; search it in the middle third and
     # take each end from its own side's baseline.
     m3 = len(axial) // 3
-    ends = _feature_extent(axial, m3, 2 * m3, depth_fraction)
+    ends = feature_extent(axial, m3, 2 * m3, depth_fraction)
     if ends is None or w <= 0:
         return None
     if film is not None:
@@ -333,34 +288,31 @@ def _downsample(image: np.ndarray, f: int) -> np.ndarray:
     return image[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
 
 
-def measure_rods(
-    pixels: np.ndarray,
-    nm_per_px: float,
-    settings: RodSettings | None = None,
-    exclude: list[tuple[int, int, int, int]] | None = None,
-    progress: ProgressCallback | None = None,
-    cancel: CancelCheck | None = None,
-) -> RodMeasurement:
-    """Find and measure the rods of one micrograph.
+def _reject_by_width(rods: list[Rod], s: RodSettings) -> None:
+    """Judged against the accepted rods' median width, on the measured (contrast-independent)
+    sizes: two rods side by side read as one too-wide rod, a piece of debris as too thin."""
+    kept = [r for r in rods if r.accepted]
+    if not kept:
+        return
+    median_w = float(np.median([r.width_px for r in kept]))
+    lo, hi = s.width_band
+    for r in kept:
+        if r.width_px > hi * median_w:
+            r.accepted, r.reason = False, "too wide (rods side by side)"
+        elif r.width_px < lo * median_w:
+            r.accepted, r.reason = False, "too thin for a rod here"
 
-    pixels: (h, w) grey in [0, 1]; nm_per_px: the scale (> 0). exclude: (row0, col0, row1,
-    col1) rectangles (full-resolution px) whose objects are ignored, such as a scale bar and its
-    label. Returns every object found, accepted or not, in full-resolution pixels.
-    """
+
+def _outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, int, int]],
+                  rep: Reporter) -> tuple[list[Rod], np.ndarray, float]:
+    """The outline method on a dark-rod image (h, w): every object found, the lightly smoothed
+    full-resolution image the measurements were made on, and the lower-quartile outline width
+    (full px) of the rod-shaped objects, nan when there are none."""
     from scipy import ndimage as ndi
     from skimage.filters import threshold_otsu
     from skimage.measure import label, regionprops
     from skimage.morphology import disk
 
-    s = settings or RodSettings()
-    if pixels.ndim != 2 or min(pixels.shape) < 32:
-        raise DataError(f"an image of shape {pixels.shape} is too small to measure rods in")
-    if not np.isfinite(nm_per_px) or nm_per_px <= 0:
-        raise DataError(f"the scale must be a positive number of nm per pixel, not {nm_per_px}")
-    rep = Reporter(progress, cancel)
-    img = np.asarray(pixels, dtype=np.float32)
-    if not s.dark_rods:
-        img = 1.0 - img
     h, w = img.shape
     # Large micrographs are segmented at half resolution: rods stay several pixels wide and the
     # filters cost a quarter. Measurement always uses full resolution.
@@ -375,7 +327,7 @@ def measure_rods(
     rep.report(0.35, "thresholding")
     sample = darkness[::2, ::2]
     if float(sample.max() - sample.min()) < 1e-3:
-        return RodMeasurement([], nm_per_px, (h, w), s)
+        return [], light, float("nan")
     # Half the typical rod depth: Otsu splits rods from film, the rods' median darkness is their
     # depth, and half of it puts outlines where the edges are (half depth of a blurred step).
     otsu = float(threshold_otsu(sample))
@@ -460,18 +412,9 @@ def measure_rods(
                 length_px, width_px = measured
         rods.append(Rod(len(rods) + 1, R, C, display, length_px, width_px,
                         reason == ACCEPTED, reason))
-    # Judged against the accepted rods' medians, on the measured (contrast-independent) sizes:
-    # two rods side by side read as one too-wide rod, and pieces of rods (a broken outline, a
-    # rod half under another) or debris are much shorter than the sample's rods.
-    kept = [r for r in rods if r.accepted]
-    if kept:
-        median_w = float(np.median([r.width_px for r in kept]))
-        lo, hi = s.width_band
-        for r in kept:
-            if r.width_px > hi * median_w:
-                r.accepted, r.reason = False, "too wide (rods side by side)"
-            elif r.width_px < lo * median_w:
-                r.accepted, r.reason = False, "too thin for a rod here"
+    _reject_by_width(rods, s)
+    # Pieces of rods (a broken outline, a rod half under another) and debris are much shorter
+    # than the sample's rods.
     kept = [r for r in rods if r.accepted]
     if kept and s.min_length_share > 0:
         floor = s.min_length_share * float(np.median([r.length_px for r in kept]))
@@ -479,5 +422,157 @@ def measure_rods(
             if r.length_px < floor:
                 r.accepted = False
                 r.reason = f"fragment (under {s.min_length_share:.0%} of the median length)"
+    # The lower quartile: rods fused side by side in a raft make wide outlines, and a guess
+    # that is too small is corrected faster by tracing than one that is too large.
+    shaped = [c[5] for c in candidates if c[4] >= 3 * c[5]]
+    rep.report(1.0, "outlines done")
+    return rods, light, float(np.percentile(shaped, 25)) if shaped else float("nan")
+
+
+def measure_rods(
+    pixels: np.ndarray,
+    nm_per_px: float,
+    settings: RodSettings | None = None,
+    exclude: list[tuple[int, int, int, int]] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> RodMeasurement:
+    """Find and measure the rods of one micrograph.
+
+    pixels: (h, w) grey in [0, 1]; nm_per_px: the scale (> 0). exclude: (row0, col0, row1,
+    col1) rectangles (full-resolution px) whose objects are ignored, such as a scale bar and its
+    label. Returns every object found, accepted or not, in full-resolution pixels, and which
+    method measured them (see :class:`RodSettings` ``method``).
+    """
+    s = settings or RodSettings()
+    if s.method not in METHODS:
+        raise DataError(f"unknown rod-finding method {s.method!r}; use one of {', '.join(METHODS)}")
+    if pixels.ndim != 2 or min(pixels.shape) < 32:
+        raise DataError(f"an image of shape {pixels.shape} is too small to measure rods in")
+    if not np.isfinite(nm_per_px) or nm_per_px <= 0:
+        raise DataError(f"the scale must be a positive number of nm per pixel, not {nm_per_px}")
+    rep = Reporter(progress, cancel)
+    img = np.asarray(pixels, dtype=np.float32)
+    if not s.dark_rods:
+        img = 1.0 - img
+    shape = (int(img.shape[0]), int(img.shape[1]))
+    boxes = list(exclude or [])
+    tracing = s.method != "outline"
+    rods, light, width_guess = _outline_rods(img, s, boxes, rep.sub(0.0, 0.4 if tracing else 1.0))
+    if not tracing or not np.isfinite(width_guess):
+        rep.report(1.0, "done")
+        return RodMeasurement(rods, float(nm_per_px), shape, s, "outline")
+    traced = _traced_rods(img, light, width_guess, s, boxes, rep.sub(0.4, 1.0))
+    used = "trace"
+    if s.method == "auto" and not _tracing_sees_longer_rods(rods, traced):
+        traced, used = rods, "outline"
     rep.report(1.0, "done")
-    return RodMeasurement(rods, float(nm_per_px), (h, w), s)
+    return RodMeasurement(traced, float(nm_per_px), shape, s, used)
+
+
+def typical_length(rods: list[Rod]) -> float:
+    """Length-weighted median length (px) of the accepted rods; nan when there are none."""
+    from nrstudio.core.rod_tracing import length_weighted_median
+
+    return length_weighted_median(np.array([r.length_px for r in rods if r.accepted]))
+
+
+def _tracing_sees_longer_rods(outlined: list[Rod], traced: list[Rod]) -> bool:
+    """The automatic choice of method. Centre-line tracing is used when it finds at least 10
+    rods and either its typical rod is over 1.5 times as long as the outline method's (the
+    outlines are then mostly pieces of long rods, broken at crossings and in rafts), or the
+    outline method kept fewer than 30 rods and tracing at least twice as many (rafts that
+    outlines cannot take apart). Otherwise the outline method, whose rules are stricter and
+    which separates short rods in dense bundles better, is kept."""
+    n_traced = sum(r.accepted for r in traced)
+    n_outlined = sum(r.accepted for r in outlined)
+    if n_traced < 10:
+        return False
+    by_outline = typical_length(outlined)
+    if not np.isfinite(by_outline) or typical_length(traced) > 1.5 * by_outline:
+        return True
+    return n_outlined < 30 and n_traced >= 2 * n_outlined
+
+
+def _grid_factor(shape: tuple[int, ...], width_px: float) -> int:
+    """Trace at half resolution (a quarter of the cost) when rods stay 3 px wide there."""
+    return 2 if width_px >= 6 and min(shape) >= 512 else 1
+
+
+def _traced_rods(img: np.ndarray, light: np.ndarray, width_px: float, s: RodSettings,
+                 exclude: list[tuple[int, int, int, int]], rep: Reporter) -> list[Rod]:
+    """The centre-line method (:mod:`nrstudio.core.rod_tracing`) on a dark-rod image (h, w),
+    with a first guess of the image's rod width ``width_px`` (full px) setting the scale."""
+    from nrstudio.core import rod_tracing as rt
+
+    # The outline widths only seed the filters' scale: in rafts several rods fuse into one
+    # wide outline, and where rods are faint only dark cores are outlined. The width measured
+    # across the longest traces corrects the scale when it is over 10% off. A scale far off
+    # measures a width between the guess and the truth, so it may take up to three
+    # corrections; those passes follow only the longest seeds.
+    attempts = 4
+    for attempt in range(attempts):
+        part = rep.sub(0.2 * attempt, 0.2 * attempt + 0.2)
+        f = _grid_factor(img.shape, width_px)
+        response = rt.line_response(_downsample(img, f), width_px / f, part.sub(0.0, 0.6))
+        if attempt == attempts - 1:
+            break
+        traces, _ = rt.trace_centre_lines(response, width_px / f, part.sub(0.6, 1.0), most=1500)
+        width = rt.measured_width(light, traces, f, width_px)
+        if width is None or abs(width / width_px - 1) <= 0.10:
+            break
+        width_px = width
+    traces, typical = rt.trace_centre_lines(response, width_px / f, rep.sub(0.8, 0.9))
+    # Traces under three widths long are not rods in any case.
+    traces = [t for t in traces if t.length >= 3 * width_px / f]
+    wg = width_px / f
+    traces = rt.distinct_traces(traces, wg)
+    strongest = response[: rt.DIRECTIONS].max(0)
+    rods: list[Rod] = []
+    for j, tr in enumerate(traces):
+        if j % 200 == 0:
+            rep.report(0.9 + 0.1 * j / max(len(traces), 1), "measuring rods")
+        axis = tr.axis if tr.axis[0] >= 0 else -tr.axis
+        centre = (tr.centre + 0.5) * f - 0.5
+        ends = [centre + tr.t0 * f * tr.axis, centre + tr.t1 * f * tr.axis]
+        if any(r0 <= p[0] <= r1 and c0 <= p[1] <= c1
+               for p in [centre, *ends] for r0, c0, r1, c1 in exclude):
+            continue
+        display = float(np.degrees(np.arctan2(axis[1], axis[0])) - 90.0) % 180.0
+        length, width = tr.length * f, width_px
+        reason = rt.judge_trace(tr, response, strongest, typical, wg, max(s.min_aspect, 3.0))
+        row, col = float(centre[0]), float(centre[1])
+        if reason is None:
+            measured = rt.measure_traced_rod(light, centre, tr.axis, tr.t0 * f, tr.t1 * f,
+                                             width_px, s.edge_depth)
+            if measured is None:
+                reason = "no clear edges"
+            elif isinstance(measured, str):
+                reason = measured
+            else:
+                length, width, row, col = measured
+        rods.append(Rod(len(rods) + 1, row, col, display, length, width,
+                        reason is None, reason or ACCEPTED))
+    _reject_by_width(rods, s)
+    kept = [r for r in rods if r.accepted]
+    # Two rods in line with a narrow gap can be walked as one: such a "rod" is far longer
+    # than the typical one, so only those are searched for a gap (a faint stretch along an
+    # ordinary rod is not a gap).
+    if kept:
+        long_floor = rt.LONG_ROD * typical_length(kept)
+        for r in kept:
+            a = np.radians(r.angle_deg)
+            if r.length_px > long_floor and rt.gap_along(
+                    light, np.array([r.row, r.col]), np.array([-np.sin(a), np.cos(a)]),
+                    r.length_px, r.width_px):
+                r.accepted, r.reason = False, "two rods end to end (a gap along it)"
+    kept = [r for r in rods if r.accepted]
+    if kept and s.min_length_share > 0:
+        floor = s.min_length_share * typical_length(kept)
+        for r in kept:
+            if r.length_px < floor:
+                r.accepted = False
+                r.reason = (f"fragment (under {s.min_length_share:.0%} of the typical,"
+                            " length-weighted, rod length)")
+    rep.report(1.0, "done")
+    return rods

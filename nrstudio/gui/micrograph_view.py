@@ -43,7 +43,7 @@ class MicrographView(pg.GraphicsLayoutWidget):
         self.hist = pg.HistogramLUTItem(image=self.image)
         self.hist.setMaximumWidth(110)
         self.addItem(self.hist)
-        pens = {True: pg.mkPen(ACCEPTED_RGB, width=2), False: pg.mkPen(REJECTED_RGB, width=1.5)}
+        pens = {True: pg.mkPen(ACCEPTED_RGB, width=2), False: pg.mkPen(REJECTED_RGB, width=1)}
         self.outlines = {ok: pg.PlotCurveItem(pen=pens[ok]) for ok in (True, False)}
         for item in self.outlines.values():
             self.box.addItem(item)

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -42,16 +41,23 @@ from nrstudio.core.attachments import (
     summary_cells,
 )
 from nrstudio.core.errors import DataError
-from nrstudio.core.measure import ImageAnalysis, Scale, analyse_micrograph, render_overlay
+from nrstudio.core.measure import (
+    METHOD_NAMES,
+    ImageAnalysis,
+    Scale,
+    analyse_micrograph,
+    render_overlay,
+)
 from nrstudio.core.micrographs import Micrograph, detect_scale_bar, read_micrograph
 from nrstudio.core.project import AttachedImage
-from nrstudio.core.rods import Rod, RodMeasurement
+from nrstudio.core.rods import Rod, RodMeasurement, RodSettings
 from nrstudio.gui.background import BackgroundCalls
 from nrstudio.gui.decoded_images import DecodedImages
 from nrstudio.gui.document import ProjectDocument
 from nrstudio.gui.jobs import JobRunner
 from nrstudio.gui.micrograph_view import MicrographView
 from nrstudio.gui.plots import save_table_dialog
+from nrstudio.gui.rod_table import RodTableModel
 from nrstudio.gui.undo import SetCellsCommand
 from nrstudio.gui.widgets import disable_while_busy
 
@@ -130,6 +136,19 @@ class MeasureTab(QWidget):
         # Measurement
         self.measure_button = QPushButton("Measure rods")
         self.measure_button.clicked.connect(self.measure)
+        self.method = QComboBox()
+        for key, label in (("auto", "Automatic"), ("outline", "Outlines (short rods)"),
+                           ("trace", "Centre lines (long rods, rafts)")):
+            self.method.addItem(label, key)
+        self.method.setToolTip(
+            "Outlines judge each dark region and suit short rods, alone or in bundles.\n"
+            "Centre lines follow each rod through crossings and rafts and suit long thin rods.\n"
+            "Automatic runs both and traces centre lines only where the outlines are pieces of\n"
+            "long rods, or too few.")
+        chosen = self.method.findData(str(settings.value("rod_method", "auto")))
+        self.method.setCurrentIndex(max(chosen, 0))
+        self.method.currentIndexChanged.connect(
+            lambda _: settings.setValue("rod_method", self.method.currentData()))
         self.show_rejected = QCheckBox("Show rejected objects (red)")
         self.show_rejected.setChecked(True)
         self.show_rejected.toggled.connect(lambda _: self.refresh_measurement())
@@ -148,17 +167,22 @@ class MeasureTab(QWidget):
         export_png.clicked.connect(self.export_overlay)
         self.hists = pg.GraphicsLayoutWidget()
         self.hists.setMinimumHeight(330)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["rod", "length nm", "width nm", "AR", "status"])
+        self.rod_table = RodTableModel()
+        self.table = QTableView()
+        self.table.setModel(self.rod_table)
         self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.itemSelectionChanged.connect(self._table_selected)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._table_selected())
 
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(scale_box)
-        rl.addWidget(self.measure_button)
+        measure_row = QHBoxLayout()
+        measure_row.addWidget(self.measure_button)
+        measure_row.addWidget(QLabel("Method"))
+        measure_row.addWidget(self.method, 1)
+        rl.addLayout(measure_row)
         rl.addWidget(self.show_rejected)
         rl.addWidget(self.summary)
         rl.addWidget(self.rod_info)
@@ -422,9 +446,10 @@ class MeasureTab(QWidget):
                                     "measured in nm.")
             return False
         scale = Scale(im.nm_per_px, str(im.meta.get("scale_source", "")))
+        rod_settings = RodSettings(method=str(self.method.currentData()))
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
-            return analyse_micrograph(m, im.filename, scale, None, progress, cancel)
+            return analyse_micrograph(m, im.filename, scale, rod_settings, progress, cancel)
 
         def done(analysis: ImageAnalysis) -> None:
             if im in self.doc.project.images:
@@ -442,7 +467,7 @@ class MeasureTab(QWidget):
         m = self.measurement()
         self.view.set_rods(m, self.show_rejected.isChecked())
         self.hists.clear()
-        self.table.setRowCount(0)
+        self.rod_table.set_measurement(m)
         self.use_button.setEnabled(bool(m and m.accepted()))
         if m is None:
             self.summary.setText("Not measured yet." if self.current else "")
@@ -457,7 +482,9 @@ class MeasureTab(QWidget):
                 f"length <b>{s.length_mean:.1f} ± {s.length_std:.1f}</b> nm<br>"
                 f"width <b>{s.width_mean:.2f} ± {s.width_std:.2f}</b> nm<br>"
                 f"aspect ratio {s.aspect_ratio_mean:.1f} ± {s.aspect_ratio_std:.1f} "
-                f"(of the means: <b>{s.aspect_ratio_of_means:.1f}</b>)"
+                f"(of the means: <b>{s.aspect_ratio_of_means:.1f}</b>)<br>"
+                f"measured by {METHOD_NAMES[m.method]}"
+                + (" (chosen automatically)" if m.settings.method == "auto" else "")
                 + ("<br><i>Fewer than 30 rods: treat the means with care.</i>"
                    if s.count < 30 else ""))
         lengths, widths = m.lengths_nm(), m.widths_nm()
@@ -471,16 +498,6 @@ class MeasureTab(QWidget):
                 counts, edges = np.histogram(values, bins=min(30, max(5, len(values) // 4)))
                 plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts,
                                              brush=(60, 130, 200), pen=None))
-        shown = m.accepted() + [r for r in m.rods if not r.accepted][:2000]
-        self.table.setRowCount(len(shown))
-        for i, r in enumerate(shown):
-            values = [r.id, r.length_px * m.nm_per_px, r.width_px * m.nm_per_px,
-                      r.aspect_ratio(), r.reason]
-            for j, v in enumerate(values):
-                text = f"{v:.2f}" if isinstance(v, float) else str(v)
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, r.id)
-                self.table.setItem(i, j, item)
 
     def _rod_clicked(self, rod: Rod | None) -> None:
         m = self.measurement()
@@ -493,12 +510,10 @@ class MeasureTab(QWidget):
             f"{rod.reason}.")
 
     def _table_selected(self) -> None:
-        items = self.table.selectedItems()
-        m = self.measurement()
-        if not items or m is None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
             return
-        rod_id = items[0].data(Qt.ItemDataRole.UserRole)
-        rod = next((r for r in m.rods if r.id == rod_id), None)
+        rod = self.rod_table.rod(rows[0].row())
         self.view.highlight(rod)
         self._rod_clicked(rod)
 

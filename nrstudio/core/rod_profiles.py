@@ -1,0 +1,84 @@
+"""Intensity profiles across and along a rod: where its edges and ends lie (Qt-free).
+
+Profiles are 1-D arrays of grey level sampled at a fixed step; dark rods are low. Positions
+returned are in samples (sub-sample where interpolated).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def crossing(profile: np.ndarray, start: int, step_dir: int, level: float) -> float | None:
+    """Sub-sample position where ``profile`` first rises above ``level`` walking from
+    ``start`` in direction ``step_dir`` (+1 or -1); None if it never does."""
+    i = start
+    while 0 <= i + step_dir < len(profile):
+        j = i + step_dir
+        if profile[j] >= level:
+            a, b = profile[i], profile[j]
+            t = (level - a) / (b - a) if b != a else 0.0
+            return i + step_dir * t
+        i = j
+    return None
+
+
+def feature_extent(profile: np.ndarray, lo: int, hi: int, depth_fraction: float
+                   ) -> tuple[float, float] | None:
+    """Edges (sub-sample) of the dark feature whose floor lies between samples lo and hi: on
+    each side, where the profile climbs back to ``depth_fraction`` of the depth measured from
+    that side's own baseline (its highest point beyond the floor), so a neighbour's gap, not the
+    far background, is the reference in a bundle."""
+    k = lo + int(np.argmin(profile[lo:hi]))
+    floor = float(profile[k])
+    base_l, base_r = float(profile[:k + 1].max()), float(profile[k:].max())
+    if base_l - floor <= 0 or base_r - floor <= 0:
+        return None
+    left = crossing(profile, k, -1, base_l - depth_fraction * (base_l - floor))
+    right = crossing(profile, k, +1, base_r - depth_fraction * (base_r - floor))
+    if left is None or right is None:
+        return None
+    return left, right
+
+
+def two_floors(profile: np.ndarray, share: float = 0.15) -> bool:
+    """True when a cross profile has two dark floors with a ridge between them that rises more
+    than ``share`` of the depth: two rods lying side by side, fused in the outline."""
+    n = len(profile)
+    if n < 6:
+        return False
+    lo_l, lo_r = int(np.argmin(profile[: n // 2])), n // 2 + int(np.argmin(profile[n // 2:]))
+    if lo_r - lo_l < 3:
+        return False
+    ridge = float(profile[lo_l:lo_r + 1].max())
+    depth = float(profile.max() - profile.min())
+    return depth > 0 and ridge - max(profile[lo_l], profile[lo_r]) > share * depth
+
+
+def cross_section(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, along: np.ndarray,
+                  half_width: float, depth_fraction: float, step: float = 0.25
+                  ) -> tuple[float, float] | str | None:
+    """Width and sideways offset (px) of a dark rod, from its mean intensity profile across.
+
+    image: (h, w) grey; centre: (row, col) near the rod's axis; axis: unit (drow, dcol) along
+    it; along: positions (px from ``centre`` along the axis) over which the profile is
+    averaged; the profile reaches ``half_width`` px to each side. The offset is the rod's
+    middle along the normal (-axis[1], axis[0]). None when an edge cannot be found; a reason
+    when the profile shows two rods side by side."""
+    from scipy.ndimage import map_coordinates
+
+    normal = np.array([-axis[1], axis[0]])
+    across = np.arange(-half_width, half_width + step / 2, step)
+    pts = (np.asarray(centre, dtype=np.float64)[:, None, None]
+           + along[None, :, None] * axis[:, None, None]
+           + across[None, None, :] * normal[:, None, None])
+    cross = map_coordinates(image, pts.reshape(2, -1), order=1, mode="nearest")
+    cross = cross.reshape(pts.shape[1:]).mean(axis=0)
+    mid = len(cross) // 2
+    q = int(0.3 * half_width / step)
+    edges = feature_extent(cross, mid - q, mid + q + 1, depth_fraction)
+    if edges is None:
+        return None
+    if two_floors(cross[int(np.ceil(edges[0])):int(edges[1]) + 1]):
+        return "two rods side by side"
+    return (edges[1] - edges[0]) * step, (edges[0] + edges[1]) / 2 * step - half_width
