@@ -510,19 +510,23 @@ def _traced_rods(img: np.ndarray, light: np.ndarray, width_px: float, s: RodSett
     # across the longest traces corrects the scale when it is over 10% off. A scale far off
     # measures a width between the guess and the truth, so it may take up to three
     # corrections; those passes follow only the longest seeds.
-    attempts = 4
+    attempts, quick_look = 4, 1500
+    traces: list[rt.Trace] | None = None
     for attempt in range(attempts):
         part = rep.sub(0.2 * attempt, 0.2 * attempt + 0.2)
         f = _grid_factor(img.shape, width_px)
         response = rt.line_response(_downsample(img, f), width_px / f, part.sub(0.0, 0.6))
         if attempt == attempts - 1:
             break
-        traces, _ = rt.trace_centre_lines(response, width_px / f, part.sub(0.6, 1.0), most=1500)
+        traces, typical = rt.trace_centre_lines(response, width_px / f, part.sub(0.6, 1.0),
+                                                most=quick_look)
         width = rt.measured_width(light, traces, f, width_px)
         if width is None or abs(width / width_px - 1) <= 0.10:
             break
+        traces = None
         width_px = width
-    traces, typical = rt.trace_centre_lines(response, width_px / f, rep.sub(0.8, 0.9))
+    if traces is None or len(traces) >= quick_look:  # the quick look did not follow every seed
+        traces, typical = rt.trace_centre_lines(response, width_px / f, rep.sub(0.8, 0.9))
     # Traces under three widths long are not rods in any case.
     traces = [t for t in traces if t.length >= 3 * width_px / f]
     wg = width_px / f
