@@ -79,9 +79,6 @@ def main() -> None:
                 micro.measure.thumbs.setCurrentItem(item)
         app.processEvents()
 
-    def measure() -> None:
-        micro.measure.measure()
-
     def lime_region() -> None:
         w.pages.setCurrentRow(5)
         micro.tabs.setCurrentIndex(2)
@@ -90,8 +87,10 @@ def main() -> None:
 
     jobs = [("SMOTE-REG", w.augment_page.run), ("training (both protocols)", w.train_page.run),
             ("LIME heat map", w.explain_page.run),
-            ("measuring rods" + (" (01, 3500 x 2564)" if dev.is_file() else ""), measure),
-            *([("measuring rods (12, traced)", measure)] if long_rods.is_file() else []),
+            ("measuring rods" + (" (01, 3500 x 2564)" if dev.is_file() else ""),
+             micro.measure.measure),
+            *([("measuring rods (12, traced)", micro.measure.measure)]
+              if long_rods.is_file() else []),
             ("image model (5 folds + final)", micro.model.train),
             ("LIME on a 512 px region", lime_region)]
     jobs = [job for job in jobs if args.only in job[0]]

@@ -55,6 +55,27 @@ def two_floors(profile: np.ndarray, share: float = 0.15) -> bool:
     return depth > 0 and ridge - max(profile[lo_l], profile[lo_r]) > share * depth
 
 
+def sample_grid(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, along: np.ndarray,
+                across: np.ndarray, outside: float | None = None) -> np.ndarray:
+    """Grey levels of ``image`` (h, w) on a grid aligned with a rod: (len(along), len(across)),
+    at ``centre`` (row, col) + along * axis + across * normal, where axis is a unit (drow,
+    dcol) and normal is (-axis[1], axis[0]); bilinear. Points off the image take the nearest
+    edge value, or ``outside`` when given."""
+    from scipy.ndimage import map_coordinates
+
+    axis = np.asarray(axis, dtype=np.float64)
+    normal = np.array([-axis[1], axis[0]])
+    pts = (np.asarray(centre, dtype=np.float64)[:, None, None]
+           + np.asarray(along)[None, :, None] * axis[:, None, None]
+           + np.asarray(across)[None, None, :] * normal[:, None, None])
+    if outside is None:
+        values = map_coordinates(image, pts.reshape(2, -1), order=1, mode="nearest")
+    else:
+        values = map_coordinates(image, pts.reshape(2, -1), order=1, mode="constant",
+                                 cval=outside)
+    return values.reshape(pts.shape[1:])
+
+
 def cross_section(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, along: np.ndarray,
                   half_width: float, depth_fraction: float, step: float = 0.25
                   ) -> tuple[float, float] | str | None:
@@ -65,15 +86,8 @@ def cross_section(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, along
     averaged; the profile reaches ``half_width`` px to each side. The offset is the rod's
     middle along the normal (-axis[1], axis[0]). None when an edge cannot be found; a reason
     when the profile shows two rods side by side."""
-    from scipy.ndimage import map_coordinates
-
-    normal = np.array([-axis[1], axis[0]])
     across = np.arange(-half_width, half_width + step / 2, step)
-    pts = (np.asarray(centre, dtype=np.float64)[:, None, None]
-           + along[None, :, None] * axis[:, None, None]
-           + across[None, None, :] * normal[:, None, None])
-    cross = map_coordinates(image, pts.reshape(2, -1), order=1, mode="nearest")
-    cross = cross.reshape(pts.shape[1:]).mean(axis=0)
+    cross = sample_grid(image, centre, axis, along, across).mean(axis=0)
     mid = len(cross) // 2
     q = int(0.3 * half_width / step)
     edges = feature_extent(cross, mid - q, mid + q + 1, depth_fraction)

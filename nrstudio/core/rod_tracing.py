@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nrstudio.core.progress import Reporter
-from nrstudio.core.rod_profiles import cross_section, crossing, feature_extent
+from nrstudio.core.rod_profiles import cross_section, crossing, feature_extent, sample_grid
 
 DIRECTIONS = 16
 # A walk goes on while the response stays above this share of the rod's strength, or falls
@@ -127,6 +127,12 @@ def _centre_line_mask(response: np.ndarray, low: float) -> np.ndarray:
     return mask
 
 
+def _major_axis(vrr: np.ndarray, vcc: np.ndarray, vrc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit major axes (drow, dcol) of point clouds from their second moments (N,) each."""
+    theta = 0.5 * np.arctan2(2 * vrc, vrr - vcc)
+    return np.cos(theta), np.sin(theta)
+
+
 def _seeds(mask: np.ndarray, min_px: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Straight runs of centre-line pixels in each pair of neighbouring directions, from a
     principal-axis fit of each connected run of at least ``min_px`` pixels: centres (N, 2),
@@ -155,8 +161,7 @@ def _seeds(mask: np.ndarray, min_px: int) -> tuple[np.ndarray, np.ndarray, np.nd
         vrr = np.bincount(lab, dr * dr, count + 1)
         vcc = np.bincount(lab, dc * dc, count + 1)
         vrc = np.bincount(lab, dr * dc, count + 1)
-        theta = 0.5 * np.arctan2(2 * vrc, vrr - vcc)  # the major axis, (cos, sin) in (row, col)
-        ar, ac = np.cos(theta), np.sin(theta)
+        ar, ac = _major_axis(vrr, vcc, vrc)
         t = dr * ar[lab] + dc * ac[lab]
         ids = np.nonzero(big)[0]
         t0 = ndi.minimum(t, lab, ids)
@@ -290,8 +295,7 @@ def trace_centre_lines(response: np.ndarray, width_px: float, rep: Reporter,
     vrr = total[:, 3] / count - mean_r**2
     vcc = total[:, 4] / count - mean_c**2
     vrc = total[:, 5] / count - mean_r * mean_c
-    theta = 0.5 * np.arctan2(2 * vrc, vrr - vcc)
-    ar, ac = np.cos(theta), np.sin(theta)
+    ar, ac = _major_axis(vrr, vcc, vrc)
     # The spread across the fitted line: small for a walk that stayed on one straight rod.
     across = np.clip(vrr * ac**2 + vcc * ar**2 - 2 * vrc * ar * ac, 0, None)
     traces = []
@@ -354,7 +358,6 @@ def judge_trace(tr: Trace, response: np.ndarray, strongest: np.ndarray, typical:
                 width_px: float, min_aspect: float) -> str | None:
     """Why a trace is not a measurable rod, or None when it is. Pixels of the response grid;
     ``response`` from :func:`line_response`, ``strongest`` its maximum over directions."""
-    from scipy.ndimage import map_coordinates
 
     h, w = strongest.shape
     ends = [tr.centre + tr.t0 * tr.axis, tr.centre + tr.t1 * tr.axis]
@@ -375,13 +378,10 @@ def judge_trace(tr: Trace, response: np.ndarray, strongest: np.ndarray, typical:
         ahead = _sample(response, pts, np.broadcast_to(tr.axis, pts.shape))
         if float(ahead.mean()) > CONTINUATION * tr.strength:
             return "the rod goes on past an end (faint, or another rod end to end)"
-    normal = np.array([-tr.axis[1], tr.axis[0]])
     beyond = np.arange(END_ZONE[0] * width_px, END_ZONE[1] * width_px, 0.5)
     side = np.linspace(-END_ZONE[2] * width_px, END_ZONE[2] * width_px, 5)
     for t, d in ((tr.t0, -1), (tr.t1, 1)):
-        pts = (tr.centre[:, None, None] + (t + d * beyond)[None, :, None] * tr.axis[:, None, None]
-               + side[None, None, :] * normal[:, None, None])
-        v = map_coordinates(strongest, pts.reshape(2, -1), order=1, mode="constant", cval=1.0)
+        v = sample_grid(strongest, tr.centre, tr.axis, t + d * beyond, side, outside=1.0)
         if (v > 0.5 * typical).mean() > END_CROWDING:
             return "an end touches another rod or particle"
     return None
@@ -403,7 +403,6 @@ def measure_traced_rod(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, 
     full-resolution image (h, w). ``centre``, ``axis``, ``t0``, ``t1`` give the trace in the
     same pixels; ``width_px`` is the image's typical rod width. None when an edge cannot be
     found; a reason when the profile shows two rods side by side."""
-    from scipy.ndimage import map_coordinates
 
     step = 0.25
     normal = np.array([-axis[1], axis[0]])
@@ -420,10 +419,7 @@ def measure_traced_rod(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, 
     # way to the rod's median level, so a faint stretch inside the rod cannot end it early.
     ts = np.arange(t0 - 2 * width_px, t1 + 2 * width_px + step / 2, step)
     band = np.linspace(-width / 4, width / 4, 5)
-    pts = (centre[:, None, None] + ts[None, :, None] * axis[:, None, None]
-           + band[None, None, :] * normal[:, None, None])
-    axial = map_coordinates(image, pts.reshape(2, -1), order=1, mode="nearest")
-    axial = axial.reshape(pts.shape[1:]).mean(axis=1)
+    axial = sample_grid(image, centre, axis, ts, band).mean(axis=1)
     inner = (ts > t0 + 0.1 * length) & (ts < t1 - 0.1 * length)
     floor = float(np.median(axial[inner]))
     found = []
@@ -451,7 +447,6 @@ def measured_width(image: np.ndarray, traces: list[Trace], scale: float, guess_p
     trace's mean cross profile, over a window of twice ``guess_px`` to each side so a guess
     that is half the true width still spans the rod. ``scale`` converts trace pixels to image
     pixels. None when fewer than 10 traces give a clear profile."""
-    from scipy.ndimage import map_coordinates
 
     step = 0.25
     across = np.arange(-2 * guess_px, 2 * guess_px + step / 2, step)
@@ -461,11 +456,8 @@ def measured_width(image: np.ndarray, traces: list[Trace], scale: float, guess_p
     for tr in sorted(traces, key=lambda t: -t.length)[:most]:
         centre = (tr.centre + 0.5) * scale - 0.5
         along = np.linspace(tr.t0 + 0.2 * tr.length, tr.t1 - 0.2 * tr.length, 20) * scale
-        normal = np.array([-tr.axis[1], tr.axis[0]])
-        pts = (centre[:, None, None] + along[None, :, None] * tr.axis[:, None, None]
-               + across[None, None, :] * normal[:, None, None])
-        cross = map_coordinates(image, pts.reshape(2, -1), order=1, mode="nearest")
-        edges = feature_extent(cross.reshape(pts.shape[1:]).mean(axis=0), mid - q, mid + q + 1, 0.4)
+        cross = sample_grid(image, centre, tr.axis, along, across).mean(axis=0)
+        edges = feature_extent(cross, mid - q, mid + q + 1, 0.4)
         if edges is not None:
             widths.append((edges[1] - edges[0]) * step)
     return float(np.median(widths)) if len(widths) >= 10 else None
@@ -478,17 +470,12 @@ def gap_along(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, length_px
     each end, the darkest point across it (within 0.6 widths of the axis, so a slight bend
     does not matter), averaged over a quarter width along it, climbs more than END_TO_END of
     the way from the rod's median level back to the film's level beyond its ends."""
-    from scipy.ndimage import map_coordinates
 
     step = 0.25
     half = length_px / 2
-    normal = np.array([-axis[1], axis[0]])
     ts = np.arange(-half - 2 * width_px, half + 2 * width_px + step / 2, step)
     side = np.linspace(-0.6 * width_px, 0.6 * width_px, 7)
-    pts = (centre[:, None, None] + ts[None, :, None] * axis[:, None, None]
-           + side[None, None, :] * normal[:, None, None])
-    grid = map_coordinates(image, pts.reshape(2, -1), order=1, mode="nearest")
-    grid = grid.reshape(pts.shape[1:])
+    grid = sample_grid(image, centre, axis, ts, side)
     darkest = grid.min(axis=1)
     inside = np.abs(ts) < half - width_px
     film = [float(np.median(grid[(ts * d > half + width_px) & (ts * d < half + 2 * width_px)]))

@@ -36,7 +36,7 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.rod_profiles import cross_section, feature_extent
+from nrstudio.core.rod_profiles import cross_section, feature_extent, sample_grid
 
 ACCEPTED = "accepted"
 METHODS = ("auto", "outline", "trace")
@@ -241,7 +241,6 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
     past each end. None when an edge cannot be found; a reason when the profile shows that the
     object is not one rod.
     """
-    from scipy.ndimage import map_coordinates
 
     ax = np.array([np.cos(orientation), np.sin(orientation)])  # (drow, dcol) along the rod
     nx = np.array([-np.sin(orientation), np.cos(orientation)])  # across it
@@ -253,14 +252,10 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
         return measured
     w, shift = measured
     # Along: a band of half the width around the re-centred axis.
-    r0, c0 = row + shift * nx[0], col + shift * nx[1]
     span = length / 2 + 2 * width
     along2 = np.arange(-span, span + step / 2, step)
     band = np.linspace(-w / 4, w / 4, 5)
-    rr = r0 + along2[None, :] * ax[0] + band[:, None] * nx[0]
-    cc = c0 + along2[None, :] * ax[1] + band[:, None] * nx[1]
-    axial = map_coordinates(image, [rr.ravel(), cc.ravel()], order=1, mode="nearest")
-    axial = axial.reshape(rr.shape).mean(axis=0)
+    axial = sample_grid(image, np.array([row, col]) + shift * nx, ax, along2, band).mean(axis=1)
     # A rod's floor is flat and noisy along its length; search it in the middle third and
     # take each end from its own side's baseline.
     m3 = len(axial) // 3
@@ -464,7 +459,7 @@ def measure_rods(
         return RodMeasurement(rods, float(nm_per_px), shape, s, "outline")
     traced = _traced_rods(img, light, width_guess, s, boxes, rep.sub(0.4, 1.0))
     used = "trace"
-    if s.method == "auto" and not _tracing_sees_longer_rods(rods, traced):
+    if s.method == "auto" and not _prefer_tracing(rods, traced):
         traced, used = rods, "outline"
     rep.report(1.0, "done")
     return RodMeasurement(traced, float(nm_per_px), shape, s, used)
@@ -477,7 +472,7 @@ def typical_length(rods: list[Rod]) -> float:
     return length_weighted_median(np.array([r.length_px for r in rods if r.accepted]))
 
 
-def _tracing_sees_longer_rods(outlined: list[Rod], traced: list[Rod]) -> bool:
+def _prefer_tracing(outlined: list[Rod], traced: list[Rod]) -> bool:
     """The automatic choice of method. Centre-line tracing is used when it finds at least 10
     rods and either its typical rod is over 1.5 times as long as the outline method's (the
     outlines are then mostly pieces of long rods, broken at crossings and in rafts), or the
