@@ -26,9 +26,9 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from nrstudio.core.example import example_project_path
-from nrstudio.gui.launch import settle_memory
-from nrstudio.gui.main_window import MainWindow
+from nrstudio.core.project.example import example_project_path
+from nrstudio.gui.app.launch import settle_memory
+from nrstudio.gui.app.main_window import MainWindow
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     w = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), tmp / "rec")
     w.resize(1400, 860)
-    settle_memory()  # as nrstudio.gui.launch does at start-up
+    settle_memory()  # as nrstudio.gui.app.launch does at start-up
     w.show()
     project = tmp / "example.nrproj"
     project.write_bytes(example_project_path().read_bytes())
@@ -57,7 +57,7 @@ def main() -> None:
     long_rods = dev.with_name("12.jpg")
     attached = {}
     if dev.is_file():
-        from nrstudio.core.attachments import set_scale
+        from nrstudio.core.micrographs.attachments import set_scale
 
         for path, sample, nm_per_px, source in (
                 (dev, "1", 200 / 499, "scale bar 499 px = 200 nm"),

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from nrstudio.core.example import example_project_path
-from nrstudio.core.explain_image import ImageLimeSettings, explain_image
-from nrstudio.core.image_model import ImageModelSettings, train_image_model
-from nrstudio.core.measure import analyse_image, bar_exclusion
-from nrstudio.core.micrographs import detect_scale_bar, read_micrograph
-from nrstudio.core.project_file import load_project
-from nrstudio.core.rods import RodSettings, measure_rods
-from nrstudio.core.synthetic_tem import make_micrograph, make_raft_micrograph
+from nrstudio.core.image_models.lime_images import ImageLimeSettings, explain_image
+from nrstudio.core.image_models.tile_cnn import ImageModelSettings, train_image_model
+from nrstudio.core.micrographs.images import detect_scale_bar, read_micrograph
+from nrstudio.core.micrographs.measure import analyse_image, bar_exclusion
+from nrstudio.core.micrographs.rods import RodSettings, measure_rods
+from nrstudio.core.micrographs.synthetic import make_micrograph, make_raft_micrograph
+from nrstudio.core.project.example import example_project_path
+from nrstudio.core.project.file_format import load_project
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO.parent / "shared" / "data" / "tem-dev"

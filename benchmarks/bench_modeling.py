@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nrstudio.core.augment import augment_smote_reg
 from nrstudio.core.errors import Cancelled
-from nrstudio.core.evaluation import EvaluationSettings, cross_validate, paper_folds
-from nrstudio.core.explain import LimeSettings, explain_points
-from nrstudio.core.metrics import regression_metrics
-from nrstudio.core.networks import NetworkSettings, TrainingSet, train_networks
-from nrstudio.core.predict import train_final_models
-from nrstudio.core.project_file import load_project
+from nrstudio.core.modeling.augment import augment_smote_reg
+from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate, paper_folds
+from nrstudio.core.modeling.explain import LimeSettings, explain_points
+from nrstudio.core.modeling.metrics import regression_metrics
+from nrstudio.core.modeling.networks import NetworkSettings, TrainingSet, train_networks
+from nrstudio.core.modeling.predict import train_final_models
+from nrstudio.core.project.file_format import load_project
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "resources/examples/cdse-cds-nanorods.nrproj"
 TABLE1 = {  # the paper's Table 1: MAE, R2 over original + generated rows

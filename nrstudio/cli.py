@@ -72,7 +72,7 @@ def _info(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("file", type=Path, help="a .nrproj project file")
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.core.project_file import load_project
+        from nrstudio.core.project.file_format import load_project
 
         project = load_project(args.file)
         ds = project.dataset
@@ -101,8 +101,8 @@ def _validate(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.core.table_io import dataset_from_raw, read_table
-        from nrstudio.core.validation import validate_dataset
+        from nrstudio.core.data.table_io import dataset_from_raw, read_table
+        from nrstudio.core.data.validation import validate_dataset
 
         raw = read_table(args.file, args.sheet)
         ds = dataset_from_raw(raw)
@@ -121,8 +121,8 @@ def _validate(parser: argparse.ArgumentParser) -> Command:
 
 def _load_dataset(path: Path, sheet: str | None = None):  # type: ignore[no-untyped-def]
     """A dataset from a project or a table file, with the project when it is one."""
-    from nrstudio.core.project_file import load_project
-    from nrstudio.core.table_io import import_table
+    from nrstudio.core.data.table_io import import_table
+    from nrstudio.core.project.file_format import load_project
 
     if path.suffix.lower() == ".nrproj":
         project = load_project(path)
@@ -144,8 +144,8 @@ def _augment(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("--subset-cap", type=int, default=20_000)
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.core.augment import SmoteRegSettings, augment_smote_reg
-        from nrstudio.core.table_io import export_table
+        from nrstudio.core.data.table_io import export_table
+        from nrstudio.core.modeling.augment import SmoteRegSettings, augment_smote_reg
 
         dataset, _ = _load_dataset(args.input)
         settings = SmoteRegSettings(args.minority, args.neighbors, args.per_subset,
@@ -182,17 +182,17 @@ def _run(parser: argparse.ArgumentParser) -> Command:
                         help="with a project input, do not store the results into it")
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.core.augment import SmoteRegSettings
-        from nrstudio.core.evaluation import EvaluationSettings
-        from nrstudio.core.explain import LimeSettings
-        from nrstudio.core.networks import NetworkSettings
-        from nrstudio.core.pipeline import (
+        from nrstudio.core.modeling.augment import SmoteRegSettings
+        from nrstudio.core.modeling.evaluation import EvaluationSettings
+        from nrstudio.core.modeling.explain import LimeSettings
+        from nrstudio.core.modeling.networks import NetworkSettings
+        from nrstudio.core.modeling.pipeline import (
             RunSettings,
             run_pipeline,
             store_in_project,
             write_outputs,
         )
-        from nrstudio.core.project_file import save_project
+        from nrstudio.core.project.file_format import save_project
 
         dataset, project = _load_dataset(args.input)
         net = NetworkSettings(seed=args.seed)
@@ -242,8 +242,8 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
                              "or too few")
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.core.measure import analyse_image, summary_row, write_measurement_files
-        from nrstudio.core.rods import RodSettings
+        from nrstudio.core.micrographs.measure import analyse_image, summary_row, write_measurement_files
+        from nrstudio.core.micrographs.rods import RodSettings
 
         for name, value in (("--nm-per-px", args.nm_per_px), ("--scale-bar-nm", args.scale_bar_nm)):
             if value is not None and not value > 0:
@@ -280,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(args_list) > 1:
             _err(f"unknown command '{args_list[0]}' (commands: {', '.join(_COMMANDS)})")
             return 2
-        from nrstudio.gui.launch import launch_gui
+        from nrstudio.gui.app.launch import launch_gui
 
         return launch_gui(args_list[0] if args_list else None)
     parser = build_parser()

@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from nrstudio.core.example import example_project_path
-from nrstudio.gui.main_window import PAGES, MainWindow
+from nrstudio.core.project.example import example_project_path
+from nrstudio.gui.app.main_window import PAGES, MainWindow
 
 
 def main(argv: list[str]) -> int:

@@ -9,10 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-PAPER_CSV = SHARED_DATA / "paper" / "nanorods-28.csv"
-EXAMPLE = REPO / "resources" / "examples" / "cdse-cds-nanorods.nrproj"
+from helpers.paths import EXAMPLE, PAPER_CSV
 
 
 @pytest.fixture
@@ -25,6 +22,6 @@ def paper_csv() -> Path:
 
 @pytest.fixture
 def paper_dataset():
-    from nrstudio.core.project_file import load_project
+    from nrstudio.core.project.file_format import load_project
 
     return load_project(EXAMPLE).dataset

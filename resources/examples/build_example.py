@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from nrstudio.core.example import build_example_project, example_project_path
-from nrstudio.core.project_file import save_project
+from nrstudio.core.project.example import build_example_project, example_project_path
+from nrstudio.core.project.file_format import save_project
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,0 +1,2 @@
+"""Synthesis tables: the dataset model, reading and writing tables, validation, edits, the
+new-project template."""

@@ -1,0 +1,108 @@
+"""Edits of a dataset, as the table editor makes them (Qt-free, so they are testable alone).
+
+Cell input is parsed strictly: a number column accepts only numbers (a decimal comma is
+accepted too); anything else is refused with the reason, never stored as NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from nrstudio.core.data.dataset import (
+    Column,
+    Dataset,
+    Kind,
+    Origin,
+    default_row_meta,
+    parse_number,
+    parse_typed_number,
+)
+from nrstudio.core.errors import DataError
+
+
+def parse_cell_input(column: Column, text: str) -> object:
+    """The value to store for what the user typed in ``column``; DataError if refused."""
+    text = text.strip()
+    if text == "":
+        return math.nan
+    if column.kind == Kind.TEXT:
+        return text
+    value = parse_typed_number(text)
+    if value is None:
+        raise DataError(f"'{text}' is not a number; '{column.name}' holds numbers"
+                        f"{' in ' + column.unit if column.unit and column.unit != '-' else ''}")
+    return value
+
+
+def set_cell(ds: Dataset, row: int, name: str, value: object) -> None:
+    ds.table.iat[row, ds.table.columns.get_loc(name)] = value
+
+
+def insert_rows(ds: Dataset, at: int, count: int = 1,
+                cells: Sequence[Sequence[object]] | None = None) -> None:
+    """Insert ``count`` empty original rows (or the given cells) before row ``at``."""
+    at = max(0, min(at, len(ds)))
+    data = cells if cells is not None else [[math.nan] * len(ds.columns)] * count
+    new = pd.DataFrame([list(r) for r in data], columns=ds.table.columns, dtype=object)
+    ds.table = pd.concat([ds.table.iloc[:at], new, ds.table.iloc[at:]], ignore_index=True)
+    ds.rows = pd.concat([ds.rows.iloc[:at], default_row_meta(len(new)), ds.rows.iloc[at:]],
+                        ignore_index=True)
+
+
+def remove_rows(ds: Dataset, rows: Sequence[int]) -> None:
+    keep = np.ones(len(ds), dtype=bool)
+    keep[list(rows)] = False
+    ds.table = ds.table[keep].reset_index(drop=True)
+    ds.rows = ds.rows[keep].reset_index(drop=True)
+
+
+def insert_column(ds: Dataset, at: int, column: Column) -> None:
+    if not column.name.strip():
+        raise DataError("a column needs a name")
+    if column.name in ds.table.columns:
+        raise DataError(f"there is already a column named '{column.name}'")
+    at = max(0, min(at, len(ds.columns)))
+    ds.table.insert(at, column.name, pd.Series([math.nan] * len(ds), dtype=object))
+    ds.columns.insert(at, column)
+
+
+def remove_column(ds: Dataset, name: str) -> None:
+    ds.columns.remove(ds.column(name))
+    ds.table = ds.table.drop(columns=[name])
+
+
+def rename_column(ds: Dataset, old: str, new: str) -> None:
+    new = new.strip()
+    if not new:
+        raise DataError("a column needs a name")
+    if new != old and new in ds.table.columns:
+        raise DataError(f"there is already a column named '{new}'")
+    ds.column(old).name = new
+    ds.table = ds.table.rename(columns={old: new})
+
+
+def change_kind(ds: Dataset, name: str, kind: Kind) -> None:
+    """Switch a column between number and text, converting what can be converted."""
+    col = ds.column(name)
+    if col.kind == kind:
+        return
+    j = ds.table.columns.get_loc(name)
+    for i in range(len(ds)):
+        cell = ds.table.iat[i, j]
+        if kind == Kind.NUMBER and isinstance(cell, str):
+            value = parse_number(cell)
+            ds.table.iat[i, j] = value if value is not None else cell
+        elif kind == Kind.TEXT and isinstance(cell, float) and not math.isnan(cell):
+            ds.table.iat[i, j] = repr(cell)[:-2] if repr(cell).endswith(".0") else repr(cell)
+    col.kind = kind
+
+
+def remove_synthetic_rows(ds: Dataset) -> int:
+    """Drop every synthetic row; returns how many."""
+    synthetic = np.flatnonzero(ds.rows["origin"].to_numpy() != Origin.ORIGINAL.value)
+    remove_rows(ds, synthetic.tolist())
+    return len(synthetic)

@@ -1,0 +1,362 @@
+"""Import and export of tables: CSV (any common dialect) and XLSX.
+
+Reading never guesses silently: what it decided (delimiter, decimal comma, encoding, renamed
+headers) is returned in ``ImportedTable.notes`` for the import dialog to show.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nrstudio.core.atomic import atomic_write
+from nrstudio.core.data.dataset import (
+    Column,
+    Dataset,
+    Kind,
+    Origin,
+    default_row_meta,
+    format_cell,
+    guess_column,
+    is_missing,
+    parse_number,
+)
+from nrstudio.core.errors import DataError
+
+MAX_TABLE_BYTES = 200 * 1024 * 1024
+MAX_COLUMNS = 1000
+_DELIMITERS = (",", ";", "\t")
+_DECIMAL_COMMA_CELL = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
+_DECIMAL_DOT_CELL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
+_TRUE = {"1", "true", "yes", "y", "x", "ja", "oui"}
+_FALSE = {"", "0", "false", "no", "n"}
+
+
+@dataclass
+class RawTable:
+    """Header and cells as read, before roles are assigned."""
+
+    header: list[str]
+    cells: list[list[object]]
+    line_numbers: list[int]
+    decimal_comma: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# ---- CSV -------------------------------------------------------------------------------
+def _decode(data: bytes, notes: list[str]) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"not valid UTF-16 text (byte {exc.start})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        notes.append("the file is not UTF-8; it was read as Windows-1252 (Western European)")
+        return data.decode("cp1252", errors="replace")
+
+
+def _split(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    out: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            out.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise DataError(f"line {reader.line_num + 1}: {exc}") from None
+    return out
+
+
+def _choose_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    best, best_score = ",", (-1.0, 0)
+    for d in _DELIMITERS:
+        try:
+            rows = [r for _, r in _split(sample, d) if any(c.strip() for c in r)]
+        except DataError:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(r) == width for r in rows) / len(rows), width)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_csv_bytes(data: bytes) -> RawTable:
+    """Read a delimited text table: comma, semicolon or tab; decimal point or comma.
+
+    Raises DataError with the line number for anything that is not a table.
+    """
+    if len(data) > MAX_TABLE_BYTES:
+        raise DataError(f"the file is {len(data) / 2**20:.0f} MB; tables over 200 MB are refused")
+    notes: list[str] = []
+    text = _decode(data, notes)
+    if "\x00" in text:
+        raise DataError("the file contains NUL bytes: it is not a text table (an .xlsx renamed?)")
+    if not text.strip():
+        raise DataError("the file is empty")
+    delimiter = _choose_delimiter(text)
+    rows = [(n, r) for n, r in _split(text, delimiter) if any(c.strip() for c in r)]
+    if not rows:
+        raise DataError("the file has no header row")
+    if delimiter != ",":
+        notes.append(f"columns separated by {'tab' if delimiter == chr(9) else repr(delimiter)}")
+    header = rows[0][1]
+    header = [h.strip() for h in header]
+    while header and not header[-1] and all(
+        len(r) < len(header) or not r[len(header) - 1].strip() for _, r in rows[1:]
+    ):
+        header.pop()  # trailing empty header cells written by spreadsheet programs
+    width = len(header)
+    cells: list[list[object]] = []
+    lines: list[int] = []
+    for line, row in rows[1:]:
+        extra = [c for c in row[width:] if c.strip()]
+        if extra:
+            raise DataError(
+                f"line {line} has {len(row)} fields but the header has {width}"
+                f" (a delimiter inside a value? quote such values)"
+            )
+        row = row[:width] + [""] * (width - len(row))
+        cells.append(list(row))
+        lines.append(line)
+    raw = RawTable(_unique_headers(header, notes), cells, lines, notes=notes)
+    raw.decimal_comma = _uses_decimal_comma(cells)
+    if raw.decimal_comma:
+        notes.append("numbers use a decimal comma")
+    return raw
+
+
+def _uses_decimal_comma(cells: Sequence[Sequence[object]]) -> bool:
+    comma = dot = 0
+    for row in cells:
+        for c in row:
+            if isinstance(c, str):
+                if _DECIMAL_COMMA_CELL.match(c):
+                    comma += 1
+                elif _DECIMAL_DOT_CELL.match(c):
+                    dot += 1
+    return comma > 0 and dot == 0
+
+
+# ---- XLSX ------------------------------------------------------------------------------
+def list_sheets(path: str | Path) -> list[str]:
+    """Names of the worksheets of an XLSX file."""
+    wb = _open_workbook(path)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def _open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    p = Path(path)
+    if p.stat().st_size > MAX_TABLE_BYTES:
+        raise DataError(f"{p.name} is larger than 200 MB")
+    try:
+        return openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise DataError(f"{p.name} is not a readable XLSX workbook ({type(exc).__name__})") from None
+
+
+def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
+    """Read one sheet (the first when ``sheet`` is None); the first non-empty row is the header."""
+    wb = _open_workbook(path)
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise DataError(f"no sheet named '{sheet}'; the workbook has {wb.sheetnames}")
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        rows: list[tuple[int, list[object]]] = []
+        try:
+            for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                row = ["" if v is None else v for v in values]
+                if any(not is_missing(c) for c in row):
+                    rows.append((n, row))
+        except Exception as exc:
+            raise DataError(f"sheet '{ws.title}' cannot be read ({type(exc).__name__})") from None
+    finally:
+        wb.close()
+    if not rows:
+        raise DataError(f"sheet '{ws.title}' is empty")
+    header = [format_cell(h).strip() for h in rows[0][1]]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    cells, lines = [], []
+    for n, row in rows[1:]:
+        if any(not is_missing(c) for c in row[width:]):
+            raise DataError(f"sheet '{ws.title}' row {n} has values right of the last header")
+        cells.append(list(row[:width]) + [""] * (width - len(row)))
+        lines.append(n)
+    cells = [[str(c) if not isinstance(c, int | float | str) else c for c in r] for r in cells]
+    notes = [f"sheet '{ws.title}'"]
+    raw = RawTable(_unique_headers(header, notes), cells, lines, notes=notes)
+    raw.decimal_comma = _uses_decimal_comma(cells)
+    return raw
+
+
+# ---- raw table -> dataset ----------------------------------------------------------------
+_META_NAMES = {
+    "origin": "origin",
+    "validation_experiment": "validation_experiment",
+    "validation experiment": "validation_experiment",
+    "validation": "validation_experiment",
+    "held out": "validation_experiment",
+    "parent_1": "parent_1",
+    "parent_2": "parent_2",
+}
+
+
+def _unique_headers(header: list[str], notes: list[str]) -> list[str]:
+    out: list[str] = []
+    for j, h in enumerate(header):
+        name = h or ("Sample" if j == 0 else f"Column {j + 1}")
+        base, k = name, 2
+        while name in out:
+            name = f"{base} ({k})"
+            k += 1
+        if name != h:
+            notes.append(f"column {j + 1} header '{h}' renamed to '{name}'")
+        out.append(name)
+    return out
+
+
+def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None) -> Dataset:
+    """Assign roles (guessed, or from ``overrides`` by header) and typed cells. Does not
+    change ``raw`` (the readers already made the headers unique and noted it)."""
+    if len(raw.header) > MAX_COLUMNS:
+        raise DataError(f"{len(raw.header)} columns; at most {MAX_COLUMNS} are supported")
+    header = _unique_headers(raw.header, [])
+    meta = default_row_meta(len(raw.cells))
+    columns: list[Column] = []
+    data: dict[str, list[object]] = {}
+    for j, name in enumerate(header):
+        cells = [row[j] for row in raw.cells]
+        meta_name = _META_NAMES.get(name.strip().lower())
+        if meta_name is not None:
+            meta[meta_name] = _meta_values(meta_name, name, cells, raw.line_numbers)
+            continue
+        col = (overrides or {}).get(name) or guess_column(name, cells, raw.decimal_comma)
+        col.name = name
+        columns.append(col)
+        data[name] = [_typed(c, col.kind, raw.decimal_comma) for c in cells]
+    table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
+    if len(table) != len(raw.cells):  # a table with no columns left
+        table = pd.DataFrame(index=range(len(raw.cells)), columns=[], dtype=object)
+    return Dataset(table, columns, meta)
+
+
+def _typed(cell: object, kind: Kind, decimal_comma: bool) -> object:
+    if is_missing(cell):
+        return float("nan")
+    if kind == Kind.NUMBER:
+        value = parse_number(cell, decimal_comma)
+        if value is not None:
+            return value
+    return format_cell(cell).strip()
+
+
+def _meta_values(meta: str, header: str, cells: list[object], lines: list[int]) -> list[object]:
+    out: list[object] = []
+    for cell, line in zip(cells, lines, strict=True):
+        text = format_cell(cell).strip().lower()
+        if meta == "origin":
+            if text not in ("", Origin.ORIGINAL.value, Origin.SYNTHETIC.value):
+                raise DataError(f"line {line}, column '{header}': '{cell}' is not original/synthetic")
+            out.append(text or Origin.ORIGINAL.value)
+        elif meta == "validation_experiment":
+            if text in _TRUE:
+                out.append(True)
+            elif text in _FALSE:
+                out.append(False)
+            else:
+                raise DataError(f"line {line}, column '{header}': '{cell}' is not yes/no")
+        else:
+            out.append(format_cell(cell).strip())
+    return out
+
+
+# ---- files -------------------------------------------------------------------------------
+def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{p}: no such file")
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(p, sheet)
+    if p.suffix.lower() == ".xls":
+        raise DataError(f"{p.name}: old .xls workbooks are not supported; save it as .xlsx or CSV")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{p}: {exc.strerror}") from None
+    return read_csv_bytes(data)
+
+
+def import_table(
+    path: str | Path, sheet: str | None = None, overrides: dict[str, Column] | None = None
+) -> Dataset:
+    """Read a CSV or XLSX file into a dataset, with guessed (or overridden) column roles."""
+    return dataset_from_raw(read_table(path, sheet), overrides)
+
+
+def export_rows(dataset: Dataset) -> tuple[list[str], list[list[object]]]:
+    """Header and cells for export: the table plus validation flag, origin and parents."""
+    header = [c.name for c in dataset.columns] + ["validation_experiment", "origin"]
+    synthetic = bool((~dataset.is_original).any())
+    if synthetic:
+        header += ["parent_1", "parent_2"]
+    rows = []
+    for i in range(len(dataset)):
+        row = list(dataset.table.iloc[i])
+        row += ["yes" if dataset.rows.at[i, "validation_experiment"] else "no"]
+        row += [dataset.rows.at[i, "origin"]]
+        if synthetic:
+            row += [dataset.rows.at[i, "parent_1"], dataset.rows.at[i, "parent_2"]]
+        rows.append(row)
+    return header, rows
+
+
+def export_table(dataset: Dataset, path: str | Path) -> None:
+    """Write the dataset as CSV (comma, decimal point, UTF-8) or XLSX, chosen by extension."""
+    p = Path(path)
+    header, rows = export_rows(dataset)
+    try:
+        if p.suffix.lower() == ".xlsx":
+            atomic_write(p, lambda fh: _write_xlsx(fh, header, rows))
+        else:
+            atomic_write(p, lambda fh: _write_csv(fh, header, rows))
+    except OSError as exc:
+        raise DataError(f"cannot write {p}: {exc.strerror or exc}") from None
+
+
+def _write_csv(fh, header: list[str], rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([format_cell(c) for c in row])
+    fh.write(text.getvalue().encode("utf-8"))
+
+
+def _write_xlsx(fh, header: list[str], rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("data")
+    ws.append(header)
+    for row in rows:
+        ws.append([None if is_missing(c) else c for c in row])
+    wb.save(fh)

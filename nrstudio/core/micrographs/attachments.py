@@ -1,0 +1,104 @@
+"""Micrographs attached to samples: adding them to a project, their scale and stored rod
+measurements, and the cell changes that write a measurement into the sample's row (Qt-free).
+
+An :class:`~nrstudio.core.project.AttachedImage` keeps the file's original bytes. Its ``meta``
+holds ``scale_source`` (how nm_per_px was set) and ``measurement``
+(:meth:`RodMeasurement.to_json`), so the per-rod table travels with the project.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+from nrstudio.core.data.dataset import Dataset, find_name
+from nrstudio.core.errors import DataError
+from nrstudio.core.micrographs.images import Micrograph, read_micrograph
+from nrstudio.core.micrographs.measure import ImageAnalysis
+from nrstudio.core.micrographs.rods import RodMeasurement, RodSummary
+from nrstudio.core.project.model import AttachedImage, Project
+
+MAX_IMAGE_BYTES = 200 * 1024 * 1024
+IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
+
+
+def attach_image(project: Project, sample_id: str, filename: str, data: bytes,
+                 decoded: Micrograph | None = None) -> AttachedImage:
+    """Check that ``data`` decodes as a micrograph, then attach it to ``sample_id``.
+
+    ``decoded``: the caller's own decoding of ``data``, so it is not decoded twice. The pixel
+    size is taken from the file's tags when it states one. Raises DataError (and attaches
+    nothing) for an unreadable, empty or oversized file or an unknown sample."""
+    if sample_id not in project.dataset.sample_ids():
+        raise DataError(f"there is no sample '{sample_id}' in the data table")
+    if not data:
+        raise DataError(f"{filename} is empty")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise DataError(f"{filename} is larger than {MAX_IMAGE_BYTES // 2**20} MB")
+    image = decoded if decoded is not None else read_micrograph(data, filename)
+    meta: dict[str, object] = {"height": int(image.pixels.shape[0]),
+                               "width": int(image.pixels.shape[1]),
+                               "bit_depth": image.bit_depth}
+    if image.nm_per_px is not None:
+        meta["scale_source"] = "pixel size in the file"
+    attached = AttachedImage(uuid.uuid4().hex[:12], sample_id, filename, data,
+                             image.nm_per_px, meta)
+    project.images.append(attached)
+    return attached
+
+
+def set_scale(image: AttachedImage, nm_per_px: float, source: str) -> None:
+    """Set the pixel size (nm); a stored measurement made at another scale is rescaled, since
+    its pixels are unchanged."""
+    if not math.isfinite(nm_per_px) or nm_per_px <= 0:
+        raise DataError(f"nm per pixel must be a positive number, not {nm_per_px}")
+    if nm_per_px > 1e4:
+        raise DataError(f"{nm_per_px:g} nm per pixel is not a microscope scale")
+    image.nm_per_px = float(nm_per_px)
+    image.meta["scale_source"] = source
+    stored = measurement_of(image)
+    if stored is not None:
+        stored.nm_per_px = float(nm_per_px)
+        image.meta["measurement"] = stored.to_json()
+
+
+def measurement_of(image: AttachedImage) -> RodMeasurement | None:
+    """The stored rod measurement, or None (also when it is damaged: it can be redone)."""
+    data = image.meta.get("measurement")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return RodMeasurement.from_json(data)
+    except DataError:
+        return None
+
+
+def store_measurement(image: AttachedImage, analysis: ImageAnalysis) -> None:
+    image.meta["measurement"] = analysis.measurement.to_json()
+
+
+def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary
+                  ) -> list[tuple[int, str, object, object]]:
+    """(row, column, old, new) changes that put a measurement's mean length, mean width and
+    aspect ratio into the sample's row, for the target columns that exist. The aspect ratio is
+    mean length / mean width, as the paper computed it. DataError when nothing can be written.
+    """
+    if summary.count == 0:
+        raise DataError("no rods were accepted; there is nothing to write")
+    ids = dataset.sample_ids()
+    if sample_id not in ids:
+        raise DataError(f"there is no sample '{sample_id}' in the data table")
+    row = ids.index(sample_id)
+    targets = dataset.targets
+    values = {("length",): summary.length_mean, ("width",): summary.width_mean,
+              ("aspect",): summary.aspect_ratio_of_means}
+    cells: list[tuple[int, str, object, object]] = []
+    for words, value in values.items():
+        k = find_name(targets, *words)
+        if k is not None:
+            name = targets[k]
+            old = dataset.table.iat[row, dataset.table.columns.get_loc(name)]
+            cells.append((row, name, old, round(float(value), 3)))
+    if not cells:
+        raise DataError("the data table has no length, width or aspect ratio target column")
+    return cells

@@ -1,0 +1,193 @@
+"""The whole modelling pipeline, headless: augment -> evaluate -> final models -> explain.
+
+Used by ``nrstudio run`` and by the GUI's "run everything"; results can be written to a
+folder (CSV and PNG) and stored in a project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.table_io import export_table
+from nrstudio.core.modeling.augment import AugmentResult, SmoteRegSettings, augment_smote_reg
+from nrstudio.core.modeling.evaluation import (
+    NETWORK,
+    EvaluationResult,
+    EvaluationSettings,
+    cross_validate,
+    metric_rows,
+    training_arrays,
+)
+from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
+from nrstudio.core.modeling.networks import EpochReport, NetworkSettings
+from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.project.model import Project
+
+FINAL_MODEL = "final network ensemble"
+
+
+@dataclass
+class RunSettings:
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    members: int = 5
+    lime: LimeSettings = field(default_factory=LimeSettings)
+    explain: bool = True
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> RunSettings:
+        ev = dict(doc.get("evaluation", {}))
+        net = dict(ev.pop("network", {}))
+        if "hidden" in net:
+            net["hidden"] = tuple(net["hidden"])
+        aug = SmoteRegSettings(**ev.pop("augment", {}))
+        for key in ("protocols", "baselines", "targets"):
+            if ev.get(key) is not None:
+                ev[key] = tuple(ev[key])
+        evaluation = EvaluationSettings(**ev, augment=aug, network=NetworkSettings(**net))
+        return cls(evaluation, int(doc.get("members", 5)), LimeSettings(**doc.get("lime", {})),
+                   bool(doc.get("explain", True)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+@dataclass
+class RunResult:
+    augmented: AugmentResult
+    evaluation: EvaluationResult
+    final: EnsembleModel
+    validation: pd.DataFrame  # predictions of validation experiments by the final models
+    explanations: Explanations | None
+    settings: RunSettings
+
+
+def predict_validation_experiments(dataset: Dataset, final: EnsembleModel) -> pd.DataFrame:
+    """Final-model predictions of rows flagged as validation experiments (with their truth)."""
+    rows = np.flatnonzero(dataset.is_original & dataset.is_validation)
+    cols = ["sample", "target", "truth", "prediction", "std", "out_of_domain"]
+    if len(rows) == 0:
+        return pd.DataFrame(columns=cols)
+    x = dataset.values(final.inputs, rows)
+    ok = np.isfinite(x).all(axis=1)
+    rows, x = rows[ok], x[ok]
+    if len(rows) == 0:
+        return pd.DataFrame(columns=cols)
+    pred = final.predict(x)
+    truth = dataset.values(final.targets, rows)
+    ids = dataset.sample_ids()
+    records = [(ids[r], target, truth[i, t], pred.mean[i, t], pred.std[i, t],
+                bool(pred.out_of_domain[i]))
+               for i, r in enumerate(rows) for t, target in enumerate(final.targets)]
+    return pd.DataFrame(records, columns=cols)
+
+
+def run_pipeline(
+    dataset: Dataset,
+    settings: RunSettings | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    on_epoch: Callable[[str, EpochReport], None] | None = None,
+) -> RunResult:
+    """Augment, cross-validate, train the final ensembles, predict validation experiments and
+    (optionally) explain every training sample. ``on_epoch(stage, report)`` sees every epoch
+    of every batched training run (stage: "honest", "paper" or "final")."""
+    settings = settings or RunSettings()
+    rep = Reporter(progress, cancel)
+    ev = settings.evaluation
+    training_arrays(dataset, list(ev.targets or dataset.targets))  # refuse bad data up front
+    rep.report(0.0, "augmenting")
+    augmented = augment_smote_reg(dataset, ev.augment, rep.sub(0.0, 0.02).report, cancel)
+    evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.70).report, cancel, on_epoch)
+    final = train_final_models(dataset, ev.network, ev.augment, settings.members,
+                               list(ev.targets) if ev.targets else None,
+                               rep.sub(0.70, 0.88).report, cancel,
+                               (lambda r: on_epoch("final", r)) if on_epoch else None)
+    validation = predict_validation_experiments(dataset, final)
+    if len(validation):
+        rows = []
+        for target, grp in validation.groupby("target", sort=False):
+            rows += metric_rows("validation", NETWORK, target, "validation experiments",
+                                [(grp.truth.to_numpy(float), grp.prediction.to_numpy(float))],
+                                pooled=True)
+        evaluation.metrics = pd.concat([evaluation.metrics, pd.DataFrame(rows)],
+                                       ignore_index=True)
+    explanations = None
+    if settings.explain:
+        x = final.domain.x
+        explanations = explain_points(final.predict_mean, x, x, final.inputs, final.targets,
+                                      final.sample_ids, settings.lime, rep.sub(0.88, 1.0).report,
+                                      cancel)
+    rep.report(1.0, "done")
+    return RunResult(augmented, evaluation, final, validation, explanations, settings)
+
+
+def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
+    """augmented.csv, metrics.csv, cv_predictions.csv, validation_predictions.csv,
+    lime_weights.csv and PNG figures (parity per protocol, LIME heat map)."""
+    from nrstudio.core.modeling.figures import lime_heatmap, parity_plot
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    export_table(result.augmented.dataset, out / "augmented.csv")
+    written.append(out / "augmented.csv")
+    metrics = result.evaluation.metrics[["target", "model", "protocol", "subset", "metric",
+                                         "mean", "std", "n", "aggregation"]]
+    for name, frame in (("metrics.csv", metrics),
+                        ("cv_predictions.csv", result.evaluation.predictions),
+                        ("validation_predictions.csv", result.validation)):
+        frame.to_csv(out / name, index=False, float_format="%.10g", lineterminator="\n")
+        written.append(out / name)
+    for protocol in result.settings.evaluation.protocols:
+        written.append(parity_plot(result.evaluation, protocol, out / f"parity_{protocol}.png"))
+    if result.explanations is not None:
+        result.explanations.to_frame().to_csv(out / "lime_weights.csv", index=False,
+                                              float_format="%.10g", lineterminator="\n")
+        written.append(out / "lime_weights.csv")
+        written.append(lime_heatmap(result.explanations, out / "lime_heatmap.png"))
+    return written
+
+
+def project_payload(result: RunResult) -> dict[str, Any]:
+    """What a run adds to a project, already converted to storable form. The GUI computes
+    this in its worker thread, so that storing is only a few assignments on the GUI thread."""
+    return {
+        "model": result.final.to_stored(FINAL_MODEL),
+        "evaluation": result.evaluation.to_json(compact=True),
+        "validation_predictions": {c: result.validation[c].tolist()
+                                   for c in result.validation.columns},
+        "lime": result.explanations.to_json() if result.explanations is not None else None,
+        "settings": result.settings.to_dict(),
+    }
+
+
+def apply_payload(project: Project, payload: dict[str, Any]) -> None:
+    project.models[FINAL_MODEL] = payload["model"]
+    project.results["evaluation"] = payload["evaluation"]
+    project.results["validation_predictions"] = payload["validation_predictions"]
+    if payload["lime"] is not None:
+        project.results["lime"] = payload["lime"]
+    else:  # explanations of earlier models no longer describe the stored ones
+        project.results.pop("lime", None)
+    project.settings["run"] = payload["settings"]
+
+
+def store_in_project(project: Project, result: RunResult) -> None:
+    """Put models, results and the settings that made them into the project (in memory)."""
+    apply_payload(project, project_payload(result))

@@ -1,0 +1,232 @@
+"""Final models and predictions with uncertainty.
+
+The final model of every target is an ensemble of networks trained on all training samples
+(augmented with SMOTE-REG), differing in their seeds; a prediction is the ensemble mean and
+standard deviation. Each prediction also says whether the conditions lie inside the region
+the original samples cover (the applicability domain), and how far the predicted aspect ratio
+is from predicted length / width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nrstudio.core.data.dataset import Dataset, find_name
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.evaluation import _augmented, training_arrays
+from nrstudio.core.modeling.networks import NetworkSettings, NetworkStack, TrainingSet, train_networks
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.project.model import StoredModel
+
+FAR_FACTOR = 2.0  # "far" = nearest original more than this many typical spacings away
+
+
+@dataclass
+class Domain:
+    """The region of input space the training originals cover. x: (n, d) originals."""
+
+    x: np.ndarray
+    mean: np.ndarray = field(init=False)
+    std: np.ndarray = field(init=False)
+    typical_spacing: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.x = np.asarray(self.x, dtype=np.float64)
+        self.mean = self.x.mean(axis=0)
+        sd = self.x.std(axis=0)
+        self.std = np.where(sd > 0, sd, 1.0)
+        z = (self.x - self.mean) / self.std
+        if len(z) >= 2:
+            dist = np.sqrt(((z[:, None] - z[None]) ** 2).sum(-1))
+            np.fill_diagonal(dist, np.inf)
+            self.typical_spacing = float(np.median(dist.min(axis=1)))
+        else:
+            self.typical_spacing = 1.0
+        if not np.isfinite(self.typical_spacing) or self.typical_spacing <= 0:
+            self.typical_spacing = 1.0
+
+    def nearest_distance(self, points: np.ndarray) -> np.ndarray:
+        """(m,) distance to the nearest original in z-scored units / typical spacing."""
+        zp = (np.atleast_2d(points) - self.mean) / self.std
+        z = (self.x - self.mean) / self.std
+        d = np.sqrt(((zp[:, None] - z[None]) ** 2).sum(-1)).min(axis=1)
+        return d / self.typical_spacing
+
+
+@dataclass
+class Prediction:
+    """For m points and t targets: mean, std (m, t) in target units; out_of_range: per point
+    the inputs outside the originals' range; distance (m,): nearest original in typical
+    spacings; far (m,); ar_from_lw (m,) predicted length/width (NaN without those targets);
+    ar_disagreement (m,) |AR - L/W| / (L/W)."""
+
+    targets: list[str]
+    mean: np.ndarray
+    std: np.ndarray
+    out_of_range: list[list[str]]
+    distance: np.ndarray
+    far: np.ndarray
+    ar_from_lw: np.ndarray
+    ar_disagreement: np.ndarray
+
+    @property
+    def out_of_domain(self) -> np.ndarray:
+        return self.far | np.array([bool(r) for r in self.out_of_range])
+
+
+@dataclass
+class EnsembleModel:
+    """Networks for every target: stack holds n_targets x members models, target-major."""
+
+    inputs: list[str]
+    targets: list[str]
+    members: int
+    stack: NetworkStack
+    domain: Domain
+    network: NetworkSettings
+    augment: SmoteRegSettings
+    sample_ids: list[str] = field(default_factory=list)
+
+    def predict_mean(self, x: np.ndarray) -> np.ndarray:
+        """Ensemble means (m, t) for raw inputs (m, d): the batched call LIME uses."""
+        return self.predict_members(x).mean(axis=2)
+
+    def predict_members(self, x: np.ndarray) -> np.ndarray:
+        """Every member's prediction: (m, t, members)."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        if x.shape[1] != len(self.inputs):
+            raise DataError(f"expected {len(self.inputs)} inputs, got {x.shape[1]}")
+        out = self.stack.predict(x)  # (t*members, m)
+        return out.reshape(len(self.targets), self.members, -1).transpose(2, 0, 1)
+
+    def predict(self, x: np.ndarray) -> Prediction:
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        if not np.isfinite(x).all():
+            raise DataError("every input needs a finite number")
+        per = self.predict_members(x)
+        mean, std = per.mean(axis=2), per.std(axis=2)
+        lo, hi = self.domain.x.min(axis=0), self.domain.x.max(axis=0)
+        out_of_range = [[self.inputs[j] for j in range(x.shape[1]) if not lo[j] <= row[j] <= hi[j]]
+                        for row in x]
+        dist = self.domain.nearest_distance(x)
+        li, wi = find_name(self.targets, "length"), find_name(self.targets, "width")
+        ai = find_name(self.targets, "aspect")
+        nan = np.full(len(x), np.nan)
+        ar_lw, dis = nan.copy(), nan.copy()
+        if li is not None and wi is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ar_lw = mean[:, li] / mean[:, wi]
+                if ai is not None:
+                    dis = np.abs(mean[:, ai] - ar_lw) / np.abs(ar_lw)
+        return Prediction(list(self.targets), mean, std, out_of_range, dist, dist > FAR_FACTOR,
+                          ar_lw, dis)
+
+    # ---- storage -----------------------------------------------------------------------
+    def to_stored(self, name: str = "final network ensemble") -> StoredModel:
+        meta = {"kind": "network_ensemble", "inputs": self.inputs, "targets": self.targets,
+                "members": self.members, "network": {**asdict(self.network),
+                                                     "hidden": list(self.network.hidden)},
+                "augment": asdict(self.augment), "sample_ids": self.sample_ids,
+                "epochs": [int(e) for e in self.stack.epochs]}
+        tensors = self.stack.to_tensors()
+        tensors["domain_x"] = self.domain.x
+        return StoredModel(name, meta, tensors)
+
+    @classmethod
+    def from_stored(cls, model: StoredModel) -> EnsembleModel:
+        meta = model.meta
+        try:
+            if meta.get("kind") != "network_ensemble":
+                raise DataError(f"model '{model.name}' is not a network ensemble")
+            net = dict(meta["network"])
+            net["hidden"] = tuple(int(h) for h in net["hidden"])
+            stack = NetworkStack.from_tensors(model.tensors)
+            inputs, targets = list(meta["inputs"]), list(meta["targets"])
+            members = int(meta["members"])
+            if stack.n_models != len(targets) * members or stack.x_mean.shape[1] != len(inputs):
+                raise DataError(f"model '{model.name}' does not match its description")
+            return cls(inputs, targets, members, stack, Domain(model.tensors["domain_x"]),
+                       NetworkSettings(**net), SmoteRegSettings(**meta["augment"]),
+                       list(meta.get("sample_ids", [])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"model '{model.name}' is damaged ({exc})") from None
+
+
+def train_final_models(
+    dataset: Dataset,
+    network: NetworkSettings | None = None,
+    augment: SmoteRegSettings | None = None,
+    members: int = 5,
+    targets: list[str] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    on_epoch=None,  # type: ignore[no-untyped-def]
+) -> EnsembleModel:
+    """Train ``members`` networks per target on all training samples plus their SMOTE-REG rows
+    (inner early-stopping split by whole samples), in one batched run."""
+    if not 1 <= members <= 100:
+        raise DataError("the ensemble needs between 1 and 100 members")
+    network = network or NetworkSettings()
+    augment = augment or SmoteRegSettings()
+    rep = Reporter(progress, cancel)
+    targets = list(targets or dataset.targets)
+    x, y, ids = training_arrays(dataset, targets)
+    rep.report(0.02, "augmenting")
+    xa, ya, src = _augmented(x, y, np.arange(len(x)), augment)
+    sets = [TrainingSet(xa, ya[:, t], seed=10_007 * (m + 1) + t, sources=src)
+            for t in range(len(targets)) for m in range(members)]
+    stack = train_networks(sets, network, rep.sub(0.05, 1.0).report, cancel, on_epoch)
+    return EnsembleModel(list(dataset.inputs), targets, members, stack, Domain(x), network,
+                         augment, ids)
+
+
+def _norm(name: str) -> str:
+    from nrstudio.core.data.dataset import split_unit
+
+    return split_unit(name)[0].strip().lower()
+
+
+def match_inputs(model_inputs: list[str], columns: list[str]) -> dict[str, str]:
+    """Map every model input to a column of a conditions table: same header, else the same
+    header without its unit. DataError naming what is missing."""
+    out = {}
+    for name in model_inputs:
+        if name in columns:
+            out[name] = name
+            continue
+        hits = [c for c in columns if _norm(c) == _norm(name)]
+        if len(hits) != 1:
+            raise DataError(f"the table has no column for '{name}' (columns: {', '.join(columns)})")
+        out[name] = hits[0]
+    return out
+
+
+def predict_table(model: EnsembleModel, dataset: Dataset) -> pd.DataFrame:
+    """Predictions for every row of a conditions table: its sample ids and inputs, then per
+    target mean and std, the out-of-domain flag and its reasons."""
+    mapping = match_inputs(model.inputs, [c.name for c in dataset.columns])
+    x = dataset.values([mapping[n] for n in model.inputs])
+    bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+    if len(bad):
+        raise DataError(f"row {bad[0] + 1} has a missing input; every condition needs a value")
+    negative = np.argwhere(x < 0)
+    if len(negative):
+        i, j = negative[0]
+        raise DataError(f"row {i + 1}, '{model.inputs[j]}': {x[i, j]:g} is negative")
+    pred = model.predict(x)
+    frame = pd.DataFrame({"sample": dataset.sample_ids()})
+    for j, name in enumerate(model.inputs):
+        frame[name] = x[:, j]
+    for t, target in enumerate(model.targets):
+        frame[f"{target} predicted"] = pred.mean[:, t]
+        frame[f"{target} ±"] = pred.std[:, t]
+    frame["out of domain"] = pred.out_of_domain
+    frame["why"] = [
+        "; ".join(([f"outside the samples' range: {', '.join(r)}"] if r else [])
+                  + ([f"far from every sample ({d:.1f}× the usual spacing)"] if f else []))
+        for r, f, d in zip(pred.out_of_range, pred.far, pred.distance, strict=True)]
+    return frame

@@ -1,0 +1,424 @@
+"""Reading and writing ``.nrproj`` project files (format described in docs/project-format.md).
+
+Loading trusts nothing in the file until it is checked: member names, sizes and compression
+ratios (zip bombs), SHA-256 checksums, JSON schemas, format version. Nothing from the file is
+executed: JSON, CSV and safetensors are data-only formats, and pickle is never used. Saving is
+atomic (see :func:`nrstudio.core.atomic.atomic_write`) and keeps the previous file as ``.bak``.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import numpy as np
+import pandas as pd
+
+from nrstudio import __version__
+from nrstudio.core.atomic import atomic_write
+from nrstudio.core.data.dataset import Column, Dataset, Kind, Origin, Role, format_cell, parse_number
+from nrstudio.core.errors import ProjectFileError
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.project import schema as project_schema
+from nrstudio.core.project.migrations import MIGRATIONS
+from nrstudio.core.project.model import AttachedImage, Project, StoredModel, now_iso
+
+FORMAT_VERSION = 1
+SUFFIX = ".nrproj"
+BACKUP_SUFFIX = ".bak"
+
+
+class Limits:
+    """Bounds on what a project file may make the loader read; tests shrink them."""
+
+    max_members = 10_000
+    max_member_bytes = 2 * 1024**3
+    max_total_bytes = 8 * 1024**3
+    max_json_bytes = 64 * 1024**2
+    max_ratio = 200.0  # uncompressed / compressed, checked above ratio_floor_bytes
+    ratio_floor_bytes = 1024**2
+
+
+_SAFE_NAME = re.compile(r"^(project\.json|(dataset|models|results|images)/[A-Za-z0-9_.-]{1,120})$")
+_TABLE, _ROWS, _PROJECT, _MANIFEST = (
+    "dataset/table.csv", "dataset/rows.csv", "project.json", "manifest.json"
+)
+
+
+# ---- saving ----------------------------------------------------------------------------
+def _json_bytes(obj: Any) -> bytes:
+    try:
+        return json.dumps(obj, indent=1, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise ProjectFileError(f"cannot save: a setting or result is not storable ({exc})") from None
+
+
+def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8")
+
+
+def _image_member(index: int, filename: str) -> str:
+    ext = Path(filename).suffix.lower().lstrip(".")
+    ext = ext if re.fullmatch(r"[a-z0-9]{1,5}", ext) else "bin"
+    return f"images/i{index:04d}.{ext}"
+
+
+def project_members(project: Project) -> dict[str, bytes]:
+    """Every member but the manifest, as bytes (format v1)."""
+    from safetensors.numpy import save as save_tensors
+
+    ds = project.dataset
+    members: dict[str, bytes] = {}
+    members[_TABLE] = _csv_bytes(
+        [c.name for c in ds.columns],
+        [[format_cell(v) for v in row] for row in ds.table.itertuples(index=False, name=None)],
+    )
+    members[_ROWS] = _csv_bytes(
+        ["origin", "validation_experiment", "parent_1", "parent_2"],
+        [[str(o), "true" if v else "false", str(p1), str(p2)]
+         for o, v, p1, p2 in ds.rows[["origin", "validation_experiment", "parent_1",
+                                     "parent_2"]].itertuples(index=False, name=None)],
+    )
+    models, results, images = [], [], []
+    for k, model in enumerate(project.models.values()):
+        member = f"models/m{k:04d}.safetensors"
+        tensors = {n: np.ascontiguousarray(a) for n, a in model.tensors.items()}
+        members[member] = save_tensors(tensors) if tensors else save_tensors({})
+        models.append({"name": model.name, "member": member, "meta": model.meta})
+    for k, (name, doc) in enumerate(project.results.items()):
+        member = f"results/r{k:04d}.json"
+        members[member] = _json_bytes(doc)
+        results.append({"name": name, "member": member})
+    for k, image in enumerate(project.images):
+        member = _image_member(k, image.filename)
+        members[member] = bytes(image.data)
+        images.append({"id": image.id, "sample_id": image.sample_id, "filename": image.filename,
+                       "member": member, "nm_per_px": image.nm_per_px, "meta": image.meta})
+    doc = {
+        "notes": project.notes,
+        "settings": project.settings,
+        "columns": [{"name": c.name, "role": c.role.value, "unit": c.unit, "kind": c.kind.value}
+                    for c in ds.columns],
+        "models": models,
+        "results": results,
+        "images": images,
+    }
+    members[_PROJECT] = _json_bytes(doc)
+    return members
+
+
+def _user_reason(exc: OSError) -> str:
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EACCES: "permission denied (is the folder read-only?)",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the folder is on a read-only disk",
+        errno.ENOENT: "the folder does not exist",
+        errno.EBUSY: "the file is locked by another program",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def save_project(
+    project: Project,
+    path: str | os.PathLike[str],
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> None:
+    """Save atomically to ``path``, keeping the previous file as ``path.bak``.
+
+    Raises ProjectFileError with the reason (disk full, read-only folder, ...); the file on
+    disk is then unchanged and ``project`` is untouched.
+    """
+    rep = Reporter(progress, cancel)
+    target = Path(path)
+    rep.report(0.0, "collecting project data")
+    members = project_members(project)
+    modified = now_iso()
+    manifest = {
+        "format": "nrproj",
+        "format_version": FORMAT_VERSION,
+        "app_version": __version__,
+        "created": project.created,
+        "modified": modified,
+        "members": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                    for name, data in sorted(members.items())},
+    }
+    total = sum(len(d) for d in members.values()) or 1
+
+    def write(fh: Any) -> None:
+        done = 0
+        with zipfile.ZipFile(fh, "w") as zf:
+            zf.writestr(_MANIFEST, _json_bytes(manifest), zipfile.ZIP_DEFLATED)
+            for name, data in sorted(members.items()):
+                # Images and weights hardly compress; storing them saves time.
+                method = (zipfile.ZIP_STORED if name.startswith(("images/", "models/"))
+                          else zipfile.ZIP_DEFLATED)
+                zf.writestr(name, data, method)
+                done += len(data)
+                rep.report(0.05 + 0.85 * done / total, "writing")
+
+    def verify(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp) as zf:
+            bad = zf.testzip()
+        if bad is not None:
+            raise ProjectFileError(f"cannot save {target.name}: written copy failed its check")
+
+    try:
+        atomic_write(target, write, backup_suffix=BACKUP_SUFFIX, verify=verify)
+    except OSError as exc:
+        raise ProjectFileError(
+            f"cannot save {target.name}: {_user_reason(exc)}; nothing was overwritten"
+        ) from None
+    project.modified = modified
+    project.app_version = __version__
+    rep.report(1.0, "saved")
+
+
+# ---- loading ---------------------------------------------------------------------------
+def _check_names(infos: list[zipfile.ZipInfo], limits: type[Limits]) -> None:
+    if len(infos) > limits.max_members:
+        raise ProjectFileError(f"damaged project file: {len(infos)} members (too many)")
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+            raise ProjectFileError(f"unsafe project file: absolute member name '{name[:80]}'")
+        if ".." in re.split(r"[/\\]", name) or "\\" in name:
+            raise ProjectFileError(f"unsafe project file: member name '{name[:80]}' leaves the folder")
+        if name != _MANIFEST and not _SAFE_NAME.match(name):
+            raise ProjectFileError(f"damaged project file: unexpected member '{name[:80]}'")
+        if name in seen:
+            raise ProjectFileError(f"damaged project file: member '{name}' appears twice")
+        seen.add(name)
+        if info.flag_bits & 0x1:
+            raise ProjectFileError(f"unsupported project file: member '{name}' is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ProjectFileError(f"unsupported project file: member '{name}' compression")
+        if info.file_size > limits.max_member_bytes:
+            raise ProjectFileError(f"refused: member '{name}' would unpack to {info.file_size} bytes")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.ratio_floor_bytes and ratio > limits.max_ratio:
+            raise ProjectFileError(
+                f"refused: member '{name}' is compressed {ratio:.0f}:1 (a zip bomb?)")
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise ProjectFileError("refused: the project would unpack to more than the limit")
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """Read at most ``limit`` and at most the declared size: a lying header cannot inflate it."""
+    cap = min(limit, info.file_size)
+    chunks, size = [], 0
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > cap:
+                raise ProjectFileError(f"refused: member '{info.filename}' is larger than declared")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _parse_json(data: bytes, member: str, schema: dict[str, Any] | None) -> Any:
+    try:
+        doc = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ProjectFileError(f"damaged project file: '{member}' is not valid JSON") from None
+    if schema is not None:
+        try:
+            jsonschema.validate(doc, schema)
+        except jsonschema.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "top level"
+            raise ProjectFileError(
+                f"damaged project file: '{member}' at {where}: {exc.message[:120]}") from None
+    return doc
+
+
+def read_members(
+    path: str | os.PathLike[str], limits: type[Limits] = Limits, rep: Reporter | None = None
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Open, check and return (manifest, members) of a project file, all checksums verified."""
+    rep = rep or Reporter()
+    p = Path(path)
+    try:
+        zf = zipfile.ZipFile(p)
+    except FileNotFoundError:
+        raise ProjectFileError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise ProjectFileError(f"{p}: is a folder, not a project file") from None
+    except PermissionError:
+        raise ProjectFileError(f"{p}: permission denied") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise ProjectFileError(f"{p.name} is not an NR Studio project or is damaged (not a zip)") from None
+    with zf:
+        try:
+            infos = zf.infolist()
+            _check_names(infos, limits)
+            by_name = {i.filename: i for i in infos}
+            if _MANIFEST not in by_name:
+                raise ProjectFileError(f"{p.name} is not an NR Studio project (no manifest)")
+            manifest = _parse_json(_read_member(zf, by_name[_MANIFEST], limits.max_json_bytes),
+                                   _MANIFEST, project_schema.MANIFEST)
+            version = manifest["format_version"]
+            if version > FORMAT_VERSION:
+                raise ProjectFileError(
+                    f"{p.name} was made by a newer NR Studio ({manifest['app_version']}, format "
+                    f"{version}); this version ({__version__}) reads formats up to {FORMAT_VERSION}")
+            listed = set(manifest["members"])
+            present = set(by_name) - {_MANIFEST}
+            if listed - present:
+                raise ProjectFileError(
+                    f"damaged project file: member '{sorted(listed - present)[0]}' is missing")
+            if present - listed:
+                raise ProjectFileError(
+                    f"damaged project file: member '{sorted(present - listed)[0]}' is not listed")
+            members: dict[str, bytes] = {}
+            total = sum(by_name[n].file_size for n in listed) or 1
+            done = 0
+            for name in sorted(listed):
+                expect = manifest["members"][name]
+                data = _read_member(zf, by_name[name], limits.max_member_bytes)
+                if len(data) != expect["size"] or hashlib.sha256(data).hexdigest() != expect["sha256"]:
+                    raise ProjectFileError(f"damaged project file: checksum of '{name}' is wrong")
+                members[name] = data
+                done += len(data)
+                rep.report(0.8 * done / total, "reading")
+        except ProjectFileError:
+            raise
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+                NotImplementedError, RuntimeError) as exc:
+            raise ProjectFileError(
+                f"{p.name} is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
+    return manifest, members
+
+
+def load_project(
+    path: str | os.PathLike[str],
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    limits: type[Limits] = Limits,
+) -> Project:
+    """Load and check a project file. Every failure is a ProjectFileError with one line."""
+    rep = Reporter(progress, cancel)
+    manifest, members = read_members(path, limits, rep)
+    version = manifest["format_version"]
+    for v in range(version, FORMAT_VERSION):
+        if v not in MIGRATIONS:
+            raise ProjectFileError(f"format {version} files cannot be converted by this version")
+        members = MIGRATIONS[v](members)
+    try:
+        project = _build_project(members)
+    except ProjectFileError:
+        raise
+    except Exception as exc:  # a field of the wrong type deep inside; still only data
+        raise ProjectFileError(f"damaged project file ({type(exc).__name__}: {str(exc)[:80]})") from None
+    project.created = manifest["created"]
+    project.modified = manifest["modified"]
+    project.app_version = manifest["app_version"]
+    project.path = Path(path)
+    rep.report(1.0, "loaded")
+    return project
+
+
+def _need(members: dict[str, bytes], name: str) -> bytes:
+    if name not in members:
+        raise ProjectFileError(f"damaged project file: member '{name}' is missing")
+    return members[name]
+
+
+def _read_csv(data: bytes, member: str) -> list[list[str]]:
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        raise ProjectFileError(f"damaged project file: '{member}' is not a readable table") from None
+    if not rows:
+        raise ProjectFileError(f"damaged project file: '{member}' has no header")
+    return rows
+
+
+def _build_project(members: dict[str, bytes]) -> Project:
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as load_tensors
+
+    doc = _parse_json(_need(members, _PROJECT), _PROJECT, project_schema.PROJECT)
+    columns = [Column(c["name"], Role(c["role"]), c["unit"], Kind(c["kind"]))
+               for c in doc["columns"]]
+    table_rows = _read_csv(_need(members, _TABLE), _TABLE)
+    if table_rows[0] != [c.name for c in columns] and not (not columns and table_rows[0] == []):
+        raise ProjectFileError("damaged project file: table header does not match the columns")
+    body = table_rows[1:]
+    for k, row in enumerate(body):
+        if len(row) != len(columns):
+            raise ProjectFileError(f"damaged project file: table line {k + 2} has {len(row)} fields")
+    data: dict[str, list[object]] = {}
+    for j, col in enumerate(columns):
+        cells: list[object] = []
+        for row in body:
+            text = row[j]
+            if text == "":
+                cells.append(math.nan)
+            elif col.kind == Kind.NUMBER and (value := parse_number(text)) is not None:
+                cells.append(value)
+            else:
+                cells.append(text)
+        data[col.name] = cells
+    table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
+    if not columns:
+        table = pd.DataFrame(index=range(len(body)), dtype=object)
+
+    meta_rows = _read_csv(_need(members, _ROWS), _ROWS)
+    if meta_rows[0] != ["origin", "validation_experiment", "parent_1", "parent_2"]:
+        raise ProjectFileError("damaged project file: row metadata header is wrong")
+    if len(meta_rows) - 1 != len(body):
+        raise ProjectFileError("damaged project file: row metadata and table differ in length")
+    origin, flag, p1, p2 = [], [], [], []
+    for k, row in enumerate(meta_rows[1:]):
+        if (len(row) != 4 or row[0] not in (Origin.ORIGINAL.value, Origin.SYNTHETIC.value)
+                or row[1] not in ("true", "false")):
+            raise ProjectFileError(f"damaged project file: row metadata line {k + 2} is invalid")
+        origin.append(row[0])
+        flag.append(row[1] == "true")
+        p1.append(row[2])
+        p2.append(row[3])
+    rows = pd.DataFrame({"origin": origin, "validation_experiment": flag,
+                         "parent_1": p1, "parent_2": p2})
+    dataset = Dataset(table, columns, rows)
+
+    models: dict[str, StoredModel] = {}
+    for entry in doc["models"]:
+        raw = _need(members, entry["member"])
+        try:
+            tensors = dict(load_tensors(raw))
+        except (SafetensorError, ValueError, OSError):
+            raise ProjectFileError(
+                f"damaged project file: weights of model '{entry['name']}' are not safetensors"
+            ) from None
+        models[entry["name"]] = StoredModel(entry["name"], entry["meta"], tensors)
+    results = {e["name"]: _parse_json(_need(members, e["member"]), e["member"], None)
+               for e in doc["results"]}
+    images = [AttachedImage(e["id"], e["sample_id"], e["filename"], _need(members, e["member"]),
+                            e["nm_per_px"], e["meta"]) for e in doc["images"]]
+    return Project(dataset, doc["notes"], doc["settings"], results, models, images)

@@ -1,0 +1,2 @@
+"""The application shell: window, document, background jobs, recovery, launch, shared dialogs,
+widgets and plots."""

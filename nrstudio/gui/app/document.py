@@ -1,0 +1,110 @@
+"""The open project as the GUI sees it: project data, file path, undo stack, unsaved state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
+from nrstudio.core.data.validation import ValidationReport, validate_dataset
+from nrstudio.core.project.model import Project
+
+TEMPLATE_COLUMNS = [
+    Column("Sample", Role.SAMPLE_ID, "", Kind.TEXT),
+    Column("Core absorption edge (nm)", Role.INPUT, "nm"),
+    Column("Core amount (nmol)", Role.INPUT, "nmol"),
+    Column("S amount (mg)", Role.INPUT, "mg"),
+    Column("Average Length (nm)", Role.TARGET, "nm"),
+    Column("Average width (nm)", Role.TARGET, "nm"),
+    Column("Aspect Ratio", Role.TARGET, "-"),
+]
+
+
+def new_project() -> Project:
+    """An empty project with the nanorod columns, ready to type syntheses into."""
+    return Project(Dataset.from_records([Column(c.name, c.role, c.unit, c.kind)
+                                         for c in TEMPLATE_COLUMNS], []))
+
+
+class ProjectDocument(QObject):
+    """Signals: ``dataset_reset`` (structure changed), ``cells_updated(first, last)`` (values
+    in existing rows), ``dirty_changed(bool)``, ``path_changed``, ``results_changed``."""
+
+    dataset_reset = Signal()
+    cells_updated = Signal(int, int)
+    dirty_changed = Signal(bool)
+    path_changed = Signal()
+    results_changed = Signal()
+
+    def __init__(self, project: Project | None = None, path: Path | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project = project or new_project()
+        self.path = path
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(500)
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self._extra_dirty = False  # changes outside the undo stack (results, images, notes)
+        self._report: ValidationReport | None = None
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.dirty_changed.emit(self._extra_dirty or not clean)
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.project.dataset
+
+    @property
+    def dirty(self) -> bool:
+        return self._extra_dirty or not self.undo_stack.isClean()
+
+    @property
+    def title(self) -> str:
+        return self.path.name if self.path else "Untitled"
+
+    def validation(self) -> ValidationReport:
+        """The validation report of the current data (cached until the next change)."""
+        if self._report is None:
+            self._report = validate_dataset(self.dataset)
+        return self._report
+
+    def load(self, project: Project, path: Path | None, dirty: bool = False) -> None:
+        """Show another project in this document (New, Open, Import, Restore)."""
+        self.project = project
+        self.path = path
+        self._report = None
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self._extra_dirty = dirty
+        self.dataset_reset.emit()
+        self.results_changed.emit()
+        self.path_changed.emit()
+        self.dirty_changed.emit(self.dirty)
+
+    # ---- called by undo commands ---------------------------------------------------------
+    def replace_dataset(self, dataset: Dataset) -> None:
+        self.project.dataset = dataset
+        self._report = None
+        self.dataset_reset.emit()
+
+    def cells_changed(self, first: int, last: int) -> None:
+        self._report = None
+        self.cells_updated.emit(first, last)
+
+    # ---- other changes --------------------------------------------------------------------
+    def mark_changed(self) -> None:
+        """A change that is not undoable (new results, models, images, notes)."""
+        was = self.dirty
+        self._extra_dirty = True
+        if not was:
+            self.dirty_changed.emit(True)
+        self.results_changed.emit()
+
+    def mark_saved(self, path: Path) -> None:
+        self.path = path
+        self._extra_dirty = False
+        self.undo_stack.setClean()
+        self.dirty_changed.emit(False)
+        self.path_changed.emit()

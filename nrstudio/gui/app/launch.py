@@ -1,0 +1,36 @@
+"""Start the desktop application."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+
+def settle_memory() -> None:
+    """Move everything alive after start-up (modules of torch, pandas, scikit-learn, Qt...:
+    hundreds of thousands of objects that live until exit) out of the garbage collector's
+    reach. Without this, each full collection walks them all and freezes the window for
+    100-200 ms during long jobs (measured by benchmarks/bench_gui.py)."""
+    gc.collect()
+    gc.freeze()
+
+
+def launch_gui(path: str | None = None) -> int:
+    """Open the main window, on ``path`` if given; returns the process exit code."""
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        print(f"nrstudio: error: the desktop app needs PySide6 ({exc})", file=sys.stderr)
+        return 1
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("NR Studio")
+    app.setOrganizationName("NR Studio")
+    from nrstudio.gui.app.main_window import MainWindow
+
+    window = MainWindow()
+    settle_memory()
+    window.show()
+    restored = window.offer_recovery()
+    if path and not restored:
+        window.open_path(path)
+    return app.exec()

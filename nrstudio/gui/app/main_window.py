@@ -1,0 +1,417 @@
+"""The main window: workflow pages, menus, project lifecycle, background jobs, autosave."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from nrstudio import __version__
+from nrstudio.core.data.table_io import export_table
+from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
+from nrstudio.core.micrographs.attachments import IMAGE_SUFFIXES
+from nrstudio.core.project.file_format import load_project, save_project
+from nrstudio.core.project.model import Project
+from nrstudio.gui.app.dialogs import Preferences, PreferencesDialog, show_about
+from nrstudio.gui.app.document import ProjectDocument, new_project
+from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.recovery import RecoverySlot, pending_recoveries
+from nrstudio.gui.data.data_page import DataPage
+from nrstudio.gui.data.import_dialog import ImportDialog
+from nrstudio.gui.micrographs.micrographs_page import MicrographsPage
+from nrstudio.gui.modeling.augment_page import AugmentPage
+from nrstudio.gui.modeling.explain_page import ExplainPage
+from nrstudio.gui.modeling.predict_page import PredictPage
+from nrstudio.gui.modeling.train_page import TrainPage
+
+PROJECT_FILTER = "NR Studio project (*.nrproj)"
+TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm)"
+OPENABLE = {".nrproj", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
+
+PAGES = ["Data", "Augment", "Train", "Predict", "Explain", "Micrographs"]
+
+
+class JobStatus(QWidget):
+    """Status-bar widget of the running background job: stage, progress, time left, Cancel."""
+
+    def __init__(self, jobs: JobRunner) -> None:
+        super().__init__()
+        self.jobs = jobs
+        self.label = QLabel()
+        self.bar = QProgressBar(maximum=1000)
+        self.bar.setFixedWidth(220)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(jobs.cancel)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        for w in (self.label, self.bar, self.cancel):
+            lay.addWidget(w)
+        self._t0 = 0.0
+        jobs.started.connect(self._started)
+        jobs.progress.connect(self._progress)
+        jobs.idle.connect(self.hide)
+        self.hide()
+
+    def _started(self, title: str) -> None:
+        self._t0 = time.monotonic()
+        self.bar.setValue(0)
+        self.label.setText(title)
+        self.cancel.setEnabled(True)
+        self.show()
+
+    def _progress(self, fraction: float, stage: str) -> None:
+        self.bar.setValue(round(1000 * fraction))
+        elapsed = time.monotonic() - self._t0
+        eta = ""
+        if 0.02 < fraction < 1 and elapsed > 2:
+            left = elapsed * (1 - fraction) / fraction
+            eta = f" — about {left:.0f} s left" if left < 120 else f" — about {left / 60:.0f} min left"
+        self.label.setText(f"{self.jobs.title}: {stage}{eta}")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None,
+                 recovery_folder: Path | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.prefs = Preferences(self.settings)
+        self.jobs = JobRunner(self)
+        self.doc = ProjectDocument(parent=self)
+        self.recovery = RecoverySlot(recovery_folder)
+        self.recovery_folder = recovery_folder
+
+        self.pages = QListWidget()
+        self.pages.addItems(PAGES)
+        self.pages.setMaximumWidth(180)
+        self.stack = QStackedWidget()
+        seed = self.prefs.seed
+        self.data_page = DataPage(self.doc)
+        self.augment_page = AugmentPage(self.doc, self.jobs, seed)
+        self.train_page = TrainPage(self.doc, self.jobs, seed)
+        self.predict_page = PredictPage(self.doc)
+        self.explain_page = ExplainPage(self.doc, self.jobs, seed)
+        self.micrographs_page = MicrographsPage(self.doc, self.jobs, self.settings, seed)
+        for page in (self.data_page, self.augment_page, self.train_page, self.predict_page,
+                     self.explain_page, self.micrographs_page):
+            self.stack.addWidget(page)
+        self.predict_page.explain_requested.connect(self._explain_point)
+        self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.pages.setCurrentRow(0)
+        split = QSplitter()
+        split.addWidget(self.pages)
+        split.addWidget(self.stack)
+        split.setStretchFactor(1, 1)
+        split.setSizes([150, 1050])
+        self.setCentralWidget(split)
+
+        self.job_status = JobStatus(self.jobs)
+        self.statusBar().addPermanentWidget(self.job_status)
+        self.jobs.failed.connect(lambda t, m: QMessageBox.warning(self, t, m))
+        self.jobs.cancelled.connect(lambda t: self.statusBar().showMessage(f"{t}: cancelled",
+                                                                           5000))
+        self._build_actions()
+        self.doc.dirty_changed.connect(lambda _: self._update_title())
+        self.doc.path_changed.connect(self._update_title)
+        self._update_title()
+        self.setAcceptDrops(True)
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self._apply_prefs()
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+
+    def _explain_point(self, x) -> None:  # type: ignore[no-untyped-def]
+        if self.explain_page.explain_point(x):
+            self.pages.setCurrentRow(PAGES.index("Explain"))
+        else:
+            QMessageBox.information(self, "Busy", "Wait for the running job to finish.")
+
+    def show_page(self, name: str) -> None:
+        self.pages.setCurrentRow(PAGES.index(name))
+
+    # ---- actions and menus ------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(shortcut)
+        if tip:
+            act.setStatusTip(tip)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.act_new = self._action("&New", self.new, K.New, "Start an empty project")
+        self.act_open = self._action("&Open…", self.open_dialog, K.Open,
+                                     "Open a project or a CSV/XLSX table")
+        self.act_save = self._action("&Save", self.save, K.Save)
+        self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs)
+        self.act_export = self._action("&Export table…", self.export_dialog,
+                                       tip="Write the data table as CSV or XLSX")
+        self.act_close = self._action("&Close", self.close_project, K.Close)
+        self.act_quit = self._action("&Quit", self.close, K.Quit)
+        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(K.Undo)
+        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcut(K.Redo)
+        self.act_copy = self._action("&Copy", self.data_page.copy_selection, K.Copy)
+        self.act_paste = self._action("&Paste", lambda: self.data_page.paste(), K.Paste)
+        self.act_prefs = self._action("Pre&ferences…", self.preferences, K.Preferences)
+        self.act_about = self._action("&About NR Studio", lambda: show_about(self))
+        for act in (self.act_copy, self.act_paste):
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.data_page.view.addAction(act)
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.act_new, self.act_open])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addActions([self.act_save, self.act_save_as, self.act_export])
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_close, self.act_quit])
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addActions([self.act_copy, self.act_paste])
+        edit.addSeparator()
+        edit.addAction(self.act_prefs)
+        bar.addMenu("&Help").addAction(self.act_about)
+        tools = self.addToolBar("Main")
+        tools.setObjectName("main-toolbar")
+        tools.addActions([self.act_new, self.act_open, self.act_save])
+        tools.addSeparator()
+        tools.addActions([self.act_undo, self.act_redo])
+        self._rebuild_recent()
+
+    def _apply_prefs(self) -> None:
+        minutes = self.prefs.autosave_minutes
+        if minutes > 0:
+            self.autosave_timer.start(minutes * 60_000)
+        else:
+            self.autosave_timer.stop()
+
+    def preferences(self) -> None:
+        if PreferencesDialog(self.prefs, self).exec():
+            self._apply_prefs()
+            self._rebuild_recent()
+
+    # ---- title, recent files -------------------------------------------------------------
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.doc.title}[*] — NR Studio {__version__}")
+        self.setWindowModified(self.doc.dirty)
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+
+    def _remember(self, path: Path) -> None:
+        recent = [str(path)] + [p for p in self.recent_files() if p != str(path)]
+        self.settings.setValue("recentFiles", recent[: self.prefs.recent_max])
+        self.settings.setValue("lastFolder", str(path.parent))
+        self._rebuild_recent()
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self.recent_files()[: self.prefs.recent_max]:
+            self.recent_menu.addAction(p).triggered.connect(lambda _=False, p=p: self.open_path(p))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    def _folder(self) -> str:
+        return str(self.settings.value("lastFolder", str(Path.home())))
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved changes; True to go on."""
+        if not self.doc.dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.doc.title}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new(self) -> None:
+        if self.maybe_save():
+            self.doc.load(new_project(), None)
+            self.recovery.clear()
+
+    def close_project(self) -> None:
+        self.new()
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open", self._folder(),
+                                              f"{PROJECT_FILTER};;{TABLE_FILTER};;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a project, or import a table as a new project; a failure shows why."""
+        p = Path(path)
+        if p.suffix.lower() not in OPENABLE:
+            QMessageBox.warning(self, "Cannot open", f"{p.name}: NR Studio opens .nrproj "
+                                "projects and .csv, .tsv, .txt or .xlsx tables.")
+            return False
+        if not self.maybe_save():
+            return False
+        if p.suffix.lower() == ".nrproj":
+            try:
+                project = load_project(p)
+            except NRStudioError as exc:
+                QMessageBox.warning(self, "Cannot open project", str(exc))
+                return False
+            self.doc.load(project, p)
+        else:
+            try:
+                dialog = ImportDialog(p, self)
+            except (DataError, OSError) as exc:
+                QMessageBox.warning(self, "Cannot import table", f"{p.name}: {exc}")
+                return False
+            if not dialog.exec():
+                return False
+            try:
+                dataset = dialog.dataset()
+            except DataError as exc:
+                QMessageBox.warning(self, "Cannot import table", f"{p.name}: {exc}")
+                return False
+            self.doc.load(Project(dataset, notes=f"Imported from {p.name}"), None, dirty=True)
+        self._remember(p)
+        self.pages.setCurrentRow(0)
+        self.statusBar().showMessage(f"Opened {p}", 5000)
+        return True
+
+    def save(self) -> bool:
+        if self.doc.path is None:
+            return self.save_as()
+        return self._write(self.doc.path)
+
+    def save_as(self) -> bool:
+        start = str(self.doc.path or Path(self._folder()) / "untitled.nrproj")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
+        if not path:
+            return False
+        p = Path(path)
+        if p.suffix.lower() != ".nrproj":
+            p = p.with_name(p.name + ".nrproj")
+        return self._write(p)
+
+    def _write(self, path: Path) -> bool:
+        self.setCursor(Qt.CursorShape.WaitCursor)
+        try:
+            save_project(self.doc.project, path)
+        except ProjectFileError as exc:
+            QMessageBox.critical(self, "Not saved", f"{exc}\n\nYour work is still open; save "
+                                 "it somewhere else with File ▸ Save As.")
+            return False
+        finally:
+            self.unsetCursor()
+        self.doc.mark_saved(path)
+        self.recovery.clear()
+        self._remember(path)
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export table", self._folder(),
+                                              "CSV (*.csv);;Excel workbook (*.xlsx)")
+        if not path:
+            return
+        try:
+            export_table(self.doc.dataset, path)
+        except NRStudioError as exc:
+            QMessageBox.critical(self, "Not exported", str(exc))
+            return
+        self.statusBar().showMessage(f"Exported {path}", 5000)
+
+    # ---- autosave and recovery ------------------------------------------------------------
+    def autosave(self) -> bool:
+        """Write a recovery copy when there are unsaved changes; True if one was written."""
+        if not self.doc.dirty:
+            return False
+        try:
+            self.recovery.write(self.doc.project, self.doc.path)
+        except (ProjectFileError, OSError) as exc:
+            self.statusBar().showMessage(f"Autosave failed: {exc}", 10000)
+            return False
+        self.statusBar().showMessage("Recovery copy saved", 3000)
+        return True
+
+    def offer_recovery(self) -> bool:
+        """After a crash, offer to restore the newest recovery copy; True if restored."""
+        found = [r for r in pending_recoveries(self.recovery_folder)
+                 if r.project_path != self.recovery.path]
+        if not found:
+            return False
+        newest = max(found, key=lambda r: r.saved)
+        name = newest.original.name if newest.original else "an untitled project"
+        answer = QMessageBox.question(
+            self, "Restore unsaved work?",
+            f"NR Studio did not close normally. Restore the unsaved changes to {name} "
+            f"(autosaved {newest.saved})?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        restored = False
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                project = load_project(newest.project_path)
+            except ProjectFileError as exc:
+                QMessageBox.warning(self, "Cannot restore", str(exc))
+            else:
+                self.doc.load(project, newest.original, dirty=True)
+                restored = True
+        for r in found:
+            r.remove()
+        return restored
+
+    # ---- window events -----------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        if self.jobs.busy:
+            self.jobs.cancel()
+            self.jobs.wait(5000)
+        self.micrographs_page.shutdown()
+        self.recovery.clear()
+        self.settings.setValue("geometry", self.saveGeometry())
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in (
+                OPENABLE | set(IMAGE_SUFFIXES)):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """A project or table opens; micrographs are attached to a sample (asked for when
+        the Micrographs page shows all samples)."""
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            return
+        event.acceptProposedAction()
+        images = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
+        if images:
+            self.show_page("Micrographs")
+            self.micrographs_page.tabs.setCurrentIndex(0)
+            self.micrographs_page.measure.attach_files(images)
+        else:
+            self.open_path(paths[0])

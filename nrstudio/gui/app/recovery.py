@@ -1,0 +1,73 @@
+"""Autosave to a recovery folder, and finding what a crashed session left there.
+
+Each window writes ``<id>.nrproj`` plus ``<id>.json`` (original path, time). A clean close
+removes them; after a crash they stay, and the next start offers to restore them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+
+from nrstudio.core.project.file_format import save_project
+from nrstudio.core.project.model import Project, now_iso
+
+
+def recovery_dir() -> Path:
+    env = os.environ.get("NRSTUDIO_RECOVERY_DIR")
+    if env:
+        return Path(env)
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".nrstudio") / "recovery"
+
+
+@dataclass
+class RecoveryFile:
+    project_path: Path
+    original: Path | None
+    saved: str
+
+    def remove(self) -> None:
+        self.project_path.unlink(missing_ok=True)
+        self.project_path.with_suffix(".json").unlink(missing_ok=True)
+        Path(str(self.project_path) + ".bak").unlink(missing_ok=True)
+
+
+class RecoverySlot:
+    """The recovery file of one open window."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or recovery_dir()
+        self.path = self.folder / f"{uuid.uuid4().hex}.nrproj"
+
+    def write(self, project: Project, original: Path | None) -> None:
+        """Save a recovery copy (raises ProjectFileError on failure)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        save_project(project, self.path)
+        self.path.with_suffix(".json").write_text(json.dumps(
+            {"original": str(original) if original else None, "saved": now_iso()}))
+
+    def clear(self) -> None:
+        RecoveryFile(self.path, None, "").remove()
+
+
+def pending_recoveries(folder: Path | None = None) -> list[RecoveryFile]:
+    """Recovery files left behind by sessions that did not close cleanly."""
+    folder = folder or recovery_dir()
+    found = []
+    for meta in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        project = meta.with_suffix(".nrproj")
+        if not project.is_file():
+            continue
+        try:
+            info = json.loads(meta.read_text())
+            original = Path(info["original"]) if info.get("original") else None
+            found.append(RecoveryFile(project, original, str(info.get("saved", ""))))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found

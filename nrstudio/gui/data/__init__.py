@@ -1,0 +1,1 @@
+"""The Data page: the table editor, its item model, the import dialog."""

@@ -1,0 +1,348 @@
+"""The Data page: the table editor with sorting, filtering, copy/paste and column roles."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.data import editing
+from nrstudio.core.data.dataset import Dataset, Kind, Role, format_cell, guess_column
+from nrstudio.core.errors import DataError
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.undo import SetCellsCommand, SnapshotCommand
+from nrstudio.gui.data.table_model import FLAG_COLUMN, SORT_ROLE, DatasetTableModel
+
+ROLE_LABELS = {Role.SAMPLE_ID: "Sample id", Role.INPUT: "Input (condition)",
+               Role.TARGET: "Target (measured size)", Role.IGNORED: "Ignored"}
+_YES = {"1", "yes", "true", "y", "x"}
+
+
+class DataPage(QWidget):
+    def __init__(self, doc: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.model = DatasetTableModel(doc)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep file order at first
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.horizontalHeader().customContextMenuRequested.connect(self._header_menu)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        # Size columns from the first rows only: reading 10,000 rows would freeze the window.
+        self.view.horizontalHeader().setResizeContentsPrecision(50)
+        self.model.edit_refused.connect(self._refused)
+        self.filter = QLineEdit(placeholderText="Filter rows (any column)…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+
+        bar = QToolBar()
+        self.actions_: dict[str, QAction] = {}
+        for key, text, slot, tip in [
+            ("add_row", "Add row", self.add_row, "Add an empty row at the end"),
+            ("insert_row", "Insert row", self.insert_row, "Insert an empty row above the current"),
+            ("delete_rows", "Delete rows", self.delete_rows, "Delete the selected rows"),
+            ("add_column", "Add column…", self.add_column, "Add a column at the end"),
+            ("clear_synthetic", "Clear synthetic rows", self.clear_synthetic,
+             "Remove all rows made by augmentation"),
+        ]:
+            act = QAction(text, self)
+            act.setToolTip(tip)
+            act.triggered.connect(slot)
+            bar.addAction(act)
+            self.actions_[key] = act
+        top = QHBoxLayout()
+        top.addWidget(bar)
+        top.addStretch(1)
+        top.addWidget(self.filter, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.summary)
+        doc.dataset_reset.connect(self._refresh)
+        doc.cells_updated.connect(lambda *_: self._refresh_summary())
+        self._refresh()
+
+    # ---- display ---------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        self.view.resizeColumnsToContents()
+        for c in range(self.model.columnCount()):
+            self.view.setColumnWidth(c, min(max(self.view.columnWidth(c), 60), 240))
+        self._refresh_summary()
+
+    def _refresh_summary(self) -> None:
+        ds = self.doc.dataset
+        rep = self.doc.validation()
+        n_syn = int((~ds.is_original).sum())
+        parts = [f"{int(ds.is_original.sum())} original rows",
+                 f"{int(ds.is_validation.sum())} validation experiments"]
+        if n_syn:
+            parts.append(f"{n_syn:,} synthetic rows (blue, read-only)")
+        status = (f"<b style='color:#b00020'>{len(rep.errors)} errors block training</b>"
+                  if rep.has_errors else "no errors")
+        if rep.warnings:
+            status += f", {len(rep.warnings)} warnings"
+        first = rep.errors[0] if rep.errors else (rep.warnings[0] if rep.warnings else None)
+        detail = f" — first: {first}" if first else ""
+        self.summary.setText(f"{' · '.join(parts)} · {status}{detail}")
+
+    def _refused(self, message: str) -> None:
+        QMessageBox.warning(self, "Value refused", message)
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def _source(self, index: QModelIndex) -> QModelIndex:
+        return self.proxy.mapToSource(index)
+
+    def selected_source_rows(self) -> list[int]:
+        rows = {self._source(i).row() for i in self.view.selectionModel().selectedIndexes()}
+        if not rows and self.view.currentIndex().isValid():
+            rows = {self._source(self.view.currentIndex()).row()}
+        return sorted(rows)
+
+    def _push_snapshot(self, text: str, change) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            self.doc.undo_stack.push(SnapshotCommand(self.doc, text, change))
+        except DataError as exc:
+            QMessageBox.warning(self, text, str(exc))
+            return False
+        return True
+
+    # ---- rows ------------------------------------------------------------------------------
+    def add_row(self) -> None:
+        n = len(self.doc.dataset)
+        if self._push_snapshot("Add row", lambda ds: editing.insert_rows(ds, n)):
+            index = self.proxy.mapFromSource(self.model.index(n, 1))
+            self.view.scrollTo(index)
+            self.view.setCurrentIndex(index)
+
+    def insert_row(self) -> None:
+        rows = self.selected_source_rows()
+        at = rows[0] if rows else 0
+        self._push_snapshot("Insert row", lambda ds: editing.insert_rows(ds, at))
+
+    def delete_rows(self) -> None:
+        rows = self.selected_source_rows()
+        if rows:
+            self._push_snapshot(f"Delete {len(rows)} row(s)",
+                                lambda ds: editing.remove_rows(ds, rows))
+
+    def clear_synthetic(self) -> None:
+        if (~self.doc.dataset.is_original).any():
+            self._push_snapshot("Clear synthetic rows", editing.remove_synthetic_rows)
+
+    # ---- columns ---------------------------------------------------------------------------
+    def add_column(self, at: int | None = None) -> None:
+        name, ok = QInputDialog.getText(self, "Add column",
+                                        "Header, with the unit in brackets, e.g. "
+                                        "'Temperature (°C)':")
+        if not ok or not name.strip():
+            return
+        column = guess_column(name.strip(), [])
+        column.name = name.strip()
+        pos = len(self.doc.dataset.columns) if at is None else at
+        self._push_snapshot(f"Add column {column.name}",
+                            lambda ds: editing.insert_column(ds, pos, column))
+
+    def _header_menu(self, pos: QPoint) -> None:
+        col = self.view.horizontalHeader().logicalIndexAt(pos)
+        if col <= FLAG_COLUMN:
+            return
+        self.column_menu(col - 1).exec(self.view.horizontalHeader().mapToGlobal(pos))
+
+    def column_menu(self, j: int) -> QMenu:
+        """The context menu of dataset column ``j`` (role, unit, type, rename, insert, delete)."""
+        column = self.doc.dataset.columns[j]
+        name = column.name
+        menu = QMenu(self)
+        roles = menu.addMenu("Role")
+        for role, label in ROLE_LABELS.items():
+            act = roles.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(column.role == role)
+            act.triggered.connect(lambda _=False, r=role: self.set_role(name, r))
+        menu.addAction("Unit…").triggered.connect(lambda: self._ask_unit(name))
+        kinds = menu.addMenu("Type")
+        for kind in Kind:
+            act = kinds.addAction(kind.value)
+            act.setCheckable(True)
+            act.setChecked(column.kind == kind)
+            act.triggered.connect(lambda _=False, k=kind: self._push_snapshot(
+                f"Make {name} {k.value}", lambda ds: editing.change_kind(ds, name, k)))
+        menu.addAction("Rename…").triggered.connect(lambda: self._ask_rename(name))
+        menu.addSeparator()
+        menu.addAction("Insert column left…").triggered.connect(lambda: self.add_column(j))
+        menu.addAction("Insert column right…").triggered.connect(lambda: self.add_column(j + 1))
+        menu.addAction("Delete column").triggered.connect(lambda: self._push_snapshot(
+            f"Delete column {name}", lambda ds: editing.remove_column(ds, name)))
+        return menu
+
+    def set_role(self, name: str, role: Role) -> None:
+        def change(ds: Dataset) -> None:
+            col = ds.column(name)
+            col.role = role
+            if role == Role.SAMPLE_ID:
+                editing.change_kind(ds, name, Kind.TEXT)
+            elif role in (Role.INPUT, Role.TARGET):
+                editing.change_kind(ds, name, Kind.NUMBER)
+
+        self._push_snapshot(f"Set {name} as {role.value}", change)
+
+    def set_unit(self, name: str, unit: str) -> None:
+        def change(ds: Dataset) -> None:
+            ds.column(name).unit = unit.strip()
+
+        self._push_snapshot(f"Set unit of {name}", change)
+
+    def _ask_unit(self, name: str) -> None:
+        unit, ok = QInputDialog.getText(self, "Unit", f"Unit of {name} (e.g. nm, mg, nmol; "
+                                        "'-' for none):", text=self.doc.dataset.column(name).unit)
+        if ok:
+            self.set_unit(name, unit)
+
+    def _ask_rename(self, name: str) -> None:
+        new, ok = QInputDialog.getText(self, "Rename column", "New header:", text=name)
+        if ok and new.strip() and new.strip() != name:
+            self._push_snapshot(f"Rename {name}",
+                                lambda ds: editing.rename_column(ds, name, new))
+
+    # ---- clipboard -------------------------------------------------------------------------
+    def copy_selection(self) -> str:
+        """Copy the selected rectangle (as shown) as tab-separated text; returns the text."""
+        indexes = self.view.selectionModel().selectedIndexes()
+        if not indexes:
+            return ""
+        rows = sorted({i.row() for i in indexes})
+        cols = sorted({i.column() for i in indexes})
+        lines = []
+        for r in range(rows[0], rows[-1] + 1):
+            cells = []
+            for c in range(cols[0], cols[-1] + 1):
+                src = self._source(self.proxy.index(r, c))
+                if c == FLAG_COLUMN:
+                    flag = self.doc.dataset.rows.at[src.row(), "validation_experiment"]
+                    cells.append("yes" if flag else "no")
+                else:
+                    cells.append(self.model.data(src, Qt.ItemDataRole.EditRole) or "")
+            lines.append("\t".join(cells))
+        text = "\n".join(lines)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def paste(self, text: str | None = None) -> bool:
+        """Paste tab-separated text at the current cell; adds rows when it runs past the end.
+        Refuses the whole paste (and says where) if any value does not fit its column."""
+        text = QGuiApplication.clipboard().text() if text is None else text
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+        block = [line.split("\t") for line in lines]
+        if not block or block == [[""]]:
+            return False
+        current = self.view.currentIndex()
+        view_row = current.row() if current.isValid() else self.proxy.rowCount()
+        view_col = max(current.column(), 0) if current.isValid() else 1
+        ds = self.doc.dataset
+        width = max(len(r) for r in block)
+        if view_col + width - 1 > len(ds.columns):
+            QMessageBox.warning(self, "Paste", f"The copied block has {width} columns; from "
+                                "this column on the table has fewer. Add columns first.")
+            return False
+        targets: list[int | None] = []  # source row per pasted line, None = a new row
+        for k in range(len(block)):
+            vr = view_row + k
+            targets.append(self._source(self.proxy.index(vr, 0)).row()
+                           if vr < self.proxy.rowCount() else None)
+        cells, flags, new_rows = [], [], []
+        for k, values in enumerate(block):
+            row = targets[k]
+            if row is not None and self.model.is_synthetic(row):
+                QMessageBox.warning(self, "Paste", f"Row {row + 1} is synthetic (read-only).")
+                return False
+            new_row: list[object] = [math.nan] * len(ds.columns)
+            new_flag = False
+            for c, text_value in enumerate(values):
+                col = view_col + c
+                if col == FLAG_COLUMN:
+                    value = text_value.strip().lower() in _YES
+                    if row is None:
+                        new_flag = value
+                    else:
+                        flags.append((row, bool(ds.rows.at[row, "validation_experiment"]), value))
+                    continue
+                column = ds.columns[col - 1]
+                try:
+                    value = editing.parse_cell_input(column, text_value)
+                except DataError as exc:
+                    where = f"row {row + 1}" if row is not None else f"new row {k + 1}"
+                    QMessageBox.warning(self, "Paste refused",
+                                        f"Nothing was pasted. {where}, {column.name}: {exc}")
+                    return False
+                if row is None:
+                    new_row[col - 1] = value
+                else:
+                    cells.append((row, column.name, ds.table.iat[row, col - 1], value))
+            if row is None:
+                new_rows.append((new_row, new_flag))
+        size = f"{len(block)}×{width}"
+        if not new_rows:
+            self.doc.undo_stack.push(SetCellsCommand(self.doc, f"Paste {size}", cells, flags))
+        else:
+            def change(d: Dataset) -> None:
+                for row, name, _old, value in cells:
+                    editing.set_cell(d, row, name, value)
+                for row, _old, value in flags:
+                    d.rows.at[row, "validation_experiment"] = value
+                start = len(d)
+                editing.insert_rows(d, start, cells=[r for r, _ in new_rows])
+                for k, (_, flag) in enumerate(new_rows):
+                    d.rows.at[start + k, "validation_experiment"] = flag
+
+            self._push_snapshot(f"Paste {size}", change)
+        self.view.selectionModel().select(
+            self.view.currentIndex(), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        return True
+
+    def clear_selection_cells(self) -> None:
+        ds = self.doc.dataset
+        cells = []
+        for index in self.view.selectionModel().selectedIndexes():
+            src = self._source(index)
+            if src.column() == FLAG_COLUMN or self.model.is_synthetic(src.row()):
+                continue
+            name = ds.columns[src.column() - 1].name
+            old = ds.table.iat[src.row(), src.column() - 1]
+            if format_cell(old):
+                cells.append((src.row(), name, old, math.nan))
+        if cells:
+            self.doc.undo_stack.push(SetCellsCommand(self.doc, f"Clear {len(cells)} cell(s)",
+                                                     cells))
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.matches(QKeySequence.StandardKey.Delete):
+            self.clear_selection_cells()
+            return
+        super().keyPressEvent(event)
+

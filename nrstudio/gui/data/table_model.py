@@ -1,0 +1,195 @@
+"""Qt item model over a dataset: column 0 is the "validation experiment" checkbox, then one
+column per dataset column. Reads cells lazily, so a 10,000-row table scrolls smoothly."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from nrstudio.core.data.dataset import Kind, Origin, format_cell, is_missing, parse_number
+from nrstudio.core.data.editing import parse_cell_input
+from nrstudio.core.data.validation import Finding, Severity
+from nrstudio.core.errors import DataError
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.undo import SetCellsCommand
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+FLAG_COLUMN = 0
+ROLE_TAGS = {"sample_id": "id", "input": "input", "target": "target", "ignored": "ignored"}
+_ERROR_BG = QBrush(QColor("#f8c9c4"))
+_WARN_BG = QBrush(QColor("#fbe7b5"))
+_SYNTH_BG = QBrush(QColor("#e4eef9"))
+_SYNTH_FG = QBrush(QColor("#3b5a80"))
+Index = QModelIndex | QPersistentModelIndex
+
+
+class DatasetTableModel(QAbstractTableModel):
+    """Editing goes through the document's undo stack. ``edit_refused(message)`` tells the
+    view why a typed value was not accepted."""
+
+    edit_refused = Signal(str)
+
+    def __init__(self, doc: ProjectDocument) -> None:
+        super().__init__()
+        self.doc = doc
+        self._findings: dict[tuple[int, str], list[Finding]] | None = None
+        doc.dataset_reset.connect(self._reset)
+        doc.cells_updated.connect(self._cells_updated)
+
+    # ---- structure -------------------------------------------------------------------------
+    def _reset(self) -> None:
+        self.beginResetModel()
+        self._findings = None
+        self.endResetModel()
+
+    def _cells_updated(self, first: int, last: int) -> None:
+        self._findings = None
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
+        # validation of other rows can change too (duplicates): refresh decorations
+        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1,
+                                                           self.columnCount() - 1),
+                              [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole])
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.doc.dataset)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.doc.dataset.columns) + 1
+
+    def column_name(self, col: int) -> str | None:
+        return None if col == FLAG_COLUMN else self.doc.dataset.columns[col - 1].name
+
+    def is_synthetic(self, row: int) -> bool:
+        return self.doc.dataset.rows.at[row, "origin"] != Origin.ORIGINAL.value
+
+    def findings(self) -> dict[tuple[int, str], list[Finding]]:
+        if self._findings is None:
+            found: dict[tuple[int, str], list[Finding]] = {}
+            for f in self.doc.validation().findings:
+                if f.row is not None and f.column is not None:
+                    found.setdefault((f.row - 1, f.column), []).append(f)
+            self._findings = found
+        return self._findings
+
+    # ---- reading -----------------------------------------------------------------------------
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        ds = self.doc.dataset
+        if row >= len(ds) or col >= self.columnCount():
+            return None
+        synthetic = self.is_synthetic(row)
+        if col == FLAG_COLUMN:
+            flag = bool(ds.rows.at[row, "validation_experiment"])
+            if role == Qt.ItemDataRole.CheckStateRole and not synthetic:
+                return Qt.CheckState.Checked if flag else Qt.CheckState.Unchecked
+            if role == SORT_ROLE:
+                return int(flag)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return ("Validation experiment: kept out of all training, used only to check "
+                        "predictions")
+            if role == Qt.ItemDataRole.BackgroundRole and synthetic:
+                return _SYNTH_BG
+            return None
+        column = ds.columns[col - 1]
+        cell = ds.table.iat[row, col - 1]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if synthetic and isinstance(cell, float) and not math.isnan(cell):
+                return f"{cell:.5g}"
+            return format_cell(cell)
+        if role == Qt.ItemDataRole.EditRole:
+            return format_cell(cell)
+        if role == SORT_ROLE:
+            if column.kind == Kind.NUMBER:
+                value = None if is_missing(cell) else parse_number(cell)
+                return value if value is not None else math.inf
+            return format_cell(cell).lower()
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind == Kind.NUMBER:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole):
+            found = self.findings().get((row, column.name), [])
+            if role == Qt.ItemDataRole.BackgroundRole:
+                if any(f.severity == Severity.ERROR for f in found):
+                    return _ERROR_BG
+                if found:
+                    return _WARN_BG
+                return _SYNTH_BG if synthetic else None
+            tips = [f"{f.severity.value}: {f.message}" for f in found]
+            if synthetic:
+                meta = ds.rows.iloc[row]
+                tips.append(f"synthetic row (SMOTE-REG) between samples {meta['parent_1']} and "
+                            f"{meta['parent_2']}; read-only")
+            return "\n".join(tips) or None
+        if role == Qt.ItemDataRole.ForegroundRole and synthetic:
+            return _SYNTH_FG
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return str(section + 1)
+            return None
+        if section == FLAG_COLUMN:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "Val."
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Validation experiment (held out from training)"
+            return None
+        if section - 1 >= len(self.doc.dataset.columns):
+            return None
+        column = self.doc.dataset.columns[section - 1]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{column.name}\n[{ROLE_TAGS[column.role.value]}]"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"{column.name}\nrole: {column.role.value}\nunit: {column.unit or '(none)'}\n"
+                    f"type: {column.kind.value}\nRight-click to change.")
+        return None
+
+    # ---- editing -----------------------------------------------------------------------------
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.is_synthetic(index.row()):
+            return base
+        if index.column() == FLAG_COLUMN:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        return base | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index: Index, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or self.is_synthetic(index.row()):
+            return False
+        row, col = index.row(), index.column()
+        ds = self.doc.dataset
+        if col == FLAG_COLUMN:
+            if role != Qt.ItemDataRole.CheckStateRole:
+                return False
+            new = Qt.CheckState(value) == Qt.CheckState.Checked
+            old = bool(ds.rows.at[row, "validation_experiment"])
+            if new != old:
+                what = "Mark" if new else "Unmark"
+                self.doc.undo_stack.push(SetCellsCommand(
+                    self.doc, f"{what} row {row + 1} as validation experiment",
+                    flags=[(row, old, new)]))
+            return True
+        if role != Qt.ItemDataRole.EditRole:
+            return False
+        column = ds.columns[col - 1]
+        try:
+            new_value = parse_cell_input(column, str(value))
+        except DataError as exc:
+            self.edit_refused.emit(f"Row {row + 1}, {column.name}: {exc}")
+            return False
+        old = ds.table.iat[row, col - 1]
+        if format_cell(old) == format_cell(new_value) and type(old) is type(new_value):
+            return True
+        self.doc.undo_stack.push(SetCellsCommand(
+            self.doc, f"Edit row {row + 1}, {column.name}", [(row, column.name, old, new_value)]))
+        return True

@@ -1,0 +1,299 @@
+"""Micrographs page, Image model tab: train the tile CNN on the project's micrographs in a
+job and see its leave-samples-out evaluation; or load an ONNX/TorchScript model of one's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.image_models.own_models import ExternalImageModel, ExternalModelSpec, read_class_names
+from nrstudio.core.image_models.tile_cnn import (
+    ImageModelResult,
+    ImageModelSettings,
+    ImageRegressor,
+    choose_target,
+    store_image_model,
+    stored_image_model,
+    train_image_model,
+)
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.plots import ORIGINAL
+from nrstudio.gui.app.widgets import disable_while_busy, form_layout, ok_cancel_buttons
+
+EXTERNAL_KEY = "external_image_model"
+
+
+def _floats(text: str, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.replace(";", ",").split(",") if v.strip())
+    except ValueError:
+        raise DataError(f"{what}: write numbers separated by commas, e.g. 0.485, 0.456, 0.406") \
+            from None
+    if not values:
+        raise DataError(f"{what}: give at least one number")
+    return values
+
+
+class ExternalModelDialog(QDialog):
+    """Asks for a model file and what it expects; ``spec()`` builds the specification."""
+
+    def __init__(self, parent: QWidget | None = None,
+                 last: dict[str, object] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Load an image model")
+        self.path = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.task = QComboBox()
+        self.task.addItems(["regression", "classification"])
+        self.height_px = QSpinBox(minimum=8, maximum=4096, value=224)
+        self.width_px = QSpinBox(minimum=8, maximum=4096, value=224)
+        self.channels = QComboBox()
+        self.channels.addItems(["3 (grey copied to RGB)", "1 (grey)"])
+        self.layout_box = QComboBox()
+        self.layout_box.addItems(["NCHW", "NHWC"])
+        self.mean = QLineEdit("0.485, 0.456, 0.406")
+        self.std = QLineEdit("0.229, 0.224, 0.225")
+        self.classes = QLineEdit()
+        self.classes.setPlaceholderText("optional text file, one class name per line")
+        pick = QPushButton("Browse…")
+        pick.clicked.connect(self._browse_classes)
+        crow = QHBoxLayout()
+        crow.addWidget(self.classes, 1)
+        crow.addWidget(pick)
+        form = form_layout([
+            ("Model file (.onnx, .pt)", row), ("Task", self.task),
+            ("Input height (px)", self.height_px), ("Input width (px)", self.width_px),
+            ("Channels", self.channels), ("Layout", self.layout_box),
+            ("Mean (per channel, pixels 0..1)", self.mean), ("Std (per channel)", self.std),
+            ("Class names", crow)])
+        buttons = ok_cancel_buttons(self)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        if last:
+            self._fill(last)
+
+    def _fill(self, last: dict[str, object]) -> None:
+        """Start from the declaration used last time in this project (ignoring bad values)."""
+        try:
+            self.path.setText(str(last.get("path", "")))
+            self.task.setCurrentText(str(last.get("task", "regression")))
+            size = list(last.get("input_size", [224, 224]))  # type: ignore[call-overload]
+            self.height_px.setValue(int(size[0]))
+            self.width_px.setValue(int(size[1]))
+            self.channels.setCurrentIndex(0 if int(last.get("channels", 3)) == 3 else 1)  # type: ignore[call-overload]
+            self.layout_box.setCurrentText(str(last.get("layout", "NCHW")))
+            self.mean.setText(", ".join(str(v) for v in last.get("mean", [])))  # type: ignore[attr-defined]
+            self.std.setText(", ".join(str(v) for v in last.get("std", [])))  # type: ignore[attr-defined]
+        except (TypeError, ValueError, IndexError):
+            pass
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Model file", self.path.text(),
+                                              "Models (*.onnx *.pt *.pth *.ts)")
+        if name:
+            self.path.setText(name)
+
+    def _browse_classes(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Class names", "", "Text (*.txt)")
+        if name:
+            self.classes.setText(name)
+
+    def spec(self) -> ExternalModelSpec:
+        """The specification as typed; DataError naming the field that is wrong."""
+        if not self.path.text().strip():
+            raise DataError("choose a model file")
+        names = read_class_names(self.classes.text()) if self.classes.text().strip() else []
+        spec = ExternalModelSpec(
+            self.path.text().strip(), self.task.currentText(),
+            (self.height_px.value(), self.width_px.value()),
+            3 if self.channels.currentIndex() == 0 else 1,
+            _floats(self.mean.text(), "Mean"), _floats(self.std.text(), "Std"),
+            self.layout_box.currentText(), names)
+        spec.check()
+        return spec
+
+
+class ImageModelTab(QWidget):
+    """``models_changed`` when the trained or the external model changes (the LIME tab lists
+    them)."""
+
+    models_changed = Signal()
+
+    def __init__(self, doc: ProjectDocument, jobs: JobRunner, seed: int = 0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc, self.jobs = doc, jobs
+        self.external: ExternalImageModel | None = None
+        self._project = doc.project
+        self.target = QComboBox()
+        self.epochs = QSpinBox(minimum=1, maximum=500, value=20)
+        self.tile = QSpinBox(minimum=16, maximum=512, value=64, singleStep=16)
+        self.scale = QDoubleSpinBox(minimum=0.05, maximum=50.0, value=2.0, singleStep=0.25,
+                                    decimals=2)
+        self.folds = QSpinBox(minimum=2, maximum=50, value=5)
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=seed)
+        self.train_button = QPushButton("Train image model")
+        self.train_button.clicked.connect(self.train)
+        form = form_layout([
+            ("Target", self.target), ("Epochs", self.epochs),
+            ("Tile side (px at model scale)", self.tile),
+            ("Model scale (nm per px)", self.scale),
+            ("Folds (samples left out)", self.folds), ("Seed", self.seed)])
+        form.addRow(self.train_button)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        load = QPushButton("Load ONNX / TorchScript model…")
+        load.clicked.connect(self.load_external)
+        self.external_label = QLabel("No model of your own loaded.")
+        self.external_label.setWordWrap(True)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.addLayout(form)
+        ll.addWidget(self.result_label)
+        ll.addSpacing(16)
+        ll.addWidget(QLabel("<b>Your own model</b>"))
+        ll.addWidget(load)
+        ll.addWidget(self.external_label)
+        ll.addStretch(1)
+        left.setMaximumWidth(420)
+        self.parity = pg.PlotWidget()
+        self.parity.setLabel("bottom", "measured (table)")
+        self.parity.setLabel("left", "predicted from images, sample left out")
+        self.parity.showGrid(x=True, y=True, alpha=0.3)
+        layout = QHBoxLayout(self)
+        layout.addWidget(left)
+        layout.addWidget(self.parity, 1)
+        disable_while_busy(jobs, self.train_button)
+        doc.dataset_reset.connect(self.reload)
+        doc.results_changed.connect(self.show_result)
+        self.reload()
+
+    def reload(self) -> None:
+        if self.doc.project is not self._project:  # another project: its own model, not ours
+            self._project = self.doc.project
+            self.external = None
+            self.external_label.setText("No model of your own loaded.")
+            self.models_changed.emit()
+        keep = self.target.currentText()
+        self.target.clear()
+        targets = self.doc.dataset.targets
+        self.target.addItems(targets)
+        if keep in targets:
+            self.target.setCurrentText(keep)
+        elif targets:
+            self.target.setCurrentText(choose_target(self.doc.dataset, ""))
+        stored = self.doc.project.settings.get(EXTERNAL_KEY)
+        if self.external is None and isinstance(stored, dict):
+            self.external_label.setText(f"Used before in this project: {stored.get('path')}. "
+                                        "Load it again to use it.")
+        self.show_result()
+
+    def settings(self) -> ImageModelSettings:
+        return ImageModelSettings(target=self.target.currentText(), epochs=self.epochs.value(),
+                                  tile_px=self.tile.value(),
+                                  model_nm_per_px=self.scale.value(), folds=self.folds.value(),
+                                  seed=self.seed.value())
+
+    def train(self) -> bool:
+        settings = self.settings()
+        project = self.doc.project
+        if not project.images:
+            QMessageBox.information(self, "No micrographs", "Attach micrographs to samples "
+                                    "first (Measure rods tab).")
+            return False
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            return train_image_model(project, settings, progress, cancel)
+
+        def done(result: ImageModelResult) -> None:
+            if self.doc.project is project:
+                store_image_model(project, result)
+                self.doc.mark_changed()
+                self.models_changed.emit()
+
+        return self.jobs.start("Training the image model", work, done)
+
+    def trained(self) -> ImageRegressor | None:
+        try:
+            return stored_image_model(self.doc.project)
+        except DataError:
+            return None
+
+    def show_result(self) -> None:
+        self.parity.clear()
+        data = self.doc.project.results.get("image_model")
+        if not isinstance(data, dict) or "truth" not in data:
+            self.result_label.setText("No image model trained yet. It learns the chosen "
+                                      "target from tiles of the micrographs; each sample is "
+                                      "predicted by a model that never saw it.")
+            return
+        try:
+            truth = np.asarray(data["truth"], float)
+            pred = np.asarray(data["predicted"], float)
+            m, b = data["metrics"], data["baseline_metrics"]
+            verdict = "beats" if m["MAE"] < b["MAE"] else "<b>does not beat</b>"
+            skipped = data.get("skipped") or []
+            self.result_label.setText(
+                f"<b>{data['target']}</b> from micrographs of {len(truth)} samples, each left "
+                f"out in turn:<br>MAE <b>{m['MAE']:.3g}</b>, R² <b>{m['R2']:.2f}</b> — "
+                f"predicting the training mean: MAE {b['MAE']:.3g}, R² {b['R2']:.2f}. "
+                f"The image model {verdict} the mean."
+                + (f"<br><i>Left out: {'; '.join(skipped[:5])}</i>" if skipped else ""))
+        except (KeyError, TypeError, ValueError):
+            self.result_label.setText("The stored image-model result is damaged; train again.")
+            return
+        lo, hi = float(min(truth.min(), pred.min())), float(max(truth.max(), pred.max()))
+        self.parity.plot([lo, hi], [lo, hi], pen=pg.mkPen("k", style=Qt.PenStyle.DashLine))
+        self.parity.plot(truth, pred, pen=None, symbol="o", symbolBrush=ORIGINAL, symbolSize=9)
+        for sid, x, y in zip(data.get("sample_ids", []), truth, pred, strict=False):
+            label = pg.TextItem(str(sid), color="k", anchor=(0, 1))
+            label.setPos(float(x), float(y))
+            self.parity.addItem(label)
+
+    def load_external(self) -> bool:
+        stored = self.doc.project.settings.get(EXTERNAL_KEY)
+        dialog = ExternalModelDialog(self, stored if isinstance(stored, dict) else None)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        try:
+            return self.use_external(dialog.spec())
+        except DataError as exc:
+            QMessageBox.warning(self, "Model not loaded", str(exc))
+            return False
+
+    def use_external(self, spec: ExternalModelSpec) -> bool:
+        """Load the model now (so a wrong input size is reported here) and remember its
+        path and settings in the project; DataError when it cannot be used."""
+        self.external = ExternalImageModel(spec)
+        self.doc.project.settings[EXTERNAL_KEY] = spec.to_json()
+        self.doc.mark_changed()
+        self.external_label.setText(
+            f"{Path(spec.path).name}: {spec.task}, input {spec.input_size[0]}×"
+            f"{spec.input_size[1]}, outputs: {', '.join(self.external.labels[:6])}")
+        self.models_changed.emit()
+        return True

@@ -1,0 +1,452 @@
+"""Micrographs page, LIME tab: choose an image and a square region of it, a segmentation with
+a live preview of its superpixels, then explain the chosen image model there. Views: the top
+superpixels for and against the prediction, or the full weight heat map with opacity and a
+colour bar; a warning when the weight lies on the film or the scale bar; PNG/SVG and CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.image_models.lime_images import (
+    DEFAULT_PARAMS,
+    SEGMENTERS,
+    ImageExplanation,
+    ImageLimeSettings,
+    attention_shares,
+    explain_image,
+    segment_superpixels,
+    superpixel_boundaries,
+)
+from nrstudio.core.micrographs.images import ScaleBar, detect_scale_bar
+from nrstudio.core.micrographs.measure import bar_exclusion
+from nrstudio.core.progress import Reporter
+from nrstudio.core.project.model import AttachedImage
+from nrstudio.gui.app.background import BackgroundCalls
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.plots import ask_export, diverging_colormap, save_table_dialog, symmetric_limit
+from nrstudio.gui.app.widgets import button_row, disable_while_busy, form_layout
+from nrstudio.gui.image_models.image_model_tab import ImageModelTab
+from nrstudio.gui.micrographs.decoded_images import DecodedImages
+from nrstudio.gui.micrographs.micrograph_view import MicrographView
+
+FOR_RGBA = (40, 200, 60, 150)
+AGAINST_RGBA = (220, 40, 200, 150)
+BOUNDARY_RGBA = (255, 210, 0, 255)
+
+
+def _bar_in_region(bar: ScaleBar | None, region: tuple[int, int, int, int]
+                   ) -> tuple[int, int, int, int] | None:
+    """The scale bar's exclusion rectangle in the coordinates of a region of the image."""
+    if bar is None:
+        return None
+    r0, c0, r1, c1 = bar_exclusion(bar)
+    return r0 - region[0], c0 - region[1], r1 - region[0], c1 - region[1]
+
+
+class LimeImageTab(QWidget):
+    def __init__(self, doc: ProjectDocument, jobs: JobRunner, models: ImageModelTab,
+                 decoded: DecodedImages, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc, self.jobs, self.models, self.decoded = doc, jobs, models, decoded
+        self.pixels: np.ndarray | None = None
+        self.image: AttachedImage | None = None
+        self.segments: np.ndarray | None = None
+        self.explanation: ImageExplanation | None = None
+        self.region_pixels: np.ndarray | None = None
+        self._generation = 0
+        self._stale = True  # the chosen image is not loaded yet
+        self._bar_rect: tuple[int, int, int, int] | None = None  # of the explained region
+        self.background = BackgroundCalls(self)
+        self._timer = QTimer(self, singleShot=True, interval=350)
+        self._timer.timeout.connect(self.preview)
+
+        # Left: image, region, segmentation, LIME settings.
+        self.image_box = QComboBox()
+        self.image_box.currentIndexChanged.connect(lambda _: self.load_image())
+        self.model_box = QComboBox()
+        self.side = QSpinBox(minimum=32, maximum=2048, value=512, singleStep=64)
+        self.side.valueChanged.connect(self._resize_region)
+        self.view = MicrographView()
+        self.region = pg.RectROI([0, 0], [512, 512], pen=pg.mkPen((0, 160, 255), width=2),
+                                 movable=True, resizable=False, rotatable=False)
+        self.view.box.addItem(self.region)
+        self.region.sigRegionChangeFinished.connect(lambda _: self._timer.start())
+        self.method = QComboBox()
+        self.method.addItems(SEGMENTERS)
+        self.method.currentTextChanged.connect(self._method_changed)
+        self.param_spins: list[tuple[QLabel, QDoubleSpinBox]] = []
+        seg_form = QFormLayout()
+        seg_form.addRow("Method", self.method)
+        for _ in range(3):
+            label, spin = QLabel(), QDoubleSpinBox(minimum=0.0, maximum=10_000.0, decimals=2)
+            spin.valueChanged.connect(lambda _: self._timer.start())
+            seg_form.addRow(label, spin)
+            self.param_spins.append((label, spin))
+        self.seg_seed = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.seg_seed.valueChanged.connect(lambda _: self._timer.start())
+        seg_form.addRow("Seed", self.seg_seed)
+        self.seg_info = QLabel()
+        seg_form.addRow(self.seg_info)
+        seg_group = QGroupBox("Superpixels")
+        seg_group.setLayout(seg_form)
+        self.samples = QSpinBox(minimum=10, maximum=100_000, value=1000, singleStep=100)
+        self.hide = QLineEdit("mean")
+        self.hide.setToolTip("'mean': a hidden superpixel takes its own mean grey; or a grey "
+                             "level from 0 (black) to 1 (white).")
+        self.batch = QSpinBox(minimum=1, maximum=2000, value=100)
+        self.top_labels = QSpinBox(minimum=1, maximum=20, value=3)
+        lime_form = form_layout([("Samples", self.samples), ("Hide colour", self.hide),
+                                 ("Batch size", self.batch),
+                                 ("Classes explained", self.top_labels)])
+        lime_group = QGroupBox("LIME")
+        lime_group.setLayout(lime_form)
+        self.explain_button = QPushButton("Explain this region")
+        self.explain_button.clicked.connect(self.explain)
+        top = form_layout([("Image", self.image_box), ("Model", self.model_box),
+                           ("Region side (px)", self.side)])
+        controls = QWidget()
+        cl = QVBoxLayout(controls)
+        cl.addLayout(top)
+        cl.addWidget(seg_group)
+        cl.addWidget(lime_group)
+        cl.addWidget(self.explain_button)
+        cl.addStretch(1)
+        controls.setMaximumWidth(300)
+
+        # Right: the explanation.
+        self.mode = QComboBox()
+        self.mode.addItems(["Top superpixels for and against", "Weight heat map",
+                            "Superpixel boundaries"])
+        self.mode.currentIndexChanged.connect(lambda _: self.draw())
+        self.output = QComboBox()
+        self.output.currentIndexChanged.connect(lambda _: self.draw())
+        self.top_k = QSpinBox(minimum=1, maximum=50, value=5)
+        self.top_k.valueChanged.connect(lambda _: self.draw())
+        self.opacity = QSlider()
+        self.opacity.setOrientation(pg.QtCore.Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(60)
+        self.opacity.setMinimumWidth(110)
+        self.opacity.valueChanged.connect(lambda v: self.overlay.setOpacity(v / 100))
+        bar = QHBoxLayout()
+        for label, w in (("Show", self.mode), ("output", self.output), ("top K", self.top_k),
+                         ("opacity", self.opacity)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(w)
+        self.result = pg.GraphicsLayoutWidget()
+        self.rbox = self.result.addViewBox(lockAspect=True, invertY=True)
+        self.base = pg.ImageItem()
+        self.overlay = pg.ImageItem()
+        self.overlay.setOpacity(0.6)
+        self.rbox.addItem(self.base)
+        self.rbox.addItem(self.overlay)
+        self.colorbar = pg.ColorBarItem(colorMap=diverging_colormap(), interactive=False,
+                                        values=(-1, 1), label="weight")
+        self.result.addItem(self.colorbar)
+        self.summary = QLabel("Choose a region and press Explain.")
+        self.summary.setWordWrap(True)
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #b35900; font-weight: bold")
+        exports = button_row([("PNG/SVG…", lambda: ask_export(self, self.result.scene(),
+                                                             "lime-superpixels.png")),
+                              ("Weights CSV…", self.export_csv)])
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addLayout(bar)
+        rl.addWidget(self.result, 1)
+        rl.addWidget(self.summary)
+        rl.addWidget(self.warning)
+        rl.addLayout(exports)
+
+        split = QSplitter()
+        split.addWidget(controls)
+        split.addWidget(self.view)
+        split.addWidget(right)
+        split.setSizes([300, 500, 560])
+        layout = QHBoxLayout(self)
+        layout.addWidget(split)
+
+        disable_while_busy(jobs, self.explain_button)
+        doc.results_changed.connect(self.reload)
+        doc.path_changed.connect(self.reload)
+        models.models_changed.connect(self.reload_models)
+        self._method_changed(self.method.currentText())
+        self.reload()
+
+    # ---- choices ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        keep = self.image.id if self.image else None
+        self.image_box.blockSignals(True)
+        self.image_box.clear()
+        for im in self.doc.project.images:
+            self.image_box.addItem(f"{im.sample_id} — {im.filename}", im.id)
+        index = self.image_box.findData(keep) if keep else 0
+        self.image_box.setCurrentIndex(max(index, 0))
+        self.image_box.blockSignals(False)
+        if (self.image.id if self.image else None) != self.image_box.currentData():
+            self.load_image()
+        self.reload_models()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        # Images are decoded and segmented only once the tab is seen: opening a project must
+        # not start a second of segmentation for a tab the user may never open.
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.load_image()
+
+    def reload_models(self) -> None:
+        keep = self.model_box.currentText()
+        self.model_box.clear()
+        trained = self.models.trained()
+        if trained is not None:
+            self.model_box.addItem(f"Trained image model ({trained.target})", "trained")
+        if self.models.external is not None:
+            self.model_box.addItem(f"Your model ({self.models.external.spec.path})", "external")
+        if keep:
+            self.model_box.setCurrentText(keep)
+
+    def load_image(self) -> None:
+        if not self.isVisible():
+            self._stale = True
+            return
+        image_id = self.image_box.currentData()
+        self.image = next((im for im in self.doc.project.images if im.id == image_id), None)
+        self.pixels = None
+        if self.image is not None:
+            try:
+                self.pixels = self.decoded.get(self.image).pixels
+            except DataError as exc:
+                QMessageBox.warning(self, "Unreadable image", str(exc))
+        self.view.show_image(self.pixels)
+        if self.pixels is not None:
+            h, w = self.pixels.shape
+            side = min(self.side.value(), h, w)
+            self.region.setSize([side, side])
+            self.region.setPos([(w - side) / 2, (h - side) / 2])
+        self._timer.start()
+
+    def _resize_region(self, side: int) -> None:
+        if self.pixels is not None:
+            side = min(side, *self.pixels.shape)
+        self.region.setSize([side, side])
+        self._timer.start()
+
+    def _method_changed(self, method: str) -> None:
+        params = DEFAULT_PARAMS[method]
+        for (label, spin), (name, value) in zip(self.param_spins, params.items(), strict=True):
+            spin.blockSignals(True)
+            label.setText(name.replace("_", " "))
+            spin.setValue(value)
+            spin.blockSignals(False)
+        self._timer.start()
+
+    def lime_settings(self) -> ImageLimeSettings:
+        method = self.method.currentText()
+        params = {name: spin.value() for (_, spin), name in
+                  zip(self.param_spins, DEFAULT_PARAMS[method], strict=True)}
+        settings = ImageLimeSettings(method, params, self.samples.value(),
+                                     self.hide.text().strip() or "mean", self.batch.value(),
+                                     self.seg_seed.value(), self.top_labels.value())
+        settings.hide_value()  # refuses a bad hide colour now
+        return settings
+
+    def region_rect(self) -> tuple[int, int, int, int] | None:
+        """(row0, col0, row1, col1) of the region, clipped to the image; None without one."""
+        if self.pixels is None:
+            return None
+        h, w = self.pixels.shape
+        x, y = (round(float(v)) for v in self.region.pos())
+        side = round(float(self.region.size()[0]))
+        c0, r0 = min(max(x, 0), max(w - side, 0)), min(max(y, 0), max(h - side, 0))
+        return r0, c0, min(r0 + side, h), min(c0 + side, w)
+
+    def region_image(self) -> np.ndarray | None:
+        rect = self.region_rect()
+        if rect is None or self.pixels is None:
+            return None
+        r0, c0, r1, c1 = rect
+        return self.pixels[r0:r1, c0:c1]
+
+    # ---- preview ---------------------------------------------------------------------------
+    def preview(self) -> None:
+        region = self.region_image()
+        if region is None:
+            return
+        try:
+            settings = self.lime_settings()
+            params = settings.resolved_params()
+        except DataError as exc:
+            self.seg_info.setText(str(exc))
+            return
+        self._generation += 1
+        self.seg_info.setText("segmenting…")
+        # Off the GUI thread: quickshift takes about a second on a 512 px region.
+        method, seed, pixels = settings.segmentation, settings.seed, region.copy()
+        self.background.submit(
+            lambda: segment_superpixels(pixels, method, params, seed),
+            lambda segments, g=self._generation: self._preview_ready(g, segments))
+
+    def _preview_ready(self, generation: int, segments: object) -> None:
+        if generation != self._generation:
+            return  # the settings changed meanwhile
+        if isinstance(segments, Exception):
+            self.seg_info.setText(f"segmentation failed: {segments}")
+            return
+        self.segments = segments  # type: ignore[assignment]
+        self.region_pixels = self.region_image()
+        self.seg_info.setText(f"{int(self.segments.max()) + 1} superpixels")
+        self.explanation = None
+        self.mode.setCurrentIndex(2)
+        self.draw()
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.background.shutdown()
+
+    def wait_for_preview(self, msecs: int = 30_000) -> bool:
+        """For tests and scripts: finish pending previews."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.preview()
+        return self.background.wait(msecs)
+
+    # ---- explaining ------------------------------------------------------------------------
+    def model_function(self):  # type: ignore[no-untyped-def]
+        """(function, labels) of the chosen model for the current region; DataError if none."""
+        kind = self.model_box.currentData()
+        region = self.region_image()
+        if region is None:
+            raise DataError("choose an image first")
+        if kind == "trained":
+            model = self.models.trained()
+            if model is None:
+                raise DataError("the trained image model is missing; train it again")
+            if self.image is None or self.image.nm_per_px is None:
+                raise DataError("this image has no scale; set it on the Measure rods tab")
+            return model.batch_model(region, self.image.nm_per_px), [model.target]
+        if kind == "external" and self.models.external is not None:
+            ext = self.models.external
+            return ext.predict, ext.labels
+        raise DataError("no image model yet: train one or load your own (Image model tab)")
+
+    def explain(self) -> bool:
+        region = self.region_image()
+        try:
+            fn, labels = self.model_function()
+            settings = self.lime_settings()
+        except DataError as exc:
+            QMessageBox.information(self, "Cannot explain", str(exc))
+            return False
+        assert region is not None
+        segments = self.segments if (self.segments is not None and
+                                     self.segments.shape == region.shape) else None
+        rect = self.region_rect()
+        pixels = self.pixels
+        assert rect is not None and pixels is not None
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            rep = Reporter(progress, cancel)
+            result = explain_image(region, fn, labels, settings, segments,
+                                   rep.sub(0, 0.95).report, cancel)
+            # The scale bar, for the attention shares: 0.4 s on a 9-megapixel image, so here
+            # rather than on the GUI thread.
+            return result, _bar_in_region(detect_scale_bar(pixels), rect)
+
+        def done(outcome: tuple[ImageExplanation, tuple[int, int, int, int] | None]) -> None:
+            result, self._bar_rect = outcome
+            self.explanation = result
+            self.segments = result.segments
+            self.region_pixels = region
+            self.output.blockSignals(True)
+            self.output.clear()
+            for k in result.explained:
+                self.output.addItem(result.labels[k], k)
+            self.output.blockSignals(False)
+            self.mode.setCurrentIndex(0)
+            self.draw()
+
+        return self.jobs.start("LIME on a micrograph region", work, done)
+
+    def draw(self) -> None:
+        region = self.region_pixels
+        if region is None:
+            return
+        self.base.setImage(region, autoLevels=False,
+                           levels=tuple(np.percentile(region, [0.5, 99.5])))
+        self.rbox.autoRange(padding=0.01)
+        mode = self.mode.currentIndex()
+        self.colorbar.setVisible(False)
+        self.warning.setText("")
+        e = self.explanation
+        if mode == 2 or e is None:
+            if self.segments is not None and self.segments.shape == region.shape:
+                rgba = np.zeros((*region.shape, 4), np.uint8)
+                rgba[superpixel_boundaries(self.segments)] = BOUNDARY_RGBA
+                self.overlay.setLookupTable(None)
+                self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+                self.overlay.setOpacity(1.0)
+            if e is None:
+                self.summary.setText("Superpixel preview. Press Explain this region.")
+                return
+        k = self.output.currentData()
+        if k is None:
+            k = e.explained[0]
+        weights = e.weights[k]
+        if mode == 0:
+            rgba = np.zeros((*region.shape, 4), np.uint8)
+            for ids, colour in ((e.top(k, self.top_k.value(), True), FOR_RGBA),
+                                (e.top(k, self.top_k.value(), False), AGAINST_RGBA)):
+                rgba[np.isin(e.segments, ids)] = colour
+            rgba[superpixel_boundaries(e.segments)] = (255, 255, 255, 90)
+            self.overlay.setLookupTable(None)
+            self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+            self.overlay.setOpacity(1.0)
+        elif mode == 1:
+            lim = symmetric_limit(weights)
+            self.overlay.setImage(e.weight_map(k), autoLevels=False, levels=(-lim, lim))
+            self.overlay.setLookupTable(diverging_colormap().getLookupTable(nPts=256))
+            self.overlay.setOpacity(self.opacity.value() / 100)
+            self.colorbar.setLevels((-lim, lim))
+            self.colorbar.setVisible(True)
+        shares = attention_shares(e, k, region, self._bar_rect)
+        legend = {0: f"Green: the {self.top_k.value()} superpixels that raise it most; "
+                     "magenta: those that lower it most.",
+                  1: "Red raises it, blue lowers it (weight = change of the output when the "
+                     "superpixel is shown rather than hidden).",
+                  2: "Yellow: superpixel boundaries."}[mode]
+        self.summary.setText(
+            f"Prediction {e.labels[k]}: {e.prediction[k]:.4g}. {legend} Local fit R² "
+            f"{e.score:.2f}. Weight on rods {shares.rods:.0%}, on empty film {shares.film:.0%}"
+            f", on the scale bar {shares.scale_bar:.0%}.")
+        self.warning.setText(shares.warning)
+
+    def export_csv(self) -> None:
+        e = self.explanation
+        if e is None:
+            return
+        k = self.output.currentData()
+        save_table_dialog(self, pd.DataFrame(e.rows(e.explained[0] if k is None else k)),
+                          "lime-superpixels.csv")

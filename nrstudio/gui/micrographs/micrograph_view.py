@@ -1,0 +1,136 @@
+"""A micrograph viewer (pyqtgraph): zoom and pan with the mouse, contrast from a histogram,
+rod outlines (accepted in green, rejected in red), click a rod for its numbers, and a line
+tool to set the scale from a known distance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Signal
+
+from nrstudio.core.micrographs.measure import ACCEPTED_RGB, REJECTED_RGB, rod_corners
+from nrstudio.core.micrographs.rods import Rod, RodMeasurement
+
+MAX_DISPLAY_SIDE = 4096  # larger images are shown downsampled; measuring uses all pixels
+
+
+def _outline_path(rods: list[Rod]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y and connect arrays drawing every rod's box as one path (fast for thousands)."""
+    if not rods:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+    boxes = np.stack([rod_corners(r.row, r.col, r.angle_deg, r.length_px, r.width_px)
+                      for r in rods])
+    closed = np.concatenate([boxes, boxes[:, :1]], axis=1)  # (n, 5, 2)
+    connect = np.ones((len(rods), 5), dtype=bool)
+    connect[:, -1] = False
+    # +0.5: pixel centres, as ImageItem draws pixel (r, c) over [c, c+1] x [r, r+1].
+    return closed[..., 0].ravel() + 0.5, closed[..., 1].ravel() + 0.5, connect.ravel()
+
+
+class MicrographView(pg.GraphicsLayoutWidget):
+    """Shows one grey image; ``rod_clicked(Rod | None)`` on a click; ``line_changed(px)``
+    while the scale line is being drawn."""
+
+    rod_clicked = Signal(object)
+    line_changed = Signal(float)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.box = self.addViewBox(lockAspect=True, invertY=True)
+        self.box.setMenuEnabled(False)
+        self.image = pg.ImageItem()
+        self.box.addItem(self.image)
+        self.hist = pg.HistogramLUTItem(image=self.image)
+        self.hist.setMaximumWidth(110)
+        self.addItem(self.hist)
+        pens = {True: pg.mkPen(ACCEPTED_RGB, width=2), False: pg.mkPen(REJECTED_RGB, width=1)}
+        self.outlines = {ok: pg.PlotCurveItem(pen=pens[ok]) for ok in (True, False)}
+        for item in self.outlines.values():
+            self.box.addItem(item)
+        self.chosen = pg.PlotCurveItem(pen=pg.mkPen((30, 120, 255), width=3))
+        self.box.addItem(self.chosen)
+        self.line: pg.LineSegmentROI | None = None
+        self.measurement: RodMeasurement | None = None
+        self.scale = 1  # display downsampling factor
+        self.scene().sigMouseClicked.connect(self._click)
+
+    # ---- content -------------------------------------------------------------------------
+    def show_image(self, pixels: np.ndarray | None) -> None:
+        self.clear_line()
+        if pixels is None:
+            self.image.clear()
+            self.set_rods(None)
+            return
+        self.scale = int(np.ceil(max(pixels.shape) / MAX_DISPLAY_SIDE))
+        shown = pixels[::self.scale, ::self.scale] if self.scale > 1 else pixels
+        self.image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
+        self.image.setRect(0, 0, pixels.shape[1], pixels.shape[0])
+        lo, hi = np.percentile(shown[::4, ::4], [0.5, 99.5])
+        self.hist.setLevels(float(lo), float(hi))
+        self.box.autoRange(padding=0.01)
+
+    def set_rods(self, measurement: RodMeasurement | None, show_rejected: bool = True) -> None:
+        self.measurement = measurement
+        rods = measurement.rods if measurement else []
+        for ok, item in self.outlines.items():
+            subset = [r for r in rods if r.accepted == ok] if (ok or show_rejected) else []
+            x, y, connect = _outline_path(subset)
+            item.setData(x, y, connect=connect)
+        self.chosen.setData([], [])
+
+    def highlight(self, rod: Rod | None) -> None:
+        if rod is None:
+            self.chosen.setData([], [])
+            return
+        x, y, connect = _outline_path([rod])
+        self.chosen.setData(x, y, connect=connect)
+
+    # ---- clicks ----------------------------------------------------------------------------
+    def rod_at(self, x: float, y: float) -> Rod | None:
+        """The rod whose box contains image point (x=col, y=row), the nearest centre first."""
+        if self.measurement is None:
+            return None
+        best, best_d = None, np.inf
+        for r in self.measurement.rods:
+            a = np.radians(r.angle_deg)
+            dx, dy = x - 0.5 - r.col, y - 0.5 - r.row
+            along = dx * np.cos(a) - dy * np.sin(a)
+            across = dx * np.sin(a) + dy * np.cos(a)
+            if abs(along) <= r.length_px / 2 + 2 and abs(across) <= r.width_px / 2 + 2:
+                d = along * along + across * across
+                if d < best_d:
+                    best, best_d = r, d
+        return best
+
+    def _click(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.line is not None or event.button() != 1:
+            return
+        p = self.box.mapSceneToView(event.scenePos())
+        rod = self.rod_at(p.x(), p.y())
+        self.highlight(rod)
+        self.rod_clicked.emit(rod)
+
+    # ---- scale line ------------------------------------------------------------------------
+    def start_line(self) -> None:
+        """Put a two-handle line across the middle of the view for the user to drag over a
+        known distance."""
+        self.clear_line()
+        (x0, x1), (y0, y1) = self.box.viewRange()
+        cx, cy, span = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 4
+        self.line = pg.LineSegmentROI([QPointF(cx - span, cy), QPointF(cx + span, cy)],
+                                      pen=pg.mkPen((255, 200, 0), width=3))
+        self.box.addItem(self.line)
+        self.line.sigRegionChanged.connect(lambda _: self.line_changed.emit(self.line_length()))
+        self.line_changed.emit(self.line_length())
+
+    def line_length(self) -> float:
+        """Length of the scale line in image pixels (0 without a line)."""
+        if self.line is None:
+            return 0.0
+        a, b = (self.line.mapToParent(h["item"].pos()) for h in self.line.handles)
+        return float(np.hypot(b.x() - a.x(), b.y() - a.y()))
+
+    def clear_line(self) -> None:
+        if self.line is not None:
+            self.box.removeItem(self.line)
+            self.line = None

@@ -1,0 +1,1 @@
+"""The modelling pages: Augment, Train, Predict, Explain."""

@@ -1,0 +1,295 @@
+"""Augment page: SMOTE-REG parameters with a live preview, a run in the background, and the
+paper's Figure 2 (scatter matrix: originals in red over synthetic rows in blue)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.data.dataset import Dataset, split_unit
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.augment import AugmentResult, SmoteRegSettings, augment_smote_reg, plan_smote_reg
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, ask_export
+from nrstudio.gui.app.undo import SnapshotCommand
+
+MAX_SCATTER_POINTS = 2000  # synthetic points drawn per panel; more add ink, not information
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(f"<small>{text}</small>")
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #555")
+    return label
+
+
+class AugmentPage(QWidget):
+    def __init__(self, doc: ProjectDocument, jobs: JobRunner, seed: int = 0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc, self.jobs = doc, jobs
+        self.minority = QSpinBox(minimum=2, maximum=10, value=2)
+        self.neighbors = QSpinBox(minimum=1, maximum=9, value=1)
+        self.mode_balance = QRadioButton("balance: n − 2T (the paper's)")
+        self.mode_fixed = QRadioButton("fixed:")
+        self.mode_percent = QRadioButton("Algorithm 1's N:")
+        self.mode_balance.setChecked(True)
+        group = QButtonGroup(self)
+        for b in (self.mode_balance, self.mode_fixed, self.mode_percent):
+            group.addButton(b)
+        self.per_subset = QSpinBox(minimum=0, maximum=100_000, value=24)
+        self.percent = QSpinBox(minimum=1, maximum=1_000_000, value=1200, suffix=" %")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=seed)
+        self.cap = QSpinBox(minimum=1, maximum=10_000_000, value=20_000, singleStep=1000)
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        self.run_button = QPushButton("Run SMOTE-REG")
+        self.run_button.clicked.connect(self.run)
+        self.clear_button = QPushButton("Clear synthetic rows")
+        self.clear_button.clicked.connect(self.clear)
+
+        form = QFormLayout()
+        form.addRow("Minority size T:", self.minority)
+        form.addRow(_hint("Each subset of T original samples is treated in turn as the minority."))
+        form.addRow("Neighbours k:", self.neighbors)
+        form.addRow(_hint("New rows lie between a sample and one of its k nearest neighbours in "
+                          "the subset (at most T − 1)."))
+        rows_box = QVBoxLayout()
+        rows_box.addWidget(self.mode_balance)
+        fixed = QHBoxLayout()
+        fixed.addWidget(self.mode_fixed)
+        fixed.addWidget(self.per_subset)
+        rows_box.addLayout(fixed)
+        pct = QHBoxLayout()
+        pct.addWidget(self.mode_percent)
+        pct.addWidget(self.percent)
+        rows_box.addLayout(pct)
+        form.addRow("Rows per subset:", rows_box)
+        form.addRow("Random seed:", self.seed)
+        form.addRow(_hint("The same seed gives the same rows."))
+        form.addRow("Subset cap:", self.cap)
+        form.addRow(_hint("Above this many subsets a random sample of subsets is used."))
+        box = QGroupBox("SMOTE-REG")
+        inner = QVBoxLayout(box)
+        inner.addLayout(form)
+        inner.addWidget(self.preview)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.clear_button)
+        inner.addLayout(buttons)
+        inner.addStretch(1)
+        box.setMaximumWidth(440)
+
+        self.matrix = pg.GraphicsLayoutWidget()
+        self.hists = pg.GraphicsLayoutWidget()
+        tabs = QTabWidget()
+        tabs.addTab(self._with_export(self.matrix, "scatter-matrix"), "Scatter matrix")
+        tabs.addTab(self._with_export(self.hists, "histograms"), "Histograms")
+        layout = QHBoxLayout(self)
+        layout.addWidget(box)
+        layout.addWidget(tabs, 1)
+
+        for w in (self.minority, self.neighbors, self.per_subset, self.percent, self.cap):
+            w.valueChanged.connect(self.update_preview)
+        group.buttonToggled.connect(lambda *_: self.update_preview())
+        doc.dataset_reset.connect(self._data_changed)
+        doc.cells_updated.connect(lambda *_: self.update_preview())
+        jobs.idle.connect(self._sync_buttons)
+        jobs.started.connect(lambda _: self._sync_buttons())
+        self._stale = True
+        self.update_preview()
+
+    def _with_export(self, plot: pg.GraphicsLayoutWidget, name: str) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.addWidget(plot, 1)
+        button = QPushButton("Export PNG/SVG…")
+        button.clicked.connect(lambda: ask_export(self, plot.scene(), f"{name}.png"))
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(button)
+        lay.addLayout(row)
+        return w
+
+    # ---- settings and preview ------------------------------------------------------------
+    def settings(self) -> SmoteRegSettings:
+        return SmoteRegSettings(
+            minority=self.minority.value(), neighbors=self.neighbors.value(),
+            per_subset=self.per_subset.value() if self.mode_fixed.isChecked() else None,
+            percent=float(self.percent.value()) if self.mode_percent.isChecked() else None,
+            seed=self.seed.value(), subset_cap=self.cap.value())
+
+    def n_parents(self) -> int:
+        ds = self.doc.dataset
+        try:
+            return int((ds.training_mask()).sum())
+        except DataError:
+            return int((ds.is_original & ~ds.is_validation).sum())
+
+    def update_preview(self) -> None:
+        self.neighbors.setMaximum(max(self.minority.value() - 1, 1))
+        n = self.n_parents()
+        try:
+            plan = plan_smote_reg(n, self.settings())
+        except DataError as exc:
+            self.preview.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self.run_button.setEnabled(False)
+            return
+        text = (f"<b>{plan.n_originals} originals + {plan.n_subsets_used:,} subsets × "
+                f"{plan.rows_per_subset} = {plan.n_rows:,} rows</b>")
+        if plan.capped:
+            text += (f"<br><span style='color:#a05a00'>{plan.n_subsets_total:,} subsets exceed "
+                     f"the cap: a random sample of {plan.n_subsets_used:,} will be used.</span>")
+        if plan.n_rows > 2_000_000:
+            text += "<br><span style='color:#b00020'>That is too many rows to train on.</span>"
+        self.preview.setText(text)
+        self.run_button.setEnabled(not self.jobs.busy and plan.n_rows <= 2_000_000)
+
+    def _sync_buttons(self) -> None:
+        self.update_preview()
+        self.clear_button.setEnabled(not self.jobs.busy)
+
+    # ---- running ---------------------------------------------------------------------------
+    def run(self) -> bool:
+        settings = self.settings()
+        dataset = self.doc.dataset.copy()
+        return self.jobs.start("SMOTE-REG", lambda p, c: augment_smote_reg(dataset, settings, p, c),
+                               self._finished)
+
+    def _finished(self, result: AugmentResult) -> None:
+        def replace(ds: Dataset) -> None:
+            ds.table, ds.columns, ds.rows = (result.dataset.table, result.dataset.columns,
+                                             result.dataset.rows)
+
+        self.doc.undo_stack.push(SnapshotCommand(
+            self.doc, f"SMOTE-REG ({len(result.dataset):,} rows)", replace))
+        self.doc.project.settings["augment"] = dict(self.settings().__dict__)
+
+    def clear(self) -> None:
+        from nrstudio.core.data.editing import remove_synthetic_rows
+
+        if (~self.doc.dataset.is_original).any():
+            self.doc.undo_stack.push(SnapshotCommand(self.doc, "Clear synthetic rows",
+                                                     remove_synthetic_rows))
+
+    # ---- plots -------------------------------------------------------------------------------
+    def _data_changed(self) -> None:
+        self._stale = True
+        self.update_preview()
+        if self.isVisible():
+            self.redraw()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if self._stale:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the scatter matrix as ONE plot (each panel normalised into its own cell): a
+        grid of 36 plot widgets takes about a second to lay out and paint; this takes a few
+        tens of milliseconds, so switching to this page never freezes the window."""
+        self._stale = False
+        self.matrix.clear()
+        self.hists.clear()
+        ds = self.doc.dataset
+        names = ds.inputs + ds.targets
+        if not names or len(ds) == 0:
+            return
+        try:
+            values = ds.values(names)
+        except DataError:
+            self.matrix.addLabel("Fix the errors on the Data page to see the plots.")
+            return
+        orig = ds.is_original
+        syn_idx = np.flatnonzero(~orig)
+        if len(syn_idx) > MAX_SCATTER_POINTS:
+            syn_idx = np.random.default_rng(0).choice(syn_idx, MAX_SCATTER_POINTS, replace=False)
+        self.matrix_plot = self.matrix.addPlot()
+        draw_scatter_matrix(self.matrix_plot, names, values, orig, syn_idx)
+        for j, name in enumerate(names):
+            plot = self.hists.addPlot(row=j // 3, col=j % 3, title=name)
+            plot.hideButtons()
+            if j == 0:
+                plot.addLegend(offset=(5, 5))
+            self._histogram(plot, values[:, j], orig)
+
+    @staticmethod
+    def _histogram(plot: pg.PlotItem, column: np.ndarray, orig: np.ndarray) -> None:
+        finite = np.isfinite(column)
+        if not finite.any():
+            return
+        edges = np.histogram_bin_edges(column[finite], bins=20)
+        for mask, colour, name in ((~orig, SYNTHETIC, "synthetic"), (orig, ORIGINAL, "original")):
+            data = column[mask & finite]
+            if len(data) == 0:
+                continue
+            counts, _ = np.histogram(data, bins=edges)
+            density = counts / max(len(data), 1)
+            plot.plot(edges, density, stepMode="center", fillLevel=0,
+                      brush=pg.mkBrush(colour + "60"), pen=pg.mkPen(colour), name=name)
+
+
+def draw_scatter_matrix(plot: pg.PlotItem, names: list[str], values: np.ndarray,
+                        orig: np.ndarray, syn_idx: np.ndarray) -> None:
+    """Pairwise scatter of every column against every other (synthetic rows in blue, originals
+    in red on top), histograms on the diagonal, column ranges written in the diagonal cells."""
+    k = len(names)
+    step = 1.15  # cell size including the gap
+    lo = np.nanmin(values, axis=0)
+    hi = np.nanmax(values, axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    norm = (values - lo) / span
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.hideButtons()
+    plot.setAspectLocked(True)
+    plot.setMouseEnabled(False, False)
+    frame_x, frame_y = [], []
+    pts = {"syn": ([], []), "orig": ([], [])}
+    for i in range(k):
+        y0 = (k - 1 - i) * step
+        for j in range(k):
+            x0 = j * step
+            frame_x += [x0, x0 + 1, x0 + 1, x0, x0, np.nan]
+            frame_y += [y0, y0, y0 + 1, y0 + 1, y0, np.nan]
+            if i == j:
+                continue
+            for key, rows in (("syn", syn_idx), ("orig", np.flatnonzero(orig))):
+                pts[key][0].append(norm[rows, j] + x0)
+                pts[key][1].append(norm[rows, i] + y0)
+    plot.addItem(pg.PlotCurveItem(np.array(frame_x), np.array(frame_y),
+                                  pen=pg.mkPen("#999"), connect="finite"))
+    for key, colour, size in (("syn", SYNTHETIC, 2), ("orig", ORIGINAL, 5)):
+        if pts[key][0]:
+            plot.addItem(pg.ScatterPlotItem(np.concatenate(pts[key][0]),
+                                            np.concatenate(pts[key][1]), size=size, pen=None,
+                                            brush=pg.mkBrush(colour)))
+    for d in range(k):
+        x0, y0 = d * step, (k - 1 - d) * step
+        column = norm[:, d]
+        edges = np.linspace(0, 1, 16)
+        for mask, colour in ((~orig, SYNTHETIC), (orig, ORIGINAL)):
+            data = column[mask & np.isfinite(column)]
+            if len(data):
+                counts, _ = np.histogram(data, bins=edges)
+                heights = 0.8 * counts / max(counts.max(), 1)
+                plot.addItem(pg.PlotCurveItem(edges + x0, heights + y0,
+                                              stepMode="center", pen=pg.mkPen(colour)))
+        short = split_unit(names[d])[0]
+        label = pg.TextItem(f"{short}\n{lo[d]:.3g} – {hi[d]:.3g}", color="k", anchor=(0.5, 0))
+        label.setPos(x0 + 0.5, y0 + 1)
+        plot.addItem(label)

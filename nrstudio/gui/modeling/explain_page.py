@@ -1,0 +1,317 @@
+"""Explain page: the paper's Figure 4 made interactive (LIME weight heat maps per target),
+a bar chart per sample with stability error bars, and explanations of new points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.data.dataset import split_unit
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
+from nrstudio.core.modeling.pipeline import FINAL_MODEL
+from nrstudio.core.modeling.predict import EnsembleModel
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.plots import (
+    NEGATIVE,
+    POSITIVE,
+    ask_export,
+    diverging_colormap,
+    save_table_dialog,
+    symmetric_limit,
+)
+from nrstudio.gui.app.widgets import button_row, disable_while_busy
+
+UNITS_NOTE = ("Weight = change of the prediction (in the target's unit) per one standard "
+              "deviation of the input, from a local linear surrogate (LIME).")
+
+
+def _short(name: str) -> str:
+    """A tick label short enough not to be hidden by its neighbours: no unit, long words
+    cut (``Core absorption edge (nm)`` -> ``Core abs. edge``)."""
+    words = split_unit(name)[0].split()
+    return " ".join(w if len(w) <= 7 else w[:3] + "." for w in words)
+
+
+class ExplainPage(QWidget):
+    def __init__(self, doc: ProjectDocument, jobs: JobRunner, seed: int = 0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc, self.jobs = doc, jobs
+        self.expl: Explanations | None = None
+        self.point: Explanations | None = None  # a new point from the Predict page
+        self.selected: int | None = None
+        self.orders: list[np.ndarray] = []
+        self.samples = QSpinBox(minimum=100, maximum=200_000, value=5000, singleStep=1000)
+        self.repeats = QSpinBox(minimum=1, maximum=50, value=5)
+        self.kernel = QDoubleSpinBox(minimum=0.0, maximum=100.0, value=0.0, singleStep=0.25)
+        self.kernel.setSpecialValueText("default")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=seed)
+        self.run_button = QPushButton("Explain all samples")
+        self.run_button.clicked.connect(self.run)
+        self.sort = QComboBox()
+        self.sort.currentIndexChanged.connect(lambda _: self.draw_heatmaps())
+        top = QHBoxLayout()
+        for label, w in (("LIME samples", self.samples), ("seeds", self.repeats),
+                         ("kernel width", self.kernel), ("seed", self.seed)):
+            top.addWidget(QLabel(label))
+            top.addWidget(w)
+        top.addWidget(self.run_button)
+        top.addStretch(1)
+        top.addWidget(QLabel("Sort rows by"))
+        top.addWidget(self.sort)
+        self.heat = pg.GraphicsLayoutWidget()
+        self.heat.scene().sigMouseMoved.connect(self._hover)
+        self.heat.scene().sigMouseClicked.connect(self._click)
+        self.hover = QLabel(UNITS_NOTE)
+        self.hover.setWordWrap(True)
+        self.bars = pg.GraphicsLayoutWidget()
+        self.detail = QLabel("Click a sample in a heat map to see its explanation.")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setMaximumWidth(330)
+        exports = button_row([
+            ("Heat maps PNG/SVG…", lambda: ask_export(self, self.heat.scene(),
+                                                      "lime-heatmap.png")),
+            ("Bar chart PNG/SVG…", lambda: ask_export(self, self.bars.scene(),
+                                                      "lime-sample.png")),
+            ("Weights CSV…", self.export_csv)])
+        upper = QWidget()
+        ul = QVBoxLayout(upper)
+        ul.addWidget(self.heat, 1)
+        ul.addWidget(self.hover)
+        lower = QWidget()
+        ll = QHBoxLayout(lower)
+        ll.addWidget(self.bars, 2)
+        ll.addWidget(self.detail, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(upper)
+        split.addWidget(lower)
+        split.setSizes([520, 260])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addLayout(exports)
+        disable_while_busy(jobs, self.run_button)
+        doc.results_changed.connect(self.reload)
+        self.reload()
+
+    # ---- data ----------------------------------------------------------------------------------
+    def model(self) -> EnsembleModel | None:
+        stored = self.doc.project.models.get(FINAL_MODEL)
+        try:
+            return EnsembleModel.from_stored(stored) if stored else None
+        except DataError:
+            return None
+
+    def settings(self) -> LimeSettings:
+        return LimeSettings(num_samples=self.samples.value(), repeats=self.repeats.value(),
+                            kernel_width=self.kernel.value() or None, seed=self.seed.value())
+
+    def reload(self) -> None:
+        doc = self.doc.project.results.get("lime")
+        if doc is not None and doc is getattr(self, "_shown_doc", None):
+            return  # another page's results changed, not ours
+        self._shown_doc = doc
+        try:
+            self.expl = Explanations.from_json(doc) if doc else None
+        except DataError:
+            self.expl = None
+        self.selected = None
+        current = self.sort.currentText()
+        self.sort.blockSignals(True)
+        self.sort.clear()
+        self.sort.addItem("sample order", ("sample", None))
+        if self.expl is not None:
+            self.sort.addItem("measured value (each target)", ("value", None))
+            for j, f in enumerate(self.expl.features):
+                self.sort.addItem(f"weight of {_short(f)}", ("weight", j))
+        self.sort.setCurrentIndex(max(self.sort.findText(current), 0))
+        self.sort.blockSignals(False)
+        self.draw_heatmaps()
+        self.draw_bars()
+
+    # ---- running -------------------------------------------------------------------------------
+    def run(self) -> bool:
+        model = self.model()
+        if model is None:
+            QMessageBox.information(self, "No model", "Train a model first (Train page).")
+            return False
+        settings = self.settings()
+        x = model.domain.x
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            return explain_points(model.predict_mean, x, x, model.inputs, model.targets,
+                                  model.sample_ids, settings, progress, cancel)
+
+        return self.jobs.start("LIME", work, self._finished)
+
+    def _finished(self, expl: Explanations) -> None:
+        self.doc.project.results["lime"] = expl.to_json()
+        self.doc.project.settings["lime"] = dict(self.settings().__dict__)
+        self.doc.mark_changed()
+
+    def explain_point(self, x: np.ndarray) -> bool:
+        """Explain a new point (from the Predict page) and show its bar chart."""
+        model = self.model()
+        if model is None:
+            return False
+        settings = self.settings()
+        train = model.domain.x
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            return explain_points(model.predict_mean, train, np.atleast_2d(x), model.inputs,
+                                  model.targets, ["new point"], settings, progress, cancel)
+
+        def done(expl: Explanations) -> None:
+            self.point = expl
+            self.selected = None
+            self.draw_bars()
+
+        return self.jobs.start("LIME (new point)", work, done)
+
+    # ---- heat maps -----------------------------------------------------------------------------
+    def _order(self, k: int) -> np.ndarray:
+        assert self.expl is not None
+        n = len(self.expl.points)
+        kind, j = self.sort.currentData() or ("sample", None)
+        if kind == "value":
+            try:
+                ids = self.doc.dataset.sample_ids()
+                values = self.doc.dataset.values([self.expl.targets[k]])[:, 0]
+                lookup = dict(zip(ids, values, strict=True))
+                key = np.array([lookup.get(p, np.nan) for p in self.expl.points])
+                return np.argsort(np.nan_to_num(key, nan=np.inf), kind="stable")
+            except DataError:
+                return np.arange(n)
+        if kind == "weight":
+            return np.argsort(-self.expl.weights[:, k, j], kind="stable")
+        return np.arange(n)
+
+    def draw_heatmaps(self) -> None:
+        self.heat.clear()
+        self.orders = []
+        self.plots = []
+        if self.expl is None:
+            self.heat.addLabel("No explanations yet: train a model, then press "
+                               "'Explain all samples'.")
+            return
+        e = self.expl
+        cmap = diverging_colormap()
+        for k, target in enumerate(e.targets):
+            order = self._order(k)
+            self.orders.append(order)
+            w = e.weights[order, k, :]
+            lim = symmetric_limit(w)
+            plot = self.heat.addPlot(row=0, col=2 * k, title=target)
+            plot.invertY(True)
+            plot.setMouseEnabled(False, False)
+            plot.hideButtons()
+            img = pg.ImageItem(w)
+            img.setColorMap(cmap)
+            img.setLevels((-lim, lim))
+            plot.addItem(img)
+            plot.getAxis("left").setTicks([[(i + 0.5, e.points[o]) for i, o in enumerate(order)]])
+            plot.getAxis("bottom").setTicks([[(j + 0.5, _short(f))
+                                              for j, f in enumerate(e.features)]])
+            plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
+            plot.setXRange(0, len(e.features), padding=0)
+            plot.setYRange(0, len(e.points), padding=0)
+            if self.selected is not None:
+                row = int(np.flatnonzero(order == self.selected)[0])
+                plot.addItem(pg.PlotCurveItem([0, len(e.features), len(e.features), 0, 0],
+                                              [row, row, row + 1, row + 1, row],
+                                              pen=pg.mkPen("k", width=2)))
+            bar = pg.ColorBarItem(values=(-lim, lim), colorMap=cmap, interactive=False,
+                                  width=12, colorMapMenu=False)
+            bar.setImageItem(img)
+            self.heat.addItem(bar, row=0, col=2 * k + 1)
+            self.plots.append(plot)
+
+    def _cell_at(self, pos: QPointF) -> tuple[int, int, int] | None:
+        """(target, sample index, input index) under a scene position."""
+        if self.expl is None:
+            return None
+        for k, plot in enumerate(getattr(self, "plots", [])):
+            if plot.sceneBoundingRect().contains(pos):
+                p = plot.vb.mapSceneToView(pos)
+                j, r = int(np.floor(p.x())), int(np.floor(p.y()))
+                if 0 <= j < len(self.expl.features) and 0 <= r < len(self.expl.points):
+                    return k, int(self.orders[k][r]), j
+        return None
+
+    def _hover(self, pos: QPointF) -> None:
+        cell = self._cell_at(pos)
+        if cell is None or self.expl is None:
+            self.hover.setText(UNITS_NOTE)
+            return
+        k, i, j = cell
+        e = self.expl
+        self.hover.setText(f"sample {e.points[i]} · {e.targets[k]} · {e.features[j]}: weight "
+                           f"{e.weights[i, k, j]:+.3g} ± {e.weight_std[i, k, j]:.2g} (over "
+                           f"seeds); fidelity {e.fidelity[i, k]:.2f}")
+
+    def _click(self, event) -> None:  # type: ignore[no-untyped-def]
+        cell = self._cell_at(event.scenePos())
+        if cell is not None:
+            self.select_sample(cell[1])
+
+    def select_sample(self, index: int) -> None:
+        self.selected = index
+        self.point = None
+        self.draw_heatmaps()
+        self.draw_bars()
+
+    # ---- bar charts ----------------------------------------------------------------------------
+    def draw_bars(self) -> None:
+        self.bars.clear()
+        if self.point is not None:
+            e, i = self.point, 0
+        elif self.expl is not None and self.selected is not None:
+            e, i = self.expl, self.selected
+        else:
+            self.detail.setText("Click a sample in a heat map to see its explanation.")
+            return
+        x = np.arange(len(e.features))
+        for k, target in enumerate(e.targets):
+            plot = self.bars.addPlot(row=0, col=k, title=f"{target} · fidelity "
+                                                         f"{e.fidelity[i, k]:.2f}")
+            plot.hideButtons()
+            w, sd = e.weights[i, k], e.weight_std[i, k]
+            brushes = [pg.mkBrush(POSITIVE if v >= 0 else NEGATIVE) for v in w]
+            plot.addItem(pg.BarGraphItem(x=x, height=w, width=0.6, brushes=brushes))
+            plot.addItem(pg.ErrorBarItem(x=x, y=w, height=2 * sd, beam=0.2,
+                                         pen=pg.mkPen("k")))
+            plot.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#888")))
+            plot.getAxis("bottom").setTicks([[(j, _short(f)) for j, f in enumerate(e.features)]])
+            plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
+            plot.setXRange(-0.7, len(e.features) - 0.3, padding=0)
+        inputs = ", ".join(f"{_short(f)} = {v:g}" for f, v in zip(e.features, e.inputs[i],
+                                                                   strict=True))
+        preds = ", ".join(f"{_short(t)} {p:.3g}" for t, p in zip(e.targets,
+                                                                   e.model_prediction[i],
+                                                                   strict=True))
+        self.detail.setText(f"<b>{e.points[i]}</b><br>{inputs}<br>predicted: {preds}<br>"
+                            f"<small>Red bars raise the prediction, blue bars lower it; error "
+                            f"bars are ± 1 std over {self.repeats.value()} seeds. "
+                            f"{UNITS_NOTE}</small>")
+
+    def export_csv(self, path: str | None = None) -> bool:
+        source = self.expl if self.point is None else self.point
+        if source is None:
+            return False
+        return save_table_dialog(self, source.to_frame(), "lime_weights.csv", path)

@@ -1,0 +1,314 @@
+"""Predict page: type planned conditions, see length, width and aspect ratio with their
+uncertainty and whether the conditions lie where the model has data; batch prediction."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.data.dataset import Dataset, parse_typed_number
+from nrstudio.core.data.editing import insert_rows
+from nrstudio.core.data.table_io import import_table
+from nrstudio.core.data.validation import must_be_non_negative
+from nrstudio.core.errors import DataError, NRStudioError
+from nrstudio.core.modeling.pipeline import FINAL_MODEL
+from nrstudio.core.modeling.predict import EnsembleModel, Prediction, predict_table
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.plots import save_table_dialog
+from nrstudio.gui.app.undo import SnapshotCommand
+
+AMBER = "#a05a00"
+RED = "#b00020"
+
+
+class _Result(QObject):
+    ready = Signal(int, object)
+
+
+class _PredictTask(QRunnable):
+    def __init__(self, request: int, model: EnsembleModel, x: np.ndarray, out: _Result) -> None:
+        super().__init__()
+        self.request, self.model, self.x, self.out = request, model, x, out
+
+    def run(self) -> None:
+        try:
+            self.out.ready.emit(self.request, self.model.predict(self.x))
+        except NRStudioError as exc:
+            self.out.ready.emit(self.request, exc)
+
+
+class PredictPage(QWidget):
+    explain_requested = Signal(object)  # np.ndarray (d,) of the form's inputs
+
+    def __init__(self, doc: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.model: EnsembleModel | None = None
+        self.fields: dict[str, tuple[QLineEdit, QLabel]] = {}
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.result_signal = _Result()
+        self.result_signal.ready.connect(self._show)
+        self.request = 0
+        self.prediction: Prediction | None = None
+        self.debounce = QTimer(self, singleShot=True, interval=250)
+        self.debounce.timeout.connect(self.predict_now)
+
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.form_box = QGroupBox("Planned synthesis")
+        self.form = QFormLayout(self.form_box)
+        self.results = QLabel()
+        self.results.setWordWrap(True)
+        self.results.setMinimumHeight(120)
+        self.add_button = QPushButton("Add as planned experiment")
+        self.add_button.clicked.connect(self.add_planned)
+        self.explain_button = QPushButton("Explain this point")
+        self.explain_button.clicked.connect(self._explain)
+        single = QWidget()
+        sl = QVBoxLayout(single)
+        sl.addWidget(self.info)
+        sl.addWidget(self.form_box)
+        out = QGroupBox("Prediction")
+        ol = QVBoxLayout(out)
+        ol.addWidget(self.results)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.explain_button)
+        ol.addLayout(buttons)
+        sl.addWidget(out)
+        sl.addStretch(1)
+        single.setMaximumWidth(460)
+
+        self.batch_table = QTableWidget()
+        self.batch_frame: pd.DataFrame | None = None
+        load = QPushButton("Predict a table of conditions…")
+        load.clicked.connect(self.batch_dialog)
+        self.export_button = QPushButton("Export predictions…")
+        self.export_button.clicked.connect(self.export_batch)
+        self.export_button.setEnabled(False)
+        batch = QGroupBox("Batch prediction")
+        bl = QVBoxLayout(batch)
+        row = QHBoxLayout()
+        row.addWidget(load)
+        row.addWidget(self.export_button)
+        row.addStretch(1)
+        bl.addLayout(row)
+        bl.addWidget(self.batch_table, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(single)
+        layout.addWidget(batch, 1)
+        doc.results_changed.connect(self.reload_model)
+        self.reload_model()
+
+    # ---- model -------------------------------------------------------------------------------
+    def reload_model(self) -> None:
+        stored = self.doc.project.models.get(FINAL_MODEL)
+        if stored is not None and stored is getattr(self, "_stored", None):
+            return  # the same model: keep the form as the user left it
+        self._stored = stored
+        try:
+            model = EnsembleModel.from_stored(stored) if stored else None
+        except DataError as exc:
+            model = None
+            self.info.setText(f"<span style='color:{RED}'>The stored model cannot be used: "
+                              f"{exc}. Train again on the Train page.</span>")
+        if model is self.model:
+            return
+        old = {n: f.text() for n, (f, _) in self.fields.items()}
+        self.model = model
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields = {}
+        enabled = model is not None
+        for w in (self.add_button, self.explain_button, self.form_box):
+            w.setEnabled(enabled)
+        if model is None:
+            if stored is None:
+                self.info.setText("No trained model yet: train one on the Train page.")
+            self.results.setText("")
+            return
+        lo, hi = model.domain.x.min(axis=0), model.domain.x.max(axis=0)
+        n = len(model.domain.x)
+        self.info.setText(f"Model: ensemble of {model.members} networks per target, trained on "
+                          f"{n} samples. Type conditions; predictions update as you type.")
+        for j, name in enumerate(model.inputs):
+            edit = QLineEdit(old.get(name, f"{np.median(model.domain.x[:, j]):g}"))
+            unit = self._unit(name)
+            edit.setPlaceholderText(unit)
+            note = QLabel(f"<small>{unit} · samples span {lo[j]:g} – {hi[j]:g}</small>")
+            edit.textChanged.connect(self._changed)
+            box = QWidget()
+            v = QVBoxLayout(box)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.addWidget(edit)
+            v.addWidget(note)
+            self.form.addRow(name, box)
+            self.fields[name] = (edit, note)
+        self._changed()
+
+    def _unit(self, name: str) -> str:
+        try:
+            unit = self.doc.dataset.column(name).unit
+        except DataError:
+            unit = ""
+        return unit if unit and unit != "-" else ""
+
+    # ---- input -------------------------------------------------------------------------------
+    def read_inputs(self) -> np.ndarray | None:
+        """The form's values, or None (with each field's reason shown) if any is refused."""
+        if self.model is None:
+            return None
+        lo, hi = self.model.domain.x.min(axis=0), self.model.domain.x.max(axis=0)
+        values, ok = [], True
+        for j, (name, (edit, note)) in enumerate(self.fields.items()):
+            text = edit.text().strip()
+            value = parse_typed_number(text)
+            unit = self._unit(name)
+            span = f"samples span {lo[j]:g} – {hi[j]:g}"
+            if not text:
+                note.setText(f"<small style='color:{RED}'>enter a value ({span})</small>")
+                ok = False
+            elif value is None:
+                note.setText(f"<small style='color:{RED}'>'{text}' is not a number</small>")
+                ok = False
+            elif value < 0 and must_be_non_negative(name, unit):
+                note.setText(f"<small style='color:{RED}'>{value:g} is negative: amounts and "
+                             "sizes cannot be</small>")
+                ok = False
+            elif not lo[j] <= value <= hi[j]:
+                note.setText(f"<small style='color:{AMBER}'>outside the samples' range "
+                             f"({span}): an extrapolation</small>")
+            else:
+                note.setText(f"<small>{unit} · {span}</small>")
+            values.append(value)
+        return np.array(values, dtype=float) if ok else None
+
+    def _changed(self) -> None:
+        self.request += 1  # any result still on its way is now stale
+        self.debounce.start()
+
+    def predict_now(self) -> None:
+        x = self.read_inputs()
+        if x is None or self.model is None:
+            self.prediction = None
+            self.results.setText("<i>Fix the inputs marked in red.</i>")
+            self.add_button.setEnabled(False)
+            self.explain_button.setEnabled(False)
+            return
+        self.pool.start(_PredictTask(self.request, self.model, x[None], self.result_signal))
+
+    def _show(self, request: int, result: object) -> None:
+        if request != self.request:
+            return  # a newer input is pending: this answer is stale
+        if isinstance(result, Exception):
+            self.results.setText(f"<span style='color:{RED}'>{result}</span>")
+            return
+        assert isinstance(result, Prediction)
+        self.prediction = result
+        self.add_button.setEnabled(True)
+        self.explain_button.setEnabled(True)
+        lines = []
+        for t, target in enumerate(result.targets):
+            unit = self._unit(target)
+            lines.append(f"<b>{target}</b>: {result.mean[0, t]:.3g} ± {result.std[0, t]:.2g}"
+                         f" {unit}")
+        if result.out_of_domain[0]:
+            why = []
+            if result.out_of_range[0]:
+                why.append("outside the samples' range in " + ", ".join(result.out_of_range[0]))
+            if result.far[0]:
+                why.append(f"{result.distance[0]:.1f}× the usual spacing from the nearest "
+                           "sample")
+            lines.append(f"<span style='color:{AMBER}'><b>Out of domain</b>: "
+                         f"{'; '.join(why)}. Treat this prediction as a guess.</span>")
+        else:
+            lines.append(f"In domain: nearest sample {result.distance[0]:.1f}× the usual "
+                         "spacing away.")
+        if math.isfinite(result.ar_disagreement[0]):
+            lines.append(f"Aspect ratio: predicted directly {result.mean[0, -1]:.3g}; length / "
+                         f"width gives {result.ar_from_lw[0]:.3g} "
+                         f"({100 * result.ar_disagreement[0]:.0f}% apart).")
+        lines.append("<small>± is the spread of the ensemble; the Train page's leakage-free "
+                     "errors tell how far to trust a new prediction.</small>")
+        self.results.setText("<br>".join(lines))
+
+    # ---- actions -------------------------------------------------------------------------------
+    def add_planned(self) -> None:
+        x = self.read_inputs()
+        if x is None or self.model is None:
+            return
+        model = self.model
+        n_planned = sum(1 for s in self.doc.dataset.sample_ids() if s.startswith("planned"))
+        label = f"planned {n_planned + 1}"
+
+        def add(ds: Dataset) -> None:
+            row = [math.nan] * len(ds.columns)
+            for j, name in enumerate(model.inputs):
+                row[[c.name for c in ds.columns].index(name)] = float(x[j])
+            if ds.sample_id_column:
+                row[[c.name for c in ds.columns].index(ds.sample_id_column)] = label
+            insert_rows(ds, len(ds), cells=[row])
+
+        try:
+            self.doc.undo_stack.push(SnapshotCommand(self.doc, f"Add {label}", add))
+        except (DataError, ValueError) as exc:
+            QMessageBox.warning(self, "Not added", str(exc))
+
+    def _explain(self) -> None:
+        x = self.read_inputs()
+        if x is not None:
+            self.explain_requested.emit(x)
+
+    def batch_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Conditions to predict", "",
+                                              "Tables (*.csv *.tsv *.txt *.xlsx)")
+        if path:
+            self.predict_file(path)
+
+    def predict_file(self, path: str | Path) -> bool:
+        if self.model is None:
+            QMessageBox.warning(self, "No model", "Train a model first (Train page).")
+            return False
+        try:
+            frame = predict_table(self.model, import_table(path))
+        except NRStudioError as exc:
+            QMessageBox.warning(self, "Cannot predict", f"{Path(path).name}: {exc}")
+            return False
+        self.batch_frame = frame
+        t = self.batch_table
+        t.clear()
+        t.setRowCount(len(frame))
+        t.setColumnCount(len(frame.columns))
+        t.setHorizontalHeaderLabels(list(frame.columns))
+        for i, row in enumerate(frame.itertuples(index=False)):
+            for j, value in enumerate(row):
+                text = f"{value:.4g}" if isinstance(value, float) else str(value)
+                t.setItem(i, j, QTableWidgetItem("yes" if value is True else
+                                                 "" if value is False else text))
+        t.resizeColumnsToContents()
+        self.export_button.setEnabled(True)
+        return True
+
+    def export_batch(self, path: str | None = None) -> bool:
+        if self.batch_frame is None:
+            return False
+        return save_table_dialog(self, self.batch_frame, "predictions.csv", path)

@@ -1,0 +1,79 @@
+from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
+from nrstudio.core.data.validation import Severity, validate_dataset
+
+COLS = [
+    Column("Sample", Role.SAMPLE_ID, "", Kind.TEXT),
+    Column("Core amount (nmol)", Role.INPUT, "nmol"),
+    Column("S amount (mg)", Role.INPUT, "mg"),
+    Column("Average Length (nm)", Role.TARGET, "nm"),
+    Column("Average width (nm)", Role.TARGET, "nm"),
+    Column("Aspect Ratio", Role.TARGET, "-"),
+]
+GOOD = [["s1", 10.0, 100.0, 40.0, 4.0, 10.0], ["s2", 20.0, 110.0, 50.0, 5.0, 10.0],
+        ["s3", 30.0, 120.0, 60.0, 4.0, 15.0], ["s4", 40.0, 130.0, 30.0, 5.0, 6.0],
+        ["s5", 50.0, 140.0, 20.0, 4.0, 5.0]]
+
+
+def report_for(rows):
+    return validate_dataset(Dataset.from_records(COLS, rows))
+
+
+def test_clean_table_has_no_findings():
+    assert report_for(GOOD).findings == []
+
+
+def test_non_numeric_and_missing_input_are_errors_at_their_cell():
+    rows = [r[:] for r in GOOD]
+    rows[1][1] = "2O"
+    rows[3][2] = float("nan")
+    rep = report_for(rows)
+    assert rep.has_errors
+    assert [(f.row, f.column) for f in rep.errors] == [(2, "Core amount (nmol)"),
+                                                       (4, "S amount (mg)")]
+    assert "'2O' is not a number" in str(rep.errors[0])
+
+
+def test_negative_amount_is_an_error():
+    rows = [r[:] for r in GOOD]
+    rows[0][2] = -5.0
+    rep = report_for(rows)
+    assert [(f.row, f.column, f.severity) for f in rep.findings] == [
+        (1, "S amount (mg)", Severity.ERROR)]
+
+
+def test_missing_target_is_a_warning():
+    rows = [r[:] for r in GOOD]
+    rows[2][3] = float("nan")
+    rows[2][5] = float("nan")
+    rep = report_for(rows)
+    assert not rep.has_errors
+    assert {(f.row, f.column) for f in rep.warnings} == {(3, "Average Length (nm)"),
+                                                         (3, "Aspect Ratio")}
+
+
+def test_duplicate_inputs_with_different_targets_warn():
+    rows = [r[:] for r in GOOD] + [["s6", 10.0, 100.0, 44.0, 4.0, 11.0]]
+    rep = report_for(rows)
+    assert len(rep.warnings) == 1 and rep.warnings[0].row == 6
+    assert "same inputs as row 1" in rep.warnings[0].message
+
+
+def test_aspect_ratio_disagreeing_with_length_over_width():
+    rows = [r[:] for r in GOOD]
+    rows[4][5] = 5.2  # 20/4 = 5: 4% off, fine
+    rows[3][5] = 6.5  # 30/5 = 6: 8% off
+    rep = report_for(rows)
+    assert [(f.row, f.column) for f in rep.warnings] == [(4, "Aspect Ratio")]
+
+
+def test_table_level_errors():
+    cols = [Column("x (mg)", Role.INPUT, "mg")]
+    rep = validate_dataset(Dataset.from_records(cols, [[1.0]]))
+    msgs = " ".join(f.message for f in rep.errors)
+    assert "no target column" in msgs
+    rep = validate_dataset(Dataset.from_records(COLS, GOOD[:3]))
+    assert any("only 3 original rows" in f.message for f in rep.errors)
+
+
+def test_paper_data_is_clean(paper_dataset):
+    assert validate_dataset(paper_dataset).findings == []

@@ -1,0 +1,291 @@
+"""Micrographs page, Measure tab: attach, scale, measure in a job, outlines, Use these values."""
+
+import shutil
+
+import numpy as np
+import pytest
+from helpers.paths import EXAMPLE
+
+pytest.importorskip("PySide6", reason="GUI tests need PySide6")
+from helpers.gui import Dialogs, make_window
+from PIL import Image
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from nrstudio.core.micrographs.attachments import measurement_of
+from nrstudio.core.micrographs.synthetic import make_micrograph
+from nrstudio.core.project.file_format import load_project
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch):
+    return Dialogs(monkeypatch, answer=QMessageBox.StandardButton.Yes)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    path = tmp_path / "example.nrproj"
+    shutil.copy(EXAMPLE, path)
+    w = make_window(qtbot, tmp_path, path)
+    w.show_page("Micrographs")
+    yield w
+    # A test may leave unsaved changes, and then closing is refused (the dialogs answer Yes,
+    # not Save/Discard); stop the page's background work as a closed window would.
+    w.micrographs_page.shutdown()
+
+
+def _choose(page, sample):
+    page.sample.setCurrentIndex(page.sample.findText(sample))
+
+
+def test_example_images_are_listed_per_sample(window):
+    window.show()
+    # The page shows its tabs and the measuring view (a layout mistake once left it blank).
+    assert window.micrographs_page.tabs.isVisible()
+    assert window.micrographs_page.measure.view.isVisible()
+    page = window.micrographs_page.measure
+    assert page.thumbs.count() == 28  # all samples
+    _choose(page, "12")
+    assert page.thumbs.count() == 1 and page.current.sample_id == "12"
+    assert "nm per pixel" in page.scale_label.text()
+    assert page.wait_for_thumbnails()
+    assert not page.thumbs.item(0).icon().isNull()
+
+
+def test_measure_use_values_undo_and_save(qtbot, window, tmp_path, dialogs):
+    page = window.micrographs_page.measure
+    _choose(page, "1")
+    with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
+        assert page.measure()
+    m = measurement_of(page.current)
+    assert m is not None and m.summary().count >= 5
+    assert "rods accepted" in page.summary.text()
+    assert page.table.model().rowCount() == len(m.rods)  # accepted first, then the rest
+    page.table.selectRow(0)
+    first = m.accepted()[0]
+    assert page.table.model().index(0, 0).data() == str(first.id)
+    assert page.rod_info.text().startswith(f"Rod {first.id}: length")
+    last = page.table.model().index(len(m.rods) - 1, 4).data()
+    assert last == next(r.reason for r in reversed(m.rods) if not r.accepted)
+    # Outlines drawn: accepted (green) and rejected (red) paths.
+    x, _ = page.view.outlines[True].getData()
+    assert len(x) == 5 * m.summary().count
+    # A click near either end of an accepted rod, on its axis, finds that rod; a click a rod
+    # length off the axis finds nothing.
+    rod = m.accepted()[0]
+    a = np.radians(rod.angle_deg)
+    for t in (-0.4, 0.0, 0.4):
+        x = rod.col + 0.5 + t * rod.length_px * np.cos(a)
+        y = rod.row + 0.5 - t * rod.length_px * np.sin(a)
+        assert page.view.rod_at(x, y).id == rod.id
+    side = page.view.rod_at(rod.col + 0.5 + rod.length_px * np.sin(a),
+                            rod.row + 0.5 + rod.length_px * np.cos(a))
+    assert side is None or side.id != rod.id
+    ds = window.doc.dataset
+    row = ds.sample_ids().index("1")
+    col = ds.table.columns.get_loc("Average Length (nm)")
+    before = ds.table.iat[row, col]
+    assert page.use_values()
+    after = window.doc.dataset.table.iat[row, col]
+    assert after == pytest.approx(m.summary().length_mean, abs=1e-3) and after != before
+    window.doc.undo_stack.undo()
+    assert window.doc.dataset.table.iat[row, col] == before
+    window.doc.undo_stack.redo()
+    assert window.save()
+    back = load_project(window.doc.path)
+    stored = measurement_of(next(im for im in back.images if im.sample_id == "1"))
+    assert stored is not None and stored.summary().count == m.summary().count
+
+
+def test_attach_files_good_and_bad(qtbot, window, tmp_path, dialogs):
+    page = window.micrographs_page.measure
+    _choose(page, "3")
+    g = make_micrograph(2, bar_px=120)
+    good = tmp_path / "new.png"
+    Image.fromarray((g.pixels * 255).astype(np.uint8)).save(good)
+    bad = tmp_path / "broken.tif"
+    bad.write_bytes(b"II*\x00garbage")
+    added = page.attach_files([good, bad])
+    assert [a.filename for a in added] == ["new.png"]
+    assert any("broken.tif" in text for _, text in dialogs.shown)
+    assert page.thumbs.count() == 2 and window.doc.dirty
+    assert page.current.nm_per_px is None and "No scale" in page.scale_label.text()
+    # Measuring without a scale asks for one instead of guessing.
+    assert not page.measure()
+    # Scale from the detected bar, the user typing its length.
+    page._ask_nm = lambda *a: 60.0
+    page.scale_from_bar()
+    assert page.current.nm_per_px == pytest.approx(60.0 / 120)
+    # A drawn line over a known distance.
+    page.view.start_line()
+    px = page.view.line_length()
+    assert px > 10
+    page._ask_nm = lambda *a: 30.0
+    page.scale_from_line()
+    assert page.current.nm_per_px == pytest.approx(30.0 / px)
+    page.remove_current()
+    assert page.thumbs.count() == 1
+
+
+def test_typed_scale_refuses_nonsense(window, monkeypatch, dialogs):
+    page = window.micrographs_page.measure
+    _choose(page, "2")
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (0.0, True))
+    old = page.current.nm_per_px
+    page.scale_direct()
+    assert page.current.nm_per_px == old
+    assert any("positive" in text for _, text in dialogs.shown)
+
+
+def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch):
+    page = window.micrographs_page
+    page.tabs.setCurrentIndex(1)
+    model_tab = page.model
+    model_tab.target.setCurrentText("Average Length (nm)")
+    model_tab.epochs.setValue(2)
+    model_tab.folds.setValue(2)
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert model_tab.train()
+    assert "left out in turn" in model_tab.result_label.text()
+    assert model_tab.trained() is not None and window.doc.dirty
+    # LIME tab: nothing is decoded until it is seen; then the trained model is offered;
+    # preview, then explain a region.
+    lime = page.lime
+    assert lime.pixels is None
+    window.show()
+    page.tabs.setCurrentIndex(2)
+    assert lime.pixels is not None
+    assert lime.model_box.currentData() == "trained"
+    lime.side.setValue(256)
+    lime.method.setCurrentText("slic")
+    assert lime.wait_for_preview()
+    assert lime.segments is not None and lime.segments.shape == (256, 256)
+    assert "superpixels" in lime.seg_info.text()
+    lime.samples.setValue(120)
+    with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
+        assert lime.explain()
+    e = lime.explanation
+    assert e is not None and len(e.weights[0]) == lime.segments.max() + 1
+    for mode in range(3):
+        lime.mode.setCurrentIndex(mode)
+    assert "Weight on rods" in lime.summary.text()
+    csv = tmp_path / "w.csv"
+    monkeypatch.setattr("nrstudio.gui.image_models.lime_image_tab.save_table_dialog",
+                        lambda parent, frame, name: frame.to_csv(csv, index=False) or True)
+    lime.export_csv()
+    assert csv.read_text().startswith("superpixel,output,weight")
+    # A bad hide colour is refused with the reason, nothing starts.
+    lime.hide.setText("grey")
+    assert not lime.explain()
+    assert any("hide" in text for _, text in dialogs.shown)
+
+
+def test_external_model_in_the_gui(qtbot, window, tmp_path, dialogs):
+    import torch
+
+    from nrstudio.core.image_models.own_models import ExternalModelSpec
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 3), torch.nn.AdaptiveAvgPool2d(1),
+                              torch.nn.Flatten(), torch.nn.Linear(2, 1)).eval()
+    torch.jit.trace(net, torch.zeros(1, 3, 32, 32)).save(str(tmp_path / "m.pt"))
+    tab = window.micrographs_page.model
+    assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.pt"), input_size=(32, 32)))
+    assert "m.pt" in tab.external_label.text()
+    lime = window.micrographs_page.lime
+    window.show()
+    window.micrographs_page.tabs.setCurrentIndex(2)
+    assert lime.model_box.findData("external") >= 0
+    lime.model_box.setCurrentIndex(lime.model_box.findData("external"))
+    fn, labels = lime.model_function()
+    assert labels == ["prediction"] and fn(np.zeros((2, 64, 64), np.float32)).shape == (2, 1)
+
+
+def test_dropped_micrographs_are_attached_to_the_chosen_sample(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    page = window.micrographs_page.measure
+    _choose(page, "5")
+    window.show_page("Data")
+    files = []
+    for seed in (0, 1):
+        g = make_micrograph(seed, bar_px=100)
+        files.append(tmp_path / f"drop{seed}.png")
+        Image.fromarray((g.pixels * 255).astype(np.uint8)).save(files[-1])
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert window.pages.currentRow() == window.pages.count() - 1  # Micrographs shown
+    names = [im.filename for im in window.doc.project.images if im.sample_id == "5"]
+    assert names == ["synthetic-5.jpg", "drop0.png", "drop1.png"]
+
+
+def test_external_model_is_forgotten_with_its_project(qtbot, window, tmp_path):
+    import torch
+
+    from nrstudio.core.image_models.own_models import ExternalModelSpec
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(1))
+    net(torch.zeros(1, 3 * 16 * 16))
+    torch.jit.trace(net.eval(), torch.zeros(1, 3, 16, 16)).save(str(tmp_path / "m.pt"))
+    tab = window.micrographs_page.model
+    assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.pt"), input_size=(16, 16)))
+    assert window.save()
+    window.open_path(EXAMPLE)
+    assert tab.external is None
+    assert window.micrographs_page.lime.model_box.findData("external") < 0
+    window.open_path(window.recent_files()[1])
+    assert "Used before in this project" in tab.external_label.text()
+
+
+def test_an_attached_image_is_decoded_once_for_every_tab(window, tmp_path, monkeypatch):
+    page = window.micrographs_page
+    _choose(page.measure, "6")
+    g = make_micrograph(8, bar_px=100)
+    path = tmp_path / "once.png"
+    Image.fromarray((g.pixels * 255).astype(np.uint8)).save(path)
+    calls = []
+    import nrstudio.gui.micrographs.decoded_images as decoded_module
+    import nrstudio.gui.micrographs.micrographs_page as page_module
+
+    real = page_module.read_micrograph
+    monkeypatch.setattr(page_module, "read_micrograph",
+                        lambda *a: calls.append(a[1]) or real(*a))
+    monkeypatch.setattr(decoded_module, "read_micrograph",
+                        lambda *a: calls.append(a[1]) or real(*a))
+    (image,) = page.measure.attach_files([path])
+    window.show()
+    page.tabs.setCurrentIndex(2)
+    page.lime.image_box.setCurrentIndex(page.lime.image_box.findData(image.id))
+    assert page.lime.pixels is not None and page.lime.pixels.shape == g.pixels.shape
+    assert calls == ["once.png"]  # attaching decoded it; the viewer and LIME reused that
+
+
+def test_method_choice_long_rods_are_traced(qtbot, window, tmp_path):
+    from nrstudio.core.micrographs.synthetic import make_raft_micrograph
+
+    page = window.micrographs_page.measure
+    _choose(page, "12")
+    g = make_raft_micrograph(0, shape=(1000, 1300), n_rafts=7, n_crossing=6)
+    path = tmp_path / "rafts.png"
+    Image.fromarray((g.pixels * 255).astype(np.uint8)).save(path)
+    (image,) = page.attach_files([path])
+    page.thumbs.setCurrentRow(page.thumbs.count() - 1)
+    assert page.current is image
+    page._apply_scale(0.4, "typed in")
+    assert page.method.currentData() == "auto"
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert page.measure()
+    m = measurement_of(image)
+    assert m.method == "trace" and m.summary().count >= 10
+    assert "measured by centre-line tracing (chosen automatically)" in page.summary.text()
+    # The user can insist on outlines; the choice is remembered for the next session.
+    page.method.setCurrentIndex(page.method.findData("outline"))
+    assert window.settings.value("rod_method") == "outline"
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert page.measure()
+    assert measurement_of(image).method == "outline"
+    assert "measured by outlines" in page.summary.text()
+    assert "automatically" not in page.summary.text()

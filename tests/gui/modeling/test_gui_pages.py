@@ -1,0 +1,300 @@
+"""Workflow pages driven through their buttons, on the example data with tiny settings."""
+
+import math
+import shutil
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from helpers.paths import EXAMPLE
+
+pytest.importorskip("PySide6", reason="GUI tests need PySide6")
+from helpers.gui import Dialogs, make_window
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.evaluation import EvaluationSettings
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.networks import NetworkSettings
+from nrstudio.core.modeling.pipeline import FINAL_MODEL, RunSettings, run_pipeline, store_in_project
+from nrstudio.core.project.file_format import load_project, save_project
+
+pytestmark = pytest.mark.gui
+TINY_NET = NetworkSettings(hidden=(16, 16), max_epochs=3, patience=0)
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch):
+    """No real dialog may block a test (closing a window with unsaved results asks)."""
+    return Dialogs(monkeypatch, answer=QMessageBox.StandardButton.Discard)
+
+
+@pytest.fixture(scope="module")
+def trained_file(tmp_path_factory):
+    """The example project with tiny models, LIME weights and results, built headless once."""
+    path = tmp_path_factory.mktemp("trained") / "trained.nrproj"
+    project = load_project(EXAMPLE)
+    settings = RunSettings(EvaluationSettings(protocols=("honest",),
+                                              augment=SmoteRegSettings(per_subset=2),
+                                              network=TINY_NET, baselines=("mean",)),
+                           members=2, lime=LimeSettings(num_samples=300, repeats=2))
+    store_in_project(project, run_pipeline(project.dataset, settings))
+    save_project(project, path)
+    return path
+
+
+@pytest.fixture
+def example(tmp_path):
+    path = tmp_path / "example.nrproj"
+    shutil.copy(EXAMPLE, path)
+    return path
+
+
+@pytest.fixture
+def trained(tmp_path, trained_file):
+    path = tmp_path / "trained.nrproj"
+    shutil.copy(trained_file, path)
+    return path
+
+
+def run_job(qtbot, window, start, timeout=120_000):
+    """Start a job through ``start()`` and wait for it; returns progress fractions seen."""
+    seen = []
+    window.jobs.progress.connect(lambda f, s: seen.append(f))
+    with qtbot.waitSignal(window.jobs.idle, timeout=timeout):
+        start()
+    return seen
+
+
+# ---- Augment --------------------------------------------------------------------------------
+def test_augment_page_runs_through_its_button_and_is_undoable(qtbot, tmp_path, example):
+    w = make_window(qtbot, tmp_path, example)
+    page = w.augment_page
+    page.mode_fixed.setChecked(True)
+    page.per_subset.setValue(2)
+    assert "28 originals + 378 subsets × 2 = 784 rows" in page.preview.text()
+    seen = run_job(qtbot, w, lambda: qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton))
+    assert seen and seen[-1] == pytest.approx(1.0)
+    ds = w.doc.dataset
+    assert len(ds) == 784 and int((~ds.is_original).sum()) == 756
+    assert w.data_page.model.rowCount() == 784  # shown on the Data page
+    w.show_page("Augment")
+    page.redraw()
+    scatters = [i for i in page.matrix_plot.items if isinstance(i, pg.ScatterPlotItem)]
+    # 30 off-diagonal panels: 756 synthetic and 28 original points in each
+    assert sorted(len(s.data) for s in scatters) == [30 * 28, 30 * 756]
+    assert len(page.hists.ci.items) == 6
+    w.act_undo.trigger()
+    assert len(w.doc.dataset) == 28
+
+
+def test_augment_preview_warns_about_the_cap_and_bad_settings(qtbot, tmp_path, example):
+    w = make_window(qtbot, tmp_path, example)
+    page = w.augment_page
+    page.minority.setValue(3)
+    page.cap.setValue(100)
+    assert "exceed the cap" in page.preview.text() and "100 will be used" in page.preview.text()
+    page.minority.setValue(10)
+    page.mode_fixed.setChecked(True)
+    page.per_subset.setValue(100_000)
+    assert "too many rows" in page.preview.text() and not page.run_button.isEnabled()
+
+
+# ---- Train ----------------------------------------------------------------------------------
+def test_train_page_runs_stores_results_and_they_survive_reopening(qtbot, tmp_path, example):
+    w = make_window(qtbot, tmp_path, example)
+    page = w.train_page
+    page.epochs.setValue(3)
+    page.members.setValue(2)
+    page.hidden.setText("16, 16")
+    page.paper.setChecked(True)
+    page.baseline_boxes["gaussian_process"].setChecked(False)
+    curves = []
+    page.relay.updated.connect(curves.append)
+    seen = run_job(qtbot, w, lambda: qtbot.mouseClick(page.start, Qt.MouseButton.LeftButton))
+    assert page.progress.value() == 1000 and seen[-1] == pytest.approx(1.0)
+    assert curves and {"honest", "paper", "final"} <= set(curves[-1])
+    assert FINAL_MODEL in w.doc.project.models and w.doc.dirty
+    rows = page.table.rowCount()
+    assert rows >= 3 * 3 * 2  # targets x models x protocols
+    assert "mean" in page.verdict.text().lower()
+    protocols = [page.parity_protocol.itemData(i) for i in range(page.parity_protocol.count())]
+    assert protocols == ["honest", "paper"]
+    assert len(page.parity.ci.items) == 3
+    assert w.predict_page.model is not None  # the Predict page picked the model up
+    assert w.save()
+    (tmp_path / "b").mkdir()
+    again = make_window(qtbot, tmp_path / "b", example)
+    assert again.train_page.table.rowCount() == rows
+    assert again.predict_page.model is not None and again.predict_page.model.members == 2
+
+
+def test_cancel_stops_training_and_keeps_the_previous_models(qtbot, tmp_path, trained):
+    w = make_window(qtbot, tmp_path, trained)
+    before = {k: v.copy() for k, v in w.doc.project.models[FINAL_MODEL].tensors.items()}
+    evaluation_before = w.doc.project.results["evaluation"]
+    page = w.train_page
+    page.epochs.setValue(100_000)
+    page.patience.setValue(0)
+    with qtbot.waitSignal(w.jobs.cancelled, timeout=30_000):
+        qtbot.mouseClick(page.start, Qt.MouseButton.LeftButton)
+        qtbot.wait(1500)
+        assert w.jobs.busy and page.cancel.isEnabled()
+        qtbot.mouseClick(page.cancel, Qt.MouseButton.LeftButton)
+    after = w.doc.project.models[FINAL_MODEL].tensors
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+    assert w.doc.project.results["evaluation"] is evaluation_before
+    assert "unchanged" in page.stage.text() and page.start.isEnabled()
+
+
+def test_train_settings_are_checked(qtbot, tmp_path, example, dialogs):
+    w = make_window(qtbot, tmp_path, example)
+    w.train_page.hidden.setText("64, many")
+    assert not w.train_page.run()
+    assert "whole numbers" in dialogs.shown[-1][1]
+    w.train_page.hidden.setText("64")
+    w.train_page.honest.setChecked(False)
+    assert not w.train_page.run()
+    assert "protocol" in dialogs.shown[-1][1]
+
+
+# ---- Predict --------------------------------------------------------------------------------
+def fill(page, *values):
+    for (edit, _), value in zip(page.fields.values(), values, strict=True):
+        edit.setText(value)
+    page.debounce.stop()
+    page.predict_now()
+
+
+def wait_prediction(qtbot, page):
+    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+        pass
+
+
+def test_predict_form_refuses_bad_input_and_flags_extrapolation(qtbot, tmp_path, trained):
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.predict_page
+    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+        fill(page, "532", "10", "110")
+    assert "± " in page.results.text() and "In domain" in page.results.text()
+    assert page.prediction.mean.shape == (1, 3)
+    fill(page, "532", "ten", "110")
+    notes = [n.text() for _, n in page.fields.values()]
+    assert "'ten' is not a number" in notes[1] and not page.add_button.isEnabled()
+    fill(page, "532", "-5", "110")
+    assert "negative" in [n.text() for _, n in page.fields.values()][1]
+    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+        fill(page, "532", "10", "300")
+    assert "outside the samples' range" in list(page.fields.values())[2][1].text()
+    assert "Out of domain" in page.results.text()
+
+
+def test_stale_predictions_are_discarded(qtbot, tmp_path, trained):
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.predict_page
+    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+        fill(page, "532", "10", "110")
+    shown = page.results.text()
+    stale = page.prediction
+    page._changed()  # the user typed again
+    page._show(page.request - 1, stale)  # an answer to the previous request arrives late
+    assert page.results.text() == shown and page.debounce.isActive()
+
+
+def test_add_as_planned_experiment_is_undoable(qtbot, tmp_path, trained):
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.predict_page
+    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+        fill(page, "540", "25", "120")
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    ds = w.doc.dataset
+    assert len(ds) == 29 and ds.sample_ids()[-1] == "planned 1"
+    assert ds.values(ds.inputs)[-1].tolist() == [540.0, 25.0, 120.0]
+    assert np.isnan(ds.values(ds.targets)[-1]).all()
+    w.act_undo.trigger()
+    assert len(w.doc.dataset) == 28
+
+
+def test_batch_prediction_and_export(qtbot, tmp_path, trained, dialogs):
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.predict_page
+    conditions = tmp_path / "plan.csv"
+    conditions.write_text("Run;Core absorption edge;Core amount;S amount\n"
+                          "A;532;10;110\nB;539;40;110\nC;700;5;110\n")
+    assert page.predict_file(conditions)
+    assert page.batch_table.rowCount() == 3
+    frame = page.batch_frame
+    assert frame["out of domain"].tolist() == [False, False, True]
+    out = tmp_path / "pred.csv"
+    assert page.export_batch(str(out))
+    assert "Average Length (nm) predicted" in out.read_text().splitlines()[0]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Core amount (nmol),S amount (mg)\n10,110\n")
+    assert not page.predict_file(bad)
+    assert "no column for 'Core absorption edge (nm)'" in dialogs.shown[-1][1]
+
+
+# ---- Explain --------------------------------------------------------------------------------
+def test_explain_page_heat_maps_hover_click_and_export(qtbot, tmp_path, trained):
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.explain_page
+    w.show_page("Explain")
+    assert page.expl is not None and len(page.plots) == 3  # stored weights shown on opening
+    page.samples.setValue(300)
+    page.repeats.setValue(2)
+    seen = run_job(qtbot, w, lambda: qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton))
+    assert seen[-1] == pytest.approx(1.0)
+    assert page.expl.weights.shape == (28, 3, 3)
+    # hover over the middle of the first heat map names a sample, a feature and the spread
+    plot = page.plots[0]
+    center = plot.vb.mapViewToScene(QPointF(1.5, 10.5))
+    page._hover(center)
+    assert "weight" in page.hover.text() and "±" in page.hover.text()
+    cell = page._cell_at(center)
+    assert cell is not None and cell[2] == 1
+    page.select_sample(cell[1])
+    assert len(page.bars.ci.items) == 3
+    assert "predicted" in page.detail.text()
+    page.sort.setCurrentIndex(page.sort.findText("weight of Core amount"))
+    order = page.orders[0]
+    w_sorted = page.expl.weights[order, 0, 1]
+    assert (np.diff(w_sorted) <= 1e-12).all()
+    out = tmp_path / "weights.csv"
+    assert page.export_csv(str(out))
+    assert len(out.read_text().splitlines()) == 1 + 28 * 3 * 3
+    from nrstudio.gui.app.plots import export_scene
+
+    assert export_scene(page.heat.scene(), tmp_path / "heat.svg").stat().st_size > 1000
+    assert export_scene(page.heat.scene(), tmp_path / "heat.png").stat().st_size > 1000
+
+
+def test_explain_this_point_from_the_predict_page(qtbot, tmp_path, trained):
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.predict_page
+    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+        fill(page, "545", "30", "115")
+    w.explain_page.samples.setValue(300)
+    w.explain_page.repeats.setValue(1)
+    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
+        qtbot.mouseClick(page.explain_button, Qt.MouseButton.LeftButton)
+    assert w.stack.currentWidget() is w.explain_page
+    point = w.explain_page.point
+    assert point is not None and point.points == ["new point"]
+    assert point.inputs[0].tolist() == [545.0, 30.0, 115.0]
+    assert "new point" in w.explain_page.detail.text()
+
+
+def test_results_survive_save_and_reopen(qtbot, tmp_path, trained):
+    w = make_window(qtbot, tmp_path, trained)
+    w.explain_page.samples.setValue(300)
+    w.explain_page.repeats.setValue(1)
+    run_job(qtbot, w, w.explain_page.run)
+    weights = w.explain_page.expl.weights.copy()
+    assert w.doc.dirty and w.save()
+    other = tmp_path / "other"
+    other.mkdir()
+    again = make_window(qtbot, other, trained)
+    assert np.array_equal(again.explain_page.expl.weights, weights)
+    assert again.train_page.table.rowCount() > 0
+    assert not math.isnan(again.predict_page.model.predict_mean([[532, 10, 110]])[0, 0])
