@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nrstudio import __version__
 from nrstudio.core.errors import Cancelled, NRStudioError
+from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.settings import SettingField, replace_settings, setting_field
+
+T = typing.TypeVar("T")
 
 Command = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
@@ -64,6 +72,40 @@ def progress_printer(prefix: str = "") -> Callable[[float, str], None]:
             print(f"{prefix}[{pct:3d}%] {stage}", file=sys.stderr, flush=True)
 
     return show
+
+
+# ---- options built from the settings' own declarations ------------------------------------
+def _option_type(f: SettingField) -> Callable[[str], object]:
+    base = f.base_type
+    if typing.get_origin(base) is tuple:
+        item = (typing.get_args(base) or (str,))[0]
+        return lambda text: tuple(item(v) for v in text.replace(";", ",").split(",") if v.strip())
+    return base if base in (int, float) else str
+
+
+def add_setting_options(parser: argparse.ArgumentParser, cls: type, names: Sequence[str],
+                        flags: dict[str, str] | None = None, prefix: str = "") -> None:
+    """One option per named field of ``cls``: --name (or ``flags[name]``), its help, unit,
+    range and default taken from the field's declaration. Unset options stay None."""
+    for name in names:
+        f = setting_field(cls, name)
+        flag = (flags or {}).get(name) or f"--{prefix}{name.replace('_', '-')}"
+        dest = f"{prefix.replace('-', '_')}{name}"
+        text = f.info.tooltip(f.default).replace("\n", "; ").replace("%", "%%")
+        if f.base_type is bool:
+            parser.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction,
+                                default=None, help=text)
+            continue
+        parser.add_argument(flag, dest=dest, type=_option_type(f), default=None,
+                            choices=list(f.info.choices) if f.info.choices else None,
+                            metavar=None if f.info.choices else name.upper(), help=text)
+
+
+def settings_from_options(base: T, args: argparse.Namespace, names: Sequence[str],
+                          prefix: str = "") -> T:
+    """``base`` with every option the user gave applied, checked against the declarations."""
+    changes = {n: getattr(args, f"{prefix.replace('-', '_')}{n}") for n in names}
+    return replace_settings(base, {n: v for n, v in changes.items() if v is not None})
 
 
 # ---- commands ----------------------------------------------------------------------------
@@ -130,26 +172,23 @@ def _load_dataset(path: Path, sheet: str | None = None):  # type: ignore[no-unty
     return import_table(path, sheet), None
 
 
+AUGMENT_OPTIONS = ("minority", "neighbors", "per_subset", "percent", "seed", "subset_cap")
+NETWORK_OPTIONS = ("hidden", "optimizer", "lr", "batch_size", "max_epochs", "patience", "device")
+LIME_OPTIONS = ("num_samples", "repeats", "kernel_width")
+
+
 @command("augment", "Enlarge a table with SMOTE-REG and write it with origin and parent columns.")
 def _augment(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("input", type=Path, help="a .nrproj, .csv or .xlsx file")
     parser.add_argument("--out", type=Path, required=True, help="output .csv or .xlsx")
-    parser.add_argument("--minority", type=int, default=2, metavar="T", help="subset size T (2)")
-    parser.add_argument("--neighbors", type=int, default=1, metavar="K", help="neighbours k (1)")
-    parser.add_argument("--per-subset", type=int, default=None, metavar="N",
-                        help="new rows per subset (default: n - 2T, the paper's balance)")
-    parser.add_argument("--percent", type=float, default=None,
-                        help="Algorithm 1's N%%: T*N/100 new rows per subset")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--subset-cap", type=int, default=20_000)
+    add_setting_options(parser, SmoteRegSettings, AUGMENT_OPTIONS)
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.data.table_io import export_table
-        from nrstudio.core.modeling.augment import SmoteRegSettings, augment_smote_reg
+        from nrstudio.core.modeling.augment import augment_smote_reg
 
         dataset, _ = _load_dataset(args.input)
-        settings = SmoteRegSettings(args.minority, args.neighbors, args.per_subset,
-                                    args.percent, args.seed, args.subset_cap)
+        settings = settings_from_options(SmoteRegSettings(), args, AUGMENT_OPTIONS)
         result = augment_smote_reg(dataset, settings)
         export_table(result.dataset, args.out)
         p = result.plan
@@ -170,46 +209,35 @@ def _run(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--protocol", choices=["honest", "paper", "both"], default="honest",
                         help="leakage-free (honest, default), the paper's, or both")
-    parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (300)")
-    parser.add_argument("--patience", type=int, default=None, help="early-stopping patience (30)")
-    parser.add_argument("--optimizer", choices=["adam", "rmsprop"], default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--members", type=int, default=5, help="ensemble members per target")
-    parser.add_argument("--lime-samples", type=int, default=5000)
-    parser.add_argument("--lime-repeats", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds augmentation, folds, networks and LIME (default: 0)")
+    add_setting_options(parser, NetworkSettings, NETWORK_OPTIONS, {"max_epochs": "--epochs"})
+    add_setting_options(parser, RunSettings, ("members",))
+    add_setting_options(parser, LimeSettings, LIME_OPTIONS, {"num_samples": "--lime-samples"},
+                        prefix="lime-")
     parser.add_argument("--no-explain", action="store_true", help="skip LIME")
     parser.add_argument("--no-save", action="store_true",
                         help="with a project input, do not store the results into it")
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.core.modeling.augment import SmoteRegSettings
-        from nrstudio.core.modeling.evaluation import EvaluationSettings
-        from nrstudio.core.modeling.explain import LimeSettings
-        from nrstudio.core.modeling.networks import NetworkSettings
         from nrstudio.core.modeling.pipeline import (
-            RunSettings,
             run_pipeline,
             store_in_project,
             write_outputs,
         )
+        from nrstudio.core.modeling.verdicts import verdicts
         from nrstudio.core.project.file_format import save_project
 
         dataset, project = _load_dataset(args.input)
-        net = NetworkSettings(seed=args.seed)
-        if args.epochs is not None:
-            net.max_epochs = args.epochs
-        if args.patience is not None:
-            net.patience = args.patience
-        if args.optimizer is not None:
-            net.optimizer = args.optimizer
+        net = settings_from_options(NetworkSettings(seed=args.seed), args, NETWORK_OPTIONS)
+        lime = settings_from_options(LimeSettings(seed=args.seed), args, LIME_OPTIONS, "lime-")
         protocols = ("honest", "paper") if args.protocol == "both" else (args.protocol,)
         settings = RunSettings(
             EvaluationSettings(protocols=protocols, augment=SmoteRegSettings(seed=args.seed),
                                network=net, seed=args.seed),
-            members=args.members,
-            lime=LimeSettings(num_samples=args.lime_samples, repeats=args.lime_repeats,
-                              seed=args.seed),
-            explain=not args.no_explain)
+            members=args.members if args.members is not None else RunSettings.members,
+            lime=lime, explain=not args.no_explain)
+        settings.evaluation.check()
         result = run_pipeline(dataset, settings, progress_printer())
         for path in write_outputs(result, args.out):
             print(path)
@@ -221,6 +249,8 @@ def _run(parser: argparse.ArgumentParser) -> Command:
         table = m[(m.subset == "original") & m.metric.isin(["MAE", "R2"])].pivot_table(
             index=["protocol", "target", "model"], columns="metric", values="mean")
         print(table.round(3).to_string())
+        for verdict in verdicts(result.evaluation):
+            print(verdict.plain())
         return 0
 
     return run

@@ -50,3 +50,13 @@ def test_damaged_project_via_cli(tmp_path):
     bad.write_bytes(EXAMPLE.read_bytes()[:100])
     out = run_cli("info", bad)
     assert out.returncode == 1 and "damaged" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_options_are_built_from_the_declarations():
+    from nrstudio.cli import build_parser
+
+    help_text = build_parser()._subparsers._group_actions[0].choices["run"].format_help()
+    assert "between 1 and 65,536 rows" in " ".join(help_text.split())  # --batch-size
+    assert "--lime-samples" in help_text and "1,000,000" in help_text
+    out = run_cli("augment", EXAMPLE, "--out", "/nonexistent/x.csv", "--minority", "0")
+    assert out.returncode == 1 and "minority size T must be between 2 and 50" in out.stderr

@@ -19,35 +19,43 @@ import pandas as pd
 from nrstudio.core.data.dataset import Dataset, Origin, Role
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.settings import check_ranges, setting
 
 
 @dataclass
 class SmoteRegSettings:
-    """minority: subset size T; neighbors: k (1..T-1); per_subset: new rows per subset
-    (None = "balance", n - 2T, as the paper's scripts); percent: Algorithm 1's N (new rows per
-    minority sample = N/100, so T*N/100 per subset) used when given; subset_cap: above this
-    many subsets a seeded random sample of this size is used."""
+    """SMOTE-REG's parameters. ``per_subset`` None and ``percent`` None = "balance" (n - 2T new
+    rows per subset, as the paper's scripts); ``percent`` is used when given."""
 
-    minority: int = 2
-    neighbors: int = 1
-    per_subset: int | None = None
-    percent: float | None = None
-    seed: int = 0
-    subset_cap: int = 20_000
+    minority: int = setting(2, low=2, high=50, label="Minority size T",
+                            help="Each subset of T original samples is treated in turn as the "
+                                 "minority.")
+    neighbors: int = setting(1, low=1, high=49, label="Neighbours k",
+                             help="New rows lie between a sample and one of its k nearest "
+                                  "neighbours in the subset (at most T − 1).")
+    per_subset: int | None = setting(None, low=0, high=100_000, label="Rows per subset",
+                                     unit="rows", none_label="balance: n − 2T (the paper's)",
+                                     help="New rows made from each subset.")
+    percent: float | None = setting(None, low=0, high=1_000_000, low_open=True,
+                                    label="Algorithm 1's N", unit="%", decimals=0,
+                                    none_label="not used",
+                                    help="New rows per minority sample = N/100, so T·N/100 "
+                                         "per subset.")
+    seed: int = setting(0, low=0, high=2**31 - 1, label="Random seed",
+                        help="The same seed gives the same rows.")
+    subset_cap: int = setting(20_000, low=1, high=10_000_000, label="Subset cap",
+                              unit="subsets", step=1000,
+                              help="Above this many subsets a seeded random sample of this "
+                                   "many subsets is used.")
 
     def check(self, n: int) -> None:
+        check_ranges(self, "SMOTE-REG")
         if n < 2:
             raise DataError(f"SMOTE-REG needs at least 2 original rows; there are {n}")
         if not 2 <= self.minority <= n:
             raise DataError(f"minority size T must be between 2 and {n} (the originals)")
         if not 1 <= self.neighbors <= self.minority - 1:
             raise DataError(f"neighbours k must be between 1 and T-1 = {self.minority - 1}")
-        if self.per_subset is not None and not 0 <= self.per_subset <= 100_000:
-            raise DataError("rows per subset must be between 0 and 100,000")
-        if self.percent is not None and not 0 < self.percent <= 1_000_000:
-            raise DataError("the percentage N must be positive")
-        if self.subset_cap < 1:
-            raise DataError("the subset cap must be at least 1")
 
     def rows_per_subset(self, n: int) -> int:
         if self.percent is not None:

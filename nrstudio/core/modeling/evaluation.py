@@ -8,9 +8,9 @@ rows of each fold.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -19,42 +19,14 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings, smote_reg_arrays
-from nrstudio.core.modeling.baselines import BASELINE_NAMES, fit_predict_baseline
+from nrstudio.core.modeling.baselines import fit_predict_baseline
 from nrstudio.core.modeling.metrics import METRICS, regression_metrics
-from nrstudio.core.modeling.networks import EpochReport, NetworkSettings, TrainingSet, train_networks
+from nrstudio.core.modeling.networks import EpochReport, TrainingSet, train_networks
+from nrstudio.core.modeling.run_settings import (
+    NETWORK,
+    EvaluationSettings,
+)
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-
-Protocol = Literal["honest", "paper"]
-PROTOCOL_NAMES = {"honest": "leakage-free (held-out original samples)",
-                  "paper": "paper (K-fold over original + synthetic rows)"}
-NETWORK = "network"
-
-
-@dataclass
-class EvaluationSettings:
-    """protocols: which to run ("honest" = leakage-free, "paper"); folds: K of the paper
-    protocol, and of the leakage-free one when there are more than ``loo_max`` originals
-    (else leave-one-out); baselines: names from BASELINE_NAMES; targets: None = all."""
-
-    protocols: tuple[Protocol, ...] = ("honest",)
-    folds: int = 10
-    loo_max: int = 50
-    augment: SmoteRegSettings = field(default_factory=SmoteRegSettings)
-    network: NetworkSettings = field(default_factory=NetworkSettings)
-    baselines: tuple[str, ...] = ("mean", "ridge", "random_forest", "gaussian_process")
-    targets: tuple[str, ...] | None = None
-    seed: int = 0
-
-    def check(self) -> None:
-        for p in self.protocols:
-            if p not in PROTOCOL_NAMES:
-                raise DataError(f"unknown protocol '{p}' (honest or paper)")
-        for b in self.baselines:
-            if b not in BASELINE_NAMES:
-                raise DataError(f"unknown baseline '{b}'")
-        if not 2 <= self.folds <= 1000:
-            raise DataError("the number of folds must be between 2 and 1,000")
-        self.network.check()
 
 
 @dataclass
@@ -96,8 +68,7 @@ def honest_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings) -> 
     folds = []
     for k, test in enumerate(groups):
         train = np.setdiff1d(np.arange(n), test)
-        aug = SmoteRegSettings(**{**settings.augment.__dict__,
-                                  "seed": settings.augment.seed + 7919 * (k + 1)})
+        aug = dataclasses.replace(settings.augment, seed=settings.augment.seed + 7919 * (k + 1))
         xa, ya, src = _augmented(x, y, train, aug)
         folds.append(FoldSet(xa, ya, src, x[test], y[test], test, train))
     return folds

@@ -20,28 +20,31 @@ import pandas as pd
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.settings import check_ranges, setting
 
 
 @dataclass
 class LimeSettings:
-    """num_samples: perturbations per explanation; kernel_width: in standardised units
-    (None = LIME's default 0.75 * sqrt(number of inputs)); repeats: seeds per explanation for
-    the stability estimate; sample_around_instance: perturb around the explained point (True)
-    or around the training mean (LIME's default, which makes nearby points share samples)."""
+    """LIME's parameters for tabular explanations."""
 
-    num_samples: int = 5000
-    kernel_width: float | None = None
-    repeats: int = 5
-    seed: int = 0
-    sample_around_instance: bool = True
+    num_samples: int = setting(5000, low=100, high=1_000_000, label="Samples",
+                               unit="perturbations", step=1000,
+                               help="Perturbed points around each explained sample.")
+    kernel_width: float | None = setting(None, low=0, high=1000, low_open=True,
+                                         label="Kernel width", unit="SD",
+                                         none_label="LIME's default, 0.75·√(inputs)",
+                                         help="Width of the locality kernel in standardised "
+                                              "input units.")
+    repeats: int = setting(5, low=1, high=100, label="Repeats",
+                           help="Seeds per explanation; their spread is the stability.")
+    seed: int = setting(0, low=0, high=2**31 - 1, label="Random seed",
+                        help="The same seed gives the same weights.")
+    sample_around_instance: bool = setting(True, label="Sample around the point",
+                                           help="Perturb around the explained point (on) or "
+                                                "around the training mean (LIME's default).")
 
     def check(self) -> None:
-        if not 100 <= self.num_samples <= 1_000_000:
-            raise DataError("LIME needs between 100 and 1,000,000 samples")
-        if not 1 <= self.repeats <= 100:
-            raise DataError("LIME repeats must be between 1 and 100")
-        if self.kernel_width is not None and not self.kernel_width > 0:
-            raise DataError("the kernel width must be positive")
+        check_ranges(self, "LIME")
 
 
 @dataclass

@@ -14,45 +14,13 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import torch
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-
-
-@dataclass
-class NetworkSettings:
-    """hidden: units per hidden layer; optimizer: "adam" (paper text) or "rmsprop" (paper
-    scripts); lr; batch_size; max_epochs; patience (epochs without a better inner-validation
-    loss before a model stops; 0 = never); validation_fraction of each model's training rows
-    held out for early stopping; seed; device ("auto" = CUDA when present, else CPU)."""
-
-    hidden: tuple[int, ...] = (64, 64)
-    optimizer: Literal["adam", "rmsprop"] = "adam"
-    lr: float = 1e-3
-    batch_size: int = 32
-    max_epochs: int = 300
-    patience: int = 30
-    validation_fraction: float = 0.2
-    seed: int = 0
-    device: str = "auto"
-
-    def check(self) -> None:
-        if not self.hidden or any(h < 1 or h > 4096 for h in self.hidden):
-            raise DataError("hidden layers need between 1 and 4096 units each")
-        if self.optimizer not in ("adam", "rmsprop"):
-            raise DataError(f"unknown optimizer '{self.optimizer}' (adam or rmsprop)")
-        if not 0 < self.lr < 1:
-            raise DataError("the learning rate must be between 0 and 1")
-        if not 1 <= self.batch_size <= 65536:
-            raise DataError("the batch size must be between 1 and 65,536")
-        if not 1 <= self.max_epochs <= 100_000:
-            raise DataError("epochs must be between 1 and 100,000")
-        if not 0 <= self.validation_fraction < 0.9:
-            raise DataError("the validation fraction must be between 0 and 0.9")
 
 
 def pick_device(name: str = "auto") -> torch.device:

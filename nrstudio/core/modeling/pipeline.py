@@ -7,7 +7,7 @@ folder (CSV and PNG) and stored in a project.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,55 +16,22 @@ import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.table_io import export_table
-from nrstudio.core.modeling.augment import AugmentResult, SmoteRegSettings, augment_smote_reg
+from nrstudio.core.modeling.augment import AugmentResult, augment_smote_reg
 from nrstudio.core.modeling.evaluation import (
     NETWORK,
     EvaluationResult,
-    EvaluationSettings,
     cross_validate,
     metric_rows,
     training_arrays,
 )
-from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
-from nrstudio.core.modeling.networks import EpochReport, NetworkSettings
+from nrstudio.core.modeling.explain import Explanations, explain_points
+from nrstudio.core.modeling.networks import EpochReport
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
+from nrstudio.core.modeling.run_settings import RunSettings
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project
 
 FINAL_MODEL = "final network ensemble"
-
-
-@dataclass
-class RunSettings:
-    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
-    members: int = 5
-    lime: LimeSettings = field(default_factory=LimeSettings)
-    explain: bool = True
-
-    @classmethod
-    def from_dict(cls, doc: dict[str, Any]) -> RunSettings:
-        ev = dict(doc.get("evaluation", {}))
-        net = dict(ev.pop("network", {}))
-        if "hidden" in net:
-            net["hidden"] = tuple(net["hidden"])
-        aug = SmoteRegSettings(**ev.pop("augment", {}))
-        for key in ("protocols", "baselines", "targets"):
-            if ev.get(key) is not None:
-                ev[key] = tuple(ev[key])
-        evaluation = EvaluationSettings(**ev, augment=aug, network=NetworkSettings(**net))
-        return cls(evaluation, int(doc.get("members", 5)), LimeSettings(**doc.get("lime", {})),
-                   bool(doc.get("explain", True)))
-
-    def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    return obj
 
 
 @dataclass

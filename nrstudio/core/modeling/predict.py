@@ -9,7 +9,7 @@ is from predicted length / width.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from nrstudio.core.modeling.evaluation import _augmented, training_arrays
 from nrstudio.core.modeling.networks import NetworkSettings, NetworkStack, TrainingSet, train_networks
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import StoredModel
+from nrstudio.core.settings import settings_from_dict, settings_to_dict
 
 FAR_FACTOR = 2.0  # "far" = nearest original more than this many typical spacings away
 
@@ -128,9 +129,8 @@ class EnsembleModel:
     # ---- storage -----------------------------------------------------------------------
     def to_stored(self, name: str = "final network ensemble") -> StoredModel:
         meta = {"kind": "network_ensemble", "inputs": self.inputs, "targets": self.targets,
-                "members": self.members, "network": {**asdict(self.network),
-                                                     "hidden": list(self.network.hidden)},
-                "augment": asdict(self.augment), "sample_ids": self.sample_ids,
+                "members": self.members, "network": settings_to_dict(self.network),
+                "augment": settings_to_dict(self.augment), "sample_ids": self.sample_ids,
                 "epochs": [int(e) for e in self.stack.epochs]}
         tensors = self.stack.to_tensors()
         tensors["domain_x"] = self.domain.x
@@ -142,15 +142,14 @@ class EnsembleModel:
         try:
             if meta.get("kind") != "network_ensemble":
                 raise DataError(f"model '{model.name}' is not a network ensemble")
-            net = dict(meta["network"])
-            net["hidden"] = tuple(int(h) for h in net["hidden"])
             stack = NetworkStack.from_tensors(model.tensors)
             inputs, targets = list(meta["inputs"]), list(meta["targets"])
             members = int(meta["members"])
             if stack.n_models != len(targets) * members or stack.x_mean.shape[1] != len(inputs):
                 raise DataError(f"model '{model.name}' does not match its description")
             return cls(inputs, targets, members, stack, Domain(model.tensors["domain_x"]),
-                       NetworkSettings(**net), SmoteRegSettings(**meta["augment"]),
+                       settings_from_dict(NetworkSettings, meta["network"], "network"),
+                       settings_from_dict(SmoteRegSettings, meta["augment"], "augmentation"),
                        list(meta.get("sample_ids", [])))
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"model '{model.name}' is damaged ({exc})") from None

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -22,9 +21,11 @@ from PySide6.QtWidgets import (
 from nrstudio.core.data.dataset import Dataset, split_unit
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import AugmentResult, SmoteRegSettings, augment_smote_reg, plan_smote_reg
+from nrstudio.core.settings import setting_fields
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, ask_export
+from nrstudio.gui.app.settings_form import SettingsForm, setting_widget
 from nrstudio.gui.app.undo import SnapshotCommand
 
 MAX_SCATTER_POINTS = 2000  # synthetic points drawn per panel; more add ink, not information
@@ -42,19 +43,23 @@ class AugmentPage(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc, self.jobs = doc, jobs
-        self.minority = QSpinBox(minimum=2, maximum=10, value=2)
-        self.neighbors = QSpinBox(minimum=1, maximum=9, value=1)
-        self.mode_balance = QRadioButton("balance: n − 2T (the paper's)")
+        defaults = SmoteRegSettings(seed=seed)
+        fields = {f.name: f for f in setting_fields(SmoteRegSettings)}
+        self.form = SettingsForm(SmoteRegSettings, ("minority", "neighbors"), defaults)
+        self.minority = self.form.widgets["minority"]
+        self.neighbors = self.form.widgets["neighbors"]
+        self.mode_balance = QRadioButton(fields["per_subset"].info.none_label)
         self.mode_fixed = QRadioButton("fixed:")
-        self.mode_percent = QRadioButton("Algorithm 1's N:")
+        self.mode_percent = QRadioButton(f"{fields['percent'].info.label}:")
         self.mode_balance.setChecked(True)
         group = QButtonGroup(self)
         for b in (self.mode_balance, self.mode_fixed, self.mode_percent):
             group.addButton(b)
-        self.per_subset = QSpinBox(minimum=0, maximum=100_000, value=24)
-        self.percent = QSpinBox(minimum=1, maximum=1_000_000, value=1200, suffix=" %")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=seed)
-        self.cap = QSpinBox(minimum=1, maximum=10_000_000, value=20_000, singleStep=1000)
+        self.per_subset = setting_widget(fields["per_subset"], 24, none_as_minimum=False)
+        self.percent = setting_widget(fields["percent"], 1200.0, none_as_minimum=False)
+        self.seed_form = SettingsForm(SmoteRegSettings, ("seed", "subset_cap"), defaults)
+        self.seed = self.seed_form.widgets["seed"]
+        self.cap = self.seed_form.widgets["subset_cap"]
         self.preview = QLabel()
         self.preview.setWordWrap(True)
         self.run_button = QPushButton("Run SMOTE-REG")
@@ -63,11 +68,8 @@ class AugmentPage(QWidget):
         self.clear_button.clicked.connect(self.clear)
 
         form = QFormLayout()
-        form.addRow("Minority size T:", self.minority)
-        form.addRow(_hint("Each subset of T original samples is treated in turn as the minority."))
-        form.addRow("Neighbours k:", self.neighbors)
-        form.addRow(_hint("New rows lie between a sample and one of its k nearest neighbours in "
-                          "the subset (at most T − 1)."))
+        form.addRow(self.form)
+        form.addRow(_hint(fields["minority"].info.help + " " + fields["neighbors"].info.help))
         rows_box = QVBoxLayout()
         rows_box.addWidget(self.mode_balance)
         fixed = QHBoxLayout()
@@ -78,11 +80,9 @@ class AugmentPage(QWidget):
         pct.addWidget(self.mode_percent)
         pct.addWidget(self.percent)
         rows_box.addLayout(pct)
-        form.addRow("Rows per subset:", rows_box)
-        form.addRow("Random seed:", self.seed)
-        form.addRow(_hint("The same seed gives the same rows."))
-        form.addRow("Subset cap:", self.cap)
-        form.addRow(_hint("Above this many subsets a random sample of subsets is used."))
+        form.addRow(f"{fields['per_subset'].info.label}:", rows_box)
+        form.addRow(self.seed_form)
+        form.addRow(_hint(fields["seed"].info.help + " " + fields["subset_cap"].info.help))
         box = QGroupBox("SMOTE-REG")
         inner = QVBoxLayout(box)
         inner.addLayout(form)
@@ -103,8 +103,10 @@ class AugmentPage(QWidget):
         layout.addWidget(box)
         layout.addWidget(tabs, 1)
 
-        for w in (self.minority, self.neighbors, self.per_subset, self.percent, self.cap):
+        for w in (self.per_subset, self.percent):
             w.valueChanged.connect(self.update_preview)
+        self.form.changed.connect(self.update_preview)
+        self.seed_form.changed.connect(self.update_preview)
         group.buttonToggled.connect(lambda *_: self.update_preview())
         doc.dataset_reset.connect(self._data_changed)
         doc.cells_updated.connect(lambda *_: self.update_preview())
@@ -128,10 +130,9 @@ class AugmentPage(QWidget):
     # ---- settings and preview ------------------------------------------------------------
     def settings(self) -> SmoteRegSettings:
         return SmoteRegSettings(
-            minority=self.minority.value(), neighbors=self.neighbors.value(),
+            **self.form.values(), **self.seed_form.values(),
             per_subset=self.per_subset.value() if self.mode_fixed.isChecked() else None,
-            percent=float(self.percent.value()) if self.mode_percent.isChecked() else None,
-            seed=self.seed.value(), subset_cap=self.cap.value())
+            percent=float(self.percent.value()) if self.mode_percent.isChecked() else None)
 
     def n_parents(self) -> int:
         ds = self.doc.dataset

@@ -8,12 +8,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -24,6 +22,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
 from nrstudio.core.modeling.pipeline import FINAL_MODEL
 from nrstudio.core.modeling.predict import EnsembleModel
+from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.app.plots import (
@@ -34,6 +33,7 @@ from nrstudio.gui.app.plots import (
     save_table_dialog,
     symmetric_limit,
 )
+from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.widgets import button_row, disable_while_busy
 
 UNITS_NOTE = ("Weight = change of the prediction (in the target's unit) per one standard "
@@ -47,6 +47,9 @@ def _short(name: str) -> str:
     return " ".join(w if len(w) <= 7 else w[:3] + "." for w in words)
 
 
+LIME_FIELDS = ("num_samples", "repeats", "kernel_width", "seed")
+
+
 class ExplainPage(QWidget):
     def __init__(self, doc: ProjectDocument, jobs: JobRunner, seed: int = 0,
                  parent: QWidget | None = None) -> None:
@@ -56,20 +59,17 @@ class ExplainPage(QWidget):
         self.point: Explanations | None = None  # a new point from the Predict page
         self.selected: int | None = None
         self.orders: list[np.ndarray] = []
-        self.samples = QSpinBox(minimum=100, maximum=200_000, value=5000, singleStep=1000)
-        self.repeats = QSpinBox(minimum=1, maximum=50, value=5)
-        self.kernel = QDoubleSpinBox(minimum=0.0, maximum=100.0, value=0.0, singleStep=0.25)
-        self.kernel.setSpecialValueText("default")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=seed)
+        self.form = SettingsForm(LimeSettings, LIME_FIELDS, LimeSettings(seed=seed),
+                                 horizontal=True)
+        w = self.form.widgets
+        self.samples, self.repeats = w["num_samples"], w["repeats"]
+        self.kernel, self.seed = w["kernel_width"], w["seed"]
         self.run_button = QPushButton("Explain all samples")
         self.run_button.clicked.connect(self.run)
         self.sort = QComboBox()
         self.sort.currentIndexChanged.connect(lambda _: self.draw_heatmaps())
         top = QHBoxLayout()
-        for label, w in (("LIME samples", self.samples), ("seeds", self.repeats),
-                         ("kernel width", self.kernel), ("seed", self.seed)):
-            top.addWidget(QLabel(label))
-            top.addWidget(w)
+        top.addWidget(self.form)
         top.addWidget(self.run_button)
         top.addStretch(1)
         top.addWidget(QLabel("Sort rows by"))
@@ -119,8 +119,7 @@ class ExplainPage(QWidget):
             return None
 
     def settings(self) -> LimeSettings:
-        return LimeSettings(num_samples=self.samples.value(), repeats=self.repeats.value(),
-                            kernel_width=self.kernel.value() or None, seed=self.seed.value())
+        return replace_settings(LimeSettings(), self.form.values())
 
     def reload(self) -> None:
         doc = self.doc.project.results.get("lime")

@@ -14,17 +14,14 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -40,11 +37,14 @@ from nrstudio.core.modeling.evaluation import NETWORK, EvaluationResult, Evaluat
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.networks import EpochReport, NetworkSettings
 from nrstudio.core.modeling.pipeline import RunSettings, apply_payload, project_payload, run_pipeline
+from nrstudio.core.modeling.run_settings import PROTOCOL_LABELS
+from nrstudio.core.modeling.verdicts import verdicts
+from nrstudio.core.settings import replace_settings, settings_from_dict
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, ask_export
+from nrstudio.gui.app.settings_form import SettingsForm
 
-PROTOCOL_LABELS = {"honest": "leakage-free", "paper": "paper", "validation": "validation expts"}
 STAGE_LABELS = {"honest": "leakage-free CV", "paper": "paper CV", "final": "final ensemble"}
 
 
@@ -94,34 +94,7 @@ def fmt(mean: float, std: float) -> str:
     return f"{digits} ± {std:.2g}" if np.isfinite(std) else digits
 
 
-def verdicts(result: EvaluationResult) -> list[str]:
-    """Plain-language lines: does the network beat predicting the mean, and the baselines?"""
-    m = result.metrics
-    lines = []
-    for protocol in ("honest", "paper"):
-        sub = m[(m.protocol == protocol) & (m.subset == "original")]
-        for target in dict.fromkeys(sub.target):
-            t = sub[sub.target == target]
-            r2 = t[t.metric == "R2"].set_index("model")["mean"]
-            mae = t[t.metric == "MAE"].set_index("model")["mean"]
-            if NETWORK not in mae:
-                continue
-            label = PROTOCOL_LABELS[protocol]
-            if "mean" in mae and mae[NETWORK] >= mae["mean"]:
-                lines.append(f"<b>{target}</b> ({label}): the network does <b>not</b> beat "
-                             f"predicting the mean (MAE {mae[NETWORK]:.3g} vs {mae['mean']:.3g}); "
-                             "its predictions carry no information here.")
-                continue
-            others = mae.drop(NETWORK)
-            best = others.idxmin() if len(others) else None
-            if best is not None and others[best] < mae[NETWORK]:
-                lines.append(f"<b>{target}</b> ({label}): {best.replace('_', ' ')} predicts "
-                             f"better than the network (MAE {others[best]:.3g} vs "
-                             f"{mae[NETWORK]:.3g}).")
-            else:
-                lines.append(f"<b>{target}</b> ({label}): the network beats the baselines "
-                             f"(MAE {mae[NETWORK]:.3g}, R² {r2.get(NETWORK, np.nan):.2f}).")
-    return lines
+NETWORK_FIELDS = ("hidden", "optimizer", "lr", "batch_size", "max_epochs", "patience", "seed")
 
 
 class TrainPage(QWidget):
@@ -139,27 +112,15 @@ class TrainPage(QWidget):
         self.targets_layout = QVBoxLayout(self.targets_box)
         net = QGroupBox("Network (the paper's: 3-64-64-1, ReLU)")
         f = QFormLayout(net)
-        self.hidden = QLineEdit("64, 64")
-        self.hidden.setToolTip("Units per hidden layer, separated by commas")
-        self.optimizer = QComboBox()
-        self.optimizer.addItem("Adam (paper text)", "adam")
-        self.optimizer.addItem("RMSprop (paper scripts)", "rmsprop")
-        self.lr = QDoubleSpinBox(decimals=5, minimum=1e-5, maximum=0.5, singleStep=1e-4,
-                                 value=1e-3)
-        self.batch = QSpinBox(minimum=1, maximum=4096, value=32)
-        self.epochs = QSpinBox(minimum=1, maximum=100_000, value=300)
-        self.patience = QSpinBox(minimum=0, maximum=10_000, value=30)
-        self.patience.setSpecialValueText("off")
-        self.members = QSpinBox(minimum=1, maximum=50, value=5)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=seed)
-        f.addRow("Hidden layers:", self.hidden)
-        f.addRow("Optimiser:", self.optimizer)
-        f.addRow("Learning rate:", self.lr)
-        f.addRow("Batch size:", self.batch)
-        f.addRow("Max epochs:", self.epochs)
-        f.addRow("Early-stopping patience:", self.patience)
-        f.addRow("Ensemble members:", self.members)
-        f.addRow("Random seed:", self.seed)
+        self.net_form = SettingsForm(NetworkSettings, NETWORK_FIELDS, NetworkSettings(seed=seed))
+        self.members_form = SettingsForm(RunSettings, ("members",))
+        f.addRow(self.net_form)
+        f.addRow(self.members_form)
+        w = self.net_form.widgets
+        self.hidden, self.optimizer, self.lr, self.batch = (
+            w["hidden"], w["optimizer"], w["lr"], w["batch_size"])
+        self.epochs, self.patience, self.seed = w["max_epochs"], w["patience"], w["seed"]
+        self.members = self.members_form.widgets["members"]
         base = QGroupBox("Baselines (fitted on the original rows)")
         b = QVBoxLayout(base)
         self.baseline_boxes = {}
@@ -269,10 +230,6 @@ class TrainPage(QWidget):
             self.target_boxes[t] = box
 
     def run_settings(self) -> RunSettings:
-        try:
-            hidden = tuple(int(h) for h in self.hidden.text().replace(";", ",").split(",") if h.strip())
-        except ValueError:
-            raise DataError("hidden layers: give whole numbers separated by commas, e.g. 64, 64") from None
         targets = tuple(t for t, box in self.target_boxes.items() if box.isChecked())
         if not targets:
             raise DataError("choose at least one target")
@@ -280,17 +237,17 @@ class TrainPage(QWidget):
                           if box.isChecked())
         if not protocols:
             raise DataError("choose at least one evaluation protocol")
-        net = NetworkSettings(hidden=hidden, optimizer=self.optimizer.currentData(),
-                              lr=self.lr.value(), batch_size=self.batch.value(),
-                              max_epochs=self.epochs.value(), patience=self.patience.value(),
-                              seed=self.seed.value())
-        aug = SmoteRegSettings(**self.doc.project.settings.get("augment", {}))
+        net = replace_settings(NetworkSettings(), self.net_form.values())
+        stored = self.doc.project.settings.get("augment")
+        aug = (settings_from_dict(SmoteRegSettings, stored, "augmentation settings")
+               if stored else SmoteRegSettings())
         ev = EvaluationSettings(protocols=protocols, augment=aug, network=net,
                                 baselines=tuple(n for n, b in self.baseline_boxes.items()
                                                 if b.isChecked()),
-                                targets=targets, seed=self.seed.value())
+                                targets=targets, seed=net.seed)
         ev.check()
-        return RunSettings(ev, members=self.members.value(), lime=LimeSettings(), explain=False)
+        return RunSettings(ev, members=self.members_form.values()["members"],
+                           lime=LimeSettings(), explain=False)
 
     # ---- running -------------------------------------------------------------------------------
     def run(self) -> bool:
@@ -410,7 +367,7 @@ class TrainPage(QWidget):
                     item.setFont(font)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
-        lines = verdicts(result) + [f"<i>{n}</i>" for n in result.notes]
+        lines = [v.html() for v in verdicts(result)] + [f"<i>{n}</i>" for n in result.notes]
         self.verdict.setText("<br>".join(lines))
         current = self.parity_protocol.currentData()
         self.parity_protocol.blockSignals(True)

@@ -1,0 +1,70 @@
+"""What an evaluation and a whole run depend on: protocols, folds, baselines, nested
+augmentation, network and LIME settings (torch-free; stored with their results)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.baselines import BASELINE_NAMES
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.settings import check_ranges, setting, settings_from_dict, settings_to_dict
+
+Protocol = Literal["honest", "paper"]
+PROTOCOL_NAMES = {"honest": "leakage-free (held-out original samples)",
+                  "paper": "paper (K-fold over original + synthetic rows)"}
+# Short names for tables and plots; "validation" rows are the validation experiments.
+PROTOCOL_LABELS = {"honest": "leakage-free", "paper": "paper", "validation": "validation expts"}
+NETWORK = "network"
+
+
+@dataclass
+class EvaluationSettings:
+    """Which protocols judge which models; ``augment`` and ``network`` are nested settings;
+    ``targets`` None = every target of the table."""
+
+    protocols: tuple[Protocol, ...] = setting(
+        ("honest",), label="Protocols", choices=PROTOCOL_NAMES,
+        help="Leakage-free holds out original samples and re-augments inside every fold; the "
+             "paper's K-fold over original + synthetic rows overstates accuracy.")
+    folds: int = setting(10, low=2, high=1000, label="Folds",
+                         help="K of the paper protocol, and of the leakage-free one above the "
+                              "leave-one-out limit.")
+    loo_max: int = setting(50, low=1, high=100_000, label="Leave-one-out limit",
+                           unit="samples",
+                           help="Up to this many originals the leakage-free protocol leaves "
+                                "one sample out at a time.")
+    augment: SmoteRegSettings = field(default_factory=SmoteRegSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    baselines: tuple[str, ...] = setting(
+        ("mean", "ridge", "random_forest", "gaussian_process"), label="Baselines",
+        choices=BASELINE_NAMES, help="Reference models fitted on the original rows.")
+    targets: tuple[str, ...] | None = None
+    seed: int = setting(0, low=0, high=2**31 - 1, label="Random seed",
+                        help="Seeds the fold assignment and the baselines.")
+
+    def check(self) -> None:
+        check_ranges(self, "evaluation")
+        self.network.check()
+
+
+@dataclass
+class RunSettings:
+    """Everything a run of the pipeline depends on (stored with its results)."""
+
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    members: int = setting(5, low=1, high=100, label="Ensemble members",
+                           help="Networks per target in the final model, differing in their "
+                                "seeds; their spread is the ensemble's uncertainty.")
+    lime: LimeSettings = field(default_factory=LimeSettings)
+    explain: bool = setting(True, label="Explain every sample",
+                            help="Run LIME on every training sample after training.")
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> RunSettings:
+        return settings_from_dict(cls, doc, "run settings")
+
+    def to_dict(self) -> dict[str, Any]:
+        return settings_to_dict(self)
