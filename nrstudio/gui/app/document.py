@@ -7,25 +7,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
+from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.template import new_project
 from nrstudio.core.data.validation import ValidationReport, validate_dataset
 from nrstudio.core.project.model import Project
-
-TEMPLATE_COLUMNS = [
-    Column("Sample", Role.SAMPLE_ID, "", Kind.TEXT),
-    Column("Core absorption edge (nm)", Role.INPUT, "nm"),
-    Column("Core amount (nmol)", Role.INPUT, "nmol"),
-    Column("S amount (mg)", Role.INPUT, "mg"),
-    Column("Average Length (nm)", Role.TARGET, "nm"),
-    Column("Average width (nm)", Role.TARGET, "nm"),
-    Column("Aspect Ratio", Role.TARGET, "-"),
-]
-
-
-def new_project() -> Project:
-    """An empty project with the nanorod columns, ready to type syntheses into."""
-    return Project(Dataset.from_records([Column(c.name, c.role, c.unit, c.kind)
-                                         for c in TEMPLATE_COLUMNS], []))
 
 
 class ProjectDocument(QObject):
@@ -48,6 +33,9 @@ class ProjectDocument(QObject):
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._extra_dirty = False  # changes outside the undo stack (results, images, notes)
         self._report: ValidationReport | None = None
+        # Counts the projects shown; a background job records it at start, so that a result
+        # computed for an earlier project is recognised and dropped (gui/app/jobs.py).
+        self.generation = 0
 
     def _clean_changed(self, clean: bool) -> None:
         self.dirty_changed.emit(self._extra_dirty or not clean)
@@ -72,6 +60,7 @@ class ProjectDocument(QObject):
 
     def load(self, project: Project, path: Path | None, dirty: bool = False) -> None:
         """Show another project in this document (New, Open, Import, Restore)."""
+        self.generation += 1
         self.project = project
         self.path = path
         self._report = None

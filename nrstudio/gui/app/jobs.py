@@ -1,9 +1,21 @@
-"""Background jobs: core functions run in a worker thread, never on the GUI thread.
+"""The one contract for background jobs: core functions run in a worker thread, never on the
+GUI thread, and their results land only in the project they were computed for.
 
-A job is a callable ``fn(progress, cancel)`` from the core. The runner adapts the core's
-progress callback and cancel check to Qt signals (the way Orange widgets adapt its
-algorithms): progress arrives on the GUI thread as ``progress(fraction, stage)``, and
-``cancel()`` sets a flag the core polls. One job runs at a time; the status bar shows it.
+A page starts a job with::
+
+    jobs.start(title, work, on_done, settings=settings, on_partial=None)
+
+``work(ctx)`` runs in the worker with a :class:`JobContext`: ``ctx.progress`` and
+``ctx.cancelled`` are the core's progress callback and cancel check (the way Orange adapts
+its algorithms through ``TaskState``), and ``ctx.partial(value)`` hands a partial result
+(live loss curves) to ``on_partial(value)`` on the GUI thread. ``on_done(result, settings)``
+receives the settings recorded at start, so what is stored with a result is what it ran with.
+
+At start the runner records which project is open (its document generation). A result or a
+partial result that arrives after that project was closed or replaced (New, Open, Import,
+Restore) is dropped and the status bar says so: it never touches the new project. One job
+runs at a time; the status bar's Cancel and every page's busy state follow ``started`` and
+``idle``.
 """
 
 from __future__ import annotations
@@ -12,17 +24,41 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from nrstudio.core.errors import Cancelled, NRStudioError
 
-JobFunction = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
+
+class JobContext:
+    """What a job's worker function gets: progress, the cancel check, partial results."""
+
+    def __init__(self, signals: _Signals, stop: threading.Event) -> None:
+        self._signals, self._stop = signals, stop
+        self._last = 0.0
+
+    def progress(self, fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - self._last >= 0.05 or fraction >= 1.0:  # at most 20 updates a second
+            self._last = now
+            self._signals.progress.emit(float(fraction), stage)
+
+    def cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    def partial(self, value: object) -> None:
+        """Send a partial result to the GUI thread (throttle before calling: each is drawn)."""
+        self._signals.partial.emit(value)
+
+
+JobFunction = Callable[[JobContext], Any]
 
 
 class _Signals(QObject):
     progress = Signal(float, str)
+    partial = Signal(object)
     done = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
@@ -32,18 +68,11 @@ class _Task(QRunnable):
     def __init__(self, fn: JobFunction, signals: _Signals, stop: threading.Event) -> None:
         super().__init__()
         self.fn, self.signals, self.stop = fn, signals, stop
-        self._last = 0.0
         self.setAutoDelete(True)
-
-    def _progress(self, fraction: float, stage: str) -> None:
-        now = time.monotonic()
-        if now - self._last >= 0.05 or fraction >= 1.0:  # at most 20 updates a second
-            self._last = now
-            self.signals.progress.emit(float(fraction), stage)
 
     def run(self) -> None:
         try:
-            result = self.fn(self._progress, self.stop.is_set)
+            result = self.fn(JobContext(self.signals, self.stop))
         except Cancelled:
             self.signals.cancelled.emit()
         except NRStudioError as exc:
@@ -57,72 +86,104 @@ class _Task(QRunnable):
             self.signals.done.emit(result)
 
 
+@dataclass
+class Job:
+    """A running job: what it is, the project generation and the settings it started on."""
+
+    title: str
+    generation: int
+    settings: Any
+    on_done: Callable[[Any, Any], None] | None
+    on_partial: Callable[[Any], None] | None
+    stop: threading.Event
+    signals: _Signals
+
+
 class JobRunner(QObject):
-    """Runs one job at a time in a worker thread and relays its progress."""
+    """Runs one job at a time in a worker thread and delivers its results to the project it
+    started on. ``generation()`` tells which project is open now (the document's counter)."""
 
     started = Signal(str)
     progress = Signal(float, str)
     finished = Signal(str, object)  # title, result
     failed = Signal(str, str)  # title, message
     cancelled = Signal(str)
+    dropped = Signal(str)  # title: the result came after its project was closed or replaced
     idle = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, generation: Callable[[], int] | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
-        self.title = ""
-        self._stop: threading.Event | None = None
-        self._signals: _Signals | None = None
-        self._on_done: Callable[[Any], None] | None = None
+        self.generation = generation or (lambda: 0)
+        self.job: Job | None = None
 
     @property
     def busy(self) -> bool:
-        return self._stop is not None
+        return self.job is not None
+
+    @property
+    def title(self) -> str:
+        return self.job.title if self.job else ""
 
     def start(self, title: str, fn: JobFunction,
-              on_done: Callable[[Any], None] | None = None) -> bool:
-        """Start ``fn`` in the background; False (and nothing started) if a job is running."""
+              on_done: Callable[[Any, Any], None] | None = None, *, settings: Any = None,
+              on_partial: Callable[[Any], None] | None = None) -> bool:
+        """Start ``fn(ctx)`` in the background; False (and nothing started) if a job runs."""
         if self.busy:
             return False
-        self.title = title
-        self._stop = threading.Event()
-        self._on_done = on_done
         sig = _Signals()
+        job = Job(title, self.generation(), settings, on_done, on_partial, threading.Event(),
+                  sig)
         sig.progress.connect(self.progress)
-        sig.done.connect(self._done)
-        sig.failed.connect(self._failed)
-        sig.cancelled.connect(self._cancelled)
-        self._signals = sig
-        self.pool.start(_Task(fn, sig, self._stop))
+        sig.partial.connect(lambda value: self._partial(job, value))
+        sig.done.connect(lambda result: self._done(job, result))
+        sig.failed.connect(lambda message: self._failed(job, message))
+        sig.cancelled.connect(lambda: self._cancelled(job))
+        self.job = job
+        self.pool.start(_Task(fn, sig, job.stop))
         self.started.emit(title)
         return True
 
     def cancel(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
+        if self.job is not None:
+            self.job.stop.set()
 
     def wait(self, msecs: int = -1) -> bool:
         return self.pool.waitForDone(msecs)
 
-    def _reset(self) -> tuple[str, Callable[[Any], None] | None]:
-        title, cb = self.title, self._on_done
-        self._stop, self._signals, self._on_done, self.title = None, None, None, ""
-        return title, cb
+    def still_current(self, job: Job) -> bool:
+        """True while the project the job started on is still open."""
+        return job.generation == self.generation()
 
-    def _done(self, result: object) -> None:
-        title, cb = self._reset()
-        if cb is not None:
-            cb(result)
-        self.finished.emit(title, result)
+    def _finish(self, job: Job) -> None:
+        if self.job is job:
+            self.job = None
+
+    def _partial(self, job: Job, value: object) -> None:
+        if job.on_partial is not None and self.job is job and self.still_current(job):
+            job.on_partial(value)
+
+    def _done(self, job: Job, result: object) -> None:
+        self._finish(job)
+        if not self.still_current(job):
+            self.dropped.emit(job.title)
+        else:
+            if job.on_done is not None:
+                job.on_done(result, job.settings)
+            self.finished.emit(job.title, result)
         self.idle.emit()
 
-    def _failed(self, message: str) -> None:
-        title, _ = self._reset()
-        self.failed.emit(title, message)
+    def _failed(self, job: Job, message: str) -> None:
+        self._finish(job)
+        if self.still_current(job):
+            self.failed.emit(job.title, message)
+        else:
+            self.dropped.emit(job.title)
         self.idle.emit()
 
-    def _cancelled(self) -> None:
-        title, _ = self._reset()
-        self.cancelled.emit(title)
+    def _cancelled(self, job: Job) -> None:
+        self._finish(job)
+        self.cancelled.emit(job.title)
         self.idle.emit()

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
 
 from nrstudio import __version__
 from nrstudio.core.data.table_io import export_table
+from nrstudio.core.data.template import new_project
 from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
 from nrstudio.core.micrographs.attachments import IMAGE_SUFFIXES
 from nrstudio.core.project.file_format import load_project, save_project
 from nrstudio.core.project.model import Project
 from nrstudio.gui.app.dialogs import Preferences, PreferencesDialog, show_about
-from nrstudio.gui.app.document import ProjectDocument, new_project
+from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.app.recovery import RecoverySlot, pending_recoveries
 from nrstudio.gui.data.data_page import DataPage
@@ -90,8 +91,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or QSettings()
         self.prefs = Preferences(self.settings)
-        self.jobs = JobRunner(self)
         self.doc = ProjectDocument(parent=self)
+        self.jobs = JobRunner(lambda: self.doc.generation, self)
         self.recovery = RecoverySlot(recovery_folder)
         self.recovery_folder = recovery_folder
 
@@ -124,6 +125,8 @@ class MainWindow(QMainWindow):
         self.jobs.failed.connect(lambda t, m: QMessageBox.warning(self, t, m))
         self.jobs.cancelled.connect(lambda t: self.statusBar().showMessage(f"{t}: cancelled",
                                                                            5000))
+        self.jobs.dropped.connect(lambda t: self.statusBar().showMessage(
+            f"{t} finished after its project was closed; its result was not used", 8000))
         self._build_actions()
         self.doc.dirty_changed.connect(lambda _: self._update_title())
         self.doc.path_changed.connect(self._update_title)
@@ -251,8 +254,22 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    def stop_job_for(self, what: str) -> bool:
+        """Before New, Open or closing: ask whether to cancel a running job; True to go on.
+        A result that arrives later is dropped (it belongs to the project being left)."""
+        if not self.jobs.busy:
+            return True
+        answer = QMessageBox.question(
+            self, "A job is running", f"“{self.jobs.title}” is still running. Cancel it and "
+            f"{what}?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.jobs.cancel()
+        return True
+
     def new(self) -> None:
-        if self.maybe_save():
+        if self.stop_job_for("start a new project") and self.maybe_save():
             self.doc.load(new_project(), None)
             self.recovery.clear()
 
@@ -272,7 +289,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open", f"{p.name}: NR Studio opens .nrproj "
                                 "projects and .csv, .tsv, .txt or .xlsx tables.")
             return False
-        if not self.maybe_save():
+        if not self.stop_job_for(f"open {p.name}") or not self.maybe_save():
             return False
         if p.suffix.lower() == ".nrproj":
             try:
@@ -384,7 +401,7 @@ class MainWindow(QMainWindow):
 
     # ---- window events -----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.maybe_save():
+        if not self.stop_job_for("quit") or not self.maybe_save():
             event.ignore()
             return
         if self.jobs.busy:

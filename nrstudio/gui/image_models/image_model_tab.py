@@ -35,7 +35,7 @@ from nrstudio.core.image_models.tile_cnn import (
     train_image_model,
 )
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import ORIGINAL
 from nrstudio.gui.app.widgets import disable_while_busy, form_layout, ok_cancel_buttons
 
@@ -227,16 +227,15 @@ class ImageModelTab(QWidget):
                                     "first (Measure rods tab).")
             return False
 
-        def work(progress, cancel):  # type: ignore[no-untyped-def]
-            return train_image_model(project, settings, progress, cancel)
+        def work(ctx: JobContext) -> ImageModelResult:
+            return train_image_model(project, settings, ctx.progress, ctx.cancelled)
 
-        def done(result: ImageModelResult) -> None:
-            if self.doc.project is project:
-                store_image_model(project, result)
-                self.doc.mark_changed()
-                self.models_changed.emit()
+        def done(result: ImageModelResult, _settings: ImageModelSettings) -> None:
+            store_image_model(self.doc.project, result)
+            self.doc.mark_changed()
+            self.models_changed.emit()
 
-        return self.jobs.start("Training the image model", work, done)
+        return self.jobs.start("Training the image model", work, done, settings=settings)
 
     def trained(self) -> ImageRegressor | None:
         try:

@@ -43,7 +43,7 @@ from nrstudio.core.progress import Reporter
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import ask_export, diverging_colormap, save_table_dialog, symmetric_limit
 from nrstudio.gui.app.widgets import button_row, disable_while_busy, form_layout
 from nrstudio.gui.image_models.image_model_tab import ImageModelTab
@@ -367,15 +367,16 @@ class LimeImageTab(QWidget):
         pixels = self.pixels
         assert rect is not None and pixels is not None
 
-        def work(progress, cancel):  # type: ignore[no-untyped-def]
-            rep = Reporter(progress, cancel)
+        def work(ctx: JobContext) -> tuple[ImageExplanation, tuple[int, int, int, int] | None]:
+            rep = Reporter(ctx.progress, ctx.cancelled)
             result = explain_image(region, fn, labels, settings, segments,
-                                   rep.sub(0, 0.95).report, cancel)
+                                   rep.sub(0, 0.95).report, ctx.cancelled)
             # The scale bar, for the attention shares: 0.4 s on a 9-megapixel image, so here
             # rather than on the GUI thread.
             return result, _bar_in_region(detect_scale_bar(pixels), rect)
 
-        def done(outcome: tuple[ImageExplanation, tuple[int, int, int, int] | None]) -> None:
+        def done(outcome: tuple[ImageExplanation, tuple[int, int, int, int] | None],
+                 _settings: ImageLimeSettings) -> None:
             result, self._bar_rect = outcome
             self.explanation = result
             self.segments = result.segments
@@ -388,7 +389,7 @@ class LimeImageTab(QWidget):
             self.mode.setCurrentIndex(0)
             self.draw()
 
-        return self.jobs.start("LIME on a micrograph region", work, done)
+        return self.jobs.start("LIME on a micrograph region", work, done, settings=settings)
 
     def draw(self) -> None:
         region = self.region_pixels

@@ -53,7 +53,7 @@ from nrstudio.core.micrographs.rods import Rod, RodMeasurement, RodSettings
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import save_table_dialog
 from nrstudio.gui.app.undo import SetCellsCommand
 from nrstudio.gui.app.widgets import disable_while_busy
@@ -448,17 +448,19 @@ class MeasureTab(QWidget):
         scale = Scale(im.nm_per_px, str(im.meta.get("scale_source", "")))
         rod_settings = RodSettings(method=str(self.method.currentData()))
 
-        def work(progress, cancel):  # type: ignore[no-untyped-def]
-            return analyse_micrograph(m, im.filename, scale, rod_settings, progress, cancel)
+        def work(ctx: JobContext) -> ImageAnalysis:
+            return analyse_micrograph(m, im.filename, scale, rod_settings, ctx.progress,
+                                      ctx.cancelled)
 
-        def done(analysis: ImageAnalysis) -> None:
+        def done(analysis: ImageAnalysis, _settings: RodSettings) -> None:
             if im in self.doc.project.images:
                 store_measurement(im, analysis)
                 self.doc.mark_changed()
             if self.current is im:
                 self.refresh_measurement()
 
-        return self.jobs.start(f"Measuring rods in {im.filename}", work, done)
+        return self.jobs.start(f"Measuring rods in {im.filename}", work, done,
+                               settings=rod_settings)
 
     def measurement(self) -> RodMeasurement | None:
         return measurement_of(self.current) if self.current else None

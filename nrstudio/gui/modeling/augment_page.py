@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from nrstudio.core.data.dataset import Dataset, split_unit
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import AugmentResult, SmoteRegSettings, augment_smote_reg, plan_smote_reg
-from nrstudio.core.settings import setting_fields
+from nrstudio.core.settings import setting_fields, settings_to_dict
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, ask_export
@@ -168,17 +168,19 @@ class AugmentPage(QWidget):
     def run(self) -> bool:
         settings = self.settings()
         dataset = self.doc.dataset.copy()
-        return self.jobs.start("SMOTE-REG", lambda p, c: augment_smote_reg(dataset, settings, p, c),
-                               self._finished)
+        return self.jobs.start(
+            "SMOTE-REG", lambda ctx: augment_smote_reg(dataset, settings, ctx.progress,
+                                                       ctx.cancelled),
+            self._finished, settings=settings)
 
-    def _finished(self, result: AugmentResult) -> None:
+    def _finished(self, result: AugmentResult, settings: SmoteRegSettings) -> None:
         def replace(ds: Dataset) -> None:
             ds.table, ds.columns, ds.rows = (result.dataset.table, result.dataset.columns,
                                              result.dataset.rows)
 
         self.doc.undo_stack.push(SnapshotCommand(
             self.doc, f"SMOTE-REG ({len(result.dataset):,} rows)", replace))
-        self.doc.project.settings["augment"] = dict(self.settings().__dict__)
+        self.doc.project.settings["augment"] = settings_to_dict(settings)
 
     def clear(self) -> None:
         from nrstudio.core.data.editing import remove_synthetic_rows

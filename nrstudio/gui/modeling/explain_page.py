@@ -22,9 +22,9 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
 from nrstudio.core.modeling.pipeline import FINAL_MODEL
 from nrstudio.core.modeling.predict import EnsembleModel
-from nrstudio.core.settings import replace_settings
+from nrstudio.core.settings import replace_settings, settings_to_dict
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import (
     NEGATIVE,
     POSITIVE,
@@ -153,15 +153,15 @@ class ExplainPage(QWidget):
         settings = self.settings()
         x = model.domain.x
 
-        def work(progress, cancel):  # type: ignore[no-untyped-def]
+        def work(ctx: JobContext) -> Explanations:
             return explain_points(model.predict_mean, x, x, model.inputs, model.targets,
-                                  model.sample_ids, settings, progress, cancel)
+                                  model.sample_ids, settings, ctx.progress, ctx.cancelled)
 
-        return self.jobs.start("LIME", work, self._finished)
+        return self.jobs.start("LIME", work, self._finished, settings=settings)
 
-    def _finished(self, expl: Explanations) -> None:
+    def _finished(self, expl: Explanations, settings: LimeSettings) -> None:
         self.doc.project.results["lime"] = expl.to_json()
-        self.doc.project.settings["lime"] = dict(self.settings().__dict__)
+        self.doc.project.settings["lime"] = settings_to_dict(settings)
         self.doc.mark_changed()
 
     def explain_point(self, x: np.ndarray) -> bool:
@@ -172,16 +172,17 @@ class ExplainPage(QWidget):
         settings = self.settings()
         train = model.domain.x
 
-        def work(progress, cancel):  # type: ignore[no-untyped-def]
+        def work(ctx: JobContext) -> Explanations:
             return explain_points(model.predict_mean, train, np.atleast_2d(x), model.inputs,
-                                  model.targets, ["new point"], settings, progress, cancel)
+                                  model.targets, ["new point"], settings, ctx.progress,
+                                  ctx.cancelled)
 
-        def done(expl: Explanations) -> None:
+        def done(expl: Explanations, _settings: LimeSettings) -> None:
             self.point = expl
             self.selected = None
             self.draw_bars()
 
-        return self.jobs.start("LIME (new point)", work, done)
+        return self.jobs.start("LIME (new point)", work, done, settings=settings)
 
     # ---- heat maps -----------------------------------------------------------------------------
     def _order(self, k: int) -> np.ndarray:

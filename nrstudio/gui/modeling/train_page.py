@@ -3,14 +3,14 @@ curves; read the results as the paper's Table 1, next to the baselines, and as p
 
 from __future__ import annotations
 
-import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,50 +41,40 @@ from nrstudio.core.modeling.run_settings import PROTOCOL_LABELS
 from nrstudio.core.modeling.verdicts import verdicts
 from nrstudio.core.settings import replace_settings, settings_from_dict
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, ask_export
 from nrstudio.gui.app.settings_form import SettingsForm
 
 STAGE_LABELS = {"honest": "leakage-free CV", "paper": "paper CV", "final": "final ensemble"}
 
 
-class LossRelay(QObject):
-    """Carries loss histories from the worker thread to the GUI (queued signal), at most
-    four times a second."""
+LossHistory = dict[str, tuple[list[int], list[float], list[float]]]
 
-    updated = Signal(object)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.lock = threading.Lock()
-        self.history: dict[str, tuple[list[int], list[float], list[float]]] = {}
+class LossRecorder:
+    """Collects the mean loss per epoch of every training stage in the worker thread and
+    hands a copy to ``send`` (the job's partial result) at most four times a second."""
+
+    def __init__(self, send: Callable[[LossHistory], None]) -> None:
+        self.send = send
+        self.history: LossHistory = {}
         self._last = 0.0
-
-    def reset(self) -> None:
-        with self.lock:
-            self.history = {}
-            self._last = 0.0
 
     def on_epoch(self, stage: str, report: EpochReport) -> None:  # worker thread
         active = report.active
         if not active.any():
             return
-        with self.lock:
-            epochs, tr, va = self.history.setdefault(stage, ([], [], []))
-            epochs.append(report.epoch)
-            tr.append(float(np.nanmean(report.train_loss[active])))
-            va.append(float(np.nanmean(report.val_loss[active])))
-            now = time.monotonic()
-            if now - self._last < 0.25:
-                return
+        epochs, tr, va = self.history.setdefault(stage, ([], [], []))
+        epochs.append(report.epoch)
+        tr.append(float(np.nanmean(report.train_loss[active])))
+        va.append(float(np.nanmean(report.val_loss[active])))
+        now = time.monotonic()
+        if now - self._last >= 0.25:
             self._last = now
-            snapshot = {k: (list(a), list(b), list(c)) for k, (a, b, c) in self.history.items()}
-        self.updated.emit(snapshot)
+            self.flush()
 
     def flush(self) -> None:
-        with self.lock:
-            snapshot = {k: (list(a), list(b), list(c)) for k, (a, b, c) in self.history.items()}
-        self.updated.emit(snapshot)
+        self.send({k: (list(a), list(b), list(c)) for k, (a, b, c) in self.history.items()})
 
 
 def fmt(mean: float, std: float) -> str:
@@ -104,8 +94,6 @@ class TrainPage(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc, self.jobs = doc, jobs
-        self.relay = LossRelay()
-        self.relay.updated.connect(self._plot_losses)
         # ---- settings column
         self.target_boxes: dict[str, QCheckBox] = {}
         self.targets_box = QGroupBox("Targets")
@@ -257,22 +245,24 @@ class TrainPage(QWidget):
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
         dataset = self.doc.dataset.copy()
-        self.relay.reset()
         self.loss_plot.clear()
         self._curves = {}
         self.tabs.setCurrentIndex(0)
         self._mine = True
-        def work(progress, cancel):  # type: ignore[no-untyped-def]  # worker thread
-            result = run_pipeline(dataset, settings, progress, cancel, self.relay.on_epoch)
+
+        def work(ctx: JobContext) -> dict[str, Any]:  # worker thread
+            losses = LossRecorder(ctx.partial)
+            result = run_pipeline(dataset, settings, ctx.progress, ctx.cancelled, losses.on_epoch)
+            losses.flush()
             return project_payload(result)
 
-        started = self.jobs.start("Training", work, self._finished)
+        started = self.jobs.start("Training", work, self._finished, settings=settings,
+                                  on_partial=self._plot_losses)
         if not started:
             self._mine = False
         return started
 
-    def _finished(self, payload: dict) -> None:
-        self.relay.flush()
+    def _finished(self, payload: dict, settings: RunSettings) -> None:
         apply_payload(self.doc.project, payload)
         self.doc.mark_changed()
         self.tabs.setCurrentIndex(1)

@@ -247,13 +247,14 @@ def test_background_job_reports_progress_and_cancels(window, qtbot):
     seen = []
     window.jobs.progress.connect(lambda f, s: seen.append(f))
     with qtbot.waitSignal(window.jobs.finished, timeout=60_000) as done:
-        window.jobs.start("Training", lambda p, c: train_final_models(
+        window.jobs.start("Training", lambda ctx: train_final_models(
             ds, NetworkSettings(max_epochs=2), SmoteRegSettings(per_subset=1), 1,
-            progress=p, cancel=c))
+            progress=ctx.progress, cancel=ctx.cancelled))
     assert done.args[0] == "Training" and seen and max(seen) == pytest.approx(1.0)
     with qtbot.waitSignal(window.jobs.cancelled, timeout=30_000):
-        window.jobs.start("Long training", lambda p, c: train_final_models(
-            ds, NetworkSettings(max_epochs=100_000, patience=0), progress=p, cancel=c))
+        window.jobs.start("Long training", lambda ctx: train_final_models(
+            ds, NetworkSettings(max_epochs=100_000, patience=0), progress=ctx.progress,
+            cancel=ctx.cancelled))
         qtbot.wait(300)
         assert window.job_status.isVisible() or window.jobs.busy
         window.job_status.cancel.click()

@@ -111,7 +111,8 @@ def test_train_page_runs_stores_results_and_they_survive_reopening(qtbot, tmp_pa
     page.paper.setChecked(True)
     page.baseline_boxes["gaussian_process"].setChecked(False)
     curves = []
-    page.relay.updated.connect(curves.append)
+    draw = page._plot_losses  # live curves arrive as the job's partial results
+    page._plot_losses = lambda history: (curves.append(history), draw(history))
     seen = run_job(qtbot, w, lambda: qtbot.mouseClick(page.start, Qt.MouseButton.LeftButton))
     assert page.progress.value() == 1000 and seen[-1] == pytest.approx(1.0)
     assert curves and {"honest", "paper", "final"} <= set(curves[-1])
