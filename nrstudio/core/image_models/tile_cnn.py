@@ -381,8 +381,10 @@ def train_image_model(project: Project, settings: ImageModelSettings | None = No
 
 
 def store_image_model(project: Project, result: ImageModelResult) -> None:
+    from nrstudio.core.project.sections import SECTIONS, write_section
+
     project.models[IMAGE_MODEL] = result.regressor.to_stored({"evaluation": result.to_json()})
-    project.results["image_model"] = result.to_json()
+    write_section(project, "image_model", SECTIONS["image_model"].read(result.to_json()))
 
 
 def stored_image_model(project: Project) -> ImageRegressor | None:

@@ -64,17 +64,21 @@ def set_scale(image: AttachedImage, nm_per_px: float, source: str) -> None:
 
 def measurement_of(image: AttachedImage) -> RodMeasurement | None:
     """The stored rod measurement, or None (also when it is damaged: it can be redone)."""
+    from nrstudio.core.project.sections import SECTIONS
+
     data = image.meta.get("measurement")
     if not isinstance(data, dict):
         return None
     try:
-        return RodMeasurement.from_json(data)
+        return SECTIONS["measurement"].load(data)
     except DataError:
         return None
 
 
 def store_measurement(image: AttachedImage, analysis: ImageAnalysis) -> None:
-    image.meta["measurement"] = analysis.measurement.to_json()
+    from nrstudio.core.project.sections import SECTIONS
+
+    image.meta["measurement"] = SECTIONS["measurement"].dump(analysis.measurement)
 
 
 def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary

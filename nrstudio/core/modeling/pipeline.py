@@ -134,17 +134,20 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
 def project_payload(result: RunResult) -> dict[str, Any]:
     """What a run adds to a project, already converted to storable form. The GUI computes
     this in its worker thread, so that storing is only a few assignments on the GUI thread."""
+    from nrstudio.core.project.sections import SECTIONS
+
     return {
         "model": result.final.to_stored(FINAL_MODEL),
-        "evaluation": result.evaluation.to_json(compact=True),
-        "validation_predictions": {c: result.validation[c].tolist()
-                                   for c in result.validation.columns},
-        "lime": result.explanations.to_json() if result.explanations is not None else None,
-        "settings": result.settings.to_dict(),
+        "evaluation": SECTIONS["evaluation"].dump(result.evaluation),
+        "validation_predictions": SECTIONS["validation_predictions"].dump(result.validation),
+        "lime": (SECTIONS["lime_weights"].dump(result.explanations)
+                 if result.explanations is not None else None),
+        "settings": SECTIONS["run"].dump(result.settings),
     }
 
 
 def apply_payload(project: Project, payload: dict[str, Any]) -> None:
+    """Store a payload: only assignments of already converted sections (GUI thread)."""
     project.models[FINAL_MODEL] = payload["model"]
     project.results["evaluation"] = payload["evaluation"]
     project.results["validation_predictions"] = payload["validation_predictions"]

@@ -27,11 +27,12 @@ import pandas as pd
 from nrstudio import __version__
 from nrstudio.core.atomic import atomic_write
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Origin, Role, format_cell, parse_number
-from nrstudio.core.errors import ProjectFileError
+from nrstudio.core.errors import DataError, ProjectFileError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project import schema as project_schema
 from nrstudio.core.project.migrations import MIGRATIONS
 from nrstudio.core.project.model import AttachedImage, Project, StoredModel, now_iso
+from nrstudio.core.project.sections import check_sections
 
 FORMAT_VERSION = 1
 SUFFIX = ".nrproj"
@@ -421,4 +422,9 @@ def _build_project(members: dict[str, bytes]) -> Project:
                for e in doc["results"]}
     images = [AttachedImage(e["id"], e["sample_id"], e["filename"], _need(members, e["member"]),
                             e["nm_per_px"], e["meta"]) for e in doc["images"]]
-    return Project(dataset, doc["notes"], doc["settings"], results, models, images)
+    project = Project(dataset, doc["notes"], doc["settings"], results, models, images)
+    try:
+        check_sections(project)
+    except DataError as exc:
+        raise ProjectFileError(f"damaged project file: {exc}") from None
+    return project

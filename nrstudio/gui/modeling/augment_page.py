@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from nrstudio.core.data.dataset import Dataset, split_unit
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import AugmentResult, SmoteRegSettings, augment_smote_reg, plan_smote_reg
-from nrstudio.core.settings import setting_fields, settings_to_dict
+from nrstudio.core.project.sections import write_section
+from nrstudio.core.settings import setting_fields
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, ask_export
@@ -180,7 +181,7 @@ class AugmentPage(QWidget):
 
         self.doc.undo_stack.push(SnapshotCommand(
             self.doc, f"SMOTE-REG ({len(result.dataset):,} rows)", replace))
-        self.doc.project.settings["augment"] = settings_to_dict(settings)
+        write_section(self.doc.project, "augment", settings)
 
     def clear(self) -> None:
         from nrstudio.core.data.editing import remove_synthetic_rows

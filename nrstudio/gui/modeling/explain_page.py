@@ -22,7 +22,8 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
 from nrstudio.core.modeling.pipeline import FINAL_MODEL
 from nrstudio.core.modeling.predict import EnsembleModel
-from nrstudio.core.settings import replace_settings, settings_to_dict
+from nrstudio.core.project.sections import write_section
+from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import (
@@ -160,8 +161,8 @@ class ExplainPage(QWidget):
         return self.jobs.start("LIME", work, self._finished, settings=settings)
 
     def _finished(self, expl: Explanations, settings: LimeSettings) -> None:
-        self.doc.project.results["lime"] = expl.to_json()
-        self.doc.project.settings["lime"] = settings_to_dict(settings)
+        write_section(self.doc.project, "lime_weights", expl)
+        write_section(self.doc.project, "lime", settings)
         self.doc.mark_changed()
 
     def explain_point(self, x: np.ndarray) -> bool:

@@ -39,7 +39,8 @@ from nrstudio.core.modeling.networks import EpochReport, NetworkSettings
 from nrstudio.core.modeling.pipeline import RunSettings, apply_payload, project_payload, run_pipeline
 from nrstudio.core.modeling.run_settings import PROTOCOL_LABELS
 from nrstudio.core.modeling.verdicts import verdicts
-from nrstudio.core.settings import replace_settings, settings_from_dict
+from nrstudio.core.project.sections import read_section
+from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, ask_export
@@ -226,9 +227,7 @@ class TrainPage(QWidget):
         if not protocols:
             raise DataError("choose at least one evaluation protocol")
         net = replace_settings(NetworkSettings(), self.net_form.values())
-        stored = self.doc.project.settings.get("augment")
-        aug = (settings_from_dict(SmoteRegSettings, stored, "augmentation settings")
-               if stored else SmoteRegSettings())
+        aug = read_section(self.doc.project, "augment") or SmoteRegSettings()
         ev = EvaluationSettings(protocols=protocols, augment=aug, network=net,
                                 baselines=tuple(n for n, b in self.baseline_boxes.items()
                                                 if b.isChecked()),

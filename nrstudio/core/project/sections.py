@@ -1,0 +1,220 @@
+"""Typed, versioned sections of a project: every settings group and every stored result has
+one owner, one dataclass and one version (listed in docs/project-format.md).
+
+A section is stored as a JSON object under its key in ``project.settings`` or
+``project.results`` (a rod measurement: in its image's ``meta``), with a ``"version"`` entry.
+Reading validates it through its dataclass, keeps only known fields, and first converts an
+older version with the section's migrations; an object without ``"version"`` was written
+before sections were versioned and is version 1. Pages, the pipeline and the command line
+go through :func:`read_section` and :func:`write_section`, never through raw keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.project.model import Project
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One kind of stored document. ``read`` turns the stored dict (without "version") into
+    the typed object and raises DataError when it is damaged; ``write`` is its inverse."""
+
+    key: str
+    place: str  # "settings", "results" or "image" (an attached image's meta)
+    version: int
+    owner: str  # the module whose dataclass it is
+    read: Callable[[dict[str, Any]], Any]
+    write: Callable[[Any], dict[str, Any]]
+    migrations: dict[int, Migration] = field(default_factory=dict)
+
+    def load(self, stored: object) -> Any:
+        """Typed object from a stored JSON object; DataError naming the section."""
+        if not isinstance(stored, dict):
+            raise DataError(f"section '{self.key}' is not an object")
+        doc = dict(stored)
+        version = doc.pop("version", 1)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise DataError(f"section '{self.key}' has an invalid version {version!r}")
+        if version > self.version:
+            raise DataError(f"section '{self.key}' was written by a newer NR Studio (version "
+                            f"{version}; this one reads up to {self.version})")
+        for v in range(version, self.version):
+            doc = self.migrations[v](doc)
+        try:
+            return self.read(doc)
+        except DataError as exc:
+            raise DataError(f"section '{self.key}': {exc}") from None
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise DataError(f"section '{self.key}' is damaged ({type(exc).__name__}: "
+                            f"{str(exc)[:80]})") from None
+
+    def dump(self, obj: Any) -> dict[str, Any]:
+        return {"version": self.version, **self.write(obj)}
+
+
+# ---- the sections' readers ------------------------------------------------------------------
+def _settings(cls_path: str, key: str) -> tuple[Callable[[dict[str, Any]], Any],
+                                              Callable[[Any], dict]]:
+    from nrstudio.core.settings import settings_from_dict, settings_to_dict
+
+    def cls() -> type:
+        module, name = cls_path.rsplit(".", 1)
+        return getattr(__import__(module, fromlist=[name]), name)
+
+    return (lambda doc: settings_from_dict(cls(), doc, key),
+            settings_to_dict)
+
+
+VALIDATION_COLUMNS = ("sample", "target", "truth", "prediction", "std", "out_of_domain")
+
+
+def _read_validation(doc: dict[str, Any]) -> pd.DataFrame:
+    """Predictions of validation experiments: equal-length columns of VALIDATION_COLUMNS."""
+    if not doc:
+        return pd.DataFrame(columns=list(VALIDATION_COLUMNS))
+    missing = [c for c in VALIDATION_COLUMNS if c not in doc]
+    if missing:
+        raise DataError(f"column '{missing[0]}' is missing")
+    lengths = {len(doc[c]) for c in VALIDATION_COLUMNS if isinstance(doc[c], list)}
+    if len(lengths) != 1 or any(not isinstance(doc[c], list) for c in VALIDATION_COLUMNS):
+        raise DataError("columns differ in length")
+    frame = pd.DataFrame({c: doc[c] for c in VALIDATION_COLUMNS})
+    for c in ("truth", "prediction", "std"):
+        frame[c] = pd.to_numeric(frame[c], errors="raise").astype(float)
+    return frame
+
+
+def _write_validation(frame: pd.DataFrame) -> dict[str, Any]:
+    return {c: frame[c].tolist() for c in frame.columns}
+
+
+@dataclass
+class ImageModelEvaluation:
+    """The stored leave-samples-out evaluation of the tile CNN (its weights are a model)."""
+
+    target: str
+    sample_ids: list[str]
+    truth: np.ndarray  # (n,)
+    predicted: np.ndarray  # (n,)
+    baseline: np.ndarray  # (n,)
+    metrics: dict[str, float]
+    baseline_metrics: dict[str, float]
+    skipped: list[str]
+
+
+def _read_image_evaluation(doc: dict[str, Any]) -> ImageModelEvaluation:
+    ids = [str(s) for s in doc["sample_ids"]]
+    arrays = [np.asarray(doc[k], dtype=np.float64) for k in ("truth", "predicted", "baseline")]
+    if any(a.shape != (len(ids),) for a in arrays):
+        raise DataError("per-sample values do not match the samples")
+    metrics = {str(k): float(v) for k, v in dict(doc["metrics"]).items()}
+    base = {str(k): float(v) for k, v in dict(doc["baseline_metrics"]).items()}
+    return ImageModelEvaluation(str(doc["target"]), ids, *arrays, metrics, base,
+                                [str(s) for s in doc.get("skipped", [])])
+
+
+def _write_image_evaluation(e: ImageModelEvaluation) -> dict[str, Any]:
+    return {"target": e.target, "sample_ids": e.sample_ids, "truth": e.truth.tolist(),
+            "predicted": e.predicted.tolist(), "baseline": e.baseline.tolist(),
+            "metrics": e.metrics, "baseline_metrics": e.baseline_metrics, "skipped": e.skipped}
+
+
+def _read_evaluation(doc: dict[str, Any]) -> Any:
+    from nrstudio.core.modeling.evaluation import EvaluationResult
+
+    return EvaluationResult.from_json(doc)
+
+
+def _write_evaluation(result: Any) -> dict[str, Any]:
+    return result.to_json(compact=True)
+
+
+def _read_lime(doc: dict[str, Any]) -> Any:
+    from nrstudio.core.modeling.explain import Explanations
+
+    return Explanations.from_json(doc)
+
+
+def _read_measurement(doc: dict[str, Any]) -> Any:
+    from nrstudio.core.micrographs.rods import RodMeasurement
+
+    return RodMeasurement.from_json(doc)
+
+
+def _measurement_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    # Measurements made before centre-line tracing existed carry no method: outlines.
+    return {**doc, "method": doc.get("method", "outline")}
+
+
+_run = _settings("nrstudio.core.modeling.run_settings.RunSettings", "run")
+_augment = _settings("nrstudio.core.modeling.augment.SmoteRegSettings", "augment")
+_lime = _settings("nrstudio.core.modeling.explain.LimeSettings", "lime")
+
+SECTIONS: dict[str, Section] = {s.key: s for s in (
+    Section("augment", "settings", 1, "nrstudio.core.modeling.augment", *_augment),
+    Section("run", "settings", 1, "nrstudio.core.modeling.run_settings", *_run),
+    Section("lime", "settings", 1, "nrstudio.core.modeling.explain", *_lime),
+    Section("evaluation", "results", 1, "nrstudio.core.modeling.evaluation",
+            _read_evaluation, _write_evaluation),
+    Section("validation_predictions", "results", 1, "nrstudio.core.modeling.pipeline",
+            _read_validation, _write_validation),
+    Section("lime_weights", "results", 1, "nrstudio.core.modeling.explain",
+            _read_lime, lambda e: e.to_json()),
+    Section("image_model", "results", 1, "nrstudio.core.image_models.tile_cnn",
+            _read_image_evaluation, _write_image_evaluation),
+    Section("measurement", "image", 2, "nrstudio.core.micrographs.rods",
+            _read_measurement, lambda m: m.to_json(), {1: _measurement_v1_to_v2}),
+)}
+# Stored keys where they differ from the section's name (results/"lime" holds the weights).
+_STORED_KEY = {"lime_weights": "lime"}
+
+
+def _place(project: Project, section: Section) -> dict[str, Any]:
+    return project.settings if section.place == "settings" else project.results
+
+
+def read_section(project: Project, key: str) -> Any:
+    """The typed object of a settings or results section, or None when it is absent."""
+    section = SECTIONS[key]
+    stored = _place(project, section).get(_STORED_KEY.get(key, key))
+    return None if stored is None else section.load(stored)
+
+
+def write_section(project: Project, key: str, obj: Any) -> None:
+    """Store ``obj`` as section ``key`` (None removes it)."""
+    section = SECTIONS[key]
+    place, name = _place(project, section), _STORED_KEY.get(key, key)
+    if obj is None:
+        place.pop(name, None)
+    else:
+        place[name] = section.dump(obj)
+
+
+def check_sections(project: Project) -> None:
+    """Validate every known section of a freshly loaded project and store it in its current
+    version with only known fields. Unknown keys (another program's, or a newer NR Studio's
+    additions) are kept as they are and not used. DataError names the first bad section."""
+    for key, section in SECTIONS.items():
+        if section.place == "image":
+            for image in project.images:
+                stored = image.meta.get(key)
+                if stored is not None:
+                    where = f"image '{image.filename}'"
+                    try:
+                        image.meta[key] = section.dump(section.load(stored))
+                    except DataError as exc:
+                        raise DataError(f"{where}: {exc}") from None
+            continue
+        place, name = _place(project, section), _STORED_KEY.get(key, key)
+        if name in place and place[name] is not None:
+            place[name] = section.dump(section.load(place[name]))

@@ -1,0 +1,83 @@
+"""Typed, versioned project sections: validated at load, only known fields kept, older
+versions migrated (on fixture files saved before sections were versioned)."""
+
+import json
+
+import pytest
+from helpers.paths import REPO
+from helpers.projects import rewrite
+
+from nrstudio.core.errors import ProjectFileError
+from nrstudio.core.micrographs.attachments import measurement_of
+from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.project.file_format import load_project, save_project
+from nrstudio.core.project.sections import SECTIONS, read_section, write_section
+
+FIXTURE = REPO / "tests" / "fixtures" / "project-v1-unversioned-sections.nrproj"
+
+
+def test_unversioned_sections_load_as_version_1_with_known_fields_only():
+    project = load_project(FIXTURE)
+    aug = read_section(project, "augment")
+    assert aug == SmoteRegSettings(per_subset=3, seed=4)
+    assert "an_old_option" not in project.settings["augment"]
+    assert project.settings["augment"]["version"] == 1
+    assert read_section(project, "lime") == LimeSettings(num_samples=300, repeats=2)
+    val = read_section(project, "validation_predictions")
+    assert list(val.prediction) == [41.5]
+    # Another program's key is kept as it is, and not used.
+    assert project.results["from_another_tool"] == {"anything": [1, 2]}
+
+
+def test_measurement_without_method_is_migrated_to_version_2():
+    project = load_project(FIXTURE)
+    stored = project.images[0].meta["measurement"]
+    assert stored["version"] == 2 and stored["method"] == "outline"
+    m = measurement_of(project.images[0])
+    assert m is not None and m.method == "outline" and len(m.accepted()) == 1
+
+
+def test_saved_sections_read_back_the_same(tmp_path):
+    project = load_project(FIXTURE)
+    write_section(project, "augment", SmoteRegSettings(minority=3, neighbors=2))
+    save_project(project, tmp_path / "p.nrproj")
+    again = load_project(tmp_path / "p.nrproj")
+    assert read_section(again, "augment") == SmoteRegSettings(minority=3, neighbors=2)
+    assert again.settings == project.settings
+
+
+def _tamper_settings(tmp_path, change):
+    bad = tmp_path / "bad.nrproj"
+
+    def edit(members):
+        doc = json.loads(members["project.json"])
+        change(doc)
+        members["project.json"] = json.dumps(doc).encode()
+
+    rewrite(FIXTURE, bad, edit)
+    return bad
+
+
+@pytest.mark.parametrize("change,msg", [
+    (lambda d: d["settings"]["augment"].update(minority="two"),
+     "section 'augment': augment.minority: expected a whole number"),
+    (lambda d: d["settings"]["augment"].update(neighbors=10_000),
+     "neighbours k must be between 1 and 49"),
+    (lambda d: d["settings"]["lime"].update(version=7), "written by a newer NR Studio"),
+    (lambda d: d["settings"]["lime"].update(version="1"), "invalid version"),
+    (lambda d: d["images"][0]["meta"]["measurement"]["rods"].pop("row"),
+     "image 's1.png': section 'measurement'"),
+])
+def test_damaged_sections_are_refused_naming_the_section(tmp_path, change, msg):
+    with pytest.raises(ProjectFileError, match=msg):
+        load_project(_tamper_settings(tmp_path, change))
+
+
+def test_every_section_has_an_owner_module_and_a_version():
+    import importlib
+
+    for section in SECTIONS.values():
+        importlib.import_module(section.owner)
+        assert section.version >= 1
+        assert all(v in section.migrations for v in range(1, section.version))
