@@ -24,7 +24,8 @@ from nrstudio.core.image_models.lime_images import ImageLimeSettings, explain_im
 from nrstudio.core.image_models.tile_cnn import ImageModelSettings, train_image_model
 from nrstudio.core.micrographs.images import detect_scale_bar, read_micrograph
 from nrstudio.core.micrographs.measure import analyse_image, bar_exclusion
-from nrstudio.core.micrographs.rods import RodSettings, measure_rods
+from nrstudio.core.micrographs.rod_model import RodSettings
+from nrstudio.core.micrographs.rods import measure_rods
 from nrstudio.core.micrographs.synthetic import make_micrograph, make_raft_micrograph
 from nrstudio.core.project.example import example_project_path
 from nrstudio.core.project.file_format import load_project

@@ -273,7 +273,7 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.micrographs.measure import analyse_image, summary_row, write_measurement_files
-        from nrstudio.core.micrographs.rods import RodSettings
+        from nrstudio.core.micrographs.rod_model import RodSettings
 
         for name, value in (("--nm-per-px", args.nm_per_px), ("--scale-bar-nm", args.scale_bar_nm)):
             if value is not None and not value > 0:

@@ -15,7 +15,7 @@ from nrstudio.core.data.dataset import Dataset, find_name
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.images import Micrograph, read_micrograph
 from nrstudio.core.micrographs.measure import ImageAnalysis
-from nrstudio.core.micrographs.rods import RodMeasurement, RodSummary
+from nrstudio.core.micrographs.rod_model import RodMeasurement, RodSummary
 from nrstudio.core.project.model import AttachedImage, Project
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024

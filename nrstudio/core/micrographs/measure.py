@@ -13,7 +13,8 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.images import Micrograph, ScaleBar, detect_scale_bar, read_micrograph
-from nrstudio.core.micrographs.rods import RodMeasurement, RodSettings, measure_rods
+from nrstudio.core.micrographs.rod_model import RodMeasurement, RodSettings
+from nrstudio.core.micrographs.rods import measure_rods
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
 # How summary.csv and the Micrographs page name the method that measured an image.

@@ -1,8 +1,8 @@
 """Finding long rods by their centre lines, through crossings and rafts (Qt-free).
 
-The outline method of :mod:`nrstudio.core.micrographs.rods` judges each dark region as a whole, which fails
-when rods are long and thin: in rafts nearly every rod touches or crosses another, so no region
-is one whole rod. This method follows each rod's centre line instead:
+The outline method of :mod:`nrstudio.core.micrographs.outlines` judges each dark region as a
+whole, which fails when rods are long and thin: in rafts nearly every rod touches or crosses
+another, so no region is one whole rod. This method follows each rod's centre line instead:
 
 1. A bank of oriented line filters (16 directions): the image smoothed along a direction over
    about one rod width and across it over a fifth of a width, minus the darker of the two
@@ -16,8 +16,8 @@ is one whole rod. This method follows each rod's centre line instead:
    stop once the response stays below half the rod's strength for a few pixels. Rods are
    straight, so the walking direction is the line from the seed's centre, and a line is fitted
    to the points walked.
-4. The longest trace of each rod is kept (a rod is found from many seeds). A trace is rejected
-   when it is cut by the border, bent (the walk left its rod), short against the width, uneven
+4. (In :mod:`nrstudio.core.micrographs.traced_rods`.) The longest trace of each rod is kept
+   (a rod is found from many seeds). A trace is rejected when it is cut by the border, bent (the walk left its rod), short against the width, uneven
    along its length (a dark particle, or a crossing), when the rod goes on past an end, or when
    either end does not lie on free film (it touches another rod or a particle there, so where
    the rod ends cannot be seen).
@@ -25,8 +25,8 @@ is one whole rod. This method follows each rod's centre line instead:
    profile, each end where the axial profile, walked in from the free film beyond it, falls to
    ``edge_depth`` of the way down to the rod's median darkness.
 
-The filters' scale is the rod width. :func:`nrstudio.core.micrographs.rods.measure_rods` starts from a guess
-and corrects it with :func:`measured_width` until the two agree within 10%.
+The filters' scale is the rod width. :func:`nrstudio.core.micrographs.traced_rods.traced_rods`
+starts from a guess and corrects it with ``measured_width`` until the two agree within 10%.
 
 Pieces shorter than a share of the typical length are rejected last. The typical length is the
 length-weighted median, the length of the rod that a random point on a rod belongs to: short
@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nrstudio.core.micrographs.profiles import cross_section, crossing, feature_extent, sample_grid
 from nrstudio.core.progress import Reporter
 
 DIRECTIONS = 16
@@ -174,7 +173,7 @@ def _seeds(mask: np.ndarray, min_px: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
-def _sample(response: np.ndarray, points: np.ndarray, axes: np.ndarray) -> np.ndarray:
+def sample_response(response: np.ndarray, points: np.ndarray, axes: np.ndarray) -> np.ndarray:
     """Line response at ``points`` (..., 2) for lines along ``axes`` (..., 2), interpolated
     between the two nearest directions."""
     from scipy.ndimage import map_coordinates
@@ -226,7 +225,7 @@ def _walk(response: np.ndarray, starts: np.ndarray, axes: np.ndarray, anchors: n
         normal = np.stack([-ax[:, 1], ax[:, 0]], 1)
         ahead = pos[idx] + ax
         pts = ahead[:, None, :] + offsets[None, :, None] * normal[:, None, :]
-        values = _sample(response, pts, np.broadcast_to(ax[:, None, :], pts.shape))
+        values = sample_response(response, pts, np.broadcast_to(ax[:, None, :], pts.shape))
         j = np.clip(np.argmax(values, 1), 1, len(offsets) - 2)
         rows = np.arange(len(j))
         a, b, c = values[rows, j - 1], values[rows, j], values[rows, j + 1]
@@ -272,7 +271,7 @@ def trace_centre_lines(response: np.ndarray, width_px: float, rep: Reporter,
     # A seed's strength: the median response at 16 points along it.
     ts = t0s[:, None] + (t1s - t0s)[:, None] * np.linspace(0, 1, 16)[None, :]
     pts = centres[:, None, :] + ts[..., None] * axes[:, None, :]
-    strengths = np.median(_sample(response, pts, np.broadcast_to(axes[:, None, :], pts.shape)), 1)
+    strengths = np.median(sample_response(response, pts, np.broadcast_to(axes[:, None, :], pts.shape)), 1)
     strong = strengths >= 0.5 * typical
     if most is not None and strong.sum() > most:
         strong &= (t1s - t0s) >= np.sort((t1s - t0s)[strong])[-most]
@@ -308,181 +307,3 @@ def trace_centre_lines(response: np.ndarray, width_px: float, rep: Reporter,
                             float(np.sqrt(across[i]))))
     rep.report(1.0, "following rods")
     return traces, typical
-
-
-def distinct_traces(traces: list[Trace], width_px: float) -> list[Trace]:
-    """One trace per rod, the longest: a shorter one lying along a kept one (within 8 degrees
-    and 0.6 widths of its line, near it) is the same rod found from another seed."""
-    import math
-
-    cell = 16.0
-    grid: dict[tuple[int, int], list[int]] = {}
-    # Plain floats, not small numpy arrays: thousands of tiny numpy calls here kept the
-    # window of the app from its turn for up to 100 ms.
-    lines: list[tuple[float, float, float, float]] = []  # kept: row, col, drow, dcol
-    kept: list[Trace] = []
-    cos_limit = math.cos(math.radians(8))
-    for tr in sorted(traces, key=lambda t: -t.length):
-        r, c = float(tr.centre[0]), float(tr.centre[1])
-        ar, ac = float(tr.axis[0]), float(tr.axis[1])
-        kr, kc = int(r // cell), int(c // cell)
-        same = False
-        for dr in (-1, 0, 1):
-            for dc in (-1, 0, 1):
-                for j in grid.get((kr + dr, kc + dc), ()):
-                    r2, c2, a2r, a2c = lines[j]
-                    if (abs(ar * a2r + ac * a2c) > cos_limit
-                            and abs((r - r2) * -a2c + (c - c2) * a2r) < 0.6 * width_px):
-                        same = True
-                        break
-                if same:
-                    break
-            if same:
-                break
-        if same:
-            continue
-        kept.append(tr)
-        lines.append((r, c, ar, ac))
-        j = len(kept) - 1
-        cells = set()
-        t = tr.t0
-        while t <= tr.t1 + cell / 2:
-            cells.add((int((r + t * ar) // cell), int((c + t * ac) // cell)))
-            t += cell / 2
-        for key in cells:
-            grid.setdefault(key, []).append(j)
-    return kept
-
-
-def judge_trace(tr: Trace, response: np.ndarray, strongest: np.ndarray, typical: float,
-                width_px: float, min_aspect: float) -> str | None:
-    """Why a trace is not a measurable rod, or None when it is. Pixels of the response grid;
-    ``response`` from :func:`line_response`, ``strongest`` its maximum over directions."""
-
-    h, w = strongest.shape
-    ends = [tr.centre + tr.t0 * tr.axis, tr.centre + tr.t1 * tr.axis]
-    if min(min(p[0], p[1], h - 1 - p[0], w - 1 - p[1]) for p in ends) < width_px:
-        return "cut by the image border"
-    if tr.wander > MAX_WANDER * width_px + 0.5:
-        return "bent (the trace left its rod)"
-    if tr.length < min_aspect * width_px:
-        return f"not rod-shaped (length/width {tr.length / width_px:.1f})"
-    ts = np.linspace(tr.t0 + 0.1 * tr.length, tr.t1 - 0.1 * tr.length, 40)
-    pts = tr.centre[None, :] + ts[:, None] * tr.axis[None, :]
-    along = _sample(response, pts, np.broadcast_to(tr.axis, pts.shape))
-    if np.percentile(along, 25) < 0.3 * along.max():
-        return "uneven along its length (a dark particle or a crossing)"
-    for t, d in ((tr.t0, -1), (tr.t1, 1)):
-        ts = t + d * np.arange(width_px, 4 * width_px, 0.5)
-        pts = tr.centre[None, :] + ts[:, None] * tr.axis[None, :]
-        ahead = _sample(response, pts, np.broadcast_to(tr.axis, pts.shape))
-        if float(ahead.mean()) > CONTINUATION * tr.strength:
-            return "the rod goes on past an end (faint, or another rod end to end)"
-    beyond = np.arange(END_ZONE[0] * width_px, END_ZONE[1] * width_px, 0.5)
-    side = np.linspace(-END_ZONE[2] * width_px, END_ZONE[2] * width_px, 5)
-    for t, d in ((tr.t0, -1), (tr.t1, 1)):
-        v = sample_grid(strongest, tr.centre, tr.axis, t + d * beyond, side, outside=1.0)
-        if (v > 0.5 * typical).mean() > END_CROWDING:
-            return "an end touches another rod or particle"
-    return None
-
-
-def length_weighted_median(lengths: np.ndarray) -> float:
-    """The length of the rod that a random point on a rod belongs to (weights = lengths)."""
-    order = np.sort(np.asarray(lengths, dtype=np.float64))
-    if not len(order):
-        return float("nan")
-    cum = np.cumsum(order)
-    return float(order[np.searchsorted(cum, 0.5 * cum[-1])])
-
-
-def measure_traced_rod(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, t0: float,
-                       t1: float, width_px: float, edge_depth: float
-                       ) -> tuple[float, float, float, float] | str | None:
-    """Length and width (px) and midpoint (row, col) of a traced rod, on the lightly smoothed
-    full-resolution image (h, w). ``centre``, ``axis``, ``t0``, ``t1`` give the trace in the
-    same pixels; ``width_px`` is the image's typical rod width. None when an edge cannot be
-    found; a reason when the profile shows two rods side by side."""
-
-    step = 0.25
-    normal = np.array([-axis[1], axis[0]])
-    length = t1 - t0
-    # Across: the mean over the middle 60% of the rod, one width to each side.
-    along = np.linspace(t0 + 0.2 * length, t1 - 0.2 * length, max(5, int(0.6 * length)))
-    measured = cross_section(image, centre, axis, along, width_px, edge_depth, step)
-    if not isinstance(measured, tuple):
-        return measured
-    width, shift = measured
-    centre = centre + shift * normal
-    # Along: a band of half the width on the axis. Each end is found walking in from the free
-    # film beyond it (checked by judge_trace) to where the profile falls ``edge_depth`` of the
-    # way to the rod's median level, so a faint stretch inside the rod cannot end it early.
-    ts = np.arange(t0 - 2 * width_px, t1 + 2 * width_px + step / 2, step)
-    band = np.linspace(-width / 4, width / 4, 5)
-    axial = sample_grid(image, centre, axis, ts, band).mean(axis=1)
-    inner = (ts > t0 + 0.1 * length) & (ts < t1 - 0.1 * length)
-    floor = float(np.median(axial[inner]))
-    found = []
-    for t_end, d in ((t0, -1), (t1, 1)):
-        outer = (ts * d >= (t_end + d * width_px) * d) & (ts * d <= (t_end + d * 2 * width_px) * d)
-        base = float(np.median(axial[outer]))
-        if base - floor <= 0:
-            return None
-        start = int(np.searchsorted(ts, t_end + d * width_px))
-        start = min(max(start, 0), len(ts) - 1)
-        # crossing() walks while the profile stays below a level; here we walk inwards while
-        # it stays above the level, so mirror the profile.
-        pos = crossing(-axial, start, -d, -(base - edge_depth * (base - floor)))
-        if pos is None or abs(pos - start) * step > 3 * width_px:
-            return None
-        found.append(ts[0] + pos * step)
-    middle = centre + 0.5 * (found[0] + found[1]) * axis
-    return float(found[1] - found[0]), float(width), float(middle[0]), float(middle[1])
-
-
-def measured_width(image: np.ndarray, traces: list[Trace], scale: float, guess_px: float,
-                   most: int = 300) -> float | None:
-    """The median rod width (full-resolution px) across the longest ``most`` traces, measured
-    on the image (h, w) between the edges at 0.4 of the depth (as rods are measured) of each
-    trace's mean cross profile, over a window of twice ``guess_px`` to each side so a guess
-    that is half the true width still spans the rod. ``scale`` converts trace pixels to image
-    pixels. None when fewer than 10 traces give a clear profile."""
-
-    step = 0.25
-    across = np.arange(-2 * guess_px, 2 * guess_px + step / 2, step)
-    mid = len(across) // 2
-    q = int(0.3 * guess_px / step)
-    widths = []
-    for tr in sorted(traces, key=lambda t: -t.length)[:most]:
-        centre = (tr.centre + 0.5) * scale - 0.5
-        along = np.linspace(tr.t0 + 0.2 * tr.length, tr.t1 - 0.2 * tr.length, 20) * scale
-        cross = sample_grid(image, centre, tr.axis, along, across).mean(axis=0)
-        edges = feature_extent(cross, mid - q, mid + q + 1, 0.4)
-        if edges is not None:
-            widths.append((edges[1] - edges[0]) * step)
-    return float(np.median(widths)) if len(widths) >= 10 else None
-
-
-def gap_along(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, length_px: float,
-              width_px: float) -> bool:
-    """True when a measured rod (centre (row, col), unit axis, length and width in px of the
-    lightly smoothed full-resolution image) has a gap along it: inside it, a width in from
-    each end, the darkest point across it (within 0.6 widths of the axis, so a slight bend
-    does not matter), averaged over a quarter width along it, climbs more than END_TO_END of
-    the way from the rod's median level back to the film's level beyond its ends."""
-
-    step = 0.25
-    half = length_px / 2
-    ts = np.arange(-half - 2 * width_px, half + 2 * width_px + step / 2, step)
-    side = np.linspace(-0.6 * width_px, 0.6 * width_px, 7)
-    grid = sample_grid(image, centre, axis, ts, side)
-    darkest = grid.min(axis=1)
-    inside = np.abs(ts) < half - width_px
-    film = [float(np.median(grid[(ts * d > half + width_px) & (ts * d < half + 2 * width_px)]))
-            for d in (-1, 1)]
-    level = float(np.median(darkest[inside]))
-    if not inside.sum() > 4 or min(film) <= level:
-        return False
-    k = max(1, int(0.25 * width_px / step))
-    smooth = np.convolve(darkest[inside], np.ones(k) / k, mode="valid")
-    return bool(smooth.max() > level + END_TO_END * (min(film) - level))

@@ -146,7 +146,7 @@ def _read_lime(doc: dict[str, Any]) -> Any:
 
 
 def _read_measurement(doc: dict[str, Any]) -> Any:
-    from nrstudio.core.micrographs.rods import RodMeasurement
+    from nrstudio.core.micrographs.rod_model import RodMeasurement
 
     return RodMeasurement.from_json(doc)
 

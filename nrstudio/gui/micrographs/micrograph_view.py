@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Signal
 
 from nrstudio.core.micrographs.measure import ACCEPTED_RGB, REJECTED_RGB, rod_corners
-from nrstudio.core.micrographs.rods import Rod, RodMeasurement
+from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement
 
 MAX_DISPLAY_SIDE = 4096  # larger images are shown downsampled; measuring uses all pixels
 

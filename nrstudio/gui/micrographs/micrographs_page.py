@@ -49,7 +49,7 @@ from nrstudio.core.micrographs.measure import (
     analyse_micrograph,
     render_overlay,
 )
-from nrstudio.core.micrographs.rods import Rod, RodMeasurement, RodSettings
+from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument

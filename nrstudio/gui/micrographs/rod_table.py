@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from nrstudio.core.micrographs.rods import Rod, RodMeasurement
+from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("rod", "length nm", "width nm", "AR", "status")

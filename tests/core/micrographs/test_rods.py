@@ -11,7 +11,8 @@ from nrstudio.cli import main
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.images import detect_scale_bar
 from nrstudio.core.micrographs.measure import analyse_image, bar_exclusion
-from nrstudio.core.micrographs.rods import RodMeasurement, RodSettings, measure_rods
+from nrstudio.core.micrographs.rod_model import RodMeasurement, RodSettings
+from nrstudio.core.micrographs.rods import measure_rods
 from nrstudio.core.micrographs.synthetic import make_micrograph, make_raft_micrograph
 
 DEV = SHARED_DATA / "tem-dev"

@@ -1,0 +1,249 @@
+"""The outline method: find rods as dark regions and measure each on its intensity profiles
+(Qt-free). In the order it runs:
+
+1. Smooth the image (at half resolution when it is large) and estimate its local background
+   level from a high percentile over large windows, so rods packed in a bundle do not darken
+   the background under them.
+2. Threshold the darkness below background at half the rods' typical depth (Otsu separates
+   rods from film; the rods' median darkness is their depth) and open the mask: every
+   connected region is a candidate object.
+3. Judge each object by its own shape, seen along its principal axis: a rod is long against its
+   width, even in width along its length (no neck where two rods meet end to end, no bulge where
+   one lies beside or across another), straight, not cut by the image border, and not hemmed in
+   by other objects along its outline (a bundle). Rejected objects keep the reason.
+4. Measure each accepted rod on the lightly smoothed full-resolution image, not on the mask:
+   the mean intensity profile across the rod and the one along it. Each edge is where the
+   profile climbs back to ``edge_depth`` of the rod's depth, measured from that side's own
+   baseline, so in a bundle the gap to the neighbour is the reference, not the far film.
+   A rod whose trace continues past an end (a piece of a longer rod, or two rods end to end
+   with no visible gap) is rejected here.
+5. Pieces of rods and debris, much shorter than the median accepted rod, are rejected last.
+
+What is left are the rods a person would measure by hand: isolated, whole and straight. Rods
+in dense rafts where every rod touches or crosses others cannot be separated by outlines; for
+those, :mod:`nrstudio.core.micrographs.tracing` follows each rod's centre line, and
+:func:`nrstudio.core.micrographs.rods.measure_rods` chooses between the two methods.
+
+Lengths and widths are in pixels here; :class:`RodMeasurement` converts them with nm_per_px.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nrstudio.core.micrographs.profiles import cross_section, feature_extent, sample_grid
+from nrstudio.core.micrographs.rod_model import ACCEPTED, Rod, RodSettings
+from nrstudio.core.progress import Reporter
+
+
+def estimate_background(smoothed: np.ndarray, window_px: int = 120) -> np.ndarray:
+    """Local background level (h, w): the 80th percentile over windows of ``window_px``,
+    computed on an 8x smaller copy and smoothed, so dense bundles do not pull it down."""
+    from scipy import ndimage as ndi
+
+    f = max(1, window_px // 15)
+    small = smoothed[::f, ::f]
+    size = max(3, window_px // f)
+    level = ndi.percentile_filter(small, 80, size=size, mode="reflect")
+    level = ndi.gaussian_filter(level, size / 2, mode="reflect")
+    zoom = (smoothed.shape[0] / level.shape[0], smoothed.shape[1] / level.shape[1])
+    full = ndi.zoom(level, zoom, order=1, mode="nearest")
+    # zoom rounds its output size: pad with the edge or crop to the exact shape.
+    h, w = smoothed.shape
+    pad = [(0, max(h - full.shape[0], 0)), (0, max(w - full.shape[1], 0))]
+    return np.pad(full, pad, mode="edge")[:h, :w].astype(smoothed.dtype)
+
+
+def _profile_measure(image: np.ndarray, row: float, col: float, orientation: float,
+                     length: float, width: float, depth_fraction: float,
+                     film: float | None = None, continues: float = 0.5
+                     ) -> tuple[float, float] | str | None:
+    """Length and width (px) of one dark rod from its mean cross and axial intensity profiles.
+
+    ``orientation`` (radians) is scikit-image's: the angle between the row axis and the long
+    axis. ``length`` and ``width`` are the outline's estimates and bound the sampling windows:
+    the cross profile reaches one outline width to each side of the axis, the axial one a width
+    past each end. None when an edge cannot be found; a reason when the profile shows that the
+    object is not one rod.
+    """
+
+    ax = np.array([np.cos(orientation), np.sin(orientation)])  # (drow, dcol) along the rod
+    nx = np.array([-np.sin(orientation), np.cos(orientation)])  # across it
+    step = 0.25
+    # Across: the mean over the middle 60% of the rod.
+    along = np.linspace(-0.3 * length, 0.3 * length, max(5, int(0.6 * length)))
+    measured = cross_section(image, np.array([row, col]), ax, along, width, depth_fraction, step)
+    if not isinstance(measured, tuple):
+        return measured
+    w, shift = measured
+    # Along: a band of half the width around the re-centred axis.
+    span = length / 2 + 2 * width
+    along2 = np.arange(-span, span + step / 2, step)
+    band = np.linspace(-w / 4, w / 4, 5)
+    axial = sample_grid(image, np.array([row, col]) + shift * nx, ax, along2, band).mean(axis=1)
+    # A rod's floor is flat and noisy along its length; search it in the middle third and
+    # take each end from its own side's baseline.
+    m3 = len(axial) // 3
+    ends = feature_extent(axial, m3, 2 * m3, depth_fraction)
+    if ends is None or w <= 0:
+        return None
+    if film is not None:
+        # A piece of a longer rod (its outline broken where the rod is faint, or cut where
+        # another crosses it): past its ends the rod goes on, darker than the film.
+        floor = float(np.median(axial[m3:2 * m3]))
+        depth = film - floor
+        reach = int(width / step)
+        for i, side in ((int(ends[0]), -1), (int(ends[1]), 1)):
+            lo, hi = sorted((i + side * reach // 2, i + side * (reach // 2 + reach)))
+            seg = axial[max(lo, 0):max(hi, 0)]
+            if depth > 0 and len(seg) and (film - float(seg.mean())) > continues * depth:
+                return "piece of a longer rod"
+    return float((ends[1] - ends[0]) * step), float(w)
+
+
+def downsample(image: np.ndarray, f: int) -> np.ndarray:
+    if f == 1:
+        return image
+    h, w = image.shape[0] // f * f, image.shape[1] // f * f
+    return image[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+
+
+def reject_by_width(rods: list[Rod], s: RodSettings) -> None:
+    """Judged against the accepted rods' median width, on the measured (contrast-independent)
+    sizes: two rods side by side read as one too-wide rod, a piece of debris as too thin."""
+    kept = [r for r in rods if r.accepted]
+    if not kept:
+        return
+    median_w = float(np.median([r.width_px for r in kept]))
+    lo, hi = s.width_band
+    for r in kept:
+        if r.width_px > hi * median_w:
+            r.accepted, r.reason = False, "too wide (rods side by side)"
+        elif r.width_px < lo * median_w:
+            r.accepted, r.reason = False, "too thin for a rod here"
+
+
+def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, int, int]],
+                  rep: Reporter) -> tuple[list[Rod], np.ndarray, float]:
+    """The outline method on a dark-rod image (h, w): every object found, the lightly smoothed
+    full-resolution image the measurements were made on, and the lower-quartile outline width
+    (full px) of the rod-shaped objects, nan when there are none."""
+    from scipy import ndimage as ndi
+    from skimage.filters import threshold_otsu
+    from skimage.measure import label, regionprops
+    from skimage.morphology import disk
+
+    h, w = img.shape
+    # Large micrographs are segmented at half resolution: rods stay several pixels wide and the
+    # filters cost a quarter. Measurement always uses full resolution.
+    f = 2 if min(h, w) >= 1024 else 1
+    rep.report(0.02, "smoothing")
+    small = downsample(img, f)
+    smooth = ndi.gaussian_filter(small, s.smoothing_px / f)
+    rep.report(0.2, "estimating the background")
+    film = estimate_background(smooth, 120 // f)
+    darkness = film - smooth
+    light = ndi.gaussian_filter(img, 1.0)
+    rep.report(0.35, "thresholding")
+    sample = darkness[::2, ::2]
+    if float(sample.max() - sample.min()) < 1e-3:
+        return [], light, float("nan")
+    # Half the typical rod depth: Otsu splits rods from film, the rods' median darkness is their
+    # depth, and half of it puts outlines where the edges are (half depth of a blurred step).
+    otsu = float(threshold_otsu(sample))
+    thr = 0.5 * float(np.median(sample[sample > otsu]))
+    mask = ndi.binary_opening(darkness > thr, disk(max(1, round(2 / f))))
+    labels = label(mask)
+    rep.report(0.45, "judging objects")
+    props = [p for p in regionprops(labels) if p.area * f * f >= s.min_area_px]
+    ring = max(2, round(8 / f))  # crowding: another object this close (seg px) to the outline
+    sh, sw = labels.shape
+
+    def full(rc: float) -> float:  # segmentation-grid coordinate -> full-resolution pixel
+        return (rc + 0.5) * f - 0.5
+
+    candidates: list[tuple[int, str, float, float, float, float, float]] = []
+    for k, p in enumerate(props):
+        if k % 200 == 0:
+            rep.report(0.45 + 0.3 * k / max(len(props), 1), "judging objects")
+        minr, minc, maxr, maxc = p.bbox
+        r_c, c_c = p.centroid
+        R, C = full(r_c), full(c_c)
+        if exclude and any(r0 <= R <= r1 and c0 <= C <= c1 for r0, c0, r1, c1 in exclude):
+            continue
+        angle = float(p.orientation)
+        coords = p.coords.astype(np.float64) - (r_c, c_c)
+        along = coords @ np.array([np.cos(angle), np.sin(angle)])
+        across = coords @ np.array([-np.sin(angle), np.cos(angle)])
+        length = float(along.max() - along.min() + 1)
+        bins = np.round(along - along.min()).astype(int)
+        counts = np.bincount(bins).astype(np.float64)
+        counts = np.convolve(counts, np.ones(3) / 3, mode="same")
+        n = len(counts)
+        core = counts[int(0.15 * n): max(int(0.85 * n), int(0.15 * n) + 1)]
+        width = float(np.median(core))
+        reason = ACCEPTED
+        m = s.exclude_margin_px / f
+        if minr < m or minc < m or maxr > sh - m or maxc > sw - m:
+            reason = "cut by the image border"
+        elif length < s.min_aspect * width:
+            reason = f"not rod-shaped (length/width {length / max(width, 1e-9):.1f})"
+        elif np.percentile(core, 90) > s.max_width_spread * width:
+            reason = "uneven width (touching or crossing another rod)"
+        elif np.percentile(core, 10) < s.min_neck * width:
+            reason = "necked (rods end to end)"
+        else:
+            centre = np.bincount(bins, weights=across) / np.maximum(np.bincount(bins), 1)
+            bend = float(np.abs(centre[int(0.1 * n): max(int(0.9 * n), 1)]).max(initial=0.0))
+            if bend > s.max_bend * width + 1.0:
+                reason = "bent or branched"
+            else:
+                sl = (slice(max(minr - ring - 1, 0), maxr + ring + 1),
+                      slice(max(minc - ring - 1, 0), maxc + ring + 1))
+                own = labels[sl] == p.label
+                others = (labels[sl] != 0) & ~own
+                outline = own & ~ndi.binary_erosion(own)
+                crowd = 0.0
+                if others.any():
+                    near = ndi.distance_transform_edt(~others) <= ring
+                    crowd = float(near[outline].mean())
+                if crowd > s.max_crowding:
+                    reason = "in a bundle"
+        display = float(np.degrees(angle) - 90.0) % 180.0
+        candidates.append((k, reason, R, C, length * f, width * f, display))
+
+    rep.report(0.75, "measuring rods")
+    rods: list[Rod] = []
+    for j, (k, reason, R, C, length, width, display) in enumerate(candidates):
+        if j % 200 == 0:
+            rep.report(0.75 + 0.25 * j / max(len(candidates), 1), "measuring rods")
+        length_px, width_px = length, width
+        if reason == ACCEPTED:
+            fr = min(max(int(R / f), 0), film.shape[0] - 1)
+            fc = min(max(int(C / f), 0), film.shape[1] - 1)
+            measured = _profile_measure(light, R, C, float(props[k].orientation),
+                                        length, width, s.edge_depth, float(film[fr, fc]),
+                                        s.max_continuation)
+            if measured is None:
+                reason = "no clear edges"
+            elif isinstance(measured, str):
+                reason = measured
+            else:
+                length_px, width_px = measured
+        rods.append(Rod(len(rods) + 1, R, C, display, length_px, width_px,
+                        reason == ACCEPTED, reason))
+    reject_by_width(rods, s)
+    # Pieces of rods (a broken outline, a rod half under another) and debris are much shorter
+    # than the sample's rods.
+    kept = [r for r in rods if r.accepted]
+    if kept and s.min_length_share > 0:
+        floor = s.min_length_share * float(np.median([r.length_px for r in kept]))
+        for r in kept:
+            if r.length_px < floor:
+                r.accepted = False
+                r.reason = f"fragment (under {s.min_length_share:.0%} of the median length)"
+    # The lower quartile: rods fused side by side in a raft make wide outlines, and a guess
+    # that is too small is corrected faster by tracing than one that is too large.
+    shaped = [c[5] for c in candidates if c[4] >= 3 * c[5]]
+    rep.report(1.0, "outlines done")
+    return rods, light, float(np.percentile(shaped, 25)) if shaped else float("nan")
