@@ -17,7 +17,8 @@ another, so no region is one whole rod. This method follows each rod's centre li
    straight, so the walking direction is the line from the seed's centre, and a line is fitted
    to the points walked.
 4. (In :mod:`nrstudio.core.micrographs.traced_rods`.) The longest trace of each rod is kept
-   (a rod is found from many seeds). A trace is rejected when it is cut by the border, bent (the walk left its rod), short against the width, uneven
+   (a rod is found from many seeds). A trace is rejected when it is cut by the border, bent
+   (the walk left its rod), short against the width, uneven
    along its length (a dark particle, or a crossing), when the rod goes on past an end, or when
    either end does not lie on free film (it touches another rod or a particle there, so where
    the rod ends cannot be seen).
