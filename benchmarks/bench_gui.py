@@ -63,20 +63,20 @@ def main() -> None:
                 (dev, "1", 200 / 499, "scale bar 499 px = 200 nm"),
                 (long_rods, "12", 100 / 249, "scale bar 249 px = 100 nm")):
             if path.is_file():
-                micro.measure.sample.setCurrentIndex(micro.measure.sample.findText(sample))
-                attached[sample] = micro.measure.attach_files([path])[0]
+                micro.measure.strip.sample.setCurrentIndex(micro.measure.strip.sample.findText(sample))
+                attached[sample] = micro.measure.strip.attach_files([path])[0]
                 set_scale(attached[sample], nm_per_px, source)
 
     def show_image(sample: str) -> None:
         # What the user does before pressing Measure: not part of the job.
         w.pages.setCurrentRow(5)
         micro.tabs.setCurrentIndex(0)
-        micro.measure.sample.setCurrentIndex(micro.measure.sample.findText(sample))
-        for i in range(micro.measure.thumbs.count()):
-            item = micro.measure.thumbs.item(i)
-            image = micro.measure.image_by_id(item.data(Qt.ItemDataRole.UserRole))
+        micro.measure.strip.sample.setCurrentIndex(micro.measure.strip.sample.findText(sample))
+        for i in range(micro.measure.strip.thumbs.count()):
+            item = micro.measure.strip.thumbs.item(i)
+            image = micro.measure.strip.image_by_id(item.data(Qt.ItemDataRole.UserRole))
             if sample in attached and image is attached[sample]:
-                micro.measure.thumbs.setCurrentItem(item)
+                micro.measure.strip.thumbs.setCurrentItem(item)
         app.processEvents()
 
     def lime_region() -> None:
@@ -88,8 +88,8 @@ def main() -> None:
     jobs = [("SMOTE-REG", w.augment_page.run), ("training (both protocols)", w.train_page.run),
             ("LIME heat map", w.explain_page.run),
             ("measuring rods" + (" (01, 3500 x 2564)" if dev.is_file() else ""),
-             micro.measure.measure),
-            *([("measuring rods (12, traced)", micro.measure.measure)]
+             micro.measure.panel.measure),
+            *([("measuring rods (12, traced)", micro.measure.panel.measure)]
               if long_rods.is_file() else []),
             ("image model (5 folds + final)", micro.model.train),
             ("LIME on a 512 px region", lime_region)]

@@ -48,8 +48,8 @@ def main(argv: list[str]) -> int:
 
     def measure() -> None:
         tab = window.micrographs_page.measure
-        tab.sample.setCurrentIndex(tab.sample.findText(args.sample))
-        tab.measure()
+        tab.strip.sample.setCurrentIndex(tab.strip.sample.findText(args.sample))
+        tab.panel.measure()
 
     def image_model() -> None:
         window.micrographs_page.model.train()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,23 @@ from nrstudio.core.data.dataset import (
     parse_typed_number,
 )
 from nrstudio.core.errors import DataError
+
+
+class CellChange(NamedTuple):
+    """One cell edit: 0-based row, column name, the value before and after."""
+
+    row: int
+    column: str
+    old: object
+    new: object
+
+
+class FlagChange(NamedTuple):
+    """One change of a row's validation-experiment flag (0-based row)."""
+
+    row: int
+    old: bool
+    new: bool
 
 
 def parse_cell_input(column: Column, text: str) -> object:

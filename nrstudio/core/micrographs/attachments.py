@@ -12,6 +12,7 @@ import math
 import uuid
 
 from nrstudio.core.data.dataset import Dataset, find_name
+from nrstudio.core.data.editing import CellChange
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.images import Micrograph, read_micrograph
 from nrstudio.core.micrographs.measure import ImageAnalysis
@@ -82,8 +83,8 @@ def store_measurement(image: AttachedImage, analysis: ImageAnalysis) -> None:
 
 
 def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary
-                  ) -> list[tuple[int, str, object, object]]:
-    """(row, column, old, new) changes that put a measurement's mean length, mean width and
+                  ) -> list[CellChange]:
+    """Cell changes that put a measurement's mean length, mean width and
     aspect ratio into the sample's row, for the target columns that exist. The aspect ratio is
     mean length / mean width, as the paper computed it. DataError when nothing can be written.
     """
@@ -96,13 +97,13 @@ def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary
     targets = dataset.targets
     values = {("length",): summary.length_mean, ("width",): summary.width_mean,
               ("aspect",): summary.aspect_ratio_of_means}
-    cells: list[tuple[int, str, object, object]] = []
+    cells: list[CellChange] = []
     for words, value in values.items():
         k = find_name(targets, *words)
         if k is not None:
             name = targets[k]
             old = dataset.table.iat[row, dataset.table.columns.get_loc(name)]
-            cells.append((row, name, old, round(float(value), 3)))
+            cells.append(CellChange(row, name, old, round(float(value), 3)))
     if not cells:
         raise DataError("the data table has no length, width or aspect ratio target column")
     return cells

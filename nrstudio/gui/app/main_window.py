@@ -428,7 +428,6 @@ class MainWindow(QMainWindow):
         images = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
         if images:
             self.show_page("Micrographs")
-            self.micrographs_page.tabs.setCurrentIndex(0)
-            self.micrographs_page.measure.attach_files(images)
+            self.micrographs_page.attach_files(images)
         else:
             self.open_path(paths[0])

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QUndoCommand
 
 from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.editing import CellChange, FlagChange
 
 if TYPE_CHECKING:
     from nrstudio.gui.app.document import ProjectDocument
 
-CellChange = tuple[int, str, object, object]  # row, column name, old value, new value
-FlagChange = tuple[int, bool, bool]  # row, old, new validation flag
 
 
 class SetCellsCommand(QUndoCommand):
@@ -28,11 +27,11 @@ class SetCellsCommand(QUndoCommand):
 
     def _apply(self, new: bool) -> None:
         ds = self.doc.dataset
-        for row, name, old, value in self.cells:
-            ds.table.iat[row, ds.table.columns.get_loc(name)] = value if new else old
-        for row, old, value in self.flags:
-            ds.rows.at[row, "validation_experiment"] = value if new else old
-        rows = [c[0] for c in self.cells] + [f[0] for f in self.flags]
+        for c in self.cells:
+            ds.table.iat[c.row, ds.table.columns.get_loc(c.column)] = c.new if new else c.old
+        for f in self.flags:
+            ds.rows.at[f.row, "validation_experiment"] = f.new if new else f.old
+        rows = [c.row for c in self.cells] + [f.row for f in self.flags]
         self.doc.cells_changed(min(rows, default=0), max(rows, default=-1))
 
     def redo(self) -> None:

@@ -290,7 +290,8 @@ class DataPage(QWidget):
                     if row is None:
                         new_flag = value
                     else:
-                        flags.append((row, bool(ds.rows.at[row, "validation_experiment"]), value))
+                        was = bool(ds.rows.at[row, "validation_experiment"])
+                        flags.append(editing.FlagChange(row, was, value))
                     continue
                 column = ds.columns[col - 1]
                 try:
@@ -303,7 +304,7 @@ class DataPage(QWidget):
                 if row is None:
                     new_row[col - 1] = value
                 else:
-                    cells.append((row, column.name, ds.table.iat[row, col - 1], value))
+                    cells.append(editing.CellChange(row, column.name, ds.table.iat[row, col - 1], value))
             if row is None:
                 new_rows.append((new_row, new_flag))
         size = f"{len(block)}×{width}"
@@ -335,7 +336,7 @@ class DataPage(QWidget):
             name = ds.columns[src.column() - 1].name
             old = ds.table.iat[src.row(), src.column() - 1]
             if format_cell(old):
-                cells.append((src.row(), name, old, math.nan))
+                cells.append(editing.CellChange(src.row(), name, old, math.nan))
         if cells:
             self.doc.undo_stack.push(SetCellsCommand(self.doc, f"Clear {len(cells)} cell(s)",
                                                      cells))

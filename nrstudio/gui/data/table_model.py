@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from nrstudio.core.data.dataset import Kind, Origin, format_cell, is_missing, parse_number
-from nrstudio.core.data.editing import parse_cell_input
+from nrstudio.core.data.editing import CellChange, FlagChange, parse_cell_input
 from nrstudio.core.data.validation import Finding, Severity
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
@@ -177,7 +177,7 @@ class DatasetTableModel(QAbstractTableModel):
                 what = "Mark" if new else "Unmark"
                 self.doc.undo_stack.push(SetCellsCommand(
                     self.doc, f"{what} row {row + 1} as validation experiment",
-                    flags=[(row, old, new)]))
+                    flags=[FlagChange(row, old, new)]))
             return True
         if role != Qt.ItemDataRole.EditRole:
             return False
@@ -191,5 +191,5 @@ class DatasetTableModel(QAbstractTableModel):
         if format_cell(old) == format_cell(new_value) and type(old) is type(new_value):
             return True
         self.doc.undo_stack.push(SetCellsCommand(
-            self.doc, f"Edit row {row + 1}, {column.name}", [(row, column.name, old, new_value)]))
+            self.doc, f"Edit row {row + 1}, {column.name}", [CellChange(row, column.name, old, new_value)]))
         return True

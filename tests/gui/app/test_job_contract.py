@@ -69,8 +69,8 @@ def test_training_result_and_loss_curves_after_new_are_dropped(qtbot, window):
 
 def test_micrograph_jobs_after_new_are_dropped(qtbot, window):
     page = window.micrographs_page
-    page.measure.sample.setCurrentIndex(page.measure.sample.findText("1"))
-    _replace_while_running(qtbot, window, page.measure.measure)
+    page.measure.strip.sample.setCurrentIndex(page.measure.strip.sample.findText("1"))
+    _replace_while_running(qtbot, window, page.measure.panel.measure)
 
 
 def test_image_model_result_after_new_is_dropped(qtbot, window):

@@ -36,7 +36,7 @@ def window(qtbot, tmp_path):
 
 
 def _choose(page, sample):
-    page.sample.setCurrentIndex(page.sample.findText(sample))
+    page.strip.sample.setCurrentIndex(page.strip.sample.findText(sample))
 
 
 def test_example_images_are_listed_per_sample(window):
@@ -45,28 +45,28 @@ def test_example_images_are_listed_per_sample(window):
     assert window.micrographs_page.tabs.isVisible()
     assert window.micrographs_page.measure.view.isVisible()
     page = window.micrographs_page.measure
-    assert page.thumbs.count() == 28  # all samples
+    assert page.strip.thumbs.count() == 28  # all samples
     _choose(page, "12")
-    assert page.thumbs.count() == 1 and page.current.sample_id == "12"
-    assert "nm per pixel" in page.scale_label.text()
-    assert page.wait_for_thumbnails()
-    assert not page.thumbs.item(0).icon().isNull()
+    assert page.strip.thumbs.count() == 1 and page.current.sample_id == "12"
+    assert "nm per pixel" in page.scale.scale_label.text()
+    assert page.strip.wait_for_thumbnails()
+    assert not page.strip.thumbs.item(0).icon().isNull()
 
 
 def test_measure_use_values_undo_and_save(qtbot, window, tmp_path, dialogs):
     page = window.micrographs_page.measure
     _choose(page, "1")
     with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
-        assert page.measure()
+        assert page.panel.measure()
     m = measurement_of(page.current)
     assert m is not None and m.summary().count >= 5
-    assert "rods accepted" in page.summary.text()
-    assert page.table.model().rowCount() == len(m.rods)  # accepted first, then the rest
-    page.table.selectRow(0)
+    assert "rods accepted" in page.panel.summary.text()
+    assert page.panel.table.model().rowCount() == len(m.rods)  # accepted first, then the rest
+    page.panel.table.selectRow(0)
     first = m.accepted()[0]
-    assert page.table.model().index(0, 0).data() == str(first.id)
-    assert page.rod_info.text().startswith(f"Rod {first.id}: length")
-    last = page.table.model().index(len(m.rods) - 1, 4).data()
+    assert page.panel.table.model().index(0, 0).data() == str(first.id)
+    assert page.panel.rod_info.text().startswith(f"Rod {first.id}: length")
+    last = page.panel.table.model().index(len(m.rods) - 1, 4).data()
     assert last == next(r.reason for r in reversed(m.rods) if not r.accepted)
     # Outlines drawn: accepted (green) and rejected (red) paths.
     x, _ = page.view.outlines[True].getData()
@@ -86,7 +86,7 @@ def test_measure_use_values_undo_and_save(qtbot, window, tmp_path, dialogs):
     row = ds.sample_ids().index("1")
     col = ds.table.columns.get_loc("Average Length (nm)")
     before = ds.table.iat[row, col]
-    assert page.use_values()
+    assert page.panel.use_values()
     after = window.doc.dataset.table.iat[row, col]
     assert after == pytest.approx(m.summary().length_mean, abs=1e-3) and after != before
     window.doc.undo_stack.undo()
@@ -106,26 +106,26 @@ def test_attach_files_good_and_bad(qtbot, window, tmp_path, dialogs):
     Image.fromarray((g.pixels * 255).astype(np.uint8)).save(good)
     bad = tmp_path / "broken.tif"
     bad.write_bytes(b"II*\x00garbage")
-    added = page.attach_files([good, bad])
+    added = page.strip.attach_files([good, bad])
     assert [a.filename for a in added] == ["new.png"]
     assert any("broken.tif" in text for _, text in dialogs.shown)
-    assert page.thumbs.count() == 2 and window.doc.dirty
-    assert page.current.nm_per_px is None and "No scale" in page.scale_label.text()
+    assert page.strip.thumbs.count() == 2 and window.doc.dirty
+    assert page.current.nm_per_px is None and "No scale" in page.scale.scale_label.text()
     # Measuring without a scale asks for one instead of guessing.
-    assert not page.measure()
+    assert not page.panel.measure()
     # Scale from the detected bar, the user typing its length.
-    page._ask_nm = lambda *a: 60.0
-    page.scale_from_bar()
+    page.scale._ask_nm = lambda *a: 60.0
+    page.scale.scale_from_bar()
     assert page.current.nm_per_px == pytest.approx(60.0 / 120)
     # A drawn line over a known distance.
     page.view.start_line()
     px = page.view.line_length()
     assert px > 10
-    page._ask_nm = lambda *a: 30.0
-    page.scale_from_line()
+    page.scale._ask_nm = lambda *a: 30.0
+    page.scale.scale_from_line()
     assert page.current.nm_per_px == pytest.approx(30.0 / px)
-    page.remove_current()
-    assert page.thumbs.count() == 1
+    page.strip.remove_current()
+    assert page.strip.thumbs.count() == 1
 
 
 def test_typed_scale_refuses_nonsense(window, monkeypatch, dialogs):
@@ -133,7 +133,7 @@ def test_typed_scale_refuses_nonsense(window, monkeypatch, dialogs):
     _choose(page, "2")
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (0.0, True))
     old = page.current.nm_per_px
-    page.scale_direct()
+    page.scale.scale_direct()
     assert page.current.nm_per_px == old
     assert any("positive" in text for _, text in dialogs.shown)
 
@@ -248,14 +248,14 @@ def test_an_attached_image_is_decoded_once_for_every_tab(window, tmp_path, monke
     Image.fromarray((g.pixels * 255).astype(np.uint8)).save(path)
     calls = []
     import nrstudio.gui.micrographs.decoded_images as decoded_module
-    import nrstudio.gui.micrographs.micrographs_page as page_module
+    import nrstudio.gui.micrographs.thumbnail_strip as page_module
 
     real = page_module.read_micrograph
     monkeypatch.setattr(page_module, "read_micrograph",
                         lambda *a: calls.append(a[1]) or real(*a))
     monkeypatch.setattr(decoded_module, "read_micrograph",
                         lambda *a: calls.append(a[1]) or real(*a))
-    (image,) = page.measure.attach_files([path])
+    (image,) = page.attach_files([path])
     window.show()
     page.tabs.setCurrentIndex(2)
     page.lime.image_box.setCurrentIndex(page.lime.image_box.findData(image.id))
@@ -271,21 +271,21 @@ def test_method_choice_long_rods_are_traced(qtbot, window, tmp_path):
     g = make_raft_micrograph(0, shape=(1000, 1300), n_rafts=7, n_crossing=6)
     path = tmp_path / "rafts.png"
     Image.fromarray((g.pixels * 255).astype(np.uint8)).save(path)
-    (image,) = page.attach_files([path])
-    page.thumbs.setCurrentRow(page.thumbs.count() - 1)
+    (image,) = page.strip.attach_files([path])
+    page.strip.thumbs.setCurrentRow(page.strip.thumbs.count() - 1)
     assert page.current is image
-    page._apply_scale(0.4, "typed in")
-    assert page.method.currentData() == "auto"
+    page.scale._apply_scale(0.4, "typed in")
+    assert page.panel.method.currentData() == "auto"
     with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
-        assert page.measure()
+        assert page.panel.measure()
     m = measurement_of(image)
     assert m.method == "trace" and m.summary().count >= 10
-    assert "measured by centre-line tracing (chosen automatically)" in page.summary.text()
+    assert "measured by centre-line tracing (chosen automatically)" in page.panel.summary.text()
     # The user can insist on outlines; the choice is remembered for the next session.
-    page.method.setCurrentIndex(page.method.findData("outline"))
+    page.panel.method.setCurrentIndex(page.panel.method.findData("outline"))
     assert window.settings.value("rod_method") == "outline"
     with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
-        assert page.measure()
+        assert page.panel.measure()
     assert measurement_of(image).method == "outline"
-    assert "measured by outlines" in page.summary.text()
-    assert "automatically" not in page.summary.text()
+    assert "measured by outlines" in page.panel.summary.text()
+    assert "automatically" not in page.panel.summary.text()

@@ -1,0 +1,247 @@
+"""The Measure tab's measurement side: the method, Measure rods (a background job), the
+summary, histograms and rod table of the stored measurement, *Use these values* (undoable),
+and the exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.micrographs.attachments import measurement_of, store_measurement, summary_cells
+from nrstudio.core.micrographs.images import Micrograph
+from nrstudio.core.micrographs.measure import (
+    METHOD_NAMES,
+    ImageAnalysis,
+    Scale,
+    analyse_micrograph,
+    render_overlay,
+)
+from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
+from nrstudio.core.project.model import AttachedImage
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.jobs import JobContext, JobRunner
+from nrstudio.gui.app.plots import save_table_dialog
+from nrstudio.gui.app.undo import SetCellsCommand
+from nrstudio.gui.app.widgets import disable_while_busy
+from nrstudio.gui.micrographs.micrograph_view import MicrographView
+from nrstudio.gui.micrographs.rod_table import RodTableModel
+
+METHOD_CHOICES = (("auto", "Automatic"), ("outline", "Outlines (short rods)"),
+                  ("trace", "Centre lines (long rods, rafts)"))
+
+
+class MeasurementPanel(QWidget):
+    def __init__(self, doc: ProjectDocument, jobs: JobRunner, settings: QSettings,
+                 view: MicrographView, pixels: Callable[[AttachedImage], Micrograph | None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc, self.jobs, self.view, self.pixels = doc, jobs, view, pixels
+        self.image: AttachedImage | None = None
+        self.measure_button = QPushButton("Measure rods")
+        self.measure_button.clicked.connect(self.measure)
+        self.method = QComboBox()
+        for key, label in METHOD_CHOICES:
+            self.method.addItem(label, key)
+        self.method.setToolTip(
+            "Outlines judge each dark region and suit short rods, alone or in bundles.\n"
+            "Centre lines follow each rod through crossings and rafts and suit long thin rods.\n"
+            "Automatic runs both and traces centre lines only where the outlines are pieces of\n"
+            "long rods, or too few.")
+        chosen = self.method.findData(str(settings.value("rod_method", "auto")))
+        self.method.setCurrentIndex(max(chosen, 0))
+        self.method.currentIndexChanged.connect(
+            lambda _: settings.setValue("rod_method", self.method.currentData()))
+        self.show_rejected = QCheckBox("Show rejected objects (red)")
+        self.show_rejected.setChecked(True)
+        self.show_rejected.toggled.connect(lambda _: self.refresh())
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.rod_info = QLabel("Click a rod to see its numbers.")
+        self.rod_info.setWordWrap(True)
+        self.use_button = QPushButton("Use these values")
+        self.use_button.setToolTip("Write mean length, mean width and their ratio into this "
+                                   "sample's row (Undo reverts it).")
+        self.use_button.clicked.connect(self.use_values)
+        export_csv = QPushButton("Rods CSV…")
+        export_csv.clicked.connect(self.export_rods)
+        export_png = QPushButton("Overlay PNG…")
+        export_png.clicked.connect(self.export_overlay)
+        self.hists = pg.GraphicsLayoutWidget()
+        self.hists.setMinimumHeight(330)
+        self.rod_table = RodTableModel()
+        self.table = QTableView()
+        self.table.setModel(self.rod_table)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._table_selected())
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        measure_row = QHBoxLayout()
+        measure_row.addWidget(self.measure_button)
+        measure_row.addWidget(QLabel("Method"))
+        measure_row.addWidget(self.method, 1)
+        layout.addLayout(measure_row)
+        layout.addWidget(self.show_rejected)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.rod_info)
+        row = QHBoxLayout()
+        row.addWidget(self.use_button)
+        row.addWidget(export_csv)
+        row.addWidget(export_png)
+        layout.addLayout(row)
+        layout.addWidget(self.hists, 2)
+        layout.addWidget(self.table, 1)
+        disable_while_busy(jobs, self.measure_button)
+        view.rod_clicked.connect(self._rod_clicked)
+
+    def show_image(self, image: AttachedImage | None) -> None:
+        self.image = image
+        self.measure_button.setEnabled(image is not None and not self.jobs.busy)
+        self.refresh()
+
+    # ---- measuring -------------------------------------------------------------------------
+    def measure(self) -> bool:
+        im = self.image
+        m = self.pixels(im) if im else None
+        if im is None or m is None:
+            return False
+        if im.nm_per_px is None:
+            QMessageBox.information(self, "Scale needed", "Set the scale first: rods are "
+                                    "measured in nm.")
+            return False
+        scale = Scale(im.nm_per_px, str(im.meta.get("scale_source", "")))
+        rod_settings = RodSettings(method=str(self.method.currentData()))
+
+        def work(ctx: JobContext) -> ImageAnalysis:
+            return analyse_micrograph(m, im.filename, scale, rod_settings, ctx.progress,
+                                      ctx.cancelled)
+
+        def done(analysis: ImageAnalysis, _settings: RodSettings) -> None:
+            if im in self.doc.project.images:  # not removed meanwhile
+                store_measurement(im, analysis)
+                self.doc.mark_changed()
+            if self.image is im:
+                self.refresh()
+
+        return self.jobs.start(f"Measuring rods in {im.filename}", work, done,
+                               settings=rod_settings)
+
+    def measurement(self) -> RodMeasurement | None:
+        return measurement_of(self.image) if self.image else None
+
+    # ---- showing ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        m = self.measurement()
+        self.view.set_rods(m, self.show_rejected.isChecked())
+        self.hists.clear()
+        self.rod_table.set_measurement(m)
+        self.use_button.setEnabled(bool(m and m.accepted()))
+        if m is None:
+            self.summary.setText("Not measured yet." if self.image else "")
+            return
+        self.summary.setText(summary_html(m))
+        lengths, widths = m.lengths_nm(), m.widths_nm()
+        for k, (title, values) in enumerate((("length (nm)", lengths), ("width (nm)", widths),
+                                             ("aspect ratio", lengths / widths
+                                              if len(widths) else widths))):
+            plot = self.hists.addPlot(row=k, col=0)
+            plot.setLabel("bottom", title)
+            plot.setMouseEnabled(False, False)
+            if len(values):
+                counts, edges = np.histogram(values, bins=min(30, max(5, len(values) // 4)))
+                plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts,
+                                             brush=(60, 130, 200), pen=None))
+
+    def _rod_clicked(self, rod: Rod | None) -> None:
+        m = self.measurement()
+        if rod is None or m is None:
+            self.rod_info.setText("Click a rod to see its numbers.")
+            return
+        self.rod_info.setText(
+            f"Rod {rod.id}: length {rod.length_px * m.nm_per_px:.1f} nm, width "
+            f"{rod.width_px * m.nm_per_px:.2f} nm, aspect ratio {rod.aspect_ratio():.1f}, "
+            f"{rod.reason}.")
+
+    def _table_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        rod = self.rod_table.rod(rows[0].row())
+        self.view.highlight(rod)
+        self._rod_clicked(rod)
+
+    # ---- into the table and out to files --------------------------------------------------------
+    def use_values(self) -> bool:
+        m = self.measurement()
+        if self.image is None or m is None:
+            return False
+        try:
+            cells = summary_cells(self.doc.dataset, self.image.sample_id, m.summary())
+        except DataError as exc:
+            QMessageBox.warning(self, "Nothing written", str(exc))
+            return False
+        self.doc.undo_stack.push(SetCellsCommand(
+            self.doc, f"Use measured sizes for sample {self.image.sample_id}", cells))
+        names = ", ".join(f"{c.column} = {c.new}" for c in cells)
+        self.rod_info.setText(f"Written to sample {self.image.sample_id}: {names}. "
+                              "Edit ▸ Undo reverts it.")
+        return True
+
+    def export_rods(self) -> None:
+        m = self.measurement()
+        if m is not None and self.image is not None:
+            save_table_dialog(self, pd.DataFrame(m.rows()),
+                              f"{Path(self.image.filename).stem}-rods.csv")
+
+    def export_overlay(self) -> None:
+        m = self.measurement()
+        px = self.pixels(self.image) if self.image else None
+        if m is None or px is None or self.image is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save overlay", f"{Path(self.image.filename).stem}-overlay.png",
+            "PNG image (*.png)")
+        if name:
+            analysis = ImageAnalysis(self.image.filename, px, Scale(m.nm_per_px, ""), None, m)
+            try:
+                render_overlay(analysis, Path(name))
+            except OSError as exc:
+                QMessageBox.warning(self, "Not saved", f"{name}: {exc.strerror or exc}")
+
+
+def summary_html(m: RodMeasurement) -> str:
+    """The measurement's summary line by line (rich text)."""
+    s = m.summary()
+    if s.count == 0:
+        return (f"No rod could be measured reliably ({s.rejected} objects rejected). Check the "
+                "scale and the image.")
+    return (f"<b>{s.count}</b> rods accepted, {s.rejected} objects rejected<br>"
+            f"length <b>{s.length_mean:.1f} ± {s.length_std:.1f}</b> nm<br>"
+            f"width <b>{s.width_mean:.2f} ± {s.width_std:.2f}</b> nm<br>"
+            f"aspect ratio {s.aspect_ratio_mean:.1f} ± {s.aspect_ratio_std:.1f} "
+            f"(of the means: <b>{s.aspect_ratio_of_means:.1f}</b>)<br>"
+            f"measured by {METHOD_NAMES[m.method]}"
+            + (" (chosen automatically)" if m.settings.method == "auto" else "")
+            + ("<br><i>Fewer than 30 rods: treat the means with care.</i>"
+               if s.count < 30 else ""))
