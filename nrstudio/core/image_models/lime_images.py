@@ -20,6 +20,7 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.settings import check_ranges, setting
 
 SEGMENTERS = ("slic", "quickshift", "felzenszwalb")
 DEFAULT_PARAMS: dict[str, dict[str, float]] = {
@@ -34,19 +35,28 @@ BatchModel = Callable[[np.ndarray], np.ndarray]
 
 @dataclass
 class ImageLimeSettings:
-    """segmentation and params (missing params take DEFAULT_PARAMS); num_samples perturbed
-    images; hide: "mean" (a hidden superpixel takes its own mean grey) or a grey level in
-    [0, 1] as text; batch_size: images per model call; top_labels: classes explained."""
+    """LIME on superpixels. ``params``: the segmentation's parameters (missing ones take
+    DEFAULT_PARAMS)."""
 
-    segmentation: str = "slic"
+    segmentation: str = setting("slic", label="Segmentation", choices={s: s for s in SEGMENTERS},
+                                help="How the region is cut into superpixels: SLIC (fast), "
+                                     "quickshift (LIME's default, slow) or Felzenszwalb.")
     params: dict[str, float] = field(default_factory=dict)
-    num_samples: int = 1000
-    hide: str = "mean"
-    batch_size: int = 100
-    seed: int = 0
-    top_labels: int = 3
+    num_samples: int = setting(1000, low=10, high=100_000, label="Samples", unit="images",
+                               step=100, help="Perturbed images, each with a random set of "
+                                              "superpixels hidden.")
+    hide: str = setting("mean", label="Hide colour",
+                        help="'mean': a hidden superpixel takes its own mean grey; or a grey "
+                             "level from 0 (black) to 1 (white).")
+    batch_size: int = setting(100, low=1, high=2000, label="Batch size", unit="images",
+                              help="Perturbed images per model call.")
+    seed: int = setting(0, low=0, high=2**31 - 1, label="Seed",
+                        help="The same seed gives the same superpixels and samples.")
+    top_labels: int = setting(3, low=1, high=20, label="Classes explained",
+                              help="For a classifier: how many of its top classes.")
 
     def resolved_params(self) -> dict[str, float]:
+        check_ranges(self, "LIME on images")
         if self.segmentation not in SEGMENTERS:
             raise DataError(f"unknown segmentation '{self.segmentation}' "
                             f"(choose {', '.join(SEGMENTERS)})")

@@ -12,7 +12,7 @@ mean over tiles covering its images.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -26,6 +26,7 @@ from nrstudio.core.modeling.metrics import regression_metrics
 from nrstudio.core.modeling.networks import pick_device
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project, StoredModel
+from nrstudio.core.settings import check_ranges, setting, settings_from_dict, settings_to_dict
 
 IMAGE_MODEL = "image-cnn"
 KIND = "tile_cnn"
@@ -33,34 +34,43 @@ KIND = "tile_cnn"
 
 @dataclass
 class ImageModelSettings:
-    """target: a target column ("" = the aspect ratio column, else the first target).
-    model_nm_per_px: the scale tiles are cut at (nm per pixel).
-    tile_px: tile side at that scale; tiles_per_image: random tiles per image and epoch set.
-    channels: convolution widths (each followed by ReLU and 2x2 max pooling).
-    folds: leave-samples-out folds for the evaluation (capped at the number of samples).
-    """
+    """The tile CNN that learns a target from micrographs, and its evaluation."""
 
-    target: str = ""
-    model_nm_per_px: float = 2.0
-    tile_px: int = 64
-    tiles_per_image: int = 64
-    channels: tuple[int, ...] = (8, 16, 32)
-    epochs: int = 20
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    folds: int = 5
-    seed: int = 0
-    device: str = "auto"
+    target: str = setting("", label="Target",
+                          help="The target column learnt from the images; empty = the aspect "
+                               "ratio column, else the first target.")
+    model_nm_per_px: float = setting(2.0, low=0.05, high=50, label="Model scale",
+                                     unit="nm/px", decimals=2, step=0.25,
+                                     help="Every image is rescaled to this pixel size before "
+                                          "tiles are cut, so images of any scale compare.")
+    tile_px: int = setting(64, low=16, high=512, label="Tile side", unit="px", step=16,
+                           help="Side of the square tiles at the model scale.")
+    tiles_per_image: int = setting(64, low=1, high=4096, label="Tiles per image",
+                                   help="Random tiles drawn from each image per epoch.")
+    channels: tuple[int, ...] = setting((8, 16, 32), low=1, high=256, label="Channels",
+                                        help="Convolution widths, each followed by ReLU and "
+                                             "2×2 max pooling.")
+    epochs: int = setting(20, low=1, high=500, label="Epochs", help="Passes over the tiles.")
+    batch_size: int = setting(64, low=1, high=4096, label="Batch size", unit="tiles",
+                              help="Tiles per optimiser step.")
+    learning_rate: float = setting(1e-3, low=0, high=1, low_open=True, label="Learning rate",
+                                   decimals=5, help="Adam's step size.")
+    folds: int = setting(5, low=2, high=50, label="Folds",
+                         help="Leave-samples-out folds of the evaluation (at most the number "
+                              "of samples).")
+    seed: int = setting(0, low=0, high=2**31 - 1, label="Seed",
+                        help="The same seed gives the same model on the CPU.")
+    device: str = setting("auto", label="Device",
+                          choices={"auto": "CUDA when present, else CPU", "cpu": "CPU",
+                                   "cuda": "CUDA"}, help="Where the network is trained.")
 
     def check(self) -> None:
-        if not (0.05 <= self.model_nm_per_px <= 50):
-            raise DataError("the model scale must be between 0.05 and 50 nm per pixel")
-        if not (16 <= self.tile_px <= 512):
-            raise DataError("the tile side must be between 16 and 512 px")
-        if self.tiles_per_image < 1 or self.epochs < 1 or self.batch_size < 1:
-            raise DataError("tiles per image, epochs and batch size must be at least 1")
-        if self.folds < 2:
-            raise DataError("the evaluation needs at least 2 folds")
+        check_ranges(self, "image model")
+        if len(self.channels) > 6:
+            raise DataError("the image model has at most 6 convolution layers")
+        if self.tile_px < 2 ** len(self.channels):
+            raise DataError(f"a tile of {self.tile_px} px is too small for "
+                            f"{len(self.channels)} pooling layers")
 
 
 class TileCNN(nn.Module):
@@ -277,9 +287,8 @@ class ImageRegressor:
 
     # ---- storage ------------------------------------------------------------------------------
     def to_stored(self, extra: dict[str, object]) -> StoredModel:
-        settings = asdict(self.settings)
-        settings["channels"] = list(self.settings.channels)
-        meta = {"kind": KIND, "target": self.target, "settings": settings,
+        meta = {"kind": KIND, "target": self.target,
+                "settings": settings_to_dict(self.settings),
                 "y_mean": self.y_mean, "y_std": self.y_std, **extra}
         tensors = {k: v.detach().cpu().numpy() for k, v in self.model.state_dict().items()}
         return StoredModel(IMAGE_MODEL, meta, tensors)
@@ -291,10 +300,9 @@ class ImageRegressor:
         try:
             if meta.get("kind") != KIND:
                 raise DataError(f"model '{stored.name}' is not an image model")
-            raw = dict(meta["settings"])
-            known = {k: v for k, v in raw.items() if k in ImageModelSettings.__dataclass_fields__}
-            known["channels"] = tuple(int(c) for c in known.get("channels", (8, 16, 32)))
-            settings = ImageModelSettings(**known)
+            # The stored settings are checked before any tensor is allocated from them.
+            settings = settings_from_dict(ImageModelSettings, meta["settings"], "image model")
+            settings.check()
             model = TileCNN(settings.channels)
             state = {k: torch.from_numpy(np.array(v)) for k, v in stored.tensors.items()}
             model.load_state_dict(state, strict=True)

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -34,9 +33,11 @@ from nrstudio.core.image_models.tile_cnn import (
     stored_image_model,
     train_image_model,
 )
+from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import ORIGINAL
+from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.widgets import disable_while_busy, form_layout, ok_cancel_buttons
 
 EXTERNAL_KEY = "external_image_model"
@@ -137,6 +138,9 @@ class ExternalModelDialog(QDialog):
         return spec
 
 
+CNN_FIELDS = ("epochs", "tile_px", "model_nm_per_px", "folds", "seed")
+
+
 class ImageModelTab(QWidget):
     """``models_changed`` when the trained or the external model changes (the LIME tab lists
     them)."""
@@ -150,19 +154,14 @@ class ImageModelTab(QWidget):
         self.external: ExternalImageModel | None = None
         self._project = doc.project
         self.target = QComboBox()
-        self.epochs = QSpinBox(minimum=1, maximum=500, value=20)
-        self.tile = QSpinBox(minimum=16, maximum=512, value=64, singleStep=16)
-        self.scale = QDoubleSpinBox(minimum=0.05, maximum=50.0, value=2.0, singleStep=0.25,
-                                    decimals=2)
-        self.folds = QSpinBox(minimum=2, maximum=50, value=5)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=seed)
+        self.form = SettingsForm(ImageModelSettings, CNN_FIELDS, ImageModelSettings(seed=seed))
+        w = self.form.widgets
+        self.epochs, self.tile, self.scale = w["epochs"], w["tile_px"], w["model_nm_per_px"]
+        self.folds, self.seed = w["folds"], w["seed"]
         self.train_button = QPushButton("Train image model")
         self.train_button.clicked.connect(self.train)
-        form = form_layout([
-            ("Target", self.target), ("Epochs", self.epochs),
-            ("Tile side (px at model scale)", self.tile),
-            ("Model scale (nm per px)", self.scale),
-            ("Folds (samples left out)", self.folds), ("Seed", self.seed)])
+        form = form_layout([("Target", self.target)])
+        form.addRow(self.form)
         form.addRow(self.train_button)
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
@@ -214,10 +213,8 @@ class ImageModelTab(QWidget):
         self.show_result()
 
     def settings(self) -> ImageModelSettings:
-        return ImageModelSettings(target=self.target.currentText(), epochs=self.epochs.value(),
-                                  tile_px=self.tile.value(),
-                                  model_nm_per_px=self.scale.value(), folds=self.folds.value(),
-                                  seed=self.seed.value())
+        return replace_settings(ImageModelSettings(target=self.target.currentText()),
+                                self.form.values())
 
     def train(self) -> bool:
         settings = self.settings()

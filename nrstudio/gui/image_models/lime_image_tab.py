@@ -6,7 +6,6 @@ colour bar; a warning when the weight lies on the film or the scale bar; PNG/SVG
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -16,10 +15,8 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
-    QSlider,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -29,13 +26,10 @@ from PySide6.QtWidgets import (
 from nrstudio.core.errors import DataError
 from nrstudio.core.image_models.lime_images import (
     DEFAULT_PARAMS,
-    SEGMENTERS,
     ImageExplanation,
     ImageLimeSettings,
-    attention_shares,
     explain_image,
     segment_superpixels,
-    superpixel_boundaries,
 )
 from nrstudio.core.micrographs.images import ScaleBar, detect_scale_bar
 from nrstudio.core.micrographs.measure import bar_exclusion
@@ -44,15 +38,12 @@ from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import ask_export, diverging_colormap, save_table_dialog, symmetric_limit
-from nrstudio.gui.app.widgets import button_row, disable_while_busy, form_layout
+from nrstudio.gui.app.settings_form import SettingsForm
+from nrstudio.gui.app.widgets import disable_while_busy, form_layout
 from nrstudio.gui.image_models.image_model_tab import ImageModelTab
+from nrstudio.gui.image_models.lime_result_view import LimeResultView
 from nrstudio.gui.micrographs.decoded_images import DecodedImages
 from nrstudio.gui.micrographs.micrograph_view import MicrographView
-
-FOR_RGBA = (40, 200, 60, 150)
-AGAINST_RGBA = (220, 40, 200, 150)
-BOUNDARY_RGBA = (255, 210, 0, 255)
 
 
 def _bar_in_region(bar: ScaleBar | None, region: tuple[int, int, int, int]
@@ -64,6 +55,9 @@ def _bar_in_region(bar: ScaleBar | None, region: tuple[int, int, int, int]
     return r0 - region[0], c0 - region[1], r1 - region[0], c1 - region[1]
 
 
+LIME_FIELDS = ("num_samples", "hide", "batch_size", "top_labels")
+
+
 class LimeImageTab(QWidget):
     def __init__(self, doc: ProjectDocument, jobs: JobRunner, models: ImageModelTab,
                  decoded: DecodedImages, parent: QWidget | None = None) -> None:
@@ -73,10 +67,8 @@ class LimeImageTab(QWidget):
         self.image: AttachedImage | None = None
         self.segments: np.ndarray | None = None
         self.explanation: ImageExplanation | None = None
-        self.region_pixels: np.ndarray | None = None
         self._generation = 0
         self._stale = True  # the chosen image is not loaded yet
-        self._bar_rect: tuple[int, int, int, int] | None = None  # of the explained region
         self.background = BackgroundCalls(self)
         self._timer = QTimer(self, singleShot=True, interval=350)
         self._timer.timeout.connect(self.preview)
@@ -92,35 +84,30 @@ class LimeImageTab(QWidget):
                                  movable=True, resizable=False, rotatable=False)
         self.view.box.addItem(self.region)
         self.region.sigRegionChangeFinished.connect(lambda _: self._timer.start())
-        self.method = QComboBox()
-        self.method.addItems(SEGMENTERS)
-        self.method.currentTextChanged.connect(self._method_changed)
+        self.seg_form = SettingsForm(ImageLimeSettings, ("segmentation", "seed"))
+        self.method = self.seg_form.widgets["segmentation"]
+        self.seg_seed = self.seg_form.widgets["seed"]
+        self.method.currentIndexChanged.connect(
+            lambda _: self._method_changed(self.method.currentData()))
+        self.seg_form.changed.connect(self._timer.start)
         self.param_spins: list[tuple[QLabel, QDoubleSpinBox]] = []
         seg_form = QFormLayout()
-        seg_form.addRow("Method", self.method)
+        seg_form.addRow(self.seg_form)
         for _ in range(3):
             label, spin = QLabel(), QDoubleSpinBox(minimum=0.0, maximum=10_000.0, decimals=2)
             spin.valueChanged.connect(lambda _: self._timer.start())
             seg_form.addRow(label, spin)
             self.param_spins.append((label, spin))
-        self.seg_seed = QSpinBox(minimum=0, maximum=2**31 - 1)
-        self.seg_seed.valueChanged.connect(lambda _: self._timer.start())
-        seg_form.addRow("Seed", self.seg_seed)
         self.seg_info = QLabel()
         seg_form.addRow(self.seg_info)
         seg_group = QGroupBox("Superpixels")
         seg_group.setLayout(seg_form)
-        self.samples = QSpinBox(minimum=10, maximum=100_000, value=1000, singleStep=100)
-        self.hide = QLineEdit("mean")
-        self.hide.setToolTip("'mean': a hidden superpixel takes its own mean grey; or a grey "
-                             "level from 0 (black) to 1 (white).")
-        self.batch = QSpinBox(minimum=1, maximum=2000, value=100)
-        self.top_labels = QSpinBox(minimum=1, maximum=20, value=3)
-        lime_form = form_layout([("Samples", self.samples), ("Hide colour", self.hide),
-                                 ("Batch size", self.batch),
-                                 ("Classes explained", self.top_labels)])
+        self.lime_form = SettingsForm(ImageLimeSettings, LIME_FIELDS)
+        w = self.lime_form.widgets
+        self.samples, self.hide = w["num_samples"], w["hide"]
+        self.batch, self.top_labels = w["batch_size"], w["top_labels"]
         lime_group = QGroupBox("LIME")
-        lime_group.setLayout(lime_form)
+        QVBoxLayout(lime_group).addWidget(self.lime_form)
         self.explain_button = QPushButton("Explain this region")
         self.explain_button.clicked.connect(self.explain)
         top = form_layout([("Image", self.image_box), ("Model", self.model_box),
@@ -134,56 +121,12 @@ class LimeImageTab(QWidget):
         cl.addStretch(1)
         controls.setMaximumWidth(300)
 
-        # Right: the explanation.
-        self.mode = QComboBox()
-        self.mode.addItems(["Top superpixels for and against", "Weight heat map",
-                            "Superpixel boundaries"])
-        self.mode.currentIndexChanged.connect(lambda _: self.draw())
-        self.output = QComboBox()
-        self.output.currentIndexChanged.connect(lambda _: self.draw())
-        self.top_k = QSpinBox(minimum=1, maximum=50, value=5)
-        self.top_k.valueChanged.connect(lambda _: self.draw())
-        self.opacity = QSlider()
-        self.opacity.setOrientation(pg.QtCore.Qt.Orientation.Horizontal)
-        self.opacity.setRange(0, 100)
-        self.opacity.setValue(60)
-        self.opacity.setMinimumWidth(110)
-        self.opacity.valueChanged.connect(lambda v: self.overlay.setOpacity(v / 100))
-        bar = QHBoxLayout()
-        for label, w in (("Show", self.mode), ("output", self.output), ("top K", self.top_k),
-                         ("opacity", self.opacity)):
-            bar.addWidget(QLabel(label))
-            bar.addWidget(w)
-        self.result = pg.GraphicsLayoutWidget()
-        self.rbox = self.result.addViewBox(lockAspect=True, invertY=True)
-        self.base = pg.ImageItem()
-        self.overlay = pg.ImageItem()
-        self.overlay.setOpacity(0.6)
-        self.rbox.addItem(self.base)
-        self.rbox.addItem(self.overlay)
-        self.colorbar = pg.ColorBarItem(colorMap=diverging_colormap(), interactive=False,
-                                        values=(-1, 1), label="weight")
-        self.result.addItem(self.colorbar)
-        self.summary = QLabel("Choose a region and press Explain.")
-        self.summary.setWordWrap(True)
-        self.warning = QLabel()
-        self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #b35900; font-weight: bold")
-        exports = button_row([("PNG/SVG…", lambda: ask_export(self, self.result.scene(),
-                                                             "lime-superpixels.png")),
-                              ("Weights CSV…", self.export_csv)])
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.addLayout(bar)
-        rl.addWidget(self.result, 1)
-        rl.addWidget(self.summary)
-        rl.addWidget(self.warning)
-        rl.addLayout(exports)
+        self.results = LimeResultView()
 
         split = QSplitter()
         split.addWidget(controls)
         split.addWidget(self.view)
-        split.addWidget(right)
+        split.addWidget(self.results)
         split.setSizes([300, 500, 560])
         layout = QHBoxLayout(self)
         layout.addWidget(split)
@@ -192,7 +135,7 @@ class LimeImageTab(QWidget):
         doc.results_changed.connect(self.reload)
         doc.path_changed.connect(self.reload)
         models.models_changed.connect(self.reload_models)
-        self._method_changed(self.method.currentText())
+        self._method_changed(self.method.currentData())
         self.reload()
 
     # ---- choices ---------------------------------------------------------------------------
@@ -255,6 +198,7 @@ class LimeImageTab(QWidget):
         self._timer.start()
 
     def _method_changed(self, method: str) -> None:
+        """Show the chosen segmentation's own parameters with their defaults."""
         params = DEFAULT_PARAMS[method]
         for (label, spin), (name, value) in zip(self.param_spins, params.items(), strict=True):
             spin.blockSignals(True)
@@ -264,13 +208,14 @@ class LimeImageTab(QWidget):
         self._timer.start()
 
     def lime_settings(self) -> ImageLimeSettings:
-        method = self.method.currentText()
+        method = self.method.currentData()
         params = {name: spin.value() for (_, spin), name in
                   zip(self.param_spins, DEFAULT_PARAMS[method], strict=True)}
-        settings = ImageLimeSettings(method, params, self.samples.value(),
-                                     self.hide.text().strip() or "mean", self.batch.value(),
-                                     self.seg_seed.value(), self.top_labels.value())
-        settings.hide_value()  # refuses a bad hide colour now
+        values = {**self.seg_form.values(), **self.lime_form.values()}
+        values["hide"] = values["hide"].strip() or "mean"
+        settings = ImageLimeSettings(params=params, **values)
+        settings.resolved_params()  # refuses a setting out of its range now
+        settings.hide_value()  # and a bad hide colour
         return settings
 
     def region_rect(self) -> tuple[int, int, int, int] | None:
@@ -316,11 +261,11 @@ class LimeImageTab(QWidget):
             self.seg_info.setText(f"segmentation failed: {segments}")
             return
         self.segments = segments  # type: ignore[assignment]
-        self.region_pixels = self.region_image()
+        region = self.region_image()
         self.seg_info.setText(f"{int(self.segments.max()) + 1} superpixels")
         self.explanation = None
-        self.mode.setCurrentIndex(2)
-        self.draw()
+        if region is not None:
+            self.results.show_preview(region, self.segments)
 
     def shutdown(self) -> None:
         self._timer.stop()
@@ -377,77 +322,9 @@ class LimeImageTab(QWidget):
 
         def done(outcome: tuple[ImageExplanation, tuple[int, int, int, int] | None],
                  _settings: ImageLimeSettings) -> None:
-            result, self._bar_rect = outcome
+            result, bar_rect = outcome
             self.explanation = result
             self.segments = result.segments
-            self.region_pixels = region
-            self.output.blockSignals(True)
-            self.output.clear()
-            for k in result.explained:
-                self.output.addItem(result.labels[k], k)
-            self.output.blockSignals(False)
-            self.mode.setCurrentIndex(0)
-            self.draw()
+            self.results.show_explanation(region, result, bar_rect)
 
         return self.jobs.start("LIME on a micrograph region", work, done, settings=settings)
-
-    def draw(self) -> None:
-        region = self.region_pixels
-        if region is None:
-            return
-        self.base.setImage(region, autoLevels=False,
-                           levels=tuple(np.percentile(region, [0.5, 99.5])))
-        self.rbox.autoRange(padding=0.01)
-        mode = self.mode.currentIndex()
-        self.colorbar.setVisible(False)
-        self.warning.setText("")
-        e = self.explanation
-        if mode == 2 or e is None:
-            if self.segments is not None and self.segments.shape == region.shape:
-                rgba = np.zeros((*region.shape, 4), np.uint8)
-                rgba[superpixel_boundaries(self.segments)] = BOUNDARY_RGBA
-                self.overlay.setLookupTable(None)
-                self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
-                self.overlay.setOpacity(1.0)
-            if e is None:
-                self.summary.setText("Superpixel preview. Press Explain this region.")
-                return
-        k = self.output.currentData()
-        if k is None:
-            k = e.explained[0]
-        weights = e.weights[k]
-        if mode == 0:
-            rgba = np.zeros((*region.shape, 4), np.uint8)
-            for ids, colour in ((e.top(k, self.top_k.value(), True), FOR_RGBA),
-                                (e.top(k, self.top_k.value(), False), AGAINST_RGBA)):
-                rgba[np.isin(e.segments, ids)] = colour
-            rgba[superpixel_boundaries(e.segments)] = (255, 255, 255, 90)
-            self.overlay.setLookupTable(None)
-            self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
-            self.overlay.setOpacity(1.0)
-        elif mode == 1:
-            lim = symmetric_limit(weights)
-            self.overlay.setImage(e.weight_map(k), autoLevels=False, levels=(-lim, lim))
-            self.overlay.setLookupTable(diverging_colormap().getLookupTable(nPts=256))
-            self.overlay.setOpacity(self.opacity.value() / 100)
-            self.colorbar.setLevels((-lim, lim))
-            self.colorbar.setVisible(True)
-        shares = attention_shares(e, k, region, self._bar_rect)
-        legend = {0: f"Green: the {self.top_k.value()} superpixels that raise it most; "
-                     "magenta: those that lower it most.",
-                  1: "Red raises it, blue lowers it (weight = change of the output when the "
-                     "superpixel is shown rather than hidden).",
-                  2: "Yellow: superpixel boundaries."}[mode]
-        self.summary.setText(
-            f"Prediction {e.labels[k]}: {e.prediction[k]:.4g}. {legend} Local fit R² "
-            f"{e.score:.2f}. Weight on rods {shares.rods:.0%}, on empty film {shares.film:.0%}"
-            f", on the scale bar {shares.scale_bar:.0%}.")
-        self.warning.setText(shares.warning)
-
-    def export_csv(self) -> None:
-        e = self.explanation
-        if e is None:
-            return
-        k = self.output.currentData()
-        save_table_dialog(self, pd.DataFrame(e.rows(e.explained[0] if k is None else k)),
-                          "lime-superpixels.csv")

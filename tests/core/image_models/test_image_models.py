@@ -149,7 +149,7 @@ def test_segmentations_are_seeded_and_sequential():
 
 
 def test_lime_settings_refused():
-    with pytest.raises(DataError, match="unknown segmentation"):
+    with pytest.raises(DataError, match="segmentation must be one of slic, quickshift, felzenszwalb"):
         ImageLimeSettings(segmentation="watershed").resolved_params()
     with pytest.raises(DataError, match="hide"):
         ImageLimeSettings(hide="grey").hide_value()

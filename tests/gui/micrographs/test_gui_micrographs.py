@@ -168,12 +168,12 @@ def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch
     e = lime.explanation
     assert e is not None and len(e.weights[0]) == lime.segments.max() + 1
     for mode in range(3):
-        lime.mode.setCurrentIndex(mode)
-    assert "Weight on rods" in lime.summary.text()
+        lime.results.mode.setCurrentIndex(mode)
+    assert "Weight on rods" in lime.results.summary.text()
     csv = tmp_path / "w.csv"
-    monkeypatch.setattr("nrstudio.gui.image_models.lime_image_tab.save_table_dialog",
+    monkeypatch.setattr("nrstudio.gui.image_models.lime_result_view.save_table_dialog",
                         lambda parent, frame, name: frame.to_csv(csv, index=False) or True)
-    lime.export_csv()
+    lime.results.export_csv()
     assert csv.read_text().startswith("superpixel,output,weight")
     # A bad hide colour is refused with the reason, nothing starts.
     lime.hide.setText("grey")
