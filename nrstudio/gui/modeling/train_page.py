@@ -13,7 +13,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -23,8 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,18 +30,16 @@ from PySide6.QtWidgets import (
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.baselines import BASELINE_NAMES
-from nrstudio.core.modeling.evaluation import NETWORK, EvaluationResult, EvaluationSettings
+from nrstudio.core.modeling.evaluation import EvaluationResult, EvaluationSettings
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.networks import EpochReport, NetworkSettings
 from nrstudio.core.modeling.pipeline import RunSettings, apply_payload, project_payload, run_pipeline
-from nrstudio.core.modeling.run_settings import PROTOCOL_LABELS
-from nrstudio.core.modeling.verdicts import verdicts
 from nrstudio.core.project.sections import read_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, ask_export
 from nrstudio.gui.app.settings_form import SettingsForm
+from nrstudio.gui.modeling.train_results import MetricsView, ParityView
 
 STAGE_LABELS = {"honest": "leakage-free CV", "paper": "paper CV", "final": "final ensemble"}
 
@@ -76,13 +71,6 @@ class LossRecorder:
 
     def flush(self) -> None:
         self.send({k: (list(a), list(b), list(c)) for k, (a, b, c) in self.history.items()})
-
-
-def fmt(mean: float, std: float) -> str:
-    if not np.isfinite(mean):
-        return "—"
-    digits = f"{mean:.3g}"
-    return f"{digits} ± {std:.2g}" if np.isfinite(std) else digits
 
 
 NETWORK_FIELDS = ("hidden", "optimizer", "lr", "batch_size", "max_epochs", "patience", "seed")
@@ -156,37 +144,15 @@ class TrainPage(QWidget):
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLogMode(False, True)
         self.loss_plot.addLegend()
-        self.table = QTableWidget()
-        self.verdict = QLabel()
-        self.verdict.setWordWrap(True)
-        self.verdict.setTextFormat(Qt.TextFormat.RichText)
-        self.parity_protocol = QComboBox()
-        self.parity_protocol.currentIndexChanged.connect(lambda _: self._plot_parity())
-        self.parity = pg.GraphicsLayoutWidget()
-        self.point_info = QLabel("Click a point to see its sample.")
-        parity_tab = QWidget()
-        pl = QVBoxLayout(parity_tab)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Protocol:"))
-        top.addWidget(self.parity_protocol)
-        top.addStretch(1)
-        export = QPushButton("Export PNG/SVG…")
-        export.clicked.connect(lambda: ask_export(self, self.parity.scene(), "parity.png"))
-        top.addWidget(export)
-        pl.addLayout(top)
-        pl.addWidget(self.parity, 1)
-        pl.addWidget(self.point_info)
-        table_tab = QWidget()
-        tl = QVBoxLayout(table_tab)
-        tl.addWidget(self.verdict)
-        tl.addWidget(self.table, 1)
+        self.metrics = MetricsView()
+        self.parity_view = ParityView()
         loss_tab = QWidget()
         ll = QVBoxLayout(loss_tab)
         ll.addWidget(self.loss_plot)
         self.tabs = QTabWidget()
         self.tabs.addTab(loss_tab, "Training")
-        self.tabs.addTab(table_tab, "Metrics")
-        self.tabs.addTab(parity_tab, "Parity plots")
+        self.tabs.addTab(self.metrics, "Metrics")
+        self.tabs.addTab(self.parity_view, "Parity plots")
         split = QSplitter()
         split.addWidget(scroll)
         split.addWidget(self.tabs)
@@ -326,104 +292,10 @@ class TrainPage(QWidget):
             return  # another page's results changed, not ours
         self._shown = docs
         result = self.evaluation()
-        self.table.clear()
-        if result is None:
-            self.table.setRowCount(0)
-            self.verdict.setText("No results yet: choose settings and press Start training.")
-            self.parity.clear()
-            return
-        m = result.metrics
-        m = m[m.metric.isin(["MAE", "MSE", "RMSE", "R2"])]
-        keys = m[["protocol", "subset", "target", "model"]].drop_duplicates()
-        headers = ["Protocol", "Rows", "Target", "Model", "MAE", "MSE", "RMSE", "R²", "n"]
-        self.table.setColumnCount(len(headers))
-        self.table.setHorizontalHeaderLabels(headers)
-        self.table.setRowCount(len(keys))
-        for i, (protocol, subset, target, model) in enumerate(keys.itertuples(index=False)):
-            sel = m[(m.protocol == protocol) & (m.subset == subset) & (m.target == target)
-                    & (m.model == model)].set_index("metric")
-            cells = [PROTOCOL_LABELS.get(protocol, protocol),
-                     "held-out originals" if subset == "original" else subset, target,
-                     model.replace("_", " ")]
-            cells += [fmt(sel.loc[k, "mean"], sel.loc[k, "std"]) if k in sel.index else "—"
-                      for k in ("MAE", "MSE", "RMSE", "R2")]
-            cells.append(str(int(sel["n"].iloc[0])) if len(sel) else "")
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if model == NETWORK:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
-        lines = [v.html() for v in verdicts(result)] + [f"<i>{n}</i>" for n in result.notes]
-        self.verdict.setText("<br>".join(lines))
-        current = self.parity_protocol.currentData()
-        self.parity_protocol.blockSignals(True)
-        self.parity_protocol.clear()
-        for p in dict.fromkeys(result.predictions.protocol):
-            self.parity_protocol.addItem(PROTOCOL_LABELS.get(p, p), p)
-        index = self.parity_protocol.findData(current)
-        self.parity_protocol.setCurrentIndex(max(index, 0))
-        self.parity_protocol.blockSignals(False)
-        self._plot_parity()
-
-    def _plot_parity(self) -> None:
-        self.parity.clear()
-        result = self.evaluation()
-        protocol = self.parity_protocol.currentData()
-        if result is None or protocol is None:
-            return
-        pred = result.predictions
-        pred = pred[(pred.protocol == protocol) & (pred.model == NETWORK)]
-        val = pd.DataFrame(self.doc.project.results.get("validation_predictions", {}))
-        self._points: dict[tuple[int, str], pd.DataFrame] = {}
-        for k, target in enumerate(dict.fromkeys(pred.target)):
-            plot = self.parity.addPlot(row=0, col=k, title=target)
-            plot.setLabel("bottom", "measured")
-            plot.setLabel("left", "predicted")
-            plot.addLegend(offset=(5, 5))
-            p = pred[pred.target == target]
-            lo = float(min(p.truth.min(), p.prediction.min()))
-            hi = float(max(p.truth.max(), p.prediction.max()))
-            plot.plot([lo, hi], [lo, hi], pen=pg.mkPen("#444", style=Qt.PenStyle.DashLine),
-                      name="y = x")
-            for origin, colour, size, name in (("synthetic", SYNTHETIC, 3, "synthetic"),
-                                               ("original", ORIGINAL, 9, "original (held out)")):
-                q = p[p.origin == origin]
-                if len(q) == 0:
-                    continue
-                if origin == "synthetic" and len(q) > 3000:
-                    q = q.sample(3000, random_state=0)
-                self._points[(k, origin)] = q
-                spots = pg.ScatterPlotItem(
-                    q.truth.to_numpy(), q.prediction.to_numpy(), size=size, pen=None,
-                    brush=pg.mkBrush(colour), name=name, data=np.arange(len(q)))
-                spots.sigClicked.connect(
-                    lambda _item, points, *_, key=(k, origin), target=target:
-                    self._clicked_point(key, target, points))
-                plot.addItem(spots)
-            if len(val) and "target" in val:
-                v = val[val.target == target]
-                if len(v):
-                    spots = pg.ScatterPlotItem(
-                        v.truth.to_numpy(float), v.prediction.to_numpy(float), size=11,
-                        symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(VALIDATION),
-                        name="validation experiment",
-                        data=[f"validation experiment {s} — {target}: measured {t:.4g}, "
-                              f"predicted {pr:.4g} ± {sd:.2g}" for s, t, pr, sd in
-                              zip(v["sample"], v.truth, v.prediction, v["std"], strict=True)])
-                    spots.sigClicked.connect(self._clicked)
-                    plot.addItem(spots)
-
-    def _clicked(self, item: pg.ScatterPlotItem, points: list, *_: object) -> None:
-        if len(points):
-            self.point_info.setText(str(points[0].data()))
-
-    def _clicked_point(self, key: tuple[int, str], target: str, points: list) -> None:
-        if not len(points):
-            return
-        row = self._points[key].iloc[int(points[0].data())]
-        sample = row["sample"] or "(synthetic)"
-        self.point_info.setText(f"sample {sample} — {target}: measured {row.truth:.4g}, "
-                                f"predicted {row.prediction:.4g} (fold {int(row.fold) + 1})")
+        try:
+            validation = read_section(self.doc.project, "validation_predictions")
+        except DataError:
+            validation = None
+        self.metrics.show_result(result)
+        self.parity_view.show_result(result, validation if validation is not None
+                                     else pd.DataFrame())

@@ -117,17 +117,18 @@ def test_train_page_runs_stores_results_and_they_survive_reopening(qtbot, tmp_pa
     assert page.progress.value() == 1000 and seen[-1] == pytest.approx(1.0)
     assert curves and {"honest", "paper", "final"} <= set(curves[-1])
     assert FINAL_MODEL in w.doc.project.models and w.doc.dirty
-    rows = page.table.rowCount()
+    rows = page.metrics.table.rowCount()
     assert rows >= 3 * 3 * 2  # targets x models x protocols
-    assert "mean" in page.verdict.text().lower()
-    protocols = [page.parity_protocol.itemData(i) for i in range(page.parity_protocol.count())]
+    assert "mean" in page.metrics.verdict.text().lower()
+    chooser = page.parity_view.parity_protocol
+    protocols = [chooser.itemData(i) for i in range(chooser.count())]
     assert protocols == ["honest", "paper"]
-    assert len(page.parity.ci.items) == 3
+    assert len(page.parity_view.parity.ci.items) == 3
     assert w.predict_page.model is not None  # the Predict page picked the model up
     assert w.save()
     (tmp_path / "b").mkdir()
     again = make_window(qtbot, tmp_path / "b", example)
-    assert again.train_page.table.rowCount() == rows
+    assert again.train_page.metrics.table.rowCount() == rows
     assert again.predict_page.model is not None and again.predict_page.model.members == 2
 
 
@@ -297,5 +298,5 @@ def test_results_survive_save_and_reopen(qtbot, tmp_path, trained):
     other.mkdir()
     again = make_window(qtbot, other, trained)
     assert np.array_equal(again.explain_page.expl.weights, weights)
-    assert again.train_page.table.rowCount() > 0
+    assert again.train_page.metrics.table.rowCount() > 0
     assert not math.isnan(again.predict_page.model.predict_mean([[532, 10, 110]])[0, 0])

@@ -1,0 +1,178 @@
+"""The Train page's results: the metrics table (the paper's Table 1 next to the baselines)
+with the plain-language verdicts, and the parity plots of the out-of-fold predictions with
+the validation experiments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.modeling.evaluation import EvaluationResult
+from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS
+from nrstudio.core.modeling.verdicts import verdicts
+from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, ask_export
+
+
+def fmt(mean: float, std: float) -> str:
+    if not np.isfinite(mean):
+        return "—"
+    digits = f"{mean:.3g}"
+    return f"{digits} ± {std:.2g}" if np.isfinite(std) else digits
+
+
+class MetricsView(QWidget):
+    """Verdicts above one table row per (protocol, rows, target, model); the network bold."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget()
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.table, 1)
+
+    def show_result(self, result: EvaluationResult | None) -> None:
+        self.table.clear()
+        if result is None:
+            self.table.setRowCount(0)
+            self.verdict.setText("No results yet: choose settings and press Start training.")
+            return
+        m = result.metrics
+        m = m[m.metric.isin(["MAE", "MSE", "RMSE", "R2"])]
+        keys = m[["protocol", "subset", "target", "model"]].drop_duplicates()
+        headers = ["Protocol", "Rows", "Target", "Model", "MAE", "MSE", "RMSE", "R²", "n"]
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setRowCount(len(keys))
+        for i, (protocol, subset, target, model) in enumerate(keys.itertuples(index=False)):
+            sel = m[(m.protocol == protocol) & (m.subset == subset) & (m.target == target)
+                    & (m.model == model)].set_index("metric")
+            cells = [PROTOCOL_LABELS.get(protocol, protocol),
+                     "held-out originals" if subset == "original" else subset, target,
+                     model.replace("_", " ")]
+            cells += [fmt(sel.loc[k, "mean"], sel.loc[k, "std"]) if k in sel.index else "—"
+                      for k in ("MAE", "MSE", "RMSE", "R2")]
+            cells.append(str(int(sel["n"].iloc[0])) if len(sel) else "")
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if model == NETWORK:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        lines = [v.html() for v in verdicts(result)] + [f"<i>{n}</i>" for n in result.notes]
+        self.verdict.setText("<br>".join(lines))
+
+
+class ParityView(QWidget):
+    """Predicted against measured per target for one protocol; a click names the sample."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result: EvaluationResult | None = None
+        self.validation = pd.DataFrame()
+        self.parity_protocol = QComboBox()
+        self.parity_protocol.currentIndexChanged.connect(lambda _: self._plot_parity())
+        self.parity = pg.GraphicsLayoutWidget()
+        self.point_info = QLabel("Click a point to see its sample.")
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Protocol:"))
+        top.addWidget(self.parity_protocol)
+        top.addStretch(1)
+        export = QPushButton("Export PNG/SVG…")
+        export.clicked.connect(lambda: ask_export(self, self.parity.scene(), "parity.png"))
+        top.addWidget(export)
+        layout.addLayout(top)
+        layout.addWidget(self.parity, 1)
+        layout.addWidget(self.point_info)
+
+    def show_result(self, result: EvaluationResult | None, validation: pd.DataFrame) -> None:
+        self.result, self.validation = result, validation
+        if result is None:
+            self.parity.clear()
+            return
+        current = self.parity_protocol.currentData()
+        self.parity_protocol.blockSignals(True)
+        self.parity_protocol.clear()
+        for p in dict.fromkeys(result.predictions.protocol):
+            self.parity_protocol.addItem(PROTOCOL_LABELS.get(p, p), p)
+        index = self.parity_protocol.findData(current)
+        self.parity_protocol.setCurrentIndex(max(index, 0))
+        self.parity_protocol.blockSignals(False)
+        self._plot_parity()
+
+    def _plot_parity(self) -> None:
+        self.parity.clear()
+        result = self.result
+        protocol = self.parity_protocol.currentData()
+        if result is None or protocol is None:
+            return
+        pred = result.predictions
+        pred = pred[(pred.protocol == protocol) & (pred.model == NETWORK)]
+        val = self.validation
+        self._points: dict[tuple[int, str], pd.DataFrame] = {}
+        for k, target in enumerate(dict.fromkeys(pred.target)):
+            plot = self.parity.addPlot(row=0, col=k, title=target)
+            plot.setLabel("bottom", "measured")
+            plot.setLabel("left", "predicted")
+            plot.addLegend(offset=(5, 5))
+            p = pred[pred.target == target]
+            lo = float(min(p.truth.min(), p.prediction.min()))
+            hi = float(max(p.truth.max(), p.prediction.max()))
+            plot.plot([lo, hi], [lo, hi], pen=pg.mkPen("#444", style=Qt.PenStyle.DashLine),
+                      name="y = x")
+            for origin, colour, size, name in (("synthetic", SYNTHETIC, 3, "synthetic"),
+                                               ("original", ORIGINAL, 9, "original (held out)")):
+                q = p[p.origin == origin]
+                if len(q) == 0:
+                    continue
+                if origin == "synthetic" and len(q) > 3000:
+                    q = q.sample(3000, random_state=0)
+                self._points[(k, origin)] = q
+                spots = pg.ScatterPlotItem(
+                    q.truth.to_numpy(), q.prediction.to_numpy(), size=size, pen=None,
+                    brush=pg.mkBrush(colour), name=name, data=np.arange(len(q)))
+                spots.sigClicked.connect(
+                    lambda _item, points, *_, key=(k, origin), target=target:
+                    self._clicked_point(key, target, points))
+                plot.addItem(spots)
+            if len(val) and "target" in val:
+                v = val[val.target == target]
+                if len(v):
+                    spots = pg.ScatterPlotItem(
+                        v.truth.to_numpy(float), v.prediction.to_numpy(float), size=11,
+                        symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(VALIDATION),
+                        name="validation experiment",
+                        data=[f"validation experiment {s} — {target}: measured {t:.4g}, "
+                              f"predicted {pr:.4g} ± {sd:.2g}" for s, t, pr, sd in
+                              zip(v["sample"], v.truth, v.prediction, v["std"], strict=True)])
+                    spots.sigClicked.connect(self._clicked)
+                    plot.addItem(spots)
+
+    def _clicked(self, item: pg.ScatterPlotItem, points: list, *_: object) -> None:
+        if len(points):
+            self.point_info.setText(str(points[0].data()))
+
+    def _clicked_point(self, key: tuple[int, str], target: str, points: list) -> None:
+        if not len(points):
+            return
+        row = self._points[key].iloc[int(points[0].data())]
+        sample = row["sample"] or "(synthetic)"
+        self.point_info.setText(f"sample {sample} — {target}: measured {row.truth:.4g}, "
+                                f"predicted {row.prediction:.4g} (fold {int(row.fold) + 1})")
