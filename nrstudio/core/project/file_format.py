@@ -20,7 +20,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import numpy as np
 import pandas as pd
 
@@ -30,6 +29,15 @@ from nrstudio.core.data.dataset import Column, Dataset, Kind, Origin, Role, form
 from nrstudio.core.errors import DataError, ProjectFileError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project import schema as project_schema
+from nrstudio.core.project.members import (
+    MANIFEST,
+    PROJECT,
+    ROWS,
+    TABLE,
+    Limits,
+    parse_json,
+    read_members,
+)
 from nrstudio.core.project.migrations import MIGRATIONS
 from nrstudio.core.project.model import AttachedImage, Project, StoredModel, now_iso
 from nrstudio.core.project.sections import check_sections
@@ -37,23 +45,6 @@ from nrstudio.core.project.sections import check_sections
 FORMAT_VERSION = 1
 SUFFIX = ".nrproj"
 BACKUP_SUFFIX = ".bak"
-
-
-class Limits:
-    """Bounds on what a project file may make the loader read; tests shrink them."""
-
-    max_members = 10_000
-    max_member_bytes = 2 * 1024**3
-    max_total_bytes = 8 * 1024**3
-    max_json_bytes = 64 * 1024**2
-    max_ratio = 200.0  # uncompressed / compressed, checked above ratio_floor_bytes
-    ratio_floor_bytes = 1024**2
-
-
-_SAFE_NAME = re.compile(r"^(project\.json|(dataset|models|results|images)/[A-Za-z0-9_.-]{1,120})$")
-_TABLE, _ROWS, _PROJECT, _MANIFEST = (
-    "dataset/table.csv", "dataset/rows.csv", "project.json", "manifest.json"
-)
 
 
 # ---- saving ----------------------------------------------------------------------------
@@ -84,11 +75,11 @@ def project_members(project: Project) -> dict[str, bytes]:
 
     ds = project.dataset
     members: dict[str, bytes] = {}
-    members[_TABLE] = _csv_bytes(
+    members[TABLE] = _csv_bytes(
         [c.name for c in ds.columns],
         [[format_cell(v) for v in row] for row in ds.table.itertuples(index=False, name=None)],
     )
-    members[_ROWS] = _csv_bytes(
+    members[ROWS] = _csv_bytes(
         ["origin", "validation_experiment", "parent_1", "parent_2"],
         [[str(o), "true" if v else "false", str(p1), str(p2)]
          for o, v, p1, p2 in ds.rows[["origin", "validation_experiment", "parent_1",
@@ -118,7 +109,7 @@ def project_members(project: Project) -> dict[str, bytes]:
         "results": results,
         "images": images,
     }
-    members[_PROJECT] = _json_bytes(doc)
+    members[PROJECT] = _json_bytes(doc)
     return members
 
 
@@ -165,7 +156,7 @@ def save_project(
     def write(fh: Any) -> None:
         done = 0
         with zipfile.ZipFile(fh, "w") as zf:
-            zf.writestr(_MANIFEST, _json_bytes(manifest), zipfile.ZIP_DEFLATED)
+            zf.writestr(MANIFEST, _json_bytes(manifest), zipfile.ZIP_DEFLATED)
             for name, data in sorted(members.items()):
                 # Images and weights hardly compress; storing them saves time.
                 method = (zipfile.ZIP_STORED if name.startswith(("images/", "models/"))
@@ -191,131 +182,6 @@ def save_project(
     rep.report(1.0, "saved")
 
 
-# ---- loading ---------------------------------------------------------------------------
-def _check_names(infos: list[zipfile.ZipInfo], limits: type[Limits]) -> None:
-    if len(infos) > limits.max_members:
-        raise ProjectFileError(f"damaged project file: {len(infos)} members (too many)")
-    seen: set[str] = set()
-    total = 0
-    for info in infos:
-        name = info.filename
-        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-            raise ProjectFileError(f"unsafe project file: absolute member name '{name[:80]}'")
-        if ".." in re.split(r"[/\\]", name) or "\\" in name:
-            raise ProjectFileError(f"unsafe project file: member name '{name[:80]}' leaves the folder")
-        if name != _MANIFEST and not _SAFE_NAME.match(name):
-            raise ProjectFileError(f"damaged project file: unexpected member '{name[:80]}'")
-        if name in seen:
-            raise ProjectFileError(f"damaged project file: member '{name}' appears twice")
-        seen.add(name)
-        if info.flag_bits & 0x1:
-            raise ProjectFileError(f"unsupported project file: member '{name}' is encrypted")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ProjectFileError(f"unsupported project file: member '{name}' compression")
-        if info.file_size > limits.max_member_bytes:
-            raise ProjectFileError(f"refused: member '{name}' would unpack to {info.file_size} bytes")
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > limits.ratio_floor_bytes and ratio > limits.max_ratio:
-            raise ProjectFileError(
-                f"refused: member '{name}' is compressed {ratio:.0f}:1 (a zip bomb?)")
-        total += info.file_size
-        if total > limits.max_total_bytes:
-            raise ProjectFileError("refused: the project would unpack to more than the limit")
-
-
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """Read at most ``limit`` and at most the declared size: a lying header cannot inflate it."""
-    cap = min(limit, info.file_size)
-    chunks, size = [], 0
-    with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(1 << 20)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > cap:
-                raise ProjectFileError(f"refused: member '{info.filename}' is larger than declared")
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed")
-
-
-def _parse_json(data: bytes, member: str, schema: dict[str, Any] | None) -> Any:
-    try:
-        doc = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ProjectFileError(f"damaged project file: '{member}' is not valid JSON") from None
-    if schema is not None:
-        try:
-            jsonschema.validate(doc, schema)
-        except jsonschema.ValidationError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path) or "top level"
-            raise ProjectFileError(
-                f"damaged project file: '{member}' at {where}: {exc.message[:120]}") from None
-    return doc
-
-
-def read_members(
-    path: str | os.PathLike[str], limits: type[Limits] = Limits, rep: Reporter | None = None
-) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Open, check and return (manifest, members) of a project file, all checksums verified."""
-    rep = rep or Reporter()
-    p = Path(path)
-    try:
-        zf = zipfile.ZipFile(p)
-    except FileNotFoundError:
-        raise ProjectFileError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ProjectFileError(f"{p}: is a folder, not a project file") from None
-    except PermissionError:
-        raise ProjectFileError(f"{p}: permission denied") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        raise ProjectFileError(f"{p.name} is not an NR Studio project or is damaged (not a zip)") from None
-    with zf:
-        try:
-            infos = zf.infolist()
-            _check_names(infos, limits)
-            by_name = {i.filename: i for i in infos}
-            if _MANIFEST not in by_name:
-                raise ProjectFileError(f"{p.name} is not an NR Studio project (no manifest)")
-            manifest = _parse_json(_read_member(zf, by_name[_MANIFEST], limits.max_json_bytes),
-                                   _MANIFEST, project_schema.MANIFEST)
-            version = manifest["format_version"]
-            if version > FORMAT_VERSION:
-                raise ProjectFileError(
-                    f"{p.name} was made by a newer NR Studio ({manifest['app_version']}, format "
-                    f"{version}); this version ({__version__}) reads formats up to {FORMAT_VERSION}")
-            listed = set(manifest["members"])
-            present = set(by_name) - {_MANIFEST}
-            if listed - present:
-                raise ProjectFileError(
-                    f"damaged project file: member '{sorted(listed - present)[0]}' is missing")
-            if present - listed:
-                raise ProjectFileError(
-                    f"damaged project file: member '{sorted(present - listed)[0]}' is not listed")
-            members: dict[str, bytes] = {}
-            total = sum(by_name[n].file_size for n in listed) or 1
-            done = 0
-            for name in sorted(listed):
-                expect = manifest["members"][name]
-                data = _read_member(zf, by_name[name], limits.max_member_bytes)
-                if len(data) != expect["size"] or hashlib.sha256(data).hexdigest() != expect["sha256"]:
-                    raise ProjectFileError(f"damaged project file: checksum of '{name}' is wrong")
-                members[name] = data
-                done += len(data)
-                rep.report(0.8 * done / total, "reading")
-        except ProjectFileError:
-            raise
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-                NotImplementedError, RuntimeError) as exc:
-            raise ProjectFileError(
-                f"{p.name} is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
-    return manifest, members
-
-
 def load_project(
     path: str | os.PathLike[str],
     progress: ProgressCallback | None = None,
@@ -324,7 +190,7 @@ def load_project(
 ) -> Project:
     """Load and check a project file. Every failure is a ProjectFileError with one line."""
     rep = Reporter(progress, cancel)
-    manifest, members = read_members(path, limits, rep)
+    manifest, members = read_members(path, FORMAT_VERSION, limits, rep)
     version = manifest["format_version"]
     for v in range(version, FORMAT_VERSION):
         if v not in MIGRATIONS:
@@ -364,10 +230,10 @@ def _build_project(members: dict[str, bytes]) -> Project:
     from safetensors import SafetensorError
     from safetensors.numpy import load as load_tensors
 
-    doc = _parse_json(_need(members, _PROJECT), _PROJECT, project_schema.PROJECT)
+    doc = parse_json(_need(members, PROJECT), PROJECT, project_schema.PROJECT)
     columns = [Column(c["name"], Role(c["role"]), c["unit"], Kind(c["kind"]))
                for c in doc["columns"]]
-    table_rows = _read_csv(_need(members, _TABLE), _TABLE)
+    table_rows = _read_csv(_need(members, TABLE), TABLE)
     if table_rows[0] != [c.name for c in columns] and not (not columns and table_rows[0] == []):
         raise ProjectFileError("damaged project file: table header does not match the columns")
     body = table_rows[1:]
@@ -390,7 +256,7 @@ def _build_project(members: dict[str, bytes]) -> Project:
     if not columns:
         table = pd.DataFrame(index=range(len(body)), dtype=object)
 
-    meta_rows = _read_csv(_need(members, _ROWS), _ROWS)
+    meta_rows = _read_csv(_need(members, ROWS), ROWS)
     if meta_rows[0] != ["origin", "validation_experiment", "parent_1", "parent_2"]:
         raise ProjectFileError("damaged project file: row metadata header is wrong")
     if len(meta_rows) - 1 != len(body):
@@ -418,7 +284,7 @@ def _build_project(members: dict[str, bytes]) -> Project:
                 f"damaged project file: weights of model '{entry['name']}' are not safetensors"
             ) from None
         models[entry["name"]] = StoredModel(entry["name"], entry["meta"], tensors)
-    results = {e["name"]: _parse_json(_need(members, e["member"]), e["member"], None)
+    results = {e["name"]: parse_json(_need(members, e["member"]), e["member"], None)
                for e in doc["results"]}
     images = [AttachedImage(e["id"], e["sample_id"], e["filename"], _need(members, e["member"]),
                             e["nm_per_px"], e["meta"]) for e in doc["images"]]

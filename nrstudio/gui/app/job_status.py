@@ -1,0 +1,48 @@
+"""The status bar's view of the running background job: its stage, progress, the time left
+and Cancel (the one Cancel every page's job answers to)."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from nrstudio.gui.app.jobs import JobRunner
+
+
+class JobStatus(QWidget):
+    """Status-bar widget of the running background job: stage, progress, time left, Cancel."""
+
+    def __init__(self, jobs: JobRunner) -> None:
+        super().__init__()
+        self.jobs = jobs
+        self.label = QLabel()
+        self.bar = QProgressBar(maximum=1000)
+        self.bar.setFixedWidth(220)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(jobs.cancel)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        for w in (self.label, self.bar, self.cancel):
+            lay.addWidget(w)
+        self._t0 = 0.0
+        jobs.started.connect(self._started)
+        jobs.progress.connect(self._progress)
+        jobs.idle.connect(self.hide)
+        self.hide()
+
+    def _started(self, title: str) -> None:
+        self._t0 = time.monotonic()
+        self.bar.setValue(0)
+        self.label.setText(title)
+        self.cancel.setEnabled(True)
+        self.show()
+
+    def _progress(self, fraction: float, stage: str) -> None:
+        self.bar.setValue(round(1000 * fraction))
+        elapsed = time.monotonic() - self._t0
+        eta = ""
+        if 0.02 < fraction < 1 and elapsed > 2:
+            left = elapsed * (1 - fraction) / fraction
+            eta = f" — about {left:.0f} s left" if left < 120 else f" — about {left / 60:.0f} min left"
+        self.label.setText(f"{self.jobs.title}: {stage}{eta}")
