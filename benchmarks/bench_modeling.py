@@ -21,7 +21,9 @@ from nrstudio.core.modeling.augment import augment_smote_reg
 from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate, paper_folds
 from nrstudio.core.modeling.explain import LimeSettings, explain_points
 from nrstudio.core.modeling.metrics import regression_metrics
-from nrstudio.core.modeling.networks import NetworkSettings, TrainingSet, train_networks
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.network_training import train_networks
+from nrstudio.core.modeling.networks import TrainingSet
 from nrstudio.core.modeling.predict import train_final_models
 from nrstudio.core.project.file_format import load_project
 

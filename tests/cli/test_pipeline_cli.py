@@ -7,8 +7,9 @@ from helpers.paths import EXAMPLE
 from test_cli import run_cli
 
 from nrstudio.cli import main
-from nrstudio.core.modeling.pipeline import FINAL_MODEL, RunSettings
+from nrstudio.core.modeling.pipeline import FINAL_MODEL
 from nrstudio.core.modeling.predict import EnsembleModel
+from nrstudio.core.modeling.run_settings import RunSettings
 from nrstudio.core.project.file_format import load_project
 
 FAST = ["--epochs", "4", "--patience", "2", "--members", "2", "--lime-samples", "300",

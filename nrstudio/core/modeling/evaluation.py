@@ -21,7 +21,8 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings, smote_reg_arrays
 from nrstudio.core.modeling.baselines import fit_predict_baseline
 from nrstudio.core.modeling.metrics import METRICS, regression_metrics
-from nrstudio.core.modeling.networks import EpochReport, TrainingSet, train_networks
+from nrstudio.core.modeling.network_training import train_networks
+from nrstudio.core.modeling.networks import EpochReport, TrainingSet
 from nrstudio.core.modeling.run_settings import (
     NETWORK,
     EvaluationSettings,

@@ -11,16 +11,13 @@ for an MLP) so that a model that has stopped or has no rows in a step is exactly
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -95,7 +92,7 @@ class NetworkStack:
         with torch.no_grad():
             xz = (torch.as_tensor(np.asarray(x, dtype=np.float32))[None]
                   - torch.as_tensor(self.x_mean[sel])[:, None]) / torch.as_tensor(self.x_std[sel])[:, None]
-            out = _forward([torch.as_tensor(w[sel]) for w in self.weights],
+            out = forward([torch.as_tensor(w[sel]) for w in self.weights],
                            [torch.as_tensor(b[sel]) for b in self.biases], xz)[-1][..., 0]
             y = out * torch.as_tensor(self.y_std[sel])[:, None] + torch.as_tensor(self.y_mean[sel])[:, None]
         return y.numpy().astype(np.float64)
@@ -110,7 +107,7 @@ class NetworkStack:
         with torch.no_grad():
             xz = (torch.as_tensor(pad) - torch.as_tensor(self.x_mean)[:, None]) / torch.as_tensor(
                 self.x_std)[:, None]
-            out = _forward([torch.as_tensor(w) for w in self.weights],
+            out = forward([torch.as_tensor(w) for w in self.weights],
                            [torch.as_tensor(b) for b in self.biases], xz)[-1][..., 0]
             y = out * torch.as_tensor(self.y_std)[:, None] + torch.as_tensor(self.y_mean)[:, None]
         arr = y.numpy().astype(np.float64)
@@ -155,7 +152,7 @@ class NetworkStack:
             raise DataError("stored network has inconsistent weight shapes")
 
 
-def _forward(ws: list[torch.Tensor], bs: list[torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:
+def forward(ws: list[torch.Tensor], bs: list[torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:
     """Activations of every layer; x: (M, B, d). The last entry is the linear output (M, B, 1)."""
     acts = [x]
     for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
@@ -164,7 +161,7 @@ def _forward(ws: list[torch.Tensor], bs: list[torch.Tensor], x: torch.Tensor) ->
     return acts
 
 
-def _backward(ws: list[torch.Tensor], acts: list[torch.Tensor], dout: torch.Tensor,
+def backward(ws: list[torch.Tensor], acts: list[torch.Tensor], dout: torch.Tensor,
               gw: list[torch.Tensor] | None = None, gb: list[torch.Tensor] | None = None
               ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Gradients of sum(dout * output) w.r.t. weights and biases, written into ``gw``/``gb``
@@ -182,7 +179,7 @@ def _backward(ws: list[torch.Tensor], acts: list[torch.Tensor], dout: torch.Tens
     return gw, gb
 
 
-def _init_weights(shapes: list[tuple[int, int]], seeds: Sequence[int], base_seed: int
+def init_weights(shapes: list[tuple[int, int]], seeds: Sequence[int], base_seed: int
                   ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Glorot-uniform weights and zero biases (Keras' Dense defaults), one generator per model
     so that a model's start does not depend on which others are trained beside it."""
@@ -196,7 +193,7 @@ def _init_weights(shapes: list[tuple[int, int]], seeds: Sequence[int], base_seed
     return ws, bs
 
 
-def _layer_views(flat: torch.Tensor, m: int, shapes: list[tuple[int, int]]) -> list[torch.Tensor]:
+def layer_views(flat: torch.Tensor, m: int, shapes: list[tuple[int, int]]) -> list[torch.Tensor]:
     """Weight views (M, i, o) then bias views (M, 1, o) into a flat 1-D buffer laid out layer
     by layer, so that every view is contiguous (gradients are written into them in place)."""
     out_w, out_b, k = [], [], 0
@@ -209,13 +206,13 @@ def _layer_views(flat: torch.Tensor, m: int, shapes: list[tuple[int, int]]) -> l
     return out_w + out_b
 
 
-def _where_models(mask: torch.Tensor, new: list[torch.Tensor], old: list[torch.Tensor]) -> None:
+def where_models(mask: torch.Tensor, new: list[torch.Tensor], old: list[torch.Tensor]) -> None:
     """new[l][m] = old[l][m] for every model m where mask is False (views of flat buffers)."""
     for a, b in zip(new, old, strict=True):
         a.copy_(torch.where(mask[:, None, None], a, b))
 
 
-def _optimizer_step(kind: str, p: torch.Tensor, g: torch.Tensor, s1: torch.Tensor,
+def optimizer_step(kind: str, p: torch.Tensor, g: torch.Tensor, s1: torch.Tensor,
                     s2: torch.Tensor, t: torch.Tensor, lr: float, b1: float, b2: float,
                     eps: float, rho: float, per_model_t: torch.Tensor | None = None) -> None:
     """One Adam or RMSprop step on flat tensors. ``t``: the shared step count (a 0-d tensor);
@@ -232,171 +229,3 @@ def _optimizer_step(kind: str, p: torch.Tensor, g: torch.Tensor, s1: torch.Tenso
     else:
         s2.mul_(rho).addcmul_(g, g, value=1 - rho)
         p.addcdiv_(g, s2.sqrt().add_(eps), value=-lr)
-
-
-def _pad(parts: list[np.ndarray], width: int) -> tuple[torch.Tensor, torch.Tensor]:
-    n = max((len(p) for p in parts), default=0)
-    out = np.zeros((len(parts), max(n, 1), width), dtype=np.float32)
-    for m, p in enumerate(parts):
-        out[m, : len(p)] = p.reshape(len(p), width)
-    return torch.from_numpy(out), torch.tensor([len(p) for p in parts])
-
-
-def train_networks(
-    sets: Sequence[TrainingSet],
-    settings: NetworkSettings | None = None,
-    progress: ProgressCallback | None = None,
-    cancel: CancelCheck | None = None,
-    on_epoch: Callable[[EpochReport], None] | None = None,
-) -> NetworkStack:
-    """Train one network per training set, all at once. Returns the best weights (lowest
-    inner-validation loss) of every model; deterministic for a seed on the CPU."""
-    settings = settings or NetworkSettings()
-    settings.check()
-    rep = Reporter(progress, cancel)
-    if not sets:
-        raise DataError("nothing to train")
-    d = sets[0].x.shape[1]
-    xs_tr, ys_tr, xs_va, ys_va = [], [], [], []
-    x_mean, x_std, y_mean, y_std = [], [], [], []
-    for s in sets:
-        x = np.asarray(s.x, dtype=np.float64)
-        y = np.asarray(s.y, dtype=np.float64).reshape(-1)
-        ok = np.isfinite(x).all(axis=1) & np.isfinite(y)
-        src = None if s.sources is None else np.asarray(s.sources)[ok]
-        x, y = x[ok], y[ok]
-        if len(x) < 2:
-            raise DataError("a model has fewer than 2 training rows")
-        tr, va = inner_split(TrainingSet(x, y, s.seed, src), settings.validation_fraction,
-                             settings.seed)
-        mu, sd = x[tr].mean(axis=0), x[tr].std(axis=0)
-        sd = np.where(sd > 0, sd, 1.0)
-        ym, ysd = y[tr].mean(), y[tr].std()
-        ysd = ysd if ysd > 0 else 1.0
-        xs_tr.append((x[tr] - mu) / sd)
-        ys_tr.append((y[tr] - ym) / ysd)
-        xs_va.append((x[va] - mu) / sd)
-        ys_va.append((y[va] - ym) / ysd)
-        x_mean.append(mu)
-        x_std.append(sd)
-        y_mean.append(ym)
-        y_std.append(ysd)
-    device = pick_device(settings.device)
-    M = len(sets)
-    X, n_tr = _pad(xs_tr, d)
-    Y, _ = _pad(ys_tr, 1)
-    XV, n_va = _pad(xs_va, d)
-    YV, _ = _pad(ys_va, 1)
-    X, Y, XV, YV, n_tr, n_va = (t.to(device) for t in (X, Y, XV, YV, n_tr, n_va))
-    has_val = n_va > 0
-    val_mask = (torch.arange(XV.shape[1], device=device)[None] < n_va[:, None]).float()[..., None]
-
-    shapes = list(zip((d, *settings.hidden), (*settings.hidden, 1), strict=True))
-    ws, bs = _init_weights(shapes, [s.seed for s in sets], settings.seed)
-    # One flat buffer for all parameters (and one for gradients): the optimiser is then one
-    # fused kernel, and backward writes gradients straight into their place.
-    flat = torch.cat([p.reshape(-1) for p in ws + bs]).to(device)
-    grad = torch.zeros_like(flat)
-    views, gviews = _layer_views(flat, M, shapes), _layer_views(grad, M, shapes)
-    state1, state2 = torch.zeros_like(flat), torch.zeros_like(flat)
-    best = flat.clone()
-    best_views = _layer_views(best, M, shapes)
-    t_shared = torch.zeros((), device=device)
-    t_each = torch.zeros(M, device=device)  # used once models stop stepping together
-    together = True
-    best_val = torch.full((M,), float("inf"), device=device)
-    wait = torch.zeros(M, dtype=torch.long, device=device)
-    active = torch.ones(M, dtype=torch.bool, device=device)
-    epochs_run = torch.zeros(M, dtype=torch.long, device=device)
-    best_epoch = torch.zeros(M, dtype=torch.long, device=device)
-    hist_tr = np.full((M, settings.max_epochs), np.nan)
-    hist_va = np.full((M, settings.max_epochs), np.nan)
-    gen = torch.Generator(device=device).manual_seed(settings.seed)
-    bsz = settings.batch_size
-    nl = len(shapes)
-    lr = settings.lr
-    b1, b2, eps, rho = 0.9, 0.999, 1e-7, 0.9  # Keras' defaults, as in the paper's scripts
-    XY = torch.cat([X, Y], dim=2)
-    pos = torch.arange(X.shape[1], device=device)[None]
-    last_check = time.monotonic()
-    for epoch in range(settings.max_epochs):
-        keys = torch.rand(M, X.shape[1], generator=gen, device=device) + (pos >= n_tr[:, None]) * 2.0
-        perm = keys.argsort(dim=1)
-        shuffled = torch.gather(XY, 1, perm[..., None].expand(-1, -1, d + 1))
-        n_active_rows = int(n_tr[active].max()) if bool(active.any()) else 0
-        n_steps = math.ceil(n_active_rows / bsz)
-        loss_sum = torch.zeros(M, device=device)
-        min_rows = int(n_tr.min())
-        for step in range(n_steps):
-            lo, hi = step * bsz, min((step + 1) * bsz, shuffled.shape[1])
-            xb, yb = shuffled[:, lo:hi, :d], shuffled[:, lo:hi, d:]
-            acts = _forward(views[:nl], views[nl:], xb)
-            err = acts[-1] - yb
-            # Stopped models keep training on (cheaper than re-packing the batch), but their
-            # best weights are already saved and nothing of theirs is used again.
-            if hi <= min_rows:  # every model has a full batch: no masks
-                skipped = None
-                dout = err.mul(2.0 / (hi - lo))
-            else:
-                valid = lo + torch.arange(hi - lo, device=device)[None] < n_tr[:, None]
-                cnt = valid.sum(dim=1)
-                err = torch.where(valid[..., None], err, 0.0)
-                dout = err * (2.0 / cnt.clamp(min=1))[:, None, None]
-                skipped = active & (cnt == 0)
-                if not bool(skipped.any()):
-                    skipped = None
-            loss_sum += (err * err).sum(dim=(1, 2))
-            _backward(views[:nl], acts, dout, gviews[:nl], gviews[nl:])
-            if skipped is None and together:
-                t_shared += 1
-                t_each += 1
-                _optimizer_step(settings.optimizer, flat, grad, state1, state2, t_shared, lr,
-                                b1, b2, eps, rho)
-            else:  # an active model has no rows left this epoch: it must stay as it is
-                together = False
-                upd = ~skipped if skipped is not None else torch.ones_like(active)
-                t_each += upd
-                saved = [[v.clone() for v in _layer_views(b, M, shapes)]
-                         for b in (flat, state1, state2)]
-                per_elem = torch.cat([t_each.repeat_interleave(v[0].numel()) for v in views])
-                _optimizer_step(settings.optimizer, flat, grad, state1, state2, t_shared, lr,
-                                b1, b2, eps, rho, per_elem)
-                for buf, old in zip((flat, state1, state2), saved, strict=True):
-                    _where_models(upd, _layer_views(buf, M, shapes), old)
-            now = time.monotonic()
-            if now - last_check > 0.2:
-                last_check = now
-                rep.check()
-        with torch.no_grad():
-            out = _forward(views[:nl], views[nl:], XV)[-1]
-            vloss = (((out - YV) ** 2) * val_mask).sum(dim=(1, 2)) / n_va.clamp(min=1)
-            tloss = loss_sum / n_tr.clamp(min=1)
-            # Without validation rows a model keeps its last weights (training loss decides).
-            vloss = torch.where(has_val, vloss, tloss)
-            improved = active & (vloss < best_val)
-            best_val = torch.where(improved, vloss, best_val)
-            best_epoch = torch.where(improved, torch.full_like(best_epoch, epoch + 1), best_epoch)
-            _where_models(~improved, best_views, views)
-            wait = torch.where(improved, torch.zeros_like(wait), wait + active.long())
-            epochs_run += active.long()
-            was_active = active.cpu().numpy().copy()
-            hist_tr[:, epoch] = np.where(was_active, tloss.cpu().numpy(), np.nan)
-            hist_va[:, epoch] = np.where(was_active, vloss.cpu().numpy(), np.nan)
-            if settings.patience > 0:
-                active = active & (wait < settings.patience)
-        if on_epoch is not None:
-            on_epoch(EpochReport(epoch + 1, hist_tr[:, epoch], hist_va[:, epoch], was_active))
-        still = active.cpu().numpy()
-        frac_done = float(np.mean(np.where(still, (epoch + 1) / settings.max_epochs, 1.0)))
-        rep.report(frac_done, f"epoch {epoch + 1}")
-        if not still.any():
-            break
-    n_hist = int(epochs_run.max())
-    return NetworkStack(
-        [v.cpu().numpy().copy() for v in best_views[:nl]],
-        [v.cpu().numpy().copy() for v in best_views[nl:]],
-        np.array(x_mean, dtype=np.float32), np.array(x_std, dtype=np.float32),
-        np.array(y_mean, dtype=np.float32), np.array(y_std, dtype=np.float32),
-        epochs_run.cpu().numpy(), best_epoch.cpu().numpy(),
-        hist_tr[:, :n_hist], hist_va[:, :n_hist],
-    )

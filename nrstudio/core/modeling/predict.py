@@ -18,7 +18,9 @@ from nrstudio.core.data.dataset import Dataset, find_name
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.evaluation import _augmented, training_arrays
-from nrstudio.core.modeling.networks import NetworkSettings, NetworkStack, TrainingSet, train_networks
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.network_training import train_networks
+from nrstudio.core.modeling.networks import NetworkStack, TrainingSet
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import StoredModel
 from nrstudio.core.settings import settings_from_dict, settings_to_dict

@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.baselines import BASELINE_NAMES
-from nrstudio.core.modeling.evaluation import EvaluationResult, EvaluationSettings
+from nrstudio.core.modeling.evaluation import EvaluationResult
 from nrstudio.core.modeling.explain import LimeSettings
-from nrstudio.core.modeling.networks import EpochReport, NetworkSettings
-from nrstudio.core.modeling.pipeline import RunSettings, apply_payload, project_payload, run_pipeline
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.networks import EpochReport
+from nrstudio.core.modeling.pipeline import apply_payload, project_payload, run_pipeline
+from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.sections import read_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument

@@ -13,7 +13,7 @@ from nrstudio.core.modeling.evaluation import (
 )
 from nrstudio.core.modeling.explain import LimeSettings, explain_points
 from nrstudio.core.modeling.metrics import regression_metrics
-from nrstudio.core.modeling.networks import NetworkSettings
+from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
 
 COEF = np.array([4.0, -2.0, 0.5])

@@ -4,14 +4,14 @@ import torch
 
 from nrstudio.core.errors import Cancelled
 from nrstudio.core.modeling.metrics import regression_metrics
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.network_training import train_networks
 from nrstudio.core.modeling.networks import (
-    NetworkSettings,
     NetworkStack,
     TrainingSet,
-    _backward,
-    _forward,
+    backward,
+    forward,
     inner_split,
-    train_networks,
 )
 
 
@@ -23,11 +23,11 @@ def test_hand_written_backward_matches_autograd():
           torch.randn(4, 1, 1, generator=g)]
     x = torch.randn(4, 6, 3, generator=g)
     dout = torch.randn(4, 6, 1, generator=g)
-    acts = _forward(ws, bs, x)
-    gw, gb = _backward(ws, acts, dout)
+    acts = forward(ws, bs, x)
+    gw, gb = backward(ws, acts, dout)
     ws_ = [w.clone().requires_grad_() for w in ws]
     bs_ = [b.clone().requires_grad_() for b in bs]
-    (_forward(ws_, bs_, x)[-1] * dout).sum().backward()
+    (forward(ws_, bs_, x)[-1] * dout).sum().backward()
     for a, b in zip(gw + gb, ws_ + bs_, strict=True):
         assert torch.allclose(a, b.grad, atol=1e-5)
 

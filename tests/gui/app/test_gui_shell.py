@@ -240,7 +240,7 @@ def test_drop_a_project_file_opens_it(window, tmp_path):
 
 
 def test_background_job_reports_progress_and_cancels(window, qtbot):
-    from nrstudio.core.modeling.networks import NetworkSettings
+    from nrstudio.core.modeling.network_settings import NetworkSettings
     from nrstudio.core.modeling.predict import train_final_models
 
     ds = window.doc.dataset

@@ -1,0 +1,270 @@
+"""Training many networks at once (see :mod:`nrstudio.core.modeling.networks`): a preparation
+step that scales and pads every model's rows into shared tensors, then the epoch loop.
+
+The loop keeps all parameters of all models in one flat buffer (and the gradients in
+another), so the optimiser is one fused kernel and backward writes gradients straight into
+place. A model that has stopped, or that has no rows in a step, is exactly untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.networks import (
+    EpochReport,
+    NetworkStack,
+    TrainingSet,
+    backward,
+    forward,
+    init_weights,
+    inner_split,
+    layer_views,
+    optimizer_step,
+    pick_device,
+    where_models,
+)
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+
+ADAM_BETAS, EPS, RHO = (0.9, 0.999), 1e-7, 0.9  # Keras' defaults, as in the paper's scripts
+
+
+@dataclass
+class PreparedData:
+    """Every model's z-scored rows, padded to shared tensors. X (M, n, d) and Y (M, n, 1)
+    train; XV, YV validate; n_tr, n_va (M,) the real row counts; scalers per model."""
+
+    X: torch.Tensor
+    Y: torch.Tensor
+    XV: torch.Tensor
+    YV: torch.Tensor
+    n_tr: torch.Tensor
+    n_va: torch.Tensor
+    x_mean: list[np.ndarray]
+    x_std: list[np.ndarray]
+    y_mean: list[float]
+    y_std: list[float]
+    seeds: list[int]
+    device: torch.device
+
+    @property
+    def n_models(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.X.shape[2])
+
+
+def _pad(parts: list[np.ndarray], width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    n = max((len(p) for p in parts), default=0)
+    out = np.zeros((len(parts), max(n, 1), width), dtype=np.float32)
+    for m, p in enumerate(parts):
+        out[m, : len(p)] = p.reshape(len(p), width)
+    return torch.from_numpy(out), torch.tensor([len(p) for p in parts])
+
+
+def prepare_training(sets: Sequence[TrainingSet], settings: NetworkSettings) -> PreparedData:
+    """Drop non-finite rows, split each model's inner validation rows, z-score by the
+    training rows, pad into tensors on the chosen device."""
+    if not sets:
+        raise DataError("nothing to train")
+    d = sets[0].x.shape[1]
+    xs_tr, ys_tr, xs_va, ys_va = [], [], [], []
+    x_mean, x_std, y_mean, y_std = [], [], [], []
+    for s in sets:
+        x = np.asarray(s.x, dtype=np.float64)
+        y = np.asarray(s.y, dtype=np.float64).reshape(-1)
+        ok = np.isfinite(x).all(axis=1) & np.isfinite(y)
+        src = None if s.sources is None else np.asarray(s.sources)[ok]
+        x, y = x[ok], y[ok]
+        if len(x) < 2:
+            raise DataError("a model has fewer than 2 training rows")
+        tr, va = inner_split(TrainingSet(x, y, s.seed, src), settings.validation_fraction,
+                             settings.seed)
+        mu, sd = x[tr].mean(axis=0), x[tr].std(axis=0)
+        sd = np.where(sd > 0, sd, 1.0)
+        ym, ysd = y[tr].mean(), y[tr].std()
+        ysd = ysd if ysd > 0 else 1.0
+        xs_tr.append((x[tr] - mu) / sd)
+        ys_tr.append((y[tr] - ym) / ysd)
+        xs_va.append((x[va] - mu) / sd)
+        ys_va.append((y[va] - ym) / ysd)
+        x_mean.append(mu)
+        x_std.append(sd)
+        y_mean.append(ym)
+        y_std.append(ysd)
+    device = pick_device(settings.device)
+    X, n_tr = _pad(xs_tr, d)
+    Y, _ = _pad(ys_tr, 1)
+    XV, n_va = _pad(xs_va, d)
+    YV, _ = _pad(ys_va, 1)
+    X, Y, XV, YV, n_tr, n_va = (t.to(device) for t in (X, Y, XV, YV, n_tr, n_va))
+    return PreparedData(X, Y, XV, YV, n_tr, n_va, x_mean, x_std, y_mean, y_std,
+                        [s.seed for s in sets], device)
+
+
+@dataclass
+class _Optimiser:
+    """Parameters, gradients and optimiser state of all models, each one flat buffer with
+    per-layer views; ``t_each`` counts steps per model once they stop stepping together."""
+
+    flat: torch.Tensor
+    grad: torch.Tensor
+    state1: torch.Tensor
+    state2: torch.Tensor
+    shapes: list[tuple[int, int]]
+    kind: str
+    lr: float
+    t_shared: torch.Tensor
+    t_each: torch.Tensor
+    together: bool = True
+    views: list[torch.Tensor] = field(init=False)
+    gviews: list[torch.Tensor] = field(init=False)
+
+    def __post_init__(self) -> None:
+        m = len(self.t_each)
+        self.views = layer_views(self.flat, m, self.shapes)
+        self.gviews = layer_views(self.grad, m, self.shapes)
+
+    def step(self, skipped: torch.Tensor | None, active: torch.Tensor) -> None:
+        b1, b2 = ADAM_BETAS
+        if skipped is None and self.together:
+            self.t_shared += 1
+            self.t_each += 1
+            optimizer_step(self.kind, self.flat, self.grad, self.state1, self.state2,
+                            self.t_shared, self.lr, b1, b2, EPS, RHO)
+            return
+        # An active model has no rows left this epoch: it must stay as it is.
+        self.together = False
+        m = len(self.t_each)
+        upd = ~skipped if skipped is not None else torch.ones_like(active)
+        self.t_each += upd
+        saved = [[v.clone() for v in layer_views(b, m, self.shapes)]
+                 for b in (self.flat, self.state1, self.state2)]
+        per_elem = torch.cat([self.t_each.repeat_interleave(v[0].numel()) for v in self.views])
+        optimizer_step(self.kind, self.flat, self.grad, self.state1, self.state2,
+                        self.t_shared, self.lr, b1, b2, EPS, RHO, per_elem)
+        for buf, old in zip((self.flat, self.state1, self.state2), saved, strict=True):
+            where_models(upd, layer_views(buf, m, self.shapes), old)
+
+
+def _train_epoch(data: PreparedData, opt: _Optimiser, active: torch.Tensor,
+                 gen: torch.Generator, batch_size: int, rep: Reporter,
+                 last_check: list[float]) -> torch.Tensor:
+    """One pass over every model's shuffled rows; the summed squared error per model (M,)."""
+    X, Y, n_tr, device = data.X, data.Y, data.n_tr, data.device
+    M, d, nl = data.n_models, data.n_inputs, len(opt.shapes)
+    pos = torch.arange(X.shape[1], device=device)[None]
+    keys = torch.rand(M, X.shape[1], generator=gen, device=device) + (pos >= n_tr[:, None]) * 2.0
+    perm = keys.argsort(dim=1)
+    shuffled = torch.gather(torch.cat([X, Y], dim=2), 1, perm[..., None].expand(-1, -1, d + 1))
+    n_active_rows = int(n_tr[active].max()) if bool(active.any()) else 0
+    n_steps = math.ceil(n_active_rows / batch_size)
+    loss_sum = torch.zeros(M, device=device)
+    min_rows = int(n_tr.min())
+    for step in range(n_steps):
+        lo, hi = step * batch_size, min((step + 1) * batch_size, shuffled.shape[1])
+        xb, yb = shuffled[:, lo:hi, :d], shuffled[:, lo:hi, d:]
+        acts = forward(opt.views[:nl], opt.views[nl:], xb)
+        err = acts[-1] - yb
+        # Stopped models keep training on (cheaper than re-packing the batch), but their
+        # best weights are already saved and nothing of theirs is used again.
+        if hi <= min_rows:  # every model has a full batch: no masks
+            skipped = None
+            dout = err.mul(2.0 / (hi - lo))
+        else:
+            valid = lo + torch.arange(hi - lo, device=device)[None] < n_tr[:, None]
+            cnt = valid.sum(dim=1)
+            err = torch.where(valid[..., None], err, 0.0)
+            dout = err * (2.0 / cnt.clamp(min=1))[:, None, None]
+            skipped = active & (cnt == 0)
+            if not bool(skipped.any()):
+                skipped = None
+        loss_sum += (err * err).sum(dim=(1, 2))
+        backward(opt.views[:nl], acts, dout, opt.gviews[:nl], opt.gviews[nl:])
+        opt.step(skipped, active)
+        now = time.monotonic()
+        if now - last_check[0] > 0.2:
+            last_check[0] = now
+            rep.check()
+    return loss_sum
+
+
+def train_networks(
+    sets: Sequence[TrainingSet],
+    settings: NetworkSettings | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> NetworkStack:
+    """Train one network per training set, all at once. Returns the best weights (lowest
+    inner-validation loss) of every model; deterministic for a seed on the CPU."""
+    settings = settings or NetworkSettings()
+    settings.check()
+    rep = Reporter(progress, cancel)
+    data = prepare_training(sets, settings)
+    M, device = data.n_models, data.device
+    shapes = list(zip((data.n_inputs, *settings.hidden), (*settings.hidden, 1), strict=True))
+    nl = len(shapes)
+    ws, bs = init_weights(shapes, data.seeds, settings.seed)
+    flat = torch.cat([p.reshape(-1) for p in ws + bs]).to(device)
+    opt = _Optimiser(flat, torch.zeros_like(flat), torch.zeros_like(flat),
+                     torch.zeros_like(flat), shapes, settings.optimizer, settings.lr,
+                     torch.zeros((), device=device), torch.zeros(M, device=device))
+    best = flat.clone()
+    best_views = layer_views(best, M, shapes)
+    has_val = data.n_va > 0
+    val_mask = (torch.arange(data.XV.shape[1], device=device)[None]
+                < data.n_va[:, None]).float()[..., None]
+    best_val = torch.full((M,), float("inf"), device=device)
+    wait = torch.zeros(M, dtype=torch.long, device=device)
+    active = torch.ones(M, dtype=torch.bool, device=device)
+    epochs_run = torch.zeros(M, dtype=torch.long, device=device)
+    best_epoch = torch.zeros(M, dtype=torch.long, device=device)
+    hist_tr = np.full((M, settings.max_epochs), np.nan)
+    hist_va = np.full((M, settings.max_epochs), np.nan)
+    gen = torch.Generator(device=device).manual_seed(settings.seed)
+    last_check = [time.monotonic()]
+    for epoch in range(settings.max_epochs):
+        loss_sum = _train_epoch(data, opt, active, gen, settings.batch_size, rep, last_check)
+        with torch.no_grad():
+            out = forward(opt.views[:nl], opt.views[nl:], data.XV)[-1]
+            vloss = (((out - data.YV) ** 2) * val_mask).sum(dim=(1, 2)) / data.n_va.clamp(min=1)
+            tloss = loss_sum / data.n_tr.clamp(min=1)
+            # Without validation rows a model keeps its last weights (training loss decides).
+            vloss = torch.where(has_val, vloss, tloss)
+            improved = active & (vloss < best_val)
+            best_val = torch.where(improved, vloss, best_val)
+            best_epoch = torch.where(improved, torch.full_like(best_epoch, epoch + 1), best_epoch)
+            where_models(~improved, best_views, opt.views)
+            wait = torch.where(improved, torch.zeros_like(wait), wait + active.long())
+            epochs_run += active.long()
+            was_active = active.cpu().numpy().copy()
+            hist_tr[:, epoch] = np.where(was_active, tloss.cpu().numpy(), np.nan)
+            hist_va[:, epoch] = np.where(was_active, vloss.cpu().numpy(), np.nan)
+            if settings.patience > 0:
+                active = active & (wait < settings.patience)
+        if on_epoch is not None:
+            on_epoch(EpochReport(epoch + 1, hist_tr[:, epoch], hist_va[:, epoch], was_active))
+        still = active.cpu().numpy()
+        frac_done = float(np.mean(np.where(still, (epoch + 1) / settings.max_epochs, 1.0)))
+        rep.report(frac_done, f"epoch {epoch + 1}")
+        if not still.any():
+            break
+    n_hist = int(epochs_run.max())
+    return NetworkStack(
+        [v.cpu().numpy().copy() for v in best_views[:nl]],
+        [v.cpu().numpy().copy() for v in best_views[nl:]],
+        np.array(data.x_mean, dtype=np.float32), np.array(data.x_std, dtype=np.float32),
+        np.array(data.y_mean, dtype=np.float32), np.array(data.y_std, dtype=np.float32),
+        epochs_run.cpu().numpy(), best_epoch.cpu().numpy(),
+        hist_tr[:, :n_hist], hist_va[:, :n_hist],
+    )
