@@ -45,11 +45,15 @@ class BackgroundCalls(QObject):
         self._relays: set[_Relay] = set()
 
     def submit(self, fn: Callable[[], Any], on_result: Callable[[Any], None]) -> None:
-        relay = _Relay()  # created here, so its signal is delivered on the GUI thread
+        # Created here, so its signal is delivered on the GUI thread; a child of this
+        # object, so a result that arrives after the owner (a page) is gone is dropped
+        # with it rather than delivered to deleted widgets.
+        relay = _Relay(self)
         self._relays.add(relay)
 
         def deliver(value: object) -> None:
             self._relays.discard(relay)
+            relay.deleteLater()
             on_result(value)
 
         relay.ready.connect(deliver)

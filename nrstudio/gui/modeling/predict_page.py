@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -31,6 +31,7 @@ from nrstudio.core.data.validation import must_be_non_negative
 from nrstudio.core.errors import DataError, NRStudioError
 from nrstudio.core.modeling.pipeline import FINAL_MODEL
 from nrstudio.core.modeling.predict import EnsembleModel, Prediction, predict_table
+from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.plots import save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
@@ -39,34 +40,16 @@ AMBER = "#a05a00"
 RED = "#b00020"
 
 
-class _Result(QObject):
-    ready = Signal(int, object)
-
-
-class _PredictTask(QRunnable):
-    def __init__(self, request: int, model: EnsembleModel, x: np.ndarray, out: _Result) -> None:
-        super().__init__()
-        self.request, self.model, self.x, self.out = request, model, x, out
-
-    def run(self) -> None:
-        try:
-            self.out.ready.emit(self.request, self.model.predict(self.x))
-        except NRStudioError as exc:
-            self.out.ready.emit(self.request, exc)
-
-
 class PredictPage(QWidget):
     explain_requested = Signal(object)  # np.ndarray (d,) of the form's inputs
+    answered = Signal()  # a prediction came back from the worker and was handled
 
     def __init__(self, doc: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
         self.model: EnsembleModel | None = None
         self.fields: dict[str, tuple[QLineEdit, QLabel]] = {}
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self.result_signal = _Result()
-        self.result_signal.ready.connect(self._show)
+        self.calls = BackgroundCalls(self)  # predictions off the GUI thread, newest wins
         self.request = 0
         self.prediction: Prediction | None = None
         self.debounce = QTimer(self, singleShot=True, interval=250)
@@ -214,7 +197,15 @@ class PredictPage(QWidget):
             self.add_button.setEnabled(False)
             self.explain_button.setEnabled(False)
             return
-        self.pool.start(_PredictTask(self.request, self.model, x[None], self.result_signal))
+        model, request = self.model, self.request
+        self.calls.submit(lambda: model.predict(x[None]),
+                          lambda result: self._answered(request, result))
+
+    def _answered(self, request: int, result: object) -> None:
+        try:
+            self._show(request, result)
+        finally:
+            self.answered.emit()
 
     def _show(self, request: int, result: object) -> None:
         if request != self.request:

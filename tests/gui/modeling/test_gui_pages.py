@@ -170,14 +170,14 @@ def fill(page, *values):
 
 
 def wait_prediction(qtbot, page):
-    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+    with qtbot.waitSignal(page.answered, timeout=10_000):
         pass
 
 
 def test_predict_form_refuses_bad_input_and_flags_extrapolation(qtbot, tmp_path, trained):
     w = make_window(qtbot, tmp_path, trained)
     page = w.predict_page
-    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+    with qtbot.waitSignal(page.answered, timeout=10_000):
         fill(page, "532", "10", "110")
     assert "± " in page.results.text() and "In domain" in page.results.text()
     assert page.prediction.mean.shape == (1, 3)
@@ -186,7 +186,7 @@ def test_predict_form_refuses_bad_input_and_flags_extrapolation(qtbot, tmp_path,
     assert "'ten' is not a number" in notes[1] and not page.add_button.isEnabled()
     fill(page, "532", "-5", "110")
     assert "negative" in [n.text() for _, n in page.fields.values()][1]
-    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+    with qtbot.waitSignal(page.answered, timeout=10_000):
         fill(page, "532", "10", "300")
     assert "outside the samples' range" in list(page.fields.values())[2][1].text()
     assert "Out of domain" in page.results.text()
@@ -195,7 +195,7 @@ def test_predict_form_refuses_bad_input_and_flags_extrapolation(qtbot, tmp_path,
 def test_stale_predictions_are_discarded(qtbot, tmp_path, trained):
     w = make_window(qtbot, tmp_path, trained)
     page = w.predict_page
-    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+    with qtbot.waitSignal(page.answered, timeout=10_000):
         fill(page, "532", "10", "110")
     shown = page.results.text()
     stale = page.prediction
@@ -207,7 +207,7 @@ def test_stale_predictions_are_discarded(qtbot, tmp_path, trained):
 def test_add_as_planned_experiment_is_undoable(qtbot, tmp_path, trained):
     w = make_window(qtbot, tmp_path, trained)
     page = w.predict_page
-    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+    with qtbot.waitSignal(page.answered, timeout=10_000):
         fill(page, "540", "25", "120")
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
     ds = w.doc.dataset
@@ -274,7 +274,7 @@ def test_explain_page_heat_maps_hover_click_and_export(qtbot, tmp_path, trained)
 def test_explain_this_point_from_the_predict_page(qtbot, tmp_path, trained):
     w = make_window(qtbot, tmp_path, trained)
     page = w.predict_page
-    with qtbot.waitSignal(page.result_signal.ready, timeout=10_000):
+    with qtbot.waitSignal(page.answered, timeout=10_000):
         fill(page, "545", "30", "115")
     w.explain_page.samples.setValue(300)
     w.explain_page.repeats.setValue(1)
