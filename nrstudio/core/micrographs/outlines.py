@@ -29,9 +29,16 @@ Lengths and widths are in pixels here; :class:`RodMeasurement` converts them wit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from nrstudio.core.micrographs.profiles import cross_section, feature_extent, sample_grid
+from nrstudio.core.micrographs.profiles import (
+    ProfileMeasure,
+    cross_section,
+    feature_extent,
+    sample_grid,
+)
 from nrstudio.core.micrographs.rod_model import ACCEPTED, Rod, RodSettings
 from nrstudio.core.progress import Reporter
 
@@ -54,17 +61,31 @@ def estimate_background(smoothed: np.ndarray, window_px: int = 120) -> np.ndarra
     return np.pad(full, pad, mode="edge")[:h, :w].astype(smoothed.dtype)
 
 
+@dataclass
+class _Candidate:
+    """An object found by its outline, judged by its shape: region index, verdict, centre
+    (full px), outline length and width (full px), display angle (degrees)."""
+
+    index: int
+    reason: str
+    row: float
+    col: float
+    length: float
+    width: float
+    angle_deg: float
+
+
 def _profile_measure(image: np.ndarray, row: float, col: float, orientation: float,
                      length: float, width: float, depth_fraction: float,
                      film: float | None = None, continues: float = 0.5
-                     ) -> tuple[float, float] | str | None:
+                     ) -> ProfileMeasure:
     """Length and width (px) of one dark rod from its mean cross and axial intensity profiles.
 
     ``orientation`` (radians) is scikit-image's: the angle between the row axis and the long
     axis. ``length`` and ``width`` are the outline's estimates and bound the sampling windows:
     the cross profile reaches one outline width to each side of the axis, the axial one a width
-    past each end. None when an edge cannot be found; a reason when the profile shows that the
-    object is not one rod.
+    past each end. Refused, with the reason, when an edge cannot be found or the profile shows
+    that the object is not one rod.
     """
 
     ax = np.array([np.cos(orientation), np.sin(orientation)])  # (drow, dcol) along the rod
@@ -73,9 +94,9 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
     # Across: the mean over the middle 60% of the rod.
     along = np.linspace(-0.3 * length, 0.3 * length, max(5, int(0.6 * length)))
     measured = cross_section(image, np.array([row, col]), ax, along, width, depth_fraction, step)
-    if not isinstance(measured, tuple):
+    if measured.reason is not None:
         return measured
-    w, shift = measured
+    w, shift = measured.width, measured.offset
     # Along: a band of half the width around the re-centred axis.
     span = length / 2 + 2 * width
     along2 = np.arange(-span, span + step / 2, step)
@@ -86,7 +107,7 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
     m3 = len(axial) // 3
     ends = feature_extent(axial, m3, 2 * m3, depth_fraction)
     if ends is None or w <= 0:
-        return None
+        return ProfileMeasure.refused()
     if film is not None:
         # A piece of a longer rod (its outline broken where the rod is faint, or cut where
         # another crosses it): past its ends the rod goes on, darker than the film.
@@ -97,8 +118,8 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
             lo, hi = sorted((i + side * reach // 2, i + side * (reach // 2 + reach)))
             seg = axial[max(lo, 0):max(hi, 0)]
             if depth > 0 and len(seg) and (film - float(seg.mean())) > continues * depth:
-                return "piece of a longer rod"
-    return float((ends[1] - ends[0]) * step), float(w)
+                return ProfileMeasure.refused("piece of a longer rod")
+    return ProfileMeasure(width=float(w), length=float((ends[1] - ends[0]) * step))
 
 
 def downsample(image: np.ndarray, f: int) -> np.ndarray:
@@ -162,7 +183,7 @@ def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, 
     def full(rc: float) -> float:  # segmentation-grid coordinate -> full-resolution pixel
         return (rc + 0.5) * f - 0.5
 
-    candidates: list[tuple[int, str, float, float, float, float, float]] = []
+    candidates: list[_Candidate] = []
     for k, p in enumerate(props):
         if k % 200 == 0:
             rep.report(0.45 + 0.3 * k / max(len(props), 1), "judging objects")
@@ -210,27 +231,25 @@ def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, 
                 if crowd > s.max_crowding:
                     reason = "in a bundle"
         display = float(np.degrees(angle) - 90.0) % 180.0
-        candidates.append((k, reason, R, C, length * f, width * f, display))
+        candidates.append(_Candidate(k, reason, R, C, length * f, width * f, display))
 
     rep.report(0.75, "measuring rods")
     rods: list[Rod] = []
-    for j, (k, reason, R, C, length, width, display) in enumerate(candidates):
+    for j, c in enumerate(candidates):
         if j % 200 == 0:
             rep.report(0.75 + 0.25 * j / max(len(candidates), 1), "measuring rods")
-        length_px, width_px = length, width
+        length_px, width_px, reason = c.length, c.width, c.reason
         if reason == ACCEPTED:
-            fr = min(max(int(R / f), 0), film.shape[0] - 1)
-            fc = min(max(int(C / f), 0), film.shape[1] - 1)
-            measured = _profile_measure(light, R, C, float(props[k].orientation),
-                                        length, width, s.edge_depth, float(film[fr, fc]),
+            fr = min(max(int(c.row / f), 0), film.shape[0] - 1)
+            fc = min(max(int(c.col / f), 0), film.shape[1] - 1)
+            measured = _profile_measure(light, c.row, c.col, float(props[c.index].orientation),
+                                        c.length, c.width, s.edge_depth, float(film[fr, fc]),
                                         s.max_continuation)
-            if measured is None:
-                reason = "no clear edges"
-            elif isinstance(measured, str):
-                reason = measured
+            if measured.reason is not None:
+                reason = measured.reason
             else:
-                length_px, width_px = measured
-        rods.append(Rod(len(rods) + 1, R, C, display, length_px, width_px,
+                length_px, width_px = measured.length, measured.width
+        rods.append(Rod(len(rods) + 1, c.row, c.col, c.angle_deg, length_px, width_px,
                         reason == ACCEPTED, reason))
     reject_by_width(rods, s)
     # Pieces of rods (a broken outline, a rod half under another) and debris are much shorter
@@ -244,6 +263,6 @@ def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, 
                 r.reason = f"fragment (under {s.min_length_share:.0%} of the median length)"
     # The lower quartile: rods fused side by side in a raft make wide outlines, and a guess
     # that is too small is corrected faster by tracing than one that is too large.
-    shaped = [c[5] for c in candidates if c[4] >= 3 * c[5]]
+    shaped = [c.width for c in candidates if c.length >= 3 * c.width]
     rep.report(1.0, "outlines done")
     return rods, light, float(np.percentile(shaped, 25)) if shaped else float("nan")

@@ -6,6 +6,9 @@ returned are in samples (sub-sample where interpolated).
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -76,23 +79,45 @@ def sample_grid(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, along: 
     return values.reshape(pts.shape[1:])
 
 
+NO_EDGES = "no clear edges"
+
+
+@dataclass(frozen=True)
+class ProfileMeasure:
+    """What a rod's intensity profiles say: its sizes in px, or why it cannot be measured
+    (``reason`` is None when it was measured). ``offset``: the rod's middle along the normal
+    of the axis it was sampled on; ``row``/``col``: its midpoint, where that was found."""
+
+    width: float = math.nan
+    length: float = math.nan
+    offset: float = 0.0
+    row: float = math.nan
+    col: float = math.nan
+    reason: str | None = None
+
+    @classmethod
+    def refused(cls, reason: str = NO_EDGES) -> ProfileMeasure:
+        return cls(reason=reason)
+
+
 def cross_section(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, along: np.ndarray,
                   half_width: float, depth_fraction: float, step: float = 0.25
-                  ) -> tuple[float, float] | str | None:
+                  ) -> ProfileMeasure:
     """Width and sideways offset (px) of a dark rod, from its mean intensity profile across.
 
     image: (h, w) grey; centre: (row, col) near the rod's axis; axis: unit (drow, dcol) along
     it; along: positions (px from ``centre`` along the axis) over which the profile is
     averaged; the profile reaches ``half_width`` px to each side. The offset is the rod's
-    middle along the normal (-axis[1], axis[0]). None when an edge cannot be found; a reason
-    when the profile shows two rods side by side."""
+    middle along the normal (-axis[1], axis[0]). Refused when an edge cannot be found, or when
+    the profile shows two rods side by side."""
     across = np.arange(-half_width, half_width + step / 2, step)
     cross = sample_grid(image, centre, axis, along, across).mean(axis=0)
     mid = len(cross) // 2
     q = int(0.3 * half_width / step)
     edges = feature_extent(cross, mid - q, mid + q + 1, depth_fraction)
     if edges is None:
-        return None
+        return ProfileMeasure.refused()
     if two_floors(cross[int(np.ceil(edges[0])):int(edges[1]) + 1]):
-        return "two rods side by side"
-    return (edges[1] - edges[0]) * step, (edges[0] + edges[1]) / 2 * step - half_width
+        return ProfileMeasure.refused("two rods side by side")
+    return ProfileMeasure(width=(edges[1] - edges[0]) * step,
+                          offset=(edges[0] + edges[1]) / 2 * step - half_width)

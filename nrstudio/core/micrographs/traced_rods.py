@@ -11,7 +11,13 @@ import numpy as np
 
 from nrstudio.core.micrographs import tracing as rt
 from nrstudio.core.micrographs.outlines import downsample, reject_by_width
-from nrstudio.core.micrographs.profiles import cross_section, crossing, feature_extent, sample_grid
+from nrstudio.core.micrographs.profiles import (
+    ProfileMeasure,
+    cross_section,
+    crossing,
+    feature_extent,
+    sample_grid,
+)
 from nrstudio.core.micrographs.rod_model import ACCEPTED, Rod, RodSettings
 from nrstudio.core.micrographs.tracing import (
     CONTINUATION,
@@ -112,11 +118,11 @@ def length_weighted_median(lengths: np.ndarray) -> float:
 
 def measure_traced_rod(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, t0: float,
                        t1: float, width_px: float, edge_depth: float
-                       ) -> tuple[float, float, float, float] | str | None:
+                       ) -> ProfileMeasure:
     """Length and width (px) and midpoint (row, col) of a traced rod, on the lightly smoothed
     full-resolution image (h, w). ``centre``, ``axis``, ``t0``, ``t1`` give the trace in the
-    same pixels; ``width_px`` is the image's typical rod width. None when an edge cannot be
-    found; a reason when the profile shows two rods side by side."""
+    same pixels; ``width_px`` is the image's typical rod width. Refused when an edge cannot be
+    found, or when the profile shows two rods side by side."""
 
     step = 0.25
     normal = np.array([-axis[1], axis[0]])
@@ -124,9 +130,9 @@ def measure_traced_rod(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, 
     # Across: the mean over the middle 60% of the rod, one width to each side.
     along = np.linspace(t0 + 0.2 * length, t1 - 0.2 * length, max(5, int(0.6 * length)))
     measured = cross_section(image, centre, axis, along, width_px, edge_depth, step)
-    if not isinstance(measured, tuple):
+    if measured.reason is not None:
         return measured
-    width, shift = measured
+    width, shift = measured.width, measured.offset
     centre = centre + shift * normal
     # Along: a band of half the width on the axis. Each end is found walking in from the free
     # film beyond it (checked by judge_trace) to where the profile falls ``edge_depth`` of the
@@ -141,17 +147,18 @@ def measure_traced_rod(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, 
         outer = (ts * d >= (t_end + d * width_px) * d) & (ts * d <= (t_end + d * 2 * width_px) * d)
         base = float(np.median(axial[outer]))
         if base - floor <= 0:
-            return None
+            return ProfileMeasure.refused()
         start = int(np.searchsorted(ts, t_end + d * width_px))
         start = min(max(start, 0), len(ts) - 1)
         # crossing() walks while the profile stays below a level; here we walk inwards while
         # it stays above the level, so mirror the profile.
         pos = crossing(-axial, start, -d, -(base - edge_depth * (base - floor)))
         if pos is None or abs(pos - start) * step > 3 * width_px:
-            return None
+            return ProfileMeasure.refused()
         found.append(ts[0] + pos * step)
     middle = centre + 0.5 * (found[0] + found[1]) * axis
-    return float(found[1] - found[0]), float(width), float(middle[0]), float(middle[1])
+    return ProfileMeasure(width=float(width), length=float(found[1] - found[0]),
+                          row=float(middle[0]), col=float(middle[1]))
 
 
 def measured_width(image: np.ndarray, traces: list[Trace], scale: float, guess_px: float,
@@ -260,12 +267,11 @@ def traced_rods(img: np.ndarray, light: np.ndarray, width_px: float, s: RodSetti
         if reason is None:
             measured = measure_traced_rod(light, centre, tr.axis, tr.t0 * f, tr.t1 * f,
                                              width_px, s.edge_depth)
-            if measured is None:
-                reason = "no clear edges"
-            elif isinstance(measured, str):
-                reason = measured
+            if measured.reason is not None:
+                reason = measured.reason
             else:
-                length, width, row, col = measured
+                length, width = measured.length, measured.width
+                row, col = measured.row, measured.col
         rods.append(Rod(len(rods) + 1, row, col, display, length, width,
                         reason is None, reason or ACCEPTED))
     reject_by_width(rods, s)
