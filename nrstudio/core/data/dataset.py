@@ -203,11 +203,10 @@ class Dataset:
     def sample_ids(self) -> list[str]:
         """One label per row: the sample id cell, or ``row N`` (1-based) when there is none."""
         col = self.sample_id_column
-        labels = []
-        for i in range(len(self)):
-            cell = self.table.iat[i, self.table.columns.get_loc(col)] if col else None
-            labels.append(format_cell(cell) if col and not is_missing(cell) else f"row {i + 1}")
-        return labels
+        if col is None:
+            return [f"row {i + 1}" for i in range(len(self))]
+        return [f"row {i + 1}" if is_missing(cell) else format_cell(cell)
+                for i, cell in enumerate(self.table[col].tolist())]
 
     @property
     def is_original(self) -> np.ndarray:

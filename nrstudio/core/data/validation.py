@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from nrstudio.core.data.dataset import Dataset, Role, find_name, is_missing, parse_number
+from nrstudio.core.data.dataset import Column, Dataset, Role, find_name, is_missing, parse_number
 
 AR_TOLERANCE = 0.05
 MIN_TRAINING_ROWS = 5
@@ -85,27 +85,11 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
 
     numeric_cols = [c for c in dataset.columns if c.role in (Role.INPUT, Role.TARGET)]
     values: dict[str, np.ndarray] = {}
+    trains = dataset.is_original & ~dataset.is_validation
     for col in numeric_cols:
-        arr = np.full(len(dataset), np.nan)
-        for i, cell in enumerate(dataset.table[col.name].to_numpy()):
-            if is_missing(cell):
-                if col.role == Role.INPUT:
-                    add(Finding(Severity.ERROR, "missing input value", i + 1, col.name))
-                elif dataset.is_original[i] and not dataset.is_validation[i]:
-                    add(Finding(Severity.WARNING,
-                                "missing target: the row is left out of training for it",
-                                i + 1, col.name))
-                continue
-            value = parse_number(cell)
-            if value is None:
-                add(Finding(Severity.ERROR, f"'{cell}' is not a number", i + 1, col.name))
-                continue
-            arr[i] = value
-            if value < 0 and must_be_non_negative(col.name, col.unit):
-                add(Finding(Severity.ERROR, f"{value:g} is negative: amounts and sizes cannot be",
-                            i + 1, col.name))
+        arr, findings = _column_values(dataset.table[col.name].tolist(), col, trains)
+        report.findings.extend(findings)
         values[col.name] = arr
-
     _check_duplicates(dataset, inputs, targets, values, report)
     _check_aspect_ratio(dataset, values, report)
     n_train = int((dataset.is_original & ~dataset.is_validation).sum())
@@ -113,6 +97,44 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
         add(Finding(Severity.ERROR,
                     f"only {n_train} original rows for training; at least {MIN_TRAINING_ROWS}"))
     return report
+
+
+def _column_values(cells: list[object], col: Column, trains: np.ndarray
+                   ) -> tuple[np.ndarray, list[Finding]]:
+    """The numbers of one input or target column (NaN where missing or not a number) and its
+    findings in row order. Cells that are already floats (nearly all) are checked at once;
+    only the others are parsed one by one."""
+    n = len(cells)
+    arr = np.full(n, np.nan)
+    is_float = np.fromiter((isinstance(c, float) for c in cells), dtype=bool, count=n)
+    arr[is_float] = np.array([c for c, f in zip(cells, is_float, strict=True) if f], dtype=float)
+    problems: dict[int, Finding] = {}
+    for i in np.flatnonzero(~is_float):
+        cell = cells[i]
+        if is_missing(cell):
+            continue
+        value = parse_number(cell)
+        if value is None:
+            problems[int(i)] = Finding(Severity.ERROR, f"'{cell}' is not a number", int(i) + 1,
+                                       col.name)
+        else:
+            arr[i] = value
+    missing = np.isnan(arr) & ~np.isin(np.arange(n), list(problems))
+    for i in np.flatnonzero(missing):
+        if col.role == Role.INPUT:
+            problems[int(i)] = Finding(Severity.ERROR, "missing input value", int(i) + 1,
+                                       col.name)
+        elif trains[i]:
+            problems[int(i)] = Finding(Severity.WARNING,
+                                       "missing target: the row is left out of training for it",
+                                       int(i) + 1, col.name)
+    if must_be_non_negative(col.name, col.unit):
+        with np.errstate(invalid="ignore"):
+            for i in np.flatnonzero(arr < 0):
+                problems[int(i)] = Finding(
+                    Severity.ERROR, f"{arr[i]:g} is negative: amounts and sizes cannot be",
+                    int(i) + 1, col.name)
+    return arr, [problems[i] for i in sorted(problems)]
 
 
 def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],

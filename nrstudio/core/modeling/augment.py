@@ -225,9 +225,9 @@ def augment_smote_reg(
         if c.name == id_col:
             cols[c.name] = [f"S{k + 1}" for k in range(n_new)]
         elif c.role == Role.INPUT:
-            cols[c.name] = list(arrays.x[keep_new_idx, base.inputs.index(c.name)])
+            cols[c.name] = arrays.x[keep_new_idx, base.inputs.index(c.name)].tolist()
         elif c.role == Role.TARGET:
-            cols[c.name] = list(arrays.y[keep_new_idx, base.targets.index(c.name)])
+            cols[c.name] = arrays.y[keep_new_idx, base.targets.index(c.name)].tolist()
         else:
             cols[c.name] = [float("nan")] * n_new  # notes etc. are not interpolated
     syn_table = pd.DataFrame(cols, columns=[c.name for c in base.columns], dtype=object)
