@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nrstudio import __version__
 from nrstudio.core.errors import Cancelled, NRStudioError
+from nrstudio.core.micrographs.rod_model import RodSettings
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
@@ -91,7 +92,7 @@ def add_setting_options(parser: argparse.ArgumentParser, cls: type, names: Seque
         f = setting_field(cls, name)
         flag = (flags or {}).get(name) or f"--{prefix}{name.replace('_', '-')}"
         dest = f"{prefix.replace('-', '_')}{name}"
-        text = f.info.tooltip(f.default).replace("\n", "; ").replace("%", "%%")
+        text = f.info.cli_help(f.default).replace("%", "%%")
         if f.base_type is bool:
             parser.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction,
                                 default=None, help=text)
@@ -265,15 +266,10 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
     scale.add_argument("--scale-bar-nm", type=float, metavar="L",
                        help="length in nm of the scale bar burned into each image")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--method", choices=("auto", "outline", "trace"), default="auto",
-                        help="outline: judge each dark region (short rods); trace: follow centre "
-                             "lines through crossings and rafts (long thin rods); auto (default): "
-                             "run both and trace only where the outlines are pieces of long rods "
-                             "or too few")
+    add_setting_options(parser, RodSettings, ("method",))
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.micrographs.measure import analyse_image, summary_row, write_measurement_files
-        from nrstudio.core.micrographs.rod_model import RodSettings
 
         for name, value in (("--nm-per-px", args.nm_per_px), ("--scale-bar-nm", args.scale_bar_nm)):
             if value is not None and not value > 0:
@@ -285,7 +281,8 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
             except OSError as exc:
                 raise NRStudioError(f"cannot read {path}: {exc.strerror or exc}") from None
             analyses.append(analyse_image(data, path.name, args.nm_per_px, args.scale_bar_nm,
-                                          RodSettings(method=args.method),
+                                          settings_from_options(RodSettings(), args,
+                                                                ("method",)),
                                           progress=progress_printer(f"{path.name} ")))
         try:
             written_files = write_measurement_files(analyses, args.out)

@@ -61,17 +61,26 @@ class SettingInfo:
             return f"{'above' if self.low_open else 'at least'} {lo}{unit}"
         return f"at most {hi}{unit}"
 
-    def tooltip(self, default: object) -> str:
-        """Help, unit, range and default in a few lines (GUI tooltips and CLI help)."""
-        parts = [self.help] if self.help else []
+    def facts(self, default: object) -> str:
+        """Unit, range and default in one line."""
         facts = []
         if self.unit and self.unit != "-":
             facts.append(f"unit: {self.unit}")
         if self.range_text():
             facts.append(self.range_text())
         facts.append(f"default: {format_value(default, self)}")
-        parts.append("; ".join(facts))
-        return "\n".join(parts)
+        return "; ".join(facts)
+
+    def tooltip(self, default: object) -> str:
+        """Help, then unit, range and default (GUI tooltips)."""
+        return "\n".join([*([self.help] if self.help else []), self.facts(default)])
+
+    def cli_help(self, default: object) -> str:
+        """Help with the choices explained, then unit, range and default in brackets."""
+        text = self.help
+        if self.choices and any(k != v for k, v in self.choices.items()):
+            text += " " + "; ".join(f"{k}: {v}" for k, v in self.choices.items()) + "."
+        return f"{text} ({self.facts(default)})".strip()
 
 
 def _num(value: float) -> str:

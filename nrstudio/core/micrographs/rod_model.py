@@ -7,11 +7,12 @@ method that measured them, and converts to nm. :class:`RodSettings` are the meth
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.settings import check_ranges, setting, settings_from_dict, settings_to_dict
 
 ACCEPTED = "accepted"
 METHODS = ("auto", "outline", "trace")
@@ -19,45 +20,61 @@ METHODS = ("auto", "outline", "trace")
 
 @dataclass
 class RodSettings:
-    """How rods are found and which are kept.
+    """How rods are found and which are kept (the rules of both methods)."""
 
-    smoothing_px: Gaussian sigma (px) before thresholding; about a fifth of the rod width.
-    dark_rods: True for bright-field TEM (rods darker than the support film).
-    min_aspect: objects shorter than this times their width are not rods.
-    max_width_spread: highest allowed ratio of the 90th-percentile to the median width along a
-        rod (a rod beside or across another bulges).
-    min_neck: lowest allowed ratio of the 10th-percentile to the median width (two rods end to
-        end meet at a neck).
-    max_bend: largest allowed wander of the centre line off the axis, in widths.
-    max_crowding: largest allowed share of an object's outline with another object close by.
-    width_band: accepted widths lie within these factors of the image's median rod width.
-    edge_depth: where an edge is placed on the intensity profile, as a share of the rod's depth
-        below its baseline (0.5 = full width at half depth; lower reaches further into the
-        edge's foot, as the eye does).
-    min_length_share: rods shorter than this share of the median accepted length are pieces.
-    max_continuation: a rod whose dark trace goes on past one of its ends, darker than this
-        share of its own depth (half a width to one and a half widths beyond the end), is a
-        piece of a longer rod or touches another end to end.
-    method: "outline" judges each dark region's outline (short rods, isolated or in loose
-        groups); "trace" follows rod centre lines through crossings and rafts (long thin rods,
-        :mod:`nrstudio.core.micrographs.tracing`); "auto" runs both and keeps tracing only when it sees
-        rods over 1.5 times as long, i.e. when the outlines are pieces of long rods.
-    """
+    smoothing_px: float = setting(2.0, low=0, high=50, label="Smoothing", unit="px",
+                                  help="Gaussian sigma before thresholding; about a fifth of "
+                                       "the rod width.")
+    dark_rods: bool = setting(True, label="Dark rods",
+                              help="On for bright-field TEM (rods darker than the support "
+                                   "film).")
+    min_area_px: int = setting(40, low=1, high=1_000_000, label="Smallest object", unit="px",
+                               help="Dark regions smaller than this are noise.")
+    min_aspect: float = setting(2.0, low=1, high=100, label="Least length/width",
+                                help="Objects shorter than this times their width are not "
+                                     "rods.")
+    max_width_spread: float = setting(1.35, low=1, high=10, label="Width spread",
+                                      help="Highest ratio of the 90th-percentile to the median "
+                                           "width along a rod (a rod beside or across another "
+                                           "bulges).")
+    min_neck: float = setting(0.6, low=0, high=1, label="Neck",
+                              help="Lowest ratio of the 10th-percentile to the median width "
+                                   "(two rods end to end meet at a neck).")
+    max_bend: float = setting(0.35, low=0, high=10, label="Bend", unit="widths",
+                              help="Largest wander of the centre line off the axis.")
+    max_crowding: float = setting(0.2, low=0, high=1, label="Crowding",
+                                  help="Largest share of an object's outline with another "
+                                       "object close by (a bundle).")
+    width_band: tuple[float, ...] = setting((0.6, 1.5), low=0, high=100, label="Width band",
+                                            help="Accepted widths lie within these factors of "
+                                                 "the image's median rod width.")
+    exclude_margin_px: int = setting(2, low=0, high=1000, label="Border margin", unit="px",
+                                     help="Objects this close to the border are cut by it.")
+    edge_depth: float = setting(0.4, low=0, high=1, low_open=True, label="Edge depth",
+                                help="Where an edge is placed on the intensity profile, as a "
+                                     "share of the rod's depth below its baseline (0.5 = full "
+                                     "width at half depth; lower reaches further into the "
+                                     "edge's foot, as the eye does).")
+    min_length_share: float = setting(0.6, low=0, high=1, label="Least length share",
+                                      help="Rods shorter than this share of the typical "
+                                           "accepted length are pieces.")
+    max_continuation: float = setting(0.5, low=0, high=1, label="Continuation",
+                                      help="A rod whose dark trace goes on past one of its "
+                                           "ends, darker than this share of its own depth, is "
+                                           "a piece of a longer rod or touches another end to "
+                                           "end.")
+    method: str = setting("auto", label="Method",
+                          choices={"auto": "automatic: both, tracing kept for long rods or "
+                                           "when outlines find too few",
+                                   "outline": "outlines: judge each dark region (short rods)",
+                                   "trace": "centre lines: follow each rod through crossings "
+                                            "and rafts (long thin rods)"},
+                          help="How rods are found (docs/micrographs.md).")
 
-    smoothing_px: float = 2.0
-    dark_rods: bool = True
-    min_area_px: int = 40
-    min_aspect: float = 2.0
-    max_width_spread: float = 1.35
-    min_neck: float = 0.6
-    max_bend: float = 0.35
-    max_crowding: float = 0.2
-    width_band: tuple[float, float] = (0.6, 1.5)
-    exclude_margin_px: int = 2
-    edge_depth: float = 0.4
-    min_length_share: float = 0.6
-    max_continuation: float = 0.5
-    method: str = "auto"
+    def check(self) -> None:
+        check_ranges(self, "rod finding")
+        if len(self.width_band) != 2 or not self.width_band[0] < self.width_band[1]:
+            raise DataError("the width band needs a lower and a higher factor, e.g. 0.6, 1.5")
 
 
 @dataclass
@@ -155,10 +172,9 @@ class RodMeasurement:
         table = {c: [getattr(r, c) for r in self.rods] for c in cols}
         for c in ("row", "col", "angle_deg", "length_px", "width_px"):
             table[c] = [round(float(v), 3) for v in table[c]]
-        settings = asdict(self.settings)
-        settings["width_band"] = list(self.settings.width_band)
         return {"nm_per_px": self.nm_per_px, "image_shape": list(self.image_shape),
-                "settings": settings, "method": self.method, "rods": table}
+                "settings": settings_to_dict(self.settings), "method": self.method,
+                "rods": table}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> RodMeasurement:
@@ -171,16 +187,14 @@ class RodMeasurement:
                         float(table["angle_deg"][i]), float(table["length_px"][i]),
                         float(table["width_px"][i]), bool(table["accepted"][i]),
                         str(table["reason"][i])) for i in range(n)]
-            raw = dict(data.get("settings") or {})  # type: ignore[call-overload]
-            known = {k: v for k, v in raw.items() if k in RodSettings.__dataclass_fields__}
-            if "width_band" in known:
-                known["width_band"] = tuple(known["width_band"])
+            settings = settings_from_dict(RodSettings, data.get("settings") or {}, "rod settings")
+            settings.check()
             shape = data["image_shape"]
             assert isinstance(shape, list)
             method = str(data.get("method", "outline"))  # absent before rod tracing existed
             if method not in METHODS[1:]:
                 raise ValueError(f"unknown method {method!r}")
             return cls(rods, float(data["nm_per_px"]), (int(shape[0]), int(shape[1])),  # type: ignore[arg-type]
-                       RodSettings(**known), method)
+                       settings, method)
         except (KeyError, IndexError, TypeError, ValueError, AssertionError) as exc:
             raise DataError(f"stored rod measurement is damaged ({type(exc).__name__}: {exc})") from None

@@ -17,7 +17,7 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.outlines import outline_rods
-from nrstudio.core.micrographs.rod_model import METHODS, Rod, RodMeasurement, RodSettings
+from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
 from nrstudio.core.micrographs.traced_rods import traced_rods, typical_length
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
@@ -38,8 +38,7 @@ def measure_rods(
     method measured them (see :class:`RodSettings` ``method``).
     """
     s = settings or RodSettings()
-    if s.method not in METHODS:
-        raise DataError(f"unknown rod-finding method {s.method!r}; use one of {', '.join(METHODS)}")
+    s.check()
     if pixels.ndim != 2 or min(pixels.shape) < 32:
         raise DataError(f"an image of shape {pixels.shape} is too small to measure rods in")
     if not np.isfinite(nm_per_px) or nm_per_px <= 0:

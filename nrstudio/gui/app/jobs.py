@@ -20,6 +20,7 @@ runs at a time; the status bar's Cancel and every page's busy state follow ``sta
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import traceback
@@ -172,6 +173,11 @@ class JobRunner(QObject):
         else:
             if job.on_done is not None:
                 job.on_done(result, job.settings)
+            # The stored result lives until the next run; keeping it out of the cyclic
+            # collector's reach (as start-up does, gui/app/launch.py) stops each later full
+            # collection from walking it while the next job holds the GIL. freeze() is
+            # constant-time; objects without cycles are still freed by reference counting.
+            gc.freeze()
             self.finished.emit(job.title, result)
         self.idle.emit()
 

@@ -140,7 +140,7 @@ def test_blank_and_bad_input():
         measure_rods(blank, 0.0)
     with pytest.raises(DataError, match="too small"):
         measure_rods(np.zeros((10, 10), np.float32), 1.0)
-    with pytest.raises(DataError, match="unknown rod-finding method 'snake'"):
+    with pytest.raises(DataError, match="method must be one of auto, outline, trace, not 'snake'"):
         measure_rods(blank, 1.0, RodSettings(method="snake"))
 
 
