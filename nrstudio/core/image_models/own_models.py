@@ -1,9 +1,13 @@
-"""A user's own image model: ONNX (onnxruntime) or TorchScript, regression or classification,
-with its declared input size and normalisation (Qt-free).
+"""A user's own image model in ONNX (run by onnxruntime), regression or classification, with
+its declared input size and normalisation (Qt-free).
 
-The model file stays where the user keeps it; the project stores only its path and these
-settings. Loading a TorchScript file runs TorchScript code from it (that is what the format
-is), so only files the user chose are loaded, never anything found inside a project file.
+ONNX is a data format: a graph of standard operators and their weights, run by onnxruntime
+without executing any code from the file. TorchScript and pickled PyTorch files are refused:
+loading them can run code that the file carries. Export a PyTorch model with
+``torch.onnx.export(model.eval(), torch.zeros(1, 3, 224, 224), "model.onnx")`` (see
+docs/micrographs.md). The model file stays where the user keeps it; the project stores only
+its declaration (input size, normalisation), never a path that is loaded without the user
+choosing the file.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 
+TORCH_SUFFIXES = (".pt", ".pth", ".ts", ".torchscript", ".pkl", ".pickle", ".bin")
+
 
 @dataclass
 class ExternalModelSpec:
-    """path: .onnx, or .pt/.pth/.ts (TorchScript). task: "regression" (one output per image)
+    """path: an .onnx file. task: "regression" (one output per image)
     or "classification" (one score per class; softmax applied unless outputs already sum to
     1). input_size: (height, width) the model expects; channels: 1 (grey) or 3 (grey copied
     to RGB); mean/std: per-channel normalisation of [0, 1] pixels; layout "NCHW" or "NHWC".
@@ -86,14 +92,12 @@ class ExternalImageModel:
                                                      providers=["CPUExecutionProvider"])
                 self._input = self._session.get_inputs()[0].name
                 self._run = self._run_onnx
-            elif suffix in (".pt", ".pth", ".ts", ".torchscript"):
-                import torch
-
-                self._module = torch.jit.load(str(path), map_location="cpu")
-                self._module.eval()
-                self._run = self._run_torch
+            elif suffix in TORCH_SUFFIXES:
+                raise DataError(f"{path.name}: TorchScript and PyTorch files are not loaded, "
+                                "because loading them can run code they carry. Export the "
+                                "model to ONNX (torch.onnx.export) and load the .onnx file.")
             else:
-                raise DataError(f"{path.name}: use an .onnx or a TorchScript (.pt) file")
+                raise DataError(f"{path.name}: use an ONNX (.onnx) model file")
         except DataError:
             raise
         except Exception as exc:  # the runtimes raise many kinds for a bad file
@@ -129,15 +133,6 @@ class ExternalImageModel:
 
     def _run_onnx(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self._session.run(None, {self._input: x})[0])
-
-    def _run_torch(self, x: np.ndarray) -> np.ndarray:
-        import torch
-
-        with torch.no_grad():
-            out = self._module(torch.from_numpy(x))
-        if isinstance(out, tuple | list):
-            out = out[0]
-        return out.detach().cpu().numpy()
 
     def predict(self, grey: np.ndarray, batch: int = 64) -> np.ndarray:
         """(n, h, w) grey in [0, 1] -> (n, k): values, or class probabilities."""

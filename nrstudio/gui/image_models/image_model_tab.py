@@ -1,5 +1,5 @@
 """Micrographs page, Image model tab: train the tile CNN on the project's micrographs in a
-job and see its leave-samples-out evaluation; or load an ONNX/TorchScript model of one's own."""
+job and see its leave-samples-out evaluation; or load an ONNX model of one's own."""
 
 from __future__ import annotations
 
@@ -61,7 +61,11 @@ class ExternalModelDialog(QDialog):
                  last: dict[str, object] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Load an image model")
+        # The path comes only from the file dialog: a model file is never loaded from a path
+        # the user did not choose (a project file could carry one).
         self.path = QLineEdit()
+        self.path.setReadOnly(True)
+        self.path.setPlaceholderText("choose the .onnx file")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -85,7 +89,7 @@ class ExternalModelDialog(QDialog):
         crow.addWidget(self.classes, 1)
         crow.addWidget(pick)
         form = form_layout([
-            ("Model file (.onnx, .pt)", row), ("Task", self.task),
+            ("Model file (.onnx)", row), ("Task", self.task),
             ("Input height (px)", self.height_px), ("Input width (px)", self.width_px),
             ("Channels", self.channels), ("Layout", self.layout_box),
             ("Mean (per channel, pixels 0..1)", self.mean), ("Std (per channel)", self.std),
@@ -98,9 +102,9 @@ class ExternalModelDialog(QDialog):
             self._fill(last)
 
     def _fill(self, last: dict[str, object]) -> None:
-        """Start from the declaration used last time in this project (ignoring bad values)."""
+        """Start from the declaration used last time in this project (ignoring bad values);
+        the file itself is chosen again in the file dialog."""
         try:
-            self.path.setText(str(last.get("path", "")))
             self.task.setCurrentText(str(last.get("task", "regression")))
             size = list(last.get("input_size", [224, 224]))  # type: ignore[call-overload]
             self.height_px.setValue(int(size[0]))
@@ -114,7 +118,7 @@ class ExternalModelDialog(QDialog):
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Model file", self.path.text(),
-                                              "Models (*.onnx *.pt *.pth *.ts)")
+                                              "ONNX models (*.onnx)")
         if name:
             self.path.setText(name)
 
@@ -166,7 +170,7 @@ class ImageModelTab(QWidget):
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
-        load = QPushButton("Load ONNX / TorchScript model…")
+        load = QPushButton("Load an ONNX model…")
         load.clicked.connect(self.load_external)
         self.external_label = QLabel("No model of your own loaded.")
         self.external_label.setWordWrap(True)
@@ -208,8 +212,10 @@ class ImageModelTab(QWidget):
             self.target.setCurrentText(choose_target(self.doc.dataset, ""))
         stored = self.doc.project.settings.get(EXTERNAL_KEY)
         if self.external is None and isinstance(stored, dict):
-            self.external_label.setText(f"Used before in this project: {stored.get('path')}. "
-                                        "Load it again to use it.")
+            name = "".join(ch for ch in Path(str(stored.get("path", ""))).name
+                           if ch.isprintable())[:120]
+            self.external_label.setText(f"Used before in this project: {name}. Choose the "
+                                        "file again with Load an ONNX model… to use it.")
         self.show_result()
 
     def settings(self) -> ImageModelSettings:

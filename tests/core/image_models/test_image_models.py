@@ -185,10 +185,9 @@ def model_files(tmp_path_factory):
     return folder, expected
 
 
-@pytest.mark.parametrize("name", ["clf.onnx", "clf.pt"])
-def test_external_models_load_predict_and_explain(model_files, name):
+def test_external_models_load_predict_and_explain(model_files):
     folder, expected = model_files
-    spec = ExternalModelSpec(str(folder / name), task="classification", input_size=(64, 64),
+    spec = ExternalModelSpec(str(folder / "clf.onnx"), task="classification", input_size=(64, 64),
                              channels=3, mean=(0.5,), std=(0.5,),
                              class_names=read_class_names(folder / "classes.txt"))
     model = ExternalImageModel(spec)
@@ -212,11 +211,28 @@ def test_external_model_errors(model_files, tmp_path):
     with pytest.raises(DataError, match="refused its input"):
         ExternalImageModel(ExternalModelSpec(str(folder / "clf.onnx"), channels=1, mean=(0.5,)))
     with pytest.raises(DataError, match="3 outputs but 2 class names"):
-        ExternalImageModel(ExternalModelSpec(str(folder / "clf.pt"), task="classification",
+        ExternalImageModel(ExternalModelSpec(str(folder / "clf.onnx"), task="classification",
                                              input_size=(64, 64), class_names=["a", "b"]))
-    with pytest.raises(DataError, match=r"\.onnx or a TorchScript"):
+    with pytest.raises(DataError, match=r"use an ONNX \(\.onnx\) model file"):
         (tmp_path / "m.h5").write_bytes(b"x")
         ExternalImageModel(ExternalModelSpec(str(tmp_path / "m.h5")))
+
+
+def test_torchscript_is_refused_without_being_loaded(model_files, monkeypatch):
+    """A TorchScript file can run code when it is loaded (__setstate__) and when called: it
+    is refused by its kind, and torch's loaders are never reached."""
+    folder, _ = model_files
+
+    def never(*args, **kwargs):
+        raise AssertionError("a model file was loaded by torch")
+
+    monkeypatch.setattr(torch.jit, "load", never)
+    monkeypatch.setattr(torch, "load", never)
+    for name in ("clf.pt", "clf.pth", "clf.ts"):
+        (folder / name).write_bytes((folder / "clf.pt").read_bytes())
+        with pytest.raises(DataError, match=r"can run code they carry.*ONNX"):
+            ExternalImageModel(ExternalModelSpec(str(folder / name), task="classification",
+                                                 input_size=(64, 64)))
 
 
 def test_attention_flags_a_model_that_reads_the_scale_bar():

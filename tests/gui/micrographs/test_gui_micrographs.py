@@ -188,10 +188,11 @@ def test_external_model_in_the_gui(qtbot, window, tmp_path, dialogs):
 
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 3), torch.nn.AdaptiveAvgPool2d(1),
                               torch.nn.Flatten(), torch.nn.Linear(2, 1)).eval()
-    torch.jit.trace(net, torch.zeros(1, 3, 32, 32)).save(str(tmp_path / "m.pt"))
+    torch.onnx.export(net, torch.zeros(1, 3, 32, 32), str(tmp_path / "m.onnx"),
+                      dynamic_axes={"input": {0: "n"}}, input_names=["input"], dynamo=False)
     tab = window.micrographs_page.model
-    assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.pt"), input_size=(32, 32)))
-    assert "m.pt" in tab.external_label.text()
+    assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.onnx"), input_size=(32, 32)))
+    assert "m.onnx" in tab.external_label.text()
     lime = window.micrographs_page.lime
     window.show()
     window.micrographs_page.tabs.setCurrentIndex(2)
@@ -229,15 +230,23 @@ def test_external_model_is_forgotten_with_its_project(qtbot, window, tmp_path):
 
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(1))
     net(torch.zeros(1, 3 * 16 * 16))
-    torch.jit.trace(net.eval(), torch.zeros(1, 3, 16, 16)).save(str(tmp_path / "m.pt"))
+    torch.onnx.export(net.eval(), torch.zeros(1, 3, 16, 16), str(tmp_path / "m.onnx"),
+                      dynamic_axes={"input": {0: "n"}}, input_names=["input"], dynamo=False)
     tab = window.micrographs_page.model
-    assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.pt"), input_size=(16, 16)))
+    assert tab.use_external(ExternalModelSpec(str(tmp_path / "m.onnx"), input_size=(16, 16)))
     assert window.save()
     window.open_path(EXAMPLE)
     assert tab.external is None
     assert window.micrographs_page.lime.model_box.findData("external") < 0
     window.open_path(window.recent_files()[1])
-    assert "Used before in this project" in tab.external_label.text()
+    assert "Used before in this project: m.onnx" in tab.external_label.text()
+    # The declaration is offered again, but the file only through the file dialog: the
+    # path stored in the project is never filled in (nor loaded).
+    from nrstudio.gui.image_models.image_model_tab import EXTERNAL_KEY, ExternalModelDialog
+
+    dialog = ExternalModelDialog(tab, window.doc.project.settings[EXTERNAL_KEY])
+    assert dialog.path.text() == "" and dialog.path.isReadOnly()
+    assert (dialog.height_px.value(), dialog.width_px.value()) == (16, 16)
 
 
 def test_an_attached_image_is_decoded_once_for_every_tab(window, tmp_path, monkeypatch):
