@@ -20,7 +20,7 @@ from torch import nn
 
 from nrstudio.core.data.dataset import Dataset, find_name, is_missing
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.images import detect_scale_bar, read_micrograph
+from nrstudio.core.micrographs.images import MAX_PIXELS, detect_scale_bar, read_micrograph
 from nrstudio.core.micrographs.measure import bar_exclusion
 from nrstudio.core.modeling.metrics import regression_metrics
 from nrstudio.core.modeling.networks import pick_device
@@ -107,6 +107,10 @@ def prepare_image(pixels: np.ndarray, nm_per_px: float, model_nm_per_px: float,
             img = img.copy()
             img[max(r0, 0):r1 + 1, max(c0, 0):c1 + 1] = float(np.median(img))
     factor = nm_per_px / model_nm_per_px
+    if img.size * factor**2 > MAX_PIXELS:
+        raise DataError(f"at the model scale of {model_nm_per_px:g} nm per pixel this "
+                        f"{img.shape[1]} x {img.shape[0]} px image at {nm_per_px:g} nm per "
+                        "pixel would be too large; choose a coarser model scale")
     if abs(factor - 1) > 1e-3:
         img = rescale(img, factor, anti_aliasing=factor < 1, preserve_range=True,
                       order=1).astype(np.float32)

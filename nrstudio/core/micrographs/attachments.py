@@ -8,13 +8,12 @@ holds ``scale_source`` (how nm_per_px was set) and ``measurement``
 
 from __future__ import annotations
 
-import math
 import uuid
 
 from nrstudio.core.data.dataset import Dataset, find_name
 from nrstudio.core.data.editing import CellChange
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.images import Micrograph, read_micrograph
+from nrstudio.core.micrographs.images import Micrograph, check_scale, read_micrograph
 from nrstudio.core.micrographs.measure import ImageAnalysis
 from nrstudio.core.micrographs.rod_model import RodMeasurement, RodSummary
 from nrstudio.core.project.model import AttachedImage, Project
@@ -51,11 +50,7 @@ def attach_image(project: Project, sample_id: str, filename: str, data: bytes,
 def set_scale(image: AttachedImage, nm_per_px: float, source: str) -> None:
     """Set the pixel size (nm); a stored measurement made at another scale is rescaled, since
     its pixels are unchanged."""
-    if not math.isfinite(nm_per_px) or nm_per_px <= 0:
-        raise DataError(f"nm per pixel must be a positive number, not {nm_per_px}")
-    if nm_per_px > 1e4:
-        raise DataError(f"{nm_per_px:g} nm per pixel is not a microscope scale")
-    image.nm_per_px = float(nm_per_px)
+    image.nm_per_px = check_scale(nm_per_px)
     image.meta["scale_source"] = source
     stored = measurement_of(image)
     if stored is not None:

@@ -1,13 +1,12 @@
-"""Reading TEM micrographs and finding their scale bars (Qt-free).
-
-Rod segmentation and measurement are not built yet (issue 6); this module provides what they
-stand on: an image as a grey float array whatever the file (TIFF incl. 16-bit, PNG, JPEG,
-RGB-encoded grey), the pixel size from TIFF tags when present, and the burned-in scale bar.
+"""Reading TEM micrographs and finding their scale bars (Qt-free): an image as a grey float
+array whatever the file (TIFF incl. 16-bit and float, PNG, JPEG, RGB-encoded grey), the pixel
+size from TIFF tags when present, and the burned-in scale bar.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +14,27 @@ import numpy as np
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
-MAX_PIXELS = 400_000_000  # refuses decompression bombs; a 20,000 x 20,000 image is allowed
+# Refuses decompression bombs, for every format, from the header before any pixel is
+# decoded: a 10,000 x 10,000 micrograph (400 MB as float32 grey) is the largest accepted.
+MAX_PIXELS = 100_000_000
 _UNIT_NM = {"nm": 1.0, "nanometer": 1.0, "um": 1e3, "µm": 1e3, "\\u00b5m": 1e3, "micron": 1e3,
             "mm": 1e6, "cm": 1e7, "m": 1e9, "a": 0.1, "å": 0.1, "angstrom": 0.1}
+
+
+# Pixel sizes of real micrographs, from atomic-resolution TEM to low-magnification SEM; a
+# scale outside this range is a typo and would make later steps ask for absurd memory.
+SCALE_RANGE_NM_PER_PX = (1e-3, 1e3)
+
+
+def check_scale(nm_per_px: float, what: str = "nm per pixel") -> float:
+    """The scale as a float; DataError unless it is finite and in SCALE_RANGE_NM_PER_PX."""
+    lo, hi = SCALE_RANGE_NM_PER_PX
+    if not isinstance(nm_per_px, int | float) or not math.isfinite(nm_per_px) or nm_per_px <= 0:
+        raise DataError(f"{what} must be a positive number, not {nm_per_px}")
+    if not lo <= nm_per_px <= hi:
+        raise DataError(f"{what} of {nm_per_px:g} is outside {lo:g} to {hi:g} nm per pixel, "
+                        "the range of microscope scales")
+    return float(nm_per_px)
 
 
 @dataclass
@@ -78,8 +95,10 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
 
             with tifffile.TiffFile(io.BytesIO(data)) as tif:
                 shape = tif.pages[0].shape
-                if int(np.prod(shape)) > MAX_PIXELS:
-                    raise DataError(f"{filename}: {shape} pixels is too large")
+                if int(np.prod(shape, dtype=np.float64)) > MAX_PIXELS:
+                    raise DataError(f"{filename}: {' x '.join(map(str, shape))} pixels is "
+                                    f"larger than the {MAX_PIXELS // 1_000_000} megapixels "
+                                    "NR Studio reads")
                 arr = tif.asarray(key=0)
                 nm_per_px = _tiff_pixel_size(tif)
         else:
@@ -87,6 +106,11 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
 
             Image.MAX_IMAGE_PIXELS = MAX_PIXELS
             with Image.open(io.BytesIO(data)) as img:
+                # Pillow only warns below twice its own limit: check the header's size here.
+                w, h = img.size
+                if w * h * max(len(img.getbands()), 1) > 4 * MAX_PIXELS or w * h > MAX_PIXELS:
+                    raise DataError(f"{filename}: {w} x {h} pixels is larger than the "
+                                    f"{MAX_PIXELS // 1_000_000} megapixels NR Studio reads")
                 img.load()
                 arr = np.asarray(img)
             nm_per_px = None
@@ -104,7 +128,14 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
             top = float(grey.max())  # 16-bit detectors rarely use the full range
         grey = grey / top
     else:
-        lo, hi = float(np.nanmin(grey)), float(np.nanmax(grey))
+        finite = np.isfinite(grey)
+        if not finite.any():
+            raise DataError(f"{filename}: no pixel holds a finite value")
+        if not finite.all():
+            # NaN or infinite pixels (a float TIFF with masked areas) take the median grey, so
+            # they read as film, not as rods.
+            grey = np.where(finite, grey, np.float32(np.median(grey[finite])))
+        lo, hi = float(grey.min()), float(grey.max())
         grey = (grey - lo) / (hi - lo) if hi > lo else np.zeros_like(grey)
     return Micrograph(np.clip(grey, 0, 1).astype(np.float32), bits, nm_per_px)
 

@@ -12,7 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.images import Micrograph, ScaleBar, detect_scale_bar, read_micrograph
+from nrstudio.core.micrographs.images import (
+    Micrograph,
+    ScaleBar,
+    check_scale,
+    detect_scale_bar,
+    read_micrograph,
+)
 from nrstudio.core.micrographs.rod_model import RodMeasurement, RodSettings
 from nrstudio.core.micrographs.rods import measure_rods
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -46,18 +52,17 @@ def resolve_scale(image: Micrograph, nm_per_px: float | None, scale_bar_nm: floa
     """The scale to use: an explicit nm/px first, then a scale bar of known length, then the
     file's own pixel size. Raises DataError saying what to supply when none is available."""
     if nm_per_px is not None:
-        if not math.isfinite(nm_per_px) or nm_per_px <= 0:
-            raise DataError(f"{name}: nm per pixel must be a positive number, not {nm_per_px}")
-        return Scale(float(nm_per_px), "given")
+        return Scale(check_scale(nm_per_px, f"{name}: nm per pixel"), "given")
     if scale_bar_nm is not None:
         if not math.isfinite(scale_bar_nm) or scale_bar_nm <= 0:
             raise DataError(f"{name}: the scale bar length must be positive, not {scale_bar_nm}")
         if bar is None:
             raise DataError(f"{name}: no scale bar found near a corner; give --nm-per-px instead")
-        return Scale(scale_bar_nm / bar.length_px,
+        return Scale(check_scale(scale_bar_nm / bar.length_px, f"{name}: the scale"),
                      f"scale bar {bar.length_px:.0f} px = {scale_bar_nm:g} nm")
     if image.nm_per_px is not None:
-        return Scale(image.nm_per_px, "pixel size in the file")
+        return Scale(check_scale(image.nm_per_px, f"{name}: the file's pixel size"),
+                     "pixel size in the file")
     raise DataError(f"{name}: no scale; give --nm-per-px, or --scale-bar-nm for its scale bar")
 
 

@@ -150,6 +150,8 @@ class NetworkStack:
             fan_in = w.shape[2]
         if fan_in != 1 or self.x_std.shape != (m, d) or self.y_mean.shape != (m,):
             raise DataError("stored network has inconsistent weight shapes")
+        if not (self.x_std > 0).all() or not (self.y_std > 0).all():
+            raise DataError("stored network is damaged: a scaling spread is zero or negative")
 
 
 def forward(ws: list[torch.Tensor], bs: list[torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:

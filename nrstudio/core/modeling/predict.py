@@ -26,6 +26,7 @@ from nrstudio.core.project.model import StoredModel
 from nrstudio.core.settings import settings_from_dict, settings_to_dict
 
 FAR_FACTOR = 2.0  # "far" = nearest original more than this many typical spacings away
+MAX_DOMAIN_ROWS = 100_000  # training samples a model's region of validity may hold
 
 
 @dataclass
@@ -39,14 +40,20 @@ class Domain:
 
     def __post_init__(self) -> None:
         self.x = np.asarray(self.x, dtype=np.float64)
+        if self.x.ndim != 2 or len(self.x) == 0 or self.x.shape[1] == 0:
+            raise DataError(f"the samples' region needs at least one sample with inputs; it "
+                            f"has shape {self.x.shape}")
+        if len(self.x) > MAX_DOMAIN_ROWS:
+            raise DataError(f"the samples' region holds {len(self.x):,} samples; at most "
+                            f"{MAX_DOMAIN_ROWS:,} are supported")
+        if not np.isfinite(self.x).all():
+            raise DataError("the samples' region holds a missing or infinite input")
         self.mean = self.x.mean(axis=0)
         sd = self.x.std(axis=0)
         self.std = np.where(sd > 0, sd, 1.0)
         z = (self.x - self.mean) / self.std
         if len(z) >= 2:
-            dist = np.sqrt(((z[:, None] - z[None]) ** 2).sum(-1))
-            np.fill_diagonal(dist, np.inf)
-            self.typical_spacing = float(np.median(dist.min(axis=1)))
+            self.typical_spacing = float(np.median(_nearest(z, z, exclude_self=True)))
         else:
             self.typical_spacing = 1.0
         if not np.isfinite(self.typical_spacing) or self.typical_spacing <= 0:
@@ -56,8 +63,23 @@ class Domain:
         """(m,) distance to the nearest original in z-scored units / typical spacing."""
         zp = (np.atleast_2d(points) - self.mean) / self.std
         z = (self.x - self.mean) / self.std
-        d = np.sqrt(((zp[:, None] - z[None]) ** 2).sum(-1)).min(axis=1)
-        return d / self.typical_spacing
+        return _nearest(zp, z) / self.typical_spacing
+
+
+def _nearest(points: np.ndarray, ref: np.ndarray, exclude_self: bool = False) -> np.ndarray:
+    """(m,) Euclidean distance from each of points (m, d) to its nearest row of ref (n, d),
+    computed in blocks so memory stays near 32 MB whatever m and n are. ``exclude_self``:
+    points are ref, and a row is not its own neighbour."""
+    block = max(1, (4 * 1024**2) // max(len(ref) * ref.shape[1], 1))
+    out = np.empty(len(points))
+    for start in range(0, len(points), block):
+        part = points[start:start + block]
+        dist = np.sqrt(((part[:, None] - ref[None]) ** 2).sum(-1))
+        if exclude_self:
+            rows = np.arange(len(part))
+            dist[rows, start + rows] = np.inf
+        out[start:start + block] = dist.min(axis=1)
+    return out
 
 
 @dataclass
@@ -149,6 +171,14 @@ class EnsembleModel:
             members = int(meta["members"])
             if stack.n_models != len(targets) * members or stack.x_mean.shape[1] != len(inputs):
                 raise DataError(f"model '{model.name}' does not match its description")
+            domain_x = model.tensors["domain_x"]
+            if domain_x.ndim != 2 or domain_x.shape[1] != len(inputs):
+                raise DataError(f"model '{model.name}': its samples' region has shape "
+                                f"{domain_x.shape}, not (samples, {len(inputs)} inputs)")
+            for name, arr in model.tensors.items():
+                if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+                    raise DataError(f"model '{model.name}' is damaged: '{name}' holds "
+                                    "missing or infinite numbers")
             return cls(inputs, targets, members, stack, Domain(model.tensors["domain_x"]),
                        settings_from_dict(NetworkSettings, meta["network"], "network"),
                        settings_from_dict(SmoteRegSettings, meta["augment"], "augmentation"),

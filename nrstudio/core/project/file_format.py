@@ -26,7 +26,7 @@ import pandas as pd
 from nrstudio import __version__
 from nrstudio.core.atomic import atomic_write
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Origin, Role, format_cell, parse_number
-from nrstudio.core.errors import DataError, ProjectFileError
+from nrstudio.core.errors import Cancelled, DataError, ProjectFileError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project import schema as project_schema
 from nrstudio.core.project.members import (
@@ -43,6 +43,10 @@ from nrstudio.core.project.model import AttachedImage, Project, StoredModel, now
 from nrstudio.core.project.sections import check_sections
 
 FORMAT_VERSION = 1
+# A project's table in memory: far above an augmented table (about 10,000 rows by default),
+# and small enough to open within about a gigabyte.
+MAX_PROJECT_ROWS = 500_000
+MAX_PROJECT_CELLS = 5_000_000
 SUFFIX = ".nrproj"
 BACKUP_SUFFIX = ".bak"
 
@@ -189,7 +193,18 @@ def load_project(
     limits: type[Limits] = Limits,
 ) -> Project:
     """Load and check a project file. Every failure is a ProjectFileError with one line."""
-    rep = Reporter(progress, cancel)
+    try:
+        return _load_project(path, Reporter(progress, cancel), limits)
+    except (ProjectFileError, Cancelled):
+        raise
+    except MemoryError:
+        raise ProjectFileError(f"{Path(path).name} is too large to open") from None
+    except Exception as exc:  # a defect or an unforeseen damage: still one line, never a crash
+        raise ProjectFileError(f"{Path(path).name} is damaged ({type(exc).__name__}: "
+                               f"{str(exc)[:80]})") from None
+
+
+def _load_project(path: str | os.PathLike[str], rep: Reporter, limits: type[Limits]) -> Project:
     manifest, members = read_members(path, FORMAT_VERSION, limits, rep)
     version = manifest["format_version"]
     for v in range(version, FORMAT_VERSION):
@@ -218,7 +233,11 @@ def _need(members: dict[str, bytes], name: str) -> bytes:
 
 def _read_csv(data: bytes, member: str) -> list[list[str]]:
     try:
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        rows = []
+        for row in csv.reader(io.StringIO(data.decode("utf-8"), newline="")):
+            rows.append(row)
+            if len(rows) > MAX_PROJECT_ROWS + 1:  # refused below, before reading it all
+                break
     except (UnicodeDecodeError, csv.Error):
         raise ProjectFileError(f"damaged project file: '{member}' is not a readable table") from None
     if not rows:
@@ -237,6 +256,10 @@ def _build_project(members: dict[str, bytes]) -> Project:
     if table_rows[0] != [c.name for c in columns] and not (not columns and table_rows[0] == []):
         raise ProjectFileError("damaged project file: table header does not match the columns")
     body = table_rows[1:]
+    if len(body) > MAX_PROJECT_ROWS or len(body) * max(len(columns), 1) > MAX_PROJECT_CELLS:
+        raise ProjectFileError(f"refused: the table has {len(body):,} rows of {len(columns)} "
+                               f"columns; NR Studio holds at most {MAX_PROJECT_ROWS:,} rows and "
+                               f"{MAX_PROJECT_CELLS:,} cells")
     for k, row in enumerate(body):
         if len(row) != len(columns):
             raise ProjectFileError(f"damaged project file: table line {k + 2} has {len(row)} fields")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import zipfile
@@ -20,17 +21,36 @@ from nrstudio.core.project import schema as project_schema
 
 
 class Limits:
-    """Bounds on what a project file may make the loader read; tests shrink them."""
+    """Bounds on what a project file may make the loader read, per kind of member: each is
+    well above what the app itself writes (an augmented table of 100,000 rows is about 10 MB,
+    an evaluation result a few MB) and small enough that opening any file stays within about
+    a gigabyte. Bytes are counted as they are inflated, never taken from a header."""
 
     max_members = 10_000
-    max_member_bytes = 2 * 1024**3
-    max_total_bytes = 8 * 1024**3
-    max_json_bytes = 64 * 1024**2
+    max_json_bytes = 16 * 1024**2  # manifest.json, project.json
+    max_result_bytes = 64 * 1024**2  # results/*.json
+    max_table_bytes = 128 * 1024**2  # dataset/*.csv
+    max_model_bytes = 512 * 1024**2  # models/*.safetensors
+    max_image_bytes = 200 * 1024**2  # images/*: as attaching allows
+    max_total_bytes = 2 * 1024**3
     max_ratio = 200.0  # uncompressed / compressed, checked above ratio_floor_bytes
     ratio_floor_bytes = 1024**2
 
+    @classmethod
+    def for_member(cls, name: str) -> int:
+        """The most bytes member ``name`` may unpack to."""
+        if name.startswith("results/"):
+            return cls.max_result_bytes
+        if name.startswith("dataset/"):
+            return cls.max_table_bytes
+        if name.startswith("models/"):
+            return cls.max_model_bytes
+        if name.startswith("images/"):
+            return cls.max_image_bytes
+        return cls.max_json_bytes
 
-_SAFE_NAME = re.compile(r"^(project\.json|(dataset|models|results|images)/[A-Za-z0-9_.-]{1,120})$")
+
+_SAFE_NAME = re.compile(r"(project\.json|(dataset|models|results|images)/[A-Za-z0-9_.-]{1,120})")
 TABLE, ROWS, PROJECT, MANIFEST = (
     "dataset/table.csv", "dataset/rows.csv", "project.json", "manifest.json"
 )
@@ -47,7 +67,7 @@ def _check_names(infos: list[zipfile.ZipInfo], limits: type[Limits]) -> None:
             raise ProjectFileError(f"unsafe project file: absolute member name '{name[:80]}'")
         if ".." in re.split(r"[/\\]", name) or "\\" in name:
             raise ProjectFileError(f"unsafe project file: member name '{name[:80]}' leaves the folder")
-        if name != MANIFEST and not _SAFE_NAME.match(name):
+        if name != MANIFEST and not _SAFE_NAME.fullmatch(name):  # also no trailing newline
             raise ProjectFileError(f"damaged project file: unexpected member '{name[:80]}'")
         if name in seen:
             raise ProjectFileError(f"damaged project file: member '{name}' appears twice")
@@ -56,19 +76,24 @@ def _check_names(infos: list[zipfile.ZipInfo], limits: type[Limits]) -> None:
             raise ProjectFileError(f"unsupported project file: member '{name}' is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise ProjectFileError(f"unsupported project file: member '{name}' compression")
-        if info.file_size > limits.max_member_bytes:
-            raise ProjectFileError(f"refused: member '{name}' would unpack to {info.file_size} bytes")
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_floor_bytes and ratio > limits.max_ratio:
             raise ProjectFileError(
                 f"refused: member '{name}' is compressed {ratio:.0f}:1 (a zip bomb?)")
+        if info.file_size > limits.for_member(name):
+            raise ProjectFileError(f"refused: member '{name}' would unpack to "
+                                   f"{info.file_size / 2**20:.0f} MB, more than "
+                                   f"{limits.for_member(name) / 2**20:.0f} MB")
         total += info.file_size
         if total > limits.max_total_bytes:
             raise ProjectFileError("refused: the project would unpack to more than the limit")
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """Read at most ``limit`` and at most the declared size: a lying header cannot inflate it."""
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int,
+                 budget: list[int] | None = None) -> bytes:
+    """Read at most ``limit`` and at most the declared size, counting the bytes as they are
+    inflated: a lying header cannot make it unpack more. ``budget`` ([bytes left]) bounds
+    all members together."""
     cap = min(limit, info.file_size)
     chunks, size = [], 0
     with zf.open(info) as fh:
@@ -79,17 +104,38 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
             size += len(chunk)
             if size > cap:
                 raise ProjectFileError(f"refused: member '{info.filename}' is larger than declared")
+            if budget is not None:
+                budget[0] -= len(chunk)
+                if budget[0] < 0:
+                    raise ProjectFileError("refused: the project would unpack to more than "
+                                           "the limit")
             chunks.append(chunk)
     return b"".join(chunks)
 
 
+class _NotFinite(ValueError):
+    pass
+
+
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed")
+    raise _NotFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 parses to infinity, which could never be saved again: refused where it stands.
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
 
 
 def parse_json(data: bytes, member: str, schema: dict[str, Any] | None) -> Any:
     try:
-        doc = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        doc = json.loads(data.decode("utf-8"), parse_constant=_reject_constant,
+                         parse_float=_finite_float)
+    except _NotFinite as exc:
+        raise ProjectFileError(f"damaged project file: '{member}' holds the number {exc}, "
+                               "which is not finite") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ProjectFileError(f"damaged project file: '{member}' is not valid JSON") from None
     if schema is not None:
@@ -130,6 +176,9 @@ def read_members(
             manifest = parse_json(_read_member(zf, by_name[MANIFEST], limits.max_json_bytes),
                                    MANIFEST, project_schema.MANIFEST)
             version = manifest["format_version"]
+            if type(version) is not int:  # 1.0 passes the schema's "integer"
+                raise ProjectFileError(f"damaged project file: format_version {version!r} is "
+                                       "not a whole number")
             if version > newest:
                 raise ProjectFileError(
                     f"{p.name} was made by a newer NR Studio ({manifest['app_version']}, format "
@@ -145,9 +194,10 @@ def read_members(
             members: dict[str, bytes] = {}
             total = sum(by_name[n].file_size for n in listed) or 1
             done = 0
+            budget = [limits.max_total_bytes]
             for name in sorted(listed):
                 expect = manifest["members"][name]
-                data = _read_member(zf, by_name[name], limits.max_member_bytes)
+                data = _read_member(zf, by_name[name], limits.for_member(name), budget)
                 if len(data) != expect["size"] or hashlib.sha256(data).hexdigest() != expect["sha256"]:
                     raise ProjectFileError(f"damaged project file: checksum of '{name}' is wrong")
                 members[name] = data

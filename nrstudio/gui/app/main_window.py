@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -79,7 +79,8 @@ class MainWindow(QMainWindow):
 
         self.job_status = JobStatus(self.jobs)
         self.statusBar().addPermanentWidget(self.job_status)
-        self.jobs.failed.connect(lambda t, m: QMessageBox.warning(self, t, m))
+        self._failures: list[str] | None = None  # collected instead of shown while opening
+        self.jobs.failed.connect(self._job_failed)
         self.jobs.cancelled.connect(lambda t: self.statusBar().showMessage(f"{t}: cancelled",
                                                                            5000))
         self.jobs.dropped.connect(lambda t: self.statusBar().showMessage(
@@ -223,6 +224,9 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         self.jobs.cancel()
+        # Let the job stop and its (dropped) ending be delivered before going on.
+        self.jobs.wait(30_000)
+        QCoreApplication.processEvents()
         return True
 
     def new(self) -> None:
@@ -249,10 +253,8 @@ class MainWindow(QMainWindow):
         if not self.stop_job_for(f"open {p.name}") or not self.maybe_save():
             return False
         if p.suffix.lower() == ".nrproj":
-            try:
-                project = load_project(p)
-            except NRStudioError as exc:
-                QMessageBox.warning(self, "Cannot open project", str(exc))
+            project = self.load_in_worker(p)
+            if project is None:
                 return False
             self.doc.load(project, p)
         else:
@@ -273,6 +275,38 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentRow(0)
         self.statusBar().showMessage(f"Opened {p}", 5000)
         return True
+
+    def load_in_worker(self, path: Path) -> Project | None:
+        """Read a project file in a background job, with progress and Cancel, while the
+        window stays responsive (a local event loop waits for the job). None, after saying
+        why, when it cannot be opened."""
+        if self.jobs.busy:
+            QMessageBox.information(self, "Busy", "Wait for the running job to finish, or "
+                                    "cancel it, then open the project again.")
+            return None
+        loaded: list[Project] = []
+        loop = QEventLoop()
+        self.jobs.idle.connect(loop.quit)
+        self._failures = []  # said once below, as "Cannot open project"
+        try:
+            started = self.jobs.start(
+                f"Opening {path.name}", lambda ctx: load_project(path, ctx.progress,
+                                                                 ctx.cancelled),
+                lambda project, _settings: loaded.append(project))
+            if started:
+                loop.exec()
+        finally:
+            self.jobs.idle.disconnect(loop.quit)
+            failures, self._failures = self._failures, None
+        if failures:
+            QMessageBox.warning(self, "Cannot open project", failures[0])
+        return loaded[0] if loaded else None
+
+    def _job_failed(self, title: str, message: str) -> None:
+        if self._failures is not None:
+            self._failures.append(message)
+        else:
+            QMessageBox.warning(self, title, message)
 
     def save(self) -> bool:
         if self.doc.path is None:

@@ -241,7 +241,7 @@ def test_schema_violation(good, tmp_path):
 def test_nan_in_json_is_refused(good, tmp_path):
     bad = tmp_path / "nan.nrproj"
     rewrite(good, bad, lambda m: m.update({"results/r0000.json": b'{"r2": NaN}'}))
-    load_fails(bad, "not valid JSON")
+    load_fails(bad, r"'results/r0000.json' holds the number NaN, which is not finite")
 
 
 # ---- versions ------------------------------------------------------------------------
