@@ -58,8 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def printable(text: str) -> str:
+    """Text from a file, safe to print on a terminal: control characters (escape codes)
+    become '?'."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))
+
+
 def _err(message: str) -> None:
-    print(f"nrstudio: error: {message}", file=sys.stderr)
+    print(f"nrstudio: error: {printable(message)}", file=sys.stderr)
 
 
 def progress_printer(prefix: str = "") -> Callable[[float, str], None]:
@@ -119,20 +125,24 @@ def _info(parser: argparse.ArgumentParser) -> Command:
 
         project = load_project(args.file)
         ds = project.dataset
+        show = printable
         n_syn = int((~ds.is_original).sum())
         n_val = int(ds.is_validation.sum())
         print(f"project   {args.file}")
-        print(f"saved by  NR Studio {project.app_version or '?'} on {project.modified}")
+        print(f"saved by  NR Studio {show(project.app_version) or '?'} on "
+              f"{show(project.modified)}")
         print(f"samples   {int(ds.is_original.sum())} original, {n_syn} synthetic, "
               f"{n_val} validation experiments")
         print("columns")
         for c in ds.columns:
-            print(f"  {c.name:<32} {c.role.value:<10} {c.unit or ''}")
-        print(f"models    {len(project.models)}" + "".join(f"\n  {m}" for m in project.models))
-        print(f"results   {len(project.results)}" + "".join(f"\n  {r}" for r in project.results))
+            print(f"  {show(c.name):<32} {c.role.value:<10} {show(c.unit or '')}")
+        print(f"models    {len(project.models)}"
+              + "".join(f"\n  {show(m)}" for m in project.models))
+        print(f"results   {len(project.results)}"
+              + "".join(f"\n  {show(r)}" for r in project.results))
         print(f"images    {len(project.images)}")
         if project.notes:
-            print("notes\n  " + project.notes.strip().splitlines()[0])
+            print("notes\n  " + show(project.notes.strip().splitlines()[0]))
         return 0
 
     return run

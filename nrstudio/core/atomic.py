@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -36,6 +37,7 @@ def atomic_write(
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    remove_stale_temporaries(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
     try:
@@ -59,6 +61,25 @@ def atomic_write(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+STALE_AFTER_S = 3600.0
+
+
+def remove_stale_temporaries(target: Path, older_than_s: float = STALE_AFTER_S) -> list[Path]:
+    """Delete the hidden ``.NAME.*.tmp`` files that a save killed midway left beside
+    ``target`` (an hour old at least, so a save running in another program is not touched).
+    Returns what was removed."""
+    folder = target.parent if str(target.parent) else Path(".")
+    removed = []
+    now = time.time()
+    for pattern in (f".{target.name}.*.tmp", f".{target.name}{'.bak'}.*.tmp"):
+        for tmp in folder.glob(pattern):
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime >= older_than_s and tmp.is_file():
+                    tmp.unlink()
+                    removed.append(tmp)
+    return removed
 
 
 def _keep_backup(target: Path, backup: Path) -> None:

@@ -276,6 +276,12 @@ def split_unit(header: str) -> tuple[str, str]:
     return header.strip(), ""
 
 
+def _integer_labels(numeric: Sequence[object]) -> bool:
+    """True when the numbers are whole (labels such as 1, 2, 2, 4), not measurements."""
+    values = [parse_number(c) for c in numeric]
+    return bool(values) and all(v is not None and float(v).is_integer() for v in values)
+
+
 def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = False) -> Column:
     """Guess role, unit and kind of a column from its header and its cells.
 
@@ -290,7 +296,9 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
     mostly_numeric = not filled or len(numeric) >= 0.5 * len(filled)
     unique = len({format_cell(c) for c in filled}) == len(filled)
     id_like = (not low) or low in _ID_WORDS or low.startswith(("sample", "unnamed"))
-    if id_like and unique:
+    if id_like and (unique or not mostly_numeric or _integer_labels(numeric)):
+        # An id header keeps the id role when an id repeats (validation then names the
+        # duplicates): a numeric id must never turn into an input silently.
         return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
     if not mostly_numeric:
         return Column(header, Role.IGNORED, unit, Kind.TEXT)

@@ -31,6 +31,9 @@ from nrstudio.core.errors import DataError
 
 MAX_TABLE_BYTES = 200 * 1024 * 1024
 MAX_COLUMNS = 1000
+MAX_XLSX_ROWS = 1_000_000
+MAX_XLSX_XML_BYTES = 512 * 1024 * 1024  # what a workbook's sheets may inflate to
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DELIMITERS = (",", ";", "\t")
 _DECIMAL_COMMA_CELL = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 _DECIMAL_DOT_CELL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
@@ -113,6 +116,9 @@ def read_csv_bytes(data: bytes) -> RawTable:
     if delimiter != ",":
         notes.append(f"columns separated by {'tab' if delimiter == chr(9) else repr(delimiter)}")
     header = rows[0][1]
+    if len(header) > MAX_COLUMNS:
+        raise DataError(f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
+                        "supported")
     header = [h.strip() for h in header]
     while header and not header[-1] and all(
         len(r) < len(header) or not r[len(header) - 1].strip() for _, r in rows[1:]
@@ -160,12 +166,30 @@ def list_sheets(path: str | Path) -> list[str]:
         wb.close()
 
 
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose parts would inflate past MAX_XLSX_XML_BYTES or at a ratio no
+    spreadsheet program writes, before openpyxl parses any of it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise DataError(f"{path.name} is not a readable XLSX workbook (not a zip)") from None
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > MAX_XLSX_XML_BYTES or (total > 64 * 1024**2 and total / packed > 200):
+        raise DataError(f"{path.name} would inflate to {total / 2**20:.0f} MB of XML; "
+                        "save it as CSV, or remove unused cells")
+
+
 def _open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
     import openpyxl
 
     p = Path(path)
     if p.stat().st_size > MAX_TABLE_BYTES:
         raise DataError(f"{p.name} is larger than 200 MB")
+    _check_xlsx_size(p)
     try:
         return openpyxl.load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -181,10 +205,19 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
         rows: list[tuple[int, list[object]]] = []
         try:
+            # The <dimension> a sheet declares is not trusted: it may claim fewer rows than
+            # it holds (rows would be dropped) or a million (reading would never end).
+            ws.reset_dimensions()
             for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                if n > MAX_XLSX_ROWS:
+                    raise DataError(f"sheet '{ws.title}' has more than {MAX_XLSX_ROWS:,} rows")
+                if len(values) > MAX_COLUMNS:
+                    values = values[:MAX_COLUMNS + 1]
                 row = ["" if v is None else v for v in values]
                 if any(not is_missing(c) for c in row):
                     rows.append((n, row))
+        except DataError:
+            raise
         except Exception as exc:
             raise DataError(f"sheet '{ws.title}' cannot be read ({type(exc).__name__})") from None
     finally:
@@ -221,16 +254,20 @@ _META_NAMES = {
 
 
 def _unique_headers(header: list[str], notes: list[str]) -> list[str]:
+    if len(header) > MAX_COLUMNS:
+        raise DataError(f"{len(header):,} columns; at most {MAX_COLUMNS:,} are supported")
     out: list[str] = []
+    taken: set[str] = set()  # a set: a list made this quadratic in the number of columns
     for j, h in enumerate(header):
         name = h or ("Sample" if j == 0 else f"Column {j + 1}")
         base, k = name, 2
-        while name in out:
+        while name in taken:
             name = f"{base} ({k})"
             k += 1
         if name != h:
             notes.append(f"column {j + 1} header '{h}' renamed to '{name}'")
         out.append(name)
+        taken.add(name)
     return out
 
 
@@ -342,21 +379,40 @@ def export_table(dataset: Dataset, path: str | Path) -> None:
         raise DataError(f"cannot write {p}: {exc.strerror or exc}") from None
 
 
+def neutralise_formula(text: str) -> str:
+    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
+    leading apostrophe, the usual CSV-injection rule; numbers are never text here."""
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
+
+
 def _write_csv(fh, header: list[str], rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
     text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([neutralise_formula(h) for h in header])
     for row in rows:
-        writer.writerow([format_cell(c) for c in row])
+        writer.writerow([neutralise_formula(c) if isinstance(c, str) else format_cell(c)
+                         for c in row])
     fh.write(text.getvalue().encode("utf-8"))
 
 
 def _write_xlsx(fh, header: list[str], rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("data")
-    ws.append(header)
+
+    def cell(value: object) -> object:
+        if is_missing(value):
+            return None
+        if isinstance(value, str):
+            # Written as a string cell: openpyxl would store "=..." as a live formula.
+            c = WriteOnlyCell(ws, value=value)
+            c.data_type = "s"
+            return c
+        return value
+
+    ws.append([cell(h) for h in header])
     for row in rows:
-        ws.append([None if is_missing(c) else c for c in row])
+        ws.append([cell(c) for c in row])
     wb.save(fh)

@@ -11,9 +11,18 @@ from enum import StrEnum
 
 import numpy as np
 
-from nrstudio.core.data.dataset import Column, Dataset, Role, find_name, is_missing, parse_number
+from nrstudio.core.data.dataset import (
+    Column,
+    Dataset,
+    Role,
+    find_name,
+    format_cell,
+    is_missing,
+    parse_number,
+)
 
 AR_TOLERANCE = 0.05
+MAX_MAGNITUDE = 1e12  # no condition or size in any unit comes near; 1e300 breaks the models
 MIN_TRAINING_ROWS = 5
 _NON_NEGATIVE_WORDS = ("amount", "mass", "volume", "length", "width", "aspect", "size",
                        "diameter", "thickness", "edge", "concentration", "time")
@@ -92,6 +101,8 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
         values[col.name] = arr
     _check_duplicates(dataset, inputs, targets, values, report)
     _check_aspect_ratio(dataset, values, report)
+    _check_sample_ids(dataset, report)
+    _check_degenerate(dataset, values, trains, report)
     n_train = int((dataset.is_original & ~dataset.is_validation).sum())
     if targets and n_train < MIN_TRAINING_ROWS:
         add(Finding(Severity.ERROR,
@@ -128,6 +139,12 @@ def _column_values(cells: list[object], col: Column, trains: np.ndarray
             problems[int(i)] = Finding(Severity.WARNING,
                                        "missing target: the row is left out of training for it",
                                        int(i) + 1, col.name)
+    with np.errstate(invalid="ignore"):
+        huge = np.flatnonzero(np.abs(arr) > MAX_MAGNITUDE)
+    for i in huge:
+        problems[int(i)] = Finding(Severity.ERROR, f"{arr[i]:g} is too large to be a "
+                                   "synthesis condition or a size (a typo?)", int(i) + 1,
+                                   col.name)
     if must_be_non_negative(col.name, col.unit):
         with np.errstate(invalid="ignore"):
             for i in np.flatnonzero(arr < 0):
@@ -135,6 +152,51 @@ def _column_values(cells: list[object], col: Column, trains: np.ndarray
                     Severity.ERROR, f"{arr[i]:g} is negative: amounts and sizes cannot be",
                     int(i) + 1, col.name)
     return arr, [problems[i] for i in sorted(problems)]
+
+
+def _check_sample_ids(dataset: Dataset, report: ValidationReport) -> None:
+    """Every original sample needs its own id: measurements, micrographs and predictions are
+    matched to samples by it."""
+    col = dataset.sample_id_column
+    if col is None:
+        return
+    first: dict[str, int] = {}
+    cells = dataset.table[col].tolist()
+    for i in np.flatnonzero(dataset.is_original):
+        cell = cells[i]
+        if is_missing(cell):
+            continue
+        key = format_cell(cell).strip()
+        if key in first:
+            report.findings.append(Finding(
+                Severity.ERROR, f"sample id '{key}' is also the id of row {first[key] + 1}; "
+                "give every sample its own id", int(i) + 1, col))
+        else:
+            first[key] = int(i)
+
+
+def _check_degenerate(dataset: Dataset, values: dict[str, np.ndarray], trains: np.ndarray,
+                      report: ValidationReport) -> None:
+    """A target with no value to learn from blocks training; an input that does not vary
+    over the training rows cannot explain anything and is left out of models (a warning)."""
+    for name in dataset.targets:
+        v = values[name][trains]
+        if len(v) and not np.isfinite(v).any():
+            report.findings.append(Finding(
+                Severity.ERROR, "this target has no value in any training row", None, name))
+    for name in dataset.inputs:
+        v = values[name][trains]
+        v = v[np.isfinite(v)]
+        if len(v) >= 2 and is_constant(v):
+            report.findings.append(Finding(
+                Severity.WARNING, f"the same value ({v[0]:g}) in every training row: it cannot "
+                "explain differences between samples", None, name))
+
+
+def is_constant(values: np.ndarray) -> bool:
+    """True when a column's finite values (n,) do not vary beyond rounding noise."""
+    spread = float(np.max(values) - np.min(values))
+    return spread <= 1e-9 * max(float(np.max(np.abs(values))), 1.0)
 
 
 def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],

@@ -104,7 +104,9 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
         else:
             from PIL import Image
 
-            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            # Pillow's own bomb check fires only at twice its limit, and says nothing of the
+            # size: the header's size is checked here instead, for every format.
+            Image.MAX_IMAGE_PIXELS = None
             with Image.open(io.BytesIO(data)) as img:
                 # Pillow only warns below twice its own limit: check the header's size here.
                 w, h = img.size

@@ -70,6 +70,12 @@ def _nearest(points: np.ndarray, ref: np.ndarray, exclude_self: bool = False) ->
     """(m,) Euclidean distance from each of points (m, d) to its nearest row of ref (n, d),
     computed in blocks so memory stays near 32 MB whatever m and n are. ``exclude_self``:
     points are ref, and a row is not its own neighbour."""
+    if len(ref) > 2000:  # a k-d tree: a brute-force pass would grow with n²
+        from sklearn.neighbors import NearestNeighbors
+
+        k = 2 if exclude_self else 1
+        dist, _ = NearestNeighbors(n_neighbors=min(k, len(ref))).fit(ref).kneighbors(points)
+        return dist[:, -1]
     block = max(1, (4 * 1024**2) // max(len(ref) * ref.shape[1], 1))
     out = np.empty(len(points))
     for start in range(0, len(points), block):

@@ -27,6 +27,7 @@ from nrstudio import __version__
 from nrstudio.core.atomic import atomic_write
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Origin, Role, format_cell, parse_number
 from nrstudio.core.errors import Cancelled, DataError, ProjectFileError
+from nrstudio.core.micrographs.images import check_scale
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project import schema as project_schema
 from nrstudio.core.project.members import (
@@ -143,6 +144,11 @@ def save_project(
     """
     rep = Reporter(progress, cancel)
     target = Path(path)
+    # The mode bits too: root may write anywhere, but a file made read-only is meant so.
+    if target.exists() and (not os.access(target, os.W_OK)
+                            or not target.stat().st_mode & 0o222):
+        raise ProjectFileError(f"cannot save {target.name}: the file is read-only; save it "
+                               "under another name with Save As")
     rep.report(0.0, "collecting project data")
     members = project_members(project)
     modified = now_iso()
@@ -311,6 +317,12 @@ def _build_project(members: dict[str, bytes]) -> Project:
                for e in doc["results"]}
     images = [AttachedImage(e["id"], e["sample_id"], e["filename"], _need(members, e["member"]),
                             e["nm_per_px"], e["meta"]) for e in doc["images"]]
+    for image in images:
+        if image.nm_per_px is not None:
+            try:
+                check_scale(image.nm_per_px, f"image '{image.filename}': nm per pixel")
+            except DataError as exc:
+                raise ProjectFileError(f"damaged project file: {exc}") from None
     project = Project(dataset, doc["notes"], doc["settings"], results, models, images)
     try:
         check_sections(project)

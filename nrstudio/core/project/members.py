@@ -63,14 +63,15 @@ def _check_names(infos: list[zipfile.ZipInfo], limits: type[Limits]) -> None:
     total = 0
     for info in infos:
         name = info.filename
+        shown = "".join(ch if ch.isprintable() else "?" for ch in name[:80])
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-            raise ProjectFileError(f"unsafe project file: absolute member name '{name[:80]}'")
+            raise ProjectFileError(f"unsafe project file: absolute member name '{shown}'")
         if ".." in re.split(r"[/\\]", name) or "\\" in name:
-            raise ProjectFileError(f"unsafe project file: member name '{name[:80]}' leaves the folder")
+            raise ProjectFileError(f"unsafe project file: member name '{shown}' leaves the folder")
         if name != MANIFEST and not _SAFE_NAME.fullmatch(name):  # also no trailing newline
-            raise ProjectFileError(f"damaged project file: unexpected member '{name[:80]}'")
+            raise ProjectFileError(f"damaged project file: unexpected member '{shown}'")
         if name in seen:
-            raise ProjectFileError(f"damaged project file: member '{name}' appears twice")
+            raise ProjectFileError(f"damaged project file: member '{shown}' appears twice")
         seen.add(name)
         if info.flag_bits & 0x1:
             raise ProjectFileError(f"unsupported project file: member '{name}' is encrypted")
