@@ -31,7 +31,11 @@ from nrstudio.core.errors import DataError
 
 MAX_TABLE_BYTES = 200 * 1024 * 1024
 MAX_COLUMNS = 1000
-MAX_XLSX_ROWS = 1_000_000
+# The largest table the app holds, imported or in a project: far above a lab's syntheses or
+# an augmented table (about 10,000 rows by default), small enough to open within a gigabyte.
+MAX_TABLE_ROWS = 200_000
+MAX_TABLE_CELLS = 2_000_000
+MAX_XLSX_ROWS = MAX_TABLE_ROWS
 MAX_XLSX_XML_BYTES = 512 * 1024 * 1024  # what a workbook's sheets may inflate to
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DELIMITERS = (",", ";", "\t")
@@ -109,6 +113,10 @@ def read_csv_bytes(data: bytes) -> RawTable:
         raise DataError("the file contains NUL bytes: it is not a text table (an .xlsx renamed?)")
     if not text.strip():
         raise DataError("the file is empty")
+    lines = text.count("\n")
+    if lines > MAX_TABLE_ROWS + 1:  # refused before any row is parsed
+        raise DataError(f"the file has {lines:,} lines; tables of more than "
+                        f"{MAX_TABLE_ROWS:,} rows are refused")
     delimiter = _choose_delimiter(text)
     rows = [(n, r) for n, r in _split(text, delimiter) if any(c.strip() for c in r)]
     if not rows:

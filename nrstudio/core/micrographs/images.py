@@ -57,7 +57,11 @@ def _to_grey(arr: np.ndarray) -> np.ndarray:
         spread = np.abs(probe - probe.mean(axis=2, keepdims=True)).mean()
         weights = (np.full(3, 1 / 3, np.float32) if spread < 0.02 * max(float(probe.max()), 1.0)
                    else np.array([0.2125, 0.7154, 0.0721], np.float32))
-        return rgb.astype(np.float32) @ weights
+        # In blocks of rows: a float copy of a whole 80-megapixel RGB image is a gigabyte.
+        grey = np.empty(rgb.shape[:2], np.float32)
+        for r in range(0, rgb.shape[0], 512):
+            grey[r:r + 512] = rgb[r:r + 512].astype(np.float32) @ weights
+        return grey
     if arr.ndim == 3 and arr.shape[2] == 1:
         return arr[..., 0]
     if arr.ndim != 2:
@@ -122,13 +126,18 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
         raise DataError(f"{filename} is not a readable image ({type(exc).__name__})") from None
     if arr.dtype.kind not in "uif" or arr.size == 0:
         raise DataError(f"{filename}: unsupported pixel type {arr.dtype}")
-    bits = arr.dtype.itemsize * 8 if arr.dtype.kind in "ui" else 32
-    grey = _to_grey(arr).astype(np.float32)
-    if arr.dtype.kind in "ui":
-        top = float(np.iinfo(arr.dtype).max)
-        if arr.dtype.itemsize >= 2 and grey.max() > 0:
+    kind, dtype = arr.dtype.kind, arr.dtype
+    bits = dtype.itemsize * 8 if kind in "ui" else 32
+    # One float32 copy at most, then every step in place: a 10,000 x 10,000 image is 400 MB.
+    grey = _to_grey(arr)
+    owned = grey is not arr and grey.base is None and grey.flags.writeable
+    grey = grey.astype(np.float32, copy=not owned)
+    del arr
+    if kind in "ui":
+        top = float(np.iinfo(dtype).max)
+        if dtype.itemsize >= 2 and grey.max() > 0:
             top = float(grey.max())  # 16-bit detectors rarely use the full range
-        grey = grey / top
+        grey /= top
     else:
         finite = np.isfinite(grey)
         if not finite.any():
@@ -138,8 +147,13 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
             # they read as film, not as rods.
             grey = np.where(finite, grey, np.float32(np.median(grey[finite])))
         lo, hi = float(grey.min()), float(grey.max())
-        grey = (grey - lo) / (hi - lo) if hi > lo else np.zeros_like(grey)
-    return Micrograph(np.clip(grey, 0, 1).astype(np.float32), bits, nm_per_px)
+        if hi > lo:
+            grey -= lo
+            grey /= hi - lo
+        else:
+            grey[:] = 0
+    np.clip(grey, 0, 1, out=grey)
+    return Micrograph(grey, bits, nm_per_px)
 
 
 def _longest_runs(mask: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ import pandas as pd
 from nrstudio import __version__
 from nrstudio.core.atomic import atomic_write
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Origin, Role, format_cell, parse_number
+from nrstudio.core.data.table_io import MAX_TABLE_CELLS, MAX_TABLE_ROWS
 from nrstudio.core.errors import Cancelled, DataError, ProjectFileError
 from nrstudio.core.micrographs.images import check_scale
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -44,10 +45,7 @@ from nrstudio.core.project.model import AttachedImage, Project, StoredModel, now
 from nrstudio.core.project.sections import check_sections
 
 FORMAT_VERSION = 1
-# A project's table in memory: far above an augmented table (about 10,000 rows by default),
-# and small enough to open within about a gigabyte.
-MAX_PROJECT_ROWS = 500_000
-MAX_PROJECT_CELLS = 5_000_000
+MAX_PROJECT_ROWS, MAX_PROJECT_CELLS = MAX_TABLE_ROWS, MAX_TABLE_CELLS
 SUFFIX = ".nrproj"
 BACKUP_SUFFIX = ".bak"
 
@@ -149,6 +147,12 @@ def save_project(
                             or not target.stat().st_mode & 0o222):
         raise ProjectFileError(f"cannot save {target.name}: the file is read-only; save it "
                                "under another name with Save As")
+    rows, cols = project.dataset.table.shape
+    if rows > MAX_PROJECT_ROWS or rows * max(cols, 1) > MAX_PROJECT_CELLS:
+        raise ProjectFileError(f"cannot save {target.name}: the table has {rows:,} rows of "
+                               f"{cols} columns, more than a project holds ({MAX_PROJECT_ROWS:,} "
+                               f"rows, {MAX_PROJECT_CELLS:,} cells); clear synthetic rows or "
+                               "augment with fewer rows per subset")
     rep.report(0.0, "collecting project data")
     members = project_members(project)
     modified = now_iso()

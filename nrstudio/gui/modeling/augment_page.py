@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.data.dataset import Dataset, split_unit
+from nrstudio.core.data.table_io import MAX_TABLE_ROWS
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import AugmentResult, SmoteRegSettings, augment_smote_reg, plan_smote_reg
 from nrstudio.core.project.sections import write_section
@@ -156,10 +157,13 @@ class AugmentPage(QWidget):
         if plan.capped:
             text += (f"<br><span style='color:#a05a00'>{plan.n_subsets_total:,} subsets exceed "
                      f"the cap: a random sample of {plan.n_subsets_used:,} will be used.</span>")
-        if plan.n_rows > 2_000_000:
-            text += "<br><span style='color:#b00020'>That is too many rows to train on.</span>"
+        too_many = plan.n_rows > MAX_TABLE_ROWS
+        if too_many:
+            text += ("<br><span style='color:#b00020'>That is too many rows to train on: a "
+                     f"project holds at most {MAX_TABLE_ROWS:,}. Use fewer rows per subset or "
+                     "a lower subset cap.</span>")
         self.preview.setText(text)
-        self.run_button.setEnabled(not self.jobs.busy and plan.n_rows <= 2_000_000)
+        self.run_button.setEnabled(not self.jobs.busy and not too_many)
 
     def _sync_buttons(self) -> None:
         self.update_preview()
