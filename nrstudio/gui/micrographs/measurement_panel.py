@@ -233,6 +233,9 @@ class MeasurementPanel(QWidget):
 def summary_html(m: RodMeasurement) -> str:
     """The measurement's summary line by line (rich text)."""
     s = m.summary()
+    if s.count == 0 and s.rejected == 0:
+        return ("No dark objects stand out from the image's noise: no rods were found. Is it "
+                "a bright-field micrograph with rods on it?")
     if s.count == 0:
         return (f"No rod could be measured reliably ({s.rejected} objects rejected). Check the "
                 "scale and the image.")

@@ -271,3 +271,23 @@ def test_measure_command_reads_the_pixel_size_of_a_16_bit_tiff(tmp_path):
     assert float(row["nm_per_px"]) == pytest.approx(0.25)
     assert row["scale_source"] == "pixel size in the file"
     assert float(row["length_mean_nm"]) == pytest.approx(0.25 * g.lengths_px.mean(), rel=0.1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pure_noise_has_no_rods(seed):
+    """Gaussian and uniform noise, the size of a real micrograph: nothing stands out from the
+    noise, so nothing is measured (before, noise gave up to 26 'rods')."""
+    rng = np.random.default_rng(seed)
+    gauss = np.clip(0.6 + 0.1 * rng.standard_normal((1282, 1750)), 0, 1).astype(np.float32)
+    for img in (gauss, rng.random((1000, 1400)).astype(np.float32)):
+        m = measure_rods(img, 0.4)
+        assert m.summary().count == 0 and m.rods == []
+
+
+def test_sparse_rods_stand_out_from_the_noise():
+    from nrstudio.core.micrographs.rods import NOISE_FLOOR, dark_fraction
+    from nrstudio.core.micrographs.synthetic import make_micrograph
+
+    g = make_micrograph(3, n_rods=5)
+    assert dark_fraction(g.pixels) > 10 * NOISE_FLOOR
+    assert measure_rods(g.pixels, 0.5).summary().count >= 1  # measured, not taken for noise
