@@ -30,9 +30,13 @@ class Limits:
     max_json_bytes = 16 * 1024**2  # manifest.json, project.json
     max_result_bytes = 64 * 1024**2  # results/*.json
     max_table_bytes = 128 * 1024**2  # dataset/*.csv
-    max_model_bytes = 512 * 1024**2  # models/*.safetensors
+    max_model_bytes = 64 * 1024**2  # models/*.safetensors (the app's are kilobytes)
     max_image_bytes = 200 * 1024**2  # images/*: as attaching allows
-    max_total_bytes = 2 * 1024**3
+    max_total_bytes = 4 * 1024**3
+    # All members together may unpack to this plus twice the file's size on disk: a project
+    # of many micrographs (which do not compress) opens, while a small file cannot inflate
+    # into gigabytes through members each under its own limit.
+    base_total_bytes = 512 * 1024**2
     max_ratio = 200.0  # uncompressed / compressed, checked above ratio_floor_bytes
     # Row flags of a large table compress 400:1 and more, legitimately; the per-kind limits
     # above bound what any member can inflate to, so the ratio is judged on big ones only.
@@ -197,7 +201,8 @@ def read_members(
             members: dict[str, bytes] = {}
             total = sum(by_name[n].file_size for n in listed) or 1
             done = 0
-            budget = [limits.max_total_bytes]
+            budget = [min(limits.max_total_bytes,
+                          limits.base_total_bytes + 2 * p.stat().st_size)]
             for name in sorted(listed):
                 expect = manifest["members"][name]
                 data = _read_member(zf, by_name[name], limits.for_member(name), budget)

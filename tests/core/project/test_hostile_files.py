@@ -330,3 +330,22 @@ def test_fuzzed_projects_load_or_are_refused_never_crash(tmp_path):
         assert time.perf_counter() - t0 < 10
         bad.unlink()
     assert outcomes["refused"] > 10  # the mutations really damage files
+
+
+def test_many_small_members_cannot_inflate_past_the_budget(good, tmp_path):
+    """Forty members of 15 MB of zeros each stay under their own limit and under the ratio
+    floor, but not under the budget of 512 MB plus twice the file's size."""
+    bad = tmp_path / "many.nrproj"
+    zeros = bytes(15 * 1024**2)
+
+    def edit(m):
+        for k in range(1, 41):
+            m[f"images/i{k:04d}.tif"] = zeros
+    stored = tmp_path / "stored.nrproj"
+    rewrite(good, stored, edit)
+    with zipfile.ZipFile(stored) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    stored.unlink()
+    assert bad.stat().st_size < 5 * 1024**2
+    refused(bad, "the project would unpack to more than the limit")
