@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,13 @@ class Project:
     modified: str = field(default_factory=now_iso)
     app_version: str = ""
     path: Path | None = None  # where it was loaded from; not stored (the GUI tracks its own)
+
+    def snapshot(self) -> Project:
+        """A copy that later edits of this project do not change, cheap enough to take on the
+        GUI thread (to save it in a worker): the table is copied, settings deeply, results
+        and models by reference (they are replaced as a whole, never edited), images with
+        their own meta."""
+        return Project(self.dataset.copy(), self.notes, copy.deepcopy(self.settings),
+                       dict(self.results), dict(self.models),
+                       [replace(im, meta=copy.deepcopy(im.meta)) for im in self.images],
+                       self.created, self.modified, self.app_version, self.path)

@@ -22,6 +22,7 @@ from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
 from nrstudio.core.micrographs.attachments import IMAGE_SUFFIXES
 from nrstudio.core.project.file_format import load_project, save_project
 from nrstudio.core.project.model import Project
+from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.dialogs import Preferences, PreferencesDialog, show_about
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.job_status import JobStatus
@@ -51,6 +52,8 @@ class MainWindow(QMainWindow):
         self.doc = ProjectDocument(parent=self)
         self.jobs = JobRunner(lambda: self.doc.generation, self)
         self.recovery = RecoverySlot(recovery_folder)
+        self.autosave_calls = BackgroundCalls(self)
+        self._autosaving = False
         self.recovery_folder = recovery_folder
 
         self.pages = QListWidget()
@@ -232,7 +235,7 @@ class MainWindow(QMainWindow):
     def new(self) -> None:
         if self.stop_job_for("start a new project") and self.maybe_save():
             self.doc.load(new_project(), None)
-            self.recovery.clear()
+            self.forget_recovery()
 
     def close_project(self) -> None:
         self.new()
@@ -334,7 +337,7 @@ class MainWindow(QMainWindow):
         finally:
             self.unsetCursor()
         self.doc.mark_saved(path)
-        self.recovery.clear()
+        self.forget_recovery()
         self._remember(path)
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
@@ -353,16 +356,28 @@ class MainWindow(QMainWindow):
 
     # ---- autosave and recovery ------------------------------------------------------------
     def autosave(self) -> bool:
-        """Write a recovery copy when there are unsaved changes; True if one was written."""
-        if not self.doc.dirty:
+        """Write a recovery copy of a snapshot in the background when there are unsaved
+        changes (writing a project on the GUI thread paused the window for a third of a
+        second); True if one was started. ``autosave_calls.wait()`` finishes it."""
+        if not self.doc.dirty or self._autosaving:
             return False
-        try:
-            self.recovery.write(self.doc.project, self.doc.path)
-        except (ProjectFileError, OSError) as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc}", 10000)
-            return False
-        self.statusBar().showMessage("Recovery copy saved", 3000)
+        snapshot, original = self.doc.project.snapshot(), self.doc.path
+        self._autosaving = True
+
+        def done(result: object) -> None:
+            self._autosaving = False
+            if isinstance(result, Exception):
+                self.statusBar().showMessage(f"Autosave failed: {result}", 10000)
+            else:
+                self.statusBar().showMessage("Recovery copy saved", 3000)
+
+        self.autosave_calls.submit(lambda: self.recovery.write(snapshot, original), done)
         return True
+
+    def forget_recovery(self) -> None:
+        """Remove the recovery copy, after any autosave still being written."""
+        self.autosave_calls.wait()
+        self.recovery.clear()
 
     def offer_recovery(self) -> bool:
         """After a crash, offer to restore the newest recovery copy; True if restored."""
@@ -399,7 +414,7 @@ class MainWindow(QMainWindow):
             self.jobs.cancel()
             self.jobs.wait(5000)
         self.micrographs_page.shutdown()
-        self.recovery.clear()
+        self.forget_recovery()
         self.settings.setValue("geometry", self.saveGeometry())
         event.accept()
 

@@ -115,9 +115,19 @@ class ParityView(QWidget):
         index = self.parity_protocol.findData(current)
         self.parity_protocol.setCurrentIndex(max(index, 0))
         self.parity_protocol.blockSignals(False)
-        self._plot_parity()
+        # Drawn when seen: thousands of points drawn the moment training ends (while the
+        # Metrics tab is shown) kept the window waiting for about 0.1 s.
+        self._stale = True
+        if self.isVisible():
+            self._plot_parity()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self._plot_parity()
 
     def _plot_parity(self) -> None:
+        self._stale = False
         self.parity.clear()
         result = self.result
         protocol = self.parity_protocol.currentData()

@@ -123,6 +123,9 @@ def test_train_page_runs_stores_results_and_they_survive_reopening(qtbot, tmp_pa
     chooser = page.parity_view.parity_protocol
     protocols = [chooser.itemData(i) for i in range(chooser.count())]
     assert protocols == ["honest", "paper"]
+    w.show()
+    w.show_page("Train")
+    page.tabs.setCurrentIndex(2)  # the parity plots are drawn when they are seen
     assert len(page.parity_view.parity.ci.items) == 3
     assert w.predict_page.model is not None  # the Predict page picked the model up
     assert w.save()
