@@ -22,12 +22,11 @@ from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
 from nrstudio.core.micrographs.attachments import IMAGE_SUFFIXES
 from nrstudio.core.project.file_format import load_project, save_project
 from nrstudio.core.project.model import Project
-from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.dialogs import Preferences, PreferencesDialog, show_about
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.job_status import JobStatus
 from nrstudio.gui.app.jobs import JobRunner
-from nrstudio.gui.app.recovery import RecoverySlot, pending_recoveries
+from nrstudio.gui.app.recovery import Autosaver, RecoverySlot, pending_recoveries
 from nrstudio.gui.data.data_page import DataPage
 from nrstudio.gui.data.import_dialog import ImportDialog
 from nrstudio.gui.micrographs.micrographs_page import MicrographsPage
@@ -52,8 +51,8 @@ class MainWindow(QMainWindow):
         self.doc = ProjectDocument(parent=self)
         self.jobs = JobRunner(lambda: self.doc.generation, self)
         self.recovery = RecoverySlot(recovery_folder)
-        self.autosave_calls = BackgroundCalls(self)
-        self._autosaving = False
+        self.autosaver = Autosaver(self.doc, self.recovery,
+                                   lambda text, ms: self.statusBar().showMessage(text, ms), self)
         self.recovery_folder = recovery_folder
 
         self.pages = QListWidget()
@@ -356,28 +355,11 @@ class MainWindow(QMainWindow):
 
     # ---- autosave and recovery ------------------------------------------------------------
     def autosave(self) -> bool:
-        """Write a recovery copy of a snapshot in the background when there are unsaved
-        changes (writing a project on the GUI thread paused the window for a third of a
-        second); True if one was started. ``autosave_calls.wait()`` finishes it."""
-        if not self.doc.dirty or self._autosaving:
-            return False
-        snapshot, original = self.doc.project.snapshot(), self.doc.path
-        self._autosaving = True
-
-        def done(result: object) -> None:
-            self._autosaving = False
-            if isinstance(result, Exception):
-                self.statusBar().showMessage(f"Autosave failed: {result}", 10000)
-            else:
-                self.statusBar().showMessage("Recovery copy saved", 3000)
-
-        self.autosave_calls.submit(lambda: self.recovery.write(snapshot, original), done)
-        return True
+        """Write a recovery copy in the background when there are unsaved changes."""
+        return self.autosaver.autosave()
 
     def forget_recovery(self) -> None:
-        """Remove the recovery copy, after any autosave still being written."""
-        self.autosave_calls.wait()
-        self.recovery.clear()
+        self.autosaver.forget()
 
     def offer_recovery(self) -> bool:
         """After a crash, offer to restore the newest recovery copy; True if restored."""

@@ -192,7 +192,7 @@ def test_autosave_writes_a_recovery_copy_and_next_start_offers_it(window, qtbot,
     model.setData(model.index(0, 5), "43")
     assert window.autosave()
     model.setData(model.index(0, 5), "44")  # an edit while the copy is written in the background
-    assert window.autosave_calls.wait()
+    assert window.autosaver.wait()
     assert window.recovery.path.is_file() and "Recovery copy saved" in \
         window.statusBar().currentMessage()
     # "crash": the first window never closes. A new start finds the copy and offers it.
