@@ -227,19 +227,10 @@ class Dataset:
         out = np.full((len(idx), len(names)), np.nan)
         for j, name in enumerate(names):
             col = self.table[name].to_numpy()[idx]
-            # Cells are floats (or NaN) almost always; only the rest need parsing.
-            is_float = np.fromiter((type(v) is float for v in col), dtype=bool, count=len(col))
-            out[is_float, j] = col[is_float].astype(np.float64)
-            for k in np.flatnonzero(~is_float):
-                cell = col[k]
-                if is_missing(cell):
-                    continue
-                value = parse_number(cell)
-                if value is None:
-                    raise DataError(
-                        f"row {idx[k] + 1}, column '{name}': '{cell}' is not a number"
-                    )
-                out[k, j] = value
+            out[:, j], bad = parse_numbers(col)
+            if bad:
+                k = bad[0]
+                raise DataError(f"row {idx[k] + 1}, column '{name}': '{col[k]}' is not a number")
         return out
 
     def training_mask(self) -> np.ndarray:
@@ -249,6 +240,27 @@ class Dataset:
             y = self.values(self.targets)
             mask &= ~np.isnan(y).any(axis=1)
         return mask
+
+
+def parse_numbers(cells: Sequence[object]) -> tuple[np.ndarray, list[int]]:
+    """The numbers of a column's cells, (n,) with NaN where empty or not a number, and the
+    positions of the cells that hold text which is not a number. Cells are floats (or NaN)
+    almost always: those are taken at once, only the others are parsed."""
+    n = len(cells)
+    out = np.full(n, np.nan)
+    is_float = np.fromiter((isinstance(c, float) for c in cells), dtype=bool, count=n)
+    out[is_float] = np.array([c for c, f in zip(cells, is_float, strict=True) if f], dtype=float)
+    bad = []
+    for k in np.flatnonzero(~is_float):
+        cell = cells[k]
+        if is_missing(cell):
+            continue
+        value = parse_number(cell)
+        if value is None:
+            bad.append(int(k))
+        else:
+            out[k] = value
+    return out, bad
 
 
 def default_row_meta(n: int, origin: Origin = Origin.ORIGINAL) -> pd.DataFrame:

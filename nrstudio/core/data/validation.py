@@ -18,7 +18,7 @@ from nrstudio.core.data.dataset import (
     find_name,
     format_cell,
     is_missing,
-    parse_number,
+    parse_numbers,
 )
 
 AR_TOLERANCE = 0.05
@@ -116,20 +116,9 @@ def _column_values(cells: list[object], col: Column, trains: np.ndarray
     findings in row order. Cells that are already floats (nearly all) are checked at once;
     only the others are parsed one by one."""
     n = len(cells)
-    arr = np.full(n, np.nan)
-    is_float = np.fromiter((isinstance(c, float) for c in cells), dtype=bool, count=n)
-    arr[is_float] = np.array([c for c, f in zip(cells, is_float, strict=True) if f], dtype=float)
-    problems: dict[int, Finding] = {}
-    for i in np.flatnonzero(~is_float):
-        cell = cells[i]
-        if is_missing(cell):
-            continue
-        value = parse_number(cell)
-        if value is None:
-            problems[int(i)] = Finding(Severity.ERROR, f"'{cell}' is not a number", int(i) + 1,
-                                       col.name)
-        else:
-            arr[i] = value
+    arr, bad = parse_numbers(cells)
+    problems = {i: Finding(Severity.ERROR, f"'{cells[i]}' is not a number", i + 1, col.name)
+                for i in bad}
     missing = np.isnan(arr) & ~np.isin(np.arange(n), list(problems))
     for i in np.flatnonzero(missing):
         if col.role == Role.INPUT:
