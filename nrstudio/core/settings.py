@@ -27,6 +27,10 @@ from nrstudio.core.errors import DataError
 T = TypeVar("T")
 _KEY = "nrstudio"
 
+# Shared by every settings class that has a seed or runs torch, so they say the same.
+MAX_SEED = 2**31 - 1
+DEVICE_CHOICES = {"auto": "CUDA when present, else CPU", "cpu": "CPU", "cuda": "CUDA"}
+
 
 @dataclass(frozen=True)
 class SettingInfo:

@@ -20,7 +20,7 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.settings import check_ranges, setting
+from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 
 SEGMENTERS = ("slic", "quickshift", "felzenszwalb")
 DEFAULT_PARAMS: dict[str, dict[str, float]] = {
@@ -50,7 +50,7 @@ class ImageLimeSettings:
                              "level from 0 (black) to 1 (white).")
     batch_size: int = setting(100, low=1, high=2000, label="Batch size", unit="images",
                               help="Perturbed images per model call.")
-    seed: int = setting(0, low=0, high=2**31 - 1, label="Seed",
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Seed",
                         help="The same seed gives the same superpixels and samples.")
     top_labels: int = setting(3, low=1, high=20, label="Classes explained",
                               help="For a classifier: how many of its top classes.")

@@ -26,7 +26,14 @@ from nrstudio.core.modeling.metrics import regression_metrics
 from nrstudio.core.modeling.networks import pick_device
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project, StoredModel
-from nrstudio.core.settings import check_ranges, setting, settings_from_dict, settings_to_dict
+from nrstudio.core.settings import (
+    DEVICE_CHOICES,
+    MAX_SEED,
+    check_ranges,
+    setting,
+    settings_from_dict,
+    settings_to_dict,
+)
 
 IMAGE_MODEL = "image-cnn"
 KIND = "tile_cnn"
@@ -58,11 +65,10 @@ class ImageModelSettings:
     folds: int = setting(5, low=2, high=50, label="Folds",
                          help="Leave-samples-out folds of the evaluation (at most the number "
                               "of samples).")
-    seed: int = setting(0, low=0, high=2**31 - 1, label="Seed",
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Seed",
                         help="The same seed gives the same model on the CPU.")
     device: str = setting("auto", label="Device",
-                          choices={"auto": "CUDA when present, else CPU", "cpu": "CPU",
-                                   "cuda": "CUDA"}, help="Where the network is trained.")
+                          choices=DEVICE_CHOICES, help="Where the network is trained.")
 
     def check(self) -> None:
         check_ranges(self, "image model")

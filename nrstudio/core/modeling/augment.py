@@ -19,7 +19,7 @@ import pandas as pd
 from nrstudio.core.data.dataset import Dataset, Origin, Role
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.settings import check_ranges, setting
+from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 
 
 @dataclass
@@ -41,7 +41,7 @@ class SmoteRegSettings:
                                     none_label="not used",
                                     help="New rows per minority sample = N/100, so T·N/100 "
                                          "per subset.")
-    seed: int = setting(0, low=0, high=2**31 - 1, label="Random seed",
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Random seed",
                         help="The same seed gives the same rows.")
     subset_cap: int = setting(20_000, low=1, high=10_000_000, label="Subset cap",
                               unit="subsets", step=1000,

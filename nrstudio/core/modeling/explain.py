@@ -20,7 +20,7 @@ import pandas as pd
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.settings import check_ranges, setting
+from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 
 
 @dataclass
@@ -37,7 +37,7 @@ class LimeSettings:
                                               "input units.")
     repeats: int = setting(5, low=1, high=100, label="Repeats",
                            help="Seeds per explanation; their spread is the stability.")
-    seed: int = setting(0, low=0, high=2**31 - 1, label="Random seed",
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Random seed",
                         help="The same seed gives the same weights.")
     sample_around_instance: bool = setting(True, label="Sample around the point",
                                            help="Perturb around the explained point (on) or "

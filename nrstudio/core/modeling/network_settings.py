@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.settings import check_ranges, setting
+from nrstudio.core.settings import DEVICE_CHOICES, MAX_SEED, check_ranges, setting
 
 
 @dataclass
@@ -35,11 +35,10 @@ class NetworkSettings:
     validation_fraction: float = setting(0.2, low=0, high=0.9, label="Inner validation fraction",
                                          help="Share of each model's training samples held "
                                               "out for early stopping.")
-    seed: int = setting(0, low=0, high=2**31 - 1, label="Random seed",
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Random seed",
                         help="The same seed gives the same networks on the CPU.")
     device: str = setting("auto", label="Device",
-                          choices={"auto": "CUDA when present, else CPU", "cpu": "CPU",
-                                   "cuda": "CUDA"},
+                          choices=DEVICE_CHOICES,
                           help="Where the networks are trained.")
 
     def check(self) -> None:

@@ -10,7 +10,7 @@ from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.baselines import BASELINE_NAMES
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.settings import check_ranges, setting, settings_from_dict, settings_to_dict
+from nrstudio.core.settings import MAX_SEED, check_ranges, setting, settings_from_dict, settings_to_dict
 
 Protocol = Literal["honest", "paper"]
 PROTOCOL_NAMES = {"honest": "leakage-free (held-out original samples)",
@@ -42,7 +42,7 @@ class EvaluationSettings:
         ("mean", "ridge", "random_forest", "gaussian_process"), label="Baselines",
         choices=BASELINE_NAMES, help="Reference models fitted on the original rows.")
     targets: tuple[str, ...] | None = None
-    seed: int = setting(0, low=0, high=2**31 - 1, label="Random seed",
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Random seed",
                         help="Seeds the fold assignment and the baselines.")
 
     def check(self) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from nrstudio import __version__
 from nrstudio.core.project.example import EXAMPLE_NOTES
+from nrstudio.core.settings import MAX_SEED
 from nrstudio.gui.app.widgets import ok_cancel_buttons
 
 PACKAGES = ["numpy", "pandas", "scikit-learn", "scikit-image", "torch", "lime", "pyqtgraph"]
@@ -79,7 +80,7 @@ class PreferencesDialog(QDialog):
         self.autosave = QSpinBox(minimum=0, maximum=60, suffix=" min",
                                  value=prefs.autosave_minutes)
         self.autosave.setSpecialValueText("off")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=prefs.seed)
+        self.seed = QSpinBox(minimum=0, maximum=MAX_SEED, value=prefs.seed)
         self.recent = QSpinBox(minimum=1, maximum=30, value=prefs.recent_max)
         form = QFormLayout()
         form.addRow("Autosave a recovery copy every:", self.autosave)
