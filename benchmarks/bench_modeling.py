@@ -111,7 +111,7 @@ def main() -> None:
 
     final, secs = timed(lambda: train_final_models(ds))
     row("final ensemble (3 targets x 5 members)", f"{secs:.1f} s")
-    x = final.domain.x
+    x = final.train_x
     for repeats in (1, 5):
         _, secs = timed(lambda r=repeats: explain_points(
             final.predict_mean, x, x, final.inputs, final.targets, final.sample_ids,

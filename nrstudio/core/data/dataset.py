@@ -30,6 +30,12 @@ class Role(StrEnum):
 class Kind(StrEnum):
     NUMBER = "number"
     TEXT = "text"
+    CATEGORY = "category"  # text levels (a ligand, a solvent); an input the models encode
+
+
+# Cells a lab writes for "not measured" or "none used": read as empty. The import dialog can
+# change the set; "0" is never one (zero of a reagent is a value).
+MISSING_MARKERS = ("NA", "N/A", "n/a", "NaN", "None", "null", "-", "\u2014", "?")
 
 
 class Origin(StrEnum):
@@ -42,17 +48,32 @@ ROW_META_COLUMNS = ("origin", "validation_experiment", "parent_1", "parent_2")
 
 @dataclass
 class Column:
-    """One column: its header, its role in modelling, its unit ("" when unknown; "-" if none)."""
+    """One column: its header, its role in modelling, its unit ("" when unknown; "-" if none).
+
+    ``non_negative``: whether values can never be below zero (a length, an amount); None
+    means "decided from the name and unit" (see :func:`cannot_be_negative`)."""
 
     name: str
     role: Role
     unit: str = ""
     kind: Kind = Kind.NUMBER
+    non_negative: bool | None = None
+
+    @property
+    def is_category(self) -> bool:
+        return self.kind == Kind.CATEGORY
+
+    @property
+    def positive_only(self) -> bool:
+        """True when a value below zero is physically impossible for this column."""
+        if self.non_negative is not None:
+            return self.non_negative
+        return cannot_be_negative(self.name, self.unit)
 
     @property
     def label(self) -> str:
         """Header with unit, e.g. ``S amount (mg)``; the name alone when it already has it."""
-        if not self.unit or self.unit == "-" or self.name.endswith(f"({self.unit})"):
+        if not self.unit or self.unit == "-" or split_unit(self.name)[1] == self.unit:
             return self.name
         return f"{self.name} ({self.unit})"
 
@@ -91,6 +112,30 @@ def parse_typed_number(text: str) -> float | None:
     if value is None and text.count(",") == 1 and "." not in text:
         value = parse_number(text, decimal_comma=True)
     return value
+
+
+_NON_NEGATIVE_WORDS = ("amount", "mass", "volume", "length", "width", "aspect", "size",
+                       "diameter", "thickness", "edge", "concentration", "time", "wavelength",
+                       "emission", "absorption", "fwhm", "yield")
+_NON_NEGATIVE_UNITS = {"nm", "µm", "um", "mm", "cm", "m", "mg", "g", "kg", "µg", "ug", "nmol",
+                       "µmol", "umol", "mmol", "mol", "ml", "µl", "ul", "l", "s", "min", "h",
+                       "%", "k", "mol/l", "ev", "mg/ml", "wt%"}
+
+
+def cannot_be_negative(name: str, unit: str) -> bool:
+    """The default of :attr:`Column.non_negative`: lengths, wavelengths, amounts, masses,
+    volumes, times and ratios of sizes cannot be negative (by the header's words or unit)."""
+    low = name.lower()
+    return (any(w in low for w in _NON_NEGATIVE_WORDS)
+            or unit.strip().lower() in _NON_NEGATIVE_UNITS)
+
+
+def is_missing_marker(text: object, markers: Sequence[str] = MISSING_MARKERS) -> bool:
+    """True when a cell's text is one of the "no value" markers (case-insensitive)."""
+    if not isinstance(text, str):
+        return False
+    s = text.strip().lower()
+    return bool(s) and any(s == m.strip().lower() for m in markers)
 
 
 def find_name(names: Sequence[str], *words: str) -> int | None:
@@ -275,17 +320,37 @@ def default_row_meta(n: int, origin: Origin = Origin.ORIGINAL) -> pd.DataFrame:
 
 
 # ---- guessing roles and units from headers ----------------------------------------------
+MAX_CATEGORY_LEVELS = 30  # more levels than this is a label or a note, not a condition
 _UNIT_AT_END = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\(\)\[\]]*)[\)\]]\s*$")
-_TARGET_WORDS = ("length", "width", "aspect", "diameter", "thickness", "size")
-_ID_WORDS = ("sample", "id", "name", "#", "no", "no.", "number", "label", "run", "batch")
+# Units written after an underscore or a space ("Diameter_nm", "Length nm"): only these, so
+# that "Sample no" or "Run A" never gets a unit.
+_SUFFIX_UNITS = ("nm", "µm", "um", "mm", "cm", "mg", "g", "µg", "ug", "kg", "ml", "mL", "µL",
+                 "uL", "µl", "ul", "L", "nmol", "µmol", "umol", "mmol", "mol", "min", "h", "s",
+                 "K", "°C", "ºC", "degC", "eV", "M", "mM", "µM", "uM", "wt%", "%", "rpm")
+_UNIT_SUFFIX = re.compile(r"^(?P<name>.*?\S)[_ ](?P<unit>" + "|".join(
+    re.escape(u) for u in sorted(_SUFFIX_UNITS, key=len, reverse=True)) + r")\s*$")
+_TARGET_WORDS = ("length", "width", "aspect", "diameter", "thickness", "size", "emission",
+                 "photoluminescence", "fwhm", "exciton", "peak", "quantum yield", "plqy",
+                 "band gap", "bandgap", "polydispersity", "outcome", "result")
+_TARGET_NAMES = ("ar", "l/w", "qy", "pl", "pdi")
+# A header about the starting material names a condition even when it names a size:
+# "Core absorption edge", "Seed diameter".
+_INPUT_WORDS = ("core", "seed", "precursor", "starting", "initial")
+_ID_WORDS = ("sample", "id", "name", "#", "no", "no.", "number", "label", "run", "batch",
+             "amostra", "probe", "échantillon", "muestra", "campione", "code", "entry", "ref")
 
 
 def split_unit(header: str) -> tuple[str, str]:
-    """``'Core amount (nmol)'`` -> ``('Core amount', 'nmol')``; no unit -> ``(header, '')``."""
-    m = _UNIT_AT_END.match(header.strip())
+    """``'Core amount (nmol)'``, ``'Core amount [nmol]'``, ``'Diameter_nm'`` and
+    ``'Length nm'`` -> name and unit; no unit -> ``(header, '')``."""
+    text = header.strip()
+    m = _UNIT_AT_END.match(text)
     if m and m.group("unit").strip():
         return m.group("name").strip(), m.group("unit").strip()
-    return header.strip(), ""
+    m = _UNIT_SUFFIX.match(text)
+    if m:
+        return m.group("name").strip(" _"), m.group("unit")
+    return text, ""
 
 
 def _integer_labels(numeric: Sequence[object]) -> bool:
@@ -294,28 +359,73 @@ def _integer_labels(numeric: Sequence[object]) -> bool:
     return bool(values) and all(v is not None and float(v).is_integer() for v in values)
 
 
+def _integer_sequence(numeric: Sequence[object]) -> bool:
+    """True for 0..n-1 or 1..n in any order: a row number, not a measurement."""
+    values = [parse_number(c) for c in numeric]
+    if len(values) < 3 or not all(v is not None and float(v).is_integer() for v in values):
+        return False
+    ints = sorted(int(v) for v in values if v is not None)
+    return ints[0] in (0, 1) and ints == list(range(ints[0], ints[0] + len(ints)))
+
+
 def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = False) -> Column:
     """Guess role, unit and kind of a column from its header and its cells.
 
-    Mostly-numeric columns are inputs, or targets when the header names a size (length,
-    width, aspect ratio, ...). An empty or id-like header over unique values is the sample id.
-    Other text columns are ignored.
+    - The sample id: an id-like header (in several languages), or by content: unique text,
+      or a run of consecutive integers without a unit.
+    - Mostly-numeric columns are inputs, or targets when the header names an outcome
+      (length, width, aspect ratio, emission, FWHM, ...) and not the starting material.
+    - Text with a few repeated levels (a ligand, a solvent) is a category input.
+    - Other text is ignored; :func:`ignored_reason` says why.
     """
     base, unit = split_unit(header)
     low = base.lower()
     filled = [c for c in cells if not is_missing(c)]
     numeric = [c for c in filled if parse_number(c, decimal_comma) is not None]
     mostly_numeric = not filled or len(numeric) >= 0.5 * len(filled)
-    unique = len({format_cell(c) for c in filled}) == len(filled)
-    id_like = (not low) or low in _ID_WORDS or low.startswith(("sample", "unnamed"))
+    texts = {format_cell(c).strip() for c in filled}
+    unique = len(texts) == len(filled)
+    id_like = is_id_header(header)
     if id_like and (unique or not mostly_numeric or _integer_labels(numeric)):
         # An id header keeps the id role when an id repeats (validation then names the
         # duplicates): a numeric id must never turn into an input silently.
         return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
     if not mostly_numeric:
+        if unique and len(filled) >= 2:
+            return Column(header, Role.SAMPLE_ID, "", Kind.TEXT)
+        if 2 <= len(texts) <= min(MAX_CATEGORY_LEVELS, max(2, len(filled) // 2)):
+            return Column(header, Role.INPUT, "", Kind.CATEGORY)
         return Column(header, Role.IGNORED, unit, Kind.TEXT)
-    if any(w in low for w in _TARGET_WORDS) or low in ("ar", "l/w"):
+    if not unit and len(numeric) == len(filled) and _integer_sequence(numeric):
+        return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
+    starting = any(w in low for w in _INPUT_WORDS)
+    if not starting and (any(w in low for w in _TARGET_WORDS) or low in _TARGET_NAMES):
         if "aspect" in low or low in ("ar", "l/w"):
             unit = unit or "-"
         return Column(header, Role.TARGET, unit, Kind.NUMBER)
     return Column(header, Role.INPUT, unit, Kind.NUMBER)
+
+
+def is_id_header(header: str) -> bool:
+    """True when a header reads as a sample id (``Sample``, ``ID``, ``Amostra``, empty)."""
+    low = split_unit(header)[0].lower()
+    return (not low) or low in _ID_WORDS or low.startswith(("sample", "unnamed"))
+
+
+def ignored_reason(column: Column, cells: Sequence[object]) -> str:
+    """Why a column is left out of the models, in words for the import dialog ("" when it
+    is used)."""
+    if column.role != Role.IGNORED:
+        return ""
+    filled = [format_cell(c).strip() for c in cells if not is_missing(c)]
+    if not filled:
+        return "every cell is empty"
+    levels = len(set(filled))
+    if levels == 1:
+        return f"the same text ('{filled[0][:30]}') in every row"
+    if levels == len(filled):
+        return "every row has a different text: a label or a note, not a condition"
+    if levels > MAX_CATEGORY_LEVELS:
+        return (f"text with {levels} different values; a condition may have at most "
+                f"{MAX_CATEGORY_LEVELS} levels")
+    return "marked as ignored"

@@ -10,23 +10,17 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
 
 from nrstudio.core.atomic import atomic_write
 from nrstudio.core.data.dataset import (
+    MISSING_MARKERS,
     Column,
     Dataset,
-    Kind,
-    Origin,
-    default_row_meta,
     format_cell,
-    guess_column,
     is_missing,
-    parse_number,
 )
+from nrstudio.core.data.table_roles import RawTable, dataset_from_raw, unique_headers
 from nrstudio.core.errors import DataError
 
 MAX_TABLE_BYTES = 200 * 1024 * 1024
@@ -41,19 +35,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DELIMITERS = (",", ";", "\t")
 _DECIMAL_COMMA_CELL = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 _DECIMAL_DOT_CELL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
-_TRUE = {"1", "true", "yes", "y", "x", "ja", "oui"}
-_FALSE = {"", "0", "false", "no", "n"}
-
-
-@dataclass
-class RawTable:
-    """Header and cells as read, before roles are assigned."""
-
-    header: list[str]
-    cells: list[list[object]]
-    line_numbers: list[int]
-    decimal_comma: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 # ---- CSV -------------------------------------------------------------------------------
@@ -145,7 +126,7 @@ def read_csv_bytes(data: bytes) -> RawTable:
         row = row[:width] + [""] * (width - len(row))
         cells.append(list(row))
         lines.append(line)
-    raw = RawTable(_unique_headers(header, notes), cells, lines, notes=notes)
+    raw = RawTable(unique_headers(header, notes), cells, lines, notes=notes)
     raw.decimal_comma = _uses_decimal_comma(cells)
     if raw.decimal_comma:
         notes.append("numbers use a decimal comma")
@@ -244,94 +225,9 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
         lines.append(n)
     cells = [[str(c) if not isinstance(c, int | float | str) else c for c in r] for r in cells]
     notes = [f"sheet '{ws.title}'"]
-    raw = RawTable(_unique_headers(header, notes), cells, lines, notes=notes)
+    raw = RawTable(unique_headers(header, notes), cells, lines, notes=notes)
     raw.decimal_comma = _uses_decimal_comma(cells)
     return raw
-
-
-# ---- raw table -> dataset ----------------------------------------------------------------
-_META_NAMES = {
-    "origin": "origin",
-    "validation_experiment": "validation_experiment",
-    "validation experiment": "validation_experiment",
-    "validation": "validation_experiment",
-    "held out": "validation_experiment",
-    "parent_1": "parent_1",
-    "parent_2": "parent_2",
-}
-
-
-def _unique_headers(header: list[str], notes: list[str]) -> list[str]:
-    if len(header) > MAX_COLUMNS:
-        raise DataError(f"{len(header):,} columns; at most {MAX_COLUMNS:,} are supported")
-    out: list[str] = []
-    taken: set[str] = set()  # a set: a list made this quadratic in the number of columns
-    for j, h in enumerate(header):
-        name = h or ("Sample" if j == 0 else f"Column {j + 1}")
-        base, k = name, 2
-        while name in taken:
-            name = f"{base} ({k})"
-            k += 1
-        if name != h:
-            notes.append(f"column {j + 1} header '{h}' renamed to '{name}'")
-        out.append(name)
-        taken.add(name)
-    return out
-
-
-def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None) -> Dataset:
-    """Assign roles (guessed, or from ``overrides`` by header) and typed cells. Does not
-    change ``raw`` (the readers already made the headers unique and noted it)."""
-    if len(raw.header) > MAX_COLUMNS:
-        raise DataError(f"{len(raw.header)} columns; at most {MAX_COLUMNS} are supported")
-    header = _unique_headers(raw.header, [])
-    meta = default_row_meta(len(raw.cells))
-    columns: list[Column] = []
-    data: dict[str, list[object]] = {}
-    for j, name in enumerate(header):
-        cells = [row[j] for row in raw.cells]
-        meta_name = _META_NAMES.get(name.strip().lower())
-        if meta_name is not None:
-            meta[meta_name] = _meta_values(meta_name, name, cells, raw.line_numbers)
-            continue
-        col = (overrides or {}).get(name) or guess_column(name, cells, raw.decimal_comma)
-        col.name = name
-        columns.append(col)
-        data[name] = [_typed(c, col.kind, raw.decimal_comma) for c in cells]
-    table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
-    if len(table) != len(raw.cells):  # a table with no columns left
-        table = pd.DataFrame(index=range(len(raw.cells)), columns=[], dtype=object)
-    return Dataset(table, columns, meta)
-
-
-def _typed(cell: object, kind: Kind, decimal_comma: bool) -> object:
-    if is_missing(cell):
-        return float("nan")
-    if kind == Kind.NUMBER:
-        value = parse_number(cell, decimal_comma)
-        if value is not None:
-            return value
-    return format_cell(cell).strip()
-
-
-def _meta_values(meta: str, header: str, cells: list[object], lines: list[int]) -> list[object]:
-    out: list[object] = []
-    for cell, line in zip(cells, lines, strict=True):
-        text = format_cell(cell).strip().lower()
-        if meta == "origin":
-            if text not in ("", Origin.ORIGINAL.value, Origin.SYNTHETIC.value):
-                raise DataError(f"line {line}, column '{header}': '{cell}' is not original/synthetic")
-            out.append(text or Origin.ORIGINAL.value)
-        elif meta == "validation_experiment":
-            if text in _TRUE:
-                out.append(True)
-            elif text in _FALSE:
-                out.append(False)
-            else:
-                raise DataError(f"line {line}, column '{header}': '{cell}' is not yes/no")
-        else:
-            out.append(format_cell(cell).strip())
-    return out
 
 
 # ---- files -------------------------------------------------------------------------------
@@ -351,10 +247,12 @@ def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
 
 
 def import_table(
-    path: str | Path, sheet: str | None = None, overrides: dict[str, Column] | None = None
+    path: str | Path, sheet: str | None = None, overrides: dict[str, Column] | None = None,
+    missing: Sequence[str] = MISSING_MARKERS,
 ) -> Dataset:
-    """Read a CSV or XLSX file into a dataset, with guessed (or overridden) column roles."""
-    return dataset_from_raw(read_table(path, sheet), overrides)
+    """Read a CSV or XLSX file into a dataset, with guessed (or overridden) column roles;
+    cells that are one of ``missing`` are read as empty."""
+    return dataset_from_raw(read_table(path, sheet), overrides, missing)
 
 
 def export_rows(dataset: Dataset) -> tuple[list[str], list[list[object]]]:

@@ -12,20 +12,26 @@ from enum import StrEnum
 import numpy as np
 
 from nrstudio.core.data.dataset import (
+    MAX_CATEGORY_LEVELS,
     Column,
     Dataset,
     Role,
+    cannot_be_negative,
     find_name,
     format_cell,
     is_missing,
     parse_numbers,
 )
+from nrstudio.core.data.training_rows import (
+    category_levels,
+    choose_inputs,
+    row_list,
+    rows_per_target,
+)
 
 AR_TOLERANCE = 0.05
 MAX_MAGNITUDE = 1e12  # no condition or size in any unit comes near; 1e300 breaks the models
 MIN_TRAINING_ROWS = 5
-_NON_NEGATIVE_WORDS = ("amount", "mass", "volume", "length", "width", "aspect", "size",
-                       "diameter", "thickness", "edge", "concentration", "time")
 
 
 class Severity(StrEnum):
@@ -72,9 +78,8 @@ class ValidationReport:
 
 
 def must_be_non_negative(name: str, unit: str) -> bool:
-    low = name.lower()
-    return any(w in low for w in _NON_NEGATIVE_WORDS) or unit in ("nm", "mg", "g", "nmol",
-                                                                    "mmol", "mol", "ml", "mL")
+    """The default for a column without an explicit flag (see Column.positive_only)."""
+    return cannot_be_negative(name, unit)
 
 
 def _find(dataset: Dataset, *words: str) -> str | None:
@@ -92,10 +97,14 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
     if not targets:
         add(Finding(Severity.ERROR, "no target column: mark at least one column as target"))
 
-    numeric_cols = [c for c in dataset.columns if c.role in (Role.INPUT, Role.TARGET)]
-    values: dict[str, np.ndarray] = {}
     trains = dataset.is_original & ~dataset.is_validation
-    for col in numeric_cols:
+    values: dict[str, np.ndarray] = {}
+    for col in dataset.columns:
+        if col.role not in (Role.INPUT, Role.TARGET):
+            continue
+        if col.is_category:
+            report.findings.extend(_check_category(dataset, col, trains))
+            continue
         arr, findings = _column_values(dataset.table[col.name].tolist(), col, trains)
         report.findings.extend(findings)
         values[col.name] = arr
@@ -103,11 +112,56 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
     _check_aspect_ratio(dataset, values, report)
     _check_sample_ids(dataset, report)
     _check_degenerate(dataset, values, trains, report)
+    if not report.has_errors:
+        _check_rows_per_target(dataset, report)
     n_train = int((dataset.is_original & ~dataset.is_validation).sum())
     if targets and n_train < MIN_TRAINING_ROWS:
         add(Finding(Severity.ERROR,
                     f"only {n_train} original rows for training; at least {MIN_TRAINING_ROWS}"))
     return report
+
+
+def _check_category(dataset: Dataset, col: Column, trains: np.ndarray) -> list[Finding]:
+    """A category is an input with at most MAX_CATEGORY_LEVELS levels; a level seen in one
+    training row only cannot be learnt (a warning)."""
+    if col.role == Role.TARGET:
+        return [Finding(Severity.ERROR, "a category cannot be a target: the models predict "
+                        "numbers; make it an input, or ignore it", None, col.name)]
+    levels = category_levels(dataset.table[col.name].to_numpy()[trains].tolist())
+    counts: dict[str, int] = {}
+    for lv in levels:
+        counts[lv] = counts.get(lv, 0) + 1
+    if len(counts) > MAX_CATEGORY_LEVELS:
+        return [Finding(Severity.ERROR, f"{len(counts)} different levels; a category may have "
+                        f"at most {MAX_CATEGORY_LEVELS} (is it a label? set its role to "
+                        "ignored)", None, col.name)]
+    rare = sorted(lv for lv, k in counts.items() if k == 1)
+    if rare and len(counts) > 1:
+        return [Finding(Severity.WARNING, f"level{'s' if len(rare) > 1 else ''} "
+                        f"{', '.join(repr(r) for r in rare[:8])} occur in one training row "
+                        "only: the models cannot learn their effect", None, col.name)]
+    return []
+
+
+def _check_rows_per_target(dataset: Dataset, report: ValidationReport) -> None:
+    """Say which rows each target leaves out, and why (a target trains on its own rows)."""
+    if not dataset.inputs or not dataset.targets:
+        return
+    for tr in rows_per_target(dataset):
+        if not tr.no_value and not tr.missing_input:
+            continue
+        why = []
+        if tr.no_value:
+            why.append(f"{row_list(tr.no_value)} (no value)")
+        if tr.missing_input:
+            why.append(f"{row_list(tr.missing_input)} (an input is missing)")
+        report.findings.append(Finding(
+            Severity.WARNING, f"trains on {len(tr.rows)} rows; leaves out " + "; ".join(why),
+            None, tr.target))
+        if len(tr.rows) < 3:
+            report.findings.append(Finding(
+                Severity.ERROR, f"only {len(tr.rows)} rows have this target and every input; "
+                "at least 3 are needed", None, tr.target))
 
 
 def _column_values(cells: list[object], col: Column, trains: np.ndarray
@@ -121,9 +175,9 @@ def _column_values(cells: list[object], col: Column, trains: np.ndarray
                 for i in bad}
     missing = np.isnan(arr) & ~np.isin(np.arange(n), list(problems))
     for i in np.flatnonzero(missing):
-        if col.role == Role.INPUT:
-            problems[int(i)] = Finding(Severity.ERROR, "missing input value", int(i) + 1,
-                                       col.name)
+        if col.role == Role.INPUT and trains[i]:
+            problems[int(i)] = Finding(Severity.WARNING, "missing input: the row is left out "
+                                       "of training", int(i) + 1, col.name)
         elif trains[i]:
             problems[int(i)] = Finding(Severity.WARNING,
                                        "missing target: the row is left out of training for it",
@@ -134,7 +188,7 @@ def _column_values(cells: list[object], col: Column, trains: np.ndarray
         problems[int(i)] = Finding(Severity.ERROR, f"{arr[i]:g} is too large to be a "
                                    "synthesis condition or a size (a typo?)", int(i) + 1,
                                    col.name)
-    if must_be_non_negative(col.name, col.unit):
+    if col.positive_only:
         with np.errstate(invalid="ignore"):
             for i in np.flatnonzero(arr < 0):
                 problems[int(i)] = Finding(
@@ -169,36 +223,33 @@ def _check_degenerate(dataset: Dataset, values: dict[str, np.ndarray], trains: n
     """A target with no value to learn from blocks training; an input that does not vary
     over the training rows cannot explain anything and is left out of models (a warning)."""
     for name in dataset.targets:
+        if name not in values:
+            continue
         v = values[name][trains]
         if len(v) and not np.isfinite(v).any():
             report.findings.append(Finding(
                 Severity.ERROR, "this target has no value in any training row", None, name))
-    for name in dataset.inputs:
-        v = values[name][trains]
-        v = v[np.isfinite(v)]
-        if len(v) >= 2 and is_constant(v):
-            report.findings.append(Finding(
-                Severity.WARNING, f"the same value ({v[0]:g}) in every training row: it cannot "
-                "explain differences between samples", None, name))
-
-
-def is_constant(values: np.ndarray) -> bool:
-    """True when a column's finite values (n,) do not vary beyond rounding noise."""
-    spread = float(np.max(values) - np.min(values))
-    return spread <= 1e-9 * max(float(np.max(np.abs(values))), 1.0)
+    for name, reason in choose_inputs(dataset).left_out.items():
+        report.findings.append(Finding(
+            Severity.WARNING, f"{reason}: it cannot explain differences between samples, and "
+            "is left out of the models and explanations", None, name))
 
 
 def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
                       values: dict[str, np.ndarray], report: ValidationReport) -> None:
     if not inputs or not targets:
         return
-    x = np.column_stack([values[c] for c in inputs])
+    numeric_inputs = [c for c in inputs if c in values]
+    if not numeric_inputs or not all(t in values for t in targets):
+        return
+    x = np.column_stack([values[c] for c in numeric_inputs])
     y = np.column_stack([values[c] for c in targets])
-    seen: dict[tuple[float, ...], int] = {}
+    levels = [category_levels(dataset.table[c].tolist()) for c in inputs if c not in values]
+    seen: dict[tuple[object, ...], int] = {}
     for i in np.flatnonzero(dataset.is_original):
         if np.isnan(x[i]).any():
             continue
-        key = tuple(x[i])
+        key = tuple(x[i]) + tuple(lv[i] for lv in levels)
         if key in seen:
             j = seen[key]
             differ = [t for k, t in enumerate(targets)

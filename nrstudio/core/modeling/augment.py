@@ -6,17 +6,29 @@ z-scored input space), inputs and targets interpolated with the same lambda:
 ``x_new = x + lam * (x_nb - x)``, ``y_new = y + lam * (y_nb - y)``, ``lam ~ U(0, 1)``.
 With T=2, k=1 and "balance" (n - 2T new rows per subset) the paper's 28 rows become
 28 + C(28, 2) * 24 = 9,100 rows.
+
+Category conditions are never interpolated: as in SMOTE-NC, a synthetic row takes the level
+of the parent it lies nearer to (lam < 0.5: the base sample), and two samples that differ in
+a category are that much further apart when neighbours are chosen (one z-scored standard
+deviation per differing category, SMOTE-NC's median-spread penalty in z units).
+
+The row budget (10,000 by default) bounds the augmented set whatever the number of
+originals: the paper's setting is used while it fits, and beyond it the synthetic rows are
+spread over the subsets (fewer per subset, then one per subset of a random sample).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from nrstudio.core.data.dataset import Dataset, Origin, Role
+from nrstudio.core.data.dataset import Dataset, Origin
+from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
@@ -47,6 +59,11 @@ class SmoteRegSettings:
                               unit="subsets", step=1000,
                               help="Above this many subsets a seeded random sample of this "
                                    "many subsets is used.")
+    budget: int | None = setting(10_000, low=10, high=10_000_000, label="Row budget",
+                                 unit="rows", step=1000, none_label="no limit",
+                                 help="At most this many rows (originals + synthetic). The "
+                                      "settings above are used while they fit; beyond, the "
+                                      "synthetic rows are spread over the subsets.")
 
     def check(self, n: int) -> None:
         check_ranges(self, "SMOTE-REG")
@@ -65,18 +82,63 @@ class SmoteRegSettings:
         return max(n - 2 * self.minority, 0)
 
 
+# Above this many originals augmentation is unlikely to add information the models lack.
+LARGE_TABLE = 500
+
+
+def memory_limit() -> int:
+    """Bytes one augmentation (or one run) may plan to hold: half the machine's memory,
+    at most 8 GiB; 4 GiB where the total cannot be read."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 4 * 1024**3
+    return int(min(total // 2, 8 * 1024**3))
+
+
 @dataclass
 class AugmentPlan:
-    """What a run will make, known before running (for the GUI's live preview)."""
+    """What a run will make, known before running (for the GUI's live preview).
+    ``budgeted``: the row budget lowered the rows per subset or the subsets used."""
 
     n_originals: int
     n_subsets_total: int
     n_subsets_used: int
     rows_per_subset: int
+    budgeted: bool = False
+    minority: int = 2
 
     @property
     def capped(self) -> bool:
         return self.n_subsets_used < self.n_subsets_total
+
+    def bytes_needed(self, n_columns: int) -> int:
+        """Peak bytes of :func:`smote_reg_arrays` for ``n_columns`` conditions + targets:
+        the neighbour search (S, T, T, d), the index arrays and the interpolated rows."""
+        t, m = self.minority, self.n_synthetic
+        search = self.n_subsets_used * t * t * max(n_columns, 1) * 8 * 2
+        rows = m * (6 * 8 + 4 * n_columns * 8)
+        return int(search + rows + self.n_subsets_used * t * 8)
+
+    def check_memory(self, n_columns: int) -> None:
+        """Refuse before anything is allocated when the plan would not fit in memory."""
+        need, limit = self.bytes_needed(n_columns), memory_limit()
+        if need > limit:
+            raise DataError(
+                f"SMOTE-REG would need about {need / 1024**3:.1f} GB for {self.n_rows:,} rows "
+                f"(at most {limit / 1024**3:.1f} GB here); lower the row budget, the rows per "
+                "subset or the subset cap")
+
+    @property
+    def note(self) -> str:
+        """A plain sentence about the budget and large tables ("" when there is none)."""
+        if self.n_originals >= LARGE_TABLE or (self.budgeted and self.n_synthetic == 0):
+            return (f"{self.n_originals:,} original samples: a table this large does not need "
+                    "augmentation; compare the baselines trained on the originals alone")
+        if self.budgeted:
+            return (f"the row budget limits the augmented set to {self.n_rows:,} rows "
+                    f"({self.rows_per_subset} per subset from {self.n_subsets_used:,} subsets)")
+        return ""
 
     @property
     def n_synthetic(self) -> int:
@@ -90,8 +152,18 @@ class AugmentPlan:
 def plan_smote_reg(n_originals: int, settings: SmoteRegSettings) -> AugmentPlan:
     settings.check(n_originals)
     total = math.comb(n_originals, settings.minority)
-    return AugmentPlan(n_originals, total, min(total, settings.subset_cap),
-                       settings.rows_per_subset(n_originals))
+    used = min(total, settings.subset_cap)
+    per = settings.rows_per_subset(n_originals)
+    budget = settings.budget
+    if budget is None or n_originals + used * per <= budget:
+        return AugmentPlan(n_originals, total, used, per, False, settings.minority)
+    room = max(budget - n_originals, 0)
+    if room == 0:
+        return AugmentPlan(n_originals, total, 0, 0, True, settings.minority)
+    if room >= used:
+        return AugmentPlan(n_originals, total, used, min(per, room // used), True,
+                           settings.minority)
+    return AugmentPlan(n_originals, total, room, 1, True, settings.minority)
 
 
 @dataclass
@@ -107,7 +179,8 @@ class SmoteRegArrays:
 
 
 def _subsets(n: int, t: int, plan: AugmentPlan, rng: np.random.Generator) -> np.ndarray:
-    """All C(n, t) index subsets, or a seeded random sample of ``plan.n_subsets_used``."""
+    """All C(n, t) index subsets, or a seeded random sample of ``plan.n_subsets_used``
+    (drawn in blocks of about two million numbers, whatever n is)."""
     if not plan.capped:
         if t == 2:  # the common case, without a Python loop
             i, j = np.triu_indices(n, k=1)
@@ -118,7 +191,8 @@ def _subsets(n: int, t: int, plan: AugmentPlan, rng: np.random.Generator) -> np.
     chosen: set[tuple[int, ...]] = set()
     while len(chosen) < plan.n_subsets_used:
         need = plan.n_subsets_used - len(chosen)
-        draws = np.sort(rng.random((2 * need + 8, n)).argsort(axis=1)[:, :t], axis=1)
+        block = max(1, min(2 * need + 8, 2_000_000 // n))
+        draws = np.sort(rng.random((block, n)).argsort(axis=1)[:, :t], axis=1)
         for row in map(tuple, draws):
             chosen.add(row)
             if len(chosen) == plan.n_subsets_used:
@@ -132,11 +206,14 @@ def smote_reg_arrays(
     settings: SmoteRegSettings,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    categorical: Sequence[int] = (),
 ) -> SmoteRegArrays:
-    """SMOTE-REG on arrays: x (n, d) inputs, y (n, t) targets of the original rows."""
+    """SMOTE-REG on arrays: x (n, d) conditions, y (n, t) targets of the original rows;
+    ``categorical``: the columns of x that hold category codes (never interpolated)."""
     rep = Reporter(progress, cancel)
     n = len(x)
     plan = plan_smote_reg(n, settings)
+    plan.check_memory(x.shape[1] + y.shape[1])
     rng = np.random.default_rng(settings.seed)
     subsets = _subsets(n, settings.minority, plan, rng)
     rep.report(0.2, "subsets")
@@ -145,12 +222,18 @@ def smote_reg_arrays(
         empty = np.empty((0, 2), dtype=np.int64)
         return SmoteRegArrays(np.empty((0, x.shape[1])), np.empty((0, y.shape[1])), empty,
                               np.empty(0), plan)
-    scale = x.std(axis=0)
-    z = (x - x.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+    cats = sorted(set(categorical))
+    numeric = [j for j in range(x.shape[1]) if j not in cats]
+    xn = x[:, numeric] if cats else x
+    scale = xn.std(axis=0)
+    z = (xn - xn.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
     t, k = settings.minority, settings.neighbors
     # Distances inside every subset: (S, T, T); a sample is never its own neighbour.
     zs = z[subsets]
     dist = ((zs[:, :, None, :] - zs[:, None, :, :]) ** 2).sum(-1)
+    if cats:
+        cs = x[:, cats][subsets]
+        dist += (cs[:, :, None, :] != cs[:, None, :, :]).sum(-1)
     dist[:, np.arange(t), np.arange(t)] = np.inf
     neighbours = np.argsort(dist, axis=2, kind="stable")[:, :, :k]  # (S, T, k) positions
     rep.report(0.4, "neighbours")
@@ -162,6 +245,8 @@ def smote_reg_arrays(
     lam = rng.random(s_idx.size)
     rep.report(0.7, "interpolating")
     x_new = x[base] + lam[:, None] * (x[nb] - x[base])
+    if cats:
+        x_new[:, cats] = np.where(lam[:, None] < 0.5, x[base][:, cats], x[nb][:, cats])
     y_new = y[base] + lam[:, None] * (y[nb] - y[base])
     rep.report(1.0, "done")
     return SmoteRegArrays(x_new, y_new, np.column_stack([base, nb]), lam, plan)
@@ -169,17 +254,34 @@ def smote_reg_arrays(
 
 @dataclass
 class AugmentResult:
-    dataset: Dataset  # originals (incl. validation experiments) first, then synthetic rows
-    plan: AugmentPlan
+    """dataset: originals (incl. validation experiments) first, then synthetic rows. plans:
+    one per group of targets measured on the same rows (one for a complete table); a
+    synthetic row of a group has that group's targets and no value for the others."""
+
+    dataset: Dataset
+    plans: list[AugmentPlan]
     n_duplicates_dropped: int
+    groups: list[list[str]] = field(default_factory=list)
+
+    @property
+    def plan(self) -> AugmentPlan:
+        return self.plans[0]
+
+    @property
+    def n_synthetic(self) -> int:
+        return int((~self.dataset.is_original).sum())
 
     @property
     def capped_message(self) -> str:
-        p = self.plan
-        if not p.capped:
-            return ""
-        return (f"{p.n_subsets_total:,} subsets of {p.n_originals} samples exceed the cap; a seeded"
-                f" random sample of {p.n_subsets_used:,} subsets was used")
+        out = []
+        for p in self.plans:
+            if p.capped and not p.budgeted:
+                out.append(f"{p.n_subsets_total:,} subsets of {p.n_originals} samples exceed "
+                           f"the cap; a seeded random sample of {p.n_subsets_used:,} subsets "
+                           "was used")
+            elif p.note:
+                out.append(p.note)
+        return "; ".join(out)
 
 
 def augment_smote_reg(
@@ -190,10 +292,14 @@ def augment_smote_reg(
 ) -> AugmentResult:
     """Add SMOTE-REG rows to a dataset.
 
-    Parents are the training rows (original, not validation experiments, every input and
-    target set); earlier synthetic rows are discarded first. Synthetic rows get sample ids
-    ``S<number>``, their parents' ids in ``parent_1``/``parent_2``, and empty text columns.
+    Parents are the training rows of each group of targets (see
+    :mod:`nrstudio.core.modeling.training_data`); earlier synthetic rows are discarded first.
+    Synthetic rows get sample ids ``S<number>``, their parents' ids in
+    ``parent_1``/``parent_2``, the base parent's value of inputs left out of the models
+    (constant ones), and empty text columns.
     """
+    from nrstudio.core.modeling.training_data import training_data
+
     settings = settings or SmoteRegSettings()
     rep = Reporter(progress, cancel)
     base = dataset.copy()
@@ -202,42 +308,68 @@ def augment_smote_reg(
     base.rows = base.rows[keep].reset_index(drop=True)
     if not base.inputs or not base.targets:
         raise DataError("mark at least one input and one target column before augmenting")
-    parents_mask = base.training_mask() & ~np.isnan(base.values(base.inputs)).any(axis=1)
-    idx = np.flatnonzero(parents_mask)
-    x = base.values(base.inputs, idx)
-    y = base.values(base.targets, idx)
-    arrays = smote_reg_arrays(x, y, settings, rep.sub(0.0, 0.7).report, cancel)
+    data = training_data(base)
+    space = data.space
+    left_out = set(choose_inputs(base).left_out)
+    row_of_id = {sid: i for i, sid in enumerate(base.sample_ids())}
+    groups = data.groups()
+    tables, metas, plans, names = [], [], [], []
+    dropped = 0
+    n_made = 0
+    for gi, group in enumerate(groups):
+        x = data.x[group.rows]
+        y = data.y[np.ix_(group.rows, group.targets)]
+        sub = rep.sub(0.7 * gi / len(groups), 0.7 * (gi + 1) / len(groups))
+        arrays = smote_reg_arrays(x, y, settings, sub.report, cancel, space.categorical)
+        plans.append(arrays.plan)
+        names.append([data.targets[t] for t in group.targets])
+        new = np.column_stack([arrays.x, arrays.y])
+        # Exact duplicates (lam of exactly 0 or 1, or parents with equal values) add nothing.
+        orig_vals = np.column_stack([x, y])
+        _, first = np.unique(np.vstack([orig_vals, new]), axis=0, return_index=True)
+        keep_new = np.zeros(len(new), dtype=bool)
+        keep_new[first[first >= len(orig_vals)] - len(orig_vals)] = True
+        kept = np.flatnonzero(keep_new)
+        dropped += len(new) - len(kept)
+        ids = np.array(data.ids, dtype=object)[group.rows]
+        base_rows = [row_of_id[i] for i in ids[arrays.parents[kept, 0]]]
+        tables.append(_synthetic_table(base, data, group.targets, arrays, kept, base_rows,
+                                       left_out, n_made))
+        metas.append(pd.DataFrame({
+            "origin": [Origin.SYNTHETIC.value] * len(kept),
+            "validation_experiment": [False] * len(kept),
+            "parent_1": list(ids[arrays.parents[kept, 0]]),
+            "parent_2": list(ids[arrays.parents[kept, 1]]),
+        }))
+        n_made += len(kept)
     rep.report(0.7, "building the table")
-    ids = np.array(base.sample_ids(), dtype=object)[idx]
-    new = np.column_stack([arrays.x, arrays.y])
-    # Exact duplicates (lam of exactly 0 or 1, or parents with equal values) add nothing.
-    orig_vals = np.column_stack([x, y])
-    _, first = np.unique(np.vstack([orig_vals, new]), axis=0, return_index=True)
-    keep_new = np.zeros(len(new), dtype=bool)
-    keep_new[first[first >= len(orig_vals)] - len(orig_vals)] = True
-    keep_new_idx = np.flatnonzero(keep_new)
-    dropped = len(new) - len(keep_new_idx)
+    out = Dataset(pd.concat([base.table, *tables], ignore_index=True), base.columns,
+                  pd.concat([base.rows, *metas], ignore_index=True))
+    rep.report(1.0, f"{len(out):,} rows")
+    return AugmentResult(out, plans, dropped, names)
 
-    cols = {}
+
+def _synthetic_table(base: Dataset, data, targets: list[int],  # type: ignore[no-untyped-def]
+                     arrays: SmoteRegArrays, kept: np.ndarray, base_rows: list[int],
+                     left_out: set[str], first_number: int) -> pd.DataFrame:
+    """The table cells of one group's kept synthetic rows."""
+    space = data.space
+    n_new = len(kept)
     id_col = base.sample_id_column
-    n_new = len(keep_new_idx)
+    target_names = [data.targets[t] for t in targets]
+    cols: dict[str, list[object]] = {}
     for c in base.columns:
         if c.name == id_col:
-            cols[c.name] = [f"S{k + 1}" for k in range(n_new)]
-        elif c.role == Role.INPUT:
-            cols[c.name] = arrays.x[keep_new_idx, base.inputs.index(c.name)].tolist()
-        elif c.role == Role.TARGET:
-            cols[c.name] = arrays.y[keep_new_idx, base.targets.index(c.name)].tolist()
+            cols[c.name] = [f"S{first_number + k + 1}" for k in range(n_new)]
+        elif c.name in space.inputs:
+            codes = arrays.x[kept, space.inputs.index(c.name)]
+            cols[c.name] = ([space.level_text(c.name, v) for v in codes]
+                            if c.name in space.levels else codes.tolist())
+        elif c.name in target_names:
+            cols[c.name] = arrays.y[kept, target_names.index(c.name)].tolist()
+        elif c.name in left_out:
+            cells = base.table[c.name].tolist()
+            cols[c.name] = [cells[r] for r in base_rows]
         else:
             cols[c.name] = [float("nan")] * n_new  # notes etc. are not interpolated
-    syn_table = pd.DataFrame(cols, columns=[c.name for c in base.columns], dtype=object)
-    syn_rows = pd.DataFrame({
-        "origin": [Origin.SYNTHETIC.value] * n_new,
-        "validation_experiment": [False] * n_new,
-        "parent_1": list(ids[arrays.parents[keep_new_idx, 0]]),
-        "parent_2": list(ids[arrays.parents[keep_new_idx, 1]]),
-    })
-    out = Dataset(pd.concat([base.table, syn_table], ignore_index=True), base.columns,
-                  pd.concat([base.rows, syn_rows], ignore_index=True))
-    rep.report(1.0, f"{len(out):,} rows")
-    return AugmentResult(out, arrays.plan, dropped)
+    return pd.DataFrame(cols, columns=[c.name for c in base.columns], dtype=object)

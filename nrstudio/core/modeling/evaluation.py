@@ -2,8 +2,9 @@
 protocol (the app's default) that holds out ORIGINAL samples and re-augments inside each fold.
 
 Every network of a protocol (targets x folds) is trained in one batched program
-(:func:`nrstudio.core.modeling.networks.train_networks`); baselines are fitted on the original training
-rows of each fold.
+(:func:`nrstudio.core.modeling.network_training.train_networks`); baselines are fitted on the
+original training rows of each fold. Each target is judged on its own rows: targets measured
+on the same rows share their folds (see :class:`TrainingData.groups`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset
-from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings, smote_reg_arrays
 from nrstudio.core.modeling.baselines import fit_predict_baseline
@@ -27,6 +27,7 @@ from nrstudio.core.modeling.run_settings import (
     NETWORK,
     EvaluationSettings,
 )
+from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
 
@@ -34,7 +35,8 @@ from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 class FoldSet:
     """One fold of a protocol, in terms of the training originals (0..n-1).
 
-    x, y: the fold's network training rows (originals and synthetic; (m, d), (m, t));
+    x, y: the fold's network training rows (originals and synthetic; (m, c) conditions,
+    (m, t));
     sources: (m, 2) the original rows each training row comes from (an original: itself
     twice; a synthetic row: its two parents); test_x/test_y: held-out rows; test_source:
     original index of a held-out original, -1 for a held-out synthetic row."""
@@ -48,17 +50,19 @@ class FoldSet:
     train_originals: np.ndarray  # indices of the originals the baselines may train on
 
 
-def _augmented(x: np.ndarray, y: np.ndarray, rows: np.ndarray, settings: SmoteRegSettings
+def _augmented(x: np.ndarray, y: np.ndarray, rows: np.ndarray, settings: SmoteRegSettings,
+               categorical: list[int] | tuple[int, ...] = ()
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Originals ``rows`` plus their SMOTE-REG rows: x, y and sources (indices into x)."""
-    syn = smote_reg_arrays(x[rows], y[rows], settings)
+    syn = smote_reg_arrays(x[rows], y[rows], settings, categorical=categorical)
     xa = np.vstack([x[rows], syn.x])
     ya = np.vstack([y[rows], syn.y])
     src = np.vstack([np.column_stack([rows, rows]), rows[syn.parents]])
     return xa, ya, src
 
 
-def honest_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings) -> list[FoldSet]:
+def honest_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings,
+                 categorical: list[int] | tuple[int, ...] = ()) -> list[FoldSet]:
     """Leakage-free folds: hold out originals; augment only the fold's training originals."""
     n = len(x)
     if n <= settings.loo_max:
@@ -70,15 +74,16 @@ def honest_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings) -> 
     for k, test in enumerate(groups):
         train = np.setdiff1d(np.arange(n), test)
         aug = dataclasses.replace(settings.augment, seed=settings.augment.seed + 7919 * (k + 1))
-        xa, ya, src = _augmented(x, y, train, aug)
+        xa, ya, src = _augmented(x, y, train, aug, categorical)
         folds.append(FoldSet(xa, ya, src, x[test], y[test], test, train))
     return folds
 
 
-def paper_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings) -> list[FoldSet]:
+def paper_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings,
+                categorical: list[int] | tuple[int, ...] = ()) -> list[FoldSet]:
     """The paper's protocol: augment all originals once, shuffle, K contiguous folds."""
     n = len(x)
-    xa, ya, src = _augmented(x, y, np.arange(n), settings.augment)
+    xa, ya, src = _augmented(x, y, np.arange(n), settings.augment, categorical)
     is_orig = np.arange(len(xa)) < n
     perm = np.random.default_rng(settings.seed).permutation(len(xa))
     folds = []
@@ -162,21 +167,6 @@ def metric_rows(protocol: str, model: str, target: str, subset: str,
     return rows
 
 
-def training_arrays(dataset: Dataset, targets: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Inputs (n, d), targets (n, t) and sample ids of the rows that may train a model."""
-    report = validate_dataset(dataset)
-    if report.has_errors:
-        first = report.errors[0]
-        raise DataError(f"the data has {len(report.errors)} error(s) that block training; "
-                        f"first: {first}")
-    mask = dataset.is_original & ~dataset.is_validation
-    y_all = dataset.values(targets)
-    mask &= ~np.isnan(y_all).any(axis=1)
-    idx = np.flatnonzero(mask)
-    ids = [dataset.sample_ids()[i] for i in idx]
-    return dataset.values(dataset.inputs, idx), y_all[idx], ids
-
-
 def cross_validate(
     dataset: Dataset,
     settings: EvaluationSettings | None = None,
@@ -189,10 +179,13 @@ def cross_validate(
     settings = settings or EvaluationSettings()
     settings.check()
     rep = Reporter(progress, cancel)
-    targets = list(settings.targets or dataset.targets)
-    x, y, ids = training_arrays(dataset, targets)
-    if len(x) < 3:
-        raise DataError(f"cross-validation needs at least 3 training samples; there are {len(x)}")
+    data = training_data(dataset, list(settings.targets or dataset.targets))
+    groups = data.groups()
+    for g in groups:
+        if len(g.rows) < 3:
+            names = ", ".join(data.targets[t] for t in g.targets)
+            raise DataError(f"cross-validation needs at least 3 training samples; {names} "
+                            f"has {len(g.rows)}")
     metrics: list[dict] = []
     pred_frames: list[pd.DataFrame] = []
     epochs: dict[str, list[int]] = {}
@@ -200,52 +193,98 @@ def cross_validate(
     for pi, protocol in enumerate(settings.protocols):
         sub = rep.sub(pi / n_prot, (pi + 1) / n_prot)
         sub.report(0.0, f"{protocol}: preparing folds")
-        folds = (honest_folds if protocol == "honest" else paper_folds)(x, y, settings)
-        sub.report(0.05, f"{protocol}: training {len(targets) * len(folds)} networks")
-        # The paper split its inner validation rows at random; the leakage-free protocol
-        # holds out whole samples there too (see TrainingSet.sources).
-        sets = [TrainingSet(f.x, f.y[:, t], seed=t * 100_003 + k,
-                            sources=f.sources if protocol == "honest" else None)
-                for t in range(len(targets)) for k, f in enumerate(folds)]
-
-        def epoch_hook(r: EpochReport, protocol: str = protocol) -> None:
-            if on_epoch is not None:
-                on_epoch(protocol, r)
-
-        stack = train_networks(sets, settings.network, sub.sub(0.05, 0.85).report, cancel,
-                               epoch_hook)
-        epochs[protocol] = [int(e) for e in stack.epochs]
-        preds = stack.predict_rows([f.test_x for _ in targets for f in folds])
-        model_preds: dict[str, list[list[np.ndarray]]] = {NETWORK: [
-            [preds[t * len(folds) + k] for k in range(len(folds))] for t in range(len(targets))]}
-        for bi, name in enumerate(settings.baselines):
-            sub.report(0.85 + 0.15 * bi / max(len(settings.baselines), 1), f"{protocol}: {name}")
-            model_preds[name] = [[fit_predict_baseline(name, x[f.train_originals],
-                                                       y[f.train_originals, t], f.test_x,
-                                                       settings.seed)
-                                  for f in folds] for t in range(len(targets))]
-        for model, per_target in model_preds.items():
-            for t, target in enumerate(targets):
-                pairs = [(f.test_y[:, t], per_target[t][k]) for k, f in enumerate(folds)]
-                orig = [(tt[f.test_source >= 0], pp[f.test_source >= 0])
-                        for (tt, pp), f in zip(pairs, folds, strict=True)]
-                if protocol == "paper":
-                    metrics += metric_rows(protocol, model, target, "all", pairs)
-                metrics += metric_rows(protocol, model, target, "original", orig)
-                for k, f in enumerate(folds):
-                    pred_frames.append(pd.DataFrame({
-                        "protocol": protocol, "model": model, "target": target, "fold": k,
-                        "sample": [ids[s] if s >= 0 else "" for s in f.test_source],
-                        "origin": np.where(f.test_source >= 0, "original", "synthetic"),
-                        "truth": f.test_y[:, t], "prediction": per_target[t][k]}))
+        make = honest_folds if protocol == "honest" else paper_folds
+        folds = {tuple(g.targets): make(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)],
+                                        settings, data.space.categorical) for g in groups}
+        n_nets = sum(len(k) * len(f) for k, f in folds.items())
+        sub.report(0.05, f"{protocol}: training {n_nets} networks")
+        results = _protocol_predictions(protocol, data, groups, folds, settings,
+                                        sub.sub(0.05, 1.0), cancel, on_epoch)
+        epochs[protocol] = results.epochs
+        metrics += results.metrics
+        pred_frames += results.frames
         sub.report(1.0, f"{protocol}: done")
     notes = []
+    n = len(data.x)
     if "honest" in settings.protocols:
-        notes.append("leakage-free: " + ("leave-one-out" if len(x) <= settings.loo_max else
+        notes.append("leakage-free: " + ("leave-one-out" if n <= settings.loo_max else
                                          f"{settings.folds}-fold") +
-                     f" over {len(x)} original samples; SMOTE-REG recomputed inside every fold")
+                     f" over {n} original samples; SMOTE-REG recomputed inside every fold")
+    if len(groups) > 1:
+        notes.append("targets measured on different rows are judged on their own rows: "
+                     + "; ".join(f"{', '.join(data.targets[t] for t in g.targets)}: "
+                                 f"{len(g.rows)} rows" for g in groups))
     if "paper" in settings.protocols:
         notes.append("paper protocol: synthetic rows in the test folds have near-copies in the "
                      "training folds, so its figures overstate accuracy on new syntheses")
     return EvaluationResult(pd.DataFrame(metrics), pd.concat(pred_frames, ignore_index=True),
                             epochs, notes)
+
+
+@dataclass
+class _ProtocolResults:
+    metrics: list[dict]
+    frames: list[pd.DataFrame]
+    epochs: list[int]
+
+
+def _protocol_predictions(
+    protocol: str, data: TrainingData, groups: list, folds: dict[tuple[int, ...], list[FoldSet]],
+    settings: EvaluationSettings, rep: Reporter, cancel: CancelCheck | None,
+    on_epoch: Callable[[str, EpochReport], None] | None,
+) -> _ProtocolResults:
+    """Train every network of one protocol in one batch, fit the baselines, and collect the
+    metric rows and out-of-fold predictions. Networks are ordered target-major over all
+    targets (seed ``t * 100_003 + fold``), as a table without gaps always was."""
+    space = data.space
+    order = sorted((t, key, k) for key, fs in folds.items() for t in key
+                   for k in range(len(fs)))
+    # The paper split its inner validation rows at random; the leakage-free protocol
+    # holds out whole samples there too (see TrainingSet.sources).
+    sets = [TrainingSet(space.encode(folds[key][k].x),
+                        folds[key][k].y[:, key.index(t)], seed=t * 100_003 + k,
+                        sources=folds[key][k].sources if protocol == "honest" else None)
+            for t, key, k in order]
+
+    def epoch_hook(r: EpochReport) -> None:
+        if on_epoch is not None:
+            on_epoch(protocol, r)
+
+    stack = train_networks(sets, settings.network, rep.sub(0.0, 0.8).report, cancel, epoch_hook)
+    preds = stack.predict_rows([space.encode(folds[key][k].test_x) for _, key, k in order])
+    by_target: dict[str, dict[int, list[np.ndarray]]] = {NETWORK: {}}
+    for (t, _, _), p in zip(order, preds, strict=True):
+        by_target[NETWORK].setdefault(t, []).append(p)
+    group_of = {t: (g, key) for g, key in zip(groups, folds, strict=True) for t in key}
+    for bi, name in enumerate(settings.baselines):
+        rep.report(0.8 + 0.2 * bi / max(len(settings.baselines), 1), f"{protocol}: {name}")
+        by_target[name] = {}
+        for t in range(len(data.targets)):
+            g, key = group_of[t]
+            xg = space.encode(data.x[g.rows])
+            yg = data.y[g.rows, t]
+            by_target[name][t] = [
+                fit_predict_baseline(name, xg[f.train_originals], yg[f.train_originals],
+                                     space.encode(f.test_x), settings.seed)
+                for f in folds[key]]
+    metrics: list[dict] = []
+    frames: list[pd.DataFrame] = []
+    for model, per_target in by_target.items():
+        for t, target in enumerate(data.targets):
+            g, key = group_of[t]
+            fs = folds[key]
+            col = key.index(t)
+            ids = [data.ids[r] for r in g.rows]
+            pairs = [(f.test_y[:, col], per_target[t][k]) for k, f in enumerate(fs)]
+            orig = [(tt[f.test_source >= 0], pp[f.test_source >= 0])
+                    for (tt, pp), f in zip(pairs, fs, strict=True)]
+            if protocol == "paper":
+                metrics += metric_rows(protocol, model, target, "all", pairs)
+            metrics += metric_rows(protocol, model, target, "original", orig)
+            for k, f in enumerate(fs):
+                frames.append(pd.DataFrame({
+                    "protocol": protocol, "model": model, "target": target, "fold": k,
+                    "sample": [ids[s] if s >= 0 else "" for s in f.test_source],
+                    "origin": np.where(f.test_source >= 0, "original", "synthetic"),
+                    "truth": f.test_y[:, col], "prediction": per_target[t][k]}))
+    return _ProtocolResults(metrics, frames, [int(e) for e in stack.epochs])

@@ -7,6 +7,16 @@ prediction (in target units) per one standard deviation of that input. A fresh e
 seeded per repeat makes results reproducible (a shared explainer drifts between calls); the
 model is called once per (point, repeat) on all perturbations and all targets at once; the
 spread of the weights over R seeds is reported as their stability.
+
+A category condition (a ligand, a solvent) is one column of level codes, given to LIME as a
+categorical feature: LIME perturbs it by drawing levels with their training frequencies, and
+its weight is the change of the prediction (target units) when the condition has the
+explained sample's level rather than one drawn that way. So there is one weight per
+condition, never one per dummy column.
+
+An explanation is flagged, never shown as a normal result, when a weight is not finite or
+the surrogate's local fidelity (weighted R²) is below ``MIN_FIDELITY``: the linear surrogate
+then does not describe the model near that point.
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ import pandas as pd
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
+
+MIN_FIDELITY = 0.5
 
 
 @dataclass
@@ -64,8 +76,25 @@ class Explanations:
     local_prediction: np.ndarray
     model_prediction: np.ndarray
 
+    def flags(self) -> np.ndarray:
+        """(n, t) text: why an explanation cannot be trusted ("" when it can)."""
+        n, t, _ = self.weights.shape
+        out = np.full((n, t), "", dtype=object)
+        with np.errstate(invalid="ignore"):
+            bad_weights = ~np.isfinite(self.weights).all(axis=2)
+            low = ~(self.fidelity >= MIN_FIDELITY)
+        out[low] = [f"low local fidelity (R² {f:.2f} < {MIN_FIDELITY})"
+                    for f in self.fidelity[low]]
+        out[bad_weights] = "weights are not finite numbers"
+        return out
+
+    @property
+    def flagged(self) -> np.ndarray:
+        """(n, t) bool: the explanations that must not be read as normal results."""
+        return self.flags() != ""
+
     def to_frame(self) -> pd.DataFrame:
-        """Tidy table: sample, target, feature, weight, weight_std, fidelity."""
+        """Tidy table: sample, target, feature, weight, weight_std, fidelity, flag."""
         n, t, d = self.weights.shape
         ii, tt, ff = np.meshgrid(np.arange(n), np.arange(t), np.arange(d), indexing="ij")
         return pd.DataFrame({
@@ -75,6 +104,7 @@ class Explanations:
             "weight": self.weights.ravel(),
             "weight_std": self.weight_std.ravel(),
             "fidelity": self.fidelity[ii.ravel(), tt.ravel()],
+            "flag": self.flags()[ii.ravel(), tt.ravel()],
         })
 
     def to_json(self) -> dict:
@@ -128,11 +158,13 @@ def explain_points(
     settings: LimeSettings | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    categorical: Sequence[int] = (),
 ) -> Explanations:
     """Explain ``points`` (n, d) of a model ``predict``: (m, d) -> (m, t).
 
     training_x (n_train, d) sets the standardisation and the perturbation scale (the
     training originals). Any point can be explained, not only rows of the table.
+    ``categorical``: the columns that hold category level codes (see the module docstring).
     """
     from lime.lime_tabular import LimeTabularExplainer
 
@@ -158,6 +190,7 @@ def explain_points(
                 # Same seed for every target: same perturbations, one model call.
                 explainer = LimeTabularExplainer(
                     training_x, mode="regression", feature_names=list(features),
+                    categorical_features=list(categorical) or None,
                     discretize_continuous=False, kernel_width=settings.kernel_width,
                     sample_around_instance=settings.sample_around_instance,
                     feature_selection="none", random_state=settings.seed + 1_000_003 * r)

@@ -22,12 +22,12 @@ from nrstudio.core.modeling.evaluation import (
     EvaluationResult,
     cross_validate,
     metric_rows,
-    training_arrays,
 )
 from nrstudio.core.modeling.explain import Explanations, explain_points
 from nrstudio.core.modeling.networks import EpochReport
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
 from nrstudio.core.modeling.run_settings import RunSettings
+from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project
 
@@ -45,12 +45,13 @@ class RunResult:
 
 
 def predict_validation_experiments(dataset: Dataset, final: EnsembleModel) -> pd.DataFrame:
-    """Final-model predictions of rows flagged as validation experiments (with their truth)."""
+    """Final-model predictions of rows flagged as validation experiments (with their truth);
+    ``impossible``: a negative prediction of a target that cannot be negative."""
     rows = np.flatnonzero(dataset.is_original & dataset.is_validation)
-    cols = ["sample", "target", "truth", "prediction", "std", "out_of_domain"]
+    cols = ["sample", "target", "truth", "prediction", "std", "out_of_domain", "impossible"]
     if len(rows) == 0:
         return pd.DataFrame(columns=cols)
-    x = dataset.values(final.inputs, rows)
+    x = final.feature_space.conditions(dataset, rows)
     ok = np.isfinite(x).all(axis=1)
     rows, x = rows[ok], x[ok]
     if len(rows) == 0:
@@ -58,8 +59,9 @@ def predict_validation_experiments(dataset: Dataset, final: EnsembleModel) -> pd
     pred = final.predict(x)
     truth = dataset.values(final.targets, rows)
     ids = dataset.sample_ids()
+    assert pred.impossible is not None
     records = [(ids[r], target, truth[i, t], pred.mean[i, t], pred.std[i, t],
-                bool(pred.out_of_domain[i]))
+                bool(pred.out_of_domain[i]), bool(pred.impossible[i, t]))
                for i, r in enumerate(rows) for t, target in enumerate(final.targets)]
     return pd.DataFrame(records, columns=cols)
 
@@ -77,7 +79,7 @@ def run_pipeline(
     settings = settings or RunSettings()
     rep = Reporter(progress, cancel)
     ev = settings.evaluation
-    training_arrays(dataset, list(ev.targets or dataset.targets))  # refuse bad data up front
+    training_data(dataset, list(ev.targets or dataset.targets))  # refuse bad data up front
     rep.report(0.0, "augmenting")
     augmented = augment_smote_reg(dataset, ev.augment, rep.sub(0.0, 0.02).report, cancel)
     evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.70).report, cancel, on_epoch)
@@ -96,10 +98,10 @@ def run_pipeline(
                                        ignore_index=True)
     explanations = None
     if settings.explain:
-        x = final.domain.x
+        x = final.train_x
         explanations = explain_points(final.predict_mean, x, x, final.inputs, final.targets,
                                       final.sample_ids, settings.lime, rep.sub(0.88, 1.0).report,
-                                      cancel)
+                                      cancel, final.feature_space.categorical)
     rep.report(1.0, "done")
     return RunResult(augmented, evaluation, final, validation, explanations, settings)
 
@@ -116,8 +118,10 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
     written.append(out / "augmented.csv")
     metrics = result.evaluation.metrics[["target", "model", "protocol", "subset", "metric",
                                          "mean", "std", "n", "aggregation"]]
+    cv = result.evaluation.predictions.copy()
+    cv["impossible"] = cv.target.isin(result.final.non_negative) & (cv.prediction < 0)
     for name, frame in (("metrics.csv", metrics),
-                        ("cv_predictions.csv", result.evaluation.predictions),
+                        ("cv_predictions.csv", cv),
                         ("validation_predictions.csv", result.validation)):
         frame.to_csv(out / name, index=False, float_format="%.10g", lineterminator="\n")
         written.append(out / name)

@@ -17,10 +17,12 @@ import pandas as pd
 from nrstudio.core.data.dataset import Dataset, find_name
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
-from nrstudio.core.modeling.evaluation import _augmented, training_arrays
+from nrstudio.core.modeling.evaluation import _augmented
+from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.network_training import train_networks
 from nrstudio.core.modeling.networks import NetworkStack, TrainingSet
+from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import StoredModel
 from nrstudio.core.settings import settings_from_dict, settings_to_dict
@@ -91,9 +93,11 @@ def _nearest(points: np.ndarray, ref: np.ndarray, exclude_self: bool = False) ->
 @dataclass
 class Prediction:
     """For m points and t targets: mean, std (m, t) in target units; out_of_range: per point
-    the inputs outside the originals' range; distance (m,): nearest original in typical
-    spacings; far (m,); ar_from_lw (m,) predicted length/width (NaN without those targets);
-    ar_disagreement (m,) |AR - L/W| / (L/W)."""
+    the inputs outside the originals' range; unseen: per point the category inputs at a
+    level never seen in training; distance (m,): nearest original in typical spacings; far
+    (m,); ar_from_lw (m,) predicted length/width (NaN without those targets);
+    ar_disagreement (m,) |AR - L/W| / (L/W); impossible (m, t): a negative prediction of a
+    target that cannot be negative."""
 
     targets: list[str]
     mean: np.ndarray
@@ -103,27 +107,57 @@ class Prediction:
     far: np.ndarray
     ar_from_lw: np.ndarray
     ar_disagreement: np.ndarray
+    unseen: list[list[str]] = field(default_factory=list)
+    impossible: np.ndarray | None = None
 
     @property
     def out_of_domain(self) -> np.ndarray:
-        return self.far | np.array([bool(r) for r in self.out_of_range])
+        unseen = self.unseen or [[] for _ in self.out_of_range]
+        return self.far | np.array([bool(r) or bool(u)
+                                    for r, u in zip(self.out_of_range, unseen, strict=True)])
+
+    def reasons(self) -> list[str]:
+        """Per point, why it is out of the domain, in words ("" inside)."""
+        unseen = self.unseen or [[] for _ in self.out_of_range]
+        return ["; ".join(([f"outside the samples' range: {', '.join(r)}"] if r else [])
+                          + ([f"a level never seen in training: {', '.join(u)}"] if u else [])
+                          + ([f"far from every sample ({d:.1f}× the usual spacing)"] if f
+                             else []))
+                for r, u, f, d in zip(self.out_of_range, unseen, self.far, self.distance,
+                                      strict=True)]
 
 
 @dataclass
 class EnsembleModel:
-    """Networks for every target: stack holds n_targets x members models, target-major."""
+    """Networks for every target: stack holds n_targets x members models, target-major.
+    ``train_x`` (n, c): the conditions of the training originals (see
+    :mod:`nrstudio.core.modeling.features`); ``non_negative``: targets that cannot be
+    negative. Predictions take conditions (m, c)."""
 
     inputs: list[str]
     targets: list[str]
     members: int
     stack: NetworkStack
-    domain: Domain
+    train_x: np.ndarray
     network: NetworkSettings
     augment: SmoteRegSettings
     sample_ids: list[str] = field(default_factory=list)
+    space: FeatureSpace | None = None
+    non_negative: list[str] = field(default_factory=list)
+    domain: Domain = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.space is None:
+            self.space = FeatureSpace(list(self.inputs))
+        self.domain = Domain(self.space.encode(self.train_x))
+
+    @property
+    def feature_space(self) -> FeatureSpace:
+        assert self.space is not None
+        return self.space
 
     def predict_mean(self, x: np.ndarray) -> np.ndarray:
-        """Ensemble means (m, t) for raw inputs (m, d): the batched call LIME uses."""
+        """Ensemble means (m, t) for conditions (m, c): the batched call LIME uses."""
         return self.predict_members(x).mean(axis=2)
 
     def predict_members(self, x: np.ndarray) -> np.ndarray:
@@ -131,7 +165,7 @@ class EnsembleModel:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         if x.shape[1] != len(self.inputs):
             raise DataError(f"expected {len(self.inputs)} inputs, got {x.shape[1]}")
-        out = self.stack.predict(x)  # (t*members, m)
+        out = self.stack.predict(self.feature_space.encode(x))  # (t*members, m)
         return out.reshape(len(self.targets), self.members, -1).transpose(2, 0, 1)
 
     def predict(self, x: np.ndarray) -> Prediction:
@@ -140,10 +174,12 @@ class EnsembleModel:
             raise DataError("every input needs a finite number")
         per = self.predict_members(x)
         mean, std = per.mean(axis=2), per.std(axis=2)
-        lo, hi = self.domain.x.min(axis=0), self.domain.x.max(axis=0)
-        out_of_range = [[self.inputs[j] for j in range(x.shape[1]) if not lo[j] <= row[j] <= hi[j]]
+        space = self.feature_space
+        numeric = [j for j in range(x.shape[1]) if j not in space.categorical]
+        lo, hi = self.train_x.min(axis=0), self.train_x.max(axis=0)
+        out_of_range = [[self.inputs[j] for j in numeric if not lo[j] <= row[j] <= hi[j]]
                         for row in x]
-        dist = self.domain.nearest_distance(x)
+        dist = self.domain.nearest_distance(space.encode(x))
         li, wi = find_name(self.targets, "length"), find_name(self.targets, "width")
         ai = find_name(self.targets, "aspect")
         nan = np.full(len(x), np.nan)
@@ -153,17 +189,23 @@ class EnsembleModel:
                 ar_lw = mean[:, li] / mean[:, wi]
                 if ai is not None:
                     dis = np.abs(mean[:, ai] - ar_lw) / np.abs(ar_lw)
+        impossible = np.zeros(mean.shape, dtype=bool)
+        for t, name in enumerate(self.targets):
+            if name in self.non_negative:
+                impossible[:, t] = mean[:, t] < 0
         return Prediction(list(self.targets), mean, std, out_of_range, dist, dist > FAR_FACTOR,
-                          ar_lw, dis)
+                          ar_lw, dis, space.unseen(x), impossible)
 
     # ---- storage -----------------------------------------------------------------------
     def to_stored(self, name: str = "final network ensemble") -> StoredModel:
         meta = {"kind": "network_ensemble", "inputs": self.inputs, "targets": self.targets,
                 "members": self.members, "network": settings_to_dict(self.network),
                 "augment": settings_to_dict(self.augment), "sample_ids": self.sample_ids,
-                "epochs": [int(e) for e in self.stack.epochs]}
+                "epochs": [int(e) for e in self.stack.epochs],
+                "levels": self.feature_space.to_json()["levels"],
+                "non_negative": list(self.non_negative)}
         tensors = self.stack.to_tensors()
-        tensors["domain_x"] = self.domain.x
+        tensors["domain_x"] = self.train_x
         return StoredModel(name, meta, tensors)
 
     @classmethod
@@ -175,7 +217,9 @@ class EnsembleModel:
             stack = NetworkStack.from_tensors(model.tensors)
             inputs, targets = list(meta["inputs"]), list(meta["targets"])
             members = int(meta["members"])
-            if stack.n_models != len(targets) * members or stack.x_mean.shape[1] != len(inputs):
+            space = FeatureSpace.from_json({"inputs": inputs, "levels": meta.get("levels", {})})
+            if (stack.n_models != len(targets) * members
+                    or stack.x_mean.shape[1] != space.n_features):
                 raise DataError(f"model '{model.name}' does not match its description")
             domain_x = model.tensors["domain_x"]
             if domain_x.ndim != 2 or domain_x.shape[1] != len(inputs):
@@ -185,10 +229,11 @@ class EnsembleModel:
                 if arr.dtype.kind == "f" and not np.isfinite(arr).all():
                     raise DataError(f"model '{model.name}' is damaged: '{name}' holds "
                                     "missing or infinite numbers")
-            return cls(inputs, targets, members, stack, Domain(model.tensors["domain_x"]),
+            return cls(inputs, targets, members, stack, domain_x,
                        settings_from_dict(NetworkSettings, meta["network"], "network"),
                        settings_from_dict(SmoteRegSettings, meta["augment"], "augmentation"),
-                       list(meta.get("sample_ids", [])))
+                       list(meta.get("sample_ids", [])), space,
+                       [str(t) for t in meta.get("non_negative", [])])
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"model '{model.name}' is damaged ({exc})") from None
 
@@ -203,22 +248,29 @@ def train_final_models(
     cancel: CancelCheck | None = None,
     on_epoch=None,  # type: ignore[no-untyped-def]
 ) -> EnsembleModel:
-    """Train ``members`` networks per target on all training samples plus their SMOTE-REG rows
-    (inner early-stopping split by whole samples), in one batched run."""
+    """Train ``members`` networks per target on its training samples plus their SMOTE-REG
+    rows (inner early-stopping split by whole samples), in one batched run."""
     if not 1 <= members <= 100:
         raise DataError("the ensemble needs between 1 and 100 members")
     network = network or NetworkSettings()
     augment = augment or SmoteRegSettings()
     rep = Reporter(progress, cancel)
-    targets = list(targets or dataset.targets)
-    x, y, ids = training_arrays(dataset, targets)
+    data = training_data(dataset, list(targets or dataset.targets))
+    space = data.space
     rep.report(0.02, "augmenting")
-    xa, ya, src = _augmented(x, y, np.arange(len(x)), augment)
-    sets = [TrainingSet(xa, ya[:, t], seed=10_007 * (m + 1) + t, sources=src)
-            for t in range(len(targets)) for m in range(members)]
+    augmented = {}
+    for g in data.groups():
+        xa, ya, src = _augmented(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)],
+                                 np.arange(len(g.rows)), augment, space.categorical)
+        for col, t in enumerate(g.targets):
+            augmented[t] = (space.encode(xa), ya[:, col], src)
+    sets = [TrainingSet(augmented[t][0], augmented[t][1], seed=10_007 * (m + 1) + t,
+                        sources=augmented[t][2])
+            for t in range(len(data.targets)) for m in range(members)]
     stack = train_networks(sets, network, rep.sub(0.05, 1.0).report, cancel, on_epoch)
-    return EnsembleModel(list(dataset.inputs), targets, members, stack, Domain(x), network,
-                         augment, ids)
+    non_negative = [t for t in data.targets if dataset.column(t).positive_only]
+    return EnsembleModel(list(space.inputs), data.targets, members, stack, data.x, network,
+                         augment, data.ids, space, non_negative)
 
 
 def _norm(name: str) -> str:
@@ -244,26 +296,31 @@ def match_inputs(model_inputs: list[str], columns: list[str]) -> dict[str, str]:
 
 def predict_table(model: EnsembleModel, dataset: Dataset) -> pd.DataFrame:
     """Predictions for every row of a conditions table: its sample ids and inputs, then per
-    target mean and std, the out-of-domain flag and its reasons."""
+    target mean and std, the out-of-domain flag and its reasons, and which predictions are
+    physically impossible (negative for a target that cannot be)."""
+    space = model.feature_space
     mapping = match_inputs(model.inputs, [c.name for c in dataset.columns])
-    x = dataset.values([mapping[n] for n in model.inputs])
+    x = space.conditions(dataset, columns=mapping)
     bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
     if len(bad):
         raise DataError(f"row {bad[0] + 1} has a missing input; every condition needs a value")
-    negative = np.argwhere(x < 0)
+    numeric = [j for j in range(x.shape[1]) if j not in space.categorical]
+    negative = np.argwhere(x[:, numeric] < 0)
     if len(negative):
         i, j = negative[0]
+        j = numeric[j]
         raise DataError(f"row {i + 1}, '{model.inputs[j]}': {x[i, j]:g} is negative")
     pred = model.predict(x)
     frame = pd.DataFrame({"sample": dataset.sample_ids()})
     for j, name in enumerate(model.inputs):
-        frame[name] = x[:, j]
+        frame[name] = ([space.level_text(name, v) for v in x[:, j]] if name in space.levels
+                       else x[:, j])
     for t, target in enumerate(model.targets):
         frame[f"{target} predicted"] = pred.mean[:, t]
         frame[f"{target} ±"] = pred.std[:, t]
     frame["out of domain"] = pred.out_of_domain
-    frame["why"] = [
-        "; ".join(([f"outside the samples' range: {', '.join(r)}"] if r else [])
-                  + ([f"far from every sample ({d:.1f}× the usual spacing)"] if f else []))
-        for r, f, d in zip(pred.out_of_range, pred.far, pred.distance, strict=True)]
+    frame["why"] = pred.reasons()
+    assert pred.impossible is not None
+    frame["impossible"] = [", ".join(f"{t} < 0" for k, t in enumerate(model.targets)
+                                     if pred.impossible[i, k]) for i in range(len(x))]
     return frame

@@ -152,7 +152,7 @@ class ExplainPage(QWidget):
             QMessageBox.information(self, "No model", "Train a model first (Train page).")
             return False
         settings = self.settings()
-        x = model.domain.x
+        x = model.train_x
 
         def work(ctx: JobContext) -> Explanations:
             return explain_points(model.predict_mean, x, x, model.inputs, model.targets,
@@ -171,7 +171,7 @@ class ExplainPage(QWidget):
         if model is None:
             return False
         settings = self.settings()
-        train = model.domain.x
+        train = model.train_x
 
         def work(ctx: JobContext) -> Explanations:
             return explain_points(model.predict_mean, train, np.atleast_2d(x), model.inputs,

@@ -129,12 +129,12 @@ class PredictPage(QWidget):
                 self.info.setText("No trained model yet: train one on the Train page.")
             self.results.setText("")
             return
-        lo, hi = model.domain.x.min(axis=0), model.domain.x.max(axis=0)
-        n = len(model.domain.x)
+        lo, hi = model.train_x.min(axis=0), model.train_x.max(axis=0)
+        n = len(model.train_x)
         self.info.setText(f"Model: ensemble of {model.members} networks per target, trained on "
                           f"{n} samples. Type conditions; predictions update as you type.")
         for j, name in enumerate(model.inputs):
-            edit = QLineEdit(old.get(name, f"{np.median(model.domain.x[:, j]):g}"))
+            edit = QLineEdit(old.get(name, f"{np.median(model.train_x[:, j]):g}"))
             unit = self._unit(name)
             edit.setPlaceholderText(unit)
             note = QLabel(f"<small>{unit} · samples span {lo[j]:g} – {hi[j]:g}</small>")
@@ -160,7 +160,7 @@ class PredictPage(QWidget):
         """The form's values, or None (with each field's reason shown) if any is refused."""
         if self.model is None:
             return None
-        lo, hi = self.model.domain.x.min(axis=0), self.model.domain.x.max(axis=0)
+        lo, hi = self.model.train_x.min(axis=0), self.model.train_x.max(axis=0)
         values, ok = [], True
         for j, (name, (edit, note)) in enumerate(self.fields.items()):
             text = edit.text().strip()

@@ -22,15 +22,16 @@ def test_clean_table_has_no_findings():
     assert report_for(GOOD).findings == []
 
 
-def test_non_numeric_and_missing_input_are_errors_at_their_cell():
+def test_non_numeric_is_an_error_and_missing_input_a_warning_at_their_cell():
     rows = [r[:] for r in GOOD]
     rows[1][1] = "2O"
     rows[3][2] = float("nan")
     rep = report_for(rows)
     assert rep.has_errors
-    assert [(f.row, f.column) for f in rep.errors] == [(2, "Core amount (nmol)"),
-                                                       (4, "S amount (mg)")]
+    assert [(f.row, f.column) for f in rep.errors] == [(2, "Core amount (nmol)")]
     assert "'2O' is not a number" in str(rep.errors[0])
+    assert [(f.row, f.column) for f in rep.warnings] == [(4, "S amount (mg)")]
+    assert "left out of training" in str(rep.warnings[0])
 
 
 def test_negative_amount_is_an_error():
@@ -47,8 +48,12 @@ def test_missing_target_is_a_warning():
     rows[2][5] = float("nan")
     rep = report_for(rows)
     assert not rep.has_errors
-    assert {(f.row, f.column) for f in rep.warnings} == {(3, "Average Length (nm)"),
-                                                         (3, "Aspect Ratio")}
+    assert {(f.row, f.column) for f in rep.warnings if f.row} == {(3, "Average Length (nm)"),
+                                                                  (3, "Aspect Ratio")}
+    # and per target, which rows it leaves out
+    summary = {f.column: f.message for f in rep.warnings if f.row is None}
+    assert summary == {t: "trains on 4 rows; leaves out row 3 (no value)"
+                       for t in ("Average Length (nm)", "Aspect Ratio")}
 
 
 def test_duplicate_inputs_with_different_targets_warn():

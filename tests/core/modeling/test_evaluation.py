@@ -72,7 +72,7 @@ def test_network_learns_a_linear_law_under_the_leakage_free_protocol():
 def test_lime_recovers_signs_and_ranking_of_a_linear_law():
     ds = linear_dataset()
     final = train_final_models(ds, FAST, SMALL_AUG, members=2)
-    x = final.domain.x
+    x = final.train_x
     expl = explain_points(final.predict_mean, x, x[:6], final.inputs, final.targets,
                           settings=LimeSettings(num_samples=2000, repeats=2))
     w = expl.weights[:, 0, :]  # (points, inputs) per SD of each input
@@ -97,7 +97,7 @@ def test_lime_is_reproducible_and_calls_the_model_once_per_perturbation_set():
     assert np.array_equal(a.weights, b.weights) and np.array_equal(a.weight_std, b.weight_std)
     frame = a.to_frame()
     assert list(frame.columns) == ["sample", "target", "feature", "weight", "weight_std",
-                                   "fidelity"] and len(frame) == 4 * 2 * 3
+                                   "fidelity", "flag"] and len(frame) == 4 * 2 * 3
 
 
 def test_cancel_stops_cross_validation_promptly():

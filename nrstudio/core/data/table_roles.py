@@ -1,0 +1,146 @@
+"""A raw table becomes a dataset: roles guessed (or given), cells typed, "no value" markers
+read as empty, row metadata columns (origin, validation flag, parents) taken out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from nrstudio.core.data.dataset import (
+    MISSING_MARKERS,
+    Column,
+    Dataset,
+    Kind,
+    Origin,
+    Role,
+    default_row_meta,
+    format_cell,
+    guess_column,
+    is_id_header,
+    is_missing,
+    is_missing_marker,
+    parse_number,
+)
+from nrstudio.core.errors import DataError
+
+MAX_COLUMNS = 1000
+_TRUE = {"1", "true", "yes", "y", "x", "ja", "oui"}
+_FALSE = {"", "0", "false", "no", "n"}
+
+
+@dataclass
+class RawTable:
+    """Header and cells as read, before roles are assigned."""
+
+    header: list[str]
+    cells: list[list[object]]
+    line_numbers: list[int]
+    decimal_comma: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+_META_NAMES = {
+    "origin": "origin",
+    "validation_experiment": "validation_experiment",
+    "validation experiment": "validation_experiment",
+    "validation": "validation_experiment",
+    "held out": "validation_experiment",
+    "parent_1": "parent_1",
+    "parent_2": "parent_2",
+}
+
+
+def unique_headers(header: list[str], notes: list[str]) -> list[str]:
+    if len(header) > MAX_COLUMNS:
+        raise DataError(f"{len(header):,} columns; at most {MAX_COLUMNS:,} are supported")
+    out: list[str] = []
+    taken: set[str] = set()  # a set: a list made this quadratic in the number of columns
+    for j, h in enumerate(header):
+        name = h or ("Sample" if j == 0 else f"Column {j + 1}")
+        base, k = name, 2
+        while name in taken:
+            name = f"{base} ({k})"
+            k += 1
+        if name != h:
+            notes.append(f"column {j + 1} header '{h}' renamed to '{name}'")
+        out.append(name)
+        taken.add(name)
+    return out
+
+
+def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None,
+                     missing: Sequence[str] = MISSING_MARKERS) -> Dataset:
+    """Assign roles (guessed, or from ``overrides`` by header) and typed cells; a cell that
+    is one of the ``missing`` markers is empty. Only one column is guessed to be the sample
+    id (an id-like header first, else the first column found by its content). Does not
+    change ``raw`` (the readers already made the headers unique and noted it)."""
+    if len(raw.header) > MAX_COLUMNS:
+        raise DataError(f"{len(raw.header)} columns; at most {MAX_COLUMNS} are supported")
+    header = unique_headers(raw.header, [])
+    meta = default_row_meta(len(raw.cells))
+    columns: list[Column] = []
+    data: dict[str, list[object]] = {}
+    for j, name in enumerate(header):
+        cells = [float("nan") if is_missing_marker(row[j], missing) else row[j]
+                 for row in raw.cells]
+        meta_name = _META_NAMES.get(name.strip().lower())
+        if meta_name is not None:
+            meta[meta_name] = _meta_values(meta_name, name, cells, raw.line_numbers)
+            continue
+        col = (overrides or {}).get(name) or guess_column(name, cells, raw.decimal_comma)
+        col.name = name
+        columns.append(col)
+        data[name] = [_typed(c, col.kind, raw.decimal_comma) for c in cells]
+    _one_sample_id(columns, set(overrides or {}))
+    table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
+    if len(table) != len(raw.cells):  # a table with no columns left
+        table = pd.DataFrame(index=range(len(raw.cells)), columns=[], dtype=object)
+    return Dataset(table, columns, meta)
+
+
+def _one_sample_id(columns: list[Column], given: set[str]) -> None:
+    """Keep one guessed sample-id column: one the user chose, else an id-like header, else
+    the first; the others are ignored (a second label column, such as a reference)."""
+    ids = [c for c in columns if c.role == Role.SAMPLE_ID]
+    if len(ids) < 2:
+        return
+    keep = next((c for c in ids if c.name in given), None) or next(
+        (c for c in ids if is_id_header(c.name)), ids[0])
+    for c in ids:
+        if c is not keep and c.name not in given:
+            c.role, c.kind = Role.IGNORED, Kind.TEXT
+
+
+def _typed(cell: object, kind: Kind, decimal_comma: bool) -> object:
+    if is_missing(cell):
+        return float("nan")
+    if kind == Kind.NUMBER:
+        value = parse_number(cell, decimal_comma)
+        if value is not None:
+            return value
+    return format_cell(cell).strip()
+
+
+def _meta_values(meta: str, header: str, cells: list[object], lines: list[int]) -> list[object]:
+    out: list[object] = []
+    for cell, line in zip(cells, lines, strict=True):
+        text = format_cell(cell).strip().lower()
+        if meta == "origin":
+            if text not in ("", Origin.ORIGINAL.value, Origin.SYNTHETIC.value):
+                raise DataError(f"line {line}, column '{header}': '{cell}' is not original/synthetic")
+            out.append(text or Origin.ORIGINAL.value)
+        elif meta == "validation_experiment":
+            if text in _TRUE:
+                out.append(True)
+            elif text in _FALSE:
+                out.append(False)
+            else:
+                raise DataError(f"line {line}, column '{header}': '{cell}' is not yes/no")
+        else:
+            out.append(format_cell(cell).strip())
+    return out
+
+

@@ -1,0 +1,115 @@
+"""Which inputs and which rows can train a model of each target.
+
+- An input is used unless it does not vary over the training rows (a constant number, or one
+  level of a category in every row): such a column cannot explain a difference between
+  samples, and left in it breaks LIME's standardisation.
+- A row trains a target when it is an original sample, not a validation experiment, has a
+  value of that target, and has every used number input. A missing category cell is the
+  level "(none)" (an absent reagent), not a missing value.
+Each target has its own rows: a row without a width still teaches the length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nrstudio.core.data.dataset import Dataset, Role, format_cell, is_missing, parse_numbers
+
+MISSING_LEVEL = "(none)"
+
+
+def is_constant(values: np.ndarray) -> bool:
+    """True when a column's finite values (n,) do not vary beyond rounding noise (a relative
+    spread of one part in a million)."""
+    spread = float(np.max(values) - np.min(values))
+    return spread <= 1e-6 * max(float(np.max(np.abs(values))), 1e-12)
+
+
+def category_levels(cells: list[object]) -> list[str]:
+    """The texts of a category column's cells, missing cells as ``MISSING_LEVEL``."""
+    return [MISSING_LEVEL if is_missing(c) else format_cell(c).strip() for c in cells]
+
+
+def training_candidates(dataset: Dataset) -> np.ndarray:
+    """(n_rows,) bool: original rows that are not validation experiments."""
+    return dataset.is_original & ~dataset.is_validation
+
+
+@dataclass
+class InputChoice:
+    """The inputs a model uses (dataset order) and the ones left out, with the reason."""
+
+    used: list[str]
+    left_out: dict[str, str] = field(default_factory=dict)
+
+
+def choose_inputs(dataset: Dataset) -> InputChoice:
+    """Leave out inputs that do not vary over the training rows (see the module docstring)."""
+    trains = training_candidates(dataset)
+    choice = InputChoice([])
+    for name in dataset.inputs:
+        col = dataset.column(name)
+        cells = dataset.table[name].to_numpy()[trains].tolist()
+        if col.is_category:
+            levels = set(category_levels(cells))
+            if len(levels) == 1 and len(cells) >= 2:
+                choice.left_out[name] = (f"the same level ('{next(iter(levels))}') in every "
+                                         "training row")
+                continue
+        else:
+            v, _ = parse_numbers(cells)
+            v = v[np.isfinite(v)]
+            if len(v) >= 2 and is_constant(v):
+                choice.left_out[name] = f"the same value ({v[0]:g}) in every training row"
+                continue
+        choice.used.append(name)
+    return choice
+
+
+@dataclass
+class TargetRows:
+    """The rows (0-based dataset indices) that train one target, and the training candidates
+    it leaves out: without a value of the target, or with a number input missing."""
+
+    target: str
+    rows: np.ndarray
+    no_value: list[int]
+    missing_input: list[int]
+
+
+def numeric_inputs_complete(dataset: Dataset, inputs: list[str]) -> np.ndarray:
+    """(n_rows,) bool: every used number input has a value (text typos count as missing;
+    validation reports them)."""
+    ok = np.ones(len(dataset), dtype=bool)
+    for name in inputs:
+        if dataset.column(name).is_category:
+            continue
+        v, _ = parse_numbers(dataset.table[name].tolist())
+        ok &= np.isfinite(v)
+    return ok
+
+
+def rows_per_target(dataset: Dataset, inputs: list[str] | None = None,
+                    targets: list[str] | None = None) -> list[TargetRows]:
+    """For every target (all of the dataset's by default), its training rows."""
+    inputs = choose_inputs(dataset).used if inputs is None else inputs
+    trains = training_candidates(dataset)
+    complete = numeric_inputs_complete(dataset, inputs)
+    out = []
+    for name in targets if targets is not None else dataset.names(Role.TARGET):
+        y, _ = parse_numbers(dataset.table[name].tolist())
+        has = np.isfinite(y)
+        out.append(TargetRows(
+            name, np.flatnonzero(trains & has & complete),
+            [int(i) for i in np.flatnonzero(trains & ~has)],
+            [int(i) for i in np.flatnonzero(trains & has & ~complete)]))
+    return out
+
+
+def row_list(rows: list[int], limit: int = 12) -> str:
+    """'rows 3, 5, 9' (1-based) with '… and N more' beyond ``limit``."""
+    shown = ", ".join(str(r + 1) for r in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"

@@ -1,0 +1,82 @@
+"""The arrays every model of a run trains on, per target (see
+:mod:`nrstudio.core.data.training_rows` for which rows and inputs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.training_rows import choose_inputs, rows_per_target
+from nrstudio.core.data.validation import validate_dataset
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.features import FeatureSpace
+
+MIN_ROWS_PER_TARGET = 3
+
+
+@dataclass
+class TargetGroup:
+    """Targets measured on exactly the same rows: they share folds and augmentation.
+    ``targets``: indices into TrainingData.targets; ``rows``: indices into TrainingData.x."""
+
+    targets: list[int]
+    rows: np.ndarray
+
+
+@dataclass
+class TrainingData:
+    """x (n, c): conditions of every row that trains at least one target (table order);
+    y (n, t): targets, NaN where a row does not train that target; ids (n,) sample ids;
+    left_out: inputs not used, with the reason."""
+
+    space: FeatureSpace
+    targets: list[str]
+    x: np.ndarray
+    y: np.ndarray
+    ids: list[str]
+    left_out: dict[str, str]
+
+    def groups(self) -> list[TargetGroup]:
+        """Targets grouped by their rows, in target order of their first member."""
+        out: list[TargetGroup] = []
+        for t in range(len(self.targets)):
+            rows = np.flatnonzero(np.isfinite(self.y[:, t]))
+            for g in out:
+                if np.array_equal(g.rows, rows):
+                    g.targets.append(t)
+                    break
+            else:
+                out.append(TargetGroup([t], rows))
+        return out
+
+
+def training_data(dataset: Dataset, targets: list[str] | None = None) -> TrainingData:
+    """Refuse data with errors (naming the first), then collect the training arrays."""
+    report = validate_dataset(dataset)
+    if report.has_errors:
+        first = report.errors[0]
+        raise DataError(f"the data has {len(report.errors)} error(s) that block training; "
+                        f"first: {first}")
+    targets = list(targets or dataset.targets)
+    unknown = [t for t in targets if t not in dataset.targets]
+    if unknown:
+        raise DataError(f"not a target column: {', '.join(unknown)}")
+    choice = choose_inputs(dataset)
+    if not choice.used:
+        raise DataError("no input varies over the training rows: "
+                        + "; ".join(f"'{k}': {v}" for k, v in choice.left_out.items()))
+    per_target = rows_per_target(dataset, choice.used, targets)
+    for tr in per_target:
+        if len(tr.rows) < MIN_ROWS_PER_TARGET:
+            raise DataError(f"target '{tr.target}' has {len(tr.rows)} training rows; at "
+                            f"least {MIN_ROWS_PER_TARGET} are needed")
+    rows = np.unique(np.concatenate([tr.rows for tr in per_target]))
+    space = FeatureSpace.from_dataset(dataset, choice.used, rows)
+    x = space.conditions(dataset, rows)
+    y = np.full((len(rows), len(targets)), np.nan)
+    for t, tr in enumerate(per_target):
+        y[np.searchsorted(rows, tr.rows), t] = dataset.values([tr.target], tr.rows)[:, 0]
+    all_ids = dataset.sample_ids()
+    return TrainingData(space, targets, x, y, [all_ids[i] for i in rows], choice.left_out)
