@@ -1,3 +1,3 @@
 """NR Studio: predict, explain and measure the sizes of colloidal nanorods."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

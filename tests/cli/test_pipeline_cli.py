@@ -45,7 +45,7 @@ def test_run_writes_everything_and_same_seed_gives_identical_files(tmp_path):
     with open(outs[0] / "lime_weights.csv") as fh:
         lime_rows = list(csv.DictReader(fh))
     assert len(lime_rows) == 26 * 3 * 3  # training samples x targets x inputs
-    assert set(lime_rows[0]) == {"sample", "target", "feature", "weight", "weight_std",
+    assert set(lime_rows[0]) == {"sample", "target", "feature", "weight", "weight_std", "flag",
                                  "fidelity"}
     with open(outs[0] / "augmented.csv") as fh:
         aug = list(csv.DictReader(fh))

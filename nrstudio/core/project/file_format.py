@@ -44,7 +44,7 @@ from nrstudio.core.project.migrations import MIGRATIONS
 from nrstudio.core.project.model import AttachedImage, Project, StoredModel, now_iso
 from nrstudio.core.project.sections import check_sections
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_PROJECT_ROWS, MAX_PROJECT_CELLS = MAX_TABLE_ROWS, MAX_TABLE_CELLS
 SUFFIX = ".nrproj"
 BACKUP_SUFFIX = ".bak"
@@ -106,8 +106,8 @@ def project_members(project: Project) -> dict[str, bytes]:
     doc = {
         "notes": project.notes,
         "settings": project.settings,
-        "columns": [{"name": c.name, "role": c.role.value, "unit": c.unit, "kind": c.kind.value}
-                    for c in ds.columns],
+        "columns": [{"name": c.name, "role": c.role.value, "unit": c.unit, "kind": c.kind.value,
+                     "non_negative": c.non_negative} for c in ds.columns],
         "models": models,
         "results": results,
         "images": images,
@@ -260,7 +260,7 @@ def _build_project(members: dict[str, bytes]) -> Project:
     from safetensors.numpy import load as load_tensors
 
     doc = parse_json(_need(members, PROJECT), PROJECT, project_schema.PROJECT)
-    columns = [Column(c["name"], Role(c["role"]), c["unit"], Kind(c["kind"]))
+    columns = [Column(c["name"], Role(c["role"]), c["unit"], Kind(c["kind"]), c["non_negative"])
                for c in doc["columns"]]
     table_rows = _read_csv(_need(members, TABLE), TABLE)
     if table_rows[0] != [c.name for c in columns] and not (not columns and table_rows[0] == []):

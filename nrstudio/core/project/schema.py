@@ -1,4 +1,4 @@
-"""JSON Schemas of the JSON members of a project file (format v1, docs/project-format.md)."""
+"""JSON Schemas of the JSON members of a project file (format v2, docs/project-format.md)."""
 
 from __future__ import annotations
 
@@ -35,12 +35,13 @@ MANIFEST: dict[str, Any] = {
 
 _COLUMN = {
     "type": "object",
-    "required": ["name", "role", "unit", "kind"],
+    "required": ["name", "role", "unit", "kind", "non_negative"],
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 500},
         "role": {"enum": ["sample_id", "input", "target", "ignored"]},
         "unit": {"type": "string", "maxLength": 50},
-        "kind": {"enum": ["number", "text"]},
+        "kind": {"enum": ["number", "text", "category"]},
+        "non_negative": {"type": ["boolean", "null"]},
     },
     "additionalProperties": False,
 }

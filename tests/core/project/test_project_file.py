@@ -249,22 +249,25 @@ def test_v1_fixture_loads():
     """A file written by format 1 (tests/fixtures/project-v1.nrproj) stays readable."""
     q = load_project(FIXTURES / "project-v1.nrproj")
     assert_same_project(rich_project(), q)
+    assert all(c.non_negative is None for c in q.dataset.columns)  # v1 -> v2 migration
 
 
 def test_migration_chain_is_applied(monkeypatch):
     """When the format moves on, older files go through MIGRATIONS in order."""
     calls = []
 
-    def v1_to_v2(members):
-        calls.append(1)
+    current = project_file.FORMAT_VERSION
+
+    def to_next(members):
+        calls.append(current)
         members = dict(members)
         members["project.json"] = members["project.json"].replace(b"Notes", b"Migrated")
         return members
 
-    monkeypatch.setattr(project_file, "FORMAT_VERSION", 2)
-    monkeypatch.setitem(project_file.MIGRATIONS, 1, v1_to_v2)
-    q = load_project(FIXTURES / "project-v1.nrproj")
-    assert calls == [1] and q.notes.startswith("Migrated")
-    monkeypatch.delitem(project_file.MIGRATIONS, 1)
+    monkeypatch.setattr(project_file, "FORMAT_VERSION", current + 1)
+    monkeypatch.setitem(project_file.MIGRATIONS, current, to_next)
+    q = load_project(FIXTURES / "project-v1.nrproj")  # v1 -> ... -> current -> current + 1
+    assert calls == [current] and q.notes.startswith("Migrated")
+    monkeypatch.delitem(project_file.MIGRATIONS, current)
     with pytest.raises(ProjectFileError, match="cannot be converted"):
         load_project(FIXTURES / "project-v1.nrproj")
