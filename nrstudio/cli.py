@@ -16,6 +16,7 @@ from nrstudio import __version__
 from nrstudio.core.errors import Cancelled, NRStudioError
 from nrstudio.core.micrographs.rod_model import RodSettings
 from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.baselines import BASELINE_NAMES
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
@@ -150,19 +151,20 @@ def _info(parser: argparse.ArgumentParser) -> Command:
 
 @command("validate", "Check a data table (CSV or XLSX) and list every problem by row and column.")
 def _validate(parser: argparse.ArgumentParser) -> Command:
-    parser.add_argument("file", type=Path, help="a .csv, .tsv, .txt or .xlsx table")
+    parser.add_argument("file", type=Path, help="a .csv, .tsv, .txt, .xlsx or .nrproj file")
     parser.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
+    tables.add_role_options(parser)
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.core.data.table_io import dataset_from_raw, read_table
+        from nrstudio.core.data.table_io import read_table
         from nrstudio.core.data.validation import validate_dataset
 
-        raw = read_table(args.file, args.sheet)
-        ds = dataset_from_raw(raw)
-        for note in raw.notes:
-            print(f"note: {note}")
-        print(f"{len(ds)} rows; inputs: {', '.join(ds.inputs) or '-'}; "
-              f"targets: {', '.join(ds.targets) or '-'}")
+        if args.file.suffix.lower() != ".nrproj":
+            for note in read_table(args.file, args.sheet).notes:
+                print(f"note: {printable(note)}")
+        ds, _ = tables.load_with_roles(args.file, args, args.sheet)
+        print(f"{len(ds)} rows")
+        tables.print_columns(ds)
         report = validate_dataset(ds)
         for finding in report.findings:
             print(finding)
@@ -172,18 +174,8 @@ def _validate(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
-def _load_dataset(path: Path, sheet: str | None = None):  # type: ignore[no-untyped-def]
-    """A dataset from a project or a table file, with the project when it is one."""
-    from nrstudio.core.data.table_io import import_table
-    from nrstudio.core.project.file_format import load_project
-
-    if path.suffix.lower() == ".nrproj":
-        project = load_project(path)
-        return project.dataset, project
-    return import_table(path, sheet), None
-
-
-AUGMENT_OPTIONS = ("minority", "neighbors", "per_subset", "percent", "seed", "subset_cap")
+AUGMENT_OPTIONS = ("minority", "neighbors", "per_subset", "percent", "seed", "subset_cap",
+                   "budget")
 NETWORK_OPTIONS = ("hidden", "optimizer", "lr", "batch_size", "max_epochs", "patience", "device")
 LIME_OPTIONS = ("num_samples", "repeats", "kernel_width")
 
@@ -193,18 +185,22 @@ def _augment(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("input", type=Path, help="a .nrproj, .csv or .xlsx file")
     parser.add_argument("--out", type=Path, required=True, help="output .csv or .xlsx")
     add_setting_options(parser, SmoteRegSettings, AUGMENT_OPTIONS)
+    tables.add_role_options(parser)
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.data.table_io import export_table
         from nrstudio.core.modeling.augment import augment_smote_reg
+        from nrstudio.core.project.sections import read_section
 
-        dataset, _ = _load_dataset(args.input)
-        settings = settings_from_options(SmoteRegSettings(), args, AUGMENT_OPTIONS)
+        dataset, project = tables.load_with_roles(args.input, args)
+        stored = read_section(project, "augment") if project is not None else None
+        settings = settings_from_options(stored or SmoteRegSettings(), args, AUGMENT_OPTIONS)
         result = augment_smote_reg(dataset, settings)
         export_table(result.dataset, args.out)
-        p = result.plan
-        print(f"{p.n_originals} originals + {p.n_subsets_used:,} subsets x {p.rows_per_subset}"
-              f" = {len(result.dataset):,} rows -> {args.out}")
+        for names, p in zip(result.groups, result.plans, strict=True):
+            print(f"{', '.join(names)}: {p.n_originals} originals + {p.n_subsets_used:,} "
+                  f"subsets x {p.rows_per_subset}")
+        print(f"{len(result.dataset):,} rows -> {args.out}")
         if result.n_duplicates_dropped:
             print(f"{result.n_duplicates_dropped} exact duplicates dropped")
         if result.capped_message:
@@ -218,17 +214,24 @@ def _augment(parser: argparse.ArgumentParser) -> Command:
 def _run(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("input", type=Path, help="a .nrproj, .csv or .xlsx file")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--protocol", choices=["honest", "paper", "both"], default="honest",
-                        help="leakage-free (honest, default), the paper's, or both")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seeds augmentation, folds, networks and LIME (default: 0)")
+    parser.add_argument("--protocol", choices=["honest", "paper", "both"], default=None,
+                        help="leakage-free (honest, the default), the paper's, or both")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seeds augmentation, folds, networks and LIME (default: the "
+                             "project's settings, else 0)")
+    parser.add_argument("--baselines", default=None, metavar="LIST",
+                        help="comma-separated baselines to fit, or 'none' (default: "
+                             f"{','.join(EvaluationSettings.baselines)}; "
+                             f"choices: {', '.join(BASELINE_NAMES)})")
     add_setting_options(parser, NetworkSettings, NETWORK_OPTIONS, {"max_epochs": "--epochs"})
     add_setting_options(parser, RunSettings, ("members",))
+    add_setting_options(parser, SmoteRegSettings, ("budget",), {"budget": "--row-budget"})
     add_setting_options(parser, LimeSettings, LIME_OPTIONS, {"num_samples": "--lime-samples"},
                         prefix="lime-")
     parser.add_argument("--no-explain", action="store_true", help="skip LIME")
     parser.add_argument("--no-save", action="store_true",
                         help="with a project input, do not store the results into it")
+    tables.add_role_options(parser)
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.modeling.pipeline import (
@@ -239,16 +242,10 @@ def _run(parser: argparse.ArgumentParser) -> Command:
         from nrstudio.core.modeling.verdicts import verdicts
         from nrstudio.core.project.file_format import save_project
 
-        dataset, project = _load_dataset(args.input)
-        net = settings_from_options(NetworkSettings(seed=args.seed), args, NETWORK_OPTIONS)
-        lime = settings_from_options(LimeSettings(seed=args.seed), args, LIME_OPTIONS, "lime-")
-        protocols = ("honest", "paper") if args.protocol == "both" else (args.protocol,)
-        settings = RunSettings(
-            EvaluationSettings(protocols=protocols, augment=SmoteRegSettings(seed=args.seed),
-                               network=net, seed=args.seed),
-            members=args.members if args.members is not None else RunSettings.members,
-            lime=lime, explain=not args.no_explain)
-        settings.evaluation.check()
+        dataset, project = tables.load_with_roles(args.input, args)
+        settings = run_settings(args, project)
+        print(f"{len(dataset)} rows")
+        tables.print_columns(dataset)
         result = run_pipeline(dataset, settings, progress_printer())
         for path in write_outputs(result, args.out):
             print(path)
@@ -262,9 +259,49 @@ def _run(parser: argparse.ArgumentParser) -> Command:
         print(table.round(3).to_string())
         for verdict in verdicts(result.evaluation):
             print(verdict.plain())
+        for note in result.notes():
+            print(f"note: {printable(note)}")
         return 0
 
     return run
+
+
+def run_settings(args: argparse.Namespace, project) -> RunSettings:  # type: ignore[no-untyped-def]
+    """The settings of ``nrstudio run``: the project's stored ones (run, augmentation, LIME)
+    when there are, then every option given on the command line."""
+    import dataclasses
+
+    from nrstudio.core.project.sections import read_section
+
+    stored = read_section(project, "run") if project is not None else None
+    base = stored or RunSettings()
+    ev = base.evaluation
+    augment = (read_section(project, "augment") if project is not None else None) or ev.augment
+    lime = (read_section(project, "lime") if project is not None else None) or base.lime
+    network = ev.network
+    if args.seed is not None:
+        augment = dataclasses.replace(augment, seed=args.seed)
+        network = dataclasses.replace(network, seed=args.seed)
+        lime = dataclasses.replace(lime, seed=args.seed)
+    augment = settings_from_options(augment, args, ("budget",))
+    network = settings_from_options(network, args, NETWORK_OPTIONS)
+    lime = settings_from_options(lime, args, LIME_OPTIONS, "lime-")
+    changes: dict[str, object] = {"augment": augment, "network": network}
+    if args.protocol is not None:
+        changes["protocols"] = ("honest", "paper") if args.protocol == "both" else (args.protocol,)
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.baselines is not None:
+        names = [] if args.baselines.strip().lower() == "none" else [
+            b.strip() for b in args.baselines.split(",") if b.strip()]
+        changes["baselines"] = tuple(names)
+    if args.role_target:
+        changes["targets"] = None  # the roles given decide the targets
+    evaluation = replace_settings(ev, changes)
+    evaluation.check()
+    settings = dataclasses.replace(base, evaluation=evaluation, lime=lime,
+                                   explain=not args.no_explain)
+    return settings_from_options(settings, args, ("members",))
 
 
 @command("measure", "Find and measure the rods of TEM micrographs; write CSV tables and overlays.")
@@ -308,6 +345,9 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
         return 0
 
     return run
+
+
+from nrstudio.commands import tables  # noqa: E402  (registers its commands)
 
 
 # ---- entry point -------------------------------------------------------------------------

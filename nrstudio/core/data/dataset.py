@@ -420,6 +420,8 @@ def ignored_reason(column: Column, cells: Sequence[object]) -> str:
     filled = [format_cell(c).strip() for c in cells if not is_missing(c)]
     if not filled:
         return "every cell is empty"
+    if sum(parse_number(c) is not None for c in filled) >= 0.5 * len(filled):
+        return "numbers, not chosen as an input or a target"
     levels = len(set(filled))
     if levels == 1:
         return f"the same text ('{filled[0][:30]}') in every row"

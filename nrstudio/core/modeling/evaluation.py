@@ -210,6 +210,8 @@ def cross_validate(
         notes.append("leakage-free: " + ("leave-one-out" if n <= settings.loo_max else
                                          f"{settings.folds}-fold") +
                      f" over {n} original samples; SMOTE-REG recomputed inside every fold")
+    for name, reason in data.left_out.items():
+        notes.append(f"'{name}' is left out of the models and explanations: {reason}")
     if len(groups) > 1:
         notes.append("targets measured on different rows are judged on their own rows: "
                      + "; ".join(f"{', '.join(data.targets[t] for t in g.targets)}: "

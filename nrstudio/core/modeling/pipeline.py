@@ -43,6 +43,30 @@ class RunResult:
     explanations: Explanations | None
     settings: RunSettings
 
+    def notes(self) -> list[str]:
+        """Plain sentences a user must read beside the metrics: augmentation sized by the
+        budget, inputs left out, untrustworthy explanations, impossible predictions."""
+        plans = self.augmented.plans
+        several = len(plans) > 1
+        out = [f"{', '.join(names)}: {p.note}" if several else p.note
+               for names, p in zip(self.augmented.groups, plans, strict=True) if p.note]
+        out += self.evaluation.notes
+        if self.explanations is not None:
+            flagged = int(self.explanations.flagged.sum())
+            if flagged:
+                out.append(f"{flagged} of {self.explanations.flagged.size} explanations are "
+                           "flagged (low local fidelity or non-finite weights): see the 'flag' "
+                           "column of lime_weights.csv; do not read them as normal results")
+        cv = self.evaluation.predictions
+        bad = cv[cv.target.isin(self.final.non_negative) & (cv.prediction < 0)]
+        for (model, target), grp in bad.groupby(["model", "target"], sort=False):
+            out.append(f"{target}: {len(grp)} out-of-fold predictions of {model} are negative, "
+                       "which is physically impossible (flagged in cv_predictions.csv)")
+        if len(self.validation) and self.validation["impossible"].any():
+            out.append(f"{int(self.validation['impossible'].sum())} validation-experiment "
+                       "predictions are negative, which is physically impossible")
+        return out
+
 
 def predict_validation_experiments(dataset: Dataset, final: EnsembleModel) -> pd.DataFrame:
     """Final-model predictions of rows flagged as validation experiments (with their truth);
