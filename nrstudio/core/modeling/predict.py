@@ -297,30 +297,37 @@ def match_inputs(model_inputs: list[str], columns: list[str]) -> dict[str, str]:
 def predict_table(model: EnsembleModel, dataset: Dataset) -> pd.DataFrame:
     """Predictions for every row of a conditions table: its sample ids and inputs, then per
     target mean and std, the out-of-domain flag and its reasons, and which predictions are
-    physically impossible (negative for a target that cannot be)."""
+    physically impossible (negative for a target that cannot be). A row with a missing or
+    negative number input gets no prediction, and "why" names the input."""
     space = model.feature_space
     mapping = match_inputs(model.inputs, [c.name for c in dataset.columns])
     x = space.conditions(dataset, columns=mapping)
-    bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
-    if len(bad):
-        raise DataError(f"row {bad[0] + 1} has a missing input; every condition needs a value")
     numeric = [j for j in range(x.shape[1]) if j not in space.categorical]
-    negative = np.argwhere(x[:, numeric] < 0)
-    if len(negative):
-        i, j = negative[0]
-        j = numeric[j]
-        raise DataError(f"row {i + 1}, '{model.inputs[j]}': {x[i, j]:g} is negative")
-    pred = model.predict(x)
+    problems = [[f"no value of '{model.inputs[j]}'" if not np.isfinite(row[j]) else
+                 f"'{model.inputs[j]}' is negative ({row[j]:g})"
+                 for j in numeric if not (np.isfinite(row[j]) and row[j] >= 0)] for row in x]
+    ok = np.array([not p for p in problems], dtype=bool)
+    n, t = len(x), len(model.targets)
+    mean, std = np.full((n, t), np.nan), np.full((n, t), np.nan)
+    out_dom = np.zeros(n, dtype=bool)
+    why = ["cannot predict: " + "; ".join(p) if p else "" for p in problems]
+    impossible = np.zeros((n, t), dtype=bool)
+    if ok.any():
+        pred = model.predict(x[ok])
+        assert pred.impossible is not None
+        mean[ok], std[ok], out_dom[ok], impossible[ok] = (pred.mean, pred.std,
+                                                          pred.out_of_domain, pred.impossible)
+        for k, reason in zip(np.flatnonzero(ok), pred.reasons(), strict=True):
+            why[k] = reason
     frame = pd.DataFrame({"sample": dataset.sample_ids()})
     for j, name in enumerate(model.inputs):
         frame[name] = ([space.level_text(name, v) for v in x[:, j]] if name in space.levels
                        else x[:, j])
-    for t, target in enumerate(model.targets):
-        frame[f"{target} predicted"] = pred.mean[:, t]
-        frame[f"{target} ±"] = pred.std[:, t]
-    frame["out of domain"] = pred.out_of_domain
-    frame["why"] = pred.reasons()
-    assert pred.impossible is not None
-    frame["impossible"] = [", ".join(f"{t} < 0" for k, t in enumerate(model.targets)
-                                     if pred.impossible[i, k]) for i in range(len(x))]
+    for k, target in enumerate(model.targets):
+        frame[f"{target} predicted"] = mean[:, k]
+        frame[f"{target} ±"] = std[:, k]
+    frame["out of domain"] = out_dom
+    frame["why"] = why
+    frame["impossible"] = [", ".join(f"{tg} < 0" for k, tg in enumerate(model.targets)
+                                     if impossible[i, k]) for i in range(n)]
     return frame
