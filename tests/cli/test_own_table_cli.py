@@ -39,7 +39,7 @@ def test_import_joins_two_files_and_lists_every_column(tmp_path, capsys):
 
 
 def test_roles_on_the_command_line(tmp_path, capsys):
-    t, first, _ = tables(tmp_path)
+    _, first, _ = tables(tmp_path)
     out = tmp_path / "roles.nrproj"
     assert main(["import", str(first), "--id", ID_HEADER, "--target", "Condition 5",
                  "--input", "Condition 1", "--input", "condition 2",

@@ -1,4 +1,6 @@
-"""Import a CSV/XLSX table: sheet choice, a preview, and the guessed roles and units to confirm."""
+"""Import a CSV/XLSX table: sheet choice, the "no value" markers, a preview, and the guessed
+roles and units to confirm (in a scrolling list that fits a 1366 x 768 screen), with the
+reason for every column that will be ignored."""
 
 from __future__ import annotations
 
@@ -12,20 +14,39 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from nrstudio.core.data.dataset import Column, Dataset, Kind, Role, format_cell
+from nrstudio.core.data.dataset import (
+    MISSING_MARKERS,
+    Column,
+    Dataset,
+    Kind,
+    Role,
+    format_cell,
+    ignored_reason,
+)
 from nrstudio.core.data.table_io import RawTable, dataset_from_raw, list_sheets, read_table
+from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 
 PREVIEW_ROWS = 20
-ROLE_CHOICES = [(Role.SAMPLE_ID, "sample id"), (Role.INPUT, "input"), (Role.TARGET, "target"),
-                (Role.IGNORED, "ignored")]
+# (role, kind or None for "as read", label)
+ROLE_CHOICES = [(Role.SAMPLE_ID, Kind.TEXT, "sample id"), (Role.INPUT, Kind.NUMBER, "input"),
+                (Role.INPUT, Kind.CATEGORY, "input (category)"),
+                (Role.TARGET, Kind.NUMBER, "target"), (Role.IGNORED, None, "ignored")]
+
+
+def _choice_index(col: Column) -> int:
+    for k, (role, kind, _) in enumerate(ROLE_CHOICES):
+        if role == col.role and (kind is None or kind == col.kind or role != Role.INPUT):
+            return k
+    return len(ROLE_CHOICES) - 1
 
 
 class ImportDialog(QDialog):
@@ -35,7 +56,8 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.path = Path(path)
         self.setWindowTitle(f"Import {self.path.name}")
-        self.resize(900, 560)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        self.resize(min(960, int(screen.width() * 0.9)), min(760, int(screen.height() * 0.9)))
         self.sheet = QComboBox()
         self.is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm")
         if self.is_xlsx:
@@ -44,41 +66,75 @@ class ImportDialog(QDialog):
         self.preview = QTableWidget()
         self.notes = QLabel()
         self.notes.setWordWrap(True)
+        self.markers = QLineEdit(", ".join(MISSING_MARKERS))
+        self.markers.setToolTip("Cell texts read as 'no value', separated by commas (blank "
+                                "cells always are). Change them and press Enter.")
+        self.markers.editingFinished.connect(self._markers_changed)
         self.roles_form = QFormLayout()
         self.role_boxes: dict[str, tuple[QComboBox, QLineEdit]] = {}
         roles_box = QWidget()
         roles_box.setLayout(self.roles_form)
+        self.roles_scroll = QScrollArea()
+        self.roles_scroll.setWidgetResizable(True)
+        self.roles_scroll.setWidget(roles_box)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        form = QFormLayout()
         if self.is_xlsx:
-            form = QFormLayout()
             form.addRow("Sheet:", self.sheet)
-            layout.addLayout(form)
+        form.addRow("Read as no value:", self.markers)
+        layout.addLayout(form)
         layout.addWidget(QLabel("<b>Preview</b> (first rows, as they will be read)"))
-        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.preview, 2)
         layout.addWidget(QLabel("<b>Columns</b>: confirm the guessed role and unit"))
-        layout.addWidget(roles_box)
+        layout.addWidget(self.roles_scroll, 3)
         layout.addWidget(self.notes)
         layout.addWidget(self.buttons)
         self.raw: RawTable | None = None
         self._load()
 
+    def role_of(self, name: str) -> tuple[Role, Kind | None]:
+        """The role and kind chosen for a column."""
+        role, kind, _ = ROLE_CHOICES[int(self.role_boxes[name][0].currentData())]
+        return role, kind
+
+    def choose(self, name: str, role: Role, kind: Kind | None = None) -> None:
+        """Choose a column's role (and kind, for an input)."""
+        for k, (r, kd, _) in enumerate(ROLE_CHOICES):
+            if r == role and (kind is None or kd == kind):
+                self.role_boxes[name][0].setCurrentIndex(k)
+                return
+        raise ValueError(f"no choice {role} / {kind}")
+
+    def missing_markers(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.markers.text().split(",") if m.strip())
+
+    def _markers_changed(self) -> None:
+        if self.raw is not None:
+            self._show(self._guess())
+
+    def _guess(self) -> Dataset:
+        return dataset_from_raw(self.raw, None, self.missing_markers())  # type: ignore[arg-type]
+
     def _load(self) -> None:
         self.raw = read_table(self.path, self.sheet.currentText() if self.is_xlsx else None)
-        guessed = dataset_from_raw(self.raw)
+        self._show(self._guess())
+
+    def _show(self, guessed: Dataset) -> None:
         self.guessed_kinds = {c.name: c.kind for c in guessed.columns}
+        left_out = choose_inputs(guessed).left_out
         self._show_preview(guessed)
         while self.roles_form.rowCount():
             self.roles_form.removeRow(0)
         self.role_boxes.clear()
         for col in guessed.columns:
             role = QComboBox()
-            for r, label in ROLE_CHOICES:
-                role.addItem(label, r)
-            role.setCurrentIndex([r for r, _ in ROLE_CHOICES].index(col.role))
+            for k, (_, _, label) in enumerate(ROLE_CHOICES):
+                role.addItem(label, k)
+            role.setCurrentIndex(_choice_index(col))
             unit = QLineEdit(col.unit)
             unit.setMaximumWidth(90)
             row = QWidget()
@@ -87,6 +143,13 @@ class ImportDialog(QDialog):
             h.addWidget(role)
             h.addWidget(QLabel("unit"))
             h.addWidget(unit)
+            why = ignored_reason(col, guessed.table[col.name].tolist())
+            if why or col.name in left_out:
+                text = f"ignored: {why}" if why else f"left out of the models: {left_out[col.name]}"
+                reason = QLabel(f"<i>{text}</i>")
+                reason.setObjectName(f"why:{col.name}")
+                reason.setStyleSheet("color:#a05a00")
+                h.addWidget(reason)
             h.addStretch(1)
             self.roles_form.addRow(col.name, row)
             self.role_boxes[col.name] = (role, unit)
@@ -115,8 +178,7 @@ class ImportDialog(QDialog):
             raise DataError("nothing was read")
         overrides = {}
         for name, (box, unit) in self.role_boxes.items():
-            role = Role(box.currentData())
-            kind = {Role.INPUT: Kind.NUMBER, Role.TARGET: Kind.NUMBER,
-                    Role.SAMPLE_ID: Kind.TEXT}.get(role, self.guessed_kinds[name])
-            overrides[name] = Column(name, role, unit.text().strip(), kind)
-        return dataset_from_raw(self.raw, overrides)
+            role, kind, _ = ROLE_CHOICES[int(box.currentData())]
+            overrides[name] = Column(name, role, unit.text().strip(),
+                                     kind or self.guessed_kinds[name])
+        return dataset_from_raw(self.raw, overrides, self.missing_markers())

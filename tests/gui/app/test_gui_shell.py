@@ -7,9 +7,10 @@ pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from helpers.gui import Dialogs
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
-from nrstudio.core.data.dataset import Role
+from nrstudio.core.data.dataset import Kind, Role
+from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import ProjectFileError
 from nrstudio.core.modeling.augment import SmoteRegSettings, augment_smote_reg
 from nrstudio.core.project.file_format import load_project
@@ -218,7 +219,7 @@ def test_import_table_through_the_dialog(window, tmp_path, monkeypatch):
 
     def accept(dialog):
         seen["notes"] = dialog.notes.text()
-        seen["roles"] = {n: str(box.currentData()) for n, (box, _) in dialog.role_boxes.items()}
+        seen["roles"] = {n: str(dialog.role_of(n)[0]) for n in dialog.role_boxes}
         return 1
 
     monkeypatch.setattr(ImportDialog, "exec", accept)
@@ -282,9 +283,34 @@ def test_import_dialog_types_a_column_by_its_confirmed_role(window, tmp_path):
     csv.write_text("Run;Core amount (nmol);Remark;Average Length (nm)\n"
                    "a;10;4,5;40,5\nb;20;high;35,0\nc;30;much;30,0\n")
     dialog = ImportDialog(csv, window)
-    box, _ = dialog.role_boxes["Remark"]
-    assert Role(box.currentData()) == Role.IGNORED
-    box.setCurrentIndex(box.findData(Role.INPUT))
+    assert dialog.role_of("Remark")[0] == Role.IGNORED
+    dialog.choose("Remark", Role.INPUT, Kind.NUMBER)
     ds = dialog.dataset()
     assert ds.column("Remark").role == Role.INPUT
     assert ds.table["Remark"].tolist()[:2] == [4.5, "high"]  # a number, and a typo kept as text
+
+
+def test_import_dialog_on_a_wide_own_table_scrolls_fits_and_explains(window, tmp_path):
+    """33+ columns, markers, text conditions: the dialog fits 1366 x 768, its column list
+    scrolls, it names why columns are ignored or left out, and the markers can change."""
+    from nrstudio.core.data.synthetic_tables import make_synthesis_table
+    from nrstudio.gui.data.import_dialog import ImportDialog
+
+    t = make_synthesis_table(80, n_numeric=24, n_categories=5, seed=8)
+    frame = t.conditions.copy()
+    frame["Reference"] = [f"doi:10.1/{i}" for i in range(len(frame))]
+    csv = tmp_path / "wide.csv"
+    frame.to_csv(csv, index=False)
+    window.resize(1366, 768)
+    dialog = ImportDialog(csv, window)
+    assert dialog.height() <= 768 and dialog.width() <= 1366
+    assert dialog.roles_scroll.widget().sizeHint().height() > dialog.roles_scroll.height()
+    reasons = {w.objectName(): w.text() for w in dialog.findChildren(QLabel)
+               if w.objectName().startswith("why:")}
+    assert "different text" in reasons["why:Reference"]
+    assert "left out of the models" in reasons[f"why:{t.constant_input}"]
+    assert dialog.role_of("Reagent 1") == (Role.INPUT, Kind.CATEGORY)
+    assert not any("not a number" in f.message for f in validate_dataset(dialog.dataset()).errors)
+    dialog.markers.setText("NA")
+    dialog.markers.editingFinished.emit()
+    assert validate_dataset(dialog.dataset()).has_errors  # '-' and '?' are now typos
