@@ -19,6 +19,9 @@ from nrstudio.core.data.dataset import (
     Kind,
     Origin,
     default_row_meta,
+    format_cell,
+    is_missing,
+    is_missing_marker,
     parse_number,
     parse_typed_number,
 )
@@ -45,9 +48,9 @@ class FlagChange(NamedTuple):
 def parse_cell_input(column: Column, text: str) -> object:
     """The value to store for what the user typed in ``column``; DataError if refused."""
     text = text.strip()
-    if text == "":
+    if text == "" or (column.kind == Kind.NUMBER and is_missing_marker(text)):
         return math.nan
-    if column.kind == Kind.TEXT:
+    if column.kind != Kind.NUMBER:
         return text
     value = parse_typed_number(text)
     if value is None:
@@ -104,7 +107,7 @@ def rename_column(ds: Dataset, old: str, new: str) -> None:
 
 
 def change_kind(ds: Dataset, name: str, kind: Kind) -> None:
-    """Switch a column between number and text, converting what can be converted."""
+    """Switch a column between number, text and category, converting what can be."""
     col = ds.column(name)
     if col.kind == kind:
         return
@@ -114,7 +117,7 @@ def change_kind(ds: Dataset, name: str, kind: Kind) -> None:
         if kind == Kind.NUMBER and isinstance(cell, str):
             value = parse_number(cell)
             ds.table.iat[i, j] = value if value is not None else cell
-        elif kind == Kind.TEXT and isinstance(cell, float) and not math.isnan(cell):
+        elif kind != Kind.NUMBER and isinstance(cell, float) and not math.isnan(cell):
             ds.table.iat[i, j] = repr(cell)[:-2] if repr(cell).endswith(".0") else repr(cell)
     col.kind = kind
 
@@ -124,3 +127,46 @@ def remove_synthetic_rows(ds: Dataset) -> int:
     synthetic = np.flatnonzero(ds.rows["origin"].to_numpy() != Origin.ORIGINAL.value)
     remove_rows(ds, synthetic.tolist())
     return len(synthetic)
+
+
+def find_replace(ds: Dataset, find: str, replacement: str, columns: Sequence[str] | None = None,
+                 whole_cell: bool = True, case_sensitive: bool = False) -> list[CellChange]:
+    """The cell changes that replace ``find`` by ``replacement`` in the original rows of
+    ``columns`` (all by default): whole cells (``-`` -> empty, ``TOP`` -> ``TOPO``) or, with
+    ``whole_cell`` False, every occurrence inside a cell's text. An empty ``find`` matches
+    empty cells. The new text is parsed as the column's type; a replacement that a number
+    column refuses raises DataError naming the cell, and nothing is changed."""
+    names = list(columns) if columns is not None else [c.name for c in ds.columns]
+    key = find.strip() if whole_cell else find
+    fold = (lambda t: t) if case_sensitive else (lambda t: t.lower())
+    changes: list[CellChange] = []
+    originals = np.flatnonzero(ds.is_original)
+    for name in names:
+        column = ds.column(name)
+        cells = ds.table[name].tolist()
+        for i in originals:
+            old = cells[i]
+            text = "" if is_missing(old) else format_cell(old)
+            if whole_cell:
+                if fold(text.strip()) != fold(key):
+                    continue
+                new_text = replacement
+            else:
+                if not key or fold(key) not in fold(text):
+                    continue
+                new_text = _replace_all(text, key, replacement, case_sensitive)
+            try:
+                new = parse_cell_input(column, new_text)
+            except DataError as exc:
+                raise DataError(f"row {i + 1}, column '{name}': {exc}") from None
+            if format_cell(new) != format_cell(old) or type(new) is not type(old):
+                changes.append(CellChange(int(i), name, old, new))
+    return changes
+
+
+def _replace_all(text: str, find: str, replacement: str, case_sensitive: bool) -> str:
+    if case_sensitive:
+        return text.replace(find, replacement)
+    import re
+
+    return re.sub(re.escape(find), lambda _: replacement, text, flags=re.IGNORECASE)

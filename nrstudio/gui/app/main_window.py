@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         edit.addActions([self.act_copy, self.act_paste])
         edit.addSeparator()
         edit.addAction(self.act_prefs)
+        bar.addMenu("&Data").addActions(self.data_page.menu_actions())
         bar.addMenu("&Help").addAction(self.act_about)
         tools = self.addToolBar("Main")
         tools.setObjectName("main-toolbar")

@@ -8,6 +8,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSortFilter
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -26,6 +27,7 @@ from nrstudio.core.data.dataset import Dataset, Kind, Role, format_cell, guess_c
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.undo import SetCellsCommand, SnapshotCommand
+from nrstudio.gui.data.find_replace import FindReplaceDialog, merge_file_into
 from nrstudio.gui.data.table_model import FLAG_COLUMN, SORT_ROLE, DatasetTableModel
 
 ROLE_LABELS = {Role.SAMPLE_ID: "Sample id", Role.INPUT: "Input (condition)",
@@ -117,6 +119,45 @@ class DataPage(QWidget):
     def _refused(self, message: str) -> None:
         QMessageBox.warning(self, "Value refused", message)
 
+    # ---- the Data menu -----------------------------------------------------------------------
+    def menu_actions(self) -> list[QAction]:
+        """Find and replace (Ctrl+H) and Merge columns from file…, for the Data menu."""
+        find = QAction("&Find and replace…", self)
+        find.setShortcut(QKeySequence("Ctrl+H"))
+        find.setStatusTip("Replace a text, such as a missing-value marker, in many cells at once")
+        find.triggered.connect(self.find_replace)
+        merge = QAction("&Merge columns from file…", self)
+        merge.setStatusTip("Add the columns of a second table, matched by sample id")
+        merge.triggered.connect(self.merge_from_file)
+        return [find, merge]
+
+    def find_replace(self) -> FindReplaceDialog:
+        dialog = FindReplaceDialog(self.doc, self)
+        dialog.show()
+        return dialog
+
+    def merge_from_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Merge columns from file", "",
+                                              "Tables (*.csv *.tsv *.txt *.xlsx)")
+        if not path:
+            return
+        ids = [c.name for c in self.doc.dataset.columns]
+        current = self.doc.dataset.sample_id_column
+        on, ok = QInputDialog.getItem(self, "Merge columns", "Match rows by the id column:",
+                                      ids, ids.index(current) if current in ids else 0, False)
+        if ok:
+            self.merge_path(path, on)
+
+    def merge_path(self, path: str, on: str) -> bool:
+        """Merge a file's columns by ``on``; says what was added and which ids matched no row."""
+        try:
+            result = merge_file_into(self.doc, path, on)
+        except DataError as exc:
+            QMessageBox.warning(self, "Merge refused", str(exc))
+            return False
+        QMessageBox.information(self, "Columns merged", result.summary())
+        return True
+
     # ---- helpers ---------------------------------------------------------------------------
     def _source(self, index: QModelIndex) -> QModelIndex:
         return self.proxy.mapToSource(index)
@@ -196,6 +237,13 @@ class DataPage(QWidget):
             act.setChecked(column.kind == kind)
             act.triggered.connect(lambda _=False, k=kind: self._push_snapshot(
                 f"Make {name} {k.value}", lambda ds: editing.change_kind(ds, name, k)))
+        signs = menu.addMenu("Can be negative")
+        for value, label in ((None, "decide from name and unit"),
+                             (True, "never (a size, an amount)"), (False, "yes")):
+            act = signs.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(column.non_negative is value)
+            act.triggered.connect(lambda _=False, v=value: self.set_non_negative(name, v))
         menu.addAction("Rename…").triggered.connect(lambda: self._ask_rename(name))
         menu.addSeparator()
         menu.addAction("Insert column left…").triggered.connect(lambda: self.add_column(j))
@@ -210,10 +258,17 @@ class DataPage(QWidget):
             col.role = role
             if role == Role.SAMPLE_ID:
                 editing.change_kind(ds, name, Kind.TEXT)
-            elif role in (Role.INPUT, Role.TARGET):
+            elif role == Role.TARGET or (role == Role.INPUT and not col.is_category):
                 editing.change_kind(ds, name, Kind.NUMBER)
 
         self._push_snapshot(f"Set {name} as {role.value}", change)
+
+    def set_non_negative(self, name: str, value: bool | None) -> None:
+        """Whether the column's values can be negative (None: from its name and unit)."""
+        def change(ds: Dataset) -> None:
+            ds.column(name).non_negative = value
+
+        self._push_snapshot(f"Set sign rule of {name}", change)
 
     def set_unit(self, name: str, unit: str) -> None:
         def change(ds: Dataset) -> None:

@@ -59,9 +59,11 @@ class AugmentPage(QWidget):
             group.addButton(b)
         self.per_subset = setting_widget(fields["per_subset"], 24, none_as_minimum=False)
         self.percent = setting_widget(fields["percent"], 1200.0, none_as_minimum=False)
-        self.seed_form = SettingsForm(SmoteRegSettings, ("seed", "subset_cap"), defaults)
+        self.seed_form = SettingsForm(SmoteRegSettings, ("seed", "subset_cap", "budget"),
+                                      defaults)
         self.seed = self.seed_form.widgets["seed"]
         self.cap = self.seed_form.widgets["subset_cap"]
+        self.budget = self.seed_form.widgets["budget"]
         self.preview = QLabel()
         self.preview.setWordWrap(True)
         self.run_button = QPushButton("Run SMOTE-REG")
@@ -84,7 +86,8 @@ class AugmentPage(QWidget):
         rows_box.addLayout(pct)
         form.addRow(f"{fields['per_subset'].info.label}:", rows_box)
         form.addRow(self.seed_form)
-        form.addRow(_hint(fields["seed"].info.help + " " + fields["subset_cap"].info.help))
+        form.addRow(_hint(fields["seed"].info.help + " " + fields["subset_cap"].info.help + " "
+                          + fields["budget"].info.help))
         box = QGroupBox("SMOTE-REG")
         inner = QVBoxLayout(box)
         inner.addLayout(form)
@@ -137,9 +140,12 @@ class AugmentPage(QWidget):
             percent=float(self.percent.value()) if self.mode_percent.isChecked() else None)
 
     def n_parents(self) -> int:
+        from nrstudio.core.data.training_rows import rows_per_target
+
         ds = self.doc.dataset
         try:
-            return int((ds.training_mask()).sum())
+            per = rows_per_target(ds)
+            return max((len(tr.rows) for tr in per), default=0)
         except DataError:
             return int((ds.is_original & ~ds.is_validation).sum())
 
@@ -154,14 +160,23 @@ class AugmentPage(QWidget):
             return
         text = (f"<b>{plan.n_originals} originals + {plan.n_subsets_used:,} subsets × "
                 f"{plan.rows_per_subset} = {plan.n_rows:,} rows</b>")
-        if plan.capped:
+        if plan.capped and not plan.budgeted:
             text += (f"<br><span style='color:#a05a00'>{plan.n_subsets_total:,} subsets exceed "
                      f"the cap: a random sample of {plan.n_subsets_used:,} will be used.</span>")
+        if plan.note:
+            text += f"<br><span style='color:#a05a00'>{plan.note.capitalize()}.</span>"
         too_many = plan.n_rows > MAX_TABLE_ROWS
         if too_many:
             text += ("<br><span style='color:#b00020'>That is too many rows to train on: a "
-                     f"project holds at most {MAX_TABLE_ROWS:,}. Use fewer rows per subset or "
-                     "a lower subset cap.</span>")
+                     f"project holds at most {MAX_TABLE_ROWS:,}. Use fewer rows per subset, "
+                     "a lower subset cap or a row budget.</span>")
+        else:
+            d = len(self.doc.dataset.inputs) + len(self.doc.dataset.targets)
+            try:
+                plan.check_memory(d)
+            except DataError as exc:
+                too_many = True
+                text += f"<br><span style='color:#b00020'>{exc}.</span>"
         self.preview.setText(text)
         self.run_button.setEnabled(not self.jobs.busy and not too_many)
 

@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -19,7 +20,12 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.data.dataset import split_unit
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
+from nrstudio.core.modeling.explain import (
+    MIN_FIDELITY,
+    Explanations,
+    LimeSettings,
+    explain_points,
+)
 from nrstudio.core.modeling.pipeline import FINAL_MODEL
 from nrstudio.core.modeling.predict import EnsembleModel
 from nrstudio.core.project.sections import write_section
@@ -80,6 +86,9 @@ class ExplainPage(QWidget):
         self.heat.scene().sigMouseClicked.connect(self._click)
         self.hover = QLabel(UNITS_NOTE)
         self.hover.setWordWrap(True)
+        self.flag_note = QLabel()
+        self.flag_note.setWordWrap(True)
+        self.flag_note.setVisible(False)
         self.bars = pg.GraphicsLayoutWidget()
         self.detail = QLabel("Click a sample in a heat map to see its explanation.")
         self.detail.setWordWrap(True)
@@ -93,6 +102,7 @@ class ExplainPage(QWidget):
             ("Weights CSV…", self.export_csv)])
         upper = QWidget()
         ul = QVBoxLayout(upper)
+        ul.addWidget(self.flag_note)
         ul.addWidget(self.heat, 1)
         ul.addWidget(self.hover)
         lower = QWidget()
@@ -156,7 +166,8 @@ class ExplainPage(QWidget):
 
         def work(ctx: JobContext) -> Explanations:
             return explain_points(model.predict_mean, x, x, model.inputs, model.targets,
-                                  model.sample_ids, settings, ctx.progress, ctx.cancelled)
+                                  model.sample_ids, settings, ctx.progress, ctx.cancelled,
+                                  model.feature_space.categorical)
 
         return self.jobs.start("LIME", work, self._finished, settings=settings)
 
@@ -176,7 +187,7 @@ class ExplainPage(QWidget):
         def work(ctx: JobContext) -> Explanations:
             return explain_points(model.predict_mean, train, np.atleast_2d(x), model.inputs,
                                   model.targets, ["new point"], settings, ctx.progress,
-                                  ctx.cancelled)
+                                  ctx.cancelled, model.feature_space.categorical)
 
         def done(expl: Explanations, _settings: LimeSettings) -> None:
             self.point = expl
@@ -213,6 +224,14 @@ class ExplainPage(QWidget):
             return
         e = self.expl
         cmap = diverging_colormap()
+        flagged = e.flagged
+        n_flagged = int(flagged.sum())
+        self.flag_note.setVisible(bool(n_flagged))
+        self.flag_note.setText(
+            f"<span style='color:#a05a00'><b>{n_flagged} of {flagged.size} explanations are "
+            f"flagged</b> (⚠, greyed): their local fidelity is below {MIN_FIDELITY} or a weight "
+            "is not a number, so the linear surrogate does not describe the model there. Do "
+            "not read them as results.</span>")
         for k, target in enumerate(e.targets):
             order = self._order(k)
             self.orders.append(order)
@@ -226,7 +245,14 @@ class ExplainPage(QWidget):
             img.setColorMap(cmap)
             img.setLevels((-lim, lim))
             plot.addItem(img)
-            plot.getAxis("left").setTicks([[(i + 0.5, e.points[o]) for i, o in enumerate(order)]])
+            plot.getAxis("left").setTicks([[
+                (i + 0.5, ("⚠ " if flagged[o, k] else "") + e.points[o])
+                for i, o in enumerate(order)]])
+            for row in np.flatnonzero(flagged[order, k]):
+                shade = QGraphicsRectItem(0, float(row), len(e.features), 1.0)
+                shade.setBrush(pg.mkBrush(200, 200, 200, 215))
+                shade.setPen(pg.mkPen(None))
+                plot.addItem(shade)
             plot.getAxis("bottom").setTicks([[(j + 0.5, _short(f))
                                               for j, f in enumerate(e.features)]])
             plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
@@ -288,12 +314,16 @@ class ExplainPage(QWidget):
             self.detail.setText("Click a sample in a heat map to see its explanation.")
             return
         x = np.arange(len(e.features))
+        flags = e.flags()
         for k, target in enumerate(e.targets):
-            plot = self.bars.addPlot(row=0, col=k, title=f"{target} · fidelity "
-                                                         f"{e.fidelity[i, k]:.2f}")
+            title = f"{target} · fidelity {e.fidelity[i, k]:.2f}"
+            if flags[i, k]:
+                title = f"⚠ {title} · flagged: {flags[i, k]}"
+            plot = self.bars.addPlot(row=0, col=k, title=title)
             plot.hideButtons()
             w, sd = e.weights[i, k], e.weight_std[i, k]
-            brushes = [pg.mkBrush(POSITIVE if v >= 0 else NEGATIVE) for v in w]
+            brushes = [pg.mkBrush("#bbbbbb" if flags[i, k] else
+                                  POSITIVE if v >= 0 else NEGATIVE) for v in w]
             plot.addItem(pg.BarGraphItem(x=x, height=w, width=0.6, brushes=brushes))
             plot.addItem(pg.ErrorBarItem(x=x, y=w, height=2 * sd, beam=0.2,
                                          pen=pg.mkPen("k")))
@@ -301,8 +331,16 @@ class ExplainPage(QWidget):
             plot.getAxis("bottom").setTicks([[(j, _short(f)) for j, f in enumerate(e.features)]])
             plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
             plot.setXRange(-0.7, len(e.features) - 0.3, padding=0)
-        inputs = ", ".join(f"{_short(f)} = {v:g}" for f, v in zip(e.features, e.inputs[i],
-                                                                   strict=True))
+        model = self.model()
+        space = model.feature_space if model is not None else None
+
+        def shown(f: str, v: float) -> str:
+            if space is not None and f in space.levels:
+                return space.level_text(f, v)
+            return f"{v:g}"
+
+        inputs = ", ".join(f"{_short(f)} = {shown(f, v)}"
+                           for f, v in zip(e.features, e.inputs[i], strict=True))
         preds = ", ".join(f"{_short(t)} {p:.3g}" for t, p in zip(e.targets,
                                                                    e.model_prediction[i],
                                                                    strict=True))

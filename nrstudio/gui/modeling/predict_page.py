@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -27,8 +28,10 @@ from PySide6.QtWidgets import (
 from nrstudio.core.data.dataset import Dataset, parse_typed_number
 from nrstudio.core.data.editing import insert_rows
 from nrstudio.core.data.table_io import import_table
+from nrstudio.core.data.training_rows import MISSING_LEVEL
 from nrstudio.core.data.validation import must_be_non_negative
 from nrstudio.core.errors import DataError, NRStudioError
+from nrstudio.core.modeling.features import UNSEEN
 from nrstudio.core.modeling.pipeline import FINAL_MODEL
 from nrstudio.core.modeling.predict import EnsembleModel, Prediction, predict_table
 from nrstudio.gui.app.background import BackgroundCalls
@@ -116,7 +119,7 @@ class PredictPage(QWidget):
                               f"{exc}. Train again on the Train page.</span>")
         if model is self.model:
             return
-        old = {n: f.text() for n, (f, _) in self.fields.items()}
+        old = {n: _text(f) for n, (f, _) in self.fields.items()}
         self.model = model
         while self.form.rowCount():
             self.form.removeRow(0)
@@ -133,12 +136,25 @@ class PredictPage(QWidget):
         n = len(model.train_x)
         self.info.setText(f"Model: ensemble of {model.members} networks per target, trained on "
                           f"{n} samples. Type conditions; predictions update as you type.")
+        space = model.feature_space
         for j, name in enumerate(model.inputs):
-            edit = QLineEdit(old.get(name, f"{np.median(model.train_x[:, j]):g}"))
-            unit = self._unit(name)
-            edit.setPlaceholderText(unit)
-            note = QLabel(f"<small>{unit} · samples span {lo[j]:g} – {hi[j]:g}</small>")
-            edit.textChanged.connect(self._changed)
+            edit: QLineEdit | QComboBox
+            if name in space.levels:
+                # A level never seen in training can be typed: it is predicted, and flagged.
+                edit = QComboBox()
+                edit.setEditable(True)
+                edit.addItems(space.levels[name])
+                codes = model.train_x[:, j].astype(int)
+                common = space.levels[name][int(np.bincount(codes).argmax())]
+                edit.setCurrentText(old.get(name, common))
+                edit.currentTextChanged.connect(self._changed)
+                note = QLabel(f"<small>{len(space.levels[name])} levels in the samples</small>")
+            else:
+                edit = QLineEdit(old.get(name, f"{np.median(model.train_x[:, j]):g}"))
+                unit = self._unit(name)
+                edit.setPlaceholderText(unit)
+                note = QLabel(f"<small>{unit} · samples span {lo[j]:g} – {hi[j]:g}</small>")
+                edit.textChanged.connect(self._changed)
             box = QWidget()
             v = QVBoxLayout(box)
             v.setContentsMargins(0, 0, 0, 0)
@@ -147,6 +163,12 @@ class PredictPage(QWidget):
             self.form.addRow(name, box)
             self.fields[name] = (edit, note)
         self._changed()
+
+    def _positive_only(self, name: str, unit: str) -> bool:
+        try:
+            return self.doc.dataset.column(name).positive_only
+        except DataError:
+            return must_be_non_negative(name, unit)
 
     def _unit(self, name: str) -> str:
         try:
@@ -161,9 +183,17 @@ class PredictPage(QWidget):
         if self.model is None:
             return None
         lo, hi = self.model.train_x.min(axis=0), self.model.train_x.max(axis=0)
+        space = self.model.feature_space
         values, ok = [], True
         for j, (name, (edit, note)) in enumerate(self.fields.items()):
-            text = edit.text().strip()
+            text = _text(edit).strip()
+            if name in space.levels:
+                code = float(space.codes(name, [text or MISSING_LEVEL])[0])
+                note.setText(f"<small style='color:{AMBER}'>a level never seen in training: "
+                             "the prediction is a guess</small>" if code == UNSEEN else
+                             f"<small>{len(space.levels[name])} levels in the samples</small>")
+                values.append(code)
+                continue
             value = parse_typed_number(text)
             unit = self._unit(name)
             span = f"samples span {lo[j]:g} – {hi[j]:g}"
@@ -173,7 +203,7 @@ class PredictPage(QWidget):
             elif value is None:
                 note.setText(f"<small style='color:{RED}'>'{text}' is not a number</small>")
                 ok = False
-            elif value < 0 and must_be_non_negative(name, unit):
+            elif value < 0 and self._positive_only(name, unit):
                 note.setText(f"<small style='color:{RED}'>{value:g} is negative: amounts and "
                              "sizes cannot be</small>")
                 ok = False
@@ -220,17 +250,15 @@ class PredictPage(QWidget):
         lines = []
         for t, target in enumerate(result.targets):
             unit = self._unit(target)
-            lines.append(f"<b>{target}</b>: {result.mean[0, t]:.3g} ± {result.std[0, t]:.2g}"
-                         f" {unit}")
+            line = (f"<b>{target}</b>: {result.mean[0, t]:.3g} ± {result.std[0, t]:.2g}"
+                    f" {unit}")
+            if result.impossible is not None and result.impossible[0, t]:
+                line += (f" <span style='color:{RED}'><b>impossible</b>: a {target} cannot "
+                         "be negative; the model is extrapolating</span>")
+            lines.append(line)
         if result.out_of_domain[0]:
-            why = []
-            if result.out_of_range[0]:
-                why.append("outside the samples' range in " + ", ".join(result.out_of_range[0]))
-            if result.far[0]:
-                why.append(f"{result.distance[0]:.1f}× the usual spacing from the nearest "
-                           "sample")
             lines.append(f"<span style='color:{AMBER}'><b>Out of domain</b>: "
-                         f"{'; '.join(why)}. Treat this prediction as a guess.</span>")
+                         f"{result.reasons()[0]}. Treat this prediction as a guess.</span>")
         else:
             lines.append(f"In domain: nearest sample {result.distance[0]:.1f}× the usual "
                          "spacing away.")
@@ -251,10 +279,14 @@ class PredictPage(QWidget):
         n_planned = sum(1 for s in self.doc.dataset.sample_ids() if s.startswith("planned"))
         label = f"planned {n_planned + 1}"
 
+        space = model.feature_space
+        texts = {n: _text(f).strip() for n, (f, _) in self.fields.items()}
+
         def add(ds: Dataset) -> None:
-            row = [math.nan] * len(ds.columns)
+            row: list[object] = [math.nan] * len(ds.columns)
             for j, name in enumerate(model.inputs):
-                row[[c.name for c in ds.columns].index(name)] = float(x[j])
+                row[[c.name for c in ds.columns].index(name)] = (
+                    texts[name] if name in space.levels else float(x[j]))
             if ds.sample_id_column:
                 row[[c.name for c in ds.columns].index(ds.sample_id_column)] = label
             insert_rows(ds, len(ds), cells=[row])
@@ -303,3 +335,7 @@ class PredictPage(QWidget):
         if self.batch_frame is None:
             return False
         return save_table_dialog(self, self.batch_frame, "predictions.csv", path)
+
+
+def _text(widget: QLineEdit | QComboBox) -> str:
+    return widget.currentText() if isinstance(widget, QComboBox) else widget.text()

@@ -196,6 +196,7 @@ class TrainPage(QWidget):
             raise DataError("choose at least one evaluation protocol")
         net = replace_settings(NetworkSettings(), self.net_form.values())
         aug = read_section(self.doc.project, "augment") or SmoteRegSettings()
+        _check_augmentation_fits(self.doc.dataset, aug)
         ev = EvaluationSettings(protocols=protocols, augment=aug, network=net,
                                 baselines=tuple(n for n, b in self.baseline_boxes.items()
                                                 if b.isChecked()),
@@ -301,3 +302,20 @@ class TrainPage(QWidget):
         self.metrics.show_result(result)
         self.parity_view.show_result(result, validation if validation is not None
                                      else pd.DataFrame())
+
+
+def _check_augmentation_fits(dataset, augment: SmoteRegSettings) -> None:  # type: ignore[no-untyped-def]
+    """Refuse, before any work, augmentation settings (from the Augment page) that would not
+    fit in memory or in a project."""
+    from nrstudio.core.data.table_io import MAX_TABLE_ROWS
+    from nrstudio.core.data.training_rows import rows_per_target
+    from nrstudio.core.modeling.augment import plan_smote_reg
+
+    n = max((len(tr.rows) for tr in rows_per_target(dataset)), default=0)
+    if n < 2:
+        return
+    plan = plan_smote_reg(n, augment)
+    if plan.n_rows > MAX_TABLE_ROWS:
+        raise DataError(f"the augmentation settings make {plan.n_rows:,} rows per fold; at most "
+                        f"{MAX_TABLE_ROWS:,} are supported: set a row budget on the Augment page")
+    plan.check_memory(len(dataset.inputs) + len(dataset.targets))

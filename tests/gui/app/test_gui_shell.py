@@ -123,10 +123,14 @@ def test_validation_flag_checkbox_and_highlight(window):
     assert model.setData(model.index(2, 0), Qt.CheckState.Checked.value,
                          Qt.ItemDataRole.CheckStateRole)
     assert window.doc.dataset.is_validation[2]
-    # a missing input is an error: the cell turns red with the reason in its tooltip
+    # a missing input leaves the row out: the cell is marked with the reason in its tooltip
     assert model.setData(model.index(4, 3), "")
     assert model.data(model.index(4, 3), Qt.ItemDataRole.BackgroundRole) is not None
-    assert "missing input value" in model.data(model.index(4, 3), Qt.ItemDataRole.ToolTipRole)
+    assert "left out of training" in model.data(model.index(4, 3), Qt.ItemDataRole.ToolTipRole)
+    # a typo is an error, a missing-value marker is not
+    assert not model.setData(model.index(5, 3), "2O")
+    assert model.setData(model.index(5, 3), "n/a")
+    assert window.doc.dataset.table.iat[5, 2] != window.doc.dataset.table.iat[5, 2]  # NaN
 
 
 def test_synthetic_rows_are_read_only(window):

@@ -98,6 +98,8 @@ def test_augment_preview_warns_about_the_cap_and_bad_settings(qtbot, tmp_path, e
     page.minority.setValue(10)
     page.mode_fixed.setChecked(True)
     page.per_subset.setValue(100_000)
+    assert "row budget limits" in page.preview.text() and page.run_button.isEnabled()
+    page.budget.setValue(page.budget.minimum())  # "no limit": the paper-style setting explodes
     assert "too many rows" in page.preview.text() and not page.run_button.isEnabled()
 
 

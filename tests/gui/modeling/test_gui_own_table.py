@@ -1,0 +1,129 @@
+"""The GUI on a chemist's own table: find and replace, merging a second file, text
+conditions in the Predict form, flagged explanations."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6", reason="GUI tests need PySide6")
+from helpers.gui import Dialogs, make_window
+from PySide6.QtWidgets import QComboBox, QMessageBox
+
+from nrstudio.core.data.synthetic_tables import ID_HEADER, TARGETS, make_synthesis_table
+from nrstudio.core.data.table_io import dataset_from_raw, read_csv_bytes
+from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
+from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.project.file_format import save_project
+from nrstudio.core.project.model import Project
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch):
+    return Dialogs(monkeypatch, answer=QMessageBox.StandardButton.Discard)
+
+
+@pytest.fixture(scope="module")
+def table():
+    return make_synthesis_table(50, n_numeric=5, n_categories=2, seed=21, split_outcomes=True)
+
+
+@pytest.fixture
+def conditions_project(tmp_path, table):
+    path = tmp_path / "own.nrproj"
+    ds = dataset_from_raw(read_csv_bytes(table.csv()))
+    save_project(Project(dataset=ds), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained_own(tmp_path_factory, table):
+    from nrstudio.core.data.merge import merge_columns
+
+    first = dataset_from_raw(read_csv_bytes(table.csv()))
+    second = dataset_from_raw(read_csv_bytes(table.csv("outcomes")))
+    ds = merge_columns(first, second, ID_HEADER).dataset
+    project = Project(dataset=ds)
+    settings = RunSettings(EvaluationSettings(augment=SmoteRegSettings(per_subset=1),
+                                              network=NetworkSettings(max_epochs=3, patience=2),
+                                              baselines=("mean",)),
+                           members=1, lime=LimeSettings(num_samples=200, repeats=1))
+    store_in_project(project, run_pipeline(ds, settings))
+    path = tmp_path_factory.mktemp("own") / "trained.nrproj"
+    save_project(project, path)
+    return path
+
+
+def test_find_and_replace_is_one_undoable_step(qtbot, tmp_path, conditions_project):
+    w = make_window(qtbot, tmp_path, conditions_project)
+    ds = w.doc.dataset
+    name = "Reagent 1"
+    before = ds.table[name].tolist()
+    dialog = w.data_page.find_replace()
+    dialog.find.setText("topo")
+    dialog.replacement.setText("TOPO (90%)")
+    dialog.column.setCurrentText(name)
+    n = dialog.replace_all()
+    assert n == before.count("TOPO") > 0 and "replaced" in dialog.result.text()
+    assert w.doc.dataset.table[name].tolist().count("TOPO (90%)") == n
+    dialog.find.setText("5")
+    dialog.replacement.setText("five")
+    dialog.column.setCurrentText("Condition 1 (nm)")
+    dialog.whole.setChecked(False)
+    assert dialog.replace_all() == 0 and "not a number" in dialog.result.text()  # refused
+    w.act_undo.trigger()
+    assert w.doc.dataset.table[name].tolist() == before
+
+
+def test_merge_columns_from_a_file_reports_unmatched_ids(qtbot, tmp_path, conditions_project,
+                                                         table, monkeypatch):
+    w = make_window(qtbot, tmp_path, conditions_project)
+    outcomes = table.outcomes.iloc[2:]
+    path = tmp_path / "outcomes.csv"
+    outcomes.to_csv(path, index=False)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: shown.append(a[2]))
+    assert w.data_page.merge_path(str(path), ID_HEADER)
+    assert w.doc.dataset.targets == list(TARGETS)
+    assert "2 ids only in the first table" in shown[0]
+    w.act_undo.trigger()
+    assert w.doc.dataset.targets == []
+
+
+def test_predict_form_offers_levels_and_flags_an_unseen_one(qtbot, tmp_path, trained_own):
+    w = make_window(qtbot, tmp_path, trained_own)
+    page = w.predict_page
+    assert page.model is not None
+    combo, note = page.fields["Reagent 1"]
+    assert isinstance(combo, QComboBox)
+    assert [combo.itemText(i) for i in range(combo.count())] == \
+        page.model.feature_space.levels["Reagent 1"]
+    x = page.read_inputs()
+    assert x is not None and x[page.model.inputs.index("Reagent 1")] >= 0
+    combo.setCurrentText("a ligand nobody used")
+    x = page.read_inputs()
+    assert x[page.model.inputs.index("Reagent 1")] == -1 and "never seen" in note.text()
+    with qtbot.waitSignal(page.answered, timeout=20_000):
+        page.predict_now()
+    assert "Out of domain" in page.results.text() and "never seen" in page.results.text()
+
+
+def test_flagged_explanations_are_shown_as_flagged(qtbot, tmp_path, trained_own):
+    w = make_window(qtbot, tmp_path, trained_own)
+    page = w.explain_page
+    w.show_page("Explain")
+    page.reload()
+    expl = page.expl
+    assert expl is not None and expl.features == page.model().inputs  # one per condition
+    if expl.flagged.any():
+        assert page.flag_note.isVisibleTo(page) and "flagged" in page.flag_note.text()
+        i, k = map(int, np.argwhere(expl.flagged)[0])
+        page.select_sample(i)
+        assert page.bars.ci.getItem(0, k).titleLabel.text.startswith("⚠")
+    else:  # a model this small may explain well everywhere; force the flag to be seen
+        expl.fidelity[:] = 0.1
+        page.draw_heatmaps()
+        assert page.flag_note.isVisibleTo(page) and "flagged" in page.flag_note.text()
