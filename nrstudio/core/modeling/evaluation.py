@@ -219,8 +219,22 @@ def cross_validate(
     if "paper" in settings.protocols:
         notes.append("paper protocol: synthetic rows in the test folds have near-copies in the "
                      "training folds, so its figures overstate accuracy on new syntheses")
-    return EvaluationResult(pd.DataFrame(metrics), pd.concat(pred_frames, ignore_index=True),
-                            epochs, notes)
+    predictions = pd.concat(pred_frames, ignore_index=True)
+    notes += impossible_notes(predictions, [t for t in data.targets
+                                            if dataset.column(t).positive_only])
+    return EvaluationResult(pd.DataFrame(metrics), predictions, epochs, notes)
+
+
+def impossible_notes(predictions: pd.DataFrame, non_negative: list[str]) -> list[str]:
+    """A sentence per (protocol, model, target) with out-of-fold predictions below zero for
+    a target that cannot be negative."""
+    bad = predictions[predictions.target.isin(non_negative) & (predictions.prediction < 0)
+                      & (predictions.origin == "original")]
+    return [f"{target} ({protocol}): {len(grp)} out-of-fold predictions of {model} are "
+            f"negative, which is physically impossible (as low as {grp.prediction.min():.3g}; "
+            "flagged in cv_predictions.csv)"
+            for (protocol, model, target), grp in bad.groupby(["protocol", "model", "target"],
+                                                              sort=False)]
 
 
 @dataclass

@@ -57,11 +57,6 @@ class RunResult:
                 out.append(f"{flagged} of {self.explanations.flagged.size} explanations are "
                            "flagged (low local fidelity or non-finite weights): see the 'flag' "
                            "column of lime_weights.csv; do not read them as normal results")
-        cv = self.evaluation.predictions
-        bad = cv[cv.target.isin(self.final.non_negative) & (cv.prediction < 0)]
-        for (model, target), grp in bad.groupby(["model", "target"], sort=False):
-            out.append(f"{target}: {len(grp)} out-of-fold predictions of {model} are negative, "
-                       "which is physically impossible (flagged in cv_predictions.csv)")
         if len(self.validation) and self.validation["impossible"].any():
             out.append(f"{int(self.validation['impossible'].sum())} validation-experiment "
                        "predictions are negative, which is physically impossible")

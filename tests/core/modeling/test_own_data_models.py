@@ -144,3 +144,17 @@ def test_negative_predictions_of_a_size_are_flagged(small, monkeypatch):
     rows = frame["why"].str.startswith("cannot predict")
     assert (~rows).sum() > 30 and frame.loc[rows, "Length (nm) predicted"].isna().all()
     assert frame.loc[~rows, "impossible"].str.contains("Length \\(nm\\) < 0").all()
+
+
+def test_negative_out_of_fold_predictions_get_a_sentence():
+    import pandas as pd
+
+    from nrstudio.core.modeling.evaluation import impossible_notes
+
+    pred = pd.DataFrame({"protocol": "honest", "model": "ridge", "origin": "original",
+                         "target": ["Emission (nm)", "Emission (nm)", "Shift (nm)"],
+                         "prediction": [-408.0, 500.0, -3.0]})
+    notes = impossible_notes(pred, ["Emission (nm)"])  # a shift may be negative
+    assert notes == ["Emission (nm) (honest): 1 out-of-fold predictions of ridge are negative, "
+                     "which is physically impossible (as low as -408; flagged in "
+                     "cv_predictions.csv)"]
