@@ -246,7 +246,10 @@ def _run(parser: argparse.ArgumentParser) -> Command:
         settings = run_settings(args, project)
         print(f"{len(dataset)} rows")
         tables.print_columns(dataset)
-        result = run_pipeline(dataset, settings, progress_printer())
+        from nrstudio.core.modeling.final_models import read_picks
+
+        picks = read_picks(project.settings) if project is not None else None
+        result = run_pipeline(dataset, settings, progress_printer(), picks=picks)
         for path in write_outputs(result, args.out):
             print(path)
         if project is not None and not args.no_save:
@@ -259,6 +262,14 @@ def _run(parser: argparse.ArgumentParser) -> Command:
         print(table.round(3).to_string())
         for verdict in verdicts(result.evaluation):
             print(verdict.plain())
+        intervals = m[m.metric.isin(["coverage", "interval width"])]
+        if len(intervals):
+            level = round(100 * settings.evaluation.level)
+            print(f"{level}% intervals (leakage-free, held-out originals):")
+            print(intervals.pivot_table(index=["target", "model"], columns="metric",
+                                        values="mean").round(3).to_string())
+        for target, choice in result.models.choices().items():
+            print(f"model for {target}: {choice.model} ({choice.reason})")
         for note in result.notes():
             print(f"note: {printable(note)}")
         return 0
@@ -347,7 +358,7 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
-from nrstudio.commands import tables  # noqa: E402  (registers its commands)
+from nrstudio.commands import predict, tables  # noqa: E402, F401  (registers their commands)
 
 
 # ---- entry point -------------------------------------------------------------------------

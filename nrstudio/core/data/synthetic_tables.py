@@ -55,6 +55,8 @@ def make_synthesis_table(n_rows: int = 250, n_numeric: int = 20, n_categories: i
     outcomes, the rest are distractors), ``n_categories`` text conditions (the first two
     drive them), one constant input; ``markers`` scatters every missing-value marker over
     distractor inputs, text conditions and the targets."""
+    if n_numeric < 4:
+        raise ValueError("the outcomes depend on four number inputs: n_numeric >= 4")
     rng = np.random.default_rng(seed)
     numeric = [_UNIT_STYLES[j % len(_UNIT_STYLES)].format(f"Condition {j + 1}")
                for j in range(n_numeric)]

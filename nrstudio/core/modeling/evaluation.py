@@ -20,6 +20,7 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings, smote_reg_arrays
 from nrstudio.core.modeling.baselines import fit_predict_baseline
+from nrstudio.core.modeling.conformal import interval_rows
 from nrstudio.core.modeling.metrics import METRICS, regression_metrics
 from nrstudio.core.modeling.network_training import train_networks
 from nrstudio.core.modeling.networks import EpochReport, TrainingSet
@@ -297,6 +298,10 @@ def _protocol_predictions(
             if protocol == "paper":
                 metrics += metric_rows(protocol, model, target, "all", pairs)
             metrics += metric_rows(protocol, model, target, "original", orig)
+            if protocol == "honest":
+                metrics += interval_rows(protocol, model, target,
+                                         np.concatenate([tt for tt, _ in orig]),
+                                         np.concatenate([pp for _, pp in orig]), settings.level)
             for k, f in enumerate(fs):
                 frames.append(pd.DataFrame({
                     "protocol": protocol, "model": model, "target": target, "fold": k,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -75,6 +75,7 @@ class Explanations:
     intercept: np.ndarray
     local_prediction: np.ndarray
     model_prediction: np.ndarray
+    models: list[str] = field(default_factory=list)  # per target, the model explained
 
     def flags(self) -> np.ndarray:
         """(n, t) text: why an explanation cannot be trusted ("" when it can)."""
@@ -105,6 +106,8 @@ class Explanations:
             "weight_std": self.weight_std.ravel(),
             "fidelity": self.fidelity[ii.ravel(), tt.ravel()],
             "flag": self.flags()[ii.ravel(), tt.ravel()],
+            **({"model": np.array(self.models, dtype=object)[tt.ravel()]}
+               if len(self.models) == t else {}),
         })
 
     def to_json(self) -> dict:
@@ -113,7 +116,7 @@ class Explanations:
                 "weight_std": self.weight_std.tolist(), "fidelity": self.fidelity.tolist(),
                 "intercept": self.intercept.tolist(),
                 "local_prediction": self.local_prediction.tolist(),
-                "model_prediction": self.model_prediction.tolist()}
+                "model_prediction": self.model_prediction.tolist(), "models": self.models}
 
     @classmethod
     def from_json(cls, doc: dict) -> Explanations:
@@ -121,7 +124,8 @@ class Explanations:
             return cls(list(doc["points"]), list(doc["targets"]), list(doc["features"]),
                        *(np.asarray(doc[k], dtype=np.float64) for k in (
                            "inputs", "weights", "weight_std", "fidelity", "intercept",
-                           "local_prediction", "model_prediction")))
+                           "local_prediction", "model_prediction")),
+                       [str(m) for m in doc.get("models", [])])
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"stored explanation is damaged ({exc})") from None
 

@@ -18,12 +18,18 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.table_io import export_table
 from nrstudio.core.modeling.augment import AugmentResult, augment_smote_reg
 from nrstudio.core.modeling.evaluation import (
-    NETWORK,
     EvaluationResult,
     cross_validate,
     metric_rows,
 )
 from nrstudio.core.modeling.explain import Explanations, explain_points
+from nrstudio.core.modeling.final_models import (
+    NETWORK_MODEL,
+    TABULAR_MODEL,
+    FinalModels,
+    TabularSet,
+    fit_tabular_set,
+)
 from nrstudio.core.modeling.networks import EpochReport
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
 from nrstudio.core.modeling.run_settings import RunSettings
@@ -31,7 +37,7 @@ from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project
 
-FINAL_MODEL = "final network ensemble"
+FINAL_MODEL = NETWORK_MODEL
 
 
 @dataclass
@@ -39,9 +45,16 @@ class RunResult:
     augmented: AugmentResult
     evaluation: EvaluationResult
     final: EnsembleModel
-    validation: pd.DataFrame  # predictions of validation experiments by the final models
+    validation: pd.DataFrame  # predictions of validation experiments by the chosen models
     explanations: Explanations | None
     settings: RunSettings
+    tabular: TabularSet | None = None
+
+    @property
+    def models(self) -> FinalModels:
+        """The final models with this run's evaluation (calibration and automatic choice)."""
+        return FinalModels(self.final, self.tabular, self.evaluation,
+                           level=self.settings.evaluation.level)
 
     def notes(self) -> list[str]:
         """Plain sentences a user must read beside the metrics: augmentation sized by the
@@ -63,25 +76,28 @@ class RunResult:
         return out
 
 
-def predict_validation_experiments(dataset: Dataset, final: EnsembleModel) -> pd.DataFrame:
-    """Final-model predictions of rows flagged as validation experiments (with their truth);
-    ``impossible``: a negative prediction of a target that cannot be negative."""
+def predict_validation_experiments(dataset: Dataset, models: FinalModels) -> pd.DataFrame:
+    """Predictions of rows flagged as validation experiments by each target's chosen model,
+    with their truth, interval and flags (``impossible``: a negative prediction of a target
+    that cannot be negative)."""
     rows = np.flatnonzero(dataset.is_original & dataset.is_validation)
-    cols = ["sample", "target", "truth", "prediction", "std", "out_of_domain", "impossible"]
+    cols = ["sample", "target", "model", "truth", "prediction", "lower", "upper", "std",
+            "out_of_domain", "impossible"]
     if len(rows) == 0:
         return pd.DataFrame(columns=cols)
-    x = final.feature_space.conditions(dataset, rows)
+    x = models.space.conditions(dataset, rows)
     ok = np.isfinite(x).all(axis=1)
     rows, x = rows[ok], x[ok]
     if len(rows) == 0:
         return pd.DataFrame(columns=cols)
-    pred = final.predict(x)
-    truth = dataset.values(final.targets, rows)
+    pred = models.predict(x)
+    truth = dataset.values(models.targets, rows)
     ids = dataset.sample_ids()
-    assert pred.impossible is not None
-    records = [(ids[r], target, truth[i, t], pred.mean[i, t], pred.std[i, t],
-                bool(pred.out_of_domain[i]), bool(pred.impossible[i, t]))
-               for i, r in enumerate(rows) for t, target in enumerate(final.targets)]
+    assert pred.impossible is not None and pred.lower is not None and pred.upper is not None
+    records = [(ids[r], target, pred.models[t], truth[i, t], pred.mean[i, t], pred.lower[i, t],
+                pred.upper[i, t], pred.std[i, t], bool(pred.out_of_domain[i]),
+                bool(pred.impossible[i, t]))
+               for i, r in enumerate(rows) for t, target in enumerate(models.targets)]
     return pd.DataFrame(records, columns=cols)
 
 
@@ -91,26 +107,32 @@ def run_pipeline(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_epoch: Callable[[str, EpochReport], None] | None = None,
+    picks: dict[str, str] | None = None,
 ) -> RunResult:
-    """Augment, cross-validate, train the final ensembles, predict validation experiments and
-    (optionally) explain every training sample. ``on_epoch(stage, report)`` sees every epoch
-    of every batched training run (stage: "honest", "paper" or "final")."""
+    """Augment, cross-validate, train the final ensembles and the other final models,
+    predict validation experiments and (optionally) explain every training sample, both
+    with each target's chosen model (``picks``: target -> model or "auto"; by default the
+    lowest leakage-free MAE). ``on_epoch(stage, report)`` sees every epoch of every batched
+    training run (stage: "honest", "paper" or "final")."""
     settings = settings or RunSettings()
     rep = Reporter(progress, cancel)
     ev = settings.evaluation
-    training_data(dataset, list(ev.targets or dataset.targets))  # refuse bad data up front
+    targets = list(ev.targets) if ev.targets else None
+    training_data(dataset, targets)  # refuse bad data up front
     rep.report(0.0, "augmenting")
     augmented = augment_smote_reg(dataset, ev.augment, rep.sub(0.0, 0.02).report, cancel)
-    evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.70).report, cancel, on_epoch)
-    final = train_final_models(dataset, ev.network, ev.augment, settings.members,
-                               list(ev.targets) if ev.targets else None,
-                               rep.sub(0.70, 0.88).report, cancel,
+    evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.68).report, cancel, on_epoch)
+    final = train_final_models(dataset, ev.network, ev.augment, settings.members, targets,
+                               rep.sub(0.68, 0.84).report, cancel,
                                (lambda r: on_epoch("final", r)) if on_epoch else None)
-    validation = predict_validation_experiments(dataset, final)
+    tabular = fit_tabular_set(dataset, ev.baselines, targets, ev.seed,
+                              rep.sub(0.84, 0.88).report, cancel) if ev.baselines else None
+    models = FinalModels(final, tabular, evaluation, dict(picks or {}), ev.level)
+    validation = predict_validation_experiments(dataset, models)
     if len(validation):
         rows = []
-        for target, grp in validation.groupby("target", sort=False):
-            rows += metric_rows("validation", NETWORK, target, "validation experiments",
+        for (target, model), grp in validation.groupby(["target", "model"], sort=False):
+            rows += metric_rows("validation", model, target, "validation experiments",
                                 [(grp.truth.to_numpy(float), grp.prediction.to_numpy(float))],
                                 pooled=True)
         evaluation.metrics = pd.concat([evaluation.metrics, pd.DataFrame(rows)],
@@ -118,11 +140,12 @@ def run_pipeline(
     explanations = None
     if settings.explain:
         x = final.train_x
-        explanations = explain_points(final.predict_mean, x, x, final.inputs, final.targets,
+        explanations = explain_points(models.predict_mean, x, x, final.inputs, final.targets,
                                       final.sample_ids, settings.lime, rep.sub(0.88, 1.0).report,
                                       cancel, final.feature_space.categorical)
+        explanations.models = [models.choices()[t].model for t in final.targets]
     rep.report(1.0, "done")
-    return RunResult(augmented, evaluation, final, validation, explanations, settings)
+    return RunResult(augmented, evaluation, final, validation, explanations, settings, tabular)
 
 
 def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
@@ -161,6 +184,7 @@ def project_payload(result: RunResult) -> dict[str, Any]:
 
     return {
         "model": result.final.to_stored(FINAL_MODEL),
+        "tabular": result.tabular.to_stored() if result.tabular is not None else None,
         "evaluation": SECTIONS["evaluation"].dump(result.evaluation),
         "validation_predictions": SECTIONS["validation_predictions"].dump(result.validation),
         "lime": (SECTIONS["lime_weights"].dump(result.explanations)
@@ -172,6 +196,10 @@ def project_payload(result: RunResult) -> dict[str, Any]:
 def apply_payload(project: Project, payload: dict[str, Any]) -> None:
     """Store a payload: only assignments of already converted sections (GUI thread)."""
     project.models[FINAL_MODEL] = payload["model"]
+    if payload.get("tabular") is not None:
+        project.models[TABULAR_MODEL] = payload["tabular"]
+    else:  # models of an earlier run would not match the new network ensemble
+        project.models.pop(TABULAR_MODEL, None)
     project.results["evaluation"] = payload["evaluation"]
     project.results["validation_predictions"] = payload["validation_predictions"]
     if payload["lime"] is not None:

@@ -109,6 +109,10 @@ class Prediction:
     ar_disagreement: np.ndarray
     unseen: list[list[str]] = field(default_factory=list)
     impossible: np.ndarray | None = None
+    lower: np.ndarray | None = None  # (m, t) calibrated interval, when there is one
+    upper: np.ndarray | None = None
+    models: list[str] = field(default_factory=list)  # per target, the model that predicted
+    level: float = float("nan")
 
     @property
     def out_of_domain(self) -> np.ndarray:
@@ -125,6 +129,34 @@ class Prediction:
                              else []))
                 for r, u, f, d in zip(self.out_of_range, unseen, self.far, self.distance,
                                       strict=True)]
+
+
+def describe_prediction(space: FeatureSpace, train_x: np.ndarray, domain: Domain,
+                        targets: list[str], x: np.ndarray, mean: np.ndarray, std: np.ndarray,
+                        non_negative: list[str]) -> Prediction:
+    """The flags of predictions ``mean`` (m, t) at conditions ``x`` (m, c): the inputs
+    outside the training range, unseen levels, the distance to the nearest sample, length /
+    width against the aspect ratio, impossible (negative) sizes."""
+    numeric = [j for j in range(x.shape[1]) if j not in space.categorical]
+    lo, hi = train_x.min(axis=0), train_x.max(axis=0)
+    out_of_range = [[space.inputs[j] for j in numeric if not lo[j] <= row[j] <= hi[j]]
+                    for row in x]
+    dist = domain.nearest_distance(space.encode(x))
+    li, wi = find_name(targets, "length"), find_name(targets, "width")
+    ai = find_name(targets, "aspect")
+    nan = np.full(len(x), np.nan)
+    ar_lw, dis = nan.copy(), nan.copy()
+    if li is not None and wi is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ar_lw = mean[:, li] / mean[:, wi]
+            if ai is not None:
+                dis = np.abs(mean[:, ai] - ar_lw) / np.abs(ar_lw)
+    impossible = np.zeros(mean.shape, dtype=bool)
+    for t, name in enumerate(targets):
+        if name in non_negative:
+            impossible[:, t] = mean[:, t] < 0
+    return Prediction(list(targets), mean, std, out_of_range, dist, dist > FAR_FACTOR,
+                      ar_lw, dis, space.unseen(x), impossible)
 
 
 @dataclass
@@ -173,28 +205,9 @@ class EnsembleModel:
         if not np.isfinite(x).all():
             raise DataError("every input needs a finite number")
         per = self.predict_members(x)
-        mean, std = per.mean(axis=2), per.std(axis=2)
-        space = self.feature_space
-        numeric = [j for j in range(x.shape[1]) if j not in space.categorical]
-        lo, hi = self.train_x.min(axis=0), self.train_x.max(axis=0)
-        out_of_range = [[self.inputs[j] for j in numeric if not lo[j] <= row[j] <= hi[j]]
-                        for row in x]
-        dist = self.domain.nearest_distance(space.encode(x))
-        li, wi = find_name(self.targets, "length"), find_name(self.targets, "width")
-        ai = find_name(self.targets, "aspect")
-        nan = np.full(len(x), np.nan)
-        ar_lw, dis = nan.copy(), nan.copy()
-        if li is not None and wi is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ar_lw = mean[:, li] / mean[:, wi]
-                if ai is not None:
-                    dis = np.abs(mean[:, ai] - ar_lw) / np.abs(ar_lw)
-        impossible = np.zeros(mean.shape, dtype=bool)
-        for t, name in enumerate(self.targets):
-            if name in self.non_negative:
-                impossible[:, t] = mean[:, t] < 0
-        return Prediction(list(self.targets), mean, std, out_of_range, dist, dist > FAR_FACTOR,
-                          ar_lw, dis, space.unseen(x), impossible)
+        return describe_prediction(self.feature_space, self.train_x, self.domain,
+                                   list(self.targets), x, per.mean(axis=2), per.std(axis=2),
+                                   self.non_negative)
 
     # ---- storage -----------------------------------------------------------------------
     def to_stored(self, name: str = "final network ensemble") -> StoredModel:
@@ -295,39 +308,9 @@ def match_inputs(model_inputs: list[str], columns: list[str]) -> dict[str, str]:
 
 
 def predict_table(model: EnsembleModel, dataset: Dataset) -> pd.DataFrame:
-    """Predictions for every row of a conditions table: its sample ids and inputs, then per
-    target mean and std, the out-of-domain flag and its reasons, and which predictions are
-    physically impossible (negative for a target that cannot be). A row with a missing or
-    negative number input gets no prediction, and "why" names the input."""
-    space = model.feature_space
-    mapping = match_inputs(model.inputs, [c.name for c in dataset.columns])
-    x = space.conditions(dataset, columns=mapping)
-    numeric = [j for j in range(x.shape[1]) if j not in space.categorical]
-    problems = [[f"no value of '{model.inputs[j]}'" if not np.isfinite(row[j]) else
-                 f"'{model.inputs[j]}' is negative ({row[j]:g})"
-                 for j in numeric if not (np.isfinite(row[j]) and row[j] >= 0)] for row in x]
-    ok = np.array([not p for p in problems], dtype=bool)
-    n, t = len(x), len(model.targets)
-    mean, std = np.full((n, t), np.nan), np.full((n, t), np.nan)
-    out_dom = np.zeros(n, dtype=bool)
-    why = ["cannot predict: " + "; ".join(p) if p else "" for p in problems]
-    impossible = np.zeros((n, t), dtype=bool)
-    if ok.any():
-        pred = model.predict(x[ok])
-        assert pred.impossible is not None
-        mean[ok], std[ok], out_dom[ok], impossible[ok] = (pred.mean, pred.std,
-                                                          pred.out_of_domain, pred.impossible)
-        for k, reason in zip(np.flatnonzero(ok), pred.reasons(), strict=True):
-            why[k] = reason
-    frame = pd.DataFrame({"sample": dataset.sample_ids()})
-    for j, name in enumerate(model.inputs):
-        frame[name] = ([space.level_text(name, v) for v in x[:, j]] if name in space.levels
-                       else x[:, j])
-    for k, target in enumerate(model.targets):
-        frame[f"{target} predicted"] = mean[:, k]
-        frame[f"{target} ±"] = std[:, k]
-    frame["out of domain"] = out_dom
-    frame["why"] = why
-    frame["impossible"] = [", ".join(f"{tg} < 0" for k, tg in enumerate(model.targets)
-                                     if impossible[i, k]) for i in range(n)]
-    return frame
+    """Predictions of the network ensemble alone for a conditions table (see
+    :func:`nrstudio.core.modeling.prediction_table.predict_conditions_table`)."""
+    from nrstudio.core.modeling.final_models import FinalModels
+    from nrstudio.core.modeling.prediction_table import predict_conditions_table
+
+    return predict_conditions_table(FinalModels(model, None, None), dataset)

@@ -44,6 +44,10 @@ class EvaluationSettings:
     targets: tuple[str, ...] | None = None
     seed: int = setting(0, low=0, high=MAX_SEED, label="Random seed",
                         help="Seeds the fold assignment and the baselines.")
+    level: float = setting(0.9, low=0.5, high=0.99, label="Interval level", decimals=2,
+                           step=0.05,
+                           help="Prediction intervals cover the truth this often; they are "
+                                "calibrated on the leakage-free out-of-fold errors.")
 
     def check(self) -> None:
         check_ranges(self, "evaluation")

@@ -26,8 +26,8 @@ from nrstudio.core.modeling.explain import (
     LimeSettings,
     explain_points,
 )
-from nrstudio.core.modeling.pipeline import FINAL_MODEL
-from nrstudio.core.modeling.predict import EnsembleModel
+from nrstudio.core.modeling.final_models import FinalModels, load_final_models
+from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.project.sections import write_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
@@ -122,10 +122,10 @@ class ExplainPage(QWidget):
         self.reload()
 
     # ---- data ----------------------------------------------------------------------------------
-    def model(self) -> EnsembleModel | None:
-        stored = self.doc.project.models.get(FINAL_MODEL)
+    def model(self) -> FinalModels | None:
+        """The project's final models: LIME explains each target's chosen model."""
         try:
-            return EnsembleModel.from_stored(stored) if stored else None
+            return load_final_models(self.doc.project)
         except DataError:
             return None
 
@@ -165,9 +165,11 @@ class ExplainPage(QWidget):
         x = model.train_x
 
         def work(ctx: JobContext) -> Explanations:
-            return explain_points(model.predict_mean, x, x, model.inputs, model.targets,
+            expl = explain_points(model.predict_mean, x, x, model.inputs, model.targets,
                                   model.sample_ids, settings, ctx.progress, ctx.cancelled,
                                   model.feature_space.categorical)
+            expl.models = [model.choices()[t].model for t in model.targets]
+            return expl
 
         return self.jobs.start("LIME", work, self._finished, settings=settings)
 
@@ -185,9 +187,11 @@ class ExplainPage(QWidget):
         train = model.train_x
 
         def work(ctx: JobContext) -> Explanations:
-            return explain_points(model.predict_mean, train, np.atleast_2d(x), model.inputs,
+            expl = explain_points(model.predict_mean, train, np.atleast_2d(x), model.inputs,
                                   model.targets, ["new point"], settings, ctx.progress,
                                   ctx.cancelled, model.feature_space.categorical)
+            expl.models = [model.choices()[t].model for t in model.targets]
+            return expl
 
         def done(expl: Explanations, _settings: LimeSettings) -> None:
             self.point = expl
@@ -316,7 +320,8 @@ class ExplainPage(QWidget):
         x = np.arange(len(e.features))
         flags = e.flags()
         for k, target in enumerate(e.targets):
-            title = f"{target} · fidelity {e.fidelity[i, k]:.2f}"
+            explained = f" · {SHORT_NAMES.get(e.models[k], e.models[k])}" if e.models else ""
+            title = f"{target}{explained} · fidelity {e.fidelity[i, k]:.2f}"
             if flags[i, k]:
                 title = f"⚠ {title} · flagged: {flags[i, k]}"
             plot = self.bars.addPlot(row=0, col=k, title=title)

@@ -32,8 +32,16 @@ from nrstudio.core.data.training_rows import MISSING_LEVEL
 from nrstudio.core.data.validation import must_be_non_negative
 from nrstudio.core.errors import DataError, NRStudioError
 from nrstudio.core.modeling.features import UNSEEN
+from nrstudio.core.modeling.final_models import (
+    CHOICE_KEY,
+    TABULAR_MODEL,
+    FinalModels,
+    load_final_models,
+)
+from nrstudio.core.modeling.model_choice import AUTO, MODEL_NAMES, SHORT_NAMES
 from nrstudio.core.modeling.pipeline import FINAL_MODEL
-from nrstudio.core.modeling.predict import EnsembleModel, Prediction, predict_table
+from nrstudio.core.modeling.predict import Prediction
+from nrstudio.core.modeling.prediction_table import predict_conditions_table
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.plots import save_table_dialog
@@ -50,7 +58,8 @@ class PredictPage(QWidget):
     def __init__(self, doc: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
-        self.model: EnsembleModel | None = None
+        self.model: FinalModels | None = None
+        self.choice_boxes: dict[str, tuple[QComboBox, QLabel]] = {}
         self.fields: dict[str, tuple[QLineEdit, QLabel]] = {}
         self.calls = BackgroundCalls(self)  # predictions off the GUI thread, newest wins
         self.request = 0
@@ -60,6 +69,8 @@ class PredictPage(QWidget):
 
         self.info = QLabel()
         self.info.setWordWrap(True)
+        self.models_box = QGroupBox("Model per target")
+        self.models_form = QFormLayout(self.models_box)
         self.form_box = QGroupBox("Planned synthesis")
         self.form = QFormLayout(self.form_box)
         self.results = QLabel()
@@ -72,6 +83,7 @@ class PredictPage(QWidget):
         single = QWidget()
         sl = QVBoxLayout(single)
         sl.addWidget(self.info)
+        sl.addWidget(self.models_box)
         sl.addWidget(self.form_box)
         out = QGroupBox("Prediction")
         ol = QVBoxLayout(out)
@@ -107,12 +119,16 @@ class PredictPage(QWidget):
 
     # ---- model -------------------------------------------------------------------------------
     def reload_model(self) -> None:
-        stored = self.doc.project.models.get(FINAL_MODEL)
-        if stored is not None and stored is getattr(self, "_stored", None):
-            return  # the same model: keep the form as the user left it
+        project = self.doc.project
+        stored = (project.models.get(FINAL_MODEL), project.models.get(TABULAR_MODEL),
+                  project.results.get("evaluation"))
+        same = getattr(self, "_stored", None)
+        if stored[0] is not None and same is not None and all(
+                a is b for a, b in zip(stored, same, strict=True)):
+            return  # the same models: keep the form as the user left it
         self._stored = stored
         try:
-            model = EnsembleModel.from_stored(stored) if stored else None
+            model = load_final_models(project)
         except DataError as exc:
             model = None
             self.info.setText(f"<span style='color:{RED}'>The stored model cannot be used: "
@@ -125,17 +141,18 @@ class PredictPage(QWidget):
             self.form.removeRow(0)
         self.fields = {}
         enabled = model is not None
-        for w in (self.add_button, self.explain_button, self.form_box):
+        for w in (self.add_button, self.explain_button, self.form_box, self.models_box):
             w.setEnabled(enabled)
+        self._build_choices()
         if model is None:
-            if stored is None:
+            if stored[0] is None and stored[1] is None:
                 self.info.setText("No trained model yet: train one on the Train page.")
             self.results.setText("")
             return
         lo, hi = model.train_x.min(axis=0), model.train_x.max(axis=0)
         n = len(model.train_x)
-        self.info.setText(f"Model: ensemble of {model.members} networks per target, trained on "
-                          f"{n} samples. Type conditions; predictions update as you type.")
+        self.info.setText(f"Trained on {n} samples. Type conditions; predictions and their "
+                          f"{round(100 * model.level)}% intervals update as you type.")
         space = model.feature_space
         for j, name in enumerate(model.inputs):
             edit: QLineEdit | QComboBox
@@ -162,6 +179,50 @@ class PredictPage(QWidget):
             v.addWidget(note)
             self.form.addRow(name, box)
             self.fields[name] = (edit, note)
+        self._changed()
+
+    def _build_choices(self) -> None:
+        """One drop-down per target: automatic (the lowest leakage-free MAE) or a model."""
+        while self.models_form.rowCount():
+            self.models_form.removeRow(0)
+        self.choice_boxes = {}
+        if self.model is None:
+            return
+        choices = self.model.choices()
+        available = self.model.available()
+        for target in self.model.targets:
+            box = QComboBox()
+            box.addItem(f"automatic: {SHORT_NAMES[choices[target].model]}"
+                        if choices[target].automatic else "automatic", AUTO)
+            for key in MODEL_NAMES:
+                if key in available[target]:
+                    box.addItem(MODEL_NAMES[key], key)
+            pick = self.model.picks.get(target, AUTO)
+            box.setCurrentIndex(max(box.findData(pick), 0))
+            reason = QLabel(f"<small>{choices[target].reason}</small>")
+            reason.setWordWrap(True)
+            box.currentIndexChanged.connect(lambda _=0, t=target: self._pick(t))
+            cell = QWidget()
+            v = QVBoxLayout(cell)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.addWidget(box)
+            v.addWidget(reason)
+            self.models_form.addRow(target, cell)
+            self.choice_boxes[target] = (box, reason)
+
+    def pick_model(self, target: str, model: str) -> None:
+        """Choose the model of a target ("auto" for the automatic choice)."""
+        box, _ = self.choice_boxes[target]
+        box.setCurrentIndex(max(box.findData(model), 0))
+
+    def _pick(self, target: str) -> None:
+        if self.model is None:
+            return
+        box, reason = self.choice_boxes[target]
+        self.model.picks[target] = str(box.currentData())
+        self.doc.project.settings[CHOICE_KEY] = dict(self.model.picks)
+        self.doc.mark_changed()
+        reason.setText(f"<small>{self.model.choices()[target].reason}</small>")
         self._changed()
 
     def _positive_only(self, name: str, unit: str) -> bool:
@@ -248,10 +309,14 @@ class PredictPage(QWidget):
         self.add_button.setEnabled(True)
         self.explain_button.setEnabled(True)
         lines = []
+        level = round(100 * result.level)
         for t, target in enumerate(result.targets):
             unit = self._unit(target)
-            line = (f"<b>{target}</b>: {result.mean[0, t]:.3g} ± {result.std[0, t]:.2g}"
-                    f" {unit}")
+            lo, hi = result.lower[0, t], result.upper[0, t]  # type: ignore[index]
+            interval = (f"{level}% interval {lo:.3g} – {hi:.3g}" if math.isfinite(hi - lo) else
+                        "no calibrated interval (it needs the leakage-free evaluation)")
+            line = (f"<b>{target}</b>: {result.mean[0, t]:.3g} {unit} · {interval} "
+                    f"<small>({SHORT_NAMES.get(result.models[t], result.models[t])})</small>")
             if result.impossible is not None and result.impossible[0, t]:
                 line += (f" <span style='color:{RED}'><b>impossible</b>: a {target} cannot "
                          "be negative; the model is extrapolating</span>")
@@ -262,12 +327,18 @@ class PredictPage(QWidget):
         else:
             lines.append(f"In domain: nearest sample {result.distance[0]:.1f}× the usual "
                          "spacing away.")
+        assert self.model is not None
+        wide = self.model.wide_targets(result)
+        if wide:
+            lines.append(f"<span style='color:{AMBER}'>The interval of {', '.join(wide)} spans "
+                         "most of the measured range: the model knows little more than the "
+                         "range itself here.</span>")
         if math.isfinite(result.ar_disagreement[0]):
             lines.append(f"Aspect ratio: predicted directly {result.mean[0, -1]:.3g}; length / "
                          f"width gives {result.ar_from_lw[0]:.3g} "
                          f"({100 * result.ar_disagreement[0]:.0f}% apart).")
-        lines.append("<small>± is the spread of the ensemble; the Train page's leakage-free "
-                     "errors tell how far to trust a new prediction.</small>")
+        lines.append(f"<small>The {level}% intervals are calibrated on the leakage-free errors "
+                     "of held-out samples (the Train page reports their coverage).</small>")
         self.results.setText("<br>".join(lines))
 
     # ---- actions -------------------------------------------------------------------------------
@@ -312,7 +383,7 @@ class PredictPage(QWidget):
             QMessageBox.warning(self, "No model", "Train a model first (Train page).")
             return False
         try:
-            frame = predict_table(self.model, import_table(path))
+            frame = predict_conditions_table(self.model, import_table(path))
         except NRStudioError as exc:
             QMessageBox.warning(self, "Cannot predict", f"{Path(path).name}: {exc}")
             return False

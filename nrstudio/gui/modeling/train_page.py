@@ -30,8 +30,10 @@ from PySide6.QtWidgets import (
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.baselines import BASELINE_NAMES
+from nrstudio.core.modeling.conformal import DEFAULT_LEVEL
 from nrstudio.core.modeling.evaluation import EvaluationResult
 from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.final_models import read_picks
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import EpochReport
 from nrstudio.core.modeling.pipeline import apply_payload, project_payload, run_pipeline
@@ -213,6 +215,7 @@ class TrainPage(QWidget):
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
         dataset = self.doc.dataset.copy()
+        picks = read_picks(self.doc.project.settings)
         self.loss_plot.clear()
         self._curves = {}
         self.tabs.setCurrentIndex(0)
@@ -220,7 +223,8 @@ class TrainPage(QWidget):
 
         def work(ctx: JobContext) -> dict[str, Any]:  # worker thread
             losses = LossRecorder(ctx.partial)
-            result = run_pipeline(dataset, settings, ctx.progress, ctx.cancelled, losses.on_epoch)
+            result = run_pipeline(dataset, settings, ctx.progress, ctx.cancelled, losses.on_epoch,
+                                  picks)
             losses.flush()
             return project_payload(result)
 
@@ -299,6 +303,11 @@ class TrainPage(QWidget):
             validation = read_section(self.doc.project, "validation_predictions")
         except DataError:
             validation = None
+        try:
+            run = read_section(self.doc.project, "run")
+        except DataError:
+            run = None
+        self.parity_view.level = run.evaluation.level if run is not None else DEFAULT_LEVEL
         self.metrics.show_result(result)
         self.parity_view.show_result(result, validation if validation is not None
                                      else pd.DataFrame())

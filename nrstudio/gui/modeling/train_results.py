@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nrstudio.core.modeling.conformal import DEFAULT_LEVEL, leave_one_out_half_widths
 from nrstudio.core.modeling.evaluation import EvaluationResult
+from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS
 from nrstudio.core.modeling.verdicts import verdicts
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, ask_export
@@ -54,7 +56,11 @@ class MetricsView(QWidget):
         m = result.metrics
         m = m[m.metric.isin(["MAE", "MSE", "RMSE", "R2"])]
         keys = m[["protocol", "subset", "target", "model"]].drop_duplicates()
-        headers = ["Protocol", "Rows", "Target", "Model", "MAE", "MSE", "RMSE", "R²", "n"]
+        intervals = result.metrics[result.metrics.metric.isin(["coverage", "interval width"])]
+        tag = str(intervals.aggregation.iloc[0]).replace("conformal ", "") if len(intervals) \
+            else ""
+        headers = ["Protocol", "Rows", "Target", "Model", "MAE", "MSE", "RMSE", "R²", "n",
+                   f"Coverage {tag}".strip(), f"Interval width {tag}".strip()]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(keys))
@@ -67,6 +73,11 @@ class MetricsView(QWidget):
             cells += [fmt(sel.loc[k, "mean"], sel.loc[k, "std"]) if k in sel.index else "—"
                       for k in ("MAE", "MSE", "RMSE", "R2")]
             cells.append(str(int(sel["n"].iloc[0])) if len(sel) else "")
+            iv = intervals[(intervals.protocol == protocol) & (intervals.subset == subset)
+                           & (intervals.target == target) & (intervals.model == model)
+                           ].set_index("metric")["mean"]
+            cells += [f"{100 * iv['coverage']:.0f}%" if "coverage" in iv else "",
+                      f"{iv['interval width']:.3g}" if "interval width" in iv else ""]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if model == NETWORK:
@@ -88,12 +99,17 @@ class ParityView(QWidget):
         self.validation = pd.DataFrame()
         self.parity_protocol = QComboBox()
         self.parity_protocol.currentIndexChanged.connect(lambda _: self._plot_parity())
+        self.parity_model = QComboBox()
+        self.parity_model.currentIndexChanged.connect(lambda _: self._plot_parity())
+        self.level = DEFAULT_LEVEL
         self.parity = pg.GraphicsLayoutWidget()
         self.point_info = QLabel("Click a point to see its sample.")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel("Protocol:"))
         top.addWidget(self.parity_protocol)
+        top.addWidget(QLabel("Model:"))
+        top.addWidget(self.parity_model)
         top.addStretch(1)
         export = QPushButton("Export PNG/SVG…")
         export.clicked.connect(lambda: ask_export(self, self.parity.scene(), "parity.png"))
@@ -115,6 +131,13 @@ class ParityView(QWidget):
         index = self.parity_protocol.findData(current)
         self.parity_protocol.setCurrentIndex(max(index, 0))
         self.parity_protocol.blockSignals(False)
+        current_model = self.parity_model.currentData()
+        self.parity_model.blockSignals(True)
+        self.parity_model.clear()
+        for m in dict.fromkeys(result.predictions.model):
+            self.parity_model.addItem(SHORT_NAMES.get(m, m), m)
+        self.parity_model.setCurrentIndex(max(self.parity_model.findData(current_model), 0))
+        self.parity_model.blockSignals(False)
         # Drawn when seen: thousands of points drawn the moment training ends (while the
         # Metrics tab is shown) kept the window waiting for about 0.1 s.
         self._stale = True
@@ -133,9 +156,12 @@ class ParityView(QWidget):
         protocol = self.parity_protocol.currentData()
         if result is None or protocol is None:
             return
+        model = self.parity_model.currentData() or NETWORK
         pred = result.predictions
-        pred = pred[(pred.protocol == protocol) & (pred.model == NETWORK)]
+        pred = pred[(pred.protocol == protocol) & (pred.model == model)]
         val = self.validation
+        if len(val) and "model" in val:
+            val = val[val.model == model]
         self._points: dict[tuple[int, str], pd.DataFrame] = {}
         for k, target in enumerate(dict.fromkeys(pred.target)):
             plot = self.parity.addPlot(row=0, col=k, title=target)
@@ -155,6 +181,15 @@ class ParityView(QWidget):
                 if origin == "synthetic" and len(q) > 3000:
                     q = q.sample(3000, random_state=0)
                 self._points[(k, origin)] = q
+                if origin == "original" and protocol == "honest":
+                    # The interval of each held-out sample, built without that sample.
+                    half = leave_one_out_half_widths(q.truth.to_numpy(float),
+                                                     q.prediction.to_numpy(float), self.level)
+                    if np.isfinite(half).any():
+                        plot.addItem(pg.ErrorBarItem(
+                            x=q.truth.to_numpy(float), y=q.prediction.to_numpy(float),
+                            height=2 * np.nan_to_num(half, posinf=0.0), beam=0,
+                            pen=pg.mkPen(ORIGINAL, width=1)))
                 spots = pg.ScatterPlotItem(
                     q.truth.to_numpy(), q.prediction.to_numpy(), size=size, pen=None,
                     brush=pg.mkBrush(colour), name=name, data=np.arange(len(q)))

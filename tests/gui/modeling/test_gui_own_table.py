@@ -127,3 +127,26 @@ def test_flagged_explanations_are_shown_as_flagged(qtbot, tmp_path, trained_own)
         expl.fidelity[:] = 0.1
         page.draw_heatmaps()
         assert page.flag_note.isVisibleTo(page) and "flagged" in page.flag_note.text()
+
+
+def test_a_model_can_be_picked_per_target_and_is_kept(qtbot, tmp_path, trained_own):
+    import shutil
+
+    mine = tmp_path / "mine.nrproj"
+    shutil.copy(trained_own, mine)
+    w = make_window(qtbot, tmp_path, mine)
+    page = w.predict_page
+    box, reason = page.choice_boxes["Length (nm)"]
+    assert box.currentData() == "auto" and "leakage-free MAE" in reason.text()
+    page.pick_model("Length (nm)", "mean")
+    assert "chosen by you" in reason.text()
+    with qtbot.waitSignal(page.answered, timeout=20_000):
+        page.predict_now()
+    assert page.prediction.models[0] == "mean"
+    assert "90% interval" in page.results.text() and "the mean" in page.results.text()
+    assert "spans most of the measured range" in page.results.text()  # the mean knows nothing
+    assert w.doc.project.settings["model_choice"]["Length (nm)"] == "mean" and w.doc.dirty
+    assert w.save()  # the pick is saved with the project and used when it is opened again
+    again = make_window(qtbot, tmp_path, w.doc.path)
+    assert again.predict_page.choice_boxes["Length (nm)"][0].currentData() == "mean"
+    assert again.predict_page.model.choices()["Length (nm)"].model == "mean"

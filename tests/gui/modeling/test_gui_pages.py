@@ -134,7 +134,7 @@ def test_train_page_runs_stores_results_and_they_survive_reopening(qtbot, tmp_pa
     (tmp_path / "b").mkdir()
     again = make_window(qtbot, tmp_path / "b", example)
     assert again.train_page.metrics.table.rowCount() == rows
-    assert again.predict_page.model is not None and again.predict_page.model.members == 2
+    assert again.predict_page.model is not None and again.predict_page.model.ensemble.members == 2
 
 
 def test_cancel_stops_training_and_keeps_the_previous_models(qtbot, tmp_path, trained):
@@ -184,7 +184,7 @@ def test_predict_form_refuses_bad_input_and_flags_extrapolation(qtbot, tmp_path,
     page = w.predict_page
     with qtbot.waitSignal(page.answered, timeout=10_000):
         fill(page, "532", "10", "110")
-    assert "± " in page.results.text() and "In domain" in page.results.text()
+    assert "90% interval" in page.results.text() and "In domain" in page.results.text()
     assert page.prediction.mean.shape == (1, 3)
     fill(page, "532", "ten", "110")
     notes = [n.text() for _, n in page.fields.values()]

@@ -1,0 +1,299 @@
+"""The final models of a project and the predictions a user sees: per target the chosen
+model (network ensemble, Gaussian process, random forest, ridge or the mean) with a
+calibrated interval (:mod:`nrstudio.core.modeling.conformal`) and the domain flags.
+
+The network ensemble is stored as before (:class:`EnsembleModel`); the other models of
+every target as one :class:`TabularSet` (plain arrays, no pickle). The interval of a model
+comes from its leakage-free out-of-fold residuals in the stored evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.conformal import DEFAULT_LEVEL, conformal_half_width
+from nrstudio.core.modeling.evaluation import EvaluationResult
+from nrstudio.core.modeling.features import FeatureSpace
+from nrstudio.core.modeling.model_choice import AUTO, ModelChoice, choose_models
+from nrstudio.core.modeling.predict import Domain, EnsembleModel, Prediction, describe_prediction
+from nrstudio.core.modeling.run_settings import NETWORK
+from nrstudio.core.modeling.tabular_models import (
+    TABULAR_KINDS,
+    TabularModel,
+    check_arrays,
+    fit_tabular_model,
+)
+from nrstudio.core.modeling.training_data import training_data
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.project.model import StoredModel
+
+TABULAR_MODEL = "final tabular models"
+WIDE_INTERVAL = 0.5  # an interval wider than this share of the data's range says little
+
+
+@dataclass
+class TabularSet:
+    """Fitted non-network models: ``models[target][kind]``; ``train_x`` (n, c): the
+    conditions of every training row (the applicability domain)."""
+
+    space: FeatureSpace
+    targets: list[str]
+    train_x: np.ndarray
+    models: dict[str, dict[str, TabularModel]]
+    sample_ids: list[str] = field(default_factory=list)
+    non_negative: list[str] = field(default_factory=list)
+
+    def to_stored(self) -> StoredModel:
+        tensors = {"domain_x": np.asarray(self.train_x, dtype=np.float64)}
+        kinds: dict[str, list[str]] = {}
+        for t, target in enumerate(self.targets):
+            kinds[target] = sorted(self.models.get(target, {}))
+            for kind, model in self.models.get(target, {}).items():
+                for name, arr in model.arrays.items():
+                    tensors[f"t{t}.{kind}.{name}"] = np.ascontiguousarray(arr)
+        meta = {"kind": "tabular_models", **self.space.to_json(), "targets": self.targets,
+                "models": kinds, "sample_ids": self.sample_ids,
+                "non_negative": self.non_negative}
+        return StoredModel(TABULAR_MODEL, meta, tensors)
+
+    @classmethod
+    def from_stored(cls, stored: StoredModel) -> TabularSet:
+        meta = stored.meta
+        try:
+            if meta.get("kind") != "tabular_models":
+                raise DataError(f"model '{stored.name}' is not a set of tabular models")
+            space = FeatureSpace.from_json(meta)
+            targets = [str(t) for t in meta["targets"]]
+            train_x = stored.tensors["domain_x"]
+            if train_x.ndim != 2 or train_x.shape[1] != len(space.inputs):
+                raise DataError(f"model '{stored.name}': its samples' region has shape "
+                                f"{train_x.shape}")
+            models: dict[str, dict[str, TabularModel]] = {}
+            for t, target in enumerate(targets):
+                models[target] = {}
+                for kind in meta["models"].get(target, []):
+                    prefix = f"t{t}.{kind}."
+                    arrays = {k[len(prefix):]: v for k, v in stored.tensors.items()
+                              if k.startswith(prefix)}
+                    check_arrays(kind, arrays, space.n_features)
+                    models[target][kind] = TabularModel(kind, arrays, {})
+            return cls(space, targets, np.asarray(train_x, dtype=np.float64), models,
+                       [str(s) for s in meta.get("sample_ids", [])],
+                       [str(s) for s in meta.get("non_negative", [])])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(f"model '{stored.name}' is damaged ({exc})") from None
+
+
+def fit_tabular_set(dataset: Dataset, kinds: tuple[str, ...] | list[str],
+                    targets: list[str] | None = None, seed: int = 0,
+                    progress: ProgressCallback | None = None,
+                    cancel: CancelCheck | None = None) -> TabularSet:
+    """Fit every model of ``kinds`` on each target's training originals (no augmentation:
+    as in the evaluation, where these models were judged)."""
+    rep = Reporter(progress, cancel)
+    data = training_data(dataset, targets)
+    kinds = [k for k in kinds if k in TABULAR_KINDS]
+    features = data.space.encode(data.x)
+    models: dict[str, dict[str, TabularModel]] = {}
+    total = max(len(kinds) * len(data.targets), 1)
+    for t, target in enumerate(data.targets):
+        rows = np.isfinite(data.y[:, t])
+        models[target] = {}
+        for k, kind in enumerate(kinds):
+            rep.report((t * len(kinds) + k) / total, f"fitting {kind} for {target}")
+            models[target][kind] = fit_tabular_model(kind, features[rows], data.y[rows, t],
+                                                     seed)
+    rep.report(1.0, "done")
+    non_negative = [t for t in data.targets if dataset.column(t).positive_only]
+    return TabularSet(data.space, data.targets, data.x, models, data.ids, non_negative)
+
+
+@dataclass
+class FinalModels:
+    """Everything a prediction needs: the stored models, the evaluation that calibrates
+    them and chose between them, and the user's picks (target -> model or "auto")."""
+
+    ensemble: EnsembleModel | None
+    tabular: TabularSet | None
+    evaluation: EvaluationResult | None
+    picks: dict[str, str] = field(default_factory=dict)
+    level: float = DEFAULT_LEVEL
+    domain: Domain = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.ensemble is None and self.tabular is None:
+            raise DataError("no trained model: train one first")
+        if (self.ensemble is not None and self.tabular is not None
+                and (self.tabular.space.to_json() != self.ensemble.feature_space.to_json()
+                     or self.tabular.targets != self.ensemble.targets)):
+            self.tabular = None  # from another training run: never mix the two
+        self.domain = (self.ensemble.domain if self.ensemble is not None
+                       else Domain(self.space.encode(self.train_x)))
+
+    # ---- what there is -------------------------------------------------------------------
+    @property
+    def space(self) -> FeatureSpace:
+        if self.ensemble is not None:
+            return self.ensemble.feature_space
+        assert self.tabular is not None
+        return self.tabular.space
+
+    @property
+    def feature_space(self) -> FeatureSpace:
+        return self.space
+
+    @property
+    def inputs(self) -> list[str]:
+        return list(self.space.inputs)
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self.ensemble.targets if self.ensemble is not None
+                    else self.tabular.targets)  # type: ignore[union-attr]
+
+    @property
+    def train_x(self) -> np.ndarray:
+        return (self.ensemble.train_x if self.ensemble is not None
+                else self.tabular.train_x)  # type: ignore[union-attr]
+
+    @property
+    def sample_ids(self) -> list[str]:
+        return list(self.ensemble.sample_ids if self.ensemble is not None
+                    else self.tabular.sample_ids)  # type: ignore[union-attr]
+
+    @property
+    def non_negative(self) -> list[str]:
+        return list(self.ensemble.non_negative if self.ensemble is not None
+                    else self.tabular.non_negative)  # type: ignore[union-attr]
+
+    def available(self) -> dict[str, set[str]]:
+        out = {}
+        for target in self.targets:
+            kinds = set(self.tabular.models.get(target, {})) if self.tabular else set()
+            if self.ensemble is not None:
+                kinds.add(NETWORK)
+            out[target] = kinds
+        return out
+
+    def choices(self, model: str | None = None) -> dict[str, ModelChoice]:
+        """The model of every target; ``model`` forces one for all (or "auto")."""
+        picks = self.picks if model is None else dict.fromkeys(self.targets, model)
+        if model not in (None, AUTO):
+            missing = [t for t, kinds in self.available().items() if model not in kinds]
+            if missing:
+                raise DataError(f"no {model} model was trained for {', '.join(missing)}")
+        return choose_models(self.targets, self.evaluation, self.available(), picks)
+
+    # ---- calibration -----------------------------------------------------------------------
+    def residuals(self, target: str, model: str) -> np.ndarray:
+        """|truth - prediction| of the leakage-free out-of-fold predictions (held-out
+        originals) of one model and target; empty without that evaluation."""
+        if self.evaluation is None or self.evaluation.predictions.empty:
+            return np.empty(0)
+        p = self.evaluation.predictions
+        sel = p[(p.protocol == "honest") & (p.origin == "original") & (p.model == model)
+                & (p.target == target)]
+        return np.abs(sel.truth.to_numpy(float) - sel.prediction.to_numpy(float))
+
+    def half_width(self, target: str, model: str, level: float | None = None) -> float:
+        return conformal_half_width(self.residuals(target, model), level or self.level)
+
+    def target_range(self, target: str) -> float:
+        """Spread (max - min) of the measured values of a target among the held-out
+        originals of the evaluation (NaN without it)."""
+        if self.evaluation is None or self.evaluation.predictions.empty:
+            return math.nan
+        p = self.evaluation.predictions
+        truth = p[(p.origin == "original") & (p.target == target)].truth.to_numpy(float)
+        return float(np.ptp(truth)) if len(truth) else math.nan
+
+    # ---- predictions -----------------------------------------------------------------------
+    def _means(self, x: np.ndarray, choices: dict[str, ModelChoice]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        n, t = len(x), len(self.targets)
+        mean, std = np.full((n, t), np.nan), np.full((n, t), np.nan)
+        if any(c.model == NETWORK for c in choices.values()):
+            assert self.ensemble is not None
+            per = self.ensemble.predict_members(x)
+            net_mean, net_std = per.mean(axis=2), per.std(axis=2)
+        features = self.space.encode(x)
+        for k, target in enumerate(self.targets):
+            model = choices[target].model
+            if model == NETWORK:
+                mean[:, k], std[:, k] = net_mean[:, k], net_std[:, k]
+            else:
+                assert self.tabular is not None
+                mean[:, k] = self.tabular.models[target][model].predict(features)
+        return mean, std
+
+    def predict_mean(self, x: np.ndarray, model: str | None = None) -> np.ndarray:
+        """(m, t) predictions of the chosen models at conditions (m, c): what LIME explains."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        return self._means(x, self.choices(model))[0]
+
+    def predict(self, x: np.ndarray, level: float | None = None,
+                model: str | None = None) -> Prediction:
+        """Predictions with their interval at ``level`` (the models' default when None),
+        the model of each target, and the domain flags, at conditions (m, c)."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        if not np.isfinite(x).all():
+            raise DataError("every input needs a finite number")
+        choices = self.choices(model)
+        mean, std = self._means(x, choices)
+        out = describe_prediction(self.space, self.train_x, self.domain, self.targets, x,
+                                  mean, std, self.non_negative)
+        level = level or self.level
+        q = np.array([self.half_width(t, choices[t].model, level) for t in self.targets])
+        out.lower, out.upper = mean - q, mean + q
+        out.models = [choices[t].model for t in self.targets]
+        out.level = level
+        return out
+
+    def wide_targets(self, prediction: Prediction, row: int = 0) -> list[str]:
+        """Targets whose interval spans most (WIDE_INTERVAL) of the data's range."""
+        out = []
+        if prediction.lower is None or prediction.upper is None:
+            return out
+        for k, target in enumerate(self.targets):
+            width = prediction.upper[row, k] - prediction.lower[row, k]
+            spread = self.target_range(target)
+            if not np.isfinite(width) or (np.isfinite(spread) and width > WIDE_INTERVAL * spread):
+                out.append(target)
+        return out
+
+
+NETWORK_MODEL = "final network ensemble"
+CHOICE_KEY = "model_choice"  # project.settings: target -> model key or "auto"
+
+
+def read_picks(settings: dict) -> dict[str, str]:
+    """The user's model picks stored in a project's settings; unknown entries are dropped."""
+    from nrstudio.core.modeling.model_choice import MODEL_NAMES
+
+    raw = settings.get(CHOICE_KEY)
+    if not isinstance(raw, dict):
+        return {}
+    return {str(t): str(m) for t, m in raw.items()
+            if isinstance(m, str) and (m == AUTO or m in MODEL_NAMES)}
+
+
+def load_final_models(project) -> FinalModels | None:  # type: ignore[no-untyped-def]
+    """The project's final models with its evaluation and picks; None when it has none.
+    DataError when a stored model is damaged."""
+    from nrstudio.core.project.sections import read_section
+
+    stored_net = project.models.get(NETWORK_MODEL)
+    stored_tab = project.models.get(TABULAR_MODEL)
+    if stored_net is None and stored_tab is None:
+        return None
+    ensemble = EnsembleModel.from_stored(stored_net) if stored_net is not None else None
+    tabular = TabularSet.from_stored(stored_tab) if stored_tab is not None else None
+    evaluation = read_section(project, "evaluation")
+    run = read_section(project, "run")
+    level = run.evaluation.level if run is not None else DEFAULT_LEVEL
+    return FinalModels(ensemble, tabular, evaluation, read_picks(project.settings), level)

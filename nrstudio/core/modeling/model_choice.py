@@ -1,0 +1,91 @@
+"""Which model makes the predictions of each target: by default the one with the lowest
+leakage-free MAE in the last evaluation, or the user's pick; with the reason in words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.baselines import BASELINE_NAMES
+from nrstudio.core.modeling.evaluation import EvaluationResult
+from nrstudio.core.modeling.run_settings import NETWORK
+
+AUTO = "auto"
+MODEL_NAMES = {NETWORK: "network ensemble (the paper's)", **BASELINE_NAMES}
+SHORT_NAMES = {NETWORK: "network", "gaussian_process": "Gaussian process",
+               "random_forest": "random forest", "ridge": "ridge", "mean": "the mean"}
+# What a user may type: the names the command line offers, and the stored keys.
+ALIASES = {"network": NETWORK, "gp": "gaussian_process", "forest": "random_forest",
+           "rf": "random_forest", "ridge": "ridge", "mean": "mean",
+           **{k: k for k in MODEL_NAMES}}
+
+
+def model_key(name: str) -> str:
+    """The stored key of a model name or alias ("gp" -> "gaussian_process"); DataError."""
+    key = ALIASES.get(name.strip().lower().replace(" ", "_"))
+    if key is None:
+        raise DataError(f"unknown model '{name}' (one of auto, network, gp, forest, ridge, "
+                        "mean)")
+    return key
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model of one target; ``automatic``: chosen by the evaluation, not the user."""
+
+    target: str
+    model: str
+    reason: str
+    automatic: bool
+    mae: float = float("nan")
+
+
+def leakage_free_mae(evaluation: EvaluationResult | None, target: str) -> dict[str, float]:
+    """Model -> leakage-free MAE on held-out originals for one target ({} without it)."""
+    if evaluation is None or evaluation.metrics.empty:
+        return {}
+    m = evaluation.metrics
+    sel = m[(m.protocol == "honest") & (m.subset == "original") & (m.metric == "MAE")
+            & (m.target == target)]
+    return {str(k): float(v) for k, v in zip(sel.model, sel["mean"], strict=True)
+            if np.isfinite(v)}
+
+
+def choose_models(targets: list[str], evaluation: EvaluationResult | None,
+                  available: Mapping[str, set[str]],
+                  picks: Mapping[str, str] | None = None) -> dict[str, ModelChoice]:
+    """One choice per target among the ``available`` models of that target: the user's
+    pick when it is available, else the lowest leakage-free MAE, else the network."""
+    out = {}
+    for target in targets:
+        models = available.get(target, set())
+        mae = {k: v for k, v in leakage_free_mae(evaluation, target).items() if k in models}
+        pick = (picks or {}).get(target, AUTO)
+        if pick != AUTO and pick in models:
+            reason = f"chosen by you; leakage-free MAE {_fmt(mae.get(pick))}"
+            if mae and min(mae, key=mae.__getitem__) != pick:
+                best = min(mae, key=mae.__getitem__)
+                reason += f" ({SHORT_NAMES[best]} has {_fmt(mae[best])})"
+            out[target] = ModelChoice(target, pick, reason, False, mae.get(pick, np.nan))
+        elif mae:
+            best = min(mae, key=mae.__getitem__)
+            runner = sorted((v, k) for k, v in mae.items() if k != best)
+            reason = f"lowest leakage-free MAE ({_fmt(mae[best])}"
+            if runner:
+                reason += f"; next {SHORT_NAMES[runner[0][1]]} {_fmt(runner[0][0])}"
+            out[target] = ModelChoice(target, best, reason + ")", True, mae[best])
+        elif NETWORK in models or not models:
+            out[target] = ModelChoice(target, NETWORK, "no leakage-free evaluation to choose "
+                                      "by: the paper's network ensemble", True)
+        else:
+            first = sorted(models)[0]
+            out[target] = ModelChoice(target, first, "no leakage-free evaluation to choose by",
+                                      True)
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    return "unknown" if value is None or not np.isfinite(value) else f"{value:.3g}"

@@ -1,0 +1,174 @@
+"""Final models other than the network ensemble — Gaussian process, random forest, ridge,
+the mean — fitted with scikit-learn and kept as plain arrays, so that a project stores them
+without pickle and predicts without refitting.
+
+Each model predicts one target from encoded features (n, f) (see
+:mod:`nrstudio.core.modeling.features`). ``to_arrays`` gives the numbers that define the
+fitted model; ``from_arrays`` rebuilds a predictor that gives the same predictions as the
+scikit-learn object did (tests check it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.baselines import make_baseline
+
+
+@dataclass
+class TabularModel:
+    """A fitted model of one target. ``kind``: a key of BASELINE_NAMES; ``arrays``: its
+    defining numbers (see the ``_predict_*`` functions); ``meta``: small JSON-able facts."""
+
+    kind: str
+    arrays: dict[str, np.ndarray]
+    meta: dict
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """(m, f) encoded features -> (m,) predictions in target units."""
+        x = np.atleast_2d(np.asarray(features, dtype=np.float64))
+        return _PREDICT[self.kind](self.arrays, x)
+
+
+def fit_tabular_model(kind: str, x: np.ndarray, y: np.ndarray, seed: int = 0) -> TabularModel:
+    """Fit ``kind`` on (n, f) features and (n,) targets and keep it as arrays."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    model = make_baseline(kind, x.shape[1], seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x, y)
+    arrays = _EXTRACT[kind](model)
+    out = TabularModel(kind, arrays, {"n_train": len(x)})
+    # The arrays must reproduce scikit-learn's own predictions: if a library update changed
+    # what they mean, refuse here rather than predict something else later.
+    ref = np.asarray(model.predict(x[: min(len(x), 50)]), dtype=np.float64).reshape(-1)
+    got = out.predict(x[: min(len(x), 50)])
+    if not np.allclose(got, ref, rtol=1e-7, atol=1e-9 * (1 + np.abs(ref).max())):
+        raise DataError(f"the {kind} model cannot be stored exactly (largest difference "
+                        f"{np.abs(got - ref).max():.3g})")
+    return out
+
+
+# ---- per kind: the numbers a fitted model is made of, and its prediction from them ----------
+def _scaler(pipeline) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    scaler = pipeline.steps[0][1]
+    return {"x_mean": np.asarray(scaler.mean_, dtype=np.float64),
+            "x_scale": np.asarray(scaler.scale_, dtype=np.float64)}
+
+
+def _extract_mean(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    return {"value": np.asarray(model.constant_, dtype=np.float64).reshape(1)}
+
+
+def _predict_mean(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    return np.full(len(x), float(a["value"][0]))
+
+
+def _extract_ridge(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    ridge = model.steps[-1][1]
+    return {**_scaler(model), "coef": np.asarray(ridge.coef_, dtype=np.float64).reshape(-1),
+            "intercept": np.asarray(ridge.intercept_, dtype=np.float64).reshape(1)}
+
+
+def _predict_ridge(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    z = (x - a["x_mean"]) / a["x_scale"]
+    return z @ a["coef"] + float(a["intercept"][0])
+
+
+def _extract_gp(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    gp = model.steps[-1][1]
+    return {**_scaler(model), "x_train": np.asarray(gp.X_train_, dtype=np.float64),
+            "alpha": np.asarray(gp.alpha_, dtype=np.float64).reshape(-1),
+            "theta": np.asarray(gp.kernel_.theta, dtype=np.float64),
+            "y_mean": np.asarray(gp._y_train_mean, dtype=np.float64).reshape(1),
+            "y_std": np.asarray(gp._y_train_std, dtype=np.float64).reshape(1)}
+
+
+def _predict_gp(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    kernel = make_baseline("gaussian_process", a["x_train"].shape[1]).steps[-1][1].kernel
+    kernel = kernel.clone_with_theta(a["theta"])
+    z = (x - a["x_mean"]) / a["x_scale"]
+    # K(x*, X) without the noise term (the white kernel is zero between distinct points).
+    k = kernel(z, a["x_train"])
+    return (k @ a["alpha"]) * float(a["y_std"][0]) + float(a["y_mean"][0])
+
+
+def _extract_forest(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Every tree's nodes, concatenated: children (-1 at a leaf), split feature and
+    threshold, and the leaf value; ``roots`` holds where each tree starts."""
+    lefts, rights, feats, thresholds, values, roots = [], [], [], [], [], []
+    offset = 0
+    for est in model.estimators_:
+        t = est.tree_
+        n = t.node_count
+        roots.append(offset)
+        left, right = t.children_left.astype(np.int64), t.children_right.astype(np.int64)
+        lefts.append(np.where(left >= 0, left + offset, -1))
+        rights.append(np.where(right >= 0, right + offset, -1))
+        feats.append(np.maximum(t.feature, 0).astype(np.int64))
+        thresholds.append(t.threshold.astype(np.float64))
+        values.append(t.value.reshape(n, -1)[:, 0].astype(np.float64))
+        offset += n
+    return {"left": np.concatenate(lefts), "right": np.concatenate(rights),
+            "feature": np.concatenate(feats), "threshold": np.concatenate(thresholds),
+            "value": np.concatenate(values), "roots": np.array(roots, dtype=np.int64)}
+
+
+def _predict_forest(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    left, right, feature, threshold = a["left"], a["right"], a["feature"], a["threshold"]
+    rows = np.arange(len(x))
+    total = np.zeros(len(x))
+    for root in a["roots"]:
+        node = np.full(len(x), root, dtype=np.int64)
+        inner = left[node] >= 0
+        while inner.any():
+            go_left = x[rows, feature[node]] <= threshold[node]
+            node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+            inner = left[node] >= 0
+        total += a["value"][node]
+    return total / len(a["roots"])
+
+
+_EXTRACT = {"mean": _extract_mean, "ridge": _extract_ridge,
+            "gaussian_process": _extract_gp, "random_forest": _extract_forest}
+_PREDICT = {"mean": _predict_mean, "ridge": _predict_ridge,
+            "gaussian_process": _predict_gp, "random_forest": _predict_forest}
+TABULAR_KINDS = tuple(_PREDICT)
+
+
+def check_arrays(kind: str, arrays: dict[str, np.ndarray], n_features: int) -> None:
+    """Refuse stored arrays that do not describe a ``kind`` model of ``n_features`` inputs."""
+    need = {"mean": {"value"}, "ridge": {"x_mean", "x_scale", "coef", "intercept"},
+            "gaussian_process": {"x_mean", "x_scale", "x_train", "alpha", "theta", "y_mean",
+                                 "y_std"},
+            "random_forest": {"left", "right", "feature", "threshold", "value", "roots"}}
+    if kind not in need:
+        raise DataError(f"unknown model kind '{kind}'")
+    missing = need[kind] - set(arrays)
+    if missing:
+        raise DataError(f"the stored {kind} model lacks {', '.join(sorted(missing))}")
+    for name, arr in arrays.items():
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise DataError(f"the stored {kind} model is damaged: '{name}' is not finite")
+    if kind in ("ridge", "gaussian_process") and arrays["x_mean"].shape != (n_features,):
+        raise DataError(f"the stored {kind} model expects {arrays['x_mean'].shape} features, "
+                        f"not {n_features}")
+    if kind == "random_forest":
+        n = len(arrays["left"])
+        for name in ("right", "feature", "threshold", "value"):
+            if len(arrays[name]) != n:
+                raise DataError("the stored random forest is damaged (node arrays differ)")
+        inner = arrays["left"] >= 0
+        if (n and (arrays["left"].max() >= n or arrays["right"].max() >= n
+                   or (arrays["feature"][inner] >= n_features).any()
+                   or (arrays["left"][inner] <= np.flatnonzero(inner)).any()
+                   or (arrays["right"][inner] <= np.flatnonzero(inner)).any())):
+            raise DataError("the stored random forest is damaged (a node points outside it)")
+        if len(arrays["roots"]) == 0 or (arrays["roots"] >= max(n, 1)).any():
+            raise DataError("the stored random forest is damaged (no trees)")

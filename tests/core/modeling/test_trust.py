@@ -1,0 +1,139 @@
+"""Trust: every model can be the final model, stored without pickle; the choice follows the
+leakage-free errors; conformal intervals cover what they claim."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nrstudio.core.data.dataset import Column, Dataset, Role
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.baselines import make_baseline
+from nrstudio.core.modeling.conformal import conformal_half_width, leave_one_out_coverage
+from nrstudio.core.modeling.evaluation import EvaluationResult, cross_validate
+from nrstudio.core.modeling.final_models import (
+    FinalModels,
+    TabularSet,
+    fit_tabular_set,
+    load_final_models,
+)
+from nrstudio.core.modeling.model_choice import choose_models, model_key
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.predict import train_final_models
+from nrstudio.core.modeling.run_settings import EvaluationSettings
+from nrstudio.core.modeling.tabular_models import TABULAR_KINDS, check_arrays, fit_tabular_model
+
+NOISE = 0.3
+
+
+def law(x):
+    return 2.0 * np.sin(2.5 * x[:, 0]) + x[:, 1] ** 2 + 0.5 * x[:, 2]
+
+
+def noisy_table(n, rng):
+    x = rng.uniform(0, 2, (n, 3))
+    y = law(x) + NOISE * rng.standard_normal(n)
+    cols = [Column("Sample", Role.SAMPLE_ID), Column("a", Role.INPUT), Column("b", Role.INPUT),
+            Column("c", Role.INPUT), Column("y", Role.TARGET)]
+    return Dataset.from_records(cols, [[f"s{i}", *x[i], y[i]] for i in range(n)]), x, y
+
+
+@pytest.mark.parametrize("kind", TABULAR_KINDS)
+def test_stored_arrays_predict_exactly_what_scikit_learn_does(kind):
+    rng = np.random.default_rng(1)
+    x, xt = rng.uniform(0, 1, (60, 4)), rng.uniform(-0.5, 1.5, (300, 4))
+    y = law(x) + 0.1 * rng.standard_normal(60)
+    stored = fit_tabular_model(kind, x, y, seed=3)
+    ref = make_baseline(kind, 4, 3).fit(x, y)
+    assert np.allclose(stored.predict(xt), ref.predict(xt), rtol=1e-9, atol=1e-9)
+    check_arrays(kind, stored.arrays, 4)
+
+
+def test_a_damaged_forest_is_refused():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (40, 2))
+    forest = fit_tabular_model("random_forest", x, x[:, 0], 0)
+    bad = dict(forest.arrays)
+    bad["left"] = bad["left"].copy()
+    inner = np.flatnonzero(bad["left"] >= 0)[0]
+    bad["left"][inner] = inner  # a node that points at itself would never end
+    with pytest.raises(DataError, match="damaged"):
+        check_arrays("random_forest", bad, 2)
+
+
+def test_conformal_quantile_and_honest_coverage():
+    r = np.arange(1.0, 20.0)  # 19 residuals: the 18th smallest is the 90% half-width
+    assert conformal_half_width(r, 0.9) == 18.0
+    assert math.isinf(conformal_half_width(r[:5], 0.9))  # too few for 90%
+    truth = np.zeros(10)
+    cov, width, n = leave_one_out_coverage(truth, np.arange(10.0), 0.8)
+    # sample i is judged by the 9 others (8th smallest of them): residuals 8 and 9 fall out
+    assert n == 10 and cov == pytest.approx(0.8) and width == pytest.approx(2 * 7.8)
+
+
+def test_choice_follows_the_leakage_free_errors_and_the_user_can_override():
+    rows = [dict(protocol="honest", model=m, target="L", subset="original", metric="MAE",
+                 mean=v, std=0.0, n=20, aggregation="folds")
+            for m, v in (("network", 5.0), ("random_forest", 3.0), ("mean", 9.0))]
+    rows.append(dict(protocol="paper", model="network", target="L", subset="original",
+                     metric="MAE", mean=0.1, std=0.0, n=20, aggregation="folds"))
+    ev = EvaluationResult(pd.DataFrame(rows), pd.DataFrame())
+    avail = {"L": {"network", "random_forest", "mean"}}
+    auto = choose_models(["L"], ev, avail)["L"]
+    assert auto.model == "random_forest" and auto.automatic and "3" in auto.reason
+    mine = choose_models(["L"], ev, avail, {"L": "network"})["L"]
+    assert mine.model == "network" and not mine.automatic and "random forest" in mine.reason
+    assert model_key("gp") == "gaussian_process" and model_key("forest") == "random_forest"
+    with pytest.raises(DataError, match="unknown model"):
+        model_key("svm")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["gaussian_process", "network"])
+def test_intervals_cover_the_nominal_level_on_new_syntheses(kind):
+    """Known function, known noise: fit, calibrate on leakage-free residuals, and count how
+    often the 90% interval holds fresh samples; over repetitions within ±5 points."""
+    net = NetworkSettings(hidden=(32, 32), max_epochs=60, patience=10)
+    coverage = []
+    for rep in range(8):
+        rng = np.random.default_rng(100 + rep)
+        ds, _, _ = noisy_table(60, rng)
+        settings = EvaluationSettings(baselines=(kind,) if kind != "network" else ("mean",),
+                                      network=net, folds=10, loo_max=1)
+        ev = cross_validate(ds, settings)
+        if kind == "network":
+            models = FinalModels(train_final_models(ds, net, members=2), None, ev)
+        else:
+            models = FinalModels(None, fit_tabular_set(ds, (kind,)), ev)
+        xt = rng.uniform(0, 2, (2000, 3))
+        yt = law(xt) + NOISE * rng.standard_normal(2000)
+        pred = models.predict(xt, 0.9, kind)
+        coverage.append(np.mean((pred.lower[:, 0] <= yt) & (yt <= pred.upper[:, 0])))
+    assert abs(np.mean(coverage) - 0.9) <= 0.05, coverage
+
+
+def test_every_model_predicts_after_saving_and_reopening(tmp_path):
+    from nrstudio.core.modeling.explain import LimeSettings
+    from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
+    from nrstudio.core.modeling.run_settings import RunSettings
+    from nrstudio.core.project.file_format import load_project, save_project
+    from nrstudio.core.project.model import Project
+
+    ds, x, _ = noisy_table(30, np.random.default_rng(5))
+    settings = RunSettings(EvaluationSettings(network=NetworkSettings(max_epochs=4, patience=2)),
+                           members=2, lime=LimeSettings(num_samples=200, repeats=1))
+    result = run_pipeline(ds, settings)
+    project = Project(dataset=ds)
+    store_in_project(project, result)
+    save_project(project, tmp_path / "p.nrproj")
+    again = load_final_models(load_project(tmp_path / "p.nrproj"))
+    before = result.models
+    for model in ("network", *TABULAR_KINDS):
+        a, b = before.predict(x[:7], 0.9, model), again.predict(x[:7], 0.9, model)
+        assert np.allclose(a.mean, b.mean) and np.allclose(a.lower, b.lower), model
+        assert b.models == [model]
+    chosen = again.choices()["y"]
+    assert chosen.automatic and chosen.model in ("network", *TABULAR_KINDS)
+    assert result.explanations.models == [chosen.model]  # LIME explained the chosen model
+    assert isinstance(again.tabular, TabularSet)
