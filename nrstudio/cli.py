@@ -358,7 +358,7 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
-from nrstudio.commands import predict, tables  # noqa: E402, F401  (registers their commands)
+from nrstudio.commands import design, predict, tables  # noqa: E402, F401  (registers their commands)
 
 
 # ---- entry point -------------------------------------------------------------------------

@@ -38,13 +38,18 @@ class RoleChoice:
 
 def resolve_name(name: str, columns: Sequence[str]) -> str:
     """The column a user meant: the exact header, else the only one equal ignoring case, else
-    the only one equal without its unit. DataError listing the columns otherwise."""
+    the only one equal without its unit, else the only one that contains the text ("length"
+    for "Average Length (nm)"). DataError listing the columns otherwise."""
     if name in columns:
         return name
     for key in (lambda c: c.strip().lower(), lambda c: split_unit(c)[0].strip().lower()):
         hits = [c for c in columns if key(c) == key(name)]
         if len(hits) == 1:
             return hits[0]
+    text = name.strip().lower()
+    hits = [c for c in columns if text and text in c.lower()]
+    if len(hits) == 1:
+        return hits[0]
     raise DataError(f"no column '{name}'; the columns are: {', '.join(columns)}")
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.baselines import make_baseline
+from nrstudio.core.modeling.baselines import fit_baseline, make_baseline
 
 
 @dataclass
@@ -35,14 +35,7 @@ class TabularModel:
 
 def fit_tabular_model(kind: str, x: np.ndarray, y: np.ndarray, seed: int = 0) -> TabularModel:
     """Fit ``kind`` on (n, f) features and (n,) targets and keep it as arrays."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-
-    model = make_baseline(kind, x.shape[1], seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(x, y)
+    model = fit_baseline(kind, x, y, seed)
     arrays = _EXTRACT[kind](model)
     out = TabularModel(kind, arrays, {"n_train": len(x)})
     # The arrays must reproduce scikit-learn's own predictions: if a library update changed

@@ -31,6 +31,7 @@ from nrstudio.gui.data.data_page import DataPage
 from nrstudio.gui.data.import_dialog import ImportDialog
 from nrstudio.gui.micrographs.micrographs_page import MicrographsPage
 from nrstudio.gui.modeling.augment_page import AugmentPage
+from nrstudio.gui.modeling.design_page import DesignPage
 from nrstudio.gui.modeling.explain_page import ExplainPage
 from nrstudio.gui.modeling.predict_page import PredictPage
 from nrstudio.gui.modeling.train_page import TrainPage
@@ -39,7 +40,7 @@ PROJECT_FILTER = "NR Studio project (*.nrproj)"
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm)"
 OPENABLE = {".nrproj", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 
-PAGES = ["Data", "Augment", "Train", "Predict", "Explain", "Micrographs"]
+PAGES = ["Data", "Augment", "Train", "Predict", "Design", "Explain", "Micrographs"]
 
 
 class MainWindow(QMainWindow):
@@ -64,10 +65,11 @@ class MainWindow(QMainWindow):
         self.augment_page = AugmentPage(self.doc, self.jobs, seed)
         self.train_page = TrainPage(self.doc, self.jobs, seed)
         self.predict_page = PredictPage(self.doc)
+        self.design_page = DesignPage(self.doc, self.jobs, seed)
         self.explain_page = ExplainPage(self.doc, self.jobs, seed)
         self.micrographs_page = MicrographsPage(self.doc, self.jobs, self.settings, seed)
         for page in (self.data_page, self.augment_page, self.train_page, self.predict_page,
-                     self.explain_page, self.micrographs_page):
+                     self.design_page, self.explain_page, self.micrographs_page):
             self.stack.addWidget(page)
         self.predict_page.explain_requested.connect(self._explain_point)
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)

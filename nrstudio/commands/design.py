@@ -1,0 +1,184 @@
+"""``nrstudio design`` and ``nrstudio suggest``: conditions for a wanted size, and the next
+experiments, as CSV on standard output (notes on standard error)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import re
+import sys
+from pathlib import Path
+
+from nrstudio.cli import Command, command, printable
+from nrstudio.core.errors import DataError
+
+_PLUS_MINUS = re.compile(r"\s*(?:±|\+/-|\+-)\s*")
+
+
+def parse_wants(texts: list[str], targets: list[str]):  # type: ignore[no-untyped-def]
+    """``COL=VALUE±TOL`` (or ``+-``, ``+/-``) texts -> Want objects."""
+    from nrstudio.core.data.dataset import parse_typed_number
+    from nrstudio.core.data.roles import resolve_name
+    from nrstudio.core.modeling.design import Want
+
+    out = []
+    for text in texts:
+        name, _, rest = text.partition("=")
+        parts = _PLUS_MINUS.split(rest.strip())
+        if not name.strip() or len(parts) != 2:
+            raise DataError(f"--want '{text}': write TARGET=VALUE±TOLERANCE, e.g. "
+                            "'Length=60±5'")
+        value, tol = (parse_typed_number(p) for p in parts)
+        if value is None or tol is None:
+            raise DataError(f"--want '{text}': the value and tolerance must be numbers")
+        out.append(Want(resolve_name(name.strip(), targets), value, tol))
+    return out
+
+
+def parse_space(args: argparse.Namespace, inputs: list[str]):  # type: ignore[no-untyped-def]
+    """--fix COL=VALUE, --bound COL=LO:HI, --step COL=S, --levels COL=A|B -> DesignSpace."""
+    from nrstudio.core.data.dataset import parse_typed_number
+    from nrstudio.core.data.roles import resolve_name
+    from nrstudio.core.modeling.design import DesignSpace
+
+    space = DesignSpace()
+
+    def split(text: str, flag: str) -> tuple[str, str]:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise DataError(f"{flag} '{text}': write COLUMN=VALUE")
+        return resolve_name(name.strip(), inputs), value.strip()
+
+    for text in args.fix or []:
+        name, value = split(text, "--fix")
+        number = parse_typed_number(value)
+        space.fixed[name] = number if number is not None else value
+    for text in args.bound or []:
+        name, value = split(text, "--bound")
+        lo, _, hi = value.partition(":")
+        a, b = parse_typed_number(lo), parse_typed_number(hi)
+        if a is None or b is None:
+            raise DataError(f"--bound '{text}': write COLUMN=LOW:HIGH")
+        space.bounds[name] = (a, b)
+    for text in args.step or []:
+        name, value = split(text, "--step")
+        step = parse_typed_number(value)
+        if step is None or not step > 0:
+            raise DataError(f"--step '{text}': the step must be a positive number")
+        space.steps[name] = step
+    for text in args.levels or []:
+        name, value = split(text, "--levels")
+        space.levels[name] = [v.strip() for v in value.split("|") if v.strip()]
+    return space
+
+
+def _space_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", type=Path, help="a trained .nrproj project")
+    parser.add_argument("--want", action="append", default=[], metavar="COL=VALUE±TOL",
+                        help="a wanted value of a target; repeatable")
+    parser.add_argument("--fix", action="append", metavar="COL=VALUE",
+                        help="hold an input fixed (a level for a text condition)")
+    parser.add_argument("--bound", action="append", metavar="COL=LO:HI",
+                        help="bounds of a free input (default: the samples' range)")
+    parser.add_argument("--step", action="append", metavar="COL=S",
+                        help="a free input moves in steps of S (e.g. 5 mg)")
+    parser.add_argument("--levels", action="append", metavar="COL=A|B",
+                        help="allowed levels of a text condition")
+    parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same "
+                                                            "result (default 0)")
+
+
+def _write_rows(models, rows, extra_header: list[str]) -> None:  # type: ignore[no-untyped-def]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    space = models.space
+    pct = round(100 * models.level)
+    header = list(models.inputs)
+    for t in models.targets:
+        header += [f"{t} predicted", f"{t} lower {pct}%", f"{t} upper {pct}%"]
+    writer.writerow(header + extra_header)
+    for c, extra in rows:
+        cells: list[object] = [space.level_text(n, v) if n in space.levels else f"{v:.6g}"
+                               for n, v in zip(models.inputs, c.conditions, strict=True)]
+        for k in range(len(models.targets)):
+            cells += [f"{c.mean[k]:.6g}", f"{c.lower[k]:.6g}", f"{c.upper[k]:.6g}"]
+        writer.writerow(cells + extra)
+
+
+def _honesty_notes(result) -> None:  # type: ignore[no-untyped-def]
+    for target in result.targets:
+        mae = result.mae.get(target, math.nan)
+        line = f"note: {target}: leakage-free MAE {mae:.3g} of its model"
+        if not result.beats_mean.get(target, True):
+            line += " - it does NOT beat predicting the mean: treat its numbers as guesses"
+        print(printable(line), file=sys.stderr)
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    from nrstudio.core.modeling.final_models import load_final_models
+    from nrstudio.core.project.file_format import load_project
+
+    project = load_project(path)
+    models = load_final_models(project)
+    if models is None:
+        raise DataError(f"{path.name} has no trained model: run nrstudio run first")
+    return project, models
+
+
+@command("design", "Conditions predicted to give wanted sizes, as CSV (best distinct "
+                   "candidates with the probability of success).")
+def _design(parser: argparse.ArgumentParser) -> Command:
+    _space_options(parser)
+    parser.add_argument("--top", type=int, default=5, help="how many candidates (default 5)")
+
+    def run(args: argparse.Namespace) -> int:
+        from nrstudio.cli import progress_printer
+        from nrstudio.core.modeling.design import DesignSettings, design_conditions
+
+        _, models = _load(args.project)
+        wants = parse_wants(args.want, models.targets)
+        settings = DesignSettings(top=args.top, seed=args.seed)
+        result = design_conditions(models, wants, parse_space(args, models.inputs), settings,
+                                   progress_printer())
+        _write_rows(models, [(c, [f"{c.probability:.4f}",
+                                  "out of domain" if c.out_of_domain else "in domain",
+                                  c.reason]) for c in result.candidates],
+                    ["probability of success", "domain", "why"])
+        if result.limit:
+            print(printable(f"note: {result.limit}"), file=sys.stderr)
+        _honesty_notes(result)
+        return 0
+
+    return run
+
+
+@command("suggest", "The next experiments to run (reach a wanted size, or learn the most), as "
+                    "CSV.")
+def _suggest(parser: argparse.ArgumentParser) -> Command:
+    _space_options(parser)
+    parser.add_argument("--n", type=int, default=3, help="how many suggestions (default 3)")
+    parser.add_argument("--mode", choices=["reach", "learn"], default=None,
+                        help="reach (default with --want) or learn (default without)")
+
+    def run(args: argparse.Namespace) -> int:
+        from nrstudio.cli import progress_printer
+        from nrstudio.core.modeling.suggest import SuggestSettings, suggest_experiments
+
+        project, models = _load(args.project)
+        wants = parse_wants(args.want, models.targets)
+        mode = args.mode or ("reach" if wants else "learn")
+        settings = SuggestSettings(n=args.n, mode=mode, seed=args.seed)
+        result = suggest_experiments(models, wants, parse_space(args, models.inputs), settings,
+                                     project.dataset, progress=progress_printer())
+        _write_rows(models, [(s, [f"{s.probability:.4f}",
+                                  "out of domain" if s.out_of_domain else "in domain",
+                                  s.reason]) for s in result.suggestions],
+                    ["probability of success", "domain", "why"])
+        if result.n_pending:
+            print(f"note: {result.n_pending} planned rows count as pending", file=sys.stderr)
+        for note in result.notes:
+            print(printable(f"note: {note}"), file=sys.stderr)
+        _honesty_notes(result)
+        return 0
+
+    return run

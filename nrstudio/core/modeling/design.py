@@ -1,0 +1,396 @@
+"""Inverse design: conditions predicted to give a wanted size, scored by the probability of
+landing inside the wanted window.
+
+The predictive distribution of a target at x is the chosen model's prediction plus the
+leakage-free out-of-fold residuals of that model (the calibrated errors the intervals come
+from, :mod:`nrstudio.core.modeling.conformal`), smoothed by a small Gaussian kernel so that
+the search sees a smooth score. Targets are treated as independent given x, so the
+probability that every wanted target lands in its window is the product of theirs. A
+candidate away from the samples is penalised: beyond the usual spacing between samples its
+score falls off, and it is flagged.
+
+The search draws scrambled Sobol points in the free inputs (rounded to the lab's steps, the
+category levels drawn among the allowed ones), keeps the best, refines the best few locally
+(scipy's bounded L-BFGS-B on the smoothed score), and returns the best *distinct* ones:
+each at least ``min_separation`` typical spacings from those above it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import ndtr
+
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.final_models import FinalModels
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.settings import MAX_SEED, check_ranges, setting
+
+USEFUL_PROBABILITY = 0.2  # below this a candidate is not a plan but a gamble
+
+
+@dataclass
+class DesignSettings:
+    """How hard the design searches and how different its candidates must be."""
+
+    top: int = setting(5, low=1, high=50, label="Candidates", help="How many distinct "
+                       "conditions to propose.")
+    samples: int = setting(4096, low=64, high=200_000, label="Search points", unit="points",
+                           step=1024, help="Sobol points drawn in the free inputs before "
+                                           "the best are refined.")
+    refine: int = setting(8, low=0, high=100, label="Refined", help="How many of the best "
+                          "points are refined locally.")
+    min_separation: float = setting(0.5, low=0, high=100, decimals=2, label="Separation",
+                                    unit="spacings", help="Candidates are at least this many "
+                                    "typical sample spacings apart.")
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Random seed", help="The same seed "
+                        "gives the same candidates.")
+
+    def check(self) -> None:
+        check_ranges(self, "design")
+
+
+@dataclass
+class Want:
+    """A wanted value of a target with its tolerance (target units): value ± tolerance."""
+
+    target: str
+    value: float
+    tolerance: float
+
+
+@dataclass
+class DesignSpace:
+    """The inputs the search may set. ``fixed``: input -> value (a number, or a level for a
+    category); ``bounds``: input -> (low, high), default the originals' range; ``steps``:
+    input -> step (a lab's sulfur in steps of 5 mg); ``levels``: category -> allowed
+    levels (default all seen in training)."""
+
+    fixed: dict[str, float | str] = field(default_factory=dict)
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)
+    levels: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class _Box:
+    """The search box in condition space: for each input, fixed value or free range."""
+
+    lows: np.ndarray
+    highs: np.ndarray
+    free: list[int]          # numeric inputs the search moves
+    steps: np.ndarray        # 0 where none
+    fixed: dict[int, float]  # condition index -> value or level code
+    level_codes: dict[int, np.ndarray]  # free category index -> allowed codes
+
+
+def design_box(models: FinalModels, space: DesignSpace) -> _Box:
+    """Check a design space against the model's inputs and make the search box. DataError
+    names the input of any impossible request."""
+    fs = models.space
+    inputs = fs.inputs
+    for name in (*space.fixed, *space.bounds, *space.steps, *space.levels):
+        if name not in inputs:
+            raise DataError(f"'{name}' is not an input of the model (inputs: "
+                            f"{', '.join(inputs)})")
+    lo, hi = models.train_x.min(axis=0), models.train_x.max(axis=0)
+    lows, highs = lo.astype(float).copy(), hi.astype(float).copy()
+    steps = np.zeros(len(inputs))
+    fixed: dict[int, float] = {}
+    level_codes: dict[int, np.ndarray] = {}
+    free = []
+    for j, name in enumerate(inputs):
+        if name in fs.levels:
+            if name in space.fixed:
+                code = fs.codes(name, [str(space.fixed[name])])[0]
+                if code < 0:
+                    raise DataError(f"'{name}': level '{space.fixed[name]}' was never seen in "
+                                    f"training (levels: {', '.join(fs.levels[name])})")
+                fixed[j] = code
+            else:
+                allowed = space.levels.get(name) or fs.levels[name]
+                codes = fs.codes(name, allowed)
+                if (codes < 0).any():
+                    bad = [a for a, c in zip(allowed, codes, strict=True) if c < 0]
+                    raise DataError(f"'{name}': unknown level(s) {', '.join(bad)}")
+                level_codes[j] = codes
+            continue
+        if name in space.fixed:
+            try:
+                fixed[j] = float(space.fixed[name])
+            except (TypeError, ValueError):
+                raise DataError(f"'{name}' is fixed to '{space.fixed[name]}', not a "
+                                "number") from None
+            continue
+        if name in space.bounds:
+            a, b = map(float, space.bounds[name])
+            if not (math.isfinite(a) and math.isfinite(b) and a <= b):
+                raise DataError(f"'{name}': bounds {a:g}:{b:g} are not low:high")
+            lows[j], highs[j] = a, b
+        step = float(space.steps.get(name, 0.0))
+        if step < 0 or not math.isfinite(step):
+            raise DataError(f"'{name}': the step must be a positive number")
+        steps[j] = step
+        free.append(j)
+    return _Box(lows, highs, free, steps, fixed, level_codes)
+
+
+def _round_to_steps(x: np.ndarray, box: _Box) -> np.ndarray:
+    out = x.copy()
+    for j in box.free:
+        if box.steps[j] > 0:
+            s = box.steps[j]
+            out[:, j] = np.clip(np.round(out[:, j] / s) * s, box.lows[j] - 1e-12,
+                                box.highs[j] + 1e-12)
+            # a step grid may not reach a bound exactly: stay inside
+            out[:, j] = np.where(out[:, j] > box.highs[j], out[:, j] - s, out[:, j])
+            out[:, j] = np.where(out[:, j] < box.lows[j], out[:, j] + s, out[:, j])
+    return out
+
+
+def sample_box(box: _Box, n: int, n_inputs: int, rng: np.random.Generator) -> np.ndarray:
+    """(n, c) conditions: Sobol in the free numbers, drawn levels, fixed values."""
+    from scipy.stats import qmc
+
+    x = np.empty((n, n_inputs))
+    if box.free:
+        sobol = qmc.Sobol(len(box.free), scramble=True, seed=rng)
+        u = sobol.random(n)
+        lo, hi = box.lows[box.free], box.highs[box.free]
+        x[:, box.free] = lo + u * (hi - lo)
+    for j, codes in box.level_codes.items():
+        x[:, j] = rng.choice(codes, size=n)
+    for j, value in box.fixed.items():
+        x[:, j] = value
+    return _round_to_steps(x, box)
+
+
+@dataclass
+class SuccessModel:
+    """The calibrated predictive distribution of the wanted targets: for each, the signed
+    leakage-free residuals (truth - prediction) of its chosen model and a kernel width."""
+
+    wants: list[Want]
+    columns: list[int]
+    residuals: list[np.ndarray]
+    bandwidths: list[float]
+
+    def probability(self, mean: np.ndarray) -> np.ndarray:
+        """(m,) probability that every wanted target lands in its window, given the
+        predictions ``mean`` (m, t) of all targets."""
+        p = np.ones(len(mean))
+        for want, k, r, h in zip(self.wants, self.columns, self.residuals, self.bandwidths,
+                                 strict=True):
+            if len(r) == 0:
+                return np.zeros(len(mean))
+            y = mean[:, k][:, None] + r[None, :]
+            hi = (want.value + want.tolerance - y) / h
+            lo = (want.value - want.tolerance - y) / h
+            p *= (ndtr(hi) - ndtr(lo)).mean(axis=1)
+        return p
+
+
+def success_model(models: FinalModels, wants: list[Want]) -> SuccessModel:
+    if not wants:
+        raise DataError("give at least one wanted value (target = value ± tolerance)")
+    columns, residuals, widths = [], [], []
+    choices = models.choices()
+    for want in wants:
+        if want.target not in models.targets:
+            raise DataError(f"'{want.target}' is not a target of the model (targets: "
+                            f"{', '.join(models.targets)})")
+        if not want.tolerance > 0:
+            raise DataError(f"{want.target}: the tolerance must be above zero")
+        k = models.targets.index(want.target)
+        signed = _signed_residuals(models, want.target, choices[want.target].model)
+        spread = float(np.std(signed)) if len(signed) > 1 else 0.0
+        # Half of Silverman's bandwidth: enough to make the score smooth for the search,
+        # little enough not to blur the calibrated distribution; at least a tenth of the
+        # window.
+        h = max(0.53 * spread * max(len(signed), 1) ** -0.2, 0.1 * want.tolerance, 1e-12)
+        columns.append(k)
+        residuals.append(signed)
+        widths.append(h)
+    return SuccessModel(wants, columns, residuals, widths)
+
+
+def _signed_residuals(models: FinalModels, target: str, model: str) -> np.ndarray:
+    ev = models.evaluation
+    if ev is None or ev.predictions.empty:
+        return np.empty(0)
+    p = ev.predictions
+    sel = p[(p.protocol == "honest") & (p.origin == "original") & (p.model == model)
+            & (p.target == target)]
+    return sel.truth.to_numpy(float) - sel.prediction.to_numpy(float)
+
+
+def domain_penalty(distance: np.ndarray) -> np.ndarray:
+    """1 within one typical spacing of a sample, then falling off (0.37 at two spacings)."""
+    excess = np.maximum(np.asarray(distance) - 1.0, 0.0)
+    return np.exp(-(excess**2))
+
+
+@dataclass
+class Candidate:
+    """One proposed synthesis: its conditions (c,), predictions with intervals (t,), the
+    probability of success, the domain flag and a one-line reason."""
+
+    conditions: np.ndarray
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    probability: float
+    distance: float
+    out_of_domain: bool
+    reason: str
+
+
+@dataclass
+class DesignResult:
+    candidates: list[Candidate]
+    inputs: list[str]
+    targets: list[str]
+    models: list[str]
+    mae: dict[str, float]          # target -> leakage-free MAE of its chosen model
+    beats_mean: dict[str, bool]    # target -> the chosen model beats predicting the mean
+    limit: str                     # "" when a candidate is useful; else what limits it
+    seconds: float = 0.0
+
+
+def _select_distinct(x_z: np.ndarray, score: np.ndarray, top: int, min_sep: float,
+                     spacing: float) -> list[int]:
+    chosen: list[int] = []
+    for i in np.argsort(-score, kind="stable"):
+        if not np.isfinite(score[i]):
+            continue
+        if all(np.linalg.norm(x_z[i] - x_z[j]) / spacing >= min_sep for j in chosen):
+            chosen.append(int(i))
+        if len(chosen) == top:
+            break
+    return chosen
+
+
+def design_conditions(models: FinalModels, wants: list[Want], space: DesignSpace | None = None,
+                      settings: DesignSettings | None = None,
+                      progress: ProgressCallback | None = None,
+                      cancel: CancelCheck | None = None) -> DesignResult:
+    """The ``settings.top`` best distinct conditions for the wanted values (see the module
+    docstring)."""
+    import time
+
+    from scipy.optimize import minimize
+
+    t0 = time.perf_counter()
+    settings = settings or DesignSettings()
+    settings.check()
+    space = space or DesignSpace()
+    rep = Reporter(progress, cancel)
+    box = design_box(models, space)
+    success = success_model(models, wants)
+    rng = np.random.default_rng(settings.seed)
+    d = len(models.inputs)
+    rep.report(0.05, "drawing candidates")
+    x = sample_box(box, settings.samples, d, rng)
+    score = _score(models, success, x)
+    rep.report(0.5, "refining the best")
+    if box.free and settings.refine:
+        starts = np.argsort(-score, kind="stable")[: settings.refine]
+        refined = []
+        lo, hi = box.lows[box.free], box.highs[box.free]
+        scale = np.where(hi > lo, hi - lo, 1.0)
+        for k, i in enumerate(starts):
+            rep.check()
+            base = x[i].copy()
+
+            def objective(u: np.ndarray, base: np.ndarray = base) -> float:
+                point = base.copy()
+                point[box.free] = lo + u * scale
+                return -float(_score(models, success, point[None])[0])
+
+            res = minimize(objective, (x[i, box.free] - lo) / scale, method="L-BFGS-B",
+                           bounds=[(0.0, 1.0)] * len(box.free),
+                           options={"maxiter": 30, "eps": 1e-3})
+            point = base.copy()
+            point[box.free] = lo + np.clip(res.x, 0, 1) * scale
+            refined.append(point)
+            rep.report(0.5 + 0.4 * (k + 1) / len(starts), "refining the best")
+        extra = _round_to_steps(np.array(refined), box)
+        x = np.vstack([x, extra])
+        score = np.concatenate([score, _score(models, success, extra)])
+    z = models.space.encode(x)
+    z = (z - models.domain.mean) / models.domain.std
+    keep = _select_distinct(z, score, settings.top, settings.min_separation,
+                            models.domain.typical_spacing)
+    pred = models.predict(x[keep])
+    assert pred.lower is not None and pred.upper is not None
+    prob = success.probability(pred.mean)
+    candidates = []
+    for n, i in enumerate(keep):
+        reason = _reason(models, success, pred, n, prob[n])
+        candidates.append(Candidate(x[i], pred.mean[n], pred.lower[n], pred.upper[n],
+                                    float(prob[n]), float(pred.distance[n]),
+                                    bool(pred.out_of_domain[n]), reason))
+    result = DesignResult(candidates, models.inputs, models.targets, pred.models,
+                          *_honesty(models), "")
+    result.limit = _limit(models, success, x, candidates)
+    result.seconds = time.perf_counter() - t0
+    rep.report(1.0, "done")
+    return result
+
+
+def _score(models: FinalModels, success: SuccessModel, x: np.ndarray) -> np.ndarray:
+    mean = models.predict_mean(x)
+    z = models.space.encode(x)
+    distance = models.domain.nearest_distance(z)
+    return success.probability(mean) * domain_penalty(distance)
+
+
+def _reason(models: FinalModels, success: SuccessModel, pred, n: int,  # type: ignore[no-untyped-def]
+            prob: float) -> str:
+    parts = []
+    for want, k in zip(success.wants, success.columns, strict=True):
+        parts.append(f"{want.target} {pred.mean[n, k]:.3g} [{pred.lower[n, k]:.3g}, "
+                     f"{pred.upper[n, k]:.3g}] for {want.value:g} ± {want.tolerance:g}")
+    where = (f"{pred.distance[n]:.1f} spacings from the nearest sample"
+             + (" (out of domain: a guess)" if pred.out_of_domain[n] else ""))
+    return f"P(success) {prob:.2f}: " + "; ".join(parts) + f"; {where}"
+
+
+def _honesty(models: FinalModels) -> tuple[dict[str, float], dict[str, bool]]:
+    from nrstudio.core.modeling.model_choice import leakage_free_mae
+
+    mae, beats = {}, {}
+    choices = models.choices()
+    for target in models.targets:
+        errors = leakage_free_mae(models.evaluation, target)
+        chosen = choices[target].model
+        mae[target] = errors.get(chosen, math.nan)
+        beats[target] = chosen != "mean" and ("mean" not in errors
+                                              or errors.get(chosen, math.inf) < errors["mean"])
+    return mae, beats
+
+
+def _limit(models: FinalModels, success: SuccessModel, x: np.ndarray,
+           candidates: list[Candidate]) -> str:
+    """"" when the best candidate is useful; else what limits the design, in words."""
+    if candidates and candidates[0].probability >= USEFUL_PROBABILITY:
+        return ""
+    reasons = []
+    mean = models.predict_mean(x)
+    for want, k in zip(success.wants, success.columns, strict=True):
+        q = models.half_width(want.target, models.choices()[want.target].model)
+        reach_lo, reach_hi = float(mean[:, k].min()), float(mean[:, k].max())
+        if not want.value - want.tolerance <= reach_hi or not want.value + want.tolerance >= reach_lo:
+            reasons.append(f"within the bounds the predicted {want.target} spans only "
+                           f"{reach_lo:.3g} – {reach_hi:.3g}: widen the bounds or free an "
+                           "input")
+        elif not math.isfinite(q) or q > 2 * want.tolerance:
+            reasons.append(f"the model's error is too large: its {round(100 * models.level)}% "
+                           f"interval for {want.target} is ± {q:.3g}, wider than the "
+                           f"tolerance ± {want.tolerance:g}")
+    best = candidates[0].probability if candidates else 0.0
+    head = f"No candidate reaches a useful probability (best {best:.2f})"
+    return head + (": " + "; ".join(reasons) if reasons else
+                   ": the wanted values may not be reachable together") + "."

@@ -1,0 +1,249 @@
+"""The next experiments: a batch of conditions that either moves toward a wanted size
+("reach") or teaches the model the most ("learn").
+
+- **reach**: expected improvement toward the window. A sample's distance to the window is
+  the largest over wanted targets of |y - value| / tolerance (0 inside); the best measured
+  sample sets the distance to beat, and the improvement of a candidate is averaged over the
+  calibrated predictive distribution (prediction + leakage-free residuals, as in
+  :mod:`nrstudio.core.modeling.design`).
+- **learn**: where the model is least sure inside the domain: far from every sample, pending
+  row and earlier suggestion (in typical spacings), weighted up where the networks of the
+  ensemble disagree. Points outside the domain are never suggested.
+
+A batch is built greedily with local penalisation: after each pick, the score of points near
+it is multiplied by ``1 - exp(-(d / r)^2)`` (r: ``radius`` spacings), and points near the
+existing samples and the pending rows (planned, not yet measured) start penalised, so the
+members are spread apart and never repeat what is planned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.design import (
+    DesignSpace,
+    Want,
+    _honesty,
+    _signed_residuals,
+    design_box,
+    sample_box,
+    success_model,
+)
+from nrstudio.core.modeling.final_models import FinalModels
+from nrstudio.core.modeling.predict import FAR_FACTOR
+from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.settings import MAX_SEED, check_ranges, setting
+
+Mode = Literal["reach", "learn"]
+MODES = {"reach": "reach the wanted size (expected improvement toward the window)",
+         "learn": "learn the most (where the model is least sure, inside the domain)"}
+
+
+@dataclass
+class SuggestSettings:
+    n: int = setting(3, low=1, high=20, label="Suggestions", help="Conditions in the batch.")
+    mode: str = setting("reach", label="Mode", choices=MODES,
+                         help="Move toward the wanted size, or learn where the model knows "
+                              "least.")
+    samples: int = setting(4096, low=64, high=200_000, label="Search points", unit="points",
+                           step=1024, help="Sobol points among which the batch is chosen.")
+    radius: float = setting(1.0, low=0.05, high=100, decimals=2, label="Spread radius",
+                            unit="spacings", help="Suggestions keep about this distance from "
+                            "each other, the samples and the planned rows.")
+    seed: int = setting(0, low=0, high=MAX_SEED, label="Random seed",
+                        help="The same seed gives the same suggestions.")
+
+    def check(self) -> None:
+        check_ranges(self, "suggestions")
+
+
+@dataclass
+class Suggestion:
+    conditions: np.ndarray
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    score: float
+    probability: float
+    distance: float
+    out_of_domain: bool
+    reason: str
+
+
+@dataclass
+class SuggestResult:
+    suggestions: list[Suggestion]
+    inputs: list[str]
+    targets: list[str]
+    models: list[str]
+    mae: dict[str, float]
+    beats_mean: dict[str, bool]
+    n_pending: int
+    notes: list[str] = field(default_factory=list)
+
+
+def pending_conditions(models: FinalModels, dataset: Dataset | None) -> np.ndarray:
+    """(p, c) conditions of planned rows: originals with every number input set and no
+    value of any target yet."""
+    if dataset is None:
+        return np.empty((0, len(models.inputs)))
+    from nrstudio.core.modeling.predict import match_inputs
+
+    try:
+        mapping = match_inputs(models.inputs, [c.name for c in dataset.columns])
+        x = models.space.conditions(dataset, columns=mapping)
+    except DataError:
+        return np.empty((0, len(models.inputs)))
+    names = [t for t in models.targets if t in dataset.table.columns]
+    y = dataset.values(names) if names else np.full((len(dataset), 1), np.nan)
+    rows = dataset.is_original & np.isfinite(x).all(axis=1) & np.isnan(y).all(axis=1)
+    return x[rows]
+
+
+def _z(models: FinalModels, x: np.ndarray) -> np.ndarray:
+    return (models.space.encode(x) - models.domain.mean) / models.domain.std
+
+
+def _distances(a: np.ndarray, b: np.ndarray, spacing: float) -> np.ndarray:
+    """(len(a),) distance from each row of a to its nearest row of b, in spacings."""
+    if len(b) == 0:
+        return np.full(len(a), np.inf)
+    d = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    return d / spacing
+
+
+def _window_distance(y: np.ndarray, wants: list[Want], columns: list[int]) -> np.ndarray:
+    """Largest |y - value| / tolerance over the wanted targets, minus 1, floored at 0:
+    0 inside every window. y: (..., t)."""
+    parts = [np.maximum(np.abs(y[..., k] - w.value) / w.tolerance - 1.0, 0.0)
+             for w, k in zip(wants, columns, strict=True)]
+    return np.max(parts, axis=0)
+
+
+def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
+                        space: DesignSpace | None = None,
+                        settings: SuggestSettings | None = None,
+                        dataset: Dataset | None = None, pool: np.ndarray | None = None,
+                        progress: ProgressCallback | None = None,
+                        cancel: CancelCheck | None = None) -> SuggestResult:
+    """A batch of ``settings.n`` next experiments (see the module docstring). ``pool``
+    (k, c): choose among these conditions instead of searching the box; ``dataset``: its
+    planned rows are pending."""
+    settings = settings or SuggestSettings()
+    settings.check()
+    wants = wants or []
+    rep = Reporter(progress, cancel)
+    if settings.mode == "reach" and not wants:
+        raise DataError("'reach' needs a wanted value (target = value ± tolerance)")
+    box = design_box(models, space or DesignSpace())
+    rng = np.random.default_rng(settings.seed)
+    x = pool if pool is not None else sample_box(box, settings.samples, len(models.inputs), rng)
+    if len(x) == 0:
+        raise DataError("there is nothing to choose from")
+    rep.report(0.2, "predicting")
+    pred = models.predict(x)
+    spacing = models.domain.typical_spacing
+    z = _z(models, x)
+    pending = pending_conditions(models, dataset)
+    measured = _z(models, models.train_x)
+    planned = _z(models, pending) if len(pending) else np.empty((0, measured.shape[1]))
+    known = np.vstack([measured, planned])
+    inside = pred.distance <= FAR_FACTOR
+    columns = [models.targets.index(w.target) for w in wants]
+    for w in wants:
+        if w.target not in models.targets:
+            raise DataError(f"'{w.target}' is not a target of the model")
+        if not w.tolerance > 0:
+            raise DataError(f"{w.target}: the tolerance must be above zero")
+    probability = np.zeros(len(x))
+    if settings.mode == "reach":
+        score = _expected_improvement(models, wants, columns, pred.mean, rng)
+        probability = success_model(models, wants).probability(pred.mean)
+    else:
+        spread = np.nanmean(pred.std, axis=1) if np.isfinite(pred.std).any() else 0.0
+        typical = np.nanmedian(spread) if np.isfinite(np.nanmedian(spread)) else 0.0
+        score = np.minimum(pred.distance, FAR_FACTOR) * (
+            1.0 + (spread / typical if typical and typical > 0 else 0.0))
+    score = np.where(inside, score, -np.inf)
+    rep.report(0.6, "spreading the batch")
+    # Planned rows are never suggested again. Measured samples push suggestions away too,
+    # at half the radius when reaching a size: the best next synthesis may well lie near a
+    # sample that came close.
+    near_measured = settings.radius * (0.5 if settings.mode == "reach" else 1.0)
+    penalty = ((1.0 - np.exp(-(_distances(z, measured, spacing) / near_measured) ** 2))
+               * (1.0 - np.exp(-(_distances(z, planned, spacing) / settings.radius) ** 2)))
+    chosen: list[int] = []
+    for _ in range(settings.n):
+        rep.check()
+        total = np.where(np.isfinite(score), score * penalty, -np.inf)
+        if chosen:
+            total[chosen] = -np.inf
+        i = int(np.argmax(total))
+        if not np.isfinite(total[i]) or (total[i] <= 0 and settings.mode == "learn"):
+            break
+        chosen.append(i)
+        d = np.sqrt(((z - z[i]) ** 2).sum(-1)) / spacing
+        penalty = penalty * (1.0 - np.exp(-(d / settings.radius) ** 2))
+    assert pred.lower is not None and pred.upper is not None
+    out = []
+    for i in chosen:
+        near = float(_distances(z[i:i + 1], known, spacing)[0])
+        if settings.mode == "reach":
+            why = (f"expected gain toward the window {score[i]:.2f} (in tolerances); "
+                   f"P(success) {probability[i]:.2f}")
+        else:
+            why = (f"where the model knows least: {pred.distance[i]:.1f} spacings from the "
+                   "nearest sample"
+                   + (f", networks disagree by ± {np.nanmean(pred.std[i]):.3g}"
+                      if np.isfinite(pred.std[i]).any() else ""))
+        why += f"; {near:.1f} spacings from any sample or planned row"
+        out.append(Suggestion(x[i], pred.mean[i], pred.lower[i], pred.upper[i],
+                              float(score[i]), float(probability[i]), float(pred.distance[i]),
+                              bool(pred.out_of_domain[i]), why))
+    notes = []
+    if len(out) < settings.n:
+        notes.append(f"only {len(out)} of {settings.n} suggestions: the rest of the domain is "
+                     "already covered by samples, planned rows and the suggestions above")
+    mae, beats = _honesty(models)
+    rep.report(1.0, "done")
+    return SuggestResult(out, models.inputs, models.targets, pred.models, mae, beats,
+                         len(pending), notes)
+
+
+def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[int],
+                          mean: np.ndarray, rng: np.random.Generator, draws: int = 256
+                          ) -> np.ndarray:
+    """Per candidate E[max(0, best - D(y))] + P(D(y) = 0), with y drawn from prediction +
+    leakage-free residuals (the same draws for every candidate): the second term ranks
+    candidates once a measured sample already lies in the window (best = 0)."""
+    choices = models.choices()
+    samples = np.repeat(mean[:, None, :], draws, axis=1)  # (m, draws, t)
+    for w, k in zip(wants, columns, strict=True):
+        r = _signed_residuals(models, w.target, choices[w.target].model)
+        if len(r) == 0:
+            raise DataError(f"{w.target}: no leakage-free evaluation to calibrate on; train "
+                            "with the leakage-free protocol")
+        samples[:, :, k] += rng.choice(r, size=draws)[None, :]
+    ev = models.evaluation
+    measured = ev.predictions if ev is not None else None
+    best = np.inf
+    if measured is not None and len(measured):
+        truth = measured[(measured.protocol == "honest") & (measured.origin == "original")]
+        table = truth.pivot_table(index="sample", columns="target", values="truth",
+                                  aggfunc="first")
+        if all(w.target in table for w in wants):
+            y = np.full((len(table), len(models.targets)), np.nan)
+            for w, k in zip(wants, columns, strict=True):
+                y[:, k] = table[w.target].to_numpy(float)
+            dist = _window_distance(y, wants, columns)
+            if np.isfinite(dist).any():
+                best = float(np.nanmin(dist))
+    d = _window_distance(samples, wants, columns)  # (m, draws)
+    if not np.isfinite(best):
+        best = float(np.nanmax(d)) + 1.0
+    return np.maximum(best - d, 0.0).mean(axis=1) + (d == 0).mean(axis=1)

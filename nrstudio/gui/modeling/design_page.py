@@ -1,0 +1,408 @@
+"""The Design page: conditions for a wanted size (inverse design) and the next experiments
+to run, with the probability of success, the intervals, the domain flag and a reason for
+each; a candidate becomes a planned experiment in one (undoable) click."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nrstudio.core.data.dataset import Dataset, parse_typed_number
+from nrstudio.core.data.editing import insert_rows
+from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.design import (
+    DesignResult,
+    DesignSettings,
+    DesignSpace,
+    Want,
+    design_conditions,
+)
+from nrstudio.core.modeling.final_models import FinalModels, load_final_models
+from nrstudio.core.modeling.suggest import SuggestResult, SuggestSettings, suggest_experiments
+from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.jobs import JobContext, JobRunner
+from nrstudio.gui.app.settings_form import SettingsForm
+from nrstudio.gui.app.undo import SnapshotCommand
+from nrstudio.gui.app.widgets import disable_while_busy
+
+FREE, FIXED = "free", "fixed"
+
+
+class _InputRow:
+    """The widgets of one input: free or fixed, its value, bounds and step (or levels)."""
+
+    def __init__(self, models: FinalModels, j: int) -> None:
+        space = models.space
+        self.name = space.inputs[j]
+        self.category = self.name in space.levels
+        self.mode = QComboBox()
+        self.mode.addItems([FREE, FIXED])
+        lo, hi = models.train_x[:, j].min(), models.train_x[:, j].max()
+        if self.category:
+            self.value: QLineEdit | QComboBox = QComboBox()
+            self.value.addItems(space.levels[self.name])
+            self.low = QLineEdit("|".join(space.levels[self.name]))
+            self.low.setToolTip("Allowed levels, separated by |")
+            self.high = QLineEdit()
+            self.high.setVisible(False)
+            self.step = QLineEdit()
+            self.step.setVisible(False)
+        else:
+            self.value = QLineEdit(f"{np.median(models.train_x[:, j]):g}")
+            self.low, self.high = QLineEdit(f"{lo:g}"), QLineEdit(f"{hi:g}")
+            self.step = QLineEdit()
+            self.step.setPlaceholderText("any")
+        for w in (self.low, self.high, self.step):
+            w.setMaximumWidth(90)
+
+    def apply(self, space: DesignSpace) -> None:
+        """Put this row's request into ``space``; DataError naming the input when unreadable."""
+        if self.mode.currentText() == FIXED:
+            if isinstance(self.value, QComboBox):
+                space.fixed[self.name] = self.value.currentText()
+            else:
+                value = parse_typed_number(self.value.text())
+                if value is None:
+                    raise DataError(f"{self.name}: '{self.value.text()}' is not a number")
+                space.fixed[self.name] = value
+            return
+        if self.category:
+            levels = [lv.strip() for lv in self.low.text().split("|") if lv.strip()]
+            if levels:
+                space.levels[self.name] = levels
+            return
+        lo, hi = parse_typed_number(self.low.text()), parse_typed_number(self.high.text())
+        if lo is None or hi is None:
+            raise DataError(f"{self.name}: give the bounds as numbers")
+        space.bounds[self.name] = (lo, hi)
+        if self.step.text().strip():
+            step = parse_typed_number(self.step.text())
+            if step is None or not step > 0:
+                raise DataError(f"{self.name}: the step must be a positive number")
+            space.steps[self.name] = step
+
+
+class DesignPage(QWidget):
+    def __init__(self, doc: ProjectDocument, jobs: JobRunner, seed: int = 0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc, self.jobs = doc, jobs
+        self.models: FinalModels | None = None
+        self.want_rows: dict[str, tuple[QCheckBox, QLineEdit, QLineEdit]] = {}
+        self.input_rows: list[_InputRow] = []
+        self.rows: list = []  # the candidates or suggestions shown
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.wants_box = QGroupBox("Wanted sizes (value ± tolerance)")
+        self.wants_grid = QGridLayout(self.wants_box)
+        self.inputs_box = QGroupBox("Conditions (fixed, or free within bounds and steps)")
+        self.inputs_grid = QGridLayout(self.inputs_box)
+        self.design_form = SettingsForm(DesignSettings, ("top", "seed"), DesignSettings(seed=seed))
+        self.suggest_form = SettingsForm(SuggestSettings, ("n", "mode"), SuggestSettings())
+        self.design_button = QPushButton("Find conditions")
+        self.design_button.clicked.connect(self.run_design)
+        self.suggest_button = QPushButton("Suggest next experiments")
+        self.suggest_button.clicked.connect(self.run_suggest)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.addWidget(self.info)
+        ll.addWidget(self.wants_box)
+        ll.addWidget(self.inputs_box)
+        ll.addWidget(self.design_form)
+        ll.addWidget(self.design_button)
+        ll.addWidget(self.suggest_form)
+        ll.addWidget(self.suggest_button)
+        ll.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(460)
+
+        self.honesty = QLabel()
+        self.honesty.setWordWrap(True)
+        self.limit = QLabel()
+        self.limit.setWordWrap(True)
+        self.table = QTableWidget()
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.add_button = QPushButton("Add selected as planned experiment")
+        self.add_button.clicked.connect(self.add_selected)
+        self.add_button.setEnabled(False)
+        self.plot_x, self.plot_y = QComboBox(), QComboBox()
+        for box in (self.plot_x, self.plot_y):
+            box.currentIndexChanged.connect(lambda _: self.draw())
+        self.plot = pg.PlotWidget()
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.honesty)
+        rl.addWidget(self.limit)
+        rl.addWidget(self.table, 2)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        row.addWidget(QLabel("Plot"))
+        row.addWidget(self.plot_x)
+        row.addWidget(QLabel("against"))
+        row.addWidget(self.plot_y)
+        rl.addLayout(row)
+        rl.addWidget(self.plot, 2)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setSizes([470, 900])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        disable_while_busy(jobs, self.design_button, self.suggest_button)
+        doc.results_changed.connect(self.reload)
+        self.reload()
+
+    # ---- the form --------------------------------------------------------------------------
+    def reload(self) -> None:
+        project = self.doc.project
+        key = (project.models.get("final network ensemble"),
+               project.models.get("final tabular models"), project.results.get("evaluation"))
+        if getattr(self, "_key", None) is not None and all(
+                a is b for a, b in zip(key, self._key, strict=True)):
+            return
+        self._key = key
+        try:
+            self.models = load_final_models(project)
+        except DataError as exc:
+            self.models = None
+            self.info.setText(f"The stored models cannot be used: {exc}")
+        for grid in (self.wants_grid, self.inputs_grid):
+            while grid.count():
+                item = grid.takeAt(0)
+                if item.widget() is not None:
+                    item.widget().deleteLater()
+        self.want_rows, self.input_rows = {}, []
+        self.rows = []
+        self._show_rows([], "")
+        enabled = self.models is not None
+        for w in (self.design_button, self.suggest_button, self.wants_box, self.inputs_box):
+            w.setEnabled(enabled)
+        if self.models is None:
+            if key[0] is None and key[1] is None:
+                self.info.setText("No trained model yet: train one on the Train page.")
+            return
+        m = self.models
+        self.info.setText("Give the sizes you want, fix what you already have, and find "
+                          "conditions; or ask for the next experiments. Each target uses "
+                          "its model from the Predict page.")
+        for k, target in enumerate(m.targets):
+            use = QCheckBox(target)
+            use.setChecked(k == 0)
+            value, tol = QLineEdit(), QLineEdit()
+            value.setPlaceholderText("value")
+            tol.setPlaceholderText("± tolerance")
+            self.wants_grid.addWidget(use, k, 0)
+            self.wants_grid.addWidget(value, k, 1)
+            self.wants_grid.addWidget(tol, k, 2)
+            self.want_rows[target] = (use, value, tol)
+        for c, head in enumerate(("input", "", "fixed value", "low / levels", "high", "step")):
+            self.inputs_grid.addWidget(QLabel(f"<small>{head}</small>"), 0, c)
+        for j, name in enumerate(m.inputs):
+            r = _InputRow(m, j)
+            self.input_rows.append(r)
+            for c, w in enumerate((QLabel(name), r.mode, r.value, r.low, r.high, r.step)):
+                self.inputs_grid.addWidget(w, j + 1, c)
+        for box in (self.plot_x, self.plot_y):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems([n for n in m.inputs if n not in m.space.levels] or m.inputs)
+            box.blockSignals(False)
+        if self.plot_y.count() > 1:
+            self.plot_y.setCurrentIndex(1)
+        self._show_honesty()
+
+    def _show_honesty(self) -> None:
+        from nrstudio.core.modeling.design import _honesty
+
+        if self.models is None:
+            return
+        mae, beats = _honesty(self.models)
+        parts = []
+        for t in self.models.targets:
+            text = f"{t}: leakage-free MAE {mae[t]:.3g}" if math.isfinite(mae[t]) else \
+                f"{t}: no leakage-free error"
+            if not beats[t]:
+                text += (" — <b style='color:#b00020'>its model does not beat predicting the "
+                         "mean</b>: designs for it are guesses")
+            parts.append(text)
+        self.honesty.setText("<br>".join(parts))
+
+    def wants(self) -> list[Want]:
+        out = []
+        for target, (use, value, tol) in self.want_rows.items():
+            if not use.isChecked():
+                continue
+            v, t = parse_typed_number(value.text()), parse_typed_number(tol.text())
+            if v is None or t is None:
+                raise DataError(f"{target}: give the wanted value and its tolerance as numbers")
+            out.append(Want(target, v, t))
+        return out
+
+    def set_want(self, target: str, value: float, tolerance: float) -> None:
+        use, v, t = self.want_rows[target]
+        use.setChecked(True)
+        v.setText(f"{value:g}")
+        t.setText(f"{tolerance:g}")
+
+    def design_space(self) -> DesignSpace:
+        space = DesignSpace()
+        for r in self.input_rows:
+            r.apply(space)
+        return space
+
+    def input_row(self, name: str) -> _InputRow:
+        return next(r for r in self.input_rows if r.name == name)
+
+    # ---- running ---------------------------------------------------------------------------
+    def run_design(self) -> bool:
+        models = self.models
+        if models is None:
+            return False
+        try:
+            wants, space = self.wants(), self.design_space()
+            settings = DesignSettings(**self.design_form.values())
+            if not wants:
+                raise DataError("tick at least one wanted size and give its value")
+        except DataError as exc:
+            QMessageBox.warning(self, "Cannot design", str(exc))
+            return False
+
+        def work(ctx: JobContext) -> DesignResult:
+            return design_conditions(models, wants, space, settings, ctx.progress, ctx.cancelled)
+
+        return self.jobs.start("Design", work, self._designed, settings=settings)
+
+    def _designed(self, result: DesignResult, _settings: DesignSettings) -> None:
+        self.result = result
+        self._show_rows(result.candidates, result.limit)
+
+    def run_suggest(self) -> bool:
+        models = self.models
+        if models is None:
+            return False
+        try:
+            settings = SuggestSettings(**self.suggest_form.values())
+            wants = self.wants() if settings.mode == "reach" else []
+            space = self.design_space()
+        except DataError as exc:
+            QMessageBox.warning(self, "Cannot suggest", str(exc))
+            return False
+        dataset = self.doc.dataset.copy()
+
+        def work(ctx: JobContext) -> SuggestResult:
+            return suggest_experiments(models, wants, space, settings, dataset,
+                                       progress=ctx.progress, cancel=ctx.cancelled)
+
+        return self.jobs.start("Next experiments", work, self._suggested, settings=settings)
+
+    def _suggested(self, result: SuggestResult, _settings: SuggestSettings) -> None:
+        self.result = result
+        note = "; ".join(result.notes)
+        if result.n_pending:
+            note = (f"{result.n_pending} planned rows count as pending and are not suggested "
+                    "again. " + note)
+        self._show_rows(result.suggestions, note, red=False)
+
+    # ---- results ---------------------------------------------------------------------------
+    def _show_rows(self, rows: list, limit: str, red: bool = True) -> None:
+        self.rows = rows
+        colour = "#b00020" if red else "#555"
+        self.limit.setText(f"<span style='color:{colour}'>{limit}</span>" if limit else "")
+        t = self.table
+        t.clear()
+        m = self.models
+        if m is None:
+            t.setRowCount(0)
+            return
+        pct = round(100 * m.level)
+        headers = [*m.inputs, *(f"{tg} [{pct}%]" for tg in m.targets), "P(success)", "domain",
+                   "why"]
+        t.setColumnCount(len(headers))
+        t.setHorizontalHeaderLabels(headers)
+        t.setRowCount(len(rows))
+        for i, c in enumerate(rows):
+            cells = [m.space.level_text(n, v) if n in m.space.levels else f"{v:.4g}"
+                     for n, v in zip(m.inputs, c.conditions, strict=True)]
+            cells += [f"{c.mean[k]:.3g} [{c.lower[k]:.3g}, {c.upper[k]:.3g}]"
+                      for k in range(len(m.targets))]
+            cells += [f"{c.probability:.2f}", "out of domain" if c.out_of_domain else "in domain",
+                      c.reason]
+            for j, text in enumerate(cells):
+                t.setItem(i, j, QTableWidgetItem(text))
+        t.resizeColumnsToContents()
+        if rows:
+            t.selectRow(0)
+        self.add_button.setEnabled(bool(rows))
+        self.draw()
+
+    def draw(self) -> None:
+        self.plot.clear()
+        m = self.models
+        if m is None or not self.plot_x.count():
+            return
+        jx, jy = m.inputs.index(self.plot_x.currentText()), m.inputs.index(self.plot_y.currentText())
+        self.plot.setLabel("bottom", m.inputs[jx])
+        self.plot.setLabel("left", m.inputs[jy])
+        self.plot.addLegend(offset=(5, 5))
+        self.plot.addItem(pg.ScatterPlotItem(m.train_x[:, jx], m.train_x[:, jy], size=8,
+                                             brush=pg.mkBrush("#999999"), pen=None,
+                                             name="samples"))
+        if self.rows:
+            x = np.array([c.conditions for c in self.rows])
+            self.plot.addItem(pg.ScatterPlotItem(x[:, jx], x[:, jy], size=14, symbol="star",
+                                                 brush=pg.mkBrush("#d62728"), pen=pg.mkPen("k"),
+                                                 name="proposed"))
+
+    def add_selected(self) -> bool:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        m = self.models
+        if not rows or m is None:
+            return False
+        chosen = [self.rows[i] for i in rows]
+        space = m.space
+        n_planned = sum(1 for s in self.doc.dataset.sample_ids() if s.startswith("planned"))
+
+        def add(ds: Dataset) -> None:
+            names = [c.name for c in ds.columns]
+            cells = []
+            for k, c in enumerate(chosen):
+                row: list[object] = [math.nan] * len(ds.columns)
+                for name, v in zip(m.inputs, c.conditions, strict=True):
+                    if name in names:
+                        row[names.index(name)] = (space.level_text(name, v)
+                                                  if name in space.levels else float(v))
+                if ds.sample_id_column:
+                    row[names.index(ds.sample_id_column)] = f"planned {n_planned + k + 1}"
+                cells.append(row)
+            insert_rows(ds, len(ds), cells=cells)
+
+        try:
+            self.doc.undo_stack.push(SnapshotCommand(
+                self.doc, f"Add {len(chosen)} planned experiment(s)", add))
+        except (DataError, ValueError) as exc:
+            QMessageBox.warning(self, "Not added", str(exc))
+            return False
+        return True
