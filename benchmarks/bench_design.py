@@ -137,12 +137,42 @@ def summary(counts: list[int]) -> str:
     return f"{np.median(a):>6.1f} {np.mean(a):>6.1f} {np.percentile(a, 90):>6.1f}"
 
 
+def speed() -> None:
+    """Time a design and a batch of 3 suggestions with 6 free inputs, for each model."""
+    from nrstudio.core.data.synthetic_tables import make_synthesis_table
+    from nrstudio.core.data.table_io import dataset_from_raw, read_csv_bytes
+    from nrstudio.core.modeling.design import DesignSettings, design_conditions
+    from nrstudio.core.modeling.explain import LimeSettings
+    from nrstudio.core.modeling.pipeline import run_pipeline
+    from nrstudio.core.modeling.run_settings import RunSettings
+
+    table = make_synthesis_table(80, n_numeric=6, n_categories=0, seed=1, markers=False)
+    ds = dataset_from_raw(read_csv_bytes(table.csv()))
+    result = run_pipeline(ds, RunSettings(explain=False, lime=LimeSettings()))
+    models = result.models
+    want = [Want("Length (nm)", 80.0, 3.0)]
+    print("\n3. speed, 6 free inputs (80 samples; design: 4,096 Sobol points + 8 refined)")
+    print(f"{'model':<18} {'design s':>9} {'suggest 3 s':>12}")
+    for kind in ("network", "gaussian_process", "random_forest"):
+        models.picks = {t: kind for t in models.targets}
+        t0 = time.perf_counter()
+        design_conditions(models, want, settings=DesignSettings())
+        t1 = time.perf_counter()
+        suggest_experiments(models, want, settings=SuggestSettings(n=3), dataset=ds)
+        t2 = time.perf_counter()
+        print(f"{kind:<18} {t1 - t0:>9.2f} {t2 - t1:>12.2f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--max", type=int, default=60, help="experiments per campaign at most")
     parser.add_argument("--quick", action="store_true", help="5 seeds")
+    parser.add_argument("--speed-only", action="store_true")
     args = parser.parse_args()
+    if args.speed_only:
+        speed()
+        return
     seeds = range(5 if args.quick else args.seeds)
     print("1. known functions: experiments until one lands in the window "
           "(median, mean, 90th percentile)")
@@ -169,6 +199,7 @@ def main() -> None:
         for strategy in ("random", "app"):
             counts = [pool_campaign(x, y, wanted, s, strategy) for s in seeds]
             print(f"{wanted:<10g} {n_good:>14} {strategy:<14} {summary(counts)}", flush=True)
+    speed()
 
 
 if __name__ == "__main__":

@@ -350,9 +350,11 @@ def _score(models: FinalModels, success: SuccessModel, x: np.ndarray) -> np.ndar
 def _reason(models: FinalModels, success: SuccessModel, pred, n: int,  # type: ignore[no-untyped-def]
             prob: float) -> str:
     parts = []
+    mae, _ = _honesty(models)
     for want, k in zip(success.wants, success.columns, strict=True):
         parts.append(f"{want.target} {pred.mean[n, k]:.3g} [{pred.lower[n, k]:.3g}, "
-                     f"{pred.upper[n, k]:.3g}] for {want.value:g} ± {want.tolerance:g}")
+                     f"{pred.upper[n, k]:.3g}] for {want.value:g} ± {want.tolerance:g} "
+                     f"(its model's leakage-free MAE {mae[want.target]:.3g})")
     where = (f"{pred.distance[n]:.1f} spacings from the nearest sample"
              + (" (out of domain: a guess)" if pred.out_of_domain[n] else ""))
     return f"P(success) {prob:.2f}: " + "; ".join(parts) + f"; {where}"

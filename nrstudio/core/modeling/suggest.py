@@ -184,8 +184,8 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
         if chosen:
             total[chosen] = -np.inf
         i = int(np.argmax(total))
-        if not np.isfinite(total[i]) or (total[i] <= 0 and settings.mode == "learn"):
-            break
+        if not np.isfinite(total[i]) or total[i] <= 0:
+            break  # nothing left that is worth an experiment
         chosen.append(i)
         d = np.sqrt(((z - z[i]) ** 2).sum(-1)) / spacing
         penalty = penalty * (1.0 - np.exp(-(d / settings.radius) ** 2))
@@ -207,9 +207,14 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
                               bool(pred.out_of_domain[i]), why))
     notes = []
     if len(out) < settings.n:
-        notes.append(f"only {len(out)} of {settings.n} suggestions: the rest of the domain is "
-                     "already covered by samples, planned rows and the suggestions above")
+        notes.append(f"only {len(out)} of {settings.n} suggestions: " + (
+            "no other conditions are expected to come closer to the window than the samples"
+            if settings.mode == "reach" else "the rest of the domain is already covered by "
+            "samples, planned rows and the suggestions above"))
     mae, beats = _honesty(models)
+    for s in out:
+        s.reason += "; leakage-free MAE of the models: " + ", ".join(
+            f"{t} {mae[t]:.3g}" for t in ([w.target for w in wants] or models.targets))
     rep.report(1.0, "done")
     return SuggestResult(out, models.inputs, models.targets, pred.models, mae, beats,
                          len(pending), notes)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -80,11 +81,17 @@ class PredictPage(QWidget):
         self.add_button.clicked.connect(self.add_planned)
         self.explain_button = QPushButton("Explain this point")
         self.explain_button.clicked.connect(self._explain)
-        single = QWidget()
-        sl = QVBoxLayout(single)
-        sl.addWidget(self.info)
+        inputs = QWidget()
+        sl = QVBoxLayout(inputs)
         sl.addWidget(self.models_box)
         sl.addWidget(self.form_box)
+        sl.addStretch(1)
+        # Dozens of conditions scroll: they must not make the window taller than a laptop
+        # screen, and the prediction below them stays in sight.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inputs)
         out = QGroupBox("Prediction")
         ol = QVBoxLayout(out)
         ol.addWidget(self.results)
@@ -92,9 +99,14 @@ class PredictPage(QWidget):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.explain_button)
         ol.addLayout(buttons)
-        sl.addWidget(out)
-        sl.addStretch(1)
-        single.setMaximumWidth(460)
+        single_scroll = QWidget()
+        left = QVBoxLayout(single_scroll)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.info)
+        left.addWidget(scroll, 1)
+        left.addWidget(out)
+        single_scroll.setMaximumWidth(500)
+        single_scroll.setMinimumWidth(420)
 
         self.batch_table = QTableWidget()
         self.batch_frame: pd.DataFrame | None = None
@@ -112,7 +124,7 @@ class PredictPage(QWidget):
         bl.addLayout(row)
         bl.addWidget(self.batch_table, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(single)
+        layout.addWidget(single_scroll)
         layout.addWidget(batch, 1)
         doc.results_changed.connect(self.reload_model)
         self.reload_model()

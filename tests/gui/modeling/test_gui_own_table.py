@@ -150,3 +150,36 @@ def test_a_model_can_be_picked_per_target_and_is_kept(qtbot, tmp_path, trained_o
     again = make_window(qtbot, tmp_path, w.doc.path)
     assert again.predict_page.choice_boxes["Length (nm)"][0].currentData() == "mean"
     assert again.predict_page.model.choices()["Length (nm)"].model == "mean"
+
+
+def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_path,
+                                                                      trained_own):
+    import shutil
+
+    from nrstudio.core.modeling.design import DesignSettings, Want, design_conditions
+    from nrstudio.core.modeling.final_models import load_final_models
+    from nrstudio.core.project.file_format import load_project
+
+    mine = tmp_path / "design.nrproj"
+    shutil.copy(trained_own, mine)
+    w = make_window(qtbot, tmp_path, mine)
+    page = w.design_page
+    w.show_page("Design")
+    page.set_want("Length (nm)", 60.0, 5.0)
+    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
+        assert page.run_design()
+    assert page.table.rowCount() == 5
+    core = design_conditions(load_final_models(load_project(mine)),
+                             [Want("Length (nm)", 60.0, 5.0)], settings=DesignSettings())
+    assert np.allclose([c.conditions for c in page.rows], [c.conditions for c in core.candidates])
+    n = len(w.doc.dataset)
+    page.table.selectRow(0)
+    assert page.add_selected() and len(w.doc.dataset) == n + 1
+    assert w.doc.dataset.sample_ids()[-1].startswith("planned")
+    w.act_undo.trigger()
+    assert len(w.doc.dataset) == n
+    page.suggest_form.widgets["mode"].setCurrentIndex(1)  # learn
+    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
+        assert page.run_suggest()
+    why = page.table.item(0, page.table.columnCount() - 1).text()
+    assert page.table.rowCount() == 3 and "knows least" in why

@@ -1,0 +1,64 @@
+"""`nrstudio design` and `nrstudio suggest` write CSV on stdout and notes on stderr."""
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from nrstudio.cli import main
+from nrstudio.core.data.dataset import Column, Dataset, Role
+from nrstudio.core.modeling.design import DesignSettings, DesignSpace, Want, design_conditions
+from nrstudio.core.modeling.final_models import load_final_models
+from nrstudio.core.project.file_format import load_project, save_project
+from nrstudio.core.project.model import Project
+
+
+def law(x):
+    return 20 + 0.6 * x[:, 0] + 0.004 * (x[:, 1] - 40) ** 2
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("design")
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 100, (30, 2))
+    y = law(x) + 0.5 * rng.standard_normal(30)
+    cols = [Column("Sample", Role.SAMPLE_ID), Column("Core (nmol)", Role.INPUT, "nmol"),
+            Column("S (mg)", Role.INPUT, "mg"), Column("Length (nm)", Role.TARGET, "nm")]
+    path = folder / "p.nrproj"
+    save_project(Project(dataset=Dataset.from_records(
+        cols, [[f"s{i}", *x[i], y[i]] for i in range(30)])), path)
+    assert main(["run", str(path), "--out", str(folder / "out"), "--epochs", "3",
+                 "--patience", "1", "--members", "1", "--no-explain",
+                 "--baselines", "gaussian_process"]) == 0
+    return path
+
+
+def test_design_writes_candidates_and_matches_the_core(project, capsys):
+    capsys.readouterr()
+    assert main(["design", str(project), "--want", "length=60±3", "--fix", "Core=50",
+                 "--step", "S=5", "--top", "3", "--seed", "2"]) == 0
+    captured = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(captured.out)))
+    assert len(rows) == 3 and all(r["Core (nmol)"] == "50" for r in rows)
+    assert {"Length (nm) predicted", "Length (nm) lower 90%", "probability of success",
+            "domain", "why"} <= set(rows[0])
+    assert "leakage-free MAE" in captured.err
+    models = load_final_models(load_project(project))
+    core = design_conditions(models, [Want("Length (nm)", 60.0, 3.0)],
+                             DesignSpace(fixed={"Core (nmol)": 50.0}, steps={"S (mg)": 5.0}),
+                             DesignSettings(top=3, seed=2))
+    assert [float(r["S (mg)"]) for r in rows] == pytest.approx(
+        [c.conditions[1] for c in core.candidates], rel=1e-5)
+
+
+def test_suggest_and_bad_requests(project, capsys):
+    capsys.readouterr()
+    assert main(["suggest", str(project), "--n", "2"]) == 0  # learn mode without --want
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 2 and all("knows least" in r["why"] for r in rows)
+    assert main(["design", str(project), "--want", "length=60"]) == 1
+    assert "VALUE±TOLERANCE" in capsys.readouterr().err
+    assert main(["design", str(project), "--want", "length=60±3", "--fix", "T=3"]) == 1
+    assert "no column 'T'" in capsys.readouterr().err
