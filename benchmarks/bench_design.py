@@ -96,6 +96,8 @@ def campaign(f, d: int, value: float, tol: float, seed: int, strategy: str, limi
             batch = rng.uniform(0, 1, (3, d))
         else:
             batch = extra[len(x) - 5:len(x) - 2]
+        if len(batch) == 0:  # nothing worth trying: the campaign gives up here
+            return limit + 1
         yb = f(batch) + NOISE * rng.standard_normal(len(batch))
         for k in range(len(batch)):
             if abs(yb[k] - value) <= tol:

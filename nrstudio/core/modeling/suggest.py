@@ -223,9 +223,11 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
 def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[int],
                           mean: np.ndarray, rng: np.random.Generator, draws: int = 256
                           ) -> np.ndarray:
-    """Per candidate E[max(0, best - D(y))] + P(D(y) = 0), with y drawn from prediction +
-    leakage-free residuals (the same draws for every candidate): the second term ranks
-    candidates once a measured sample already lies in the window (best = 0)."""
+    """Per candidate E[max(0, best - D(y))] + P(D(y) = 0) + 1e-3 / (1 + E[D(y)]), with y
+    drawn from prediction + leakage-free residuals (the same draws for every candidate).
+    The second term ranks candidates once a measured sample already lies in the window
+    (best = 0); the third, tiny, still ranks by the expected distance where no draw comes
+    closer than the best sample, so that a batch is never empty."""
     choices = models.choices()
     samples = np.repeat(mean[:, None, :], draws, axis=1)  # (m, draws, t)
     for w, k in zip(wants, columns, strict=True):
@@ -251,4 +253,5 @@ def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[
     d = _window_distance(samples, wants, columns)  # (m, draws)
     if not np.isfinite(best):
         best = float(np.nanmax(d)) + 1.0
-    return np.maximum(best - d, 0.0).mean(axis=1) + (d == 0).mean(axis=1)
+    return (np.maximum(best - d, 0.0).mean(axis=1) + (d == 0).mean(axis=1)
+            + 1e-3 / (1.0 + d.mean(axis=1)))
