@@ -49,10 +49,13 @@ class RunResult:
     explanations: Explanations | None
     settings: RunSettings
     tabular: TabularSet | None = None
+    chosen: FinalModels | None = None  # with the picks the run was given
 
     @property
     def models(self) -> FinalModels:
         """The final models with this run's evaluation (calibration and automatic choice)."""
+        if self.chosen is not None:
+            return self.chosen
         return FinalModels(self.final, self.tabular, self.evaluation,
                            level=self.settings.evaluation.level)
 
@@ -145,7 +148,8 @@ def run_pipeline(
                                       cancel, final.feature_space.categorical)
         explanations.models = [models.choices()[t].model for t in final.targets]
     rep.report(1.0, "done")
-    return RunResult(augmented, evaluation, final, validation, explanations, settings, tabular)
+    return RunResult(augmented, evaluation, final, validation, explanations, settings, tabular,
+                     models)
 
 
 def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
@@ -190,6 +194,8 @@ def project_payload(result: RunResult) -> dict[str, Any]:
         "lime": (SECTIONS["lime_weights"].dump(result.explanations)
                  if result.explanations is not None else None),
         "settings": SECTIONS["run"].dump(result.settings),
+        # Not stored: the ready models, so that the GUI need not rebuild them.
+        "final_models": result.models,
     }
 
 

@@ -85,6 +85,33 @@ class ProjectDocument(QObject):
         self.cells_updated.emit(first, last)
 
     # ---- other changes --------------------------------------------------------------------
+    # ---- the final models, loaded once per training run ------------------------------------
+    def _models_key(self) -> tuple:
+        from nrstudio.core.modeling.final_models import NETWORK_MODEL, TABULAR_MODEL
+
+        p = self.project
+        return (p.models.get(NETWORK_MODEL), p.models.get(TABULAR_MODEL),
+                p.results.get("evaluation"))
+
+    def final_models(self):  # type: ignore[no-untyped-def]
+        """The project's FinalModels (None without a trained model), shared by the pages and
+        rebuilt only when the stored models or the evaluation change. DataError when a
+        stored model is damaged."""
+        from nrstudio.core.modeling.final_models import load_final_models
+
+        key = self._models_key()
+        cached = getattr(self, "_models_cache", None)
+        if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
+            return cached[1]
+        models = load_final_models(self.project)
+        self._models_cache = (key, models)
+        return models
+
+    def remember_final_models(self, models) -> None:  # type: ignore[no-untyped-def]
+        """Models built in a worker for what is stored now: the pages need not load them
+        again on the GUI thread."""
+        self._models_cache = (self._models_key(), models)
+
     def mark_changed(self) -> None:
         """A change that is not undoable (new results, models, images, notes)."""
         was = self.dirty

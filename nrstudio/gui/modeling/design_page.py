@@ -37,7 +37,7 @@ from nrstudio.core.modeling.design import (
     Want,
     design_conditions,
 )
-from nrstudio.core.modeling.final_models import FinalModels, load_final_models
+from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import SuggestResult, SuggestSettings, suggest_experiments
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
@@ -176,7 +176,18 @@ class DesignPage(QWidget):
         self.reload()
 
     # ---- the form --------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self.reload()
+
     def reload(self) -> None:
+        # Built when seen: the form of a wide table is a few hundred widgets, and building it
+        # the moment training ends kept the window waiting.
+        if not self.isVisible() and hasattr(self, "_key"):
+            self._stale = True
+            return
+        self._stale = False
         project = self.doc.project
         key = (project.models.get("final network ensemble"),
                project.models.get("final tabular models"), project.results.get("evaluation"))
@@ -185,7 +196,7 @@ class DesignPage(QWidget):
             return
         self._key = key
         try:
-            self.models = load_final_models(project)
+            self.models = self.doc.final_models()
         except DataError as exc:
             self.models = None
             self.info.setText(f"The stored models cannot be used: {exc}")

@@ -26,7 +26,7 @@ from nrstudio.core.modeling.explain import (
     LimeSettings,
     explain_points,
 )
-from nrstudio.core.modeling.final_models import FinalModels, load_final_models
+from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.project.sections import write_section
 from nrstudio.core.settings import replace_settings
@@ -125,7 +125,7 @@ class ExplainPage(QWidget):
     def model(self) -> FinalModels | None:
         """The project's final models: LIME explains each target's chosen model."""
         try:
-            return load_final_models(self.doc.project)
+            return self.doc.final_models()
         except DataError:
             return None
 

@@ -37,7 +37,6 @@ from nrstudio.core.modeling.final_models import (
     CHOICE_KEY,
     TABULAR_MODEL,
     FinalModels,
-    load_final_models,
 )
 from nrstudio.core.modeling.model_choice import AUTO, MODEL_NAMES, SHORT_NAMES
 from nrstudio.core.modeling.pipeline import FINAL_MODEL
@@ -140,7 +139,7 @@ class PredictPage(QWidget):
             return  # the same models: keep the form as the user left it
         self._stored = stored
         try:
-            model = load_final_models(project)
+            model = self.doc.final_models()
         except DataError as exc:
             model = None
             self.info.setText(f"<span style='color:{RED}'>The stored model cannot be used: "

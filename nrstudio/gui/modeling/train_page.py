@@ -236,6 +236,7 @@ class TrainPage(QWidget):
 
     def _finished(self, payload: dict, settings: RunSettings) -> None:
         apply_payload(self.doc.project, payload)
+        self.doc.remember_final_models(payload["final_models"])
         self.doc.mark_changed()
         self.tabs.setCurrentIndex(1)
         self.trained.emit()

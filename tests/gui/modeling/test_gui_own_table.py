@@ -164,7 +164,8 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
     shutil.copy(trained_own, mine)
     w = make_window(qtbot, tmp_path, mine)
     page = w.design_page
-    w.show_page("Design")
+    w.show()
+    w.show_page("Design")  # the page builds its form when it is seen
     page.set_want("Length (nm)", 60.0, 5.0)
     with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
         assert page.run_design()
