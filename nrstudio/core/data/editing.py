@@ -170,3 +170,25 @@ def _replace_all(text: str, find: str, replacement: str, case_sensitive: bool) -
     import re
 
     return re.sub(re.escape(find), lambda _: replacement, text, flags=re.IGNORECASE)
+
+
+def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]]) -> list[str]:
+    """Append one original row per planned synthesis (column -> value; columns not given
+    stay empty), each with the next free sample id "planned N"; returns those ids."""
+    taken = {s for s in ds.sample_ids() if s.startswith("planned ")}
+    names = [c.name for c in ds.columns]
+    ids, cells, k = [], [], 1
+    for cond in conditions:
+        while f"planned {k}" in taken:
+            k += 1
+        label = f"planned {k}"
+        taken.add(label)
+        row: list[object] = [math.nan] * len(names)
+        for name, value in cond.items():
+            row[names.index(name)] = value
+        if ds.sample_id_column:
+            row[names.index(ds.sample_id_column)] = label
+        ids.append(label)
+        cells.append(row)
+    insert_rows(ds, len(ds), cells=cells)
+    return ids

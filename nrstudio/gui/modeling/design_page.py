@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.data.dataset import Dataset, parse_typed_number
-from nrstudio.core.data.editing import insert_rows
+from nrstudio.core.data.editing import add_planned_experiments
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import (
     DesignResult,
@@ -392,27 +392,18 @@ class DesignPage(QWidget):
         m = self.models
         if not rows or m is None:
             return False
-        chosen = [self.rows[i] for i in rows]
         space = m.space
-        n_planned = sum(1 for s in self.doc.dataset.sample_ids() if s.startswith("planned"))
+        names = {c.name for c in self.doc.dataset.columns}
+        conditions = [{name: space.level_text(name, v) if name in space.levels else float(v)
+                       for name, v in zip(m.inputs, self.rows[i].conditions, strict=True)
+                       if name in names} for i in rows]
 
         def add(ds: Dataset) -> None:
-            names = [c.name for c in ds.columns]
-            cells = []
-            for k, c in enumerate(chosen):
-                row: list[object] = [math.nan] * len(ds.columns)
-                for name, v in zip(m.inputs, c.conditions, strict=True):
-                    if name in names:
-                        row[names.index(name)] = (space.level_text(name, v)
-                                                  if name in space.levels else float(v))
-                if ds.sample_id_column:
-                    row[names.index(ds.sample_id_column)] = f"planned {n_planned + k + 1}"
-                cells.append(row)
-            insert_rows(ds, len(ds), cells=cells)
+            add_planned_experiments(ds, conditions)
 
         try:
             self.doc.undo_stack.push(SnapshotCommand(
-                self.doc, f"Add {len(chosen)} planned experiment(s)", add))
+                self.doc, f"Add {len(conditions)} planned experiment(s)", add))
         except (DataError, ValueError) as exc:
             QMessageBox.warning(self, "Not added", str(exc))
             return False

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nrstudio.core.data.dataset import Dataset, parse_typed_number
-from nrstudio.core.data.editing import insert_rows
+from nrstudio.core.data.dataset import parse_typed_number
+from nrstudio.core.data.editing import add_planned_experiments
 from nrstudio.core.data.table_io import import_table
 from nrstudio.core.data.training_rows import MISSING_LEVEL
 from nrstudio.core.data.validation import must_be_non_negative
@@ -358,23 +358,15 @@ class PredictPage(QWidget):
         if x is None or self.model is None:
             return
         model = self.model
-        n_planned = sum(1 for s in self.doc.dataset.sample_ids() if s.startswith("planned"))
-        label = f"planned {n_planned + 1}"
-
         space = model.feature_space
         texts = {n: _text(f).strip() for n, (f, _) in self.fields.items()}
-
-        def add(ds: Dataset) -> None:
-            row: list[object] = [math.nan] * len(ds.columns)
-            for j, name in enumerate(model.inputs):
-                row[[c.name for c in ds.columns].index(name)] = (
-                    texts[name] if name in space.levels else float(x[j]))
-            if ds.sample_id_column:
-                row[[c.name for c in ds.columns].index(ds.sample_id_column)] = label
-            insert_rows(ds, len(ds), cells=[row])
+        cond = {name: texts[name] if name in space.levels else float(x[j])
+                for j, name in enumerate(model.inputs)}
 
         try:
-            self.doc.undo_stack.push(SnapshotCommand(self.doc, f"Add {label}", add))
+            self.doc.undo_stack.push(SnapshotCommand(
+                self.doc, "Add a planned experiment",
+                lambda ds: add_planned_experiments(ds, [cond])))
         except (DataError, ValueError) as exc:
             QMessageBox.warning(self, "Not added", str(exc))
 
