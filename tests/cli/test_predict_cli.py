@@ -60,3 +60,22 @@ def test_predict_a_table_writes_intervals_per_target(trained, tmp_path, capsys):
     assert float(rows[0]["Length (nm) lower 90%"]) < float(rows[0]["Length (nm) predicted"]) \
         < float(rows[0]["Length (nm) upper 90%"])
     assert rows[0]["Length (nm) model"] == "gaussian_process"
+
+
+@pytest.mark.slow
+def test_without_the_leakage_free_evaluation_there_is_no_interval_and_it_says_so(tmp_path,
+                                                                                  capsys):
+    import shutil
+
+    from helpers.paths import EXAMPLE
+
+    project = tmp_path / "paper.nrproj"
+    shutil.copy(EXAMPLE, project)
+    assert main(["run", str(project), "--out", str(tmp_path / "o"), "--protocol", "paper",
+                 *FAST]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(project), "--at", "core absorption edge=532",
+                 "--at", "core amount=20", "--at", "S amount=110"]) == 0
+    out = capsys.readouterr().out
+    assert "[-inf, inf]" in out and "has no calibrated interval" in out
+    assert "model network" in out  # nothing to choose by: the paper's model

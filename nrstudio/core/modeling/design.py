@@ -388,7 +388,11 @@ def _limit(models: FinalModels, success: SuccessModel, x: np.ndarray,
             reasons.append(f"within the bounds the predicted {want.target} spans only "
                            f"{reach_lo:.3g} – {reach_hi:.3g}: widen the bounds or free an "
                            "input")
-        elif not math.isfinite(q) or q > 2 * want.tolerance:
+        elif not math.isfinite(q):
+            reasons.append(f"{want.target} has no calibrated error to judge candidates by: "
+                           "train with the leakage-free protocol (enough samples for the "
+                           f"{round(100 * models.level)}% level)")
+        elif q > 2 * want.tolerance:
             reasons.append(f"the model's error is too large: its {round(100 * models.level)}% "
                            f"interval for {want.target} is ± {q:.3g}, wider than the "
                            f"tolerance ± {want.tolerance:g}")

@@ -339,7 +339,8 @@ class PredictPage(QWidget):
             lines.append(f"In domain: nearest sample {result.distance[0]:.1f}× the usual "
                          "spacing away.")
         assert self.model is not None
-        wide = self.model.wide_targets(result)
+        wide = [t for k, t in enumerate(result.targets) if t in self.model.wide_targets(result)
+                and math.isfinite(result.upper[0, k] - result.lower[0, k])]  # type: ignore[index]
         if wide:
             lines.append(f"<span style='color:{AMBER}'>The interval of {', '.join(wide)} spans "
                          "most of the measured range: the model knows little more than the "
