@@ -136,7 +136,8 @@ def _info(parser: argparse.ArgumentParser) -> Command:
               f"{n_val} validation experiments")
         print("columns")
         for c in ds.columns:
-            print(f"  {show(c.name):<32} {c.role.value:<10} {show(c.unit or '')}")
+            role = c.role.value + (" (category)" if c.is_category else "")
+            print(f"  {show(c.name):<32} {role:<20} {show(c.unit or '')}")
         print(f"models    {len(project.models)}"
               + "".join(f"\n  {show(m)}" for m in project.models))
         print(f"results   {len(project.results)}"
