@@ -86,14 +86,8 @@ def _predict(parser: argparse.ArgumentParser) -> Command:
             print(printable(f"{target}: {pred.mean[0, k]:.4g} [{pred.lower[0, k]:.4g}, "
                             f"{pred.upper[0, k]:.4g}] ({level}%) model {pred.models[k]}; "
                             f"{flag}{note}"))
-        for k, target in enumerate(models.targets):
-            if not np.isfinite(pred.upper[0, k] - pred.lower[0, k]):
-                print(printable(f"note: {target} has no calibrated interval: it needs the "
-                                "leakage-free evaluation (nrstudio run --protocol honest), "
-                                "with enough samples for the level"))
-            elif target in models.wide_targets(pred):
-                print(printable(f"note: the interval of {target} spans most of the measured "
-                                "range: this prediction says little"))
+        for note in models.interval_notes(pred).values():
+            print(printable(f"note: {note}"))
         return 0
 
     return run

@@ -204,7 +204,7 @@ def success_model(models: FinalModels, wants: list[Want]) -> SuccessModel:
         if not want.tolerance > 0:
             raise DataError(f"{want.target}: the tolerance must be above zero")
         k = models.targets.index(want.target)
-        signed = _signed_residuals(models, want.target, choices[want.target].model)
+        signed = models.signed_residuals(want.target, choices[want.target].model)
         spread = float(np.std(signed)) if len(signed) > 1 else 0.0
         # Half of Silverman's bandwidth: enough to make the score smooth for the search,
         # little enough not to blur the calibrated distribution; at least a tenth of the
@@ -214,16 +214,6 @@ def success_model(models: FinalModels, wants: list[Want]) -> SuccessModel:
         residuals.append(signed)
         widths.append(h)
     return SuccessModel(wants, columns, residuals, widths)
-
-
-def _signed_residuals(models: FinalModels, target: str, model: str) -> np.ndarray:
-    ev = models.evaluation
-    if ev is None or ev.predictions.empty:
-        return np.empty(0)
-    p = ev.predictions
-    sel = p[(p.protocol == "honest") & (p.origin == "original") & (p.model == model)
-            & (p.target == target)]
-    return sel.truth.to_numpy(float) - sel.prediction.to_numpy(float)
 
 
 def domain_penalty(distance: np.ndarray) -> np.ndarray:
@@ -333,7 +323,7 @@ def design_conditions(models: FinalModels, wants: list[Want], space: DesignSpace
                                     float(prob[n]), float(pred.distance[n]),
                                     bool(pred.out_of_domain[n]), reason))
     result = DesignResult(candidates, models.inputs, models.targets, pred.models,
-                          *_honesty(models), "")
+                          *models.errors(), "")
     result.limit = _limit(models, success, x, candidates)
     result.seconds = time.perf_counter() - t0
     rep.report(1.0, "done")
@@ -350,7 +340,7 @@ def _score(models: FinalModels, success: SuccessModel, x: np.ndarray) -> np.ndar
 def _reason(models: FinalModels, success: SuccessModel, pred, n: int,  # type: ignore[no-untyped-def]
             prob: float) -> str:
     parts = []
-    mae, _ = _honesty(models)
+    mae, _ = models.errors()
     for want, k in zip(success.wants, success.columns, strict=True):
         parts.append(f"{want.target} {pred.mean[n, k]:.3g} [{pred.lower[n, k]:.3g}, "
                      f"{pred.upper[n, k]:.3g}] for {want.value:g} ± {want.tolerance:g} "
@@ -358,20 +348,6 @@ def _reason(models: FinalModels, success: SuccessModel, pred, n: int,  # type: i
     where = (f"{pred.distance[n]:.1f} spacings from the nearest sample"
              + (" (out of domain: a guess)" if pred.out_of_domain[n] else ""))
     return f"P(success) {prob:.2f}: " + "; ".join(parts) + f"; {where}"
-
-
-def _honesty(models: FinalModels) -> tuple[dict[str, float], dict[str, bool]]:
-    from nrstudio.core.modeling.model_choice import leakage_free_mae
-
-    mae, beats = {}, {}
-    choices = models.choices()
-    for target in models.targets:
-        errors = leakage_free_mae(models.evaluation, target)
-        chosen = choices[target].model
-        mae[target] = errors.get(chosen, math.nan)
-        beats[target] = chosen != "mean" and ("mean" not in errors
-                                              or errors.get(chosen, math.inf) < errors["mean"])
-    return mae, beats
 
 
 def _limit(models: FinalModels, success: SuccessModel, x: np.ndarray,
@@ -388,7 +364,7 @@ def _limit(models: FinalModels, success: SuccessModel, x: np.ndarray,
             reasons.append(f"within the bounds the predicted {want.target} spans only "
                            f"{reach_lo:.3g} – {reach_hi:.3g}: widen the bounds or free an "
                            "input")
-        elif not math.isfinite(q):
+        elif not math.isfinite(q):  # the same rule as FinalModels.interval_notes
             reasons.append(f"{want.target} has no calibrated error to judge candidates by: "
                            "train with the leakage-free protocol (enough samples for the "
                            f"{round(100 * models.level)}% level)")

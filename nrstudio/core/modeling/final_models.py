@@ -18,8 +18,9 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.conformal import DEFAULT_LEVEL, conformal_half_width
 from nrstudio.core.modeling.evaluation import EvaluationResult
+from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
 from nrstudio.core.modeling.features import FeatureSpace
-from nrstudio.core.modeling.model_choice import AUTO, ModelChoice, choose_models
+from nrstudio.core.modeling.model_choice import AUTO, ModelChoice, choose_models, leakage_free_mae
 from nrstudio.core.modeling.predict import Domain, EnsembleModel, Prediction, describe_prediction
 from nrstudio.core.modeling.run_settings import NETWORK
 from nrstudio.core.modeling.tabular_models import (
@@ -181,24 +182,54 @@ class FinalModels:
         return out
 
     def choices(self, model: str | None = None) -> dict[str, ModelChoice]:
-        """The model of every target; ``model`` forces one for all (or "auto")."""
+        """The model of every target; ``model`` forces one for all (or "auto"). Kept per
+        set of picks: LIME and the design ask for it on every batch they predict."""
         picks = self.picks if model is None else dict.fromkeys(self.targets, model)
-        if model not in (None, AUTO):
-            missing = [t for t, kinds in self.available().items() if model not in kinds]
-            if missing:
-                raise DataError(f"no {model} model was trained for {', '.join(missing)}")
-        return choose_models(self.targets, self.evaluation, self.available(), picks)
+        key = tuple(sorted(picks.items()))
+        cache = self.__dict__.setdefault("_choices", {})
+        if key not in cache:
+            if model not in (None, AUTO):
+                missing = [t for t, kinds in self.available().items() if model not in kinds]
+                if missing:
+                    raise DataError(f"no {model} model was trained for {', '.join(missing)}")
+            cache[key] = choose_models(self.targets, self.evaluation, self.available(), picks)
+        return cache[key]
+
+    def chosen(self, model: str | None = None) -> list[str]:
+        """The chosen model of each target, in target order."""
+        choices = self.choices(model)
+        return [choices[t].model for t in self.targets]
+
+    def errors(self) -> tuple[dict[str, float], dict[str, bool]]:
+        """Per target, the leakage-free MAE of its chosen model (NaN without it), and whether
+        that model beats predicting the mean (shown next to every design and suggestion)."""
+        mae, beats = {}, {}
+        for target, choice in self.choices().items():
+            errors = leakage_free_mae(self.evaluation, target)
+            mae[target] = errors.get(choice.model, math.nan)
+            beats[target] = choice.model != "mean" and (
+                "mean" not in errors or errors.get(choice.model, math.inf) < errors["mean"])
+        return mae, beats
 
     # ---- calibration -----------------------------------------------------------------------
+    def signed_residuals(self, target: str, model: str) -> np.ndarray:
+        """truth - prediction of the leakage-free out-of-fold predictions (held-out
+        originals) of one model and target; empty without that evaluation. The calibration
+        of the intervals and the predictive distribution of the design."""
+        cache = self.__dict__.setdefault("_residuals", {})
+        if (target, model) not in cache:
+            r = np.empty(0)
+            if self.evaluation is not None and not self.evaluation.predictions.empty:
+                p = self.evaluation.predictions
+                sel = p[(p.protocol == "honest") & (p.origin == "original")
+                        & (p.model == model) & (p.target == target)]
+                r = sel.truth.to_numpy(float) - sel.prediction.to_numpy(float)
+            cache[(target, model)] = r
+        return cache[(target, model)]
+
     def residuals(self, target: str, model: str) -> np.ndarray:
-        """|truth - prediction| of the leakage-free out-of-fold predictions (held-out
-        originals) of one model and target; empty without that evaluation."""
-        if self.evaluation is None or self.evaluation.predictions.empty:
-            return np.empty(0)
-        p = self.evaluation.predictions
-        sel = p[(p.protocol == "honest") & (p.origin == "original") & (p.model == model)
-                & (p.target == target)]
-        return np.abs(sel.truth.to_numpy(float) - sel.prediction.to_numpy(float))
+        """|truth - prediction|: see :meth:`signed_residuals`."""
+        return np.abs(self.signed_residuals(target, model))
 
     def half_width(self, target: str, model: str, level: float | None = None) -> float:
         return conformal_half_width(self.residuals(target, model), level or self.level)
@@ -250,20 +281,37 @@ class FinalModels:
         level = level or self.level
         q = np.array([self.half_width(t, choices[t].model, level) for t in self.targets])
         out.lower, out.upper = mean - q, mean + q
-        out.models = [choices[t].model for t in self.targets]
+        out.models = self.chosen(model)
         out.level = level
         return out
 
-    def wide_targets(self, prediction: Prediction, row: int = 0) -> list[str]:
-        """Targets whose interval spans most (WIDE_INTERVAL) of the data's range."""
-        out = []
+    def explain(self, points: np.ndarray, labels: list[str] | None, settings: LimeSettings,
+                progress: ProgressCallback | None = None,
+                cancel: CancelCheck | None = None) -> Explanations:
+        """LIME on each target's chosen model at conditions (n, c), perturbed as the training
+        originals vary; the explanations record which model they explain."""
+        expl = explain_points(self.predict_mean, self.train_x, points, self.inputs,
+                              self.targets, labels, settings, progress, cancel,
+                              self.space.categorical)
+        expl.models = self.chosen()
+        return expl
+
+    def interval_notes(self, prediction: Prediction, row: int = 0) -> dict[str, str]:
+        """Target -> a plain sentence when its interval says little: it is unbounded (no
+        leakage-free evaluation, or too few samples for the level), or it spans most
+        (WIDE_INTERVAL) of the measured range."""
+        out: dict[str, str] = {}
         if prediction.lower is None or prediction.upper is None:
             return out
         for k, target in enumerate(self.targets):
             width = prediction.upper[row, k] - prediction.lower[row, k]
             spread = self.target_range(target)
-            if not np.isfinite(width) or (np.isfinite(spread) and width > WIDE_INTERVAL * spread):
-                out.append(target)
+            if not np.isfinite(width):
+                out[target] = (f"{target} has no calibrated interval: it needs the leakage-free "
+                               "evaluation, with enough samples for the level")
+            elif np.isfinite(spread) and width > WIDE_INTERVAL * spread:
+                out[target] = (f"the interval of {target} spans most of the measured range: "
+                               "the model knows little more than the range itself here")
         return out
 
 

@@ -22,7 +22,7 @@ from nrstudio.core.modeling.evaluation import (
     cross_validate,
     metric_rows,
 )
-from nrstudio.core.modeling.explain import Explanations, explain_points
+from nrstudio.core.modeling.explain import Explanations
 from nrstudio.core.modeling.final_models import (
     NETWORK_MODEL,
     TABULAR_MODEL,
@@ -142,11 +142,8 @@ def run_pipeline(
                                        ignore_index=True)
     explanations = None
     if settings.explain:
-        x = final.train_x
-        explanations = explain_points(models.predict_mean, x, x, final.inputs, final.targets,
-                                      final.sample_ids, settings.lime, rep.sub(0.88, 1.0).report,
-                                      cancel, final.feature_space.categorical)
-        explanations.models = [models.choices()[t].model for t in final.targets]
+        explanations = models.explain(final.train_x, final.sample_ids, settings.lime,
+                                      rep.sub(0.88, 1.0).report, cancel)
     rep.report(1.0, "done")
     return RunResult(augmented, evaluation, final, validation, explanations, settings, tabular,
                      models)

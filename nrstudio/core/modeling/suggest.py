@@ -28,8 +28,6 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import (
     DesignSpace,
     Want,
-    _honesty,
-    _signed_residuals,
     design_box,
     sample_box,
     success_model,
@@ -211,7 +209,7 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
             "no other conditions are expected to come closer to the window than the samples"
             if settings.mode == "reach" else "the rest of the domain is already covered by "
             "samples, planned rows and the suggestions above"))
-    mae, beats = _honesty(models)
+    mae, beats = models.errors()
     for s in out:
         s.reason += "; leakage-free MAE of the models: " + ", ".join(
             f"{t} {mae[t]:.3g}" for t in ([w.target for w in wants] or models.targets))
@@ -231,7 +229,7 @@ def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[
     choices = models.choices()
     samples = np.repeat(mean[:, None, :], draws, axis=1)  # (m, draws, t)
     for w, k in zip(wants, columns, strict=True):
-        r = _signed_residuals(models, w.target, choices[w.target].model)
+        r = models.signed_residuals(w.target, choices[w.target].model)
         if len(r) == 0:
             raise DataError(f"{w.target}: no leakage-free evaluation to calibrate on; train "
                             "with the leakage-free protocol")

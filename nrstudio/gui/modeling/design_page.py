@@ -246,11 +246,9 @@ class DesignPage(QWidget):
         self._show_honesty()
 
     def _show_honesty(self) -> None:
-        from nrstudio.core.modeling.design import _honesty
-
         if self.models is None:
             return
-        mae, beats = _honesty(self.models)
+        mae, beats = self.models.errors()
         parts = []
         for t in self.models.targets:
             text = f"{t}: leakage-free MAE {mae[t]:.3g}" if math.isfinite(mae[t]) else \

@@ -24,7 +24,6 @@ from nrstudio.core.modeling.explain import (
     MIN_FIDELITY,
     Explanations,
     LimeSettings,
-    explain_points,
 )
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
@@ -165,11 +164,7 @@ class ExplainPage(QWidget):
         x = model.train_x
 
         def work(ctx: JobContext) -> Explanations:
-            expl = explain_points(model.predict_mean, x, x, model.inputs, model.targets,
-                                  model.sample_ids, settings, ctx.progress, ctx.cancelled,
-                                  model.feature_space.categorical)
-            expl.models = [model.choices()[t].model for t in model.targets]
-            return expl
+            return model.explain(x, model.sample_ids, settings, ctx.progress, ctx.cancelled)
 
         return self.jobs.start("LIME", work, self._finished, settings=settings)
 
@@ -184,14 +179,10 @@ class ExplainPage(QWidget):
         if model is None:
             return False
         settings = self.settings()
-        train = model.train_x
 
         def work(ctx: JobContext) -> Explanations:
-            expl = explain_points(model.predict_mean, train, np.atleast_2d(x), model.inputs,
-                                  model.targets, ["new point"], settings, ctx.progress,
-                                  ctx.cancelled, model.feature_space.categorical)
-            expl.models = [model.choices()[t].model for t in model.targets]
-            return expl
+            return model.explain(np.atleast_2d(x), ["new point"], settings, ctx.progress,
+                                 ctx.cancelled)
 
         def done(expl: Explanations, _settings: LimeSettings) -> None:
             self.point = expl

@@ -339,12 +339,8 @@ class PredictPage(QWidget):
             lines.append(f"In domain: nearest sample {result.distance[0]:.1f}× the usual "
                          "spacing away.")
         assert self.model is not None
-        wide = [t for k, t in enumerate(result.targets) if t in self.model.wide_targets(result)
-                and math.isfinite(result.upper[0, k] - result.lower[0, k])]  # type: ignore[index]
-        if wide:
-            lines.append(f"<span style='color:{AMBER}'>The interval of {', '.join(wide)} spans "
-                         "most of the measured range: the model knows little more than the "
-                         "range itself here.</span>")
+        for note in self.model.interval_notes(result).values():
+            lines.append(f"<span style='color:{AMBER}'>{note[0].upper() + note[1:]}.</span>")
         if math.isfinite(result.ar_disagreement[0]):
             lines.append(f"Aspect ratio: predicted directly {result.mean[0, -1]:.3g}; length / "
                          f"width gives {result.ar_from_lw[0]:.3g} "
