@@ -184,22 +184,19 @@ class DesignPage(QWidget):
     def reload(self) -> None:
         # Built when seen: the form of a wide table is a few hundred widgets, and building it
         # the moment training ends kept the window waiting.
-        if not self.isVisible() and hasattr(self, "_key"):
+        if not self.isVisible() and getattr(self, "_built", False):
             self._stale = True
             return
         self._stale = False
-        project = self.doc.project
-        key = (project.models.get("final network ensemble"),
-               project.models.get("final tabular models"), project.results.get("evaluation"))
-        if getattr(self, "_key", None) is not None and all(
-                a is b for a, b in zip(key, self._key, strict=True)):
-            return
-        self._key = key
+        damaged = ""
         try:
-            self.models = self.doc.final_models()
+            models = self.doc.final_models()  # the same object while the models are the same
         except DataError as exc:
-            self.models = None
-            self.info.setText(f"The stored models cannot be used: {exc}")
+            models, damaged = None, str(exc)
+        if models is self.models and getattr(self, "_built", False) and not damaged:
+            return
+        self._built = True
+        self.models = models
         for grid in (self.wants_grid, self.inputs_grid):
             while grid.count():
                 item = grid.takeAt(0)
@@ -212,8 +209,8 @@ class DesignPage(QWidget):
         for w in (self.design_button, self.suggest_button, self.wants_box, self.inputs_box):
             w.setEnabled(enabled)
         if self.models is None:
-            if key[0] is None and key[1] is None:
-                self.info.setText("No trained model yet: train one on the Train page.")
+            self.info.setText(f"The stored models cannot be used: {damaged}" if damaged else
+                              "No trained model yet: train one on the Train page.")
             return
         m = self.models
         self.info.setText("Give the sizes you want, fix what you already have, and find "

@@ -35,11 +35,9 @@ from nrstudio.core.errors import DataError, NRStudioError
 from nrstudio.core.modeling.features import UNSEEN
 from nrstudio.core.modeling.final_models import (
     CHOICE_KEY,
-    TABULAR_MODEL,
     FinalModels,
 )
 from nrstudio.core.modeling.model_choice import AUTO, MODEL_NAMES, SHORT_NAMES
-from nrstudio.core.modeling.pipeline import FINAL_MODEL
 from nrstudio.core.modeling.predict import Prediction
 from nrstudio.core.modeling.prediction_table import predict_conditions_table
 from nrstudio.gui.app.background import BackgroundCalls
@@ -130,22 +128,14 @@ class PredictPage(QWidget):
 
     # ---- model -------------------------------------------------------------------------------
     def reload_model(self) -> None:
-        project = self.doc.project
-        stored = (project.models.get(FINAL_MODEL), project.models.get(TABULAR_MODEL),
-                  project.results.get("evaluation"))
-        same = getattr(self, "_stored", None)
-        if stored[0] is not None and same is not None and all(
-                a is b for a, b in zip(stored, same, strict=True)):
-            return  # the same models: keep the form as the user left it
-        self._stored = stored
+        damaged = ""
         try:
-            model = self.doc.final_models()
+            model = self.doc.final_models()  # the same object while the models are the same
         except DataError as exc:
-            model = None
-            self.info.setText(f"<span style='color:{RED}'>The stored model cannot be used: "
-                              f"{exc}. Train again on the Train page.</span>")
-        if model is self.model:
-            return
+            model, damaged = None, str(exc)
+        if model is self.model and getattr(self, "_shown", False) and not damaged:
+            return  # the same models: keep the form as the user left it
+        self._shown = True
         old = {n: _text(f) for n, (f, _) in self.fields.items()}
         self.model = model
         while self.form.rowCount():
@@ -156,8 +146,9 @@ class PredictPage(QWidget):
             w.setEnabled(enabled)
         self._build_choices()
         if model is None:
-            if stored[0] is None and stored[1] is None:
-                self.info.setText("No trained model yet: train one on the Train page.")
+            self.info.setText(f"<span style='color:{RED}'>The stored model cannot be used: "
+                              f"{damaged}. Train again on the Train page.</span>" if damaged
+                              else "No trained model yet: train one on the Train page.")
             self.results.setText("")
             return
         lo, hi = model.train_x.min(axis=0), model.train_x.max(axis=0)
@@ -183,12 +174,7 @@ class PredictPage(QWidget):
                 edit.setPlaceholderText(unit)
                 note = QLabel(f"<small>{unit} · samples span {lo[j]:g} – {hi[j]:g}</small>")
                 edit.textChanged.connect(self._changed)
-            box = QWidget()
-            v = QVBoxLayout(box)
-            v.setContentsMargins(0, 0, 0, 0)
-            v.addWidget(edit)
-            v.addWidget(note)
-            self.form.addRow(name, box)
+            self.form.addRow(name, _stacked(edit, note))
             self.fields[name] = (edit, note)
         self._changed()
 
@@ -213,12 +199,7 @@ class PredictPage(QWidget):
             reason = QLabel(f"<small>{choices[target].reason}</small>")
             reason.setWordWrap(True)
             box.currentIndexChanged.connect(lambda _=0, t=target: self._pick(t))
-            cell = QWidget()
-            v = QVBoxLayout(cell)
-            v.setContentsMargins(0, 0, 0, 0)
-            v.addWidget(box)
-            v.addWidget(reason)
-            self.models_form.addRow(target, cell)
+            self.models_form.addRow(target, _stacked(box, reason))
             self.choice_boxes[target] = (box, reason)
 
     def pick_model(self, target: str, model: str) -> None:
@@ -410,3 +391,13 @@ class PredictPage(QWidget):
 
 def _text(widget: QLineEdit | QComboBox) -> str:
     return widget.currentText() if isinstance(widget, QComboBox) else widget.text()
+
+
+def _stacked(*widgets: QWidget) -> QWidget:
+    """An input with its note under it, as one form cell."""
+    cell = QWidget()
+    v = QVBoxLayout(cell)
+    v.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        v.addWidget(w)
+    return cell
