@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset, Origin
-from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
@@ -164,6 +163,31 @@ def plan_smote_reg(n_originals: int, settings: SmoteRegSettings) -> AugmentPlan:
         return AugmentPlan(n_originals, total, used, min(per, room // used), True,
                            settings.minority)
     return AugmentPlan(n_originals, total, room, 1, True, settings.minority)
+
+
+def plan_for_dataset(dataset: Dataset, settings: SmoteRegSettings) -> AugmentPlan:
+    """The plan for the target with the most training rows (targets are augmented on their
+    own rows), before anything runs; DataError when the settings do not fit those rows."""
+    from nrstudio.core.data.training_rows import rows_per_target
+
+    try:
+        n = max((len(tr.rows) for tr in rows_per_target(dataset)), default=0)
+    except DataError:
+        n = 0
+    if n == 0:  # no target yet: plan on the training candidates, as the user sees them
+        n = int((dataset.is_original & ~dataset.is_validation).sum())
+    return plan_smote_reg(n, settings)
+
+
+def check_plan_fits(plan: AugmentPlan, n_columns: int) -> None:
+    """Refuse a plan that makes more rows than a project holds, or more than memory holds."""
+    from nrstudio.core.data.table_io import MAX_TABLE_ROWS
+
+    if plan.n_rows > MAX_TABLE_ROWS:
+        raise DataError(f"that makes {plan.n_rows:,} rows: too many rows to train on; a project "
+                        f"holds at most {MAX_TABLE_ROWS:,}; use fewer rows per subset, a lower "
+                        "subset cap or a row budget")
+    plan.check_memory(n_columns)
 
 
 @dataclass
@@ -310,7 +334,7 @@ def augment_smote_reg(
         raise DataError("mark at least one input and one target column before augmenting")
     data = training_data(base)
     space = data.space
-    left_out = set(choose_inputs(base).left_out)
+    left_out = set(data.left_out)
     row_of_id = {sid: i for i, sid in enumerate(base.sample_ids())}
     groups = data.groups()
     tables, metas, plans, names = [], [], [], []

@@ -19,9 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.data.dataset import Dataset, split_unit
-from nrstudio.core.data.table_io import MAX_TABLE_ROWS
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.augment import AugmentResult, SmoteRegSettings, augment_smote_reg, plan_smote_reg
+from nrstudio.core.modeling.augment import (
+    AugmentResult,
+    SmoteRegSettings,
+    augment_smote_reg,
+    check_plan_fits,
+    plan_for_dataset,
+)
 from nrstudio.core.project.sections import write_section
 from nrstudio.core.settings import setting_fields
 from nrstudio.gui.app.document import ProjectDocument
@@ -139,21 +144,10 @@ class AugmentPage(QWidget):
             per_subset=self.per_subset.value() if self.mode_fixed.isChecked() else None,
             percent=float(self.percent.value()) if self.mode_percent.isChecked() else None)
 
-    def n_parents(self) -> int:
-        from nrstudio.core.data.training_rows import rows_per_target
-
-        ds = self.doc.dataset
-        try:
-            per = rows_per_target(ds)
-            return max((len(tr.rows) for tr in per), default=0)
-        except DataError:
-            return int((ds.is_original & ~ds.is_validation).sum())
-
     def update_preview(self) -> None:
         self.neighbors.setMaximum(max(self.minority.value() - 1, 1))
-        n = self.n_parents()
         try:
-            plan = plan_smote_reg(n, self.settings())
+            plan = plan_for_dataset(self.doc.dataset, self.settings())
         except DataError as exc:
             self.preview.setText(f"<span style='color:#b00020'>{exc}</span>")
             self.run_button.setEnabled(False)
@@ -165,18 +159,13 @@ class AugmentPage(QWidget):
                      f"the cap: a random sample of {plan.n_subsets_used:,} will be used.</span>")
         if plan.note:
             text += f"<br><span style='color:#a05a00'>{plan.note.capitalize()}.</span>"
-        too_many = plan.n_rows > MAX_TABLE_ROWS
-        if too_many:
-            text += ("<br><span style='color:#b00020'>That is too many rows to train on: a "
-                     f"project holds at most {MAX_TABLE_ROWS:,}. Use fewer rows per subset, "
-                     "a lower subset cap or a row budget.</span>")
-        else:
-            d = len(self.doc.dataset.inputs) + len(self.doc.dataset.targets)
-            try:
-                plan.check_memory(d)
-            except DataError as exc:
-                too_many = True
-                text += f"<br><span style='color:#b00020'>{exc}.</span>"
+        too_many = False
+        try:
+            check_plan_fits(plan, len(self.doc.dataset.inputs) + len(self.doc.dataset.targets))
+        except DataError as exc:
+            too_many = True
+            message = str(exc)
+            text += f"<br><span style='color:#b00020'>{message[:1].upper()}{message[1:]}.</span>"
         self.preview.setText(text)
         self.run_button.setEnabled(not self.jobs.busy and not too_many)
 

@@ -316,16 +316,10 @@ class TrainPage(QWidget):
 
 def _check_augmentation_fits(dataset, augment: SmoteRegSettings) -> None:  # type: ignore[no-untyped-def]
     """Refuse, before any work, augmentation settings (from the Augment page) that would not
-    fit in memory or in a project."""
-    from nrstudio.core.data.table_io import MAX_TABLE_ROWS
-    from nrstudio.core.data.training_rows import rows_per_target
-    from nrstudio.core.modeling.augment import plan_smote_reg
+    fit in memory or in a project (the Augment page's own preview check)."""
+    from nrstudio.core.modeling.augment import check_plan_fits, plan_for_dataset
 
-    n = max((len(tr.rows) for tr in rows_per_target(dataset)), default=0)
-    if n < 2:
+    if len(dataset) < 2:
         return
-    plan = plan_smote_reg(n, augment)
-    if plan.n_rows > MAX_TABLE_ROWS:
-        raise DataError(f"the augmentation settings make {plan.n_rows:,} rows per fold; at most "
-                        f"{MAX_TABLE_ROWS:,} are supported: set a row budget on the Augment page")
-    plan.check_memory(len(dataset.inputs) + len(dataset.targets))
+    check_plan_fits(plan_for_dataset(dataset, augment),
+                    len(dataset.inputs) + len(dataset.targets))
