@@ -166,11 +166,11 @@ def _validate(parser: argparse.ArgumentParser) -> Command:
         ds, _ = tables.load_with_roles(args.file, args, args.sheet)
         print(f"{len(ds)} rows")
         tables.print_columns(ds)
-        report = validate_dataset(ds)
-        for finding in report.findings:
+        checked = validate_dataset(ds)
+        for finding in checked.findings:
             print(finding)
-        print(f"{len(report.errors)} errors, {len(report.warnings)} warnings")
-        return 1 if report.has_errors else 0
+        print(f"{len(checked.errors)} errors, {len(checked.warnings)} warnings")
+        return 1 if checked.has_errors else 0
 
     return run
 
@@ -359,7 +359,7 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
-from nrstudio.commands import design, predict, tables  # noqa: E402, F401  (registers their commands)
+from nrstudio.commands import design, predict, report, tables  # noqa: E402, F401  (registers their commands)
 
 
 # ---- entry point -------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import re
 import sys
 from pathlib import Path
@@ -87,31 +86,36 @@ def _space_options(parser: argparse.ArgumentParser) -> None:
                         help="allowed levels of a text condition")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same "
                                                             "result (default 0)")
+    parser.add_argument("--save", action="store_true",
+                        help="also keep the table in the project (for its report)")
 
 
-def _write_rows(models, rows, extra_header: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _write_table(table) -> None:  # type: ignore[no-untyped-def]
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    space = models.space
-    pct = round(100 * models.level)
-    header = list(models.inputs)
-    for t in models.targets:
-        header += [f"{t} predicted", f"{t} lower {pct}%", f"{t} upper {pct}%"]
-    writer.writerow(header + extra_header)
-    for c, extra in rows:
-        cells: list[object] = [space.level_text(n, v) if n in space.levels else f"{v:.6g}"
-                               for n, v in zip(models.inputs, c.conditions, strict=True)]
-        for k in range(len(models.targets)):
-            cells += [f"{c.mean[k]:.6g}", f"{c.lower[k]:.6g}", f"{c.upper[k]:.6g}"]
-        writer.writerow(cells + extra)
+    writer.writerow(list(table.columns))
+    writer.writerows(table.itertuples(index=False))
 
 
 def _honesty_notes(result) -> None:  # type: ignore[no-untyped-def]
-    for target in result.targets:
-        mae = result.mae.get(target, math.nan)
-        line = f"note: {target}: leakage-free MAE {mae:.3g} of its model"
-        if not result.beats_mean.get(target, True):
-            line += " - it does NOT beat predicting the mean: treat its numbers as guesses"
-        print(printable(line), file=sys.stderr)
+    from nrstudio.core.modeling.design_record import honesty_notes
+
+    for line in honesty_notes(result):
+        print(printable(f"note: {line}"), file=sys.stderr)
+
+
+def _keep(args: argparse.Namespace, project, kind: str, wants, table,  # type: ignore[no-untyped-def]
+          notes: list[str]) -> None:
+    """With --save, store the table as the project's newest design or suggestion record."""
+    if not args.save:
+        return
+    from nrstudio.core.modeling.design_record import DesignRecord, DesignRecords, want_lines
+    from nrstudio.core.project.file_format import save_project
+    from nrstudio.core.project.sections import read_section, write_section
+
+    records = read_section(project, "design") or DesignRecords()
+    setattr(records, kind, DesignRecord(kind, want_lines(wants), table, notes))
+    write_section(project, "design", records)
+    save_project(project, args.project)
 
 
 def _load(path: Path):  # type: ignore[no-untyped-def]
@@ -134,19 +138,20 @@ def _design(parser: argparse.ArgumentParser) -> Command:
     def run(args: argparse.Namespace) -> int:
         from nrstudio.cli import progress_printer
         from nrstudio.core.modeling.design import DesignSettings, design_conditions
+        from nrstudio.core.modeling.design_record import candidate_table, honesty_notes
 
-        _, models = _load(args.project)
+        project, models = _load(args.project)
         wants = parse_wants(args.want, models.targets)
         settings = DesignSettings(top=args.top, seed=args.seed)
         result = design_conditions(models, wants, parse_space(args, models.inputs), settings,
                                    progress_printer())
-        _write_rows(models, [(c, [f"{c.probability:.4f}",
-                                  "out of domain" if c.out_of_domain else "in domain",
-                                  c.reason]) for c in result.candidates],
-                    ["probability of success", "domain", "why"])
+        table = candidate_table(models, result.candidates)
+        _write_table(table)
         if result.limit:
             print(printable(f"note: {result.limit}"), file=sys.stderr)
         _honesty_notes(result)
+        _keep(args, project, "design", wants, table,
+              ([result.limit] if result.limit else []) + honesty_notes(result))
         return 0
 
     return run
@@ -162,6 +167,7 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.cli import progress_printer
+        from nrstudio.core.modeling.design_record import candidate_table, honesty_notes
         from nrstudio.core.modeling.suggest import SuggestSettings, suggest_experiments
 
         project, models = _load(args.project)
@@ -170,15 +176,14 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
         settings = SuggestSettings(n=args.n, mode=mode, seed=args.seed)
         result = suggest_experiments(models, wants, parse_space(args, models.inputs), settings,
                                      project.dataset, progress=progress_printer())
-        _write_rows(models, [(s, [f"{s.probability:.4f}",
-                                  "out of domain" if s.out_of_domain else "in domain",
-                                  s.reason]) for s in result.suggestions],
-                    ["probability of success", "domain", "why"])
+        table = candidate_table(models, result.suggestions)
+        _write_table(table)
         if result.n_pending:
             print(f"note: {result.n_pending} planned rows count as pending", file=sys.stderr)
         for note in result.notes:
             print(printable(f"note: {note}"), file=sys.stderr)
         _honesty_notes(result)
+        _keep(args, project, "suggest", wants, table, [*result.notes, *honesty_notes(result)])
         return 0
 
     return run

@@ -62,3 +62,27 @@ def test_suggest_and_bad_requests(project, capsys):
     assert "VALUE±TOLERANCE" in capsys.readouterr().err
     assert main(["design", str(project), "--want", "length=60±3", "--fix", "T=3"]) == 1
     assert "no column 'T'" in capsys.readouterr().err
+
+
+def test_save_keeps_the_printed_tables_in_the_project(project, tmp_path, capsys):
+    import shutil
+
+    from nrstudio.core.project.sections import read_section
+
+    copy = tmp_path / "kept.nrproj"
+    shutil.copy(project, copy)
+    assert read_section(load_project(copy), "design") is None
+    capsys.readouterr()
+    assert main(["design", str(copy), "--want", "length=60±3", "--top", "2", "--save"]) == 0
+    printed = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert main(["suggest", str(copy), "--n", "2", "--save"]) == 0
+    capsys.readouterr()
+    records = read_section(load_project(copy), "design")
+    assert records.design.wants == ["Length (nm) = 60 ± 3"]
+    assert [list(records.design.table.columns), *records.design.table.values.tolist()] == printed
+    assert records.suggest.kind == "suggest" and len(records.suggest.table) == 2
+    assert any("leakage-free MAE" in n for n in records.design.notes)
+    # Without --save the project file is not touched.
+    before = copy.read_bytes()
+    assert main(["design", str(copy), "--want", "length=50±3"]) == 0
+    assert copy.read_bytes() == before

@@ -140,16 +140,22 @@ REJECTED_RGB = (235, 60, 60)
 def render_overlay(analysis: ImageAnalysis, path: Path, max_side: int = 2400) -> None:
     """PNG of the micrograph with accepted rods outlined in green and rejected objects in red,
     scaled so its longer side is at most ``max_side`` px."""
+    draw_overlay(analysis.image.pixels, analysis.measurement, path, max_side)
+
+
+def draw_overlay(pixels: np.ndarray, measurement: RodMeasurement, path: Path,
+                 max_side: int = 2400) -> None:
+    """``pixels`` (h, w) in 0..1; the rods of ``measurement`` drawn as in :func:`render_overlay`."""
     from PIL import Image, ImageDraw
 
-    px = analysis.image.pixels
+    px = pixels
     img = Image.fromarray((px * 255).astype(np.uint8)).convert("RGB")
     k = min(1.0, max_side / max(px.shape))
     if k < 1.0:
         img = img.resize((round(px.shape[1] * k), round(px.shape[0] * k)))
     draw = ImageDraw.Draw(img)
     line = max(1, round(2 * k))
-    for rod in analysis.measurement.rods:
+    for rod in measurement.rods:
         pts = rod_corners(rod.row, rod.col, rod.angle_deg, rod.length_px, rod.width_px) * k
         draw.polygon([tuple(p) for p in pts], outline=ACCEPTED_RGB if rod.accepted
                      else REJECTED_RGB, width=line)

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: figures are only written to files
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
+from nrstudio.core.figure_files import save_figure
 from nrstudio.core.modeling.evaluation import NETWORK, EvaluationResult
 from nrstudio.core.modeling.explain import Explanations
-
-_META = {"Software": None}  # no version stamp: the same run gives the same bytes
 
 
 def parity_plot(result: EvaluationResult, protocol: str, path: str | Path) -> Path:
@@ -44,11 +40,7 @@ def parity_plot(result: EvaluationResult, protocol: str, path: str | Path) -> Pa
         ax.legend(fontsize=7, loc="upper left")
     label = {"honest": "leakage-free"}.get(protocol, protocol)
     fig.suptitle(f"Out-of-fold predictions — {label} protocol", fontsize=10)
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=120, metadata=_META)
-    plt.close(fig)
-    return out
+    return save_figure(fig, path)
 
 
 def lime_heatmap(expl: Explanations, path: str | Path) -> Path:
@@ -67,8 +59,47 @@ def lime_heatmap(expl: Explanations, path: str | Path) -> Path:
         cb = fig.colorbar(im, ax=ax, fraction=0.08)
         cb.set_label("change per 1 SD of input", fontsize=7)
     fig.suptitle("LIME weights (local linear surrogate, inputs standardised)", fontsize=10)
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=120, metadata=_META)
-    plt.close(fig)
-    return out
+    return save_figure(fig, path)
+
+
+def chosen_parity_plot(result: EvaluationResult, chosen: dict[str, str], path: str | Path,
+                       level: float = 0.9, validation=None) -> Path:  # type: ignore[no-untyped-def]
+    """Leakage-free held-out predictions of each target's chosen model (``chosen``: target ->
+    model) with each sample's conformal interval, built without that sample (as the Train
+    page draws them); validation experiments as green diamonds when given."""
+    from nrstudio.core.modeling.conformal import leave_one_out_half_widths
+
+    pred = result.predictions
+    pred = pred[(pred.protocol == "honest") & (pred.origin == "original")]
+    targets = [t for t in chosen if len(pred[(pred.target == t) & (pred.model == chosen[t])])]
+    n = max(len(targets), 1)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.3), squeeze=False)
+    for ax, target in zip(axes[0], targets, strict=False):
+        model = chosen[target]
+        p = pred[(pred.target == target) & (pred.model == model)]
+        truth, guess = p.truth.to_numpy(float), p.prediction.to_numpy(float)
+        half = leave_one_out_half_widths(truth, guess, level)
+        finite = np.isfinite(half)
+        if finite.any():
+            ax.errorbar(truth[finite], guess[finite], yerr=half[finite], fmt="none",
+                        ecolor="#cc3311", alpha=0.45, lw=1)
+        ax.scatter(truth, guess, s=22, c="#cc3311", label="original (held out)", zorder=3)
+        values = [truth, guess]
+        if validation is not None and len(validation) and "model" in validation:
+            v = validation[(validation.target == target) & (validation.model == model)]
+            if len(v):
+                ax.scatter(v.truth, v.prediction, s=40, marker="D", c="#228833",
+                           edgecolors="k", label="validation experiment", zorder=4)
+                values += [v.truth.to_numpy(float), v.prediction.to_numpy(float)]
+        allv = np.concatenate(values)
+        lo, hi = float(np.nanmin(allv)), float(np.nanmax(allv))
+        ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="y = x")
+        inside = np.abs(truth - guess) <= half
+        cover = f", {100 * inside[finite].mean():.0f}% inside" if finite.any() else ""
+        ax.set_title(f"{target}\n{model.replace('_', ' ')}: {round(100 * level)}% intervals"
+                     f"{cover}", fontsize=9)
+        ax.set_xlabel("measured")
+        ax.set_ylabel("predicted")
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle("Chosen model per target — leakage-free held-out predictions", fontsize=10)
+    return save_figure(fig, path)

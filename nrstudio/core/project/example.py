@@ -51,5 +51,7 @@ def build_example_project(csv_path: str | Path) -> Project:
 
 
 def example_project_path() -> Path:
-    """Where the bundled example lives in a source checkout."""
-    return Path(__file__).resolve().parents[3] / "resources" / "examples" / "cdse-cds-nanorods.nrproj"
+    """Where the bundled example lives (source checkout or frozen app)."""
+    from nrstudio.resources import example_project
+
+    return example_project()

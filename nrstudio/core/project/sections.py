@@ -145,6 +145,12 @@ def _read_lime(doc: dict[str, Any]) -> Any:
     return Explanations.from_json(doc)
 
 
+def _read_design(doc: dict[str, Any]) -> Any:
+    from nrstudio.core.modeling.design_record import DesignRecords
+
+    return DesignRecords.from_json(doc)
+
+
 def _read_measurement(doc: dict[str, Any]) -> Any:
     from nrstudio.core.micrographs.rod_model import RodMeasurement
 
@@ -172,6 +178,8 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
             _read_lime, lambda e: e.to_json()),
     Section("image_model", "results", 1, "nrstudio.core.image_models.tile_cnn",
             _read_image_evaluation, _write_image_evaluation),
+    Section("design", "results", 1, "nrstudio.core.modeling.design_record",
+            _read_design, lambda d: d.to_json()),
     Section("measurement", "image", 2, "nrstudio.core.micrographs.rods",
             _read_measurement, lambda m: m.to_json(), {1: _measurement_v1_to_v2}),
 )}

@@ -112,13 +112,15 @@ class ProjectDocument(QObject):
         again on the GUI thread."""
         self._models_cache = (self._models_key(), models)
 
-    def mark_changed(self) -> None:
-        """A change that is not undoable (new results, models, images, notes)."""
+    def mark_changed(self, results: bool = True) -> None:
+        """A change that is not undoable (new results, models, images, notes). ``results``
+        False: nothing the pages show changed (a record kept only for the report)."""
         was = self.dirty
         self._extra_dirty = True
         if not was:
             self.dirty_changed.emit(True)
-        self.results_changed.emit()
+        if results:
+            self.results_changed.emit()
 
     def mark_saved(self, path: Path) -> None:
         self.path = path

@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
+    QLabel,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QWidget,
 )
 
 from nrstudio import __version__
@@ -22,11 +25,17 @@ from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
 from nrstudio.core.micrographs.attachments import IMAGE_SUFFIXES
 from nrstudio.core.project.file_format import load_project, save_project
 from nrstudio.core.project.model import Project
-from nrstudio.gui.app.dialogs import Preferences, PreferencesDialog, show_about
+from nrstudio.gui.app.dialogs import Preferences, PreferencesDialog
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.help_window import HelpWindow, ShortcutsDialog, page_frame, shortcut_rows
 from nrstudio.gui.app.job_status import JobStatus
 from nrstudio.gui.app.jobs import JobRunner
-from nrstudio.gui.app.recovery import Autosaver, RecoverySlot, pending_recoveries
+from nrstudio.gui.app.menus import build_menus, icon
+from nrstudio.gui.app.recent_files import RecentFiles
+from nrstudio.gui.app.recovery import Autosaver, RecoverySlot, offer_restore
+from nrstudio.gui.app.report_export import ReportDialog, default_folder, start_report
+from nrstudio.gui.app.start_page import StartPage
+from nrstudio.gui.app.window_state import restore_window, save_window
 from nrstudio.gui.data.data_page import DataPage
 from nrstudio.gui.data.import_dialog import ImportDialog
 from nrstudio.gui.micrographs.micrographs_page import MicrographsPage
@@ -49,6 +58,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or QSettings()
         self.prefs = Preferences(self.settings)
+        self.recent = RecentFiles(self.settings)
         self.doc = ProjectDocument(parent=self)
         self.jobs = JobRunner(lambda: self.doc.generation, self)
         self.recovery = RecoverySlot(recovery_folder)
@@ -57,7 +67,8 @@ class MainWindow(QMainWindow):
         self.recovery_folder = recovery_folder
 
         self.pages = QListWidget()
-        self.pages.addItems(PAGES)
+        for name in PAGES:
+            self.pages.addItem(QListWidgetItem(icon(name.lower()), name))
         self.pages.setMaximumWidth(180)
         self.stack = QStackedWidget()
         seed = self.prefs.seed
@@ -68,20 +79,35 @@ class MainWindow(QMainWindow):
         self.design_page = DesignPage(self.doc, self.jobs, seed)
         self.explain_page = ExplainPage(self.doc, self.jobs, seed)
         self.micrographs_page = MicrographsPage(self.doc, self.jobs, self.settings, seed)
-        for page in (self.data_page, self.augment_page, self.train_page, self.predict_page,
-                     self.design_page, self.explain_page, self.micrographs_page):
-            self.stack.addWidget(page)
+        self.page_widgets = [self.data_page, self.augment_page, self.train_page,
+                             self.predict_page, self.design_page, self.explain_page,
+                             self.micrographs_page]
+        for name, page in zip(PAGES, self.page_widgets, strict=True):
+            self.stack.addWidget(page_frame(name.lower(), page, self.show_help))
         self.predict_page.explain_requested.connect(self._explain_point)
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.pages.setCurrentRow(0)
-        split = QSplitter()
+        self.splitter = split = QSplitter()
         split.addWidget(self.pages)
         split.addWidget(self.stack)
         split.setStretchFactor(1, 1)
         split.setSizes([150, 1050])
-        self.setCentralWidget(split)
+        self.start_page = StartPage()
+        self.start_page.open_requested.connect(self.open_path)
+        self.start_page.example_requested.connect(self.open_example)
+        self.start_page.new_requested.connect(self.new)
+        self.start_page.import_requested.connect(self.import_dialog)
+        self.start_page.open_dialog_requested.connect(self.open_dialog)
+        self.central = QStackedWidget()
+        self.central.addWidget(self.start_page)
+        self.central.addWidget(split)
+        self.setCentralWidget(self.central)
+        self.help_window: HelpWindow | None = None
 
         self.job_status = JobStatus(self.jobs)
+        self.path_label = QLabel()
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addPermanentWidget(self.path_label)
         self.statusBar().addPermanentWidget(self.job_status)
         self._failures: list[str] | None = None  # collected instead of shown while opening
         self.jobs.failed.connect(self._job_failed)
@@ -89,7 +115,9 @@ class MainWindow(QMainWindow):
                                                                            5000))
         self.jobs.dropped.connect(lambda t: self.statusBar().showMessage(
             f"{t} finished after its project was closed; its result was not used", 8000))
-        self._build_actions()
+        build_menus(self)
+        self._rebuild_recent()
+        self.doc.dataset_reset.connect(self.show_workspace)
         self.doc.dirty_changed.connect(lambda _: self._update_title())
         self.doc.path_changed.connect(self._update_title)
         self._update_title()
@@ -98,11 +126,75 @@ class MainWindow(QMainWindow):
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave)
         self._apply_prefs()
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 760)
+        last = restore_window(self, self.settings, self.splitter)
+        self.pages.setCurrentRow(PAGES.index(last) if last in PAGES else 0)
+        self.show_start_page()
+
+    def current_page(self) -> QWidget:
+        return self.page_widgets[self.stack.currentIndex()]
+
+    # ---- start page and workspace ---------------------------------------------------------
+    def show_start_page(self) -> None:
+        self.start_page.show_recent(self.recent_files()[: self.prefs.recent_max])
+        self.central.setCurrentIndex(0)
+        self._sync_project_actions()
+
+    def show_workspace(self) -> None:
+        self.central.setCurrentIndex(1)
+        self._sync_project_actions()
+
+    def _sync_project_actions(self) -> None:
+        # Behind the start page is an empty placeholder project: nothing to save or report.
+        shown = not self.on_start_page
+        for act in (self.act_save, self.act_save_as, self.act_export, self.act_report,
+                    self.act_close):
+            act.setEnabled(shown)
+        self.path_label.setVisible(shown)
+
+    @property
+    def on_start_page(self) -> bool:
+        return self.central.currentIndex() == 0
+
+    def open_example(self) -> bool:
+        """The bundled example as an untitled copy: saving asks where, and the shipped file
+        (read-only in an installed app) is never overwritten."""
+        from nrstudio.core.project.example import example_project_path
+
+        path = example_project_path()
+        if not self.stop_job_for("open the example") or not self.maybe_save():
+            return False
+        project = self.load_in_worker(path)
+        if project is None:
+            return False
+        project.path = None
+        self.doc.load(project, None)
+        self.pages.setCurrentRow(0)
+        return True
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a table", self._folder(),
+                                              f"{TABLE_FILTER};;All files (*)")
+        if path:
+            self.open_path(path)
+
+    # ---- help -------------------------------------------------------------------------------
+    def show_help(self, section: str = "index") -> None:
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        self.help_window.open_section(section)
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(shortcut_rows(self.findChildren(type(self.act_new))), self).exec()
+
+    def export_report(self) -> bool:
+        dialog = ReportDialog(default_folder(self.doc, self._folder()), self)
+        if not dialog.exec():
+            return False
+        folder = Path(dialog.folder.text()).expanduser()
+        if not start_report(self, self.doc, self.jobs, folder, dialog.pdf.isChecked()):
+            QMessageBox.information(self, "Busy", "Wait for the running job to finish.")
+            return False
+        return True
 
     def _explain_point(self, x) -> None:  # type: ignore[no-untyped-def]
         if self.explain_page.explain_point(x):
@@ -112,61 +204,6 @@ class MainWindow(QMainWindow):
 
     def show_page(self, name: str) -> None:
         self.pages.setCurrentRow(PAGES.index(name))
-
-    # ---- actions and menus ------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
-        act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcut(shortcut)
-        if tip:
-            act.setStatusTip(tip)
-        act.triggered.connect(slot)
-        return act
-
-    def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey
-        self.act_new = self._action("&New", self.new, K.New, "Start an empty project")
-        self.act_open = self._action("&Open…", self.open_dialog, K.Open,
-                                     "Open a project or a CSV/XLSX table")
-        self.act_save = self._action("&Save", self.save, K.Save)
-        self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs)
-        self.act_export = self._action("&Export table…", self.export_dialog,
-                                       tip="Write the data table as CSV or XLSX")
-        self.act_close = self._action("&Close", self.close_project, K.Close)
-        self.act_quit = self._action("&Quit", self.close, K.Quit)
-        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcut(K.Undo)
-        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcut(K.Redo)
-        self.act_copy = self._action("&Copy", self.data_page.copy_selection, K.Copy)
-        self.act_paste = self._action("&Paste", lambda: self.data_page.paste(), K.Paste)
-        self.act_prefs = self._action("Pre&ferences…", self.preferences, K.Preferences)
-        self.act_about = self._action("&About NR Studio", lambda: show_about(self))
-        for act in (self.act_copy, self.act_paste):
-            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.data_page.view.addAction(act)
-
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.act_new, self.act_open])
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        file_menu.addActions([self.act_save, self.act_save_as, self.act_export])
-        file_menu.addSeparator()
-        file_menu.addActions([self.act_close, self.act_quit])
-        edit = bar.addMenu("&Edit")
-        edit.addActions([self.act_undo, self.act_redo])
-        edit.addSeparator()
-        edit.addActions([self.act_copy, self.act_paste])
-        edit.addSeparator()
-        edit.addAction(self.act_prefs)
-        bar.addMenu("&Data").addActions(self.data_page.menu_actions())
-        bar.addMenu("&Help").addAction(self.act_about)
-        tools = self.addToolBar("Main")
-        tools.setObjectName("main-toolbar")
-        tools.addActions([self.act_new, self.act_open, self.act_save])
-        tools.addSeparator()
-        tools.addActions([self.act_undo, self.act_redo])
-        self._rebuild_recent()
 
     def _apply_prefs(self) -> None:
         minutes = self.prefs.autosave_minutes
@@ -184,15 +221,13 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.doc.title}[*] — NR Studio {__version__}")
         self.setWindowModified(self.doc.dirty)
+        self.path_label.setText(str(self.doc.path) if self.doc.path else "not saved yet")
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value("recentFiles", [])
-        return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+        return self.recent.paths()
 
     def _remember(self, path: Path) -> None:
-        recent = [str(path)] + [p for p in self.recent_files() if p != str(path)]
-        self.settings.setValue("recentFiles", recent[: self.prefs.recent_max])
-        self.settings.setValue("lastFolder", str(path.parent))
+        self.recent.remember(path, self.prefs.recent_max)
         self._rebuild_recent()
 
     def _rebuild_recent(self) -> None:
@@ -202,7 +237,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.recent_files()))
 
     def _folder(self) -> str:
-        return str(self.settings.value("lastFolder", str(Path.home())))
+        return self.recent.last_folder()
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -240,7 +275,11 @@ class MainWindow(QMainWindow):
             self.forget_recovery()
 
     def close_project(self) -> None:
-        self.new()
+        """Leave the project for the start page (an empty project stays behind it)."""
+        if self.stop_job_for("close the project") and self.maybe_save():
+            self.doc.load(new_project(), None)
+            self.forget_recovery()
+            self.show_start_page()
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open", self._folder(),
@@ -366,29 +405,7 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> bool:
         """After a crash, offer to restore the newest recovery copy; True if restored."""
-        found = [r for r in pending_recoveries(self.recovery_folder)
-                 if r.project_path != self.recovery.path]
-        if not found:
-            return False
-        newest = max(found, key=lambda r: r.saved)
-        name = newest.original.name if newest.original else "an untitled project"
-        answer = QMessageBox.question(
-            self, "Restore unsaved work?",
-            f"NR Studio did not close normally. Restore the unsaved changes to {name} "
-            f"(autosaved {newest.saved})?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        restored = False
-        if answer == QMessageBox.StandardButton.Yes:
-            try:
-                project = load_project(newest.project_path)
-            except ProjectFileError as exc:
-                QMessageBox.warning(self, "Cannot restore", str(exc))
-            else:
-                self.doc.load(project, newest.original, dirty=True)
-                restored = True
-        for r in found:
-            r.remove()
-        return restored
+        return offer_restore(self, self.doc, self.recovery, self.recovery_folder)
 
     # ---- window events -----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -400,7 +417,7 @@ class MainWindow(QMainWindow):
             self.jobs.wait(5000)
         self.micrographs_page.shutdown()
         self.forget_recovery()
-        self.settings.setValue("geometry", self.saveGeometry())
+        save_window(self, self.settings, self.splitter, PAGES[self.pages.currentRow()])
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

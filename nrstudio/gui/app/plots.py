@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import exporters
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 pg.setConfigOptions(antialias=True, background="w", foreground="k", imageAxisOrder="row-major")
 
@@ -69,6 +79,59 @@ def ask_export(parent: QWidget, scene: object, name: str) -> Path | None:
     except Exception as exc:  # exporters raise assorted errors on unwritable paths
         QMessageBox.critical(parent, "Not exported", f"{path}: {exc}")
         return None
+
+
+def scene_image(scene: object, scale: float = 2.0) -> QImage:
+    """The plot as shown, rendered at ``scale`` times its screen size (sharp when pasted)."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter
+
+    view = scene.views()[0] if scene.views() else None  # type: ignore[attr-defined]
+    rect = QRectF(view.viewport().rect()) if view is not None else scene.itemsBoundingRect()  # type: ignore[attr-defined]
+    image = QImage(max(1, int(rect.width() * scale)), max(1, int(rect.height() * scale)),
+                   QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        target = QRectF(0, 0, image.width(), image.height())
+        if view is not None:
+            view.render(painter, target, view.viewport().rect())
+        else:
+            scene.render(painter, target, rect)  # type: ignore[attr-defined]
+    finally:
+        painter.end()
+    return image
+
+
+def copy_plot(scene: object) -> None:
+    """Put the plot on the clipboard as an image (paste into a slide or a lab notebook)."""
+    QApplication.clipboard().setImage(scene_image(scene))
+
+
+def plot_buttons(parent: QWidget, scene: Callable[[], object], name: str) -> list[QPushButton]:
+    """"Copy image" and "Export PNG/SVG…" for one plot; ``scene`` gives its current scene."""
+    copy = QPushButton("Copy image")
+    copy.setToolTip("Copy the plot to the clipboard as an image")
+    copy.clicked.connect(lambda: copy_plot(scene()))
+    export = QPushButton("Export PNG/SVG…")
+    export.setToolTip("Write the plot as a PNG image or an SVG drawing")
+    export.clicked.connect(lambda: ask_export(parent, scene(), name))
+    return [copy, export]
+
+
+def with_plot_buttons(parent: QWidget, plot: QWidget, name: str) -> QWidget:
+    """``plot`` under a row with its Copy and Export buttons."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    for b in plot_buttons(parent, plot.scene, name):  # type: ignore[attr-defined]
+        row.addWidget(b)
+    layout.addLayout(row)
+    layout.addWidget(plot, 1)
+    return box
 
 
 def save_table_dialog(parent: QWidget, frame: object, name: str, path: str | None = None) -> bool:

@@ -111,3 +111,36 @@ class Autosaver(QObject):
         """Remove the recovery copy, after any copy still being written."""
         self.wait()
         self.slot.clear()
+
+
+def offer_restore(parent, doc, slot: RecoverySlot, folder) -> bool:  # type: ignore[no-untyped-def]
+    """After a crash, ask whether to restore the newest recovery copy (other than this
+    window's own ``slot``) into ``doc``; every found copy is removed afterwards. True if
+    restored."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from nrstudio.core.errors import ProjectFileError
+    from nrstudio.core.project.file_format import load_project
+
+    found = [r for r in pending_recoveries(folder) if r.project_path != slot.path]
+    if not found:
+        return False
+    newest = max(found, key=lambda r: r.saved)
+    name = newest.original.name if newest.original else "an untitled project"
+    answer = QMessageBox.question(
+        parent, "Restore unsaved work?",
+        f"NR Studio did not close normally. Restore the unsaved changes to {name} "
+        f"(autosaved {newest.saved})?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    restored = False
+    if answer == QMessageBox.StandardButton.Yes:
+        try:
+            project = load_project(newest.project_path)
+        except ProjectFileError as exc:
+            QMessageBox.warning(parent, "Cannot restore", str(exc))
+        else:
+            doc.load(project, newest.original, dirty=True)
+            restored = True
+    for r in found:
+        r.remove()
+    return restored

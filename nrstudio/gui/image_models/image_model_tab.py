@@ -36,7 +36,7 @@ from nrstudio.core.image_models.tile_cnn import (
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import ORIGINAL
+from nrstudio.gui.app.plots import ORIGINAL, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.widgets import disable_while_busy, form_layout, ok_cancel_buttons
 
@@ -190,7 +190,7 @@ class ImageModelTab(QWidget):
         self.parity.showGrid(x=True, y=True, alpha=0.3)
         layout = QHBoxLayout(self)
         layout.addWidget(left)
-        layout.addWidget(self.parity, 1)
+        layout.addWidget(with_plot_buttons(self, self.parity, "image-model-parity.png"), 1)
         disable_while_busy(jobs, self.train_button)
         doc.dataset_reset.connect(self.reload)
         doc.results_changed.connect(self.show_result)

@@ -15,7 +15,13 @@ from nrstudio.core.image_models.lime_images import (
     attention_shares,
     superpixel_boundaries,
 )
-from nrstudio.gui.app.plots import ask_export, diverging_colormap, save_table_dialog, symmetric_limit
+from nrstudio.gui.app.plots import (
+    ask_export,
+    copy_plot,
+    diverging_colormap,
+    save_table_dialog,
+    symmetric_limit,
+)
 from nrstudio.gui.app.widgets import button_row
 
 FOR_RGBA = (40, 200, 60, 150)
@@ -68,7 +74,8 @@ class LimeResultView(QWidget):
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b35900; font-weight: bold")
-        exports = button_row([("PNG/SVG…", lambda: ask_export(self, self.result.scene(),
+        exports = button_row([("Copy image", lambda: copy_plot(self.result.scene())),
+                              ("PNG/SVG…", lambda: ask_export(self, self.result.scene(),
                                                              "lime-superpixels.png")),
                               ("Weights CSV…", self.export_csv)])
         layout = QVBoxLayout(self)

@@ -38,7 +38,7 @@ from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import save_table_dialog
+from nrstudio.gui.app.plots import plot_buttons, save_table_dialog
 from nrstudio.gui.app.undo import SetCellsCommand
 from nrstudio.gui.app.widgets import disable_while_busy
 from nrstudio.gui.micrographs.micrograph_view import MicrographView
@@ -86,7 +86,7 @@ class MeasurementPanel(QWidget):
         export_png = QPushButton("Overlay PNG…")
         export_png.clicked.connect(self.export_overlay)
         self.hists = pg.GraphicsLayoutWidget()
-        self.hists.setMinimumHeight(330)
+        self.hists.setMinimumHeight(240)
         self.rod_table = RodTableModel()
         self.table = QTableView()
         self.table.setModel(self.rod_table)
@@ -110,6 +110,11 @@ class MeasurementPanel(QWidget):
         row.addWidget(export_csv)
         row.addWidget(export_png)
         layout.addLayout(row)
+        hist_row = QHBoxLayout()
+        hist_row.addStretch(1)
+        for button in plot_buttons(self, self.hists.scene, "rod-histograms.png"):
+            hist_row.addWidget(button)
+        layout.addLayout(hist_row)
         layout.addWidget(self.hists, 2)
         layout.addWidget(self.table, 1)
         disable_while_busy(jobs, self.measure_button)

@@ -31,7 +31,7 @@ from nrstudio.core.project.sections import write_section
 from nrstudio.core.settings import setting_fields
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
-from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, ask_export
+from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm, setting_widget
 from nrstudio.gui.app.undo import SnapshotCommand
 
@@ -126,16 +126,7 @@ class AugmentPage(QWidget):
         self.update_preview()
 
     def _with_export(self, plot: pg.GraphicsLayoutWidget, name: str) -> QWidget:
-        w = QWidget()
-        lay = QVBoxLayout(w)
-        lay.addWidget(plot, 1)
-        button = QPushButton("Export PNG/SVG…")
-        button.clicked.connect(lambda: ask_export(self, plot.scene(), f"{name}.png"))
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(button)
-        lay.addLayout(row)
-        return w
+        return with_plot_buttons(self, plot, f"{name}.png")
 
     # ---- settings and preview ------------------------------------------------------------
     def settings(self) -> SmoteRegSettings:

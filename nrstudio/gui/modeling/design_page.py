@@ -37,10 +37,19 @@ from nrstudio.core.modeling.design import (
     Want,
     design_conditions,
 )
+from nrstudio.core.modeling.design_record import (
+    DesignRecord,
+    DesignRecords,
+    candidate_table,
+    honesty_notes,
+    want_lines,
+)
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import SuggestResult, SuggestSettings, suggest_experiments
+from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
+from nrstudio.gui.app.plots import plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.widgets import disable_while_busy
@@ -163,6 +172,8 @@ class DesignPage(QWidget):
         row.addWidget(self.plot_x)
         row.addWidget(QLabel("against"))
         row.addWidget(self.plot_y)
+        for button in plot_buttons(self, self.plot.scene, "design.png"):
+            row.addWidget(button)
         rl.addLayout(row)
         rl.addWidget(self.plot, 2)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -296,6 +307,8 @@ class DesignPage(QWidget):
             QMessageBox.warning(self, "Cannot design", str(exc))
             return False
 
+        self._asked = wants
+
         def work(ctx: JobContext) -> DesignResult:
             return design_conditions(models, wants, space, settings, ctx.progress, ctx.cancelled)
 
@@ -304,6 +317,8 @@ class DesignPage(QWidget):
     def _designed(self, result: DesignResult, _settings: DesignSettings) -> None:
         self.result = result
         self._show_rows(result.candidates, result.limit)
+        self._keep("design", self._asked, result.candidates,
+                   ([result.limit] if result.limit else []) + honesty_notes(result))
 
     def run_suggest(self) -> bool:
         models = self.models
@@ -317,6 +332,7 @@ class DesignPage(QWidget):
             QMessageBox.warning(self, "Cannot suggest", str(exc))
             return False
         dataset = self.doc.dataset.copy()
+        self._asked = wants
 
         def work(ctx: JobContext) -> SuggestResult:
             return suggest_experiments(models, wants, space, settings, dataset,
@@ -331,6 +347,19 @@ class DesignPage(QWidget):
             note = (f"{result.n_pending} planned rows count as pending and are not suggested "
                     "again. " + note)
         self._show_rows(result.suggestions, note, red=False)
+        self._keep("suggest", self._asked, result.suggestions, [*result.notes, *honesty_notes(result)])
+
+    def _keep(self, kind: str, wants: list[Want], rows: list, notes: list[str]) -> None:
+        """The newest design and suggestions go into the project, for its report."""
+        models = self.models
+        if models is None:
+            return
+        project = self.doc.project
+        records = read_section(project, "design") or DesignRecords()
+        setattr(records, kind, DesignRecord(kind, want_lines(wants), candidate_table(models, rows),
+                                            notes))
+        write_section(project, "design", records)
+        self.doc.mark_changed(results=False)
 
     # ---- results ---------------------------------------------------------------------------
     def _show_rows(self, rows: list, limit: str, red: bool = True) -> None:

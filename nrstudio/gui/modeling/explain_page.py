@@ -35,6 +35,7 @@ from nrstudio.gui.app.plots import (
     NEGATIVE,
     POSITIVE,
     ask_export,
+    copy_plot,
     diverging_colormap,
     save_table_dialog,
     symmetric_limit,
@@ -94,8 +95,10 @@ class ExplainPage(QWidget):
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.setMaximumWidth(330)
         exports = button_row([
+            ("Copy heat maps", lambda: copy_plot(self.heat.scene())),
             ("Heat maps PNG/SVG…", lambda: ask_export(self, self.heat.scene(),
                                                       "lime-heatmap.png")),
+            ("Copy bar chart", lambda: copy_plot(self.bars.scene())),
             ("Bar chart PNG/SVG…", lambda: ask_export(self, self.bars.scene(),
                                                       "lime-sample.png")),
             ("Weights CSV…", self.export_csv)])

@@ -42,6 +42,7 @@ from nrstudio.core.project.sections import read_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
+from nrstudio.gui.app.plots import with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.modeling.train_results import MetricsView, ParityView
 
@@ -152,7 +153,7 @@ class TrainPage(QWidget):
         self.parity_view = ParityView()
         loss_tab = QWidget()
         ll = QVBoxLayout(loss_tab)
-        ll.addWidget(self.loss_plot)
+        ll.addWidget(with_plot_buttons(self, self.loss_plot, "loss.png"))
         self.tabs = QTabWidget()
         self.tabs.addTab(loss_tab, "Training")
         self.tabs.addTab(self.metrics, "Metrics")

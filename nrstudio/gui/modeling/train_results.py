@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,7 +23,7 @@ from nrstudio.core.modeling.evaluation import EvaluationResult
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS
 from nrstudio.core.modeling.verdicts import verdicts
-from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, ask_export
+from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, plot_buttons
 
 
 def fmt(mean: float, std: float) -> str:
@@ -111,9 +110,8 @@ class ParityView(QWidget):
         top.addWidget(QLabel("Model:"))
         top.addWidget(self.parity_model)
         top.addStretch(1)
-        export = QPushButton("Export PNG/SVG…")
-        export.clicked.connect(lambda: ask_export(self, self.parity.scene(), "parity.png"))
-        top.addWidget(export)
+        for button in plot_buttons(self, self.parity.scene, "parity.png"):
+            top.addWidget(button)
         layout.addLayout(top)
         layout.addWidget(self.parity, 1)
         layout.addWidget(self.point_info)

@@ -184,3 +184,10 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
         assert page.run_suggest()
     why = page.table.item(0, page.table.columnCount() - 1).text()
     assert page.table.rowCount() == 3 and "knows least" in why
+    # Both tables are kept in the project for its report, without an undo step.
+    from nrstudio.core.project.sections import read_section
+
+    records = read_section(w.doc.project, "design")
+    assert records.design.wants == ["Length (nm) = 60 ± 5"] and len(records.design.table) == 5
+    assert records.suggest.wants == [] and len(records.suggest.table) == 3
+    assert w.doc.dirty

@@ -285,7 +285,7 @@ def test_explain_this_point_from_the_predict_page(qtbot, tmp_path, trained):
     w.explain_page.repeats.setValue(1)
     with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
         qtbot.mouseClick(page.explain_button, Qt.MouseButton.LeftButton)
-    assert w.stack.currentWidget() is w.explain_page
+    assert w.current_page() is w.explain_page
     point = w.explain_page.point
     assert point is not None and point.points == ["new point"]
     assert point.inputs[0].tolist() == [545.0, 30.0, 115.0]
@@ -305,3 +305,24 @@ def test_results_survive_save_and_reopen(qtbot, tmp_path, trained):
     assert np.array_equal(again.explain_page.expl.weights, weights)
     assert again.train_page.metrics.table.rowCount() > 0
     assert not math.isnan(again.predict_page.model.predict_mean([[532, 10, 110]])[0, 0])
+
+
+def test_export_report_from_the_file_menu(qtbot, tmp_path, trained, dialogs, monkeypatch):
+    from nrstudio.gui.app.report_export import ReportDialog
+
+    w = make_window(qtbot, tmp_path, trained)
+    assert w.act_report in w.menuBar().actions()[0].menu().actions()
+    out = tmp_path / "my report"
+
+    def accept(dialog):
+        assert dialog.folder.text().endswith("trained-report")  # offered beside the project
+        dialog.folder.setText(str(out))
+        return 1
+
+    monkeypatch.setattr(ReportDialog, "exec", accept)
+    assert w.export_report()
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=60_000)
+    assert (out / "report.html").is_file() and (out / "report.pdf").is_file()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Model per target" in html and "report_files/parity-chosen.png" in html
+    assert any("Report written" in text or "report is in" in text for _, text in dialogs.shown)

@@ -1,0 +1,23 @@
+"""Writing matplotlib figures as PNG files, shared by every domain's static figures (the
+command line's and the report's). No display is needed: the Agg backend is selected here,
+before pyplot is imported anywhere in the core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+_META = {"Software": None}  # no version stamp: the same run gives the same bytes
+
+
+def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:  # type: ignore[no-untyped-def]
+    """Lay out, write as PNG and close (figures are never shown)."""
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=dpi, metadata=_META)
+    plt.close(fig)
+    return out

@@ -1,0 +1,1 @@
+"""The lab-notebook report: what a project holds, as one HTML file and a PDF."""

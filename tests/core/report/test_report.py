@@ -1,0 +1,123 @@
+"""The report of a trained example project: every section, its figures and tables, in HTML
+and in a PDF whose text holds the verdict sentences."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from helpers.paths import EXAMPLE
+
+from nrstudio.cli import main
+from nrstudio.core.micrographs.attachments import store_measurement
+from nrstudio.core.micrographs.measure import analyse_image
+from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.design import DesignSettings, Want, design_conditions
+from nrstudio.core.modeling.design_record import (
+    DesignRecord,
+    DesignRecords,
+    candidate_table,
+    want_lines,
+)
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
+from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.modeling.verdicts import verdicts
+from nrstudio.core.project.file_format import load_project, save_project
+from nrstudio.core.project.sections import read_section, write_section
+from nrstudio.core.report.content import SECTION_TITLES
+from nrstudio.core.report.export import write_report
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The example with tiny models under both protocols, LIME, two measured micrographs and
+    a kept design, saved and loaded again as a user's file would be."""
+    path = tmp_path_factory.mktemp("report") / "example.nrproj"
+    project = load_project(EXAMPLE)
+    settings = RunSettings(EvaluationSettings(
+        protocols=("honest", "paper"), augment=SmoteRegSettings(per_subset=2),
+        network=NetworkSettings(hidden=(16, 16), max_epochs=3, patience=0),
+        baselines=("mean", "ridge")), members=2, lime=LimeSettings(num_samples=300, repeats=2))
+    result = run_pipeline(project.dataset, settings)
+    store_in_project(project, result)
+    for image in project.images[:2]:
+        store_measurement(image, analyse_image(image.data, image.filename, image.nm_per_px))
+    models = result.models
+    wants = [Want(models.targets[0], 60.0, 5.0)]
+    design = design_conditions(models, wants, settings=DesignSettings(top=3, seed=1))
+    write_section(project, "design", DesignRecords(
+        design=DesignRecord("design", want_lines(wants), candidate_table(models,
+                                                                         design.candidates))))
+    save_project(project, path)
+    return path
+
+
+def test_html_holds_every_section_in_order_with_figures(trained, tmp_path):
+    files = write_report(load_project(trained), tmp_path / "out", pdf=False)
+    html = files.html.read_text(encoding="utf-8")
+    positions = [html.index(f'id="{key}"') for key in SECTION_TITLES]
+    assert positions == sorted(positions)
+    # Every figure the page links exists beside it, and nothing is fetched from elsewhere.
+    links = re.findall(r'src="([^"]+)"', html)
+    assert len(links) >= 6  # two parity figures per protocol set, LIME, histograms, overlays
+    for link in links:
+        assert (files.html.parent / link).is_file(), link
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    for figure in ("parity-chosen.png", "lime-heatmap.png", "rod-histograms.png",
+                   "overlay-000.png", "overlay-001.png", "parity-network-paper.png"):
+        assert f"report_files/{figure}" in html
+    # Tables: metrics of both protocols, the model choice, the measured rods, the design.
+    assert html.count("<table>") >= 8
+    assert "Protocol: leakage-free" in html and "Protocol: paper" in html
+    assert "Candidates for the wanted sizes" in html and "probability" in html
+    assert "28 micrographs attached, 2 measured." in html
+    assert "SYNTHETIC micrograph" in html  # the provenance note
+    assert "torch" in html and "Seeds" in html
+
+
+def test_pdf_text_holds_the_verdicts(trained, tmp_path):
+    project = load_project(trained)
+    files = write_report(project, tmp_path / "out", pdf=True)
+    assert files.pdf is not None and files.pdf.stat().st_size > 10_000
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "pdftotext (poppler-utils) is needed to read the PDF back"
+    text = subprocess.run([pdftotext, "-layout", str(files.pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = " ".join(text.split())
+    said = verdicts(read_section(project, "evaluation"))
+    assert len(said) == 6  # 3 targets x 2 protocols
+    for v in said:
+        assert " ".join(v.plain().split()) in flat, v.plain()
+    for title in SECTION_TITLES.values():
+        assert title in flat
+
+
+def test_report_command_writes_html_and_pdf(trained, tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert main(["report", str(trained), "--out", str(out), "--pdf"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(out / "report.html"), str(out / "report.pdf")]
+    # A second report into the same folder replaces the figures of the first.
+    (out / "report_files" / "stale.png").write_bytes(b"old")
+    assert main(["report", str(trained), "--out", str(out)]) == 0
+    assert not (out / "report_files" / "stale.png").exists()
+
+
+def test_untrained_project_says_what_is_missing(tmp_path):
+    files = write_report(load_project(EXAMPLE), tmp_path / "out", pdf=True)
+    html = files.html.read_text(encoding="utf-8")
+    assert "No evaluation is stored" in html
+    assert "No explanations are stored" in html
+    assert "No design or suggestion has been kept" in html
+    assert "28 micrographs attached, 0 measured." in html
+
+
+def test_report_into_a_file_path_fails_with_a_message(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["report", str(EXAMPLE), "--out", str(blocker)]) == 1
+    assert "cannot write the report" in capsys.readouterr().err
