@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="NR Studio. Without a command: open the desktop app (optionally on FILE).",
     )
     parser.add_argument("--version", action="version", version=f"NR Studio {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation offline (opens the example offscreen, "
+                             "trains a tiny model, predicts, explains, measures, reports); "
+                             "prints one line, exit code 0 when it works")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (add, help_text) in _COMMANDS.items():
         add(sub.add_parser(name, help=help_text))  # type: ignore[arg-type]
@@ -365,6 +369,10 @@ from nrstudio.commands import design, predict, report, tables  # noqa: E402, F40
 # ---- entry point -------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--self-test"]:
+        from nrstudio.self_test import run_self_test
+
+        return run_self_test()
     if not args_list or (args_list[0] not in _COMMANDS and not args_list[0].startswith("-")):
         if len(args_list) > 1:
             _err(f"unknown command '{args_list[0]}' (commands: {', '.join(_COMMANDS)})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 
@@ -33,4 +34,10 @@ def launch_gui(path: str | None = None) -> int:
     restored = window.offer_recovery()
     if path and not restored:
         window.open_path(path)
+    if os.environ.get("NRSTUDIO_QUIT_WHEN_SHOWN"):
+        # For start-up timing (packaging/smoke_test_linux.sh): leave once the window has
+        # been painted.
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: (print("window shown", flush=True), app.quit()))
     return app.exec()
