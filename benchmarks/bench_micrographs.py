@@ -26,6 +26,7 @@ from nrstudio.core.micrographs.images import detect_scale_bar, read_micrograph
 from nrstudio.core.micrographs.measure import analyse_image, bar_exclusion
 from nrstudio.core.micrographs.rod_model import RodSettings
 from nrstudio.core.micrographs.rods import measure_rods
+from nrstudio.core.micrographs.selection import check_selection
 from nrstudio.core.micrographs.synthetic import make_micrograph, make_raft_micrograph
 from nrstudio.core.project.example import example_project_path
 from nrstudio.core.project.file_format import load_project
@@ -48,21 +49,23 @@ def real_images(folder: Path) -> None:
         print(f"(skipped: {folder} is not present)")
         return
     line("image", "method", "rods", "length nm", "manual", "error", "width nm", "manual",
-         "error", "seconds")
+         "error", "seconds", "accepted", "bias warning")
     for name, (length, width, bar_nm) in MANUAL.items():
         data = (folder / f"{name}.jpg").read_bytes()
         t = time.perf_counter()
         a = analyse_image(data, f"{name}.jpg", scale_bar_nm=bar_nm)
         dt = time.perf_counter() - t
         s = a.measurement.summary()
+        sel = check_selection(a.measurement)
         line(name, a.measurement.method, s.count, f"{s.length_mean:.1f}", length,
              f"{s.length_mean / length - 1:+.1%}", f"{s.width_mean:.2f}", width,
-             f"{s.width_mean / width - 1:+.1%}", f"{dt:.1f}")
+             f"{s.width_mean / width - 1:+.1%}", f"{dt:.1f}", f"{sel.fraction:.0%}",
+             "yes" if sel.warning else "no")
 
 
 def synthetic_images(quick: bool) -> None:
     print("\n## Rod measurement on synthetic micrographs (known rods, 1000 x 1400 px)")
-    line("seed", "rods", "length err", "width err", "seconds")
+    line("seed", "rods", "length err", "width err", "seconds", "bias")
     for seed in range(2 if quick else 6):
         g = make_micrograph(seed, shape=(1000, 1400), n_rods=110, length=(70.0, 7.0),
                             width=(10.0, 0.5), touching=10)
@@ -72,9 +75,11 @@ def synthetic_images(quick: bool) -> None:
         dt = time.perf_counter() - t
         s = m.summary()
         line(seed, s.count, f"{s.length_mean / g.lengths_px.mean() - 1:+.1%}",
-             f"{s.width_mean / g.widths_px.mean() - 1:+.1%}", f"{dt:.2f}")
+             f"{s.width_mean / g.widths_px.mean() - 1:+.1%}", f"{dt:.2f}",
+             "warns" if check_selection(m).warning else "")
     print("\n## Long thin rods in rafts (synthetic, 1400 x 1800 px, 300 x 10.5 px rods)")
-    line("rods", "seed", "method", "chosen", "rods", "length err", "width err", "seconds")
+    line("rods", "seed", "method", "chosen", "rods", "length err", "width err", "seconds",
+         "bias")
     kinds = (("dark cores", dict(body=0.6, core=0.4)), ("even", dict(body=0.55, core=None)),
              ("faint+cores", dict(body=0.62, core=0.35)))
     for kind, options in kinds:
@@ -87,7 +92,8 @@ def synthetic_images(quick: bool) -> None:
                 s = m.summary()
                 line(kind, seed, method, m.method, s.count,
                      f"{s.length_mean / g.lengths_px.mean() - 1:+.1%}",
-                     f"{s.width_mean / g.widths_px.mean() - 1:+.1%}", f"{dt:.2f}")
+                     f"{s.width_mean / g.widths_px.mean() - 1:+.1%}", f"{dt:.2f}",
+                     "warns" if check_selection(m).warning else "")
 
 
 def lime_and_cnn(quick: bool) -> None:

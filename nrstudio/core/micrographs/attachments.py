@@ -102,3 +102,37 @@ def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary
     if not cells:
         raise DataError("the data table has no length, width or aspect ratio target column")
     return cells
+
+
+# Columns "Use these values" adds beside the means: the spread and the count of the rods,
+# so that polydispersity can become a target (their role starts as ignored).
+SPREAD_COLUMNS = (("Length SD (nm)", "nm"), ("Width SD (nm)", "nm"), ("Rods measured", "rods"))
+
+
+def write_summary(dataset: Dataset, sample_id: str, summary: RodSummary) -> list[str]:
+    """Put a measurement into the sample's row, in place: the means into the length, width and
+    aspect-ratio targets that exist (as :func:`summary_cells`), and the standard deviations of
+    length and width and the number of rods into their own columns, added when missing.
+    Returns "column = value" lines; DataError when nothing can be written."""
+    from nrstudio.core.data.dataset import Column, Kind, Role
+    from nrstudio.core.data.editing import insert_column, set_cell
+
+    try:
+        cells = summary_cells(dataset, sample_id, summary)
+    except DataError as exc:
+        if summary.count == 0 or "no sample" in str(exc):
+            raise
+        cells = []  # no mean column: the spread columns are still worth writing
+    row = dataset.sample_ids().index(sample_id)
+    for c in cells:
+        set_cell(dataset, c.row, c.column, c.new)
+    written = [f"{c.column} = {c.new}" for c in cells]
+    values = (summary.length_std, summary.width_std, summary.count)
+    for (name, unit), value in zip(SPREAD_COLUMNS, values, strict=True):
+        if name not in dataset.table.columns:
+            insert_column(dataset, len(dataset.columns), Column(name, Role.IGNORED, unit,
+                                                                Kind.NUMBER))
+        shown = int(value) if name == "Rods measured" else round(float(value), 3)
+        set_cell(dataset, row, name, shown)
+        written.append(f"{name} = {shown}")
+    return written

@@ -28,7 +28,9 @@ METHOD_NAMES = {"outline": "outlines", "trace": "centre-line tracing"}
 
 SUMMARY_COLUMNS = ("image", "nm_per_px", "scale_source", "method", "rods_accepted",
                    "objects_rejected", "length_mean_nm", "length_std_nm", "width_mean_nm", "width_std_nm",
-                   "aspect_ratio_mean", "aspect_ratio_std")
+                   "aspect_ratio_mean", "aspect_ratio_std", "rods_corrected_by_hand",
+                   "accepted_fraction",
+                   "rejected_by_reason", "selection_warning")
 
 
 @dataclass
@@ -108,7 +110,11 @@ def _measure(image: Micrograph, name: str, scale: Scale, bar: ScaleBar | None,
 
 
 def summary_row(analysis: ImageAnalysis) -> dict[str, object]:
+    from nrstudio.core.micrographs.corrections import corrected_count
+    from nrstudio.core.micrographs.selection import check_selection
+
     s = analysis.measurement.summary()
+    sel = check_selection(analysis.measurement)
 
     def r(v: float) -> object:
         return round(v, 3) if math.isfinite(v) else ""
@@ -119,7 +125,10 @@ def summary_row(analysis: ImageAnalysis) -> dict[str, object]:
             "objects_rejected": s.rejected,
             "length_mean_nm": r(s.length_mean), "length_std_nm": r(s.length_std),
             "width_mean_nm": r(s.width_mean), "width_std_nm": r(s.width_std),
-            "aspect_ratio_mean": r(s.aspect_ratio_mean), "aspect_ratio_std": r(s.aspect_ratio_std)}
+            "aspect_ratio_mean": r(s.aspect_ratio_mean), "aspect_ratio_std": r(s.aspect_ratio_std),
+            "rods_corrected_by_hand": corrected_count(analysis.measurement),
+            "accepted_fraction": r(sel.fraction), "rejected_by_reason": sel.reasons_text(),
+            "selection_warning": sel.warning}
 
 
 def rod_corners(row: float, col: float, angle_deg: float, length: float, width: float
@@ -180,7 +189,7 @@ def write_measurement_files(analyses: list[ImageAnalysis], out: Path) -> list[Pa
         rows = a.measurement.rows()
         with rods_path.open("w", newline="", encoding="utf-8") as fh:
             fields = ["rod", "length_nm", "width_nm", "aspect_ratio", "accepted", "reason",
-                      "row_px", "col_px", "angle_deg"]
+                      "by_hand", "row_px", "col_px", "angle_deg"]
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             writer.writerows(rows)

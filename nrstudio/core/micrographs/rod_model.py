@@ -92,6 +92,8 @@ class Rod:
     width_px: float
     accepted: bool
     reason: str
+    by_hand: bool = False  # accepted, rejected or drawn by the user
+    auto_accepted: bool | None = None  # the method's verdict before a hand correction
 
     def aspect_ratio(self) -> float:
         return self.length_px / self.width_px if self.width_px > 0 else float("nan")
@@ -159,6 +161,7 @@ class RodMeasurement:
                 "aspect_ratio": round(r.aspect_ratio(), 3),
                 "accepted": r.accepted,
                 "reason": r.reason,
+                "by_hand": r.by_hand,
                 "row_px": round(r.row, 1),
                 "col_px": round(r.col, 1),
                 "angle_deg": round(r.angle_deg, 1),
@@ -168,7 +171,8 @@ class RodMeasurement:
     def to_json(self) -> dict[str, object]:
         """A JSON-safe form for the project file: settings, scale, and the per-rod table as
         columns (compact for thousands of objects)."""
-        cols = ("id", "row", "col", "angle_deg", "length_px", "width_px", "accepted", "reason")
+        cols = ("id", "row", "col", "angle_deg", "length_px", "width_px", "accepted", "reason",
+                "by_hand", "auto_accepted")
         table = {c: [getattr(r, c) for r in self.rods] for c in cols}
         for c in ("row", "col", "angle_deg", "length_px", "width_px"):
             table[c] = [round(float(v), 3) for v in table[c]]
@@ -183,10 +187,13 @@ class RodMeasurement:
             table = data["rods"]
             assert isinstance(table, dict)
             n = len(table["id"])
+            by_hand = table.get("by_hand") or [False] * n
+            auto = table.get("auto_accepted") or [None] * n
             rods = [Rod(int(table["id"][i]), float(table["row"][i]), float(table["col"][i]),
                         float(table["angle_deg"][i]), float(table["length_px"][i]),
                         float(table["width_px"][i]), bool(table["accepted"][i]),
-                        str(table["reason"][i])) for i in range(n)]
+                        str(table["reason"][i]), bool(by_hand[i]),
+                        None if auto[i] is None else bool(auto[i])) for i in range(n)]
             settings = settings_from_dict(RodSettings, data.get("settings") or {}, "rod settings")
             settings.check()
             shape = data["image_shape"]

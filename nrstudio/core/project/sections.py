@@ -162,6 +162,15 @@ def _measurement_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "method": doc.get("method", "outline")}
 
 
+def _measurement_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    # Before hand corrections every rod is the method's own verdict.
+    rods = dict(doc.get("rods") or {})
+    n = len(rods.get("id", []))
+    rods["by_hand"] = [False] * n
+    rods["auto_accepted"] = list(rods.get("accepted", [None] * n))
+    return {**doc, "rods": rods}
+
+
 _run = _settings("nrstudio.core.modeling.run_settings.RunSettings", "run")
 _augment = _settings("nrstudio.core.modeling.augment.SmoteRegSettings", "augment")
 _lime = _settings("nrstudio.core.modeling.explain.LimeSettings", "lime")
@@ -180,8 +189,9 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
             _read_image_evaluation, _write_image_evaluation),
     Section("design", "results", 1, "nrstudio.core.modeling.design_record",
             _read_design, lambda d: d.to_json()),
-    Section("measurement", "image", 2, "nrstudio.core.micrographs.rods",
-            _read_measurement, lambda m: m.to_json(), {1: _measurement_v1_to_v2}),
+    Section("measurement", "image", 3, "nrstudio.core.micrographs.rods",
+            _read_measurement, lambda m: m.to_json(),
+            {1: _measurement_v1_to_v2, 2: _measurement_v2_to_v3}),
 )}
 # Stored keys where they differ from the section's name (results/"lime" holds the weights).
 _STORED_KEY = {"lime_weights": "lime"}

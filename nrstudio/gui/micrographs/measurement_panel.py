@@ -4,6 +4,7 @@ and the exports."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.attachments import measurement_of, store_measurement, summary_cells
+from nrstudio.core.micrographs.attachments import measurement_of, store_measurement, write_summary
+from nrstudio.core.micrographs.corrections import corrected_count
 from nrstudio.core.micrographs.images import Micrograph
 from nrstudio.core.micrographs.measure import (
     METHOD_NAMES,
@@ -35,12 +37,14 @@ from nrstudio.core.micrographs.measure import (
     render_overlay,
 )
 from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
+from nrstudio.core.micrographs.selection import check_selection
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import plot_buttons, save_table_dialog
-from nrstudio.gui.app.undo import SetCellsCommand
+from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.widgets import disable_while_busy
+from nrstudio.gui.micrographs.hand_corrections import CorrectionTools
 from nrstudio.gui.micrographs.micrograph_view import MicrographView
 from nrstudio.gui.micrographs.rod_table import RodTableModel
 
@@ -72,6 +76,11 @@ class MeasurementPanel(QWidget):
         self.show_rejected = QCheckBox("Show rejected objects (red)")
         self.show_rejected.setChecked(True)
         self.show_rejected.toggled.connect(lambda _: self.refresh())
+        self.compare = QCheckBox("Overlay the other measured images")
+        self.compare.setToolTip("Draw the length and width distributions of every other "
+                                "measured image over this one's (as densities), to compare "
+                                "samples")
+        self.compare.toggled.connect(lambda _: self.refresh())
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -103,6 +112,10 @@ class MeasurementPanel(QWidget):
         measure_row.addWidget(self.method, 1)
         layout.addLayout(measure_row)
         layout.addWidget(self.show_rejected)
+        layout.addWidget(self.compare)
+        self.corrections = CorrectionTools(doc, view, lambda: (self.image, self.measurement()),
+                                           self.refresh)
+        layout.addWidget(self.corrections)
         layout.addWidget(self.summary)
         layout.addWidget(self.rod_info)
         row = QHBoxLayout()
@@ -173,10 +186,44 @@ class MeasurementPanel(QWidget):
             plot = self.hists.addPlot(row=k, col=0)
             plot.setLabel("bottom", title)
             plot.setMouseEnabled(False, False)
-            if len(values):
-                counts, edges = np.histogram(values, bins=min(30, max(5, len(values) // 4)))
-                plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts,
-                                             brush=(60, 130, 200), pen=None))
+            others = self._others(k) if self.compare.isChecked() else []
+            if not len(values):
+                continue
+            pooled = np.concatenate([values, *[v for _, v in others]])
+            edges = np.histogram_bin_edges(pooled, bins=min(30, max(5, len(values) // 4)))
+            counts, _ = np.histogram(values, bins=edges, density=bool(others))
+            plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts,
+                                         brush=(60, 130, 200), pen=None))
+            if others:
+                plot.setLabel("left", "density")
+                legend = plot.addLegend(offset=(-5, 5)) if k == 0 else None
+                if legend is not None:
+                    legend.addItem(pg.BarGraphItem(x0=[0], x1=[1], height=[0],
+                                                   brush=(60, 130, 200)),
+                                   f"{self.image.sample_id if self.image else ''} (this)")
+                for j, (label, v) in enumerate(others):
+                    dens, _ = np.histogram(v, bins=edges, density=True)
+                    curve = pg.PlotDataItem(edges, dens, stepMode="center",
+                                            pen=pg.mkPen(pg.intColor(j, max(len(others), 3)),
+                                                         width=2))
+                    plot.addItem(curve)
+                    if legend is not None:
+                        legend.addItem(curve, label)
+
+    def _others(self, k: int) -> list[tuple[str, np.ndarray]]:
+        """(label, values) of histogram ``k`` (0 length, 1 width, 2 aspect ratio) for every
+        other measured image of the project."""
+        out = []
+        for image in self.doc.project.images:
+            if image is self.image:
+                continue
+            m = measurement_of(image)
+            if m is None or not m.accepted():
+                continue
+            lengths, widths = m.lengths_nm(), m.widths_nm()
+            values = (lengths, widths, lengths / widths)[k]
+            out.append((f"{image.sample_id}: {image.filename}", values))
+        return out
 
     def _rod_clicked(self, rod: Rod | None) -> None:
         m = self.measurement()
@@ -201,16 +248,21 @@ class MeasurementPanel(QWidget):
         m = self.measurement()
         if self.image is None or m is None:
             return False
+        sample, summary, written = self.image.sample_id, m.summary(), []
+
+        def change(ds) -> None:  # type: ignore[no-untyped-def]
+            written[:] = write_summary(ds, sample, summary)
+
         try:
-            cells = summary_cells(self.doc.dataset, self.image.sample_id, m.summary())
+            command = SnapshotCommand(self.doc, f"Use measured sizes for sample {sample}",
+                                      change)
         except DataError as exc:
             QMessageBox.warning(self, "Nothing written", str(exc))
             return False
-        self.doc.undo_stack.push(SetCellsCommand(
-            self.doc, f"Use measured sizes for sample {self.image.sample_id}", cells))
-        names = ", ".join(f"{c.column} = {c.new}" for c in cells)
-        self.rod_info.setText(f"Written to sample {self.image.sample_id}: {names}. "
-                              "Edit ▸ Undo reverts it.")
+        self.doc.undo_stack.push(command)
+        self.rod_info.setText(f"Written to sample {sample}: {', '.join(written)}. The SD and "
+                              "count columns can be made targets (polydispersity). Edit ▸ "
+                              "Undo reverts it.")
         return True
 
     def export_rods(self) -> None:
@@ -252,4 +304,18 @@ def summary_html(m: RodMeasurement) -> str:
             f"measured by {METHOD_NAMES[m.method]}"
             + (" (chosen automatically)" if m.settings.method == "auto" else "")
             + ("<br><i>Fewer than 30 rods: treat the means with care.</i>"
-               if s.count < 30 else ""))
+               if s.count < 30 else "")
+            + _selection_html(m)
+            + (f"<br>{corrected_count(m)} rods corrected by hand" if corrected_count(m) else ""))
+
+
+def _selection_html(m: RodMeasurement) -> str:
+    """Rejections by reason and, when the accepted rods look like a biased sample, why."""
+    check = check_selection(m)
+    out = ""
+    if check.rejected_by_reason:
+        out += "<br><small>rejected: " + html.escape(check.reasons_text()) + "</small>"
+    if check.warning:
+        out += ("<br><span style='color:#b35900'><b>⚠ " + html.escape(check.warning)
+                + "</b></span>")
+    return out

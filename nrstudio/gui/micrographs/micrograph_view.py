@@ -29,10 +29,14 @@ def _outline_path(rods: list[Rod]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 class MicrographView(pg.GraphicsLayoutWidget):
     """Shows one grey image; ``rod_clicked(Rod | None)`` on a click; ``line_changed(px)``
-    while the scale line is being drawn."""
+    while the scale line is being drawn. In ``mode`` "correct" a click on a rod emits
+    ``toggle_requested(rod id)``; in "draw" two clicks emit ``rod_drawn((x0, y0), (x1, y1))``
+    (image pixels: x = column, y = row)."""
 
     rod_clicked = Signal(object)
     line_changed = Signal(float)
+    toggle_requested = Signal(int)
+    rod_drawn = Signal(object, object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -52,6 +56,11 @@ class MicrographView(pg.GraphicsLayoutWidget):
         self.line: pg.LineSegmentROI | None = None
         self.measurement: RodMeasurement | None = None
         self.scale = 1  # display downsampling factor
+        self.mode = "inspect"  # "inspect", "correct" or "draw"
+        self.first_end: tuple[float, float] | None = None
+        self.end_mark = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(255, 200, 0),
+                                           pen=pg.mkPen("k"))
+        self.box.addItem(self.end_mark)
         self.scene().sigMouseClicked.connect(self._click)
 
     # ---- content -------------------------------------------------------------------------
@@ -106,9 +115,29 @@ class MicrographView(pg.GraphicsLayoutWidget):
         if self.line is not None or event.button() != 1:
             return
         p = self.box.mapSceneToView(event.scenePos())
-        rod = self.rod_at(p.x(), p.y())
+        self.click_at(p.x(), p.y())
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.first_end = None
+        self.end_mark.setData([], [])
+
+    def click_at(self, x: float, y: float) -> None:
+        """A left click at image point (x=col, y=row), as the current mode reads it."""
+        if self.mode == "draw":
+            if self.first_end is None:
+                self.first_end = (x, y)
+                self.end_mark.setData([x], [y])
+                return
+            start, self.first_end = self.first_end, None
+            self.end_mark.setData([], [])
+            self.rod_drawn.emit(start, (x, y))
+            return
+        rod = self.rod_at(x, y)
         self.highlight(rod)
         self.rod_clicked.emit(rod)
+        if self.mode == "correct" and rod is not None:
+            self.toggle_requested.emit(rod.id)
 
     # ---- scale line ------------------------------------------------------------------------
     def start_line(self) -> None:

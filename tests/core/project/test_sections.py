@@ -30,12 +30,16 @@ def test_unversioned_sections_load_as_version_1_with_known_fields_only():
     assert project.results["from_another_tool"] == {"anything": [1, 2]}
 
 
-def test_measurement_without_method_is_migrated_to_version_2():
+def test_measurement_without_method_is_migrated_to_the_current_version():
     project = load_project(FIXTURE)
     stored = project.images[0].meta["measurement"]
-    assert stored["version"] == 2 and stored["method"] == "outline"
+    assert stored["version"] == 3 and stored["method"] == "outline"
+    # Version 2 -> 3: no rod was corrected by hand; the method's verdict is kept.
+    assert stored["rods"]["by_hand"] == [False] * len(stored["rods"]["id"])
+    assert stored["rods"]["auto_accepted"] == stored["rods"]["accepted"]
     m = measurement_of(project.images[0])
     assert m is not None and m.method == "outline" and len(m.accepted()) == 1
+    assert not any(r.by_hand for r in m.rods)
 
 
 def test_saved_sections_read_back_the_same(tmp_path):

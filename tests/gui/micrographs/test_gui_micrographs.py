@@ -89,8 +89,17 @@ def test_measure_use_values_undo_and_save(qtbot, window, tmp_path, dialogs):
     assert page.panel.use_values()
     after = window.doc.dataset.table.iat[row, col]
     assert after == pytest.approx(m.summary().length_mean, abs=1e-3) and after != before
+    # The spread and the count go into their own columns, with units, as one undo step.
+    ds = window.doc.dataset
+    s = m.summary()
+    assert ds.table.at[row, "Length SD (nm)"] == pytest.approx(s.length_std, abs=1e-3)
+    assert ds.table.at[row, "Width SD (nm)"] == pytest.approx(s.width_std, abs=1e-3)
+    assert ds.table.at[row, "Rods measured"] == s.count
+    assert ds.column("Length SD (nm)").unit == "nm"
+    assert ds.column("Rods measured").role.value == "ignored"  # a target only when asked
     window.doc.undo_stack.undo()
     assert window.doc.dataset.table.iat[row, col] == before
+    assert "Length SD (nm)" not in window.doc.dataset.table.columns
     window.doc.undo_stack.redo()
     assert window.save()
     back = load_project(window.doc.path)
@@ -298,3 +307,77 @@ def test_method_choice_long_rods_are_traced(qtbot, window, tmp_path):
     assert measurement_of(image).method == "outline"
     assert "measured by outlines" in page.panel.summary.text()
     assert "automatically" not in page.panel.summary.text()
+
+
+def test_histograms_of_other_samples_can_be_overlaid(qtbot, window, dialogs):
+    import pyqtgraph as pg
+
+    page = window.micrographs_page.measure
+    for sample in ("2", "1"):
+        _choose(page, sample)
+        with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
+            assert page.panel.measure()
+    panel = page.panel
+    assert "rejected:" in panel.summary.text() or "0 objects rejected" in panel.summary.text()
+
+    def curves():
+        return [i for item in panel.hists.ci.items if isinstance(item, pg.PlotItem)
+                for i in item.items if isinstance(i, pg.PlotDataItem)]
+
+    assert curves() == []
+    panel.compare.setChecked(True)
+    assert len(curves()) == 3  # sample 2's length, width and aspect ratio over sample 1's
+    lengths = measurement_of(next(im for im in window.doc.project.images
+                                  if im.sample_id == "2")).lengths_nm()
+    x, y = curves()[0].getData()
+    assert np.sum(np.diff(x) * y) == pytest.approx(1.0, rel=1e-6)  # a density
+    assert x[0] <= lengths.min() and x[-1] >= lengths.max()
+
+
+def test_correct_a_measurement_by_hand(qtbot, window, dialogs, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from nrstudio.core.micrographs.corrections import corrected_count
+    from nrstudio.core.micrographs.measure import ImageAnalysis, Scale, summary_row
+
+    page = window.micrographs_page.measure
+    _choose(page, "1")
+    with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
+        assert page.panel.measure()
+    panel, view = page.panel, page.view
+    m0 = measurement_of(page.current)
+    n0 = m0.summary().count
+    tools = panel.corrections
+    # Inspecting (the default) a click only selects.
+    good = m0.accepted()[0]
+    view.click_at(good.col + 0.5, good.row + 0.5)
+    assert measurement_of(page.current).summary().count == n0
+    # Reject an accepted rod by clicking it; summary and histograms follow at once.
+    tools.correct.setChecked(True)
+    view.click_at(good.col + 0.5, good.row + 0.5)
+    m1 = measurement_of(page.current)
+    assert m1.summary().count == n0 - 1 and corrected_count(m1) == 1
+    assert f"<b>{n0 - 1}</b> rods accepted" in panel.summary.text()
+    assert "1 rods corrected by hand" in panel.summary.text()
+    window.doc.undo_stack.undo()
+    assert measurement_of(page.current).summary().count == n0
+    window.doc.undo_stack.redo()
+    # Draw a rod the method missed: two clicks, then its width.
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (4.5, True))
+    tools.draw.setChecked(True)
+    assert not tools.correct.isChecked()  # one tool at a time
+    h, w = m0.image_shape
+    view.click_at(w * 0.1, h * 0.1)
+    view.click_at(w * 0.1 + 60 / m0.nm_per_px, h * 0.1)  # a 60 nm rod
+    m2 = measurement_of(page.current)
+    assert m2.summary().count == n0 and corrected_count(m2) == 2
+    assert m2.rods[-1].length_px * m2.nm_per_px == pytest.approx(60.0)
+    assert m2.rods[-1].width_px * m2.nm_per_px == pytest.approx(4.5)
+    assert 60.0 in m2.lengths_nm().round(6)
+    # Saved with the project; summary.csv says how many were corrected by hand.
+    assert window.save()
+    back = measurement_of(next(im for im in load_project(window.doc.path).images
+                               if im.sample_id == "1"))
+    assert corrected_count(back) == 2 and back.summary().count == n0
+    row = summary_row(ImageAnalysis("x", None, Scale(back.nm_per_px, "typed"), None, back))
+    assert row["rods_corrected_by_hand"] == 2
