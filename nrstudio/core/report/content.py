@@ -109,13 +109,29 @@ def _data(report: Report, ctx: _Context) -> None:
     report.add(Heading("Validation findings", 3))
     if not findings:
         report.add(Paragraph("Validation found no problems."))
-    else:
-        errors = sum(f.severity.value == "error" for f in findings)
-        report.add(Paragraph(f"{errors} error(s) and {len(findings) - errors} warning(s)."))
-        shown = [str(f) for f in findings[:40]]
-        if len(findings) > 40:
-            shown.append(f"… and {len(findings) - 40} more")
-        report.add(Bullets(shown))
+        return
+    errors = sum(f.severity.value == "error" for f in findings)
+    report.add(Paragraph(f"{errors} error(s) and {len(findings) - errors} warning(s)."))
+    report.add(Bullets(grouped_findings(findings)))
+
+
+def grouped_findings(findings, limit: int = 40) -> list[str]:  # type: ignore[no-untyped-def]
+    """One line per (severity, column, message), with the rows it concerns: a notebook
+    needs "column 'X': missing input (rows 13, 29, 30)", not forty lines of the same."""
+    groups: dict[tuple[str, str | None, str], list[int]] = {}
+    for f in findings:
+        groups.setdefault((f.severity.value, f.column, f.message), [])
+        if f.row is not None:
+            groups[(f.severity.value, f.column, f.message)].append(f.row)
+    lines = []
+    for (severity, column, message), rows in groups.items():
+        where = f"column '{column}': " if column is not None else ""
+        shown = ", ".join(str(r) for r in rows[:12]) + (" …" if len(rows) > 12 else "")
+        count = f"{len(rows)} rows: " if len(rows) > 1 else "row "
+        lines.append(f"{severity}: {where}{message}" + (f" ({count}{shown})" if rows else ""))
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
+    return lines
 
 
 def _run_settings(project: Project):  # type: ignore[no-untyped-def]

@@ -121,3 +121,34 @@ def test_report_into_a_file_path_fails_with_a_message(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["report", str(EXAMPLE), "--out", str(blocker)]) == 1
     assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_report_of_a_generated_lab_table(tmp_path):
+    """Not the example: 120 rows with text conditions, missing-value markers, a constant
+    column and targets missing in some rows (several target groups)."""
+    from nrstudio.core.data.synthetic_tables import make_synthesis_table
+    from nrstudio.core.data.table_io import read_csv_bytes
+    from nrstudio.core.data.table_roles import dataset_from_raw
+    from nrstudio.core.project.model import Project
+
+    table = make_synthesis_table(120, n_numeric=6, n_categories=3, seed=11)
+    ds = dataset_from_raw(read_csv_bytes(table.csv()))
+    project = Project(dataset=ds, notes="Generated for a test.")
+    settings = RunSettings(EvaluationSettings(
+        augment=SmoteRegSettings(per_subset=1),
+        network=NetworkSettings(hidden=(8, 8), max_epochs=3, patience=0),
+        baselines=("mean", "ridge")), members=1, lime=LimeSettings(num_samples=200, repeats=1))
+    store_in_project(project, run_pipeline(ds, settings))
+    files = write_report(project, tmp_path / "out", pdf=True, title="generated")
+    html = files.html.read_text(encoding="utf-8")
+    for name in table.category_inputs:
+        assert f"<td>{name}</td><td>input (category)</td>" in html
+    assert f"<td>{table.constant_input}</td>" in html and "the same value" in html
+    assert "warning(s)" in html  # the missing values are findings, one line per column
+    assert html.count("missing input: the row is left out of training (") == 2
+    assert html.count("<h3>Protocol:") == 1 and "Generated for a test." in html
+    text = subprocess.run([shutil.which("pdftotext"), str(files.pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = " ".join(text.split())
+    for v in verdicts(read_section(project, "evaluation")):
+        assert " ".join(v.plain().split()) in flat
