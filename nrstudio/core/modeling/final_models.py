@@ -262,6 +262,18 @@ class FinalModels:
                 mean[:, k] = self.tabular.models[target][model].predict(features)
         return mean, std
 
+    def spread_factor(self, x: np.ndarray, target: str) -> np.ndarray | None:
+        """(m,) how much wider than typical the error of ``target``'s chosen model is at
+        conditions (m, c), when the model can tell (a Gaussian process); None otherwise
+        (the error is then taken as the same everywhere)."""
+        from nrstudio.core.modeling.tabular_models import gp_spread
+
+        model = self.choices()[target].model
+        if model != "gaussian_process" or self.tabular is None:
+            return None
+        arrays = self.tabular.models[target][model].arrays
+        return gp_spread(arrays, self.space.encode(np.atleast_2d(x)))
+
     def predict_mean(self, x: np.ndarray, model: str | None = None) -> np.ndarray:
         """(m, t) predictions of the chosen models at conditions (m, c): what LIME explains."""
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))

@@ -160,7 +160,7 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
             raise DataError(f"{w.target}: the tolerance must be above zero")
     probability = np.zeros(len(x))
     if settings.mode == "reach":
-        score = _expected_improvement(models, wants, columns, pred.mean, rng)
+        score = _expected_improvement(models, wants, columns, pred.mean, rng, x)
         probability = success_model(models, wants).probability(pred.mean)
     else:
         spread = np.nanmean(pred.std, axis=1) if np.isfinite(pred.std).any() else 0.0
@@ -219,10 +219,11 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
 
 
 def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[int],
-                          mean: np.ndarray, rng: np.random.Generator, draws: int = 256
-                          ) -> np.ndarray:
+                          mean: np.ndarray, rng: np.random.Generator, x: np.ndarray,
+                          draws: int = 256) -> np.ndarray:
     """Per candidate E[max(0, best - D(y))] + P(D(y) = 0) + 1e-3 / (1 + E[D(y)]), with y
-    drawn from prediction + leakage-free residuals (the same draws for every candidate).
+    drawn from prediction + leakage-free residuals (the same draws for every candidate),
+    scaled by the model's own spread at each candidate when it has one.
     The second term ranks candidates once a measured sample already lies in the window
     (best = 0); the third, tiny, still ranks by the expected distance where no draw comes
     closer than the best sample, so that a batch is never empty."""
@@ -233,7 +234,12 @@ def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[
         if len(r) == 0:
             raise DataError(f"{w.target}: no leakage-free evaluation to calibrate on; train "
                             "with the leakage-free protocol")
-        samples[:, :, k] += rng.choice(r, size=draws)[None, :]
+        # Where the model can tell how its error grows away from the samples (a Gaussian
+        # process), the residuals are stretched by it: expected improvement then also
+        # rewards trying conditions the model is unsure about, as Bayesian optimisation does.
+        factor = models.spread_factor(x, w.target)
+        noise = rng.choice(r, size=draws)[None, :]
+        samples[:, :, k] += noise if factor is None else factor[:, None] * noise
     ev = models.evaluation
     measured = ev.predictions if ev is not None else None
     best = np.inf

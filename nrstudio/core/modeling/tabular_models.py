@@ -92,6 +92,24 @@ def _predict_gp(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     return (k @ a["alpha"]) * float(a["y_std"][0]) + float(a["y_mean"][0])
 
 
+def gp_spread(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """(m,) predictive standard deviation of a new measurement at encoded features (m, f),
+    divided by the median of the same at the training rows when each is left out: 1 where
+    the process is as sure as it typically is about a held-out sample, more far from the
+    data. Scales leakage-free residuals into a spread that grows away from the samples."""
+    kernel = make_baseline("gaussian_process", a["x_train"].shape[1]).steps[-1][1].kernel
+    kernel = kernel.clone_with_theta(a["theta"])
+    xt = a["x_train"]
+    gram = kernel(xt)  # with the white-noise term on its diagonal
+    chol = np.linalg.cholesky(gram + 1e-10 * np.eye(len(xt)))
+    z = (np.atleast_2d(x) - a["x_mean"]) / a["x_scale"]
+    v = np.linalg.solve(chol, kernel(z, xt).T)
+    var = np.maximum(kernel.diag(z) - (v * v).sum(axis=0), 1e-12)
+    inv_diag = np.sum(np.linalg.inv(chol) ** 2, axis=0)  # diag of gram^-1
+    loo_sd = np.sqrt(1.0 / inv_diag)
+    return np.sqrt(var) / float(np.median(loo_sd))
+
+
 def _extract_forest(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
     """Every tree's nodes, concatenated: children (-1 at a leaf), split feature and
     threshold, and the leaf value; ``roots`` holds where each tree starts."""

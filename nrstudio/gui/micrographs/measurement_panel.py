@@ -41,7 +41,7 @@ from nrstudio.core.micrographs.selection import check_selection
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import plot_buttons, save_table_dialog
+from nrstudio.gui.app.plots import copy_plot, plot_buttons, save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.widgets import disable_while_busy
 from nrstudio.gui.micrographs.hand_corrections import CorrectionTools
@@ -88,12 +88,17 @@ class MeasurementPanel(QWidget):
         self.rod_info.setWordWrap(True)
         self.use_button = QPushButton("Use these values")
         self.use_button.setToolTip("Write mean length, mean width and their ratio into this "
-                                   "sample's row (Undo reverts it).")
+                                   "sample's row, and the SD of length and width and the "
+                                   "number of rods into their own columns (Undo reverts it).")
         self.use_button.clicked.connect(self.use_values)
         export_csv = QPushButton("Rods CSV…")
         export_csv.clicked.connect(self.export_rods)
         export_png = QPushButton("Overlay PNG…")
         export_png.clicked.connect(self.export_overlay)
+        self.copy_view = QPushButton("Copy view")
+        self.copy_view.setToolTip("Copy the micrograph as shown, with its outlines, to the "
+                                  "clipboard")
+        self.copy_view.clicked.connect(lambda: copy_plot(self.view.scene()))
         self.hists = pg.GraphicsLayoutWidget()
         self.hists.setMinimumHeight(240)
         self.rod_table = RodTableModel()
@@ -122,6 +127,7 @@ class MeasurementPanel(QWidget):
         row.addWidget(self.use_button)
         row.addWidget(export_csv)
         row.addWidget(export_png)
+        row.addWidget(self.copy_view)
         layout.addLayout(row)
         hist_row = QHBoxLayout()
         hist_row.addStretch(1)

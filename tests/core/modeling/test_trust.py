@@ -137,3 +137,26 @@ def test_every_model_predicts_after_saving_and_reopening(tmp_path):
     assert chosen.automatic and chosen.model in ("network", *TABULAR_KINDS)
     assert result.explanations.models == [chosen.model]  # LIME explained the chosen model
     assert isinstance(again.tabular, TabularSet)
+
+
+def test_gp_spread_matches_scikit_learn_and_grows_away_from_the_samples():
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    from nrstudio.core.modeling.baselines import fit_baseline
+    from nrstudio.core.modeling.tabular_models import gp_spread
+
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (40, 2))
+    y = np.sin(4 * x[:, 0]) + x[:, 1] + 0.05 * rng.standard_normal(40)
+    stored = fit_tabular_model("gaussian_process", x, y, seed=0)
+    near = x[:5] + 0.01
+    far = np.array([[3.0, 3.0], [-2.0, 1.0]])
+    s_near, s_far = gp_spread(stored.arrays, near), gp_spread(stored.arrays, far)
+    assert np.all(s_near < 1.5) and np.all(s_far > 2.0 * s_near.max())
+    # The same ratio of predictive standard deviations as scikit-learn's own posterior.
+    gp = fit_baseline("gaussian_process", x, y, 0)
+    _, sd = gp.predict(np.vstack([near, far]), return_std=True)
+    reg = gp.steps[-1][1]
+    assert isinstance(reg, GaussianProcessRegressor)
+    got = np.concatenate([s_near, s_far])
+    assert np.allclose(got / got[0], sd / sd[0], rtol=1e-4)
