@@ -8,9 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import exporters
-from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QHBoxLayout,
     QMessageBox,
@@ -61,11 +59,16 @@ def export_scene(scene: object, path: str | Path) -> Path:
     else:
         if p.suffix.lower() != ".png":
             p = p.with_suffix(".png")
-        exporter = exporters.ImageExporter(scene)
-        width = int(exporter.parameters()["width"])
-        exporter.parameters()["width"] = max(width * 2, 800)
-        exporter.export(str(p))
+        _image_exporter(scene).export(str(p))
     return p
+
+
+def _image_exporter(scene: object) -> exporters.ImageExporter:
+    """pyqtgraph's raster exporter at twice the screen size (at least 800 px wide)."""
+    exporter = exporters.ImageExporter(scene)
+    width = int(exporter.parameters()["width"])
+    exporter.parameters()["width"] = max(width * 2, 800)
+    return exporter
 
 
 def ask_export(parent: QWidget, scene: object, name: str) -> Path | None:
@@ -81,32 +84,10 @@ def ask_export(parent: QWidget, scene: object, name: str) -> Path | None:
         return None
 
 
-def scene_image(scene: object, scale: float = 2.0) -> QImage:
-    """The plot as shown, rendered at ``scale`` times its screen size (sharp when pasted)."""
-    from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QPainter
-
-    view = scene.views()[0] if scene.views() else None  # type: ignore[attr-defined]
-    rect = QRectF(view.viewport().rect()) if view is not None else scene.itemsBoundingRect()  # type: ignore[attr-defined]
-    image = QImage(max(1, int(rect.width() * scale)), max(1, int(rect.height() * scale)),
-                   QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        target = QRectF(0, 0, image.width(), image.height())
-        if view is not None:
-            view.render(painter, target, view.viewport().rect())
-        else:
-            scene.render(painter, target, rect)  # type: ignore[attr-defined]
-    finally:
-        painter.end()
-    return image
-
-
 def copy_plot(scene: object) -> None:
-    """Put the plot on the clipboard as an image (paste into a slide or a lab notebook)."""
-    QApplication.clipboard().setImage(scene_image(scene))
+    """Put the plot on the clipboard as an image (paste into a slide or a lab notebook), as
+    sharp as the PNG export."""
+    _image_exporter(scene).export(copy=True)
 
 
 def plot_buttons(parent: QWidget, scene: Callable[[], object], name: str) -> list[QPushButton]:
