@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import platform
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -38,9 +38,25 @@ MAX_THUMBNAILS = 12
 
 @dataclass
 class _Context:
+    """The project and its stored results, each read (and validated) once for all sections;
+    a section that cannot be read is None and named in ``unreadable``."""
+
     project: Project
     figures: Path  # folder the figure PNGs are written to
     models: object | None = None  # FinalModels, when the project holds trained models
+    sections: dict[str, object] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
+
+    def section(self, key: str):  # type: ignore[no-untyped-def]
+        if key not in self.sections:
+            from nrstudio.core.project.sections import read_section
+
+            try:
+                self.sections[key] = read_section(self.project, key)
+            except DataError as exc:
+                self.sections[key] = None
+                self.unreadable.append(f"{key}: {exc}")
+        return self.sections[key]
 
 
 def _section(report: Report, key: str) -> None:
@@ -75,6 +91,9 @@ def build_report(project: Project, figures: Path, title: str,
     for k, step in enumerate(steps):
         rep.report(0.05 + 0.95 * k / len(steps), f"Report: {step.__name__.strip('_')}")
         step(report, ctx)
+    if ctx.unreadable:
+        report.blocks.insert(0, Paragraph("Parts of the project could not be read and are "
+                                          "left out: " + "; ".join(ctx.unreadable), "warning"))
     rep.report(1.0, "Report written")
     return report
 
@@ -134,22 +153,13 @@ def grouped_findings(findings, limit: int = 40) -> list[str]:  # type: ignore[no
     return lines
 
 
-def _run_settings(project: Project):  # type: ignore[no-untyped-def]
-    from nrstudio.core.project.sections import read_section
-
-    try:
-        return read_section(project, "run")
-    except DataError:
-        return None
-
-
 def _augmentation(report: Report, ctx: _Context) -> None:
     from nrstudio.core.modeling.augment import SmoteRegSettings, plan_smote_reg
     from nrstudio.core.modeling.training_data import training_data
     from nrstudio.core.settings import describe
 
     _section(report, "augmentation")
-    run = _run_settings(ctx.project)
+    run = ctx.section("run")
     settings = run.evaluation.augment if run is not None else SmoteRegSettings()
     if run is None:
         report.add(Paragraph("No model has been trained yet; these are the default SMOTE-REG "
@@ -181,10 +191,9 @@ def _evaluation(report: Report, ctx: _Context) -> None:
     from nrstudio.core.modeling.model_choice import SHORT_NAMES
     from nrstudio.core.modeling.run_settings import PROTOCOL_NAMES
     from nrstudio.core.modeling.verdicts import verdicts
-    from nrstudio.core.project.sections import read_section
 
     _section(report, "evaluation")
-    evaluation = read_section(ctx.project, "evaluation")
+    evaluation = ctx.section("evaluation")
     if evaluation is None:
         report.add(Paragraph("No evaluation is stored: train the models (Train page, or "
                              "`nrstudio run`) and export the report again."))
@@ -235,16 +244,15 @@ def _choice(report: Report, ctx: _Context) -> None:
 
 def _parity(report: Report, ctx: _Context) -> None:
     from nrstudio.core.modeling.figures import chosen_parity_plot, parity_plot
-    from nrstudio.core.project.sections import read_section
 
     _section(report, "parity")
-    evaluation = read_section(ctx.project, "evaluation")
+    evaluation = ctx.section("evaluation")
     if evaluation is None:
         report.add(Paragraph("No evaluation is stored."))
         return
     if ctx.models is not None:
         chosen = {c.target: c.model for c in ctx.models.choices().values()}  # type: ignore[attr-defined]
-        validation = read_section(ctx.project, "validation_predictions")
+        validation = ctx.section("validation_predictions")
         path = chosen_parity_plot(evaluation, chosen, ctx.figures / "parity-chosen.png",
                                   ctx.models.level, validation)  # type: ignore[attr-defined]
         report.add(Figure(path, "Each held-out original sample predicted by the chosen model "
@@ -259,11 +267,10 @@ def _parity(report: Report, ctx: _Context) -> None:
 
 def _lime(report: Report, ctx: _Context) -> None:
     from nrstudio.core.modeling.figures import lime_heatmap
-    from nrstudio.core.project.sections import read_section
     from nrstudio.core.settings import describe
 
     _section(report, "lime")
-    expl = read_section(ctx.project, "lime_weights")
+    expl = ctx.section("lime_weights")
     if expl is None:
         report.add(Paragraph("No explanations are stored (Explain page, or `nrstudio run`)."))
         return
@@ -276,17 +283,16 @@ def _lime(report: Report, ctx: _Context) -> None:
         report.add(Paragraph(f"{flagged} of {expl.flagged.size} explanations are flagged (low "
                              "local fidelity or non-finite weights); do not read them as "
                              "normal results.", "warning"))
-    run = _run_settings(ctx.project)
+    run = ctx.section("run")
     if run is not None:
         report.add(Table(pd.DataFrame(describe(run.lime), columns=["setting", "value"]),
                          "LIME settings"))
 
 
 def _design(report: Report, ctx: _Context) -> None:
-    from nrstudio.core.project.sections import read_section
 
     _section(report, "design")
-    records = read_section(ctx.project, "design")
+    records = ctx.section("design")
     shown = [r for r in (records.design, records.suggest) if r is not None] if records else []
     if not shown:
         report.add(Paragraph("No design or suggestion has been kept in this project (Design "
@@ -392,7 +398,7 @@ def _reproducibility(report: Report, ctx: _Context) -> None:
             ["Python", platform.python_version()], ["system", f"{platform.system()} "
                                                                f"{platform.machine()}"]]
     report.add(Table(pd.DataFrame(rows, columns=["what", "value"]), "Versions"))
-    run = _run_settings(p)
+    run = ctx.section("run")
     if run is not None:
         seeds = [["evaluation folds and baselines", run.evaluation.seed],
                  ["SMOTE-REG", run.evaluation.augment.seed],

@@ -152,3 +152,12 @@ def test_report_of_a_generated_lab_table(tmp_path):
     flat = " ".join(text.split())
     for v in verdicts(read_section(project, "evaluation")):
         assert " ".join(v.plain().split()) in flat
+
+
+def test_a_damaged_result_is_named_and_the_rest_is_reported(trained, tmp_path):
+    project = load_project(trained)
+    project.results["lime"] = {"version": 1, "points": "not a list"}
+    files = write_report(project, tmp_path / "out")
+    html = files.html.read_text(encoding="utf-8")
+    assert "could not be read and are left out: lime_weights" in html
+    assert "No explanations are stored" in html and "Model per target" in html
