@@ -108,13 +108,10 @@ def _keep(args: argparse.Namespace, project, kind: str, wants, table,  # type: i
     """With --save, store the table as the project's newest design or suggestion record."""
     if not args.save:
         return
-    from nrstudio.core.modeling.design_record import DesignRecord, DesignRecords, want_lines
+    from nrstudio.core.modeling.design_record import keep_record
     from nrstudio.core.project.file_format import save_project
-    from nrstudio.core.project.sections import read_section, write_section
 
-    records = read_section(project, "design") or DesignRecords()
-    setattr(records, kind, DesignRecord(kind, want_lines(wants), table, notes))
-    write_section(project, "design", records)
+    keep_record(project, kind, wants, table, notes)
     save_project(project, args.project)
 
 

@@ -60,7 +60,7 @@ def default_folder(doc: ProjectDocument, last: str) -> Path:
 
 
 def start_report(parent: QWidget, doc: ProjectDocument, jobs: JobRunner, folder: Path,
-                 pdf: bool, done=None) -> bool:  # type: ignore[no-untyped-def]
+                 pdf: bool) -> bool:
     """Write the report of a snapshot of the project (edits made meanwhile are not in it)."""
     project = doc.project.snapshot()
     title = doc.path.stem if doc.path is not None else doc.title
@@ -69,9 +69,6 @@ def start_report(parent: QWidget, doc: ProjectDocument, jobs: JobRunner, folder:
         return write_report(project, folder, pdf, title, ctx.progress, ctx.cancelled)
 
     def finished(files: ReportFiles, _settings) -> None:  # type: ignore[no-untyped-def]
-        if done is not None:
-            done(files)
-            return
         answer = QMessageBox.question(
             parent, "Report written", f"The report is in {files.html.parent} "
             f"({files.seconds:.1f} s). Open it in the browser?",

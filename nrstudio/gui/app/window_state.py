@@ -32,9 +32,7 @@ def fit_to_screen(window: QMainWindow) -> None:
 def restore_window(window: QMainWindow, settings: QSettings, splitter: QSplitter) -> str | None:
     """Restore what :func:`save_window` kept; returns the last page's name (None if none)."""
     geometry = settings.value("window/geometry", settings.value("geometry"))
-    if isinstance(geometry, QByteArray | bytes) and window.restoreGeometry(geometry):
-        pass
-    else:
+    if not (isinstance(geometry, QByteArray | bytes) and window.restoreGeometry(geometry)):
         window.resize(*DEFAULT_SIZE)
     state = settings.value("window/state")
     if isinstance(state, QByteArray | bytes):

@@ -311,14 +311,14 @@ def summary_html(m: RodMeasurement) -> str:
             + (" (chosen automatically)" if m.settings.method == "auto" else "")
             + ("<br><i>Fewer than 30 rods: treat the means with care.</i>"
                if s.count < 30 else "")
-            + _selection_html(m)
-            + (f"<br>{corrected_count(m)} rods corrected by hand" if corrected_count(m) else ""))
+            + _selection_html(m))
 
 
 def _selection_html(m: RodMeasurement) -> str:
     """Rejections by reason and, when the accepted rods look like a biased sample, why."""
     check = check_selection(m)
-    out = ""
+    corrected = corrected_count(m)
+    out = f"<br>{corrected} rods corrected by hand" if corrected else ""
     if check.rejected_by_reason:
         out += "<br><small>rejected: " + html.escape(check.reasons_text()) + "</small>"
     if check.warning:

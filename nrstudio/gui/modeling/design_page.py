@@ -37,16 +37,9 @@ from nrstudio.core.modeling.design import (
     Want,
     design_conditions,
 )
-from nrstudio.core.modeling.design_record import (
-    DesignRecord,
-    DesignRecords,
-    candidate_table,
-    honesty_notes,
-    want_lines,
-)
+from nrstudio.core.modeling.design_record import candidate_table, honesty_notes, keep_record
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import SuggestResult, SuggestSettings, suggest_experiments
-from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import plot_buttons
@@ -354,11 +347,7 @@ class DesignPage(QWidget):
         models = self.models
         if models is None:
             return
-        project = self.doc.project
-        records = read_section(project, "design") or DesignRecords()
-        setattr(records, kind, DesignRecord(kind, want_lines(wants), candidate_table(models, rows),
-                                            notes))
-        write_section(project, "design", records)
+        keep_record(self.doc.project, kind, wants, candidate_table(models, rows), notes)
         self.doc.mark_changed(results=False)
 
     # ---- results ---------------------------------------------------------------------------
