@@ -97,15 +97,20 @@ def synthetic_images(quick: bool) -> None:
 
 
 def hard_cases(quick: bool) -> None:
-    """The crowded cases of issue 16, drawn with known sizes (not yet measured well)."""
-    from nrstudio.core.micrographs.synthetic import make_bundle_micrograph, make_carpet_micrograph
+    """The crowded cases of issue 16, drawn with known sizes."""
+    from nrstudio.core.micrographs.synthetic import (
+        make_bundle_micrograph,
+        make_carpet_micrograph,
+        make_rafts_of_rods_micrograph,
+    )
 
     print("\n## Hard cases (synthetic): a dense carpet of ~44 nm rods at 0.48 nm/px, bundles "
-          "of ~85 nm rods at 0.32 nm/px")
+          "of ~85 nm rods at 0.32 nm/px, rafts of ~76 nm rods at 0.40 nm/px")
     line("case", "seed", "rods drawn", "method", "accepted", "length err", "width err",
          "seconds", "bias")
-    for name, make in (("carpet", make_carpet_micrograph), ("bundles", make_bundle_micrograph)):
-        for seed in range(1 if quick else 3):
+    for name, make in (("carpet", make_carpet_micrograph), ("bundles", make_bundle_micrograph),
+                       ("rafts", make_rafts_of_rods_micrograph)):
+        for seed in range(1 if quick else 4):
             g = make(seed)
             t = time.perf_counter()
             m = measure_rods(g.pixels, 1.0)

@@ -42,9 +42,11 @@ class RodSettings:
                                    "(two rods end to end meet at a neck).")
     max_bend: float = setting(0.35, low=0, high=10, label="Bend", unit="widths",
                               help="Largest wander of the centre line off the axis.")
-    max_crowding: float = setting(0.2, low=0, high=1, label="Crowding",
+    max_crowding: float = setting(1.0, low=0, high=1, label="Crowding",
                                   help="Largest share of an object's outline with another "
-                                       "object close by (a bundle).")
+                                       "object close by (a bundle); 1 (the default) keeps "
+                                       "crowded rods whose shape and profiles pass, as in a "
+                                       "dense carpet.")
     width_band: tuple[float, ...] = setting((0.6, 1.5), low=0, high=100, label="Width band",
                                             help="Accepted widths lie within these factors of "
                                                  "the image's median rod width.")

@@ -18,7 +18,7 @@ import numpy as np
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.outlines import outline_rods
 from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
-from nrstudio.core.micrographs.traced_rods import traced_rods, typical_length
+from nrstudio.core.micrographs.traced_rods import TracedRods, traced_rods, typical_length
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
 
@@ -53,16 +53,17 @@ def measure_rods(
         return RodMeasurement([], float(nm_per_px), shape, s, "outline")
     boxes = list(exclude or [])
     tracing = s.method != "outline"
-    rods, light, width_guess = outline_rods(img, s, boxes, rep.sub(0.0, 0.4 if tracing else 1.0))
-    if not tracing or not np.isfinite(width_guess):
+    outlined = outline_rods(img, s, boxes, rep.sub(0.0, 0.4 if tracing else 1.0))
+    rods = outlined.rods
+    if not tracing or not np.isfinite(outlined.width_guess):
         rep.report(1.0, "done")
         return RodMeasurement(rods, float(nm_per_px), shape, s, "outline")
-    traced = traced_rods(img, light, width_guess, s, boxes, rep.sub(0.4, 1.0))
-    used = "trace"
-    if s.method == "auto" and not _prefer_tracing(rods, traced):
-        traced, used = rods, "outline"
+    found = traced_rods(img, outlined, s, boxes, rep.sub(0.4, 1.0))
+    kept, used = found.rods, "trace"
+    if s.method == "auto" and not _prefer_tracing(rods, found):
+        kept, used = rods, "outline"
     rep.report(1.0, "done")
-    return RodMeasurement(traced, float(nm_per_px), shape, s, used)
+    return RodMeasurement(kept, float(nm_per_px), shape, s, used)
 
 
 NOISE_FLOOR = 1e-4  # share of pixels; the development images have 25 to 900 times more
@@ -71,31 +72,48 @@ NOISE_FLOOR = 1e-4  # share of pixels; the development images have 25 to 900 tim
 def dark_fraction(img: np.ndarray) -> float:
     """The share of pixels of a dark-rod image (h, w) darker than the film by more than six
     times the film's noise, after light smoothing. Pure noise has none; an image with rods has
-    a few per thousand at least (0.25% on the sparsest development image)."""
+    a few per thousand at least (0.25% on the sparsest development image).
+
+    The film's level is the histogram's mode, not its median: in a dense carpet rods cover
+    more than half of the image, and the median is then a rod. The film is one narrow peak
+    (flat, noisy); rods spread over every level their thickness gives."""
     from scipy import ndimage as ndi
 
     step = max(1, int(np.ceil(np.sqrt(img.size / 4e6))))  # a few megapixels are enough
     small = ndi.gaussian_filter(np.asarray(img[::step, ::step], np.float32), 2.0 / step)
-    med = float(np.median(small))
-    upper = small[small >= med]
-    sigma = 1.4826 * float(np.median(upper - med)) if upper.size else 0.0
+    lo, hi = (float(v) for v in np.percentile(small, [0.5, 99.5]))
+    if hi <= lo:
+        return 0.0
+    counts, edges = np.histogram(small, bins=256, range=(lo, hi))
+    peak = int(np.argmax(ndi.gaussian_filter1d(counts.astype(np.float64), 2.0)))
+    film = float(0.5 * (edges[peak] + edges[peak + 1]))
+    upper = small[small >= film]
+    sigma = 1.4826 * float(np.median(upper - film)) if upper.size else 0.0
     if sigma <= 0:
-        return 0.0 if float(small.min()) >= med else 1.0
-    return float((small < med - 6 * sigma).mean())
+        return 0.0 if float(small.min()) >= film else 1.0
+    return float((small < film - 6 * sigma).mean())
 
 
-def _prefer_tracing(outlined: list[Rod], traced: list[Rod]) -> bool:
+def _prefer_tracing(outlined: list[Rod], found: TracedRods) -> bool:
     """The automatic choice of method. Centre-line tracing is used when it finds at least 10
-    rods and either its typical rod is over 1.5 times as long as the outline method's (the
-    outlines are then mostly pieces of long rods, broken at crossings and in rafts), or the
-    outline method kept fewer than 30 rods and tracing at least twice as many (rafts that
-    outlines cannot take apart). Otherwise the outline method, whose rules are stricter and
-    which separates short rods in dense bundles better, is kept."""
+    rods, most of them single rods (no more than ``JOINED_TRACES`` of them with a gap along
+    them: in a dense carpet a trace runs over rods lying end to end), and either its typical
+    rod is over 1.5 times as long as the outline method's (the outlines are then mostly
+    pieces of long rods, broken at crossings and in rafts), or the outline method kept fewer
+    than 30 rods and tracing at least twice as many (rafts that outlines cannot take apart).
+    Otherwise the outline method, whose rules are stricter and which separates short rods in
+    dense bundles better, is kept."""
+    traced = found.rods
     n_traced = sum(r.accepted for r in traced)
     n_outlined = sum(r.accepted for r in outlined)
-    if n_traced < 10:
+    if n_traced < 10 or found.gapped_share > JOINED_TRACES:
         return False
     by_outline = typical_length(outlined)
     if not np.isfinite(by_outline) or typical_length(traced) > 1.5 * by_outline:
         return True
     return n_outlined < 30 and n_traced >= 2 * n_outlined
+
+
+# Traces joining rods end to end: 92% of them on synthetic carpets, at most 53% elsewhere
+# (see TracedRods).
+JOINED_TRACES = 0.75

@@ -5,12 +5,16 @@ rods those are the short ones (a long rod touches more neighbours), so the accep
 is biased toward short rods and its mean length is too short, while nothing looks wrong.
 
 A low accepted share alone says little: on crowded but well-measured micrographs (the four
-development images) only about 10% of the objects are accepted, and the means are right,
-because the rejected rods in bundles are as long as the accepted ones. So the check compares
-the accepted rods with the objects rejected *for touching others while being whole rods*
-(an outline "in a bundle" or of "uneven width"; a traced rod that is "bent", "uneven along
-its length" or has "no clear edges"), whose extent is about one rod's length. When the
-accepted rods are clearly shorter than those, the accepted sample is probably biased.
+development images) only 10-30% of the objects are accepted, and the means are right,
+because the rejected rods are as long as the accepted ones. So the check compares the
+accepted rods with the objects rejected *for touching others while being whole rods*, whose
+extent is about one rod's length: an outline "in a bundle" or a "piece of a longer rod" (its
+dark trace goes on past an end: another rod lies end to end); a traced rod "uneven along its
+length" or with "no clear edges". Objects that are unions of several rods ("uneven width",
+"bent or branched", "necked") are left out: their extents are longer than any rod (1.2-2.3
+times the accepted median on the development and synthetic images) and would raise false
+alarms. When the accepted rods are clearly shorter than the whole rods rejected for contact,
+the accepted sample is probably biased.
 Rejections are also counted by reason for the summary.
 """
 
@@ -29,7 +33,7 @@ from nrstudio.core.micrographs.rod_model import RodMeasurement
 SHORTER = 0.85
 P_VALUE = 0.01
 MIN_OBJECTS = 20
-WHOLE_ROD_REASONS = {"in a bundle", "uneven width", "bent", "uneven along its length",
+WHOLE_ROD_REASONS = {"in a bundle", "piece of a longer rod", "uneven along its length",
                      "no clear edges"}
 
 

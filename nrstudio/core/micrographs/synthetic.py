@@ -178,6 +178,16 @@ def make_bundle_micrograph(seed: int = 0, shape: tuple[int, int] = (1600, 2000)
                                 body=0.5, core=0.38)
 
 
+def make_rafts_of_rods_micrograph(seed: int = 0, shape: tuple[int, int] = (1600, 2000)
+                                  ) -> SyntheticMicrograph:
+    """Rafts of rods as in micrographs of ~76 nm x 4 nm rods at 0.40 nm/px: 20 rafts of 4-9
+    parallel rods 1.3 widths apart, staggered, and 10 single rods across them. Sizes in px:
+    length ~ N(190, 18), width ~ N(10, 0.7)."""
+    return make_raft_micrograph(seed, shape, n_rafts=20, rods_per_raft=(4, 9), n_crossing=10,
+                                length=(190.0, 18.0), width=(10.0, 0.7), spacing=1.3,
+                                body=0.5, core=0.4)
+
+
 def sample_micrograph(length_nm: float, width_nm: float, seed: int, nm_per_px: float = 0.5,
                       shape: tuple[int, int] = (512, 640), bar_nm: float = 100.0
                       ) -> tuple[bytes, SyntheticMicrograph]:
