@@ -39,6 +39,7 @@ from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.settings_form import SettingsForm
+from nrstudio.gui.app.when_shown import WhenShown
 from nrstudio.gui.app.widgets import disable_while_busy, form_layout
 from nrstudio.gui.image_models.image_model_tab import ImageModelTab
 from nrstudio.gui.image_models.lime_result_view import LimeResultView
@@ -68,7 +69,10 @@ class LimeImageTab(QWidget):
         self.segments: np.ndarray | None = None
         self.explanation: ImageExplanation | None = None
         self._generation = 0
-        self._stale = True  # the chosen image is not loaded yet
+        # Images are decoded and segmented only once the tab is seen: opening a project must
+        # not start a second of segmentation for a tab the user may never open.
+        self.image_loading = WhenShown(self, self._load_image)
+        self.image_loading.pending = True  # the chosen image is not loaded yet
         self.background = BackgroundCalls(self)
         self._timer = QTimer(self, singleShot=True, interval=350)
         self._timer.timeout.connect(self.preview)
@@ -152,14 +156,6 @@ class LimeImageTab(QWidget):
             self.load_image()
         self.reload_models()
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        # Images are decoded and segmented only once the tab is seen: opening a project must
-        # not start a second of segmentation for a tab the user may never open.
-        super().showEvent(event)
-        if self._stale:
-            self._stale = False
-            self.load_image()
-
     def reload_models(self) -> None:
         keep = self.model_box.currentText()
         self.model_box.clear()
@@ -172,9 +168,9 @@ class LimeImageTab(QWidget):
             self.model_box.setCurrentText(keep)
 
     def load_image(self) -> None:
-        if not self.isVisible():
-            self._stale = True
-            return
+        self.image_loading.request()
+
+    def _load_image(self) -> None:
         image_id = self.image_box.currentData()
         self.image = next((im for im in self.doc.project.images if im.id == image_id), None)
         self.pixels = None

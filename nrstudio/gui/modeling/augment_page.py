@@ -34,6 +34,7 @@ from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm, setting_widget
 from nrstudio.gui.app.undo import SnapshotCommand
+from nrstudio.gui.app.when_shown import WhenShown
 
 MAX_SCATTER_POINTS = 2000  # synthetic points drawn per panel; more add ink, not information
 
@@ -122,7 +123,8 @@ class AugmentPage(QWidget):
         doc.cells_updated.connect(lambda *_: self.update_preview())
         jobs.idle.connect(self._sync_buttons)
         jobs.started.connect(lambda _: self._sync_buttons())
-        self._stale = True
+        self.matrix_drawing = WhenShown(self, self.redraw)
+        self.matrix_drawing.request()
         self.update_preview()
 
     def _with_export(self, plot: pg.GraphicsLayoutWidget, name: str) -> QWidget:
@@ -191,21 +193,13 @@ class AugmentPage(QWidget):
 
     # ---- plots -------------------------------------------------------------------------------
     def _data_changed(self) -> None:
-        self._stale = True
         self.update_preview()
-        if self.isVisible():
-            self.redraw()
-
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        super().showEvent(event)
-        if self._stale:
-            self.redraw()
+        self.matrix_drawing.request()
 
     def redraw(self) -> None:
         """Draw the scatter matrix as ONE plot (each panel normalised into its own cell): a
         grid of 36 plot widgets takes about a second to lay out and paint; this takes a few
         tens of milliseconds, so switching to this page never freezes the window."""
-        self._stale = False
         self.matrix.clear()
         self.hists.clear()
         ds = self.doc.dataset

@@ -45,6 +45,7 @@ from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
+from nrstudio.gui.app.when_shown import WhenShown
 from nrstudio.gui.app.widgets import disable_while_busy
 
 FREE, FIXED = "free", "fixed"
@@ -176,28 +177,24 @@ class DesignPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         disable_while_busy(jobs, self.design_button, self.suggest_button)
+        # Rebuilt when seen: the form of a wide table is a few hundred widgets, and building
+        # it the moment training ends kept the window waiting. The first build is at once.
+        self._built = False
+        self.form_building = WhenShown(self, self._build_form)
         doc.results_changed.connect(self.reload)
-        self.reload()
+        self._build_form()
 
     # ---- the form --------------------------------------------------------------------------
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        super().showEvent(event)
-        if getattr(self, "_stale", False):
-            self.reload()
-
     def reload(self) -> None:
-        # Built when seen: the form of a wide table is a few hundred widgets, and building it
-        # the moment training ends kept the window waiting.
-        if not self.isVisible() and getattr(self, "_built", False):
-            self._stale = True
-            return
-        self._stale = False
+        self.form_building.request()
+
+    def _build_form(self) -> None:
         damaged = ""
         try:
             models = self.doc.final_models()  # the same object while the models are the same
         except DataError as exc:
             models, damaged = None, str(exc)
-        if models is self.models and getattr(self, "_built", False) and not damaged:
+        if models is self.models and self._built and not damaged:
             return
         self._built = True
         self.models = models

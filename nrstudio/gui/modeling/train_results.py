@@ -24,6 +24,7 @@ from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS
 from nrstudio.core.modeling.verdicts import verdicts
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, plot_buttons
+from nrstudio.gui.app.when_shown import WhenShown
 
 
 def fmt(mean: float, std: float) -> str:
@@ -97,9 +98,12 @@ class ParityView(QWidget):
         self.result: EvaluationResult | None = None
         self.validation = pd.DataFrame()
         self.parity_protocol = QComboBox()
-        self.parity_protocol.currentIndexChanged.connect(lambda _: self._plot_parity())
+        # Drawn when seen: thousands of points drawn the moment training ends (while the
+        # Metrics tab is shown) kept the window waiting for about 0.1 s.
+        self.parity_drawing = WhenShown(self, self._plot_parity)
+        self.parity_protocol.currentIndexChanged.connect(lambda _: self.parity_drawing.request())
         self.parity_model = QComboBox()
-        self.parity_model.currentIndexChanged.connect(lambda _: self._plot_parity())
+        self.parity_model.currentIndexChanged.connect(lambda _: self.parity_drawing.request())
         self.level = DEFAULT_LEVEL
         self.parity = pg.GraphicsLayoutWidget()
         self.point_info = QLabel("Click a point to see its sample.")
@@ -136,19 +140,9 @@ class ParityView(QWidget):
             self.parity_model.addItem(SHORT_NAMES.get(m, m), m)
         self.parity_model.setCurrentIndex(max(self.parity_model.findData(current_model), 0))
         self.parity_model.blockSignals(False)
-        # Drawn when seen: thousands of points drawn the moment training ends (while the
-        # Metrics tab is shown) kept the window waiting for about 0.1 s.
-        self._stale = True
-        if self.isVisible():
-            self._plot_parity()
-
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        super().showEvent(event)
-        if getattr(self, "_stale", False):
-            self._plot_parity()
+        self.parity_drawing.request()
 
     def _plot_parity(self) -> None:
-        self._stale = False
         self.parity.clear()
         result = self.result
         protocol = self.parity_protocol.currentData()
