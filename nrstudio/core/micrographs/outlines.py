@@ -39,22 +39,22 @@ from nrstudio.core.micrographs.profiles import (
     ProfileMeasure,
     cross_section,
     feature_extent,
+    goes_on_past_an_end,
     sample_grid,
 )
 from nrstudio.core.micrographs.rod_model import ACCEPTED, Rod, RodSettings
 from nrstudio.core.progress import Reporter
 
 
-def estimate_background(smoothed: np.ndarray, window_px: int = 120, percentile: float = 80
-                        ) -> np.ndarray:
-    """Local background level (h, w): the ``percentile`` over windows of ``window_px``,
+def estimate_background(smoothed: np.ndarray, window_px: int = 120) -> np.ndarray:
+    """Local background level (h, w): the 80th percentile over windows of ``window_px``,
     computed on an 8x smaller copy and smoothed, so dense bundles do not pull it down."""
     from scipy import ndimage as ndi
 
     f = max(1, window_px // 15)
     small = smoothed[::f, ::f]
     size = max(3, window_px // f)
-    level = ndi.percentile_filter(small, percentile, size=size, mode="reflect")
+    level = ndi.percentile_filter(small, 80, size=size, mode="reflect")
     level = ndi.gaussian_filter(level, size / 2, mode="reflect")
     zoom = (smoothed.shape[0] / level.shape[0], smoothed.shape[1] / level.shape[1])
     full = ndi.zoom(level, zoom, order=1, mode="nearest")
@@ -84,10 +84,11 @@ def film_level(smoothed: np.ndarray, dark: np.ndarray, fallback: np.ndarray, win
 
 @dataclass
 class FilmLevel:
-    """The film's grey level around each point, for placing edges: ``level`` (h/f, w/f), from
-    :func:`film_level` on the smoothed image at ``f`` times fewer pixels. In a dense carpet
-    the 80th percentile that sets the threshold is pulled down by the rods covering most of
-    a window; the edges need the film itself."""
+    """A map of the film's grey level, ``level`` (h/f, w/f) on the segmentation grid (``f``
+    times fewer pixels), read at full-resolution points. Two are used: the threshold's
+    (:func:`estimate_background`) and the edges' (:func:`film_level`): in a dense carpet the
+    80th percentile that sets the threshold is pulled down by the rods covering most of a
+    window, and the edges need the film itself."""
 
     level: np.ndarray
     f: int
@@ -159,17 +160,12 @@ def _profile_measure(image: np.ndarray, row: float, col: float, orientation: flo
     ends = feature_extent(axial, m3, 2 * m3, depth_fraction)
     if ends is None or w <= 0:
         return ProfileMeasure.refused()
-    if film is not None:
-        # A piece of a longer rod (its outline broken where the rod is faint, or cut where
-        # another crosses it): past its ends the rod goes on, darker than the film.
-        floor = float(np.median(axial[m3:2 * m3]))
-        depth = film - floor
-        reach = int(width / step)
-        for i, side in ((int(ends[0]), -1), (int(ends[1]), 1)):
-            lo, hi = sorted((i + side * reach // 2, i + side * (reach // 2 + reach)))
-            seg = axial[max(lo, 0):max(hi, 0)]
-            if depth > 0 and len(seg) and (film - float(seg.mean())) > continues * depth:
-                return ProfileMeasure.refused("piece of a longer rod")
+    # A piece of a longer rod (its outline broken where the rod is faint, or cut where
+    # another crosses it): past its ends the rod goes on, darker than the film.
+    if film is not None and goes_on_past_an_end(
+            axial, along2, (along2[0] + ends[0] * step, along2[0] + ends[1] * step), width,
+            film, float(np.median(axial[m3:2 * m3])), continues):
+        return ProfileMeasure.refused("piece of a longer rod")
     return ProfileMeasure(width=float(w), length=float((ends[1] - ends[0]) * step))
 
 
@@ -212,12 +208,13 @@ def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, 
     smooth = ndi.gaussian_filter(small, s.smoothing_px / f)
     rep.report(0.2, "estimating the background")
     film = estimate_background(smooth, 120 // f)
+    threshold_film = FilmLevel(film, f)
     darkness = film - smooth
     light = ndi.gaussian_filter(img, 1.0)
     rep.report(0.35, "thresholding")
     sample = darkness[::2, ::2]
     if float(sample.max() - sample.min()) < 1e-3:
-        return Outlined([], light, FilmLevel(film, f), float("nan"))
+        return Outlined([], light, threshold_film, float("nan"))
     # Half the typical rod depth: Otsu splits rods from film, the rods' median darkness is their
     # depth, and half of it puts outlines where the edges are (half depth of a blurred step).
     otsu = float(threshold_otsu(sample))
@@ -290,10 +287,9 @@ def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, 
             rep.report(0.75 + 0.25 * j / max(len(candidates), 1), "measuring rods")
         length_px, width_px, reason = c.length, c.width, c.reason
         if reason == ACCEPTED:
-            fr = min(max(int(c.row / f), 0), film.shape[0] - 1)
-            fc = min(max(int(c.col / f), 0), film.shape[1] - 1)
             measured = _profile_measure(light, c.row, c.col, float(props[c.index].orientation),
-                                        c.length, c.width, s.edge_depth, float(film[fr, fc]),
+                                        c.length, c.width, s.edge_depth,
+                                        threshold_film.at(c.row, c.col),
                                         s.max_continuation, top.at(c.row, c.col))
             if measured.reason is not None:
                 reason = measured.reason

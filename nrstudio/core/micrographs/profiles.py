@@ -59,6 +59,23 @@ def feature_extent(profile: np.ndarray, lo: int, hi: int, depth_fraction: float,
     return left, right
 
 
+def goes_on_past_an_end(axial: np.ndarray, positions: np.ndarray, ends: tuple[float, float],
+                        width: float, film: float, floor: float, continues: float) -> bool:
+    """True when a rod's dark trace goes on past one of its ends: the axial profile ``axial``
+    (sampled at ``positions``, px along the axis), averaged from ½ to 1½ ``width`` beyond an
+    end (``ends``, px), is darker than ``film`` by more than ``continues`` of the rod's depth
+    (``film`` - ``floor``). A piece of a longer rod, or a rod another continues end to end."""
+    depth = film - floor
+    if depth <= 0:
+        return False
+    for end, d in ((ends[0], -1), (ends[1], 1)):
+        lo, hi = sorted((end + d * 0.5 * width, end + d * 1.5 * width))
+        seg = axial[(positions >= lo) & (positions <= hi)]
+        if len(seg) and film - float(seg.mean()) > continues * depth:
+            return True
+    return False
+
+
 def two_floors(profile: np.ndarray, share: float = 0.15) -> bool:
     """True when a cross profile has two dark floors with a ridge between them that rises more
     than ``share`` of the depth: two rods lying side by side, fused in the outline."""

@@ -18,6 +18,7 @@ from nrstudio.core.micrographs.profiles import (
     cross_section,
     crossing,
     feature_extent,
+    goes_on_past_an_end,
     sample_grid,
 )
 from nrstudio.core.micrographs.rod_model import ACCEPTED, Rod, RodSettings
@@ -161,15 +162,12 @@ def measure_traced_rod(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, 
         if pos is None or abs(pos - start) * step > 3 * width_px:
             return ProfileMeasure.refused()
         found.append(ts[0] + pos * step)
-    if film is not None and film > floor:
-        # In a tight raft the line filter fades where a neighbour runs alongside, so a trace
-        # can stop while its rod goes on: the image itself, not the filter, must show free
-        # film past each end.
-        for t_end, d in ((found[0], -1), (found[1], 1)):
-            lo, hi = sorted((t_end + d * 0.5 * width_px, t_end + d * 1.5 * width_px))
-            seg = axial[(ts >= lo) & (ts <= hi)]
-            if len(seg) and film - float(seg.mean()) > continues * (film - floor):
-                return ProfileMeasure.refused(GOES_ON)
+    # In a tight raft the line filter fades where a neighbour runs alongside, so a trace can
+    # stop while its rod goes on: the image itself, not the filter, must show free film past
+    # each end.
+    if film is not None and goes_on_past_an_end(axial, ts, (found[0], found[1]), width_px,
+                                                 film, floor, continues):
+        return ProfileMeasure.refused(GOES_ON)
     middle = centre + 0.5 * (found[0] + found[1]) * axis
     return ProfileMeasure(width=float(width), length=float(found[1] - found[0]),
                           row=float(middle[0]), col=float(middle[1]))
