@@ -8,7 +8,7 @@ import typing
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.settings import SettingField, format_value, setting_fields
+from nrstudio.gui.app.widgets import narrow_combo
 
 _INT_MAX = 2**31 - 1
 
@@ -42,7 +43,9 @@ def setting_widget(f: SettingField, value: Any, none_as_minimum: bool = True) ->
         w: QWidget = QComboBox()
         for key, label in info.choices.items():
             w.addItem(label, key)
+            w.setItemData(w.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         w.setCurrentIndex(max(w.findData(value), 0))
+        narrow_combo(w)
     elif base is bool:
         w = QCheckBox()
         w.setChecked(bool(value))

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLayout,
     QPushButton,
+    QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -34,6 +37,34 @@ def button_row(buttons: Sequence[tuple[str, Callable[[], object]]]) -> QHBoxLayo
         row.addWidget(button)
     row.addStretch(1)
     return row
+
+
+def narrow_combo(box: QComboBox, chars: int = 16) -> QComboBox:
+    """Let ``box`` be as narrow as ``chars`` characters, however long its items: choices
+    explained in words must not set the width of a page (they pushed pages wider than a
+    1366 px screen). The drop-down list still shows every item whole."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(chars)
+    box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
+    return box
+
+
+def scroll_column(*items: QWidget | QLayout) -> QScrollArea:
+    """Widgets and layouts stacked top to bottom (pushed up by a stretch) in a scroll area
+    that resizes them to its width: a page's column of settings must not make the window
+    taller than a laptop screen."""
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    for item in items:
+        if isinstance(item, QLayout):
+            layout.addLayout(item)
+        else:
+            layout.addWidget(item)
+    layout.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(column)
+    return scroll
 
 
 def disable_while_busy(jobs: JobRunner, *widgets: QWidget) -> None:

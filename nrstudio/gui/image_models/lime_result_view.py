@@ -22,7 +22,7 @@ from nrstudio.gui.app.plots import (
     save_table_dialog,
     symmetric_limit,
 )
-from nrstudio.gui.app.widgets import button_row
+from nrstudio.gui.app.widgets import button_row, narrow_combo
 
 FOR_RGBA = (40, 200, 60, 150)
 AGAINST_RGBA = (220, 40, 200, 150)
@@ -43,6 +43,7 @@ class LimeResultView(QWidget):
         self.mode = QComboBox()
         self.mode.addItems(["Top superpixels for and against", "Weight heat map",
                             "Superpixel boundaries"])
+        narrow_combo(self.mode, 12)
         self.mode.currentIndexChanged.connect(lambda _: self.draw())
         self.output = QComboBox()
         self.output.currentIndexChanged.connect(lambda _: self.draw())

@@ -127,9 +127,12 @@ class MeasurementPanel(QWidget):
         row.addWidget(self.use_button)
         row.addWidget(export_csv)
         row.addWidget(export_png)
-        row.addWidget(self.copy_view)
+        row.addStretch(1)
         layout.addLayout(row)
+        # Copy view sits with the figure buttons: four buttons in the row above made the page
+        # wider than a 1366 px screen.
         hist_row = QHBoxLayout()
+        hist_row.addWidget(self.copy_view)
         hist_row.addStretch(1)
         for button in plot_buttons(self, self.hists.scene, "rod-histograms.png"):
             hist_row.addWidget(button)

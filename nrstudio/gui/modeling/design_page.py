@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -46,7 +45,7 @@ from nrstudio.gui.app.plots import plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
-from nrstudio.gui.app.widgets import disable_while_busy
+from nrstudio.gui.app.widgets import disable_while_busy, scroll_column
 
 FREE, FIXED = "free", "fixed"
 
@@ -126,19 +125,8 @@ class DesignPage(QWidget):
         self.design_button.clicked.connect(self.run_design)
         self.suggest_button = QPushButton("Suggest next experiments")
         self.suggest_button.clicked.connect(self.run_suggest)
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.addWidget(self.info)
-        ll.addWidget(self.wants_box)
-        ll.addWidget(self.inputs_box)
-        ll.addWidget(self.design_form)
-        ll.addWidget(self.design_button)
-        ll.addWidget(self.suggest_form)
-        ll.addWidget(self.suggest_button)
-        ll.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(left)
+        scroll = scroll_column(self.info, self.wants_box, self.inputs_box, self.design_form,
+                               self.design_button, self.suggest_form, self.suggest_button)
         scroll.setMinimumWidth(460)
 
         self.honesty = QLabel()
@@ -159,13 +147,17 @@ class DesignPage(QWidget):
         rl.addWidget(self.honesty)
         rl.addWidget(self.limit)
         rl.addWidget(self.table, 2)
+        # Two rows: in one, the buttons made the page wider than a 1366 px screen.
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_button)
+        add_row.addStretch(1)
+        rl.addLayout(add_row)
         row = QHBoxLayout()
-        row.addWidget(self.add_button)
-        row.addStretch(1)
         row.addWidget(QLabel("Plot"))
         row.addWidget(self.plot_x)
         row.addWidget(QLabel("against"))
         row.addWidget(self.plot_y)
+        row.addStretch(1)
         for button in plot_buttons(self, self.plot.scene, "design.png"):
             row.addWidget(button)
         rl.addLayout(row)

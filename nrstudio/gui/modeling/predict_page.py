@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -44,6 +43,7 @@ from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.plots import save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
+from nrstudio.gui.app.widgets import scroll_column
 
 AMBER = "#a05a00"
 RED = "#b00020"
@@ -78,17 +78,9 @@ class PredictPage(QWidget):
         self.add_button.clicked.connect(self.add_planned)
         self.explain_button = QPushButton("Explain this point")
         self.explain_button.clicked.connect(self._explain)
-        inputs = QWidget()
-        sl = QVBoxLayout(inputs)
-        sl.addWidget(self.models_box)
-        sl.addWidget(self.form_box)
-        sl.addStretch(1)
-        # Dozens of conditions scroll: they must not make the window taller than a laptop
-        # screen, and the prediction below them stays in sight.
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
+        # Dozens of conditions scroll, and the prediction below them stays in sight.
+        scroll = scroll_column(self.models_box, self.form_box)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inputs)
         out = QGroupBox("Prediction")
         ol = QVBoxLayout(out)
         ol.addWidget(self.results)

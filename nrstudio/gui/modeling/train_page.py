@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -44,6 +43,7 @@ from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
+from nrstudio.gui.app.widgets import scroll_column
 from nrstudio.gui.modeling.train_results import MetricsView, ParityView
 
 STAGE_LABELS = {"honest": "leakage-free CV", "paper": "paper CV", "final": "final ensemble"}
@@ -129,20 +129,10 @@ class TrainPage(QWidget):
         self.progress = QProgressBar(maximum=1000)
         self.stage = QLabel()
         self.stage.setWordWrap(True)
-        controls = QWidget()
-        c = QVBoxLayout(controls)
-        for w in (self.targets_box, net, base, prot):
-            c.addWidget(w)
         row = QHBoxLayout()
         row.addWidget(self.start)
         row.addWidget(self.cancel)
-        c.addLayout(row)
-        c.addWidget(self.progress)
-        c.addWidget(self.stage)
-        c.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
+        scroll = scroll_column(self.targets_box, net, base, prot, row, self.progress, self.stage)
         scroll.setMaximumWidth(400)
         # ---- results column
         self.loss_plot = pg.PlotWidget(title="Loss (mean over networks, standardised units)")

@@ -326,3 +326,21 @@ def test_export_report_from_the_file_menu(qtbot, tmp_path, trained, dialogs, mon
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Model per target" in html and "report_files/parity-chosen.png" in html
     assert any("Report written" in text or "report is in" in text for _, text in dialogs.shown)
+
+
+def test_every_workflow_page_fits_a_small_laptop_screen(qtbot, tmp_path, trained):
+    """In the window's first size (1200 x 740, what a 1366 x 768 screen gets) no page may need
+    more width than the window leaves it: long choice labels (the Design page's Mode) and a
+    row of seven controls once pushed pages wider, half off the screen."""
+    from nrstudio.gui.app.main_window import PAGES
+    from nrstudio.gui.app.window_state import DEFAULT_SIZE
+
+    w = make_window(qtbot, tmp_path, trained)
+    w.show()
+    w.resize(*DEFAULT_SIZE)  # the offscreen screen is smaller than a laptop's
+    for name in PAGES:
+        w.show_page(name)
+        qtbot.wait(50)
+        page = w.current_page()
+        room = w.stack.width()
+        assert page.minimumSizeHint().width() <= room, (name, page.minimumSizeHint(), room)
