@@ -344,3 +344,30 @@ def test_every_workflow_page_fits_a_small_laptop_screen(qtbot, tmp_path, trained
         page = w.current_page()
         room = w.stack.width()
         assert page.minimumSizeHint().width() <= room, (name, page.minimumSizeHint(), room)
+
+
+def test_metrics_table_cells(qtbot):
+    """One row per (protocol, rows, target, model) with its errors, n and interval figures;
+    a metric that was not computed reads as a dash."""
+    import pandas as pd
+
+    from nrstudio.core.modeling.evaluation import EvaluationResult
+    from nrstudio.gui.modeling.train_results import MetricsView
+
+    def row(model, metric, mean, std=0.5, n=28):
+        return dict(protocol="honest", model=model, target="L", subset="original",
+                    metric=metric, mean=mean, std=std, n=n, aggregation="conformal 90%")
+
+    metrics = pd.DataFrame([row("ridge", "coverage", 0.893), row("ridge", "MAE", 4.21),
+                            row("ridge", "RMSE", 5.0), row("ridge", "interval width", 17.04),
+                            row("mean", "MAE", 9.9, n=27)])
+    view = MetricsView()
+    qtbot.addWidget(view)
+    view.show_result(EvaluationResult(metrics, pd.DataFrame()))
+    table = view.table
+    cells = [[table.item(i, j).text() for j in range(table.columnCount())]
+             for i in range(table.rowCount())]
+    assert [c[3] for c in cells] == ["ridge", "mean"]
+    assert cells[0][4:] == ["4.21 ± 0.5", "—", "5 ± 0.5", "—", "28", "89%", "17"]
+    assert cells[1][4:9] == ["9.9 ± 0.5", "—", "—", "—", "27"]
+    assert table.horizontalHeaderItem(9).text() == "Coverage 90%"
