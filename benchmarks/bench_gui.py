@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication
 
 from nrstudio.core.project.example import example_project_path
 from nrstudio.gui.app.launch import settle_memory
-from nrstudio.gui.app.main_window import MainWindow
+from nrstudio.gui.app.main_window import PAGES, MainWindow
 
 
 def main() -> None:
@@ -69,7 +69,7 @@ def main() -> None:
 
     def show_image(sample: str) -> None:
         # What the user does before pressing Measure: not part of the job.
-        w.pages.setCurrentRow(5)
+        w.show_page("Micrographs")
         micro.tabs.setCurrentIndex(0)
         micro.measure.strip.sample.setCurrentIndex(micro.measure.strip.sample.findText(sample))
         for i in range(micro.measure.strip.thumbs.count()):
@@ -80,7 +80,7 @@ def main() -> None:
         app.processEvents()
 
     def lime_region() -> None:
-        w.pages.setCurrentRow(5)
+        w.show_page("Micrographs")
         micro.tabs.setCurrentIndex(2)
         micro.lime.side.setValue(512)
         micro.lime.explain()
@@ -120,7 +120,7 @@ def main() -> None:
         results.append((state["name"], t1 - state["t0"], len(ticks), gaps.max(),
                         np.percentile(gaps, 99), gaps.mean()))
         # Move the page under the pointer like a user would, to include repaint work.
-        w.pages.setCurrentRow((w.pages.currentRow() + 1) % 6)
+        w.pages.setCurrentRow((w.pages.currentRow() + 1) % len(PAGES))
         QTimer.singleShot(300, start_next)
 
     w.jobs.idle.connect(finished)

@@ -381,3 +381,17 @@ def test_correct_a_measurement_by_hand(qtbot, window, dialogs, monkeypatch):
     assert corrected_count(back) == 2 and back.summary().count == n0
     row = summary_row(ImageAnalysis("x", None, Scale(back.nm_per_px, "typed"), None, back))
     assert row["rods_corrected_by_hand"] == 2
+
+
+def test_lime_on_images_without_an_image_says_so(qtbot, tmp_path, dialogs):
+    """A project without micrographs: Explain this region explains in words and starts no
+    job."""
+    w = make_window(qtbot, tmp_path)
+    w.show()
+    w.show_page("Micrographs")
+    lime = w.micrographs_page.lime
+    w.micrographs_page.tabs.setCurrentIndex(2)
+    assert lime.pixels is None
+    assert lime.explain() is False
+    assert dialogs.shown and "choose an image first" in dialogs.shown[-1][1]
+    assert not w.jobs.busy
