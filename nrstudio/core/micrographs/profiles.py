@@ -45,18 +45,39 @@ def feature_extent(profile: np.ndarray, lo: int, hi: int, depth_fraction: float,
     if base_l - floor <= 0 or base_r - floor <= 0:
         return None
 
-    def level(base: float) -> float:
+    def level(base: float) -> tuple[float, bool]:
+        """The edge level of one side, and whether that side is shallow: a gap that stays
+        below the film's edge level."""
         own = base - depth_fraction * (base - floor)
         if film is None or film <= base:
-            return own
+            return own, False
         by_film = film - depth_fraction * (film - floor)
-        return by_film if by_film < base - 0.1 * (base - floor) else own
+        if by_film < base - 0.1 * (base - floor):
+            return by_film, False
+        return own, True
 
-    left = crossing(profile, k, -1, level(base_l))
-    right = crossing(profile, k, +1, level(base_r))
+    (level_l, shallow_l), (level_r, shallow_r) = level(base_l), level(base_r)
+    left = crossing(profile, k, -1, level_l)
+    right = crossing(profile, k, +1, level_r)
     if left is None or right is None:
         return None
+    if shallow_l != shallow_r:
+        # One side touches a neighbour so closely that its gap never reaches the film's edge
+        # level: measured from the gap's top, that edge sits high on the rod's flank (rods in
+        # tight bundles read up to 10% narrow). A rod is symmetric about its axis, so that
+        # side is mirrored from the free one, about the middle of the rod's dark core.
+        core = floor + (1.0 - CORE_DEPTH) * (min(base_l, base_r) - floor)
+        a, b = crossing(profile, k, -1, core), crossing(profile, k, +1, core)
+        if a is not None and b is not None:
+            middle = 0.5 * (a + b)
+            if shallow_l:
+                left = 2 * middle - right
+            else:
+                right = 2 * middle - left
     return left, right
+
+
+CORE_DEPTH = 0.8  # the rod's dark core: deeper than this share of its depth
 
 
 def goes_on_past_an_end(axial: np.ndarray, positions: np.ndarray, ends: tuple[float, float],

@@ -32,9 +32,25 @@ def test_a_dense_carpet_is_measured_by_its_outlines():
     assert m.summary().count >= 50
     length_err, width_err = _errors(g, m)
     assert abs(length_err) < 0.10
-    # The width reads 9-11% narrow on carpets of cylinders (docs/micrographs.md).
-    assert -0.12 < width_err < 0.0
+    # The width reads 8-10% narrow on carpets of cylinders: 7% from where the edge rule
+    # places a blurred cylinder's edges, the rest because rods wider than the mean touch
+    # their neighbours more often and are left out (docs/micrographs.md).
+    assert -0.10 < width_err < 0.0
     assert check_selection(m).warning == ""
+
+
+def test_the_film_level_inside_a_carpet_is_read_from_the_nearest_free_film():
+    from nrstudio.core.micrographs.outlines import film_level
+
+    smoothed = np.full((400, 400), 0.72, dtype=np.float32)
+    dark = np.zeros(smoothed.shape, dtype=bool)
+    dark[20:380, 20:380] = True  # a carpet: no free film within a window of its middle
+    smoothed[dark] = 0.45
+    level = film_level(smoothed, dark, np.zeros_like(smoothed), window_px=60, margin_px=4)
+    assert level[200, 200] == pytest.approx(0.72, abs=1e-3)  # not the fallback (0)
+    assert level[5, 200] == pytest.approx(0.72, abs=1e-3)
+    none_free = film_level(smoothed, np.ones_like(dark), np.full_like(smoothed, 0.6), 60, 4)
+    assert none_free[200, 200] == pytest.approx(0.6)  # no film anywhere: the fallback
 
 
 @pytest.mark.slow
@@ -77,3 +93,42 @@ def test_a_traced_rod_whose_rod_goes_on_is_not_measured_short():
     assert min(r.length_px for r in checked.rods if r.accepted) > 0.95 * shortest
     assert min(r.length_px for r in unchecked.rods if r.accepted) < 0.8 * shortest
     assert abs(_errors(g, checked)[0]) < 0.05 < abs(_errors(g, unchecked)[0])
+
+
+def _cross_profile(centres: list[float], width: float, darkest: float = 0.5,
+                   film: float = 0.72, step: float = 0.25) -> np.ndarray:
+    """A blurred cross profile (grey, one value per ``step`` px) of cylinders of ``width`` px
+    at ``centres`` (px), on a film of level ``film``, ``darkest`` on an axis; one width to
+    each side of 0, as a rod's cross section is sampled."""
+    from scipy.ndimage import gaussian_filter1d
+
+    x = np.arange(-3 * width, 3 * width + step / 2, step)
+    profile = np.full(len(x), film)
+    for c in centres:
+        t = np.sqrt(np.clip(1 - (2 * (x - c) / width) ** 2, 0, None))
+        profile = np.minimum(profile, profile - t * (profile - darkest))
+    blurred = gaussian_filter1d(profile, 1.2 / step)
+    return blurred[np.abs(x) <= width + step / 2]
+
+
+def test_a_rod_pressed_against_a_neighbour_reads_as_wide_as_a_free_one():
+    from nrstudio.core.micrographs.profiles import feature_extent
+
+    step, width = 0.25, 12.0
+    mid = len(_cross_profile([0.0], width)) // 2
+    q = int(0.3 * width / step)
+
+    def measured(profile: np.ndarray) -> float:
+        edges = feature_extent(profile, mid - q, mid + q + 1, 0.4, film=0.72)
+        assert edges is not None
+        return (edges[1] - edges[0]) * step
+
+    free = measured(_cross_profile([0.0], width))
+    # A neighbour 1.04 widths away, as in a tight bundle: the gap between them stays below the
+    # film's edge level, so that side's edge is mirrored from the free side (measured from
+    # the gap's top it read 9% narrow).
+    pressed = measured(_cross_profile([0.0, 1.04 * width], width))
+    assert pressed == pytest.approx(free, rel=0.01)
+    # Pressed on both sides, there is no free side to mirror from: it still reads narrow.
+    both = measured(_cross_profile([-1.04 * width, 0.0, 1.04 * width], width))
+    assert both < 0.9 * free
