@@ -239,6 +239,8 @@ class MeasurementPanel(QWidget):
         if rod is None or m is None:
             self.rod_info.setText("Click a rod to see its numbers.")
             return
+        # As it is now: a click in correction mode has just accepted or rejected it.
+        rod = next((r for r in m.rods if r.id == rod.id), rod)
         self.rod_info.setText(
             f"Rod {rod.id}: length {rod.length_px * m.nm_per_px:.1f} nm, width "
             f"{rod.width_px * m.nm_per_px:.2f} nm, aspect ratio {rod.aspect_ratio():.1f}, "
@@ -305,7 +307,8 @@ def summary_html(m: RodMeasurement) -> str:
     if s.count == 0:
         return (f"No rod could be measured reliably ({s.rejected} objects rejected). Check the "
                 "scale and the image.")
-    return (f"<b>{s.count}</b> rods accepted, {s.rejected} objects rejected<br>"
+    return (f"<b>{s.count}</b> {_noun(s.count, 'rod')} accepted, {s.rejected} "
+            f"{_noun(s.rejected, 'object')} rejected<br>"
             f"length <b>{s.length_mean:.1f} ± {s.length_std:.1f}</b> nm<br>"
             f"width <b>{s.width_mean:.2f} ± {s.width_std:.2f}</b> nm<br>"
             f"aspect ratio {s.aspect_ratio_mean:.1f} ± {s.aspect_ratio_std:.1f} "
@@ -317,11 +320,15 @@ def summary_html(m: RodMeasurement) -> str:
             + _selection_html(m))
 
 
+def _noun(n: int, singular: str) -> str:
+    return singular if n == 1 else singular + "s"
+
+
 def _selection_html(m: RodMeasurement) -> str:
     """Rejections by reason and, when the accepted rods look like a biased sample, why."""
     check = check_selection(m)
     corrected = corrected_count(m)
-    out = f"<br>{corrected} rods corrected by hand" if corrected else ""
+    out = f"<br>{corrected} {_noun(corrected, 'rod')} corrected by hand" if corrected else ""
     if check.rejected_by_reason:
         out += "<br><small>rejected: " + html.escape(check.reasons_text()) + "</small>"
     if check.warning:

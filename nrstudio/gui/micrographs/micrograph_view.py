@@ -135,9 +135,9 @@ class MicrographView(pg.GraphicsLayoutWidget):
             return
         rod = self.rod_at(x, y)
         self.highlight(rod)
-        self.rod_clicked.emit(rod)
         if self.mode == "correct" and rod is not None:
-            self.toggle_requested.emit(rod.id)
+            self.toggle_requested.emit(rod.id)  # first, so that what is shown is the new verdict
+        self.rod_clicked.emit(rod)
 
     # ---- scale line ------------------------------------------------------------------------
     def start_line(self) -> None:

@@ -358,7 +358,9 @@ def test_correct_a_measurement_by_hand(qtbot, window, dialogs, monkeypatch):
     m1 = measurement_of(page.current)
     assert m1.summary().count == n0 - 1 and corrected_count(m1) == 1
     assert f"<b>{n0 - 1}</b> rods accepted" in panel.summary.text()
-    assert "1 rods corrected by hand" in panel.summary.text()
+    assert "1 rod corrected by hand" in panel.summary.text()
+    assert panel.rod_info.text().startswith(f"Rod {good.id}:")
+    assert panel.rod_info.text().endswith("rejected by hand.")  # the verdict just given
     window.doc.undo_stack.undo()
     assert measurement_of(page.current).summary().count == n0
     window.doc.undo_stack.redo()
