@@ -95,6 +95,12 @@ def main() -> None:
             ("LIME on a 512 px region", lime_region)]
     jobs = [job for job in jobs if args.only in job[0]]
     state = {"t0": 0.0, "name": ""}
+    stages: list[tuple[float, str]] = []  # (time, stage) of the job's progress reports
+    w.jobs.progress.connect(lambda _f, stage: stages.append((time.perf_counter(), stage)))
+
+    def stage_at(t: float) -> str:
+        before = [s for when, s in stages if when <= t]
+        return before[-1] if before else "(before the first report)"
 
     def start_next() -> None:
         if not jobs:
@@ -105,6 +111,7 @@ def main() -> None:
         if name.startswith("measuring rods"):
             show_image("12" if "(12" in name else "1")
         ticks.clear()
+        stages.clear()
         state.update(t0=time.perf_counter(), name=name)
         timer.start()
         fn()
@@ -117,6 +124,9 @@ def main() -> None:
         worst = int(np.argmax(gaps))
         print(f"{state['name']}: longest gap starts {stamps[worst] - state['t0']:.2f} s into "
               f"the job ({t1 - stamps[worst]:.2f} s before its end)", flush=True)
+        for k in np.argsort(gaps)[::-1][:3]:
+            print(f"    {gaps[k]:5.0f} ms at {stamps[k] - state['t0']:6.2f} s, while "
+                  f"'{stage_at(stamps[k])}'", flush=True)
         results.append((state["name"], t1 - state["t0"], len(ticks), gaps.max(),
                         np.percentile(gaps, 99), gaps.mean()))
         # Move the page under the pointer like a user would, to include repaint work.
