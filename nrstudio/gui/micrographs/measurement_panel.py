@@ -59,6 +59,7 @@ class MeasurementPanel(QWidget):
         super().__init__(parent)
         self.doc, self.jobs, self.view, self.pixels = doc, jobs, view, pixels
         self.image: AttachedImage | None = None
+        self._rod_id: int | None = None  # the rod whose numbers rod_info shows
         self.measure_button = QPushButton("Measure rods")
         self.measure_button.clicked.connect(self.measure)
         self.method = QComboBox()
@@ -143,6 +144,8 @@ class MeasurementPanel(QWidget):
         view.rod_clicked.connect(self._rod_clicked)
 
     def show_image(self, image: AttachedImage | None) -> None:
+        if image is not self.image:
+            self._rod_id = None
         self.image = image
         self.measure_button.setEnabled(image is not None and not self.jobs.busy)
         self.refresh()
@@ -166,6 +169,8 @@ class MeasurementPanel(QWidget):
 
         def done(analysis: ImageAnalysis, _settings: RodSettings) -> None:
             if im in self.doc.project.images:  # not removed meanwhile
+                if self.image is im:
+                    self._rod_id = None  # a new measurement numbers its rods afresh
                 store_measurement(im, analysis)
                 self.doc.mark_changed()
             if self.image is im:
@@ -188,6 +193,8 @@ class MeasurementPanel(QWidget):
             self.summary.setText("Not measured yet." if self.image else "")
             return
         self.summary.setText(summary_html(m))
+        if self._rod_id is not None:  # the rod last clicked, as it is now (after an undo)
+            self._rod_clicked(next((r for r in m.rods if r.id == self._rod_id), None))
         lengths, widths = m.lengths_nm(), m.widths_nm()
         for k, (title, values) in enumerate((("length (nm)", lengths), ("width (nm)", widths),
                                              ("aspect ratio", lengths / widths
@@ -236,6 +243,7 @@ class MeasurementPanel(QWidget):
 
     def _rod_clicked(self, rod: Rod | None) -> None:
         m = self.measurement()
+        self._rod_id = rod.id if rod is not None else None
         if rod is None or m is None:
             self.rod_info.setText("Click a rod to see its numbers.")
             return
@@ -271,6 +279,7 @@ class MeasurementPanel(QWidget):
             QMessageBox.warning(self, "Nothing written", str(exc))
             return False
         self.doc.undo_stack.push(command)
+        self._rod_id = None  # this message, not a rod, until the next click
         self.rod_info.setText(f"Written to sample {sample}: {', '.join(written)}. The SD and "
                               "count columns can be made targets (polydispersity). Edit ▸ "
                               "Undo reverts it.")

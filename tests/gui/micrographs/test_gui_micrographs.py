@@ -363,6 +363,7 @@ def test_correct_a_measurement_by_hand(qtbot, window, dialogs, monkeypatch):
     assert panel.rod_info.text().endswith("rejected by hand.")  # the verdict just given
     window.doc.undo_stack.undo()
     assert measurement_of(page.current).summary().count == n0
+    assert panel.rod_info.text().endswith(f"{good.reason}.")  # and back after the undo
     window.doc.undo_stack.redo()
     # Draw a rod the method missed: two clicks, then its width.
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (4.5, True))
