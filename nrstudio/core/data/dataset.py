@@ -292,6 +292,10 @@ def parse_numbers(cells: Sequence[object]) -> tuple[np.ndarray, list[int]]:
     positions of the cells that hold text which is not a number. Cells are floats (or NaN)
     almost always: those are taken at once, only the others are parsed."""
     n = len(cells)
+    # All floats (a column of numbers, as after augmentation): one conversion, no per-cell
+    # Python check; the check cost 30 ms on the GUI thread for a 9,100-row table.
+    if set(map(type, cells)) <= {float, np.float64}:
+        return np.array(cells, dtype=float).reshape(n), []
     out = np.full(n, np.nan)
     is_float = np.fromiter((isinstance(c, float) for c in cells), dtype=bool, count=n)
     out[is_float] = np.array([c for c, f in zip(cells, is_float, strict=True) if f], dtype=float)

@@ -82,9 +82,18 @@ def test_augment_page_runs_through_its_button_and_is_undoable(qtbot, tmp_path, e
     w.show_page("Augment")
     page.redraw()
     scatters = [i for i in page.matrix_plot.items if isinstance(i, pg.ScatterPlotItem)]
-    # 30 off-diagonal panels: 756 synthetic and 28 original points in each
-    assert sorted(len(s.data) for s in scatters) == [30 * 28, 30 * 756]
+    # 30 off-diagonal panels: all 28 originals and a sample of the 756 synthetic rows in each
+    from nrstudio.gui.modeling.augment_page import MAX_SCATTER_POINTS
+
+    assert sorted(len(s.data) for s in scatters) == [30 * 28, 30 * MAX_SCATTER_POINTS]
     assert len(page.hists.ci.items) == 6
+    # Drawn again with the same columns, the plots are kept and filled anew, not stacked.
+    plot, hists = page.matrix_plot, list(page.hists.ci.items)
+    page.redraw()
+    assert page.matrix_plot is plot and list(page.hists.ci.items) == hists
+    assert sorted(len(s.data) for s in page.matrix_plot.items
+                  if isinstance(s, pg.ScatterPlotItem)) == [30 * 28, 30 * MAX_SCATTER_POINTS]
+    assert all(len(h.items) == 2 for h in hists)  # synthetic and original, once each
     w.act_undo.trigger()
     assert len(w.doc.dataset) == 28
 
