@@ -11,6 +11,7 @@ from pyqtgraph import exporters
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -101,16 +102,25 @@ def plot_buttons(parent: QWidget, scene: Callable[[], object], name: str) -> lis
     return [copy, export]
 
 
+def plot_toolbar(parent: QWidget, scene: Callable[[], object], name: str,
+                 *controls: QWidget | str) -> QHBoxLayout:
+    """A row above a plot: ``controls`` on the left (a string becomes its label), then the
+    plot's Copy and Export buttons on the right."""
+    row = QHBoxLayout()
+    for control in controls:
+        row.addWidget(QLabel(control) if isinstance(control, str) else control)
+    row.addStretch(1)
+    for b in plot_buttons(parent, scene, name):
+        row.addWidget(b)
+    return row
+
+
 def with_plot_buttons(parent: QWidget, plot: QWidget, name: str) -> QWidget:
     """``plot`` under a row with its Copy and Export buttons."""
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
-    row = QHBoxLayout()
-    row.addStretch(1)
-    for b in plot_buttons(parent, plot.scene, name):  # type: ignore[attr-defined]
-        row.addWidget(b)
-    layout.addLayout(row)
+    layout.addLayout(plot_toolbar(parent, plot.scene, name))  # type: ignore[attr-defined]
     layout.addWidget(plot, 1)
     return box
 

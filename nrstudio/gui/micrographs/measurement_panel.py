@@ -41,7 +41,7 @@ from nrstudio.core.micrographs.selection import check_selection
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import copy_plot, plot_buttons, save_table_dialog
+from nrstudio.gui.app.plots import copy_plot, plot_toolbar, save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.widgets import disable_while_busy
 from nrstudio.gui.micrographs.hand_corrections import CorrectionTools
@@ -132,12 +132,8 @@ class MeasurementPanel(QWidget):
         layout.addLayout(row)
         # Copy view sits with the figure buttons: four buttons in the row above made the page
         # wider than a 1366 px screen.
-        hist_row = QHBoxLayout()
-        hist_row.addWidget(self.copy_view)
-        hist_row.addStretch(1)
-        for button in plot_buttons(self, self.hists.scene, "rod-histograms.png"):
-            hist_row.addWidget(button)
-        layout.addLayout(hist_row)
+        layout.addLayout(plot_toolbar(self, self.hists.scene, "rod-histograms.png",
+                                      self.copy_view))
         layout.addWidget(self.hists, 2)
         layout.addWidget(self.table, 1)
         disable_while_busy(jobs, self.measure_button)

@@ -41,7 +41,7 @@ from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import SuggestResult, SuggestSettings, suggest_experiments
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import plot_buttons
+from nrstudio.gui.app.plots import plot_toolbar
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
@@ -152,15 +152,8 @@ class DesignPage(QWidget):
         add_row.addWidget(self.add_button)
         add_row.addStretch(1)
         rl.addLayout(add_row)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Plot"))
-        row.addWidget(self.plot_x)
-        row.addWidget(QLabel("against"))
-        row.addWidget(self.plot_y)
-        row.addStretch(1)
-        for button in plot_buttons(self, self.plot.scene, "design.png"):
-            row.addWidget(button)
-        rl.addLayout(row)
+        rl.addLayout(plot_toolbar(self, self.plot.scene, "design.png", "Plot", self.plot_x,
+                                  "against", self.plot_y))
         rl.addWidget(self.plot, 2)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)

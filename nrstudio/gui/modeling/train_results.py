@@ -10,7 +10,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -23,7 +22,7 @@ from nrstudio.core.modeling.evaluation import EvaluationResult
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS
 from nrstudio.core.modeling.verdicts import verdicts
-from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, plot_buttons
+from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, plot_toolbar
 from nrstudio.gui.app.when_shown import WhenShown
 
 
@@ -112,15 +111,8 @@ class ParityView(QWidget):
         self.parity = pg.GraphicsLayoutWidget()
         self.point_info = QLabel("Click a point to see its sample.")
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Protocol:"))
-        top.addWidget(self.parity_protocol)
-        top.addWidget(QLabel("Model:"))
-        top.addWidget(self.parity_model)
-        top.addStretch(1)
-        for button in plot_buttons(self, self.parity.scene, "parity.png"):
-            top.addWidget(button)
-        layout.addLayout(top)
+        layout.addLayout(plot_toolbar(self, self.parity.scene, "parity.png", "Protocol:",
+                                      self.parity_protocol, "Model:", self.parity_model))
         layout.addWidget(self.parity, 1)
         layout.addWidget(self.point_info)
 
