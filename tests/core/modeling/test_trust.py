@@ -22,7 +22,12 @@ from nrstudio.core.modeling.model_choice import choose_models, model_key
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.predict import train_final_models
 from nrstudio.core.modeling.run_settings import EvaluationSettings
-from nrstudio.core.modeling.tabular_models import TABULAR_KINDS, check_arrays, fit_tabular_model
+from nrstudio.core.modeling.tabular_models import (
+    TABULAR_KINDS,
+    TabularModel,
+    check_arrays,
+    fit_tabular_model,
+)
 
 NOISE = 0.3
 
@@ -60,6 +65,31 @@ def test_a_damaged_forest_is_refused():
     bad["left"][inner] = inner  # a node that points at itself would never end
     with pytest.raises(DataError, match="damaged"):
         check_arrays("random_forest", bad, 2)
+
+
+@pytest.mark.parametrize("damage", ["into the next tree", "one child", "no feature",
+                                    "overlapping trees"])
+def test_a_forest_whose_nodes_leave_their_tree_is_refused(damage):
+    # The trees are handed to scikit-learn's compiled code, which reads whatever a node
+    # points at: a hostile file must be refused before that, not crash the app.
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (40, 2))
+    forest = fit_tabular_model("random_forest", x, x[:, 0], 0)
+    bad = {k: v.copy() for k, v in forest.arrays.items()}
+    first_end = int(bad["roots"][1])
+    inner = int(np.flatnonzero(bad["left"][:first_end] >= 0)[-1])
+    if damage == "into the next tree":
+        bad["right"][inner] = first_end + 1
+    elif damage == "one child":
+        bad["right"][inner] = -1
+    elif damage == "no feature":
+        bad["feature"][inner] = -3
+    else:
+        bad["roots"] = bad["roots"][::-1].copy()
+    with pytest.raises(DataError, match="damaged"):
+        check_arrays("random_forest", bad, 2)
+    with pytest.raises(DataError, match="damaged"):
+        TabularModel("random_forest", bad, {}).predict(x)
 
 
 def test_conformal_quantile_and_honest_coverage():
