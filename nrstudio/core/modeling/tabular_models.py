@@ -34,10 +34,11 @@ class TabularModel:
         if self.kind == "random_forest":
             # Rebuilt once from the arrays as scikit-learn's own compiled trees: walking them
             # in numpy took ~40 ms per 5,000 rows, and LIME asks for 140 such batches.
-            trees = self.__dict__.get("_trees")
-            if trees is None:
-                trees = self.__dict__["_trees"] = _forest_trees(self.arrays, x.shape[1])
-            return _predict_trees(trees, x)
+            # Kept per number of columns: compiled code would read past a narrower row.
+            cache = self.__dict__.setdefault("_trees", {})
+            if x.shape[1] not in cache:
+                cache[x.shape[1]] = _forest_trees(self.arrays, x.shape[1])
+            return _predict_trees(cache[x.shape[1]], x)
         return _PREDICT[self.kind](self.arrays, x)
 
 

@@ -190,3 +190,12 @@ def test_gp_spread_matches_scikit_learn_and_grows_away_from_the_samples():
     assert isinstance(reg, GaussianProcessRegressor)
     got = np.concatenate([s_near, s_far])
     assert np.allclose(got / got[0], sd / sd[0], rtol=1e-4)
+
+
+def test_a_forest_refuses_rows_narrower_than_its_features():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 1, (40, 3))
+    forest = fit_tabular_model("random_forest", x, x[:, 2], 0)
+    forest.predict(x)
+    with pytest.raises(DataError, match="damaged"):
+        forest.predict(x[:, :1])  # a split on feature 2 cannot be read from one column
