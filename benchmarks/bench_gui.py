@@ -6,9 +6,11 @@ default settings), (3) the LIME heat map, (4) measuring the rods of a 3500 x 256
 (../shared/data/tem-dev/01.jpg when present, else the example's synthetic one; and 12.jpg,
 whose long rods are traced, when present), (5) training the image model and (6) LIME on a
 512 px micrograph region run in the worker. The longest gap
-between ticks is how long the window could not react: the goal is under 100 ms.
+between ticks is how long the window could not react: the goal is under 100 ms. Each job's
+three longest gaps are printed with the stage the job reported then; the page switches before
+a job are timed on their own.
 
-Usage: python benchmarks/bench_gui.py [--epochs N] [--only TEXT]
+Usage: python benchmarks/bench_gui.py [--epochs N] [--only TEXT] [--stacks]
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -31,10 +35,32 @@ from nrstudio.gui.app.launch import settle_memory
 from nrstudio.gui.app.main_window import PAGES, MainWindow
 
 
+def watch_for_stalls(ticks: list[float], out: list[tuple[float, str]]) -> None:
+    """Every 10 ms: when the GUI thread's last timer tick is more than 70 ms old, keep every
+    thread's Python stack (once per stall). A GUI thread shown inside ``app.exec()`` only was
+    in Qt's own code, or waiting for Python's global lock held by another thread."""
+    gui, me = threading.main_thread().ident, threading.get_ident()
+    seen = 0.0
+    while True:
+        time.sleep(0.01)
+        if not ticks or ticks[-1] == seen or time.perf_counter() - ticks[-1] < 0.07:
+            continue
+        seen = ticks[-1]
+        frames = sys._current_frames()
+        text = "".join(
+            f"  -- {'GUI thread' if tid == gui else f'thread {tid}'}:\n"
+            + "".join(traceback.format_stack(frame, limit=14))
+            for tid, frame in frames.items() if tid != me)
+        out.append((time.perf_counter() - seen, text))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--only", default="", help="run only the jobs whose name holds this text")
+    ap.add_argument("--stacks", action="store_true",
+                    help="print every thread's Python stack whenever the GUI thread is more "
+                         "than 70 ms late, to find what a stall comes from")
     args = ap.parse_args()
     app = QApplication(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
@@ -51,6 +77,10 @@ def main() -> None:
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    late_stacks: list[tuple[float, str]] = []
+    if args.stacks:
+        threading.Thread(target=watch_for_stalls, args=(ticks, late_stacks),
+                         daemon=True).start()
     results = []
     micro = w.micrographs_page
     dev = Path(__file__).resolve().parents[2] / "shared" / "data" / "tem-dev" / "01.jpg"
@@ -68,7 +98,8 @@ def main() -> None:
                 set_scale(attached[sample], nm_per_px, source)
 
     def show_image(sample: str) -> None:
-        # What the user does before pressing Measure: not part of the job.
+        # What the user does before pressing Measure: timed on its own, not part of the job.
+        t0 = time.perf_counter()
         w.show_page("Micrographs")
         micro.tabs.setCurrentIndex(0)
         micro.measure.strip.sample.setCurrentIndex(micro.measure.strip.sample.findText(sample))
@@ -78,11 +109,19 @@ def main() -> None:
             if sample in attached and image is attached[sample]:
                 micro.measure.strip.thumbs.setCurrentItem(item)
         app.processEvents()
+        switches.append((f"showing the micrograph of sample {sample}",
+                         time.perf_counter() - t0))
 
-    def lime_region() -> None:
+    def show_lime_tab() -> None:
+        # What the user does before pressing Explain: timed on its own, not part of the job.
+        t0 = time.perf_counter()
         w.show_page("Micrographs")
         micro.tabs.setCurrentIndex(2)
         micro.lime.side.setValue(512)
+        app.processEvents()  # the new page painted
+        switches.append(("switching to LIME on images", time.perf_counter() - t0))
+
+    def lime_region() -> None:
         micro.lime.explain()
 
     jobs = [("SMOTE-REG", w.augment_page.run), ("training (both protocols)", w.train_page.run),
@@ -95,6 +134,7 @@ def main() -> None:
             ("LIME on a 512 px region", lime_region)]
     jobs = [job for job in jobs if args.only in job[0]]
     state = {"t0": 0.0, "name": ""}
+    switches: list[tuple[str, float]] = []  # (what, seconds) of page switches before a job
     stages: list[tuple[float, str]] = []  # (time, stage) of the job's progress reports
     w.jobs.progress.connect(lambda _f, stage: stages.append((time.perf_counter(), stage)))
 
@@ -110,6 +150,8 @@ def main() -> None:
         name, fn = jobs.pop(0)
         if name.startswith("measuring rods"):
             show_image("12" if "(12" in name else "1")
+        if name.startswith("LIME on a"):
+            show_lime_tab()
         ticks.clear()
         stages.clear()
         state.update(t0=time.perf_counter(), name=name)
@@ -141,6 +183,10 @@ def main() -> None:
     print(f"{'job':<28}{'duration':>10}{'ticks':>8}{'max gap':>10}{'p99 gap':>10}{'mean':>8}")
     for name, secs, n, mx, p99, mean in results:
         print(f"{name:<28}{secs:>9.1f}s{n:>8}{mx:>8.0f}ms{p99:>8.0f}ms{mean:>6.1f}ms")
+    for late, stacks in late_stacks:
+        print(f"==== the GUI thread {1e3 * late:.0f} ms late; the stacks then:\n{stacks}")
+    for what, secs in switches:
+        print(f"{what}: {1e3 * secs:.0f} ms on the GUI thread, painting included")
     print("\n| job | duration | max gap between 10 ms ticks | 99th percentile |\n| --- | --- | --- | --- |")
     for name, secs, _n, mx, p99, _mean in results:
         print(f"| {name} | {secs:.1f} s | {mx:.0f} ms | {p99:.0f} ms |")

@@ -56,6 +56,7 @@ class MicrographView(pg.GraphicsLayoutWidget):
         self.line: pg.LineSegmentROI | None = None
         self.measurement: RodMeasurement | None = None
         self.scale = 1  # display downsampling factor
+        self._pixels: np.ndarray | None = None  # the image shown
         self.mode = "inspect"  # "inspect", "correct" or "draw"
         self.first_end: tuple[float, float] | None = None
         self.end_mark = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(255, 200, 0),
@@ -66,6 +67,9 @@ class MicrographView(pg.GraphicsLayoutWidget):
     # ---- content -------------------------------------------------------------------------
     def show_image(self, pixels: np.ndarray | None) -> None:
         self.clear_line()
+        if pixels is not None and pixels is self._pixels:
+            return  # the same image again (the table changed): its levels and view stay
+        self._pixels = pixels
         if pixels is None:
             self.image.clear()
             self.set_rods(None)
