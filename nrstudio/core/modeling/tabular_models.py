@@ -11,6 +11,7 @@ scikit-learn object did (tests check it).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,15 +32,12 @@ class TabularModel:
     def predict(self, features: np.ndarray) -> np.ndarray:
         """(m, f) encoded features -> (m,) predictions in target units."""
         x = np.atleast_2d(np.asarray(features, dtype=np.float64))
-        if self.kind == "random_forest":
-            # Rebuilt once from the arrays as scikit-learn's own compiled trees: walking them
-            # in numpy took ~40 ms per 5,000 rows, and LIME asks for 140 such batches.
-            # Kept per number of columns: compiled code would read past a narrower row.
-            cache = self.__dict__.setdefault("_trees", {})
-            if x.shape[1] not in cache:
-                cache[x.shape[1]] = _forest_trees(self.arrays, x.shape[1])
-            return _predict_trees(cache[x.shape[1]], x)
-        return _PREDICT[self.kind](self.arrays, x)
+        # Each kind's predictor is made from the arrays once (a forest becomes scikit-learn's
+        # compiled trees), per number of columns: compiled code would read past a narrower row.
+        predictors = self.__dict__.setdefault("_predictors", {})
+        if x.shape[1] not in predictors:
+            predictors[x.shape[1]] = _PREPARE[self.kind](self.arrays, x.shape[1])
+        return predictors[x.shape[1]](x)
 
 
 def fit_tabular_model(kind: str, x: np.ndarray, y: np.ndarray, seed: int = 0) -> TabularModel:
@@ -140,10 +138,19 @@ def _extract_forest(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-
             "value": np.concatenate(values), "roots": np.array(roots, dtype=np.int64)}
 
 
-def _predict_forest(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """(n,) mean over the trees of the leaf each row of x (n, d) falls in (trees rebuilt on
-    every call: :class:`TabularModel` keeps them)."""
-    return _predict_trees(_forest_trees(a, x.shape[1]), x)
+def _forest_predictor(a: dict[str, np.ndarray], n_features: int
+                      ) -> Callable[[np.ndarray], np.ndarray]:
+    """x (n, d) -> (n,) mean of the trees' predictions, with the trees built once (walking
+    them in numpy took ~40 ms per 5,000 rows, and LIME asks for 140 such batches)."""
+    trees = _forest_trees(a, n_features)
+    return lambda x: _predict_trees(trees, x)
+
+
+def _arrays_predictor(predict: Callable[[dict[str, np.ndarray], np.ndarray], np.ndarray]
+                      ) -> Callable[[dict[str, np.ndarray], int],
+                                    Callable[[np.ndarray], np.ndarray]]:
+    """A kind that predicts from its arrays directly, with nothing to prepare."""
+    return lambda a, _n_features: (lambda x: predict(a, x))
 
 
 def _forest_trees(a: dict[str, np.ndarray], n_features: int) -> list:  # type: ignore[type-arg]
@@ -186,9 +193,11 @@ def _predict_trees(trees: list, x: np.ndarray) -> np.ndarray:  # type: ignore[ty
 
 _EXTRACT = {"mean": _extract_mean, "ridge": _extract_ridge,
             "gaussian_process": _extract_gp, "random_forest": _extract_forest}
-_PREDICT = {"mean": _predict_mean, "ridge": _predict_ridge,
-            "gaussian_process": _predict_gp, "random_forest": _predict_forest}
-TABULAR_KINDS = tuple(_PREDICT)
+_PREPARE = {"mean": _arrays_predictor(_predict_mean),
+            "ridge": _arrays_predictor(_predict_ridge),
+            "gaussian_process": _arrays_predictor(_predict_gp),
+            "random_forest": _forest_predictor}
+TABULAR_KINDS = tuple(_PREPARE)
 
 
 def check_arrays(kind: str, arrays: dict[str, np.ndarray], n_features: int) -> None:
