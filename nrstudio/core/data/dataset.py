@@ -17,6 +17,12 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from nrstudio.core.data.header_words import (
+    looks_like_flag,
+    names_quantity,
+    names_verdict,
+    split_unit,
+)
 from nrstudio.core.errors import DataError
 
 
@@ -325,36 +331,8 @@ def default_row_meta(n: int, origin: Origin = Origin.ORIGINAL) -> pd.DataFrame:
 
 # ---- guessing roles and units from headers ----------------------------------------------
 MAX_CATEGORY_LEVELS = 30  # more levels than this is a label or a note, not a condition
-_UNIT_AT_END = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\(\)\[\]]*)[\)\]]\s*$")
-# Units written after an underscore or a space ("Diameter_nm", "Length nm"): only these, so
-# that "Sample no" or "Run A" never gets a unit.
-_SUFFIX_UNITS = ("nm", "µm", "um", "mm", "cm", "mg", "g", "µg", "ug", "kg", "ml", "mL", "µL",
-                 "uL", "µl", "ul", "L", "nmol", "µmol", "umol", "mmol", "mol", "min", "h", "s",
-                 "K", "°C", "ºC", "degC", "eV", "M", "mM", "µM", "uM", "wt%", "%", "rpm")
-_UNIT_SUFFIX = re.compile(r"^(?P<name>.*?\S)[_ ](?P<unit>" + "|".join(
-    re.escape(u) for u in sorted(_SUFFIX_UNITS, key=len, reverse=True)) + r")\s*$")
-_TARGET_WORDS = ("length", "width", "aspect", "diameter", "thickness", "size", "emission",
-                 "photoluminescence", "fwhm", "exciton", "peak", "quantum yield", "plqy",
-                 "band gap", "bandgap", "polydispersity", "outcome", "result")
-_TARGET_NAMES = ("ar", "l/w", "qy", "pl", "pdi")
-# A header about the starting material names a condition even when it names a size:
-# "Core absorption edge", "Seed diameter".
-_INPUT_WORDS = ("core", "seed", "precursor", "starting", "initial")
 _ID_WORDS = ("sample", "id", "name", "#", "no", "no.", "number", "label", "run", "batch",
              "amostra", "probe", "échantillon", "muestra", "campione", "code", "entry", "ref")
-
-
-def split_unit(header: str) -> tuple[str, str]:
-    """``'Core amount (nmol)'``, ``'Core amount [nmol]'``, ``'Diameter_nm'`` and
-    ``'Length nm'`` -> name and unit; no unit -> ``(header, '')``."""
-    text = header.strip()
-    m = _UNIT_AT_END.match(text)
-    if m and m.group("unit").strip():
-        return m.group("name").strip(), m.group("unit").strip()
-    m = _UNIT_SUFFIX.match(text)
-    if m:
-        return m.group("name").strip(" _"), m.group("unit")
-    return text, ""
 
 
 def _integer_labels(numeric: Sequence[object]) -> bool:
@@ -377,9 +355,13 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
 
     - The sample id: an id-like header (in several languages), or by content: unique text,
       or a run of consecutive integers without a unit.
-    - Mostly-numeric columns are inputs, or targets when the header names an outcome
-      (length, width, aspect ratio, emission, FWHM, ...) and not the starting material.
-    - Text with a few repeated levels (a ligand, a solvent) is a category input.
+    - Mostly-numeric columns are inputs, or targets when the header names a measured
+      quantity (length, width, aspect ratio, peak, FWHM, yield, a length unit, in several
+      languages) and not the starting material; a verdict (monodispersity, shape, a
+      question such as ``perovskite ?``) is ignored, never an input
+      (:mod:`nrstudio.core.data.header_words`).
+    - Text with a few repeated levels (a ligand, a solvent) is a category input, unless
+      it is an outcome: a verdict or quantity header, or one-letter codes (a flag).
     - Other text is ignored; :func:`ignored_reason` says why.
     """
     base, unit = split_unit(header)
@@ -397,17 +379,26 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
     if not mostly_numeric:
         if unique and len(filled) >= 2:
             return Column(header, Role.SAMPLE_ID, "", Kind.TEXT)
+        if is_outcome_text(header, texts):
+            return Column(header, Role.IGNORED, unit, Kind.TEXT)
         if 2 <= len(texts) <= min(MAX_CATEGORY_LEVELS, max(2, len(filled) // 2)):
             return Column(header, Role.INPUT, "", Kind.CATEGORY)
         return Column(header, Role.IGNORED, unit, Kind.TEXT)
     if not unit and len(numeric) == len(filled) and _integer_sequence(numeric):
         return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
-    starting = any(w in low for w in _INPUT_WORDS)
-    if not starting and (any(w in low for w in _TARGET_WORDS) or low in _TARGET_NAMES):
+    if names_quantity(header):
         if "aspect" in low or low in ("ar", "l/w"):
             unit = unit or "-"
         return Column(header, Role.TARGET, unit, Kind.NUMBER)
+    if names_verdict(header):
+        return Column(header, Role.IGNORED, unit, Kind.NUMBER)
     return Column(header, Role.INPUT, unit, Kind.NUMBER)
+
+
+def is_outcome_text(header: str, levels: set[str]) -> bool:
+    """True when a text column reads as an outcome rather than a condition: its header
+    names a verdict or a measured quantity, or its levels are one-letter codes."""
+    return names_verdict(header) or names_quantity(header) or looks_like_flag(levels)
 
 
 def is_id_header(header: str) -> bool:
@@ -416,21 +407,50 @@ def is_id_header(header: str) -> bool:
     return (not low) or low in _ID_WORDS or low.startswith(("sample", "unnamed"))
 
 
-def ignored_reason(column: Column, cells: Sequence[object]) -> str:
+def category_cells(dataset: Dataset) -> dict[str, list[object]]:
+    """The cells of every category input by header: what a restated column is checked
+    against (:func:`ignored_reason`)."""
+    return {c.name: dataset.table[c.name].tolist() for c in dataset.columns
+            if c.role == Role.INPUT and c.is_category}
+
+
+def restates(cells: Sequence[object], other: Sequence[object]) -> bool:
+    """True when two text columns name the same conditions level for level (``EtOH`` always
+    beside ``Ethanol`` and the reverse): the second adds nothing but a duplicate input."""
+    pairs = {(format_cell(a).strip(), format_cell(b).strip())
+             for a, b in zip(cells, other, strict=True) if not is_missing(a) or not is_missing(b)}
+    if len(pairs) < 2:
+        return False
+    firsts = {a for a, _ in pairs}
+    seconds = {b for _, b in pairs}
+    return len(firsts) == len(pairs) == len(seconds)
+
+
+def ignored_reason(column: Column, cells: Sequence[object],
+                   others: dict[str, Sequence[object]] | None = None) -> str:
     """Why a column is left out of the models, in words for the import dialog ("" when it
-    is used)."""
+    is used). ``others``: the category inputs' cells by header, to name one that this
+    column restates."""
     if column.role != Role.IGNORED:
         return ""
     filled = [format_cell(c).strip() for c in cells if not is_missing(c)]
     if not filled:
         return "every cell is empty"
-    if sum(parse_number(c) is not None for c in filled) >= 0.5 * len(filled):
-        return "numbers, not chosen as an input or a target"
+    numeric = sum(parse_number(c) is not None for c in filled) >= 0.5 * len(filled)
     levels = len(set(filled))
+    if not numeric and levels == len(filled):
+        return "every row has a different text: a label or a note, not a condition"
+    if names_verdict(column.name) or (not numeric and is_outcome_text(column.name,
+                                                                        set(filled))):
+        return ("an outcome measured after the synthesis (a verdict, a class or a flag), "
+                "never an input; make it a target to predict it")
+    for name, other in (others or {}).items():
+        if name != column.name and not numeric and restates(cells, other):
+            return f"restates '{name}' level for level (one input per condition)"
+    if numeric:
+        return "numbers, not chosen as an input or a target"
     if levels == 1:
         return f"the same text ('{filled[0][:30]}') in every row"
-    if levels == len(filled):
-        return "every row has a different text: a label or a note, not a condition"
     if levels > MAX_CATEGORY_LEVELS:
         return (f"text with {levels} different values; a condition may have at most "
                 f"{MAX_CATEGORY_LEVELS} levels")

@@ -12,6 +12,7 @@ from nrstudio.core.data.dataset import (
     Dataset,
     Kind,
     Role,
+    category_cells,
     format_cell,
     ignored_reason,
     is_missing,
@@ -117,9 +118,10 @@ def describe_columns(dataset: Dataset) -> list[str]:
 
     left_out = choose_inputs(dataset).left_out
     lines = []
+    conditions = category_cells(dataset)
     for c in dataset.columns:
         role = c.role.value + (" (category)" if c.is_category else "")
-        why = ignored_reason(c, dataset.table[c.name].tolist())
+        why = ignored_reason(c, dataset.table[c.name].tolist(), conditions)
         extra = (f" - ignored: {why}" if why else
                  f" - left out of the models: {left_out[c.name]}" if c.name in left_out else "")
         lines.append(f"  {c.name:<32} {role:<20} {c.unit or '':<6}{extra}")

@@ -23,6 +23,7 @@ from nrstudio.core.data.dataset import (
     is_missing,
     is_missing_marker,
     parse_number,
+    restates,
 )
 from nrstudio.core.errors import DataError
 
@@ -95,6 +96,7 @@ def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None,
         columns.append(col)
         data[name] = [_typed(c, col.kind, raw.decimal_comma) for c in cells]
     _one_sample_id(columns, set(overrides or {}))
+    _one_input_per_condition(columns, data, set(overrides or {}))
     table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
     if len(table) != len(raw.cells):  # a table with no columns left
         table = pd.DataFrame(index=range(len(raw.cells)), columns=[], dtype=object)
@@ -112,6 +114,20 @@ def _one_sample_id(columns: list[Column], given: set[str]) -> None:
     for c in ids:
         if c is not keep and c.name not in given:
             c.role, c.kind = Role.IGNORED, Kind.TEXT
+
+
+def _one_input_per_condition(columns: list[Column], data: dict[str, list[object]],
+                             given: set[str]) -> None:
+    """A guessed text condition that restates an earlier one level for level (a solvent's
+    abbreviation beside its full name) is ignored: two inputs for one condition."""
+    kept: list[Column] = []
+    for col in columns:
+        if col.role != Role.INPUT or not col.is_category:
+            continue
+        if col.name not in given and any(restates(data[col.name], data[k.name]) for k in kept):
+            col.role = Role.IGNORED
+            continue
+        kept.append(col)
 
 
 def _typed(cell: object, kind: Kind, decimal_comma: bool) -> object:

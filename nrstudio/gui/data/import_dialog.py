@@ -27,6 +27,7 @@ from nrstudio.core.data.dataset import (
     Dataset,
     Kind,
     Role,
+    category_cells,
     format_cell,
     ignored_reason,
 )
@@ -126,6 +127,7 @@ class ImportDialog(QDialog):
     def _show(self, guessed: Dataset) -> None:
         self.guessed_kinds = {c.name: c.kind for c in guessed.columns}
         left_out = choose_inputs(guessed).left_out
+        conditions = category_cells(guessed)
         self._show_preview(guessed)
         while self.roles_form.rowCount():
             self.roles_form.removeRow(0)
@@ -143,7 +145,7 @@ class ImportDialog(QDialog):
             h.addWidget(role)
             h.addWidget(QLabel("unit"))
             h.addWidget(unit)
-            why = ignored_reason(col, guessed.table[col.name].tolist())
+            why = ignored_reason(col, guessed.table[col.name].tolist(), conditions)
             if why or col.name in left_out:
                 text = f"ignored: {why}" if why else f"left out of the models: {left_out[col.name]}"
                 reason = QLabel(f"<i>{text}</i>")

@@ -1,0 +1,146 @@
+"""What a column header says: its unit, and whether it names an outcome of a synthesis.
+
+A unit is read only from a recognised unit string (``nm``, ``µL``, ``mg/mL``, ``°C`` …) in
+brackets at the end of the header, or after a slash, an underscore or a space: never from a
+chemical name in brackets (``V (PbBr2 prec.)``) or a number added to repeat a header
+(``reactants (2)``).
+
+An outcome is something measured after the synthesis (a size, a peak, a yield, a shape, a
+verdict). Outcomes are never guessed as inputs, since an outcome used as an input leaks the
+answer into the model. The words cover the languages tables arrive in (English, Portuguese,
+Spanish, German, French, Italian).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Units a lab writes; compared case-sensitively first (M is molar, m is metre), then
+# case-insensitively for the unambiguous ones.
+_UNITS = (
+    "nm", "µm", "μm", "um", "mm", "cm", "m", "Å", "A", "pm",
+    "mg", "g", "µg", "μg", "ug", "kg", "ng",
+    "mL", "ml", "µL", "μL", "uL", "µl", "μl", "ul", "L", "l", "dL",
+    "mol", "mmol", "µmol", "μmol", "umol", "nmol", "pmol", "eq", "equiv",
+    "M", "mM", "µM", "μM", "uM", "nM", "N",
+    "°C", "ºC", "℃", "degC", "C", "K", "°F",
+    "s", "sec", "min", "h", "hr", "hrs", "d",
+    "%", "wt%", "vol%", "mol%", "at%", "ppm", "a.u.", "au",
+    "eV", "meV", "V", "mV", "W", "mW",
+    "rpm", "Hz", "kHz", "bar", "mbar", "Pa", "kPa", "atm", "Torr",
+    "cm-1", "cm^-1", "cm⁻¹", "-",
+)
+_UNIT_SET = set(_UNITS)
+_UNIT_LOWER = {u.lower() for u in _UNITS if len(u) > 1 and u.lower() not in ("m", "a", "c")}
+# Only these stand after a bare space or underscore ("Length nm", "Diameter_nm"): a space
+# before a one-letter word ("Run A", "Vitamin K") is no unit.
+_SPACED_UNITS = {u for u in _UNITS if len(u) > 1 and u != "au" and u != "-"} | {"%"}
+
+_BRACKETED = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\(\)\[\]]*)[\)\]]\s*$")
+_AFTER_SLASH = re.compile(r"^(?P<name>.*?\S)\s*/\s*(?P<unit>[^/\s][^/]*?)\s*$")
+_AFTER_SEPARATOR = re.compile(r"^(?P<name>.*?\S)[_ ]+(?P<unit>[^\s_]+)\s*$")
+_POWER = re.compile(r"(\^?-?[0-9]|[⁻¹²³])+$")
+
+
+def _is_unit_token(token: str) -> bool:
+    token = _POWER.sub("", token) if len(token) > 1 else token
+    return token in _UNIT_SET or token.lower() in _UNIT_LOWER
+
+
+def is_unit(text: str) -> bool:
+    """True for a recognised unit or a product or quotient of them: ``nm``, ``mg/mL``,
+    ``mol L-1``, ``µL·min⁻¹``, ``℃``."""
+    text = text.strip()
+    if not text or len(text) > 16:
+        return False
+    if text in _UNIT_SET or text.lower() in _UNIT_LOWER:
+        return True
+    parts = [p for p in re.split(r"[/·*\s]+", text) if p]
+    return len(parts) > 1 and all(_is_unit_token(p) for p in parts)
+
+
+def split_unit(header: str) -> tuple[str, str]:
+    """``'Core amount (nmol)'``, ``'T [°C]'``, ``'D/nm'``, ``'Diameter_nm'``, ``'Length nm'``
+    -> name and unit; a header with no recognised unit -> ``(header, '')``."""
+    text = header.strip()
+    m = _BRACKETED.match(text)
+    if m and m.group("name").strip() and is_unit(m.group("unit")):
+        return m.group("name").strip(), m.group("unit").strip()
+    m = _AFTER_SLASH.match(text)
+    if m and is_unit(m.group("unit")):
+        return m.group("name").strip(), m.group("unit").strip()
+    m = _AFTER_SEPARATOR.match(text)
+    if m and m.group("unit") in _SPACED_UNITS:
+        return m.group("name").strip(" _"), m.group("unit")
+    return text, ""
+
+
+# ---- outcomes -----------------------------------------------------------------------------
+# A measured quantity worth predicting: guessed as a target when its column holds numbers.
+_QUANTITY_WORDS = (
+    "length", "width", "aspect", "diameter", "thickness", "size", "emission",
+    "photoluminescence", "fwhm", "hwhm", "exciton", "peak", "quantum yield", "plqy",
+    "band gap", "bandgap", "polydispersity", "outcome", "result", "yield", "wavelength",
+    "absorbance", "absorption", "lifetime",
+    # Portuguese, Spanish, French, German, Italian
+    "pico", "comprimento", "largura", "diâmetro", "diametro", "espessura", "tamanho",
+    "rendimento", "rendimiento", "longitud", "anchura", "tamaño", "largeur", "longueur",
+    "taille", "rendement", "länge", "breite", "durchmesser", "größe", "ausbeute",
+    "lunghezza", "larghezza", "dimensione", "resa", "resultado", "risultato", "résultat",
+    "ergebnis",
+)
+# Short names and abbreviations, matched as whole words.
+_QUANTITY_TOKENS = {"ar", "l/w", "qy", "pl", "pdi", "wl", "abs", "lambda", "λ", "em", "fwhm",
+                    "d", "l", "w", "lspr", "spr"}
+# Verdicts and classes observed after the synthesis: never inputs, and (being flags rather
+# than sizes) left for the user to make a target.
+_VERDICT_WORDS = (
+    "monodisper", "polydisper", "dispersity", "shape", "morpholog", "quality", "success",
+    "verdict", "purity", "crystallin", "aggregat", "morfolog", "qualidade", "sucesso",
+    "calidad", "éxito", "qualité", "qualità", "successo", "qualität", "erfolg", "outcome",
+    "result", "resultado", "risultato", "résultat", "ergebnis", "observ",
+)
+# Short verdict words, matched as whole words ("form" is no verdict in "chloroform").
+_VERDICT_TOKENS = {"phase", "fase", "form", "forma", "forme", "class", "classe", "clase",
+                   "category", "ok"}
+# A header about the starting material names a condition even when it names a size:
+# "Core absorption edge", "Seed diameter".
+_INPUT_WORDS = ("core", "seed", "precursor", "starting", "initial", "núcleo", "semente",
+                "semilla", "germe", "keim", "target", "wanted", "desired")
+
+
+def _tokens(low: str) -> set[str]:
+    return {t for t in re.split(r"[^\w/λ]+|_", low) if t}
+
+
+def names_starting_material(header: str) -> bool:
+    low = header.lower()
+    return any(w in low for w in _INPUT_WORDS)
+
+
+def names_quantity(header: str) -> bool:
+    """True when a header names a measured quantity of the product (a size, a peak, a
+    yield): a target when the column holds numbers."""
+    low = split_unit(header)[0].lower()
+    if names_starting_material(low):
+        return False
+    if any(w in low for w in _QUANTITY_WORDS):
+        return True
+    return bool((_tokens(low) | {low.strip()}) & _QUANTITY_TOKENS)
+
+
+def names_verdict(header: str) -> bool:
+    """True when a header names a verdict or class observed after the synthesis (a shape,
+    monodispersity, a yes/no question such as ``perovskite ?``)."""
+    name, _ = split_unit(header)
+    low = name.lower().strip()
+    if names_starting_material(low):
+        return False
+    return (low.endswith("?") or any(w in low for w in _VERDICT_WORDS)
+            or bool(_tokens(low) & _VERDICT_TOKENS))
+
+
+def looks_like_flag(levels: set[str]) -> bool:
+    """True when every text level is a one-letter code (``P``/``S``, ``Y``/``N``): a flag
+    set after the synthesis far more often than a condition, which has names."""
+    return bool(levels) and all(len(v) == 1 and v.isalpha() for v in levels)

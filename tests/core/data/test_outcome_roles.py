@@ -1,0 +1,103 @@
+"""Outcomes are never guessed as inputs, and units come only from unit strings."""
+
+from __future__ import annotations
+
+import pytest
+
+from nrstudio.core.data.dataset import Kind, Role, guess_column, ignored_reason, split_unit
+from nrstudio.core.data.header_words import is_unit
+from nrstudio.core.data.table_io import import_table
+from tests.helpers.paths import SHARED_DATA
+
+LUBER = SHARED_DATA / "luber-cspbbr3" / "dataset_synthesizer.csv"
+NUMBERS = ["512.5", "530.1", "541.0", "498.2", "520.7", "533.3"]
+
+
+@pytest.mark.parametrize("header", [
+    "WL 2º Pico", "Abs 1º Pico", "peak_pos", "fwhm", "PLQY", "D/nm", "Diâmetro (nm)",
+    "Rendimento (%)", "Yield (%)", "LSPR (nm)", "Länge [nm]", "λ_em", "L (nm)",
+])
+def test_measured_quantities_are_targets(header):
+    assert guess_column(header, NUMBERS).role == Role.TARGET
+
+
+@pytest.mark.parametrize("header, cells", [
+    ("monodispersity", ["1", "0", "1", "1", "0", "1"]),
+    ("perovskite ?", ["1", "1", "0", "1", "1", "1"]),
+    ("Resultado", ["NF", "FI", "F", "F", "NF", "FI"]),
+    ("shape", ["rod", "sphere", "rod", "cube", "rod", "sphere"]),
+    ("S/P", ["S", "P", "P", "S", "P", "P"]),
+    ("Morfologia", ["bastão", "esfera", "bastão", "bastão", "esfera", "bastão"]),
+    ("phase", ["cubic", "ortho", "cubic", "cubic", "ortho", "ortho"]),
+])
+def test_verdicts_and_flags_are_never_inputs(header, cells):
+    col = guess_column(header, cells)
+    assert col.role == Role.IGNORED
+    assert "outcome" in ignored_reason(col, cells)
+
+
+@pytest.mark.parametrize("header, cells, role, kind", [
+    ("Core absorption edge (nm)", NUMBERS, Role.INPUT, Kind.NUMBER),
+    ("Seed diameter (nm)", NUMBERS, Role.INPUT, Kind.NUMBER),
+    ("antisolvent", ["EtOH", "MeOH", "EtOH", "Tol", "MeOH", "Tol"], Role.INPUT, Kind.CATEGORY),
+    ("Ligand", ["OA", "OAm", "OA", "OAm", "OA", "OA"], Role.INPUT, Kind.CATEGORY),
+    ("Solvent", ["chloroform", "toluene", "chloroform", "toluene", "toluene", "hexane"],
+     Role.INPUT, Kind.CATEGORY),
+    ("V (PbBr2 prec.)", ["3000", "1500", "3000", "750", "1500", "300"], Role.INPUT,
+     Kind.NUMBER),
+])
+def test_conditions_stay_inputs(header, cells, role, kind):
+    col = guess_column(header, cells)
+    assert (col.role, col.kind) == (role, kind)
+
+
+@pytest.mark.parametrize("header, name, unit", [
+    ("V (PbBr2 prec.)", "V (PbBr2 prec.)", ""),
+    ("c (PbBr2)", "c (PbBr2)", ""),
+    ("reactants (2)", "reactants (2)", ""),
+    ("amount/mmol", "amount", "mmol"),
+    ("T/℃", "T", "℃"),
+    ("D/nm", "D", "nm"),
+    ("S/P", "S/P", ""),
+    ("Cs/Pb", "Cs/Pb", ""),
+    ("c [mol/L]", "c", "mol/L"),
+    ("Concentration (mg/mL)", "Concentration", "mg/mL"),
+    ("rate (µL min-1)", "rate", "µL min-1"),
+    ("Temperature (°C)", "Temperature", "°C"),
+    ("Energy_eV", "Energy", "eV"),
+    ("Vitamin K", "Vitamin K", ""),
+])
+def test_units_only_from_unit_strings(header, name, unit):
+    assert split_unit(header) == (name, unit)
+
+
+def test_unit_recognition():
+    assert is_unit("nm") and is_unit("µL") and is_unit("mg/mL") and is_unit("%")
+    assert not is_unit("PbBr2 prec.") and not is_unit("2") and not is_unit("Cs-OA")
+
+
+def test_a_restated_condition_is_one_input():
+    header = ["Sample", "antisolvent", "solvent name", "V (µL)", "Length (nm)"]
+    short = ["EtOH", "MeOH", "Tol", "EtOH", "MeOH", "Tol"]
+    long = {"EtOH": "Ethanol", "MeOH": "Methanol", "Tol": "Toluene"}
+    rows = [[f"s{i}", a, long[a], str(100 + i), str(40 + i)] for i, a in enumerate(short)]
+    from nrstudio.core.data.table_roles import RawTable, dataset_from_raw
+
+    ds = dataset_from_raw(RawTable(header, rows, list(range(2, 8))))
+    roles = {c.name: c.role for c in ds.columns}
+    assert roles["antisolvent"] == Role.INPUT
+    assert roles["solvent name"] == Role.IGNORED
+
+
+@pytest.mark.skipif(not LUBER.exists(), reason="needs ../shared/data/luber-cspbbr3")
+def test_real_cspbbr3_table_keeps_outcomes_out_of_the_inputs():
+    ds = import_table(LUBER)
+    col = {c.name: c for c in ds.columns}
+    for outcome in ("peak_pos", "fwhm", "PLQY", "monodispersity", "S/P", "perovskite ?"):
+        assert col[outcome].role != Role.INPUT, outcome
+    assert {col[t].role for t in ("peak_pos", "fwhm", "PLQY")} == {Role.TARGET}
+    assert col["antisolvent"].role == Role.INPUT and col["antisolvent"].is_category
+    for restated in ("molecule_name", "encoding"):
+        assert col[restated].role == Role.IGNORED
+    # The file states no units: none is invented from a chemical name in brackets.
+    assert all(c.unit in ("", "-") for c in ds.columns)
