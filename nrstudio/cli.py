@@ -182,7 +182,7 @@ def _validate(parser: argparse.ArgumentParser) -> Command:
 AUGMENT_OPTIONS = ("minority", "neighbors", "per_subset", "percent", "seed", "subset_cap",
                    "budget")
 NETWORK_OPTIONS = ("hidden", "optimizer", "lr", "batch_size", "max_epochs", "patience", "device")
-LIME_OPTIONS = ("num_samples", "repeats", "kernel_width")
+LIME_OPTIONS = ("num_samples", "repeats", "locality", "kernel_width")
 
 
 @command("augment", "Enlarge a table with SMOTE-REG and write it with origin and parent columns.")

@@ -46,7 +46,8 @@ def test_run_writes_everything_and_same_seed_gives_identical_files(tmp_path):
         lime_rows = list(csv.DictReader(fh))
     assert len(lime_rows) == 26 * 3 * 3  # training samples x targets x inputs
     assert set(lime_rows[0]) == {"sample", "target", "feature", "weight", "weight_std", "flag",
-                                 "fidelity", "model"}  # model: the one LIME explained
+                                 "fidelity", "slope_error", "locality",
+                                 "model"}  # model: the one LIME explained
     with open(outs[0] / "augmented.csv") as fh:
         aug = list(csv.DictReader(fh))
     assert {r["origin"] for r in aug} == {"original", "synthetic"}

@@ -8,11 +8,32 @@ seeded per repeat makes results reproducible (a shared explainer drifts between 
 model is called once per (point, repeat) on all perturbations and all targets at once; the
 spread of the weights over R seeds is reported as their stability.
 
-A category condition (a ligand, a solvent) is one column of level codes, given to LIME as a
-categorical feature: LIME perturbs it by drawing levels with their training frequencies, and
-its weight is the change of the prediction (target units) when the condition has the
-explained sample's level rather than one drawn that way. So there is one weight per
-condition, never one per dummy column.
+A category condition (a ligand, a solvent) is one column of level codes, and has one weight,
+never one per dummy column: the change of the prediction (target units) when the condition
+has the explained sample's level rather than another level drawn with the training
+frequencies, the quantity LIME's categorical perturbation estimates. It is computed exactly,
+from one prediction per level, while LIME's surrogate perturbs the number inputs with the
+conditions held at the sample's levels: a jump to another level is no local change, and
+mixed into the surrogate it hid the number inputs' slopes behind the levels' spread.
+
+**Locality.** LIME's defaults (the paper's setting) perturb every number input by one
+training SD at once, with a kernel width of 0.75·√(inputs). A smooth model (a Gaussian
+process, a network) bends over that range, so a straight line does not describe it there.
+The perturbations therefore span ``locality`` × each input's SD (the kernel width keeps
+LIME's form in those units); the weights are still given per one SD. The default locality
+is chosen per model kind (:data:`AUTO_LOCALITY`, measured in ``benchmarks/bench_explain.py``
+and described in ``docs/modeling.md``); ``locality=1`` is the paper's setting.
+
+**Slope check.** For a differentiable model (network, Gaussian process, ridge) a local linear
+surrogate's weight of a number input must equal the model's slope there × the input's SD.
+The slope is taken by central differences at the point, and the relative disagreement
+``slope_error`` = ‖w − slope·SD‖ / ‖slope·SD‖ over the number inputs is kept beside each
+explanation (NaN for a model without a slope: a forest, the mean).
+
+**Forests** are staircases: a line cannot describe one at any small scale. A forest is
+explained through its local average, the mean of its predictions over fixed Gaussian
+jitters of ``FOREST_SMOOTHING`` × each number input's SD (common to every call, so the
+average is a smooth function); the caller says which targets need it.
 
 An explanation is flagged, never shown as a normal result, when a weight is not finite or
 the surrogate's local fidelity (weighted R²) is below ``MIN_FIDELITY``: the linear surrogate
@@ -21,6 +42,7 @@ then does not describe the model near that point.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +55,21 @@ from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 
 MIN_FIDELITY = 0.5
+PAPER_LOCALITY = 1.0  # LIME's defaults: perturbations of one training SD
+# Locality by model kind, from measured fidelity and slope agreement (bench_explain.py).
+AUTO_LOCALITY = {"network": 0.1, "gaussian_process": 0.1, "ridge": 0.1,
+                 "random_forest": 0.25, "mean": 1.0}
+DEFAULT_LOCALITY = 0.1
+GP_LOCALITY_SHARE = 0.05  # a Gaussian process: this share of its shortest length scale
+DIFFERENTIABLE = ("network", "gaussian_process", "ridge")
+FOREST_SMOOTHING = 0.25  # SD of the jitter a forest is averaged over, in input SDs
+FOREST_JITTERS = 8
+SLOPE_STEP = 1e-3  # central-difference step, in input SDs
+SLOPE_TOLERANCE = 0.2  # "agrees with the slope": relative disagreement at most this
+# "Flat here": every weight together moves the prediction by less than this share of the
+# model's spread over the training rows. A linear surrogate's R² says nothing there (at an
+# optimum the straight part vanishes at any scale), and weights near zero are the answer.
+FLAT_SHARE = 0.02
 
 
 @dataclass
@@ -51,6 +88,12 @@ class LimeSettings:
                            help="Seeds per explanation; their spread is the stability.")
     seed: int = setting(0, low=0, high=MAX_SEED, label="Random seed",
                         help="The same seed gives the same weights.")
+    locality: float | None = setting(None, low=0.001, high=10, label="Locality", unit="SD",
+                                     none_label="chosen per model",
+                                     help="How far perturbations reach, in each input's "
+                                          "training SD. 1 is LIME's default, the paper's "
+                                          "setting; by default 0.1 for smooth models and "
+                                          "0.25 for forests (docs/modeling.md).")
     sample_around_instance: bool = setting(True, label="Sample around the point",
                                            help="Perturb around the explained point (on) or "
                                                 "around the training mean (LIME's default).")
@@ -76,6 +119,22 @@ class Explanations:
     local_prediction: np.ndarray
     model_prediction: np.ndarray
     models: list[str] = field(default_factory=list)  # per target, the model explained
+    locality: np.ndarray | None = None  # (t,) perturbation scale used, in input SDs
+    slope_error: np.ndarray | None = None  # (n, t); NaN where the model has no slope
+    spread: np.ndarray | None = None  # (t,) the model's SD over the training rows
+
+    def flat(self) -> np.ndarray:
+        """(n, t) bool: the model barely moves near the point (see FLAT_SHARE)."""
+        if self.spread is None:
+            return np.zeros(self.fidelity.shape, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            return np.linalg.norm(self.weights, axis=2) < FLAT_SHARE * self.spread[None, :]
+
+    def slope_errors(self) -> np.ndarray:
+        """(n, t) relative disagreement between the weights and slope × SD (NaN: none)."""
+        if self.slope_error is None:
+            return np.full(self.fidelity.shape, np.nan)
+        return self.slope_error
 
     def flags(self) -> np.ndarray:
         """(n, t) text: why an explanation cannot be trusted ("" when it can)."""
@@ -83,9 +142,13 @@ class Explanations:
         out = np.full((n, t), "", dtype=object)
         with np.errstate(invalid="ignore"):
             bad_weights = ~np.isfinite(self.weights).all(axis=2)
-            low = ~(self.fidelity >= MIN_FIDELITY)
+            low = ~(self.fidelity >= MIN_FIDELITY) & ~self.flat()
         out[low] = [f"low local fidelity (R² {f:.2f} < {MIN_FIDELITY})"
                     for f in self.fidelity[low]]
+        with np.errstate(invalid="ignore"):
+            off = (self.slope_errors() > SLOPE_TOLERANCE) & ~low & ~self.flat()
+        out[off] = [f"weights disagree with the model's slope by {e:.0%}"
+                    for e in self.slope_errors()[off]]
         out[bad_weights] = "weights are not finite numbers"
         return out
 
@@ -95,7 +158,8 @@ class Explanations:
         return self.flags() != ""
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy table: sample, target, feature, weight, weight_std, fidelity, flag."""
+        """Tidy table: sample, target, feature, weight, weight_std, fidelity,
+        slope_error, locality, flag (and model)."""
         n, t, d = self.weights.shape
         ii, tt, ff = np.meshgrid(np.arange(n), np.arange(t), np.arange(d), indexing="ij")
         return pd.DataFrame({
@@ -105,6 +169,9 @@ class Explanations:
             "weight": self.weights.ravel(),
             "weight_std": self.weight_std.ravel(),
             "fidelity": self.fidelity[ii.ravel(), tt.ravel()],
+            "slope_error": self.slope_errors()[ii.ravel(), tt.ravel()],
+            "locality": (self.locality if self.locality is not None
+                         else np.full(t, np.nan))[tt.ravel()],
             "flag": self.flags()[ii.ravel(), tt.ravel()],
             **({"model": np.array(self.models, dtype=object)[tt.ravel()]}
                if len(self.models) == t else {}),
@@ -116,18 +183,51 @@ class Explanations:
                 "weight_std": self.weight_std.tolist(), "fidelity": self.fidelity.tolist(),
                 "intercept": self.intercept.tolist(),
                 "local_prediction": self.local_prediction.tolist(),
-                "model_prediction": self.model_prediction.tolist(), "models": self.models}
+                "model_prediction": self.model_prediction.tolist(), "models": self.models,
+                **({"locality": self.locality.tolist()} if self.locality is not None else {}),
+                **({"spread": self.spread.tolist()} if self.spread is not None else {}),
+                **({"slope_error": np.where(np.isfinite(self.slope_error), self.slope_error,
+                                            -1.0).tolist()}
+                   if self.slope_error is not None else {})}
 
     @classmethod
     def from_json(cls, doc: dict) -> Explanations:
         try:
-            return cls(list(doc["points"]), list(doc["targets"]), list(doc["features"]),
-                       *(np.asarray(doc[k], dtype=np.float64) for k in (
-                           "inputs", "weights", "weight_std", "fidelity", "intercept",
-                           "local_prediction", "model_prediction")),
-                       [str(m) for m in doc.get("models", [])])
+            out = cls(list(doc["points"]), list(doc["targets"]), list(doc["features"]),
+                      *(np.asarray(doc[k], dtype=np.float64) for k in (
+                          "inputs", "weights", "weight_std", "fidelity", "intercept",
+                          "local_prediction", "model_prediction")),
+                      [str(m) for m in doc.get("models", [])])
+            if "locality" in doc:
+                out.locality = np.asarray(doc["locality"], dtype=np.float64)
+            if "spread" in doc:
+                out.spread = np.asarray(doc["spread"], dtype=np.float64)
+            if "slope_error" in doc:
+                err = np.asarray(doc["slope_error"], dtype=np.float64)
+                out.slope_error = np.where(err < 0, np.nan, err)  # -1 stored for "none"
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"stored explanation is damaged ({exc})") from None
+        out.check_shapes()
+        return out
+
+    def check_shapes(self) -> None:
+        """DataError unless every array fits n points, t targets and d inputs."""
+        n, t, d = len(self.points), len(self.targets), len(self.features)
+        expect = {"inputs": (n, d), "weights": (n, t, d), "weight_std": (n, t, d),
+                  "fidelity": (n, t), "intercept": (n, t), "local_prediction": (n, t),
+                  "model_prediction": (n, t)}
+        if self.locality is not None:
+            expect["locality"] = (t,)
+        if self.spread is not None:
+            expect["spread"] = (t,)
+        if self.slope_error is not None:
+            expect["slope_error"] = (n, t)
+        for name, shape in expect.items():
+            if np.shape(getattr(self, name)) != shape:
+                raise DataError(f"stored explanation is damaged: {name} has shape "
+                                f"{np.shape(getattr(self, name))}, expected {shape}")
+        if self.models and len(self.models) != t:
+            raise DataError("stored explanation is damaged: models do not match the targets")
 
 
 class _CachedModel:
@@ -152,6 +252,63 @@ class _CachedModel:
         return fn
 
 
+def locality_of(kind: str | None, settings: LimeSettings) -> float:
+    """The perturbation scale (input SDs) used to explain a model of ``kind``."""
+    if settings.locality is not None:
+        return float(settings.locality)
+    return AUTO_LOCALITY.get(kind or "", DEFAULT_LOCALITY)
+
+
+def local_slopes(predict: Callable[[np.ndarray], np.ndarray], point: np.ndarray,
+                 sd: np.ndarray, numeric: Sequence[int]) -> np.ndarray:
+    """(t, d) the model's slope at ``point`` (d,) × each input's SD, by central differences
+    of SLOPE_STEP SDs; NaN for the columns not in ``numeric``."""
+    d = len(point)
+    rows = np.repeat(point[None, :], 2 * len(numeric), axis=0)
+    for k, j in enumerate(numeric):
+        rows[2 * k, j] += SLOPE_STEP * sd[j]
+        rows[2 * k + 1, j] -= SLOPE_STEP * sd[j]
+    y = np.asarray(predict(rows), dtype=np.float64).reshape(len(rows), -1)
+    out = np.full((y.shape[1], d), np.nan)
+    for k, j in enumerate(numeric):
+        out[:, j] = (y[2 * k] - y[2 * k + 1]) / (2 * SLOPE_STEP)
+    return out
+
+
+def slope_disagreement(weights: np.ndarray, slopes: np.ndarray, floor: float) -> float:
+    """‖w − s‖ / ‖s‖ over number inputs (d,); below ``floor`` (target units per SD) a
+    slope counts as flat: then 0 when the weights are flat too, inf when they are not."""
+    ok = np.isfinite(slopes)
+    diff = float(np.linalg.norm(weights[ok] - slopes[ok]))
+    norm = float(np.linalg.norm(slopes[ok]))
+    if norm > floor:
+        return diff / norm
+    return 0.0 if diff <= floor else math.inf
+
+
+def category_weights(predict: Callable[[np.ndarray], np.ndarray], training_x: np.ndarray,
+                     points: np.ndarray, columns: Sequence[int]) -> np.ndarray:
+    """(n, t, len(columns)) per condition: the prediction at the point's own level minus
+    the mean prediction over the other levels, weighted by their training frequencies
+    (0 when the condition has one level)."""
+    n = len(points)
+    out: list[np.ndarray] = []
+    for c in columns:
+        levels, counts = np.unique(training_x[:, c], return_counts=True)
+        rows = np.repeat(points, len(levels), axis=0)
+        rows[:, c] = np.tile(levels, n)
+        y = np.asarray(predict(rows), dtype=np.float64).reshape(n, len(levels), -1)
+        own = points[:, c][:, None] == levels[None, :]  # (n, levels)
+        freq = np.where(own, 0.0, counts[None, :].astype(float))
+        total = freq.sum(axis=1, keepdims=True)
+        other = np.einsum("nl,nlt->nt", freq / np.where(total > 0, total, 1.0), y)
+        at_own = predict(points) if not own.any(axis=1).all() else None
+        mine = (np.einsum("nl,nlt->nt", own.astype(float), y) if at_own is None
+                else np.asarray(at_own, dtype=np.float64).reshape(n, -1))
+        out.append(np.where(total > 0, mine - other, 0.0))
+    return np.stack(out, axis=2)
+
+
 def explain_points(
     predict: Callable[[np.ndarray], np.ndarray],
     training_x: np.ndarray,
@@ -163,12 +320,18 @@ def explain_points(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     categorical: Sequence[int] = (),
+    kinds: Sequence[str] | None = None,
+    localities: Sequence[float | None] | None = None,
 ) -> Explanations:
     """Explain ``points`` (n, d) of a model ``predict``: (m, d) -> (m, t).
 
     training_x (n_train, d) sets the standardisation and the perturbation scale (the
     training originals). Any point can be explained, not only rows of the table.
     ``categorical``: the columns that hold category level codes (see the module docstring).
+    ``kinds``: the model kind of each target; it sets the default locality and whether the
+    weights are checked against the slope (without it every target is taken as smooth).
+    ``localities``: per target, a locality the model asks for (None: by its kind); the
+    settings' own locality, when set, wins.
     """
     from lime.lime_tabular import LimeTabularExplainer
 
@@ -183,34 +346,133 @@ def explain_points(
         raise DataError("points, training data and feature names disagree on the inputs")
     if not np.isfinite(points).all():
         raise DataError("every input of an explained point needs a finite number")
+    if kinds is not None and len(kinds) != t:
+        raise DataError("one model kind per target is needed")
+    cats = set(categorical)
+    numeric = [j for j in range(d) if j not in cats]
+    sd = training_x.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)  # as LIME's scaler: a constant input moves by 1 unit
+    asked = list(localities) if localities is not None else [None] * t
+    locality = np.array([
+        asked[k] if settings.locality is None and asked[k] is not None
+        else locality_of(kinds[k] if kinds else None, settings) for k in range(t)])
     shape = (n, t, settings.repeats)
     w = np.zeros((*shape, d))
     fid, icp, loc, mod = (np.zeros(shape) for _ in range(4))
-    cache = _CachedModel(predict)
-    total = n * settings.repeats
-    for i in range(n):
-        for r in range(settings.repeats):
-            for k in range(t):
-                # Same seed for every target: same perturbations, one model call.
-                explainer = LimeTabularExplainer(
-                    training_x, mode="regression", feature_names=list(features),
-                    categorical_features=list(categorical) or None,
-                    discretize_continuous=False, kernel_width=settings.kernel_width,
-                    sample_around_instance=settings.sample_around_instance,
-                    feature_selection="none", random_state=settings.seed + 1_000_003 * r)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    exp = explainer.explain_instance(points[i], cache.column(k), num_features=d,
-                                                     num_samples=settings.num_samples)
-                for j, weight in exp.local_exp[1]:
-                    w[i, k, r, j] = weight
-                fid[i, k, r] = exp.score
-                icp[i, k, r] = exp.intercept[1]
-                loc[i, k, r] = np.ravel(exp.local_pred)[0]
-                mod[i, k, r] = exp.predicted_value
-            rep.report((i * settings.repeats + r + 1) / total, f"explaining {i + 1} of {n}")
+    groups = sorted(set(locality.tolist()))
+    total = n * settings.repeats * len(groups)
+    done = 0
+    for scale in groups:
+        members = [k for k in range(t) if locality[k] == scale]
+        cache = _CachedModel(predict)
+        for i in range(n):
+            for r in range(settings.repeats):
+                for k in members:
+                    # Same seed for every target: same perturbations, one model call.
+                    explainer = LimeTabularExplainer(
+                        training_x, mode="regression", feature_names=list(features),
+                        categorical_features=list(categorical) or None,
+                        discretize_continuous=False, kernel_width=settings.kernel_width,
+                        sample_around_instance=settings.sample_around_instance,
+                        feature_selection="none", random_state=settings.seed + 1_000_003 * r)
+                    explainer.scaler.scale_[numeric] *= scale
+                    for c in cats:  # conditions held at the sample's level (see above)
+                        explainer.feature_values[c] = [points[i, c]]
+                        explainer.feature_frequencies[c] = np.ones(1)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        exp = explainer.explain_instance(points[i], cache.column(k),
+                                                         num_features=d,
+                                                         num_samples=settings.num_samples)
+                    for j, weight in exp.local_exp[1]:
+                        # Weights come per (scale × SD); given per SD like LIME's defaults.
+                        w[i, k, r, j] = weight if j in cats else weight / scale
+                    fid[i, k, r] = exp.score
+                    icp[i, k, r] = exp.intercept[1]
+                    loc[i, k, r] = np.ravel(exp.local_pred)[0]
+                    mod[i, k, r] = exp.predicted_value
+                done += 1
+                rep.report(done / total, f"explaining {i + 1} of {n}")
+    weights = w.mean(axis=2)
+    weight_std = w.std(axis=2)
+    spread = np.asarray(predict(training_x), dtype=np.float64).reshape(len(training_x), -1)
+    spread = spread.std(axis=0)
+    if cats:
+        weights[:, :, sorted(cats)] = category_weights(predict, training_x, points,
+                                                       sorted(cats))
+        weight_std[:, :, sorted(cats)] = 0.0
+    slope_error = np.full((n, t), np.nan)
+    smooth = [k for k in range(t) if kinds is None or kinds[k] in DIFFERENTIABLE]
+    if smooth and numeric:
+        for i in range(n):
+            slopes = local_slopes(predict, points[i], sd, numeric)
+            for k in smooth:
+                slope_error[i, k] = slope_disagreement(weights[i, k, numeric],
+                                                       slopes[k, numeric],
+                                                       FLAT_SHARE * spread[k])
     return Explanations(
         list(labels) if labels is not None else [f"point {i + 1}" for i in range(n)],
         list(targets), list(features), points,
-        w.mean(axis=2), w.std(axis=2), fid.mean(axis=2), icp.mean(axis=2), loc.mean(axis=2),
-        mod.mean(axis=2))
+        weights, weight_std, fid.mean(axis=2), icp.mean(axis=2), loc.mean(axis=2),
+        mod.mean(axis=2), locality=locality, slope_error=slope_error, spread=spread)
+
+
+@dataclass(frozen=True)
+class TargetReadability:
+    """How far one target's explanations can be read: over its n explained points."""
+
+    target: str
+    model: str
+    locality: float
+    median_fidelity: float
+    flagged: int
+    total: int
+    slope_agreement: float  # share within SLOPE_TOLERANCE of slope × SD; NaN: no slope
+
+    @property
+    def sentence(self) -> str:
+        slope = ("" if math.isnan(self.slope_agreement) else
+                 f", {self.slope_agreement:.0%} agree with the model's slope within "
+                 f"{SLOPE_TOLERANCE:.0%}")
+        model = f" ({self.model.replace('_', ' ')})" if self.model else ""
+        return (f"{self.target}{model}: median local fidelity {self.median_fidelity:.2f} at "
+                f"{self.locality:.3g} SD, {self.flagged} of {self.total} flagged{slope}")
+
+
+def readability(expl: Explanations) -> list[TargetReadability]:
+    """Per target: median fidelity, flagged count and slope agreement."""
+    flagged = expl.flagged
+    err = expl.slope_errors()
+    out = []
+    for k, target in enumerate(expl.targets):
+        e = err[:, k]
+        checked = ~np.isnan(e)
+        out.append(TargetReadability(
+            target, expl.models[k] if len(expl.models) == len(expl.targets) else "",
+            float(expl.locality[k]) if expl.locality is not None else PAPER_LOCALITY,
+            float(np.median(expl.fidelity[:, k])), int(flagged[:, k].sum()), len(e),
+            float(np.mean(e[checked] <= SLOPE_TOLERANCE)) if checked.any() else math.nan))
+    return out
+
+
+def advice_when_flagged(expl: Explanations) -> str:
+    """What to try when most explanations of some target are flagged ("" otherwise)."""
+    worst = [r for r in readability(expl) if r.flagged > r.total / 2]
+    if not worst:
+        return ""
+    names = ", ".join(r.target for r in worst)
+    forest = any(r.model == "random_forest" for r in worst)
+    wide = any(r.locality >= 0.5 for r in worst)
+    tips = []
+    if wide:
+        tips.append("a smaller locality (leave it 'chosen per model', or try 0.1 SD)")
+    else:
+        tips.append("a smaller locality (for example half the one used)")
+    if forest:
+        tips.append("another model for that target on the Train page (a random forest is a "
+                    "staircase, so no straight line follows it closely)")
+    else:
+        tips.append("another model for that target on the Train page")
+    return (f"Most explanations of {names} are flagged: near those samples the model bends "
+            "or steps more than a straight line can follow over the perturbed range, so the "
+            f"weights would mislead. Try {' or '.join(tips)}.")

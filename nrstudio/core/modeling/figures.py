@@ -7,6 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.patches import Rectangle
 
 from nrstudio.core.figure_files import save_figure
 from nrstudio.core.modeling.evaluation import NETWORK, EvaluationResult
@@ -44,18 +45,34 @@ def parity_plot(result: EvaluationResult, protocol: str, path: str | Path) -> Pa
 
 
 def lime_heatmap(expl: Explanations, path: str | Path) -> Path:
-    """The paper's Figure 4: samples x inputs LIME weights per target, diverging at zero."""
+    """The paper's Figure 4: samples x inputs LIME weights per target, diverging at zero.
+    A flagged explanation is never drawn in colour: its row is grey and hatched, marked ⚠,
+    and its weights do not set the colour scale."""
     t = len(expl.targets)
     n = len(expl.points)
+    flagged = expl.flagged
     fig, axes = plt.subplots(1, t, figsize=(3.6 * t + 1, 0.22 * n + 2.2), squeeze=False)
     for k, ax in enumerate(axes[0]):
-        w = expl.weights[:, k, :]
-        lim = float(np.abs(w).max()) or 1.0
-        im = ax.imshow(w, aspect="auto", cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -lim, lim))
+        w = np.array(expl.weights[:, k, :], dtype=float)
+        w[flagged[:, k]] = np.nan  # drawn by the hatched grey below, never in colour
+        finite = np.abs(w[np.isfinite(w)])
+        lim = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#d0d0d0")
+        im = ax.imshow(np.ma.masked_invalid(w), aspect="auto", cmap=cmap,
+                       norm=TwoSlopeNorm(0.0, -lim, lim))
+        for row in np.flatnonzero(flagged[:, k]):
+            ax.add_patch(Rectangle((-0.5, row - 0.5), len(expl.features), 1.0, fill=False,
+                                   hatch="///", edgecolor="#808080", linewidth=0))
         ax.set_xticks(range(len(expl.features)), expl.features, rotation=35, ha="right",
                       fontsize=7)
-        ax.set_yticks(range(n), expl.points, fontsize=6)
-        ax.set_title(expl.targets[k], fontsize=9)
+        ax.set_yticks(range(n), [("⚠ " if flagged[i, k] else "") + str(p)
+                                 for i, p in enumerate(expl.points)], fontsize=6)
+        title = expl.targets[k]
+        if expl.models and len(expl.models) == t:
+            title += f" · {expl.models[k].replace('_', ' ')}"
+        if flagged[:, k].any():
+            title += f"\n{int(flagged[:, k].sum())} of {n} flagged (grey, hatched)"
+        ax.set_title(title, fontsize=9)
         cb = fig.colorbar(im, ax=ax, fraction=0.08)
         cb.set_label("change per 1 SD of input", fontsize=7)
     fig.suptitle("LIME weights (local linear surrogate, inputs standardised)", fontsize=10)

@@ -18,7 +18,15 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.conformal import DEFAULT_LEVEL, conformal_half_width
 from nrstudio.core.modeling.evaluation import EvaluationResult
-from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
+from nrstudio.core.modeling.explain import (
+    AUTO_LOCALITY,
+    FOREST_JITTERS,
+    FOREST_SMOOTHING,
+    GP_LOCALITY_SHARE,
+    Explanations,
+    LimeSettings,
+    explain_points,
+)
 from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.model_choice import AUTO, ModelChoice, choose_models, leakage_free_mae
 from nrstudio.core.modeling.predict import Domain, EnsembleModel, Prediction, describe_prediction
@@ -302,11 +310,59 @@ class FinalModels:
                 cancel: CancelCheck | None = None) -> Explanations:
         """LIME on each target's chosen model at conditions (n, c), perturbed as the training
         originals vary; the explanations record which model they explain."""
-        expl = explain_points(self.predict_mean, self.train_x, points, self.inputs,
+        kinds = self.chosen()
+        localities = [self.gp_locality(t) if kind == "gaussian_process" else None
+                      for t, kind in zip(self.targets, kinds, strict=True)]
+        expl = explain_points(self.explained_predict(kinds), self.train_x, points, self.inputs,
                               self.targets, labels, settings, progress, cancel,
-                              self.space.categorical)
-        expl.models = self.chosen()
+                              self.space.categorical, kinds, localities)
+        expl.models = kinds
         return expl
+
+    def gp_locality(self, target: str) -> float | None:
+        """The locality (input SDs) a Gaussian process of ``target`` is explained at:
+        GP_LOCALITY_SHARE of its shortest length scale of a number input, at most the
+        default; None without one. Over a fifth of a Matérn length the process is close
+        to straight, so a linear surrogate can describe it."""
+        if self.tabular is None or "gaussian_process" not in self.tabular.models.get(target, {}):
+            return None
+        theta = self.tabular.models[target]["gaussian_process"].arrays["theta"]
+        scales = np.exp(np.asarray(theta[1:-1], dtype=np.float64))
+        names = self.space.feature_names
+        numeric = [k for k, name in enumerate(names) if name in self.inputs
+                   and name not in self.space.levels]
+        if len(scales) != len(names) or not numeric:
+            return None
+        shortest = float(np.min(scales[numeric]))
+        if not math.isfinite(shortest) or shortest <= 0:
+            return None
+        return min(AUTO_LOCALITY["gaussian_process"], GP_LOCALITY_SHARE * shortest)
+
+    def explained_predict(self, kinds: list[str]):  # type: ignore[no-untyped-def]
+        """What LIME explains: :meth:`predict_mean`, with each random forest replaced by its
+        local average over FOREST_JITTERS fixed jitters of FOREST_SMOOTHING input SDs
+        (a staircase has no slope; its local average has one)."""
+        forests = [k for k, kind in enumerate(kinds) if kind == "random_forest"]
+        if not forests or self.tabular is None:
+            return self.predict_mean
+        numeric = [j for j in range(len(self.inputs)) if j not in set(self.space.categorical)]
+        sd = self.train_x.std(axis=0)
+        jitter = np.zeros((FOREST_JITTERS, len(self.inputs)))
+        jitter[:, numeric] = (np.random.default_rng(0).standard_normal(
+            (FOREST_JITTERS, len(numeric))) * FOREST_SMOOTHING * sd[numeric])
+        tabular = self.tabular
+
+        def predict(x: np.ndarray) -> np.ndarray:
+            x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+            out = self.predict_mean(x)
+            shaken = (x[None, :, :] + jitter[:, None, :]).reshape(-1, x.shape[1])
+            features = self.space.encode(shaken)
+            for k in forests:
+                model = tabular.models[self.targets[k]]["random_forest"]
+                out[:, k] = model.predict(features).reshape(FOREST_JITTERS, len(x)).mean(axis=0)
+            return out
+
+        return predict
 
     def interval_notes(self, prediction: Prediction, row: int = 0) -> dict[str, str]:
         """Target -> a plain sentence when its interval says little: it is unbounded (no

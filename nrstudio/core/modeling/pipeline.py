@@ -22,7 +22,7 @@ from nrstudio.core.modeling.evaluation import (
     cross_validate,
     metric_rows,
 )
-from nrstudio.core.modeling.explain import Explanations
+from nrstudio.core.modeling.explain import Explanations, advice_when_flagged
 from nrstudio.core.modeling.final_models import (
     NETWORK_MODEL,
     TABULAR_MODEL,
@@ -71,8 +71,12 @@ class RunResult:
             flagged = int(self.explanations.flagged.sum())
             if flagged:
                 out.append(f"{flagged} of {self.explanations.flagged.size} explanations are "
-                           "flagged (low local fidelity or non-finite weights): see the 'flag' "
-                           "column of lime_weights.csv; do not read them as normal results")
+                           "flagged (low local fidelity, weights that disagree with the "
+                           "model's slope, or non-finite weights): see the 'flag' column of "
+                           "lime_weights.csv; do not read them as normal results")
+                advice = advice_when_flagged(self.explanations)
+                if advice:
+                    out.append(advice)
         if len(self.validation) and self.validation["impossible"].any():
             out.append(f"{int(self.validation['impossible'].sum())} validation-experiment "
                        "predictions are negative, which is physically impossible")

@@ -278,11 +278,19 @@ def _lime(report: Report, ctx: _Context) -> None:
     report.add(Figure(path, "LIME weight of each input for each sample and target: the change "
                             "of the prediction per standard deviation of the input, near that "
                             "sample.", width=min(1.0, 0.35 + 0.22 * len(expl.targets))))
+    from nrstudio.core.modeling.explain import advice_when_flagged, readability
+
+    for line in readability(expl):
+        report.add(Paragraph(line.sentence + "."))
     flagged = int(expl.flagged.sum())
     if flagged:
         report.add(Paragraph(f"{flagged} of {expl.flagged.size} explanations are flagged (low "
-                             "local fidelity or non-finite weights); do not read them as "
-                             "normal results.", "warning"))
+                             "local fidelity, weights that disagree with the model's slope, "
+                             "or non-finite weights): grey and hatched in the heat map; do not "
+                             "read them as normal results.", "warning"))
+    advice = advice_when_flagged(expl)
+    if advice:
+        report.add(Paragraph(advice, "warning"))
     run = ctx.section("run")
     if run is not None:
         report.add(Table(pd.DataFrame(describe(run.lime), columns=["setting", "value"]),

@@ -3,9 +3,12 @@ a bar chart per sample with stability error bars, and explanations of new points
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsRectItem,
@@ -22,8 +25,11 @@ from nrstudio.core.data.dataset import split_unit
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.explain import (
     MIN_FIDELITY,
+    SLOPE_TOLERANCE,
     Explanations,
     LimeSettings,
+    advice_when_flagged,
+    readability,
 )
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
@@ -54,7 +60,7 @@ def _short(name: str) -> str:
     return " ".join(w if len(w) <= 7 else w[:3] + "." for w in words)
 
 
-LIME_FIELDS = ("num_samples", "repeats", "kernel_width", "seed")
+LIME_FIELDS = ("num_samples", "repeats", "locality", "kernel_width", "seed")
 
 
 class ExplainPage(QWidget):
@@ -228,12 +234,18 @@ class ExplainPage(QWidget):
         cmap = diverging_colormap()
         flagged = e.flagged
         n_flagged = int(flagged.sum())
-        self.flag_note.setVisible(bool(n_flagged))
+        summary = "<br>".join(html.escape(r.sentence) for r in readability(e))
+        advice = advice_when_flagged(e)
+        self.flag_note.setVisible(True)
         self.flag_note.setText(
-            f"<span style='color:#a05a00'><b>{n_flagged} of {flagged.size} explanations are "
-            f"flagged</b> (⚠, greyed): their local fidelity is below {MIN_FIDELITY} or a weight "
-            "is not a number, so the linear surrogate does not describe the model there. Do "
-            "not read them as results.</span>")
+            f"<small>{summary}</small>" + (
+                f"<br><span style='color:#a05a00'><b>{n_flagged} of {flagged.size} "
+                f"explanations are flagged</b> (⚠, grey and hatched): their local fidelity is "
+                f"below {MIN_FIDELITY}, their weights disagree with the model's slope, or a "
+                "weight is not a number, so the linear surrogate does not describe the model "
+                "there. Do not read them as results.</span>" if n_flagged else "") + (
+                f"<br><span style='color:#a05a00'>{html.escape(advice)}</span>"
+                if advice else ""))
         for k, target in enumerate(e.targets):
             order = self._order(k)
             self.orders.append(order)
@@ -252,7 +264,10 @@ class ExplainPage(QWidget):
                 for i, o in enumerate(order)]])
             for row in np.flatnonzero(flagged[order, k]):
                 shade = QGraphicsRectItem(0, float(row), len(e.features), 1.0)
-                shade.setBrush(pg.mkBrush(200, 200, 200, 215))
+                shade.setBrush(QBrush(QColor(150, 150, 150), Qt.BrushStyle.BDiagPattern))
+                plot.addItem(shade)
+                shade = QGraphicsRectItem(0, float(row), len(e.features), 1.0)
+                shade.setBrush(pg.mkBrush(215, 215, 215, 235))
                 shade.setPen(pg.mkPen(None))
                 plot.addItem(shade)
             plot.getAxis("bottom").setTicks([[(j + 0.5, _short(f))
@@ -320,6 +335,10 @@ class ExplainPage(QWidget):
         for k, target in enumerate(e.targets):
             explained = f" · {SHORT_NAMES.get(e.models[k], e.models[k])}" if e.models else ""
             title = f"{target}{explained} · fidelity {e.fidelity[i, k]:.2f}"
+            slope = e.slope_errors()[i, k]
+            if not np.isnan(slope):
+                title += (" · slope ✓" if slope <= SLOPE_TOLERANCE
+                          else f" · slope off by {min(slope, 9.99):.0%}")
             if flags[i, k]:
                 title = f"⚠ {title} · flagged: {flags[i, k]}"
             plot = self.bars.addPlot(row=0, col=k, title=title)

@@ -92,12 +92,15 @@ def test_lime_is_reproducible_and_calls_the_model_once_per_perturbation_set():
     x = np.random.default_rng(0).uniform(0, 10, (20, 3))
     s = LimeSettings(num_samples=500, repeats=3, seed=4)
     a = explain_points(model, x, x[:4], ["a", "b", "c"], ["t1", "t2"], settings=s)
-    assert calls == [500] * 12  # 4 points x 3 repeats, both targets from one call
+    # 4 points x 3 repeats, both targets from one call; then one call on the training rows
+    # (the model's spread) and one per point for the slopes.
+    assert calls == [500] * 12 + [20] + [6] * 4
     b = explain_points(model, x, x[:4], ["a", "b", "c"], ["t1", "t2"], settings=s)
     assert np.array_equal(a.weights, b.weights) and np.array_equal(a.weight_std, b.weight_std)
     frame = a.to_frame()
     assert list(frame.columns) == ["sample", "target", "feature", "weight", "weight_std",
-                                   "fidelity", "flag"] and len(frame) == 4 * 2 * 3
+                                   "fidelity", "slope_error", "locality", "flag"]
+    assert len(frame) == 4 * 2 * 3
 
 
 def test_cancel_stops_cross_validation_promptly():
