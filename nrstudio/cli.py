@@ -353,12 +353,20 @@ def _measure(parser: argparse.ArgumentParser) -> Command:
             raise NRStudioError(f"cannot write to {args.out}: {exc.strerror or exc}") from None
         for written in written_files:
             print(written)
+        empty = []
         for a in analyses:
             row = summary_row(a)
+            if row["no_rods_because"]:
+                empty.append(a.name)
+                _err(f"{a.name}: no rods measured. {row['no_rods_because']}")
+                continue
             print(f"{a.name}: {row['rods_accepted']} rods, length {row['length_mean_nm']} "
-                  f"± {row['length_std_nm']} nm, width {row['width_mean_nm']} "
-                  f"± {row['width_std_nm']} nm ({a.scale.source}; {row['method']})")
-        return 0
+                  f"± {row['length_std_nm']} nm (mean ± {row['length_sem_nm']} SE), width "
+                  f"{row['width_mean_nm']} ± {row['width_std_nm']} nm (mean ± "
+                  f"{row['width_sem_nm']} SE) ({a.scale.source}; {row['method']})"
+                  + (f"; {row['selection_warning']}" if row["selection_warning"] else ""))
+        # Exit 4: the files are written, but some image gave no measurement to use.
+        return 4 if empty else 0
 
     return run
 

@@ -27,10 +27,11 @@ from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 METHOD_NAMES = {"outline": "outlines", "trace": "centre-line tracing"}
 
 SUMMARY_COLUMNS = ("image", "nm_per_px", "scale_source", "method", "rods_accepted",
-                   "objects_rejected", "length_mean_nm", "length_std_nm", "width_mean_nm", "width_std_nm",
+                   "objects_rejected", "length_mean_nm", "length_std_nm", "length_sem_nm",
+                   "width_mean_nm", "width_std_nm", "width_sem_nm",
                    "aspect_ratio_mean", "aspect_ratio_std", "rods_corrected_by_hand",
-                   "accepted_fraction",
-                   "rejected_by_reason", "selection_warning")
+                   "accepted_fraction", "rejected_by_reason", "selection_warning",
+                   "no_rods_because")
 
 
 @dataclass
@@ -111,7 +112,7 @@ def _measure(image: Micrograph, name: str, scale: Scale, bar: ScaleBar | None,
 
 def summary_row(analysis: ImageAnalysis) -> dict[str, object]:
     from nrstudio.core.micrographs.corrections import corrected_count
-    from nrstudio.core.micrographs.selection import check_selection
+    from nrstudio.core.micrographs.selection import check_selection, why_no_rods
 
     s = analysis.measurement.summary()
     sel = check_selection(analysis.measurement)
@@ -124,11 +125,14 @@ def summary_row(analysis: ImageAnalysis) -> dict[str, object]:
             "method": METHOD_NAMES[analysis.measurement.method], "rods_accepted": s.count,
             "objects_rejected": s.rejected,
             "length_mean_nm": r(s.length_mean), "length_std_nm": r(s.length_std),
+            "length_sem_nm": r(s.length_sem),
             "width_mean_nm": r(s.width_mean), "width_std_nm": r(s.width_std),
+            "width_sem_nm": r(s.width_sem),
             "aspect_ratio_mean": r(s.aspect_ratio_mean), "aspect_ratio_std": r(s.aspect_ratio_std),
             "rods_corrected_by_hand": corrected_count(analysis.measurement),
             "accepted_fraction": r(sel.fraction), "rejected_by_reason": sel.reasons_text(),
-            "selection_warning": sel.warning}
+            "selection_warning": sel.warning,
+            "no_rods_because": why_no_rods(analysis.measurement)}
 
 
 def rod_corners(row: float, col: float, angle_deg: float, length: float, width: float

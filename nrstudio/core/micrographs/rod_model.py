@@ -116,6 +116,16 @@ class RodSummary:
     aspect_ratio_std: float
     aspect_ratio_of_means: float
 
+    @property
+    def length_sem(self) -> float:
+        """Standard error of the mean length (nm): SD / √count."""
+        return self.length_std / np.sqrt(self.count) if self.count > 1 else float("nan")
+
+    @property
+    def width_sem(self) -> float:
+        """Standard error of the mean width (nm): SD / √count."""
+        return self.width_std / np.sqrt(self.count) if self.count > 1 else float("nan")
+
 
 @dataclass
 class RodMeasurement:

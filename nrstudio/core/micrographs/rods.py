@@ -48,7 +48,7 @@ def measure_rods(
     if not s.dark_rods:
         img = 1.0 - img
     shape = (int(img.shape[0]), int(img.shape[1]))
-    if dark_fraction(img) < NOISE_FLOOR:
+    if looks_like_noise(img):
         rep.report(1.0, "no dark objects above the noise")
         return RodMeasurement([], float(nm_per_px), shape, s, "outline")
     boxes = list(exclude or [])
@@ -67,6 +67,37 @@ def measure_rods(
 
 
 NOISE_FLOOR = 1e-4  # share of pixels; the development images have 25 to 900 times more
+# Energy-weighted orientation coherence: 0.20-0.24 on white and smoothed noise, 0.59-0.80 on
+# the six real development images (0.80 and 0.61 on the dense carpets 02 and 04).
+TEXTURE_FLOOR = 0.4
+
+
+def looks_like_noise(img: np.ndarray) -> bool:
+    """True when a dark-rod image (h, w) holds nothing to measure: nothing stands out darker
+    than the film (:func:`dark_fraction`) and its texture has no orientation
+    (:func:`oriented_texture`). Either alone is not enough: in a dense carpet the commonest
+    level is a rod, not the film, so nothing stands out below it, yet rods are everywhere."""
+    return dark_fraction(img) < NOISE_FLOOR and oriented_texture(img) < TEXTURE_FLOOR
+
+
+def oriented_texture(img: np.ndarray, sigma: float = 2.0, window: float = 6.0) -> float:
+    """How much of an image's (h, w) edge energy runs along one direction locally: the
+    structure tensor's coherence ((λ1 − λ2) / (λ1 + λ2)) averaged with weights λ1 + λ2.
+    Rods, alone or in carpets, are long edges (about 0.6-0.8); noise has no preferred
+    direction at any place (about 0.2). sigma and window in full-resolution pixels."""
+    from scipy import ndimage as ndi
+
+    step = max(1, int(np.ceil(np.sqrt(img.size / 4e6))))
+    small = ndi.gaussian_filter(np.asarray(img[::step, ::step], np.float32), sigma / step)
+    gy, gx = np.gradient(small)
+    jxx = ndi.gaussian_filter(gx * gx, window / step)
+    jyy = ndi.gaussian_filter(gy * gy, window / step)
+    jxy = ndi.gaussian_filter(gx * gy, window / step)
+    energy = jxx + jyy
+    total = float(energy.sum())
+    if total <= 0:
+        return 0.0
+    return float(np.sqrt((jxx - jyy) ** 2 + 4 * jxy ** 2).sum() / total)
 
 
 def dark_fraction(img: np.ndarray) -> float:

@@ -90,3 +90,22 @@ def check_selection(m: RodMeasurement) -> SelectionCheck:
             "mean length is likely too short. Check the overlay, correct it by hand or "
             "measure a less crowded area.")
     return check
+
+
+TRY_INSTEAD = ("Try another method (outlines for short rods, centre lines for long thin rods), "
+               "check the scale, or draw a few rods by hand.")
+
+
+def why_no_rods(m: RodMeasurement) -> str:
+    """Why a measurement holds no accepted rod, with what to try ("" when it holds some):
+    nothing found at all (the image looks like noise: no contrast against the film and no
+    oriented texture), or every object rejected, with the counts by reason."""
+    if any(r.accepted for r in m.rods):
+        return ""
+    if not m.rods:
+        return ("No dark objects were found: nothing stands out darker than the film and the "
+                "image has no oriented texture, as in a picture of noise. Is it a bright-field "
+                "micrograph with rods on it? " + TRY_INSTEAD)
+    check = check_selection(m)
+    return (f"Every one of the {len(m.rods)} objects found was rejected "
+            f"({check.reasons_text()}). " + TRY_INSTEAD)

@@ -37,7 +37,7 @@ from nrstudio.core.micrographs.measure import (
     render_overlay,
 )
 from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
-from nrstudio.core.micrographs.selection import check_selection
+from nrstudio.core.micrographs.selection import check_selection, why_no_rods
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
@@ -306,16 +306,15 @@ class MeasurementPanel(QWidget):
 def summary_html(m: RodMeasurement) -> str:
     """The measurement's summary line by line (rich text)."""
     s = m.summary()
-    if s.count == 0 and s.rejected == 0:
-        return ("No dark objects stand out from the image's noise: no rods were found. Is it "
-                "a bright-field micrograph with rods on it?")
     if s.count == 0:
-        return (f"No rod could be measured reliably ({s.rejected} objects rejected). Check the "
-                "scale and the image.")
+        return ("<span style='color:#b35900'><b>No rods measured.</b> "
+                + html.escape(why_no_rods(m)) + "</span>")
+    sem = (f" (mean ± {s.length_sem:.1f} SE)" if s.count > 1 else "",
+           f" (mean ± {s.width_sem:.2f} SE)" if s.count > 1 else "")
     return (f"<b>{s.count}</b> {_noun(s.count, 'rod')} accepted, {s.rejected} "
             f"{_noun(s.rejected, 'object')} rejected<br>"
-            f"length <b>{s.length_mean:.1f} ± {s.length_std:.1f}</b> nm<br>"
-            f"width <b>{s.width_mean:.2f} ± {s.width_std:.2f}</b> nm<br>"
+            f"length <b>{s.length_mean:.1f} ± {s.length_std:.1f}</b> nm{sem[0]}<br>"
+            f"width <b>{s.width_mean:.2f} ± {s.width_std:.2f}</b> nm{sem[1]}<br>"
             f"aspect ratio {s.aspect_ratio_mean:.1f} ± {s.aspect_ratio_std:.1f} "
             f"(of the means: <b>{s.aspect_ratio_of_means:.1f}</b>)<br>"
             f"measured by {METHOD_NAMES[m.method]}"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers.paths import SHARED_DATA
 
 from nrstudio.core.data.dataset import Kind, Role, guess_column, ignored_reason, split_unit
 from nrstudio.core.data.header_words import is_unit
 from nrstudio.core.data.table_io import import_table
-from tests.helpers.paths import SHARED_DATA
 
 LUBER = SHARED_DATA / "luber-cspbbr3" / "dataset_synthesizer.csv"
 NUMBERS = ["512.5", "530.1", "541.0", "498.2", "520.7", "533.3"]

@@ -291,3 +291,79 @@ def test_sparse_rods_stand_out_from_the_noise():
     g = make_micrograph(3, n_rods=5)
     assert dark_fraction(g.pixels) > 10 * NOISE_FLOOR
     assert measure_rods(g.pixels, 0.5).summary().count >= 1  # measured, not taken for noise
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["02", "04"])
+def test_real_dense_carpets_are_measured_not_taken_for_noise(name):
+    """02 and 04 cover most of the field: the commonest grey level is a rod, so nothing
+    stands out below it (they gave 0 rods); their oriented texture says they are rods."""
+    from nrstudio.core.micrographs.rods import TEXTURE_FLOOR, looks_like_noise, oriented_texture
+
+    length, width, bar_nm = CARPETS[name]
+    a = analyse_image(_dev(name), f"{name}.jpg", scale_bar_nm=bar_nm)
+    assert oriented_texture(a.image.pixels) > TEXTURE_FLOOR
+    assert not looks_like_noise(a.image.pixels)
+    s = a.measurement.summary()
+    assert s.count >= 30
+    # 04's short rods are within 10%; 02's long rods are measured short by the outline
+    # method the automatic choice keeps (a stated limit): within 20% there.
+    rel = 0.10 if name == "04" else 0.20
+    assert s.length_mean == pytest.approx(length, rel=rel)
+    assert s.width_mean == pytest.approx(width, rel=0.10)
+
+
+CARPETS = {"02": (76.0, 4.4, 200.0), "04": (21.0, 4.9, 200.0)}  # shared/data/README.md
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_noise_has_no_orientation_and_rods_have(seed):
+    from nrstudio.core.micrographs.rods import TEXTURE_FLOOR, oriented_texture
+    from nrstudio.core.micrographs.synthetic import make_carpet_micrograph
+
+    rng = np.random.default_rng(seed)
+    noise = np.clip(0.6 + 0.1 * rng.standard_normal((900, 1200)), 0, 1).astype(np.float32)
+    assert oriented_texture(noise) < TEXTURE_FLOOR
+    carpet = make_carpet_micrograph(seed, shape=(600, 800))
+    assert oriented_texture(carpet.pixels) > TEXTURE_FLOOR
+
+
+def test_no_rods_is_never_silent(tmp_path, capsys):
+    """An image with nothing to measure: the summary says why and what to try, and the
+    command ends non-zero; the files are still written."""
+    from PIL import Image
+
+    from nrstudio.core.micrographs.selection import why_no_rods
+
+    rng = np.random.default_rng(5)
+    noise = np.clip(0.6 + 0.1 * rng.standard_normal((500, 700)), 0, 1)
+    m = measure_rods(noise.astype(np.float32), 0.4)
+    assert m.rods == [] and "No dark objects" in why_no_rods(m) and "draw" in why_no_rods(m)
+    Image.fromarray((noise * 255).astype(np.uint8)).save(tmp_path / "noise.png")
+    out = tmp_path / "out"
+    code = main(["measure", str(tmp_path / "noise.png"), "--nm-per-px", "0.4", "--out", str(out)])
+    assert code == 4
+    err = capsys.readouterr().err
+    assert "noise.png: no rods measured" in err and "Try another method" in err
+    row = next(csv.DictReader((out / "summary.csv").open()))
+    assert row["rods_accepted"] == "0" and row["no_rods_because"].startswith("No dark objects")
+
+
+def test_every_object_rejected_names_the_reasons():
+    from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement
+    from nrstudio.core.micrographs.selection import why_no_rods
+
+    rods = [Rod(k, 10.0, 10.0, 0.0, 20.0, 5.0, False, "cut by the image border")
+            for k in range(3)]
+    text = why_no_rods(RodMeasurement(rods, 0.4, (100, 100)))
+    assert text.startswith("Every one of the 3 objects found was rejected")
+    assert ": 3" in text
+
+
+def test_summary_gives_the_standard_error_of_the_means():
+    from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement
+
+    rods = [Rod(k, 10.0, 10.0, 0.0, 20.0 + k, 5.0, True, "") for k in range(9)]
+    s = RodMeasurement(rods, 1.0, (100, 100)).summary()
+    assert s.length_sem == pytest.approx(s.length_std / 3.0)
+    assert s.width_sem == pytest.approx(0.0)
