@@ -26,7 +26,10 @@ and described in ``docs/modeling.md``); ``locality=1`` is the paper's setting.
 
 **Slope check.** For a differentiable model (network, Gaussian process, ridge) a local linear
 surrogate's weight of a number input must equal the model's slope there × the input's SD.
-The slope is taken by central differences at the point, and the relative disagreement
+The slope is taken by central differences of ± half the locality at the point (the scale the
+explanation speaks of: a ReLU network's slope changes at every kink, and a difference
+narrower than the kinks' spacing is the slope of one linear piece), and the relative
+disagreement
 ``slope_error`` = ‖w − slope·SD‖ / ‖slope·SD‖ over the number inputs is kept beside each
 explanation (NaN for a model without a slope: a forest, the mean).
 
@@ -57,14 +60,14 @@ from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 MIN_FIDELITY = 0.5
 PAPER_LOCALITY = 1.0  # LIME's defaults: perturbations of one training SD
 # Locality by model kind, from measured fidelity and slope agreement (bench_explain.py).
-AUTO_LOCALITY = {"network": 0.1, "gaussian_process": 0.1, "ridge": 0.1,
+AUTO_LOCALITY = {"network": 0.03, "gaussian_process": 0.1, "ridge": 0.1,
                  "random_forest": 0.25, "mean": 1.0}
 DEFAULT_LOCALITY = 0.1
 GP_LOCALITY_SHARE = 0.05  # a Gaussian process: this share of its shortest length scale
 DIFFERENTIABLE = ("network", "gaussian_process", "ridge")
 FOREST_SMOOTHING = 0.25  # SD of the jitter a forest is averaged over, in input SDs
 FOREST_JITTERS = 8
-SLOPE_STEP = 1e-3  # central-difference step, in input SDs
+SLOPE_STEP = 0.5  # central-difference step, as a share of the explanation's locality
 SLOPE_TOLERANCE = 0.2  # "agrees with the slope": relative disagreement at most this
 # "Flat here": every weight together moves the prediction by less than this share of the
 # model's spread over the training rows. A linear surrogate's R² says nothing there (at an
@@ -92,8 +95,10 @@ class LimeSettings:
                                      none_label="chosen per model",
                                      help="How far perturbations reach, in each input's "
                                           "training SD. 1 is LIME's default, the paper's "
-                                          "setting; by default 0.1 for smooth models and "
-                                          "0.25 for forests (docs/modeling.md).")
+                                          "setting; by default 0.03 for networks, 0.1 for "
+                                          "ridge, a twentieth of a Gaussian process's "
+                                          "shortest length scale, 0.25 for forests "
+                                          "(docs/modeling.md).")
     sample_around_instance: bool = setting(True, label="Sample around the point",
                                            help="Perturb around the explained point (on) or "
                                                 "around the training mean (LIME's default).")
@@ -260,18 +265,18 @@ def locality_of(kind: str | None, settings: LimeSettings) -> float:
 
 
 def local_slopes(predict: Callable[[np.ndarray], np.ndarray], point: np.ndarray,
-                 sd: np.ndarray, numeric: Sequence[int]) -> np.ndarray:
+                 sd: np.ndarray, numeric: Sequence[int], step: float = 1e-3) -> np.ndarray:
     """(t, d) the model's slope at ``point`` (d,) × each input's SD, by central differences
-    of SLOPE_STEP SDs; NaN for the columns not in ``numeric``."""
+    of ± ``step`` SDs; NaN for the columns not in ``numeric``."""
     d = len(point)
     rows = np.repeat(point[None, :], 2 * len(numeric), axis=0)
     for k, j in enumerate(numeric):
-        rows[2 * k, j] += SLOPE_STEP * sd[j]
-        rows[2 * k + 1, j] -= SLOPE_STEP * sd[j]
+        rows[2 * k, j] += step * sd[j]
+        rows[2 * k + 1, j] -= step * sd[j]
     y = np.asarray(predict(rows), dtype=np.float64).reshape(len(rows), -1)
     out = np.full((y.shape[1], d), np.nan)
     for k, j in enumerate(numeric):
-        out[:, j] = (y[2 * k] - y[2 * k + 1]) / (2 * SLOPE_STEP)
+        out[:, j] = (y[2 * k] - y[2 * k + 1]) / (2 * step)
     return out
 
 
@@ -403,10 +408,11 @@ def explain_points(
         weight_std[:, :, sorted(cats)] = 0.0
     slope_error = np.full((n, t), np.nan)
     smooth = [k for k in range(t) if kinds is None or kinds[k] in DIFFERENTIABLE]
-    if smooth and numeric:
-        for i in range(n):
-            slopes = local_slopes(predict, points[i], sd, numeric)
-            for k in smooth:
+    for scale in groups if numeric else []:
+        members = [k for k in smooth if locality[k] == scale]
+        for i in range(n if members else 0):
+            slopes = local_slopes(predict, points[i], sd, numeric, SLOPE_STEP * scale)
+            for k in members:
                 slope_error[i, k] = slope_disagreement(weights[i, k, numeric],
                                                        slopes[k, numeric],
                                                        FLAT_SHARE * spread[k])
