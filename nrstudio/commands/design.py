@@ -4,7 +4,6 @@ experiments, as CSV on standard output (notes on standard error)."""
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import sys
 from pathlib import Path
@@ -91,9 +90,9 @@ def _space_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _write_table(table) -> None:  # type: ignore[no-untyped-def]
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(list(table.columns))
-    writer.writerows(table.itertuples(index=False))
+    from nrstudio.core.data.exports import write_frame_csv
+
+    write_frame_csv(table, sys.stdout)
 
 
 def _honesty_notes(result) -> None:  # type: ignore[no-untyped-def]

@@ -56,6 +56,7 @@ def _predict(parser: argparse.ArgumentParser) -> Command:
                         help="interval level, e.g. 0.9 (default: the project's)")
 
     def run(args: argparse.Namespace) -> int:
+        from nrstudio.core.data.exports import table_format, write_table
         from nrstudio.core.data.table_io import import_table
         from nrstudio.core.modeling.final_models import load_final_models
         from nrstudio.core.modeling.model_choice import AUTO, model_key
@@ -71,9 +72,10 @@ def _predict(parser: argparse.ArgumentParser) -> Command:
         if args.table is not None:
             if args.out is None:
                 raise DataError("--table needs --out OUT.csv")
+            table_format(args.out)  # refuse an unknown format before any work
             frame = predict_conditions_table(models, import_table(args.table), args.level,
                                              model)
-            frame.to_csv(args.out, index=False, float_format="%.6g", lineterminator="\n")
+            write_table(frame, args.out, "%.6g")
             print(f"{len(frame)} rows -> {args.out}")
             return 0
         x = parse_assignments(args.at, models)

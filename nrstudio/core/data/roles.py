@@ -38,20 +38,25 @@ class RoleChoice:
 
 
 def resolve_name(name: str, columns: Sequence[str]) -> str:
-    """The column a user meant: the exact header, else the only one equal ignoring case, else
-    the only one equal without its unit, else the only one that contains the text ("length"
-    for "Average Length (nm)"). DataError listing the columns otherwise."""
+    """The column a user named: the exact header, else the only one equal ignoring case,
+    else the only one equal ignoring case and its unit ("core amount" for "Core amount
+    (nmol)"). Never a column that merely contains the text: that is offered in the error as
+    a suggestion ("did you mean 'Average Length (nm)'?"), never used, since a join or a role
+    on the wrong column silently changes the data. DataError listing the columns
+    otherwise."""
     if name in columns:
         return name
     for key in (lambda c: c.strip().lower(), lambda c: split_unit(c)[0].strip().lower()):
         hits = [c for c in columns if key(c) == key(name)]
         if len(hits) == 1:
             return hits[0]
+        if len(hits) > 1:
+            raise DataError(f"'{name}' names several columns: {', '.join(hits)}; give the "
+                            "exact header")
     text = name.strip().lower()
-    hits = [c for c in columns if text and text in c.lower()]
-    if len(hits) == 1:
-        return hits[0]
-    raise DataError(f"no column '{name}'; the columns are: {', '.join(columns)}")
+    near = [c for c in columns if text and (text in c.lower() or c.lower() in text)]
+    hint = f" Did you mean {' or '.join(repr(c) for c in near[:3])}?" if near else ""
+    raise DataError(f"no column '{name}'.{hint} The columns are: {', '.join(columns)}")
 
 
 def _chosen(choice: RoleChoice, names: Sequence[str]) -> dict[str, tuple[Role, Kind | None]]:

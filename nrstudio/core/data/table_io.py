@@ -20,6 +20,12 @@ from nrstudio.core.data.dataset import (
     format_cell,
     is_missing,
 )
+from nrstudio.core.data.exports import (
+    TABLE_SUFFIXES,
+    neutralise_formula,
+    table_format,
+    write_xlsx_rows,
+)
 from nrstudio.core.data.table_roles import RawTable, dataset_from_raw, unique_headers
 from nrstudio.core.errors import DataError
 
@@ -31,7 +37,6 @@ MAX_TABLE_ROWS = 200_000
 MAX_TABLE_CELLS = 2_000_000
 MAX_XLSX_ROWS = MAX_TABLE_ROWS
 MAX_XLSX_XML_BYTES = 512 * 1024 * 1024  # what a workbook's sheets may inflate to
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DELIMITERS = (",", ";", "\t")
 _DECIMAL_COMMA_CELL = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 _DECIMAL_DOT_CELL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
@@ -273,52 +278,26 @@ def export_rows(dataset: Dataset) -> tuple[list[str], list[list[object]]]:
 
 
 def export_table(dataset: Dataset, path: str | Path) -> None:
-    """Write the dataset as CSV (comma, decimal point, UTF-8) or XLSX, chosen by extension."""
+    """Write the dataset as CSV (comma, decimal point, UTF-8), tab-separated text or XLSX,
+    chosen by extension (another extension is refused)."""
     p = Path(path)
+    suffix = table_format(p)
     header, rows = export_rows(dataset)
     try:
-        if p.suffix.lower() == ".xlsx":
-            atomic_write(p, lambda fh: _write_xlsx(fh, header, rows))
+        if suffix == ".xlsx":
+            atomic_write(p, lambda fh: write_xlsx_rows(fh, header, rows))
         else:
-            atomic_write(p, lambda fh: _write_csv(fh, header, rows))
+            atomic_write(p, lambda fh: _write_csv(fh, header, rows, TABLE_SUFFIXES[suffix]))
     except OSError as exc:
         raise DataError(f"cannot write {p}: {exc.strerror or exc}") from None
 
 
-def neutralise_formula(text: str) -> str:
-    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
-    leading apostrophe, the usual CSV-injection rule; numbers are never text here."""
-    return f"'{text}" if text[:1] in FORMULA_STARTS else text
-
-
-def _write_csv(fh, header: list[str], rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
+def _write_csv(fh, header: list[str], rows: list[list[object]],  # type: ignore[no-untyped-def]
+               delimiter: str = ",") -> None:
     text = io.StringIO(newline="")
-    writer = csv.writer(text, lineterminator="\n")
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\n")
     writer.writerow([neutralise_formula(h) for h in header])
     for row in rows:
         writer.writerow([neutralise_formula(c) if isinstance(c, str) else format_cell(c)
                          for c in row])
     fh.write(text.getvalue().encode("utf-8"))
-
-
-def _write_xlsx(fh, header: list[str], rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("data")
-
-    def cell(value: object) -> object:
-        if is_missing(value):
-            return None
-        if isinstance(value, str):
-            # Written as a string cell: openpyxl would store "=..." as a live formula.
-            c = WriteOnlyCell(ws, value=value)
-            c.data_type = "s"
-            return c
-        return value
-
-    ws.append([cell(h) for h in header])
-    for row in rows:
-        ws.append([cell(c) for c in row])
-    wb.save(fh)

@@ -4,13 +4,14 @@ and the files ``nrstudio measure`` writes (Qt-free; the Micrographs page uses th
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from nrstudio.core.data.exports import write_table
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.images import (
     Micrograph,
@@ -191,19 +192,14 @@ def write_measurement_files(analyses: list[ImageAnalysis], out: Path) -> list[Pa
         (out / folder).mkdir(exist_ok=True)
         rods_path = out / folder / "rods.csv"
         rows = a.measurement.rows()
-        with rods_path.open("w", newline="", encoding="utf-8") as fh:
-            fields = ["rod", "length_nm", "width_nm", "aspect_ratio", "accepted", "reason",
-                      "by_hand", "row_px", "col_px", "angle_deg"]
-            writer = csv.DictWriter(fh, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
+        fields = ["rod", "length_nm", "width_nm", "aspect_ratio", "accepted", "reason",
+                  "by_hand", "row_px", "col_px", "angle_deg"]
+        write_table(pd.DataFrame(rows, columns=fields), rods_path)
         overlay_path = out / folder / "overlay.png"
         render_overlay(a, overlay_path)
         written += [rods_path, overlay_path]
     summary = out / "summary.csv"
-    with summary.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(SUMMARY_COLUMNS))
-        writer.writeheader()
-        writer.writerows(summary_row(a) for a in analyses)
+    write_table(pd.DataFrame([summary_row(a) for a in analyses],
+                             columns=list(SUMMARY_COLUMNS)), summary)
     written.append(summary)
     return written

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.exports import write_table
 from nrstudio.core.data.table_io import export_table
 from nrstudio.core.modeling.augment import AugmentResult, augment_smote_reg
 from nrstudio.core.modeling.evaluation import (
@@ -170,13 +171,12 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
     for name, frame in (("metrics.csv", metrics),
                         ("cv_predictions.csv", cv),
                         ("validation_predictions.csv", result.validation)):
-        frame.to_csv(out / name, index=False, float_format="%.10g", lineterminator="\n")
+        write_table(frame, out / name, "%.10g")
         written.append(out / name)
     for protocol in result.settings.evaluation.protocols:
         written.append(parity_plot(result.evaluation, protocol, out / f"parity_{protocol}.png"))
     if result.explanations is not None:
-        result.explanations.to_frame().to_csv(out / "lime_weights.csv", index=False,
-                                              float_format="%.10g", lineterminator="\n")
+        write_table(result.explanations.to_frame(), out / "lime_weights.csv", "%.10g")
         written.append(out / "lime_weights.csv")
         written.append(lime_heatmap(result.explanations, out / "lime_heatmap.png"))
     return written

@@ -133,13 +133,13 @@ def save_table_dialog(parent: QWidget, frame: object, name: str, path: str | Non
                                               "CSV (*.csv);;Excel workbook (*.xlsx)")
         if not path:
             return False
+    from nrstudio.core.data.exports import write_table
+    from nrstudio.core.errors import DataError
+
     try:
-        if str(path).lower().endswith(".xlsx"):
-            frame.to_excel(path, index=False)  # type: ignore[attr-defined]
-        else:
-            frame.to_csv(path, index=False)  # type: ignore[attr-defined]
-    except OSError as exc:
-        QMessageBox.critical(parent, "Not exported", f"{path}: {exc.strerror or exc}")
+        write_table(frame, path)  # type: ignore[arg-type]
+    except DataError as exc:
+        QMessageBox.critical(parent, "Not exported", str(exc))
         return False
     return True
 
