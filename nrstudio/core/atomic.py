@@ -21,6 +21,26 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _read_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux's
+    /proc); elsewhere read once here, at import, before any worker thread writes files (it
+    can only be read by setting it, and setting it while another thread creates a file gives
+    that file the wrong mode)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+PROCESS_UMASK = _read_umask()
+
+
 def atomic_write(
     path: str | os.PathLike[str],
     write: Callable[[BinaryIO], None],
@@ -48,9 +68,7 @@ def atomic_write(
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o7777)
         else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            os.chmod(tmp, 0o666 & ~PROCESS_UMASK)
         if verify is not None:
             verify(tmp)
         if backup_suffix and target.exists():

@@ -17,6 +17,15 @@ from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 # Refuses decompression bombs, for every format, from the header before any pixel is
 # decoded: a 10,000 x 10,000 micrograph (400 MB as float32 grey) is the largest accepted.
 MAX_PIXELS = 100_000_000
+
+
+def _guard_pillow() -> None:
+    """Pillow's decompression-bomb guard, set once for the whole process to NR Studio's own
+    limit (never switched off around a decode, which would disarm it for every other thread
+    meanwhile). The header's size is still checked first, with a message that names it."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 _UNIT_NM = {"nm": 1.0, "nanometer": 1.0, "um": 1e3, "µm": 1e3, "\\u00b5m": 1e3, "micron": 1e3,
             "mm": 1e6, "cm": 1e7, "m": 1e9, "a": 0.1, "å": 0.1, "angstrom": 0.1}
 
@@ -108,9 +117,7 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
         else:
             from PIL import Image
 
-            # Pillow's own bomb check fires only at twice its limit, and says nothing of the
-            # size: the header's size is checked here instead, for every format.
-            Image.MAX_IMAGE_PIXELS = None
+            _guard_pillow()
             with Image.open(io.BytesIO(data)) as img:
                 # Pillow only warns below twice its own limit: check the header's size here.
                 w, h = img.size

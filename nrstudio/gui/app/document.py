@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -72,7 +71,6 @@ class ProjectDocument(QObject):
         self.results_changed.emit()
         self.path_changed.emit()
         self.dirty_changed.emit(self.dirty)
-        gc.freeze()  # a project lives long: see JobRunner._done (gui/app/jobs.py)
 
     # ---- called by undo commands ---------------------------------------------------------
     def replace_dataset(self, dataset: Dataset) -> None:

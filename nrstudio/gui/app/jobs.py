@@ -15,12 +15,15 @@ At start the runner records which project is open (its document generation). A r
 partial result that arrives after that project was closed or replaced (New, Open, Import,
 Restore) is dropped and the status bar says so: it never touches the new project. One job
 runs at a time; the status bar's Cancel and every page's busy state follow ``started`` and
-``idle``.
+``idle``, which is emitted after every job whatever its end, even when ``on_done`` raises.
+
+A result that arrives after Cancel was pressed is dropped like a cancelled job's: the user
+asked for no result. A failure reaches the pages as :class:`JobFailure` (the message and the
+traceback), and the traceback is written to the error log (:mod:`nrstudio.gui.app.error_log`).
 """
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 import traceback
@@ -57,11 +60,21 @@ class JobContext:
 JobFunction = Callable[[JobContext], Any]
 
 
+@dataclass(frozen=True)
+class JobFailure:
+    """Why a job failed: the message a user reads and the traceback for the log ("" for an
+    expected failure, such as bad data, whose message says it all)."""
+
+    message: str
+    details: str = ""
+    defect: bool = False  # an internal error, not the data's or the user's
+
+
 class _Signals(QObject):
     progress = Signal(float, str)
     partial = Signal(object)
     done = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # JobFailure
     cancelled = Signal()
 
 
@@ -77,12 +90,12 @@ class _Task(QRunnable):
         except Cancelled:
             self.signals.cancelled.emit()
         except NRStudioError as exc:
-            self.signals.failed.emit(str(exc))
+            self.signals.failed.emit(JobFailure(str(exc)))
         except MemoryError:
-            self.signals.failed.emit("out of memory")
+            self.signals.failed.emit(JobFailure("out of memory", traceback.format_exc()))
         except Exception as exc:  # a defect: report it, keep the app alive
-            traceback.print_exc()
-            self.signals.failed.emit(f"internal error ({type(exc).__name__}: {exc})")
+            self.signals.failed.emit(JobFailure(
+                f"internal error ({type(exc).__name__}: {exc})", traceback.format_exc(), True))
         else:
             self.signals.done.emit(result)
 
@@ -108,6 +121,7 @@ class JobRunner(QObject):
     progress = Signal(float, str)
     finished = Signal(str, object)  # title, result
     failed = Signal(str, str)  # title, message
+    failure = Signal(str, object)  # title, JobFailure (with its traceback)
     cancelled = Signal(str)
     dropped = Signal(str)  # title: the result came after its project was closed or replaced
     idle = Signal()
@@ -140,7 +154,7 @@ class JobRunner(QObject):
         sig.progress.connect(self.progress)
         sig.partial.connect(lambda value: self._partial(job, value))
         sig.done.connect(lambda result: self._done(job, result))
-        sig.failed.connect(lambda message: self._failed(job, message))
+        sig.failed.connect(lambda failure: self._failed(job, failure))
         sig.cancelled.connect(lambda: self._cancelled(job))
         self.job = job
         self.pool.start(_Task(fn, sig, job.stop))
@@ -168,26 +182,39 @@ class JobRunner(QObject):
 
     def _done(self, job: Job, result: object) -> None:
         self._finish(job)
-        if not self.still_current(job):
-            self.dropped.emit(job.title)
-        else:
-            if job.on_done is not None:
-                job.on_done(result, job.settings)
-            # The stored result lives until the next run; keeping it out of the cyclic
-            # collector's reach (as start-up does, gui/app/launch.py) stops each later full
-            # collection from walking it while the next job holds the GIL. freeze() is
-            # constant-time; objects without cycles are still freed by reference counting.
-            gc.freeze()
-            self.finished.emit(job.title, result)
-        self.idle.emit()
+        try:
+            if job.stop.is_set():  # finished just after Cancel: the user asked for nothing
+                self.cancelled.emit(job.title)
+            elif not self.still_current(job):
+                self.dropped.emit(job.title)
+            else:
+                if job.on_done is not None:
+                    job.on_done(result, job.settings)
+                self.finished.emit(job.title, result)
+        except Exception as exc:  # a defect in a page's handler: say so, keep the app usable
+            self._report(job, JobFailure(f"internal error while showing the result "
+                                         f"({type(exc).__name__}: {exc})",
+                                         traceback.format_exc(), True))
+        finally:
+            self.idle.emit()
 
-    def _failed(self, job: Job, message: str) -> None:
+    def _failed(self, job: Job, failure: JobFailure) -> None:
         self._finish(job)
-        if self.still_current(job):
-            self.failed.emit(job.title, message)
-        else:
-            self.dropped.emit(job.title)
-        self.idle.emit()
+        try:
+            if self.still_current(job):
+                self._report(job, failure)
+            else:
+                self.dropped.emit(job.title)
+        finally:
+            self.idle.emit()
+
+    def _report(self, job: Job, failure: JobFailure) -> None:
+        if failure.details:
+            from nrstudio.gui.app.error_log import log_error
+
+            log_error(job.title, failure.message, failure.details)
+        self.failed.emit(job.title, failure.message)
+        self.failure.emit(job.title, failure)
 
     def _cancelled(self, job: Job) -> None:
         self._finish(job)

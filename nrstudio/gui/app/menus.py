@@ -61,6 +61,8 @@ def build_menus(w: MainWindow) -> None:
                           "The offline user guide", "help")
     w.act_shortcuts = _action(w, "&Keyboard shortcuts", w.show_shortcuts)
     w.act_about = _action(w, "&About NR Studio", lambda: show_about(w))
+    w.act_log = _action(w, "Show &log", w.show_log, None,
+                        "The errors NR Studio met, with the details to report them")
     for act in (w.act_copy, w.act_paste):
         act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         w.data_page.view.addAction(act)
@@ -82,7 +84,7 @@ def build_menus(w: MainWindow) -> None:
     edit.addAction(w.act_prefs)
     bar.addMenu("&Data").addActions(w.data_page.menu_actions())
     help_menu = bar.addMenu("&Help")
-    help_menu.addActions([w.act_guide, w.act_shortcuts])
+    help_menu.addActions([w.act_guide, w.act_shortcuts, w.act_log])
     help_menu.addSeparator()
     help_menu.addAction(w.act_about)
     tools = w.addToolBar("Main")

@@ -140,3 +140,48 @@ def test_new_while_a_job_runs_asks_to_cancel(qtbot, window, dialogs):
         dialogs.answer = QMessageBox.StandardButton.Yes
         window.new()  # cancels; the project was unchanged, so no save question
     assert len(window.doc.dataset) == 0 and not window.jobs.busy
+
+
+def test_a_result_that_arrives_after_cancel_is_dropped(qtbot):
+    runner = JobRunner()
+    go = threading.Event()
+    got, cancelled = [], []
+    runner.cancelled.connect(cancelled.append)
+
+    def work(ctx):
+        go.wait(10)
+        return 42  # finishes without looking at the cancel check
+
+    with qtbot.waitSignal(runner.idle, timeout=20_000):
+        runner.start("late", work, lambda r, s: got.append(r))
+        runner.cancel()
+        go.set()
+    assert got == [] and cancelled == ["late"]
+
+
+def test_idle_follows_a_handler_that_raises_and_the_traceback_is_logged(qtbot, tmp_path,
+                                                                         monkeypatch):
+    log = tmp_path / "nrstudio.log"
+    monkeypatch.setenv("NRSTUDIO_LOG", str(log))
+    runner = JobRunner()
+    failures = []
+    runner.failure.connect(lambda title, f: failures.append((title, f)))
+
+    def broken_handler(result, settings):
+        raise ValueError("a page's defect")
+
+    with qtbot.waitSignal(runner.idle, timeout=20_000):
+        runner.start("shows", lambda ctx: 1, broken_handler)
+    assert not runner.busy
+    assert failures and failures[0][1].defect and "a page's defect" in failures[0][1].message
+    assert "Traceback" in log.read_text() and "broken_handler" in log.read_text()
+
+    def defect(ctx):
+        return {}["missing"]
+
+    with qtbot.waitSignal(runner.idle, timeout=20_000):
+        runner.start("work", defect)
+    title, failure = failures[-1]
+    assert title == "work" and "KeyError" in failure.message
+    assert "def defect" in failure.details or "defect" in failure.details
+    assert log.read_text().count("--- ") == 2

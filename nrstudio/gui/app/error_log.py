@@ -1,0 +1,37 @@
+"""The log of errors a user can send: every failed job's traceback, with the time and the job,
+appended to ``nrstudio.log`` in the user's data folder (also in the frozen app, which has no
+console). Help ▸ Show log opens it."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+
+MAX_LOG_BYTES = 2_000_000  # past this the log starts again (the last one kept as .1)
+
+
+def log_path() -> Path:
+    env = os.environ.get("NRSTUDIO_LOG")
+    if env:
+        return Path(env)
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".nrstudio") / "nrstudio.log"
+
+
+def log_error(title: str, message: str, details: str) -> Path | None:
+    """Append one failure; None when the log cannot be written (never raises: a failing log
+    must not hide the error it records)."""
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > MAX_LOG_BYTES:
+            path.replace(path.with_suffix(path.suffix + ".1"))
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {stamp} pid {os.getpid()} job '{title}': {message}\n{details}\n")
+    except OSError:
+        return None
+    return path
