@@ -23,6 +23,12 @@ def launch_gui(path: str | None = None) -> int:
     except ImportError as exc:
         print(f"nrstudio: error: the desktop app needs PySide6 ({exc})", file=sys.stderr)
         return 1
+    from nrstudio.gui.app.platform_check import platform_problem
+
+    problem = platform_problem() if QApplication.instance() is None else ""
+    if problem:
+        print(f"nrstudio: error: {problem}", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("NR Studio")
     app.setOrganizationName("NR Studio")
@@ -33,7 +39,14 @@ def launch_gui(path: str | None = None) -> int:
     window.show()
     restored = window.offer_recovery()
     if path and not restored:
-        window.open_path(path)
+        from pathlib import Path
+
+        from nrstudio.core.project.example import example_project_path
+
+        if Path(path).resolve() == Path(example_project_path()).resolve():
+            window.open_example()  # an untitled copy: Save never overwrites the shipped file
+        else:
+            window.open_path(path)
     if os.environ.get("NRSTUDIO_QUIT_WHEN_SHOWN"):
         # For start-up timing (packaging/smoke_test_linux.sh): leave once the window has
         # been painted.

@@ -8,7 +8,6 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsRectItem,
@@ -240,7 +239,7 @@ class ExplainPage(QWidget):
         self.flag_note.setText(
             f"<small>{summary}</small>" + (
                 f"<br><span style='color:#a05a00'><b>{n_flagged} of {flagged.size} "
-                f"explanations are flagged</b> (⚠, grey and hatched): their local fidelity is "
+                f"explanations are flagged</b> (⚠, grey): their local fidelity is "
                 f"below {MIN_FIDELITY}, their weights disagree with the model's slope, or a "
                 "weight is not a number, so the linear surrogate does not describe the model "
                 "there. Do not read them as results.</span>" if n_flagged else "") + (
@@ -263,11 +262,9 @@ class ExplainPage(QWidget):
                 (i + 0.5, ("⚠ " if flagged[o, k] else "") + e.points[o])
                 for i, o in enumerate(order)]])
             for row in np.flatnonzero(flagged[order, k]):
+                # Plain grey: a pattern brush scales with the view and reads as black bands.
                 shade = QGraphicsRectItem(0, float(row), len(e.features), 1.0)
-                shade.setBrush(QBrush(QColor(150, 150, 150), Qt.BrushStyle.BDiagPattern))
-                plot.addItem(shade)
-                shade = QGraphicsRectItem(0, float(row), len(e.features), 1.0)
-                shade.setBrush(pg.mkBrush(215, 215, 215, 235))
+                shade.setBrush(pg.mkBrush(200, 200, 200, 235))
                 shade.setPen(pg.mkPen(None))
                 plot.addItem(shade)
             plot.getAxis("bottom").setTicks([[(j + 0.5, _short(f))
@@ -332,16 +329,19 @@ class ExplainPage(QWidget):
             return
         x = np.arange(len(e.features))
         flags = e.flags()
+        reasons: list[str] = []
         for k, target in enumerate(e.targets):
             explained = f" · {SHORT_NAMES.get(e.models[k], e.models[k])}" if e.models else ""
-            title = f"{target}{explained} · fidelity {e.fidelity[i, k]:.2f}"
+            title = f"{_short(target)}{explained} · R² {e.fidelity[i, k]:.2f}"
             slope = e.slope_errors()[i, k]
             if not np.isnan(slope):
                 title += (" · slope ✓" if slope <= SLOPE_TOLERANCE
                           else f" · slope off by {min(slope, 9.99):.0%}")
             if flags[i, k]:
-                title = f"⚠ {title} · flagged: {flags[i, k]}"
-            plot = self.bars.addPlot(row=0, col=k, title=title)
+                title = f"⚠ {title} · flagged"
+                reasons.append(f"{_short(target)}: {flags[i, k]}")
+            plot = self.bars.addPlot(row=0, col=k)
+            plot.setTitle(title, size="8pt")  # three targets share the row: titles stay short
             plot.hideButtons()
             w, sd = e.weights[i, k], e.weight_std[i, k]
             brushes = [pg.mkBrush("#bbbbbb" if flags[i, k] else
@@ -366,7 +366,9 @@ class ExplainPage(QWidget):
         preds = ", ".join(f"{_short(t)} {p:.3g}" for t, p in zip(e.targets,
                                                                    e.model_prediction[i],
                                                                    strict=True))
-        self.detail.setText(f"<b>{e.points[i]}</b><br>{inputs}<br>predicted: {preds}<br>"
+        flagged = ("".join(f"<br><span style='color:#a05a00'>⚠ flagged, {html.escape(r)}"
+                           "</span>" for r in reasons))
+        self.detail.setText(f"<b>{e.points[i]}</b><br>{inputs}<br>predicted: {preds}{flagged}<br>"
                             f"<small>Red bars raise the prediction, blue bars lower it; error "
                             f"bars are ± 1 std over {self.repeats.value()} seeds. "
                             f"{UNITS_NOTE}</small>")
