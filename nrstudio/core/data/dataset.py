@@ -122,17 +122,25 @@ def parse_typed_number(text: str) -> float | None:
 
 _NON_NEGATIVE_WORDS = ("amount", "mass", "volume", "length", "width", "aspect", "size",
                        "diameter", "thickness", "edge", "concentration", "time", "wavelength",
-                       "emission", "absorption", "fwhm", "yield")
+                       "emission", "absorption", "fwhm", "yield", "ratio")
 _NON_NEGATIVE_UNITS = {"nm", "µm", "um", "mm", "cm", "m", "mg", "g", "kg", "µg", "ug", "nmol",
                        "µmol", "umol", "mmol", "mol", "ml", "µl", "ul", "l", "s", "min", "h",
                        "%", "k", "mol/l", "ev", "mg/ml", "wt%"}
 
 
+# A header that starts with the symbol a chemist writes for a volume, a concentration, an
+# amount of substance or a mass: "V (PbBr2 prec.)", "c (Cs-OA)", "n_Cs", "m_S".
+_NON_NEGATIVE_SYMBOLS = ("v", "c", "n", "m")
+
+
 def cannot_be_negative(name: str, unit: str) -> bool:
     """The default of :attr:`Column.non_negative`: lengths, wavelengths, amounts, masses,
-    volumes, times and ratios of sizes cannot be negative (by the header's words or unit)."""
+    volumes, concentrations, times and ratios cannot be negative (by the header's words, its
+    leading symbol, or its unit)."""
     low = name.lower()
+    first = re.split(r"[\s_(\[/]+", low.strip(), maxsplit=1)[0]
     return (any(w in low for w in _NON_NEGATIVE_WORDS)
+            or first in _NON_NEGATIVE_SYMBOLS
             or unit.strip().lower() in _NON_NEGATIVE_UNITS)
 
 

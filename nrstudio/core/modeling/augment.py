@@ -340,6 +340,7 @@ def augment_smote_reg(
     tables, metas, plans, names = [], [], [], []
     dropped = 0
     n_made = 0
+    prefix = synthetic_prefix(base.sample_ids())
     for gi, group in enumerate(groups):
         x = data.x[group.rows]
         y = data.y[np.ix_(group.rows, group.targets)]
@@ -358,7 +359,7 @@ def augment_smote_reg(
         ids = np.array(data.ids, dtype=object)[group.rows]
         base_rows = [row_of_id[i] for i in ids[arrays.parents[kept, 0]]]
         tables.append(_synthetic_table(base, data, group.targets, arrays, kept, base_rows,
-                                       left_out, n_made))
+                                       left_out, n_made, prefix))
         metas.append(pd.DataFrame({
             "origin": [Origin.SYNTHETIC.value] * len(kept),
             "validation_experiment": [False] * len(kept),
@@ -373,9 +374,23 @@ def augment_smote_reg(
     return AugmentResult(out, plans, dropped, names)
 
 
+def synthetic_prefix(ids: list[str]) -> str:
+    """The prefix of synthetic rows' ids: ``syn-`` (``syn-1``, ``syn-2`` …), or a longer one
+    when a real sample is already named like that, so that no id can collide."""
+    taken = {str(i).strip().lower() for i in ids}
+    for prefix in ("syn-", "synthetic-", "smote-syn-"):
+        if not any(t.startswith(prefix) for t in taken):
+            return prefix
+    k = 2
+    while any(t.startswith(f"syn{k}-") for t in taken):
+        k += 1
+    return f"syn{k}-"
+
+
 def _synthetic_table(base: Dataset, data, targets: list[int],  # type: ignore[no-untyped-def]
                      arrays: SmoteRegArrays, kept: np.ndarray, base_rows: list[int],
-                     left_out: set[str], first_number: int) -> pd.DataFrame:
+                     left_out: set[str], first_number: int, prefix: str = "syn-"
+                     ) -> pd.DataFrame:
     """The table cells of one group's kept synthetic rows."""
     space = data.space
     n_new = len(kept)
@@ -384,7 +399,7 @@ def _synthetic_table(base: Dataset, data, targets: list[int],  # type: ignore[no
     cols: dict[str, list[object]] = {}
     for c in base.columns:
         if c.name == id_col:
-            cols[c.name] = [f"S{first_number + k + 1}" for k in range(n_new)]
+            cols[c.name] = [f"{prefix}{first_number + k + 1}" for k in range(n_new)]
         elif c.name in space.inputs:
             codes = arrays.x[kept, space.inputs.index(c.name)]
             cols[c.name] = ([space.level_text(c.name, v) for v in codes]

@@ -101,3 +101,20 @@ def test_real_cspbbr3_table_keeps_outcomes_out_of_the_inputs():
         assert col[restated].role == Role.IGNORED
     # The file states no units: none is invented from a chemical name in brackets.
     assert all(c.unit in ("", "-") for c in ds.columns)
+
+
+@pytest.mark.parametrize("header, refused", [
+    ("V (PbBr2 prec.)", True), ("c (Cs-OA)", True), ("n_Cs", True), ("Cs_Pb_ratio", True),
+    ("m_S [mg]", True), ("Temperature (°C)", False), ("Zeta potential (mV)", False),
+])
+def test_amounts_written_as_symbols_cannot_be_negative(header, refused):
+    from nrstudio.core.data.dataset import cannot_be_negative
+
+    assert cannot_be_negative(*split_unit(header)) == refused
+
+
+def test_synthetic_ids_never_collide_with_samples():
+    from nrstudio.core.modeling.augment import synthetic_prefix
+
+    assert synthetic_prefix(["S1", "S2", "S3"]) == "syn-"
+    assert synthetic_prefix(["syn-1", "A"]) == "synthetic-"
