@@ -257,6 +257,19 @@ class _CachedModel:
         return fn
 
 
+def forest_jitters(d: int, k: int = FOREST_JITTERS, seed: int = 0) -> np.ndarray:
+    """(k, d) standard-normal jitters, stratified per input (a Latin hypercube): along each
+    input the k values are the normal quantiles at (i + ½) / k, paired across inputs at
+    random. A tree splits along one input at a time, so evenly spread values along each
+    input turn each split into k even steps, where k random draws leave uneven ones."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(seed)
+    levels = norm.ppf((np.arange(k) + 0.5) / k)
+    return np.column_stack([rng.permutation(levels) for _ in range(d)]) if d else \
+        np.zeros((k, 0))
+
+
 def locality_of(kind: str | None, settings: LimeSettings) -> float:
     """The perturbation scale (input SDs) used to explain a model of ``kind``."""
     if settings.locality is not None:

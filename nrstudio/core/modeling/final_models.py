@@ -26,6 +26,7 @@ from nrstudio.core.modeling.explain import (
     Explanations,
     LimeSettings,
     explain_points,
+    forest_jitters,
 )
 from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.model_choice import AUTO, ModelChoice, choose_models, leakage_free_mae
@@ -348,8 +349,7 @@ class FinalModels:
         numeric = [j for j in range(len(self.inputs)) if j not in set(self.space.categorical)]
         sd = self.train_x.std(axis=0)
         jitter = np.zeros((FOREST_JITTERS, len(self.inputs)))
-        jitter[:, numeric] = (np.random.default_rng(0).standard_normal(
-            (FOREST_JITTERS, len(numeric))) * FOREST_SMOOTHING * sd[numeric])
+        jitter[:, numeric] = forest_jitters(len(numeric)) * FOREST_SMOOTHING * sd[numeric]
         tabular = self.tabular
 
         def predict(x: np.ndarray) -> np.ndarray:
