@@ -4,6 +4,7 @@ a bar chart per sample with stability error bars, and explanations of new points
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -52,6 +53,14 @@ UNITS_NOTE = ("Weight = change of the prediction (in the target's unit) per one 
               "deviation of the input, from a local linear surrogate (LIME).")
 
 
+MAX_ROW_LABELS = 25  # more rows than this: every k-th is named (hover names each one)
+MAX_NAMED_INPUTS = 6  # more inputs than this: numbered under the maps, named in the legend
+
+
+def _input_tick(features: list[str], j: int) -> str:
+    return _short(features[j]) if len(features) <= MAX_NAMED_INPUTS else str(j + 1)
+
+
 def _short(name: str) -> str:
     """A tick label short enough not to be hidden by its neighbours: no unit, long words
     cut (``Core absorption edge (nm)`` -> ``Core abs. edge``)."""
@@ -94,6 +103,7 @@ class ExplainPage(QWidget):
         self.heat.scene().sigMouseMoved.connect(self._hover)
         self.heat.scene().sigMouseClicked.connect(self._click)
         self.hover = QLabel(UNITS_NOTE)
+        self.hover.setWordWrap(True)
         self.hover.setWordWrap(True)
         self.flag_note = QLabel()
         self.flag_note.setWordWrap(True)
@@ -221,6 +231,14 @@ class ExplainPage(QWidget):
             return np.argsort(-self.expl.weights[:, k, j], kind="stable")
         return np.arange(n)
 
+    def _legend(self) -> str:
+        """The note under the heat maps: what a weight is, and the inputs by number when
+        there are too many for their names to fit under each map."""
+        if self.expl is None or len(self.expl.features) <= MAX_NAMED_INPUTS:
+            return UNITS_NOTE
+        names = ", ".join(f"{j + 1} = {f}" for j, f in enumerate(self.expl.features))
+        return f"{UNITS_NOTE} Inputs: {names}."
+
     def draw_heatmaps(self) -> None:
         self.heat.clear()
         self.orders = []
@@ -230,6 +248,7 @@ class ExplainPage(QWidget):
                                "'Explain all samples'.")
             return
         e = self.expl
+        self.hover.setText(self._legend())
         cmap = diverging_colormap()
         flagged = e.flagged
         n_flagged = int(flagged.sum())
@@ -258,17 +277,18 @@ class ExplainPage(QWidget):
             img.setColorMap(cmap)
             img.setLevels((-lim, lim))
             plot.addItem(img)
+            step = max(1, math.ceil(len(order) / MAX_ROW_LABELS))
             plot.getAxis("left").setTicks([[
                 (i + 0.5, ("⚠ " if flagged[o, k] else "") + e.points[o])
-                for i, o in enumerate(order)]])
+                for i, o in enumerate(order) if i % step == 0]])
             for row in np.flatnonzero(flagged[order, k]):
                 # Plain grey: a pattern brush scales with the view and reads as black bands.
                 shade = QGraphicsRectItem(0, float(row), len(e.features), 1.0)
                 shade.setBrush(pg.mkBrush(200, 200, 200, 235))
                 shade.setPen(pg.mkPen(None))
                 plot.addItem(shade)
-            plot.getAxis("bottom").setTicks([[(j + 0.5, _short(f))
-                                              for j, f in enumerate(e.features)]])
+            plot.getAxis("bottom").setTicks([[(j + 0.5, _input_tick(e.features, j))
+                                              for j in range(len(e.features))]])
             plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
             plot.setXRange(0, len(e.features), padding=0)
             plot.setYRange(0, len(e.points), padding=0)
@@ -298,7 +318,7 @@ class ExplainPage(QWidget):
     def _hover(self, pos: QPointF) -> None:
         cell = self._cell_at(pos)
         if cell is None or self.expl is None:
-            self.hover.setText(UNITS_NOTE)
+            self.hover.setText(self._legend())
             return
         k, i, j = cell
         e = self.expl
@@ -331,7 +351,8 @@ class ExplainPage(QWidget):
         flags = e.flags()
         reasons: list[str] = []
         for k, target in enumerate(e.targets):
-            explained = f" · {SHORT_NAMES.get(e.models[k], e.models[k])}" if e.models else ""
+            explained = (f" · {SHORT_NAMES.get(e.models[k], e.models[k])}"
+                         if e.models and len(e.targets) <= 2 else "")
             title = f"{_short(target)}{explained} · R² {e.fidelity[i, k]:.2f}"
             slope = e.slope_errors()[i, k]
             if not np.isnan(slope):
@@ -350,7 +371,8 @@ class ExplainPage(QWidget):
             plot.addItem(pg.ErrorBarItem(x=x, y=w, height=2 * sd, beam=0.2,
                                          pen=pg.mkPen("k")))
             plot.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#888")))
-            plot.getAxis("bottom").setTicks([[(j, _short(f)) for j, f in enumerate(e.features)]])
+            plot.getAxis("bottom").setTicks([[(j, _input_tick(e.features, j))
+                                              for j in range(len(e.features))]])
             plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
             plot.setXRange(-0.7, len(e.features) - 0.3, padding=0)
         model = self.model()
