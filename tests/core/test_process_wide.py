@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from nrstudio.core import atomic
-from nrstudio.core.micrographs.images import MAX_PIXELS, read_micrograph
+from nrstudio.core.micrographs.images import PILLOW_LIMIT, read_micrograph
 
 
 def test_atomic_write_reads_the_umask_without_setting_it(tmp_path, monkeypatch):
@@ -26,4 +26,4 @@ def test_the_pillow_guard_stays_on_after_a_decode():
     buf = io.BytesIO()
     Image.fromarray(np.zeros((40, 50), np.uint8)).save(buf, format="PNG")
     read_micrograph(buf.getvalue(), "a.png")
-    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS
+    assert Image.MAX_IMAGE_PIXELS == PILLOW_LIMIT

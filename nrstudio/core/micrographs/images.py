@@ -19,13 +19,17 @@ from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 MAX_PIXELS = 100_000_000
 
 
+PILLOW_LIMIT = 10 * MAX_PIXELS
+
+
 def _guard_pillow() -> None:
-    """Pillow's decompression-bomb guard, set once for the whole process to NR Studio's own
-    limit (never switched off around a decode, which would disarm it for every other thread
-    meanwhile). The header's size is still checked first, with a message that names it."""
+    """Pillow's decompression-bomb guard, one constant for the whole process, never switched
+    off around a decode (which disarmed it for every other thread meanwhile). It sits above
+    NR Studio's own limit, so that the header's size, read before any pixel is decoded, is
+    refused with a message that names it; past it Pillow refuses the file itself."""
     from PIL import Image
 
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    Image.MAX_IMAGE_PIXELS = PILLOW_LIMIT
 _UNIT_NM = {"nm": 1.0, "nanometer": 1.0, "um": 1e3, "µm": 1e3, "\\u00b5m": 1e3, "micron": 1e3,
             "mm": 1e6, "cm": 1e7, "m": 1e9, "a": 0.1, "å": 0.1, "angstrom": 0.1}
 

@@ -90,7 +90,11 @@ class TabularSet:
                     prefix = f"t{t}.{kind}."
                     arrays = {k[len(prefix):]: v for k, v in stored.tensors.items()
                               if k.startswith(prefix)}
-                    check_arrays(kind, arrays, space.n_features)
+                    try:
+                        check_arrays(kind, arrays, space.n_features)
+                    except DataError as exc:
+                        raise DataError(f"{target}: {exc}; it will not predict (train "
+                                        "again to replace it)") from None
                     models[target][kind] = TabularModel(kind, arrays, {})
             return cls(space, targets, np.asarray(train_x, dtype=np.float64), models,
                        [str(s) for s in meta.get("sample_ids", [])],
@@ -269,6 +273,11 @@ class FinalModels:
             else:
                 assert self.tabular is not None
                 mean[:, k] = self.tabular.models[target][model].predict(features)
+        if not np.isfinite(mean).all():
+            bad = [f"{t} ({choices[t].model.replace('_', ' ')})" for k, t in
+                   enumerate(self.targets) if not np.isfinite(mean[:, k]).all()]
+            raise DataError(f"the model of {', '.join(bad)} gives a prediction that is not a "
+                            "finite number; it is damaged: train again to replace it")
         return mean, std
 
     def spread_factor(self, x: np.ndarray, target: str) -> np.ndarray | None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.baselines import fit_baseline, make_baseline
+from nrstudio.core.modeling.stored_model_checks import check_arrays
 
 
 @dataclass
@@ -177,7 +178,8 @@ def _forest_trees(a: dict[str, np.ndarray], n_features: int) -> list:  # type: i
                 depth[nodes["left_child"][i]] = depth[nodes["right_child"][i]] = depth[i] + 1
         tree = Tree(n_features, np.array([1], dtype=np.intp), 1)
         tree.__setstate__({"max_depth": int(depth.max()), "node_count": n, "nodes": nodes,
-                           "values": a["value"][start:stop].reshape(n, 1, 1).copy()})
+                           "values": a["value"][start:stop].astype(np.float64)
+                           .reshape(n, 1, 1)})
         trees.append(tree)
     return trees
 
@@ -200,44 +202,3 @@ _PREPARE = {"mean": _arrays_predictor(_predict_mean),
 TABULAR_KINDS = tuple(_PREPARE)
 
 
-def check_arrays(kind: str, arrays: dict[str, np.ndarray], n_features: int) -> None:
-    """Refuse stored arrays that do not describe a ``kind`` model of ``n_features`` inputs."""
-    need = {"mean": {"value"}, "ridge": {"x_mean", "x_scale", "coef", "intercept"},
-            "gaussian_process": {"x_mean", "x_scale", "x_train", "alpha", "theta", "y_mean",
-                                 "y_std"},
-            "random_forest": {"left", "right", "feature", "threshold", "value", "roots"}}
-    if kind not in need:
-        raise DataError(f"unknown model kind '{kind}'")
-    missing = need[kind] - set(arrays)
-    if missing:
-        raise DataError(f"the stored {kind} model lacks {', '.join(sorted(missing))}")
-    for name, arr in arrays.items():
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise DataError(f"the stored {kind} model is damaged: '{name}' is not finite")
-    if kind in ("ridge", "gaussian_process") and arrays["x_mean"].shape != (n_features,):
-        raise DataError(f"the stored {kind} model expects {arrays['x_mean'].shape} features, "
-                        f"not {n_features}")
-    if kind == "random_forest":
-        n = len(arrays["left"])
-        for name in ("right", "feature", "threshold", "value"):
-            if len(arrays[name]) != n:
-                raise DataError("the stored random forest is damaged (node arrays differ)")
-        inner = arrays["left"] >= 0
-        if (n and (arrays["left"].max() >= n or arrays["right"].max() >= n
-                   or (arrays["feature"][inner] >= n_features).any()
-                   or (arrays["left"][inner] <= np.flatnonzero(inner)).any()
-                   or (arrays["right"][inner] <= np.flatnonzero(inner)).any())):
-            raise DataError("the stored random forest is damaged (a node points outside it)")
-        roots = arrays["roots"]
-        if len(roots) == 0 or (roots >= max(n, 1)).any():
-            raise DataError("the stored random forest is damaged (no trees)")
-        # Each tree is handed to scikit-learn's compiled code, which trusts its node table:
-        # every inner node needs both children inside its own tree and a real feature.
-        if roots[0] != 0 or (np.diff(roots) <= 0).any():
-            raise DataError("the stored random forest is damaged (its trees overlap)")
-        end = np.append(roots[1:], n)[np.searchsorted(roots, np.arange(n), side="right") - 1]
-        if ((arrays["right"][inner] < 0).any() or (arrays["feature"][inner] < 0).any()
-                or (arrays["left"][inner] >= end[inner]).any()
-                or (arrays["right"][inner] >= end[inner]).any()):
-            raise DataError("the stored random forest is damaged (a node points outside "
-                            "its tree)")
