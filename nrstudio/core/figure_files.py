@@ -11,6 +11,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+# Labels are sample ids, column names and levels a user wrote: a "$" in them is a dollar,
+# never the start of math text (a label such as "$\frac{$" stopped the report).
+matplotlib.rcParams["text.parse_math"] = False
+
 _META = {"Software": None}  # no version stamp: the same run gives the same bytes
 
 

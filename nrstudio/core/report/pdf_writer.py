@@ -35,9 +35,26 @@ def _register_fonts() -> None:
     addMapping(_FONT, 1, 1, _BOLD)
 
 
-def _markup(text: str) -> str:
-    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(text, quote=False))
-    return re.sub(r"`(.+?)`", r'<font name="Courier">\1</font>', out)
+MAX_CELL_CHARS = 1500  # a cell taller than a page cannot be laid out: cut, with a note
+
+
+def _markup(text: str, limit: int | None = None) -> str:
+    """Report text as reportlab markup: `code` and **bold**, always properly nested (code
+    spans are taken first and kept whole, so a ** and a backtick that cross stay literal),
+    everything else escaped. ``limit``: at most this many characters, then a note."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + f" … (cut at {limit:,} characters; the HTML report has it all)"
+    codes: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        codes.append(m.group(1))
+        return f"\x00{len(codes) - 1}\x00"
+
+    out = re.sub(r"`([^`]+?)`", keep, text.replace("\x00", ""))
+    out = html.escape(out, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"\x00(\d+)\x00", lambda m: '<font name="Courier">'
+                  + html.escape(codes[int(m.group(1))], quote=False) + "</font>", out)
 
 
 def write_pdf(report: Report, path: Path) -> Path:
@@ -110,7 +127,8 @@ def write_pdf(report: Report, path: Path) -> Path:
         elif isinstance(b, Table):
             frame, left = b.shown()
             data = [[P(_markup(str(c)), head) for c in frame.columns]]
-            data += [[P(_markup("" if v is None else str(v)), cell) for v in row]
+            data += [[P(_markup("" if v is None else str(v), MAX_CELL_CHARS), cell)
+                      for v in row]
                      for row in frame.itertuples(index=False)]
             table = T(data, repeatRows=1, hAlign="LEFT",
                       colWidths=_column_widths(frame, width))
