@@ -7,6 +7,7 @@ method that measured them, and converts to nm. :class:`RodSettings` are the meth
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,26 +195,73 @@ class RodMeasurement:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> RodMeasurement:
-        """Inverse of :meth:`to_json`; raises DataError naming what is wrong."""
+        """Inverse of :meth:`to_json`; raises DataError naming what is wrong. Types are
+        strict: a number must be stored as a number (not the text "nan" or "1e999"), a flag
+        as true or false (not the text "false", which would read as accepted); lengths and
+        widths are finite and not negative, the scale finite and positive."""
         try:
             table = data["rods"]
-            assert isinstance(table, dict)
+            if not isinstance(table, dict):
+                raise TypeError("the rods table is not a table")
             n = len(table["id"])
             by_hand = table.get("by_hand") or [False] * n
             auto = table.get("auto_accepted") or [None] * n
-            rods = [Rod(int(table["id"][i]), float(table["row"][i]), float(table["col"][i]),
-                        float(table["angle_deg"][i]), float(table["length_px"][i]),
-                        float(table["width_px"][i]), bool(table["accepted"][i]),
-                        str(table["reason"][i]), bool(by_hand[i]),
-                        None if auto[i] is None else bool(auto[i])) for i in range(n)]
+            for name in ("id", "row", "col", "angle_deg", "length_px", "width_px",
+                         "accepted", "reason"):
+                if len(table[name]) != n:
+                    raise ValueError(f"column '{name}' has {len(table[name])} entries for "
+                                     f"{n} rods")
+            if len(by_hand) != n or len(auto) != n:
+                raise ValueError("the hand-correction columns do not match the rods")
+            rods = [Rod(_whole(table["id"][i], "id"), _number(table["row"][i], "row"),
+                        _number(table["col"][i], "col"),
+                        _number(table["angle_deg"][i], "angle_deg"),
+                        _number(table["length_px"][i], "length_px", sign=0),
+                        _number(table["width_px"][i], "width_px", sign=0),
+                        _flag(table["accepted"][i], "accepted"), _text(table["reason"][i]),
+                        _flag(by_hand[i], "by_hand"),
+                        None if auto[i] is None else _flag(auto[i], "auto_accepted"))
+                    for i in range(n)]
             settings = settings_from_dict(RodSettings, data.get("settings") or {}, "rod settings")
             settings.check()
             shape = data["image_shape"]
-            assert isinstance(shape, list)
+            if not isinstance(shape, list) or len(shape) != 2:
+                raise TypeError("the image shape is not two numbers")
             method = str(data.get("method", "outline"))  # absent before rod tracing existed
             if method not in METHODS[1:]:
                 raise ValueError(f"unknown method {method!r}")
-            return cls(rods, float(data["nm_per_px"]), (int(shape[0]), int(shape[1])),  # type: ignore[arg-type]
+            return cls(rods, _number(data["nm_per_px"], "nm_per_px", sign=1),
+                       (_whole(shape[0], "image height"), _whole(shape[1], "image width")),
                        settings, method)
         except (KeyError, IndexError, TypeError, ValueError, AssertionError) as exc:
             raise DataError(f"stored rod measurement is damaged ({type(exc).__name__}: {exc})") from None
+
+
+def _number(value: object, name: str, sign: int | None = None) -> float:
+    """A stored number: an int or float (never text or a bool), finite; ``sign`` 1: above
+    zero, 0: not below zero."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"'{name}' holds {value!r}, not a number")
+    out = float(value)
+    if not math.isfinite(out) or (sign == 1 and out <= 0) or (sign == 0 and out < 0):
+        what = {1: " positive", 0: " non-negative"}.get(sign, "") if sign is not None else ""
+        raise ValueError(f"'{name}' holds {value!r}, not a finite{what} number")
+    return out
+
+
+def _whole(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"'{name}' holds {value!r}, not a whole number")
+    return value
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"'{name}' holds {value!r}, not true or false")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"a reason holds {value!r}, not text")
+    return value

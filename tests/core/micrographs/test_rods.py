@@ -367,3 +367,25 @@ def test_summary_gives_the_standard_error_of_the_means():
     s = RodMeasurement(rods, 1.0, (100, 100)).summary()
     assert s.length_sem == pytest.approx(s.length_std / 3.0)
     assert s.width_sem == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("nm_per_px", -0.4, "not a finite positive number"),
+    ("nm_per_px", "0.4", "not a number"),
+    ("length_px", "nan", "not a number"),
+    ("length_px", "1e999", "not a number"),
+    ("accepted", "false", "not true or false"),
+])
+def test_a_stored_measurement_is_read_strictly(field, value, message):
+    from nrstudio.core.errors import DataError
+    from nrstudio.core.micrographs.rod_model import RodMeasurement
+
+    g = make_micrograph(1, shape=(400, 600), n_rods=20)
+    doc = measure_rods(g.pixels, 0.5).to_json()
+    RodMeasurement.from_json(doc)  # as stored, it loads
+    if field == "nm_per_px":
+        doc["nm_per_px"] = value
+    else:
+        doc["rods"][field][0] = value
+    with pytest.raises(DataError, match=message):
+        RodMeasurement.from_json(doc)
