@@ -109,3 +109,13 @@ def why_no_rods(m: RodMeasurement) -> str:
     check = check_selection(m)
     return (f"Every one of the {len(m.rods)} objects found was rejected "
             f"({check.reasons_text()}). " + TRY_INSTEAD)
+
+
+def whole_objects_nm(m: RodMeasurement) -> tuple[np.ndarray, np.ndarray]:
+    """(lengths, widths) in nm of every whole object found: the accepted rods and the
+    objects rejected for lying in a bundle, being a piece, uneven or edgeless
+    (WHOLE_ROD_REASONS), not those cut by the border or too small. The accepted rods drawn
+    against these show whether the selection favours some sizes."""
+    rods = [r for r in m.rods if r.accepted or reason_kind(r.reason) in WHOLE_ROD_REASONS]
+    return (np.array([r.length_px for r in rods]) * m.nm_per_px,
+            np.array([r.width_px for r in rods]) * m.nm_per_px)

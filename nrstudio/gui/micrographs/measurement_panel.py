@@ -37,7 +37,7 @@ from nrstudio.core.micrographs.measure import (
     render_overlay,
 )
 from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
-from nrstudio.core.micrographs.selection import check_selection, why_no_rods
+from nrstudio.core.micrographs.selection import check_selection, whole_objects_nm, why_no_rods
 from nrstudio.core.project.model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
@@ -192,6 +192,8 @@ class MeasurementPanel(QWidget):
         if self._rod_id is not None:  # the rod last clicked, as it is now (after an undo)
             self._rod_clicked(next((r for r in m.rods if r.id == self._rod_id), None))
         lengths, widths = m.lengths_nm(), m.widths_nm()
+        all_l, all_w = whole_objects_nm(m)
+        found = (all_l, all_w, all_l / np.where(all_w > 0, all_w, np.nan))
         for k, (title, values) in enumerate((("length (nm)", lengths), ("width (nm)", widths),
                                              ("aspect ratio", lengths / widths
                                               if len(widths) else widths))):
@@ -206,6 +208,19 @@ class MeasurementPanel(QWidget):
             counts, _ = np.histogram(values, bins=edges, density=bool(others))
             plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts,
                                          brush=(60, 130, 200), pen=None))
+            whole = found[k][np.isfinite(found[k])]
+            if not others and len(whole) > len(values):
+                # Every whole object found, as an outline over the accepted rods' bars: a
+                # selection that favours some sizes shows as bars that do not follow it.
+                every, _ = np.histogram(whole, bins=edges)
+                outline = pg.PlotDataItem(edges, every, stepMode="center",
+                                          pen=pg.mkPen((90, 90, 90), width=1.5))
+                plot.addItem(outline)
+                if k == 0:
+                    legend = plot.addLegend(offset=(-5, 5))
+                    legend.addItem(pg.BarGraphItem(x0=[0], x1=[1], height=[0],
+                                                   brush=(60, 130, 200)), "accepted rods")
+                    legend.addItem(outline, f"all {len(whole)} whole objects found")
             if others:
                 plot.setLabel("left", "density")
                 legend = plot.addLegend(offset=(-5, 5)) if k == 0 else None

@@ -389,3 +389,13 @@ def test_a_stored_measurement_is_read_strictly(field, value, message):
         doc["rods"][field][0] = value
     with pytest.raises(DataError, match=message):
         RodMeasurement.from_json(doc)
+
+
+def test_whole_objects_are_the_accepted_and_the_whole_rejected():
+    from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement
+    from nrstudio.core.micrographs.selection import whole_objects_nm
+
+    rods = [Rod(0, 5, 5, 0, 40, 4, True, ""), Rod(1, 5, 5, 0, 60, 4, False, "in a bundle"),
+            Rod(2, 5, 5, 0, 10, 4, False, "cut by the image border")]
+    lengths, widths = whole_objects_nm(RodMeasurement(rods, 0.5, (100, 100)))
+    assert sorted(lengths) == [20.0, 30.0] and list(widths) == [2.0, 2.0]
