@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,14 +52,34 @@ class RecoverySlot:
         self.folder.mkdir(parents=True, exist_ok=True)
         save_project(project, self.path)
         self.path.with_suffix(".json").write_text(json.dumps(
-            {"original": str(original) if original else None, "saved": now_iso()}))
+            {"original": str(original) if original else None, "saved": now_iso(),
+             "pid": os.getpid(), "host": socket.gethostname()}))
 
     def clear(self) -> None:
         RecoveryFile(self.path, None, "").remove()
 
 
+def owner_running(info: dict) -> bool:
+    """True when the copy of NR Studio that wrote a recovery file still runs on this
+    machine: its file is its own, not one left by a crash (two copies open at once deleted
+    each other's)."""
+    pid, host = info.get("pid"), info.get("host")
+    if not isinstance(pid, int) or host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists, under another user
+    return True
+
+
 def pending_recoveries(folder: Path | None = None) -> list[RecoveryFile]:
-    """Recovery files left behind by sessions that did not close cleanly."""
+    """Recovery files left behind by sessions that did not close cleanly (not those of a
+    copy of NR Studio still running)."""
     folder = folder or recovery_dir()
     found = []
     for meta in sorted(folder.glob("*.json")) if folder.is_dir() else []:
@@ -67,6 +88,8 @@ def pending_recoveries(folder: Path | None = None) -> list[RecoveryFile]:
             continue
         try:
             info = json.loads(meta.read_text())
+            if owner_running(info):
+                continue
             original = Path(info["original"]) if info.get("original") else None
             found.append(RecoveryFile(project, original, str(info.get("saved", ""))))
         except (OSError, ValueError, KeyError, TypeError):

@@ -1,5 +1,9 @@
 """Desktop shell: table model, undo/redo, clipboard, lifecycle, autosave and recovery."""
 
+import json
+import subprocess
+import sys
+
 import pytest
 from helpers.paths import EXAMPLE
 
@@ -200,8 +204,19 @@ def test_autosave_writes_a_recovery_copy_and_next_start_offers_it(window, qtbot,
     assert window.autosaver.wait()
     assert window.recovery.path.is_file() and "Recovery copy saved" in \
         window.statusBar().currentMessage()
-    # "crash": the first window never closes. A new start finds the copy and offers it.
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    # While the copy that wrote it runs, its recovery file is its own: not offered, not
+    # removed by a second copy.
+    running = MainWindow(settings, recovery_folder=tmp_path / "recovery")
+    qtbot.addWidget(running)
+    assert not running.offer_recovery() and window.recovery.path.is_file()
+    # "crash": the first window's process is gone. A new start finds the copy and offers it.
+    meta = window.recovery.path.with_suffix(".json")
+    info = json.loads(meta.read_text())
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    info["pid"] = gone.pid
+    meta.write_text(json.dumps(info))
     second = MainWindow(settings, recovery_folder=tmp_path / "recovery")
     qtbot.addWidget(second)
     window.dialogs.answer = QMessageBox.StandardButton.Yes
