@@ -8,17 +8,13 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from nrstudio.gui.app.user_folders import user_data_path
 
 MAX_LOG_BYTES = 2_000_000  # past this the log starts again (the last one kept as .1)
 
 
 def log_path() -> Path:
-    env = os.environ.get("NRSTUDIO_LOG")
-    if env:
-        return Path(env)
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".nrstudio") / "nrstudio.log"
+    return user_data_path("NRSTUDIO_LOG", "nrstudio.log")
 
 
 def log_error(title: str, message: str, details: str) -> Path | None:

@@ -13,19 +13,16 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths
+from PySide6.QtCore import QObject
 
 from nrstudio.core.project.file_format import save_project
 from nrstudio.core.project.model import Project, now_iso
 from nrstudio.gui.app.background import BackgroundCalls
+from nrstudio.gui.app.user_folders import user_data_path
 
 
 def recovery_dir() -> Path:
-    env = os.environ.get("NRSTUDIO_RECOVERY_DIR")
-    if env:
-        return Path(env)
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".nrstudio") / "recovery"
+    return user_data_path("NRSTUDIO_RECOVERY_DIR", "recovery")
 
 
 @dataclass
