@@ -228,13 +228,16 @@ def settings_from_dict(cls: type[T], doc: object, where: str = "") -> T:
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name not in doc or not f.init:
             continue
-        kwargs[f.name] = _convert(doc[f.name], hints[f.name], f"{label}.{f.name}")
+        kwargs[f.name] = typed_value(doc[f.name], hints[f.name], f"{label}.{f.name}")
     obj = cls(**kwargs)
     check_ranges(obj, label)
     return obj
 
 
-def _convert(value: Any, tp: Any, where: str) -> Any:
+def typed_value(value: Any, tp: Any, where: str) -> Any:
+    """A stored JSON value read strictly as type ``tp`` (bool, int, float, str, a Literal, a
+    tuple, an optional or a settings dataclass): text is never a number, a number never a
+    bool, a float always finite. DataError naming ``where`` otherwise."""
     if _is_optional(tp):
         if value is None:
             return None
@@ -251,7 +254,7 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
             raise DataError(f"{where}: expected a list, found {type(value).__name__}")
         args = typing.get_args(tp)
         item = args[0] if args else Any
-        return tuple(_convert(v, item, where) for v in value)
+        return tuple(typed_value(v, item, where) for v in value)
     if tp is bool:
         if not isinstance(value, bool):
             raise DataError(f"{where}: expected true or false, found {value!r}")

@@ -7,13 +7,18 @@ method that measured them, and converts to nm. :class:`RodSettings` are the meth
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.settings import check_ranges, setting, settings_from_dict, settings_to_dict
+from nrstudio.core.settings import (
+    check_ranges,
+    setting,
+    settings_from_dict,
+    settings_to_dict,
+    typed_value,
+)
 
 ACCEPTED = "accepted"
 METHODS = ("auto", "outline", "trace")
@@ -213,14 +218,16 @@ class RodMeasurement:
                                      f"{n} rods")
             if len(by_hand) != n or len(auto) != n:
                 raise ValueError("the hand-correction columns do not match the rods")
-            rods = [Rod(_whole(table["id"][i], "id"), _number(table["row"][i], "row"),
-                        _number(table["col"][i], "col"),
-                        _number(table["angle_deg"][i], "angle_deg"),
-                        _number(table["length_px"][i], "length_px", sign=0),
-                        _number(table["width_px"][i], "width_px", sign=0),
-                        _flag(table["accepted"][i], "accepted"), _text(table["reason"][i]),
-                        _flag(by_hand[i], "by_hand"),
-                        None if auto[i] is None else _flag(auto[i], "auto_accepted"))
+            rods = [Rod(typed_value(table["id"][i], int, "id"),
+                        typed_value(table["row"][i], float, "row"),
+                        typed_value(table["col"][i], float, "col"),
+                        typed_value(table["angle_deg"][i], float, "angle_deg"),
+                        _size(table["length_px"][i], "length_px"),
+                        _size(table["width_px"][i], "width_px"),
+                        typed_value(table["accepted"][i], bool, "accepted"),
+                        typed_value(table["reason"][i], str, "reason"),
+                        typed_value(by_hand[i], bool, "by_hand"),
+                        typed_value(auto[i], bool | None, "auto_accepted"))
                     for i in range(n)]
             settings = settings_from_dict(RodSettings, data.get("settings") or {}, "rod settings")
             settings.check()
@@ -230,38 +237,22 @@ class RodMeasurement:
             method = str(data.get("method", "outline"))  # absent before rod tracing existed
             if method not in METHODS[1:]:
                 raise ValueError(f"unknown method {method!r}")
-            return cls(rods, _number(data["nm_per_px"], "nm_per_px", sign=1),
-                       (_whole(shape[0], "image height"), _whole(shape[1], "image width")),
+            nm_per_px = typed_value(data["nm_per_px"], float, "nm_per_px")
+            if nm_per_px <= 0:
+                raise ValueError(f"nm_per_px: expected a positive number, found {nm_per_px}")
+            return cls(rods, nm_per_px, (typed_value(shape[0], int, "image height"),
+                                         typed_value(shape[1], int, "image width")),
                        settings, method)
+        except DataError as exc:
+            raise DataError(f"stored rod measurement is damaged ({exc})") from None
         except (KeyError, IndexError, TypeError, ValueError, AssertionError) as exc:
             raise DataError(f"stored rod measurement is damaged ({type(exc).__name__}: {exc})") from None
 
 
-def _number(value: object, name: str, sign: int | None = None) -> float:
-    """A stored number: an int or float (never text or a bool), finite; ``sign`` 1: above
-    zero, 0: not below zero."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"'{name}' holds {value!r}, not a number")
-    out = float(value)
-    if not math.isfinite(out) or (sign == 1 and out <= 0) or (sign == 0 and out < 0):
-        what = {1: " positive", 0: " non-negative"}.get(sign, "") if sign is not None else ""
-        raise ValueError(f"'{name}' holds {value!r}, not a finite{what} number")
+
+def _size(value: object, name: str) -> float:
+    """A stored length or width in pixels: a finite number, not negative."""
+    out = float(typed_value(value, float, name))
+    if out < 0:
+        raise ValueError(f"{name}: expected a size of at least 0, found {out}")
     return out
-
-
-def _whole(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise TypeError(f"'{name}' holds {value!r}, not a whole number")
-    return value
-
-
-def _flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"'{name}' holds {value!r}, not true or false")
-    return value
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"a reason holds {value!r}, not text")
-    return value

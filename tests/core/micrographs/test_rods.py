@@ -370,11 +370,11 @@ def test_summary_gives_the_standard_error_of_the_means():
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("nm_per_px", -0.4, "not a finite positive number"),
-    ("nm_per_px", "0.4", "not a number"),
-    ("length_px", "nan", "not a number"),
-    ("length_px", "1e999", "not a number"),
-    ("accepted", "false", "not true or false"),
+    ("nm_per_px", -0.4, "nm_per_px: expected a positive number"),
+    ("nm_per_px", "0.4", "nm_per_px: expected a finite number"),
+    ("length_px", "nan", "length_px: expected a finite number"),
+    ("length_px", "1e999", "length_px: expected a finite number"),
+    ("accepted", "false", "accepted: expected true or false"),
 ])
 def test_a_stored_measurement_is_read_strictly(field, value, message):
     from nrstudio.core.errors import DataError
