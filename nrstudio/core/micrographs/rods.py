@@ -72,6 +72,15 @@ NOISE_FLOOR = 1e-4  # share of pixels; the development images have 25 to 900 tim
 TEXTURE_FLOOR = 0.4
 
 
+def _reduced(img: np.ndarray, sigma: float) -> tuple[np.ndarray, int]:
+    """The image (h, w) taken every ``step`` pixels (a few megapixels are enough for these
+    whole-image statistics) and smoothed by ``sigma`` full-resolution pixels; and the step."""
+    from scipy import ndimage as ndi
+
+    step = max(1, int(np.ceil(np.sqrt(img.size / 4e6))))
+    return ndi.gaussian_filter(np.asarray(img[::step, ::step], np.float32), sigma / step), step
+
+
 def looks_like_noise(img: np.ndarray) -> bool:
     """True when a dark-rod image (h, w) holds nothing to measure: nothing stands out darker
     than the film (:func:`dark_fraction`) and its texture has no orientation
@@ -87,8 +96,7 @@ def oriented_texture(img: np.ndarray, sigma: float = 2.0, window: float = 6.0) -
     direction at any place (about 0.2). sigma and window in full-resolution pixels."""
     from scipy import ndimage as ndi
 
-    step = max(1, int(np.ceil(np.sqrt(img.size / 4e6))))
-    small = ndi.gaussian_filter(np.asarray(img[::step, ::step], np.float32), sigma / step)
+    small, step = _reduced(img, sigma)
     gy, gx = np.gradient(small)
     jxx = ndi.gaussian_filter(gx * gx, window / step)
     jyy = ndi.gaussian_filter(gy * gy, window / step)
@@ -110,8 +118,7 @@ def dark_fraction(img: np.ndarray) -> float:
     (flat, noisy); rods spread over every level their thickness gives."""
     from scipy import ndimage as ndi
 
-    step = max(1, int(np.ceil(np.sqrt(img.size / 4e6))))  # a few megapixels are enough
-    small = ndi.gaussian_filter(np.asarray(img[::step, ::step], np.float32), 2.0 / step)
+    small, _ = _reduced(img, 2.0)
     lo, hi = (float(v) for v in np.percentile(small, [0.5, 99.5]))
     if hi <= lo:
         return 0.0

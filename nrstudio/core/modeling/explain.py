@@ -310,6 +310,9 @@ def category_weights(predict: Callable[[np.ndarray], np.ndarray], training_x: np
     the mean prediction over the other levels, weighted by their training frequencies
     (0 when the condition has one level)."""
     n = len(points)
+    # The prediction at each point as it is, its own level included (even a level the
+    # training rows never had).
+    mine = np.asarray(predict(points), dtype=np.float64).reshape(n, -1)
     out: list[np.ndarray] = []
     for c in columns:
         levels, counts = np.unique(training_x[:, c], return_counts=True)
@@ -320,9 +323,6 @@ def category_weights(predict: Callable[[np.ndarray], np.ndarray], training_x: np
         freq = np.where(own, 0.0, counts[None, :].astype(float))
         total = freq.sum(axis=1, keepdims=True)
         other = np.einsum("nl,nlt->nt", freq / np.where(total > 0, total, 1.0), y)
-        at_own = predict(points) if not own.any(axis=1).all() else None
-        mine = (np.einsum("nl,nlt->nt", own.astype(float), y) if at_own is None
-                else np.asarray(at_own, dtype=np.float64).reshape(n, -1))
         out.append(np.where(total > 0, mine - other, 0.0))
     return np.stack(out, axis=2)
 
