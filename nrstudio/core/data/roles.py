@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from nrstudio.core.data.column_guessing import category_cells, ignored_reason
 from nrstudio.core.data.dataset import (
     MISSING_MARKERS,
     Column,
     Dataset,
     Kind,
     Role,
-    category_cells,
     format_cell,
-    ignored_reason,
     is_missing,
     split_unit,
 )

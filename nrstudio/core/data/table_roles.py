@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from nrstudio.core.data.column_guessing import guess_column, is_id_header, restates
 from nrstudio.core.data.dataset import (
     MISSING_MARKERS,
     Column,
@@ -18,12 +19,9 @@ from nrstudio.core.data.dataset import (
     Role,
     default_row_meta,
     format_cell,
-    guess_column,
-    is_id_header,
     is_missing,
     is_missing_marker,
     parse_number,
-    restates,
 )
 from nrstudio.core.errors import DataError
 

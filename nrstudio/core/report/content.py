@@ -278,7 +278,7 @@ def _lime(report: Report, ctx: _Context) -> None:
     report.add(Figure(path, "LIME weight of each input for each sample and target: the change "
                             "of the prediction per standard deviation of the input, near that "
                             "sample.", width=min(1.0, 0.35 + 0.22 * len(expl.targets))))
-    from nrstudio.core.modeling.explain import advice_when_flagged, readability
+    from nrstudio.core.modeling.explanation_readability import advice_when_flagged, readability
 
     for line in readability(expl):
         report.add(Paragraph(line.sentence + "."))

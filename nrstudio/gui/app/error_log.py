@@ -31,3 +31,20 @@ def log_error(title: str, message: str, details: str) -> Path | None:
     except OSError:
         return None
     return path
+
+
+def show_log(parent) -> bool:  # type: ignore[no-untyped-def]
+    """Help ▸ Show log: open the log in the system's viewer, or say where it will be when
+    nothing has been logged. True when a log was opened."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QMessageBox
+
+    path = log_path()
+    if not path.exists():
+        QMessageBox.information(parent, "Log", f"No error has been logged. The log will be "
+                                               f"written to {path}.")
+        return False
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        QMessageBox.information(parent, "Log", f"The log is {path}.")
+    return True

@@ -183,23 +183,6 @@ class MainWindow(QMainWindow):
             self.help_window = HelpWindow(self)
         self.help_window.open_section(section)
 
-    def show_log(self) -> bool:
-        """Open the error log in the system's viewer; say where it is when it is empty.
-        True when a log was opened."""
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
-        from nrstudio.gui.app.error_log import log_path
-
-        path = log_path()
-        if not path.exists():
-            QMessageBox.information(self, "Log", f"No error has been logged. The log will be "
-                                                 f"written to {path}.")
-            return False
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            QMessageBox.information(self, "Log", f"The log is {path}.")
-        return True
-
     def show_shortcuts(self) -> None:
         ShortcutsDialog(shortcut_rows(self.findChildren(type(self.act_new))), self).exec()
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 
 from nrstudio.gui.app.dialogs import show_about
+from nrstudio.gui.app.error_log import show_log
 from nrstudio.resources import icon_path
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def build_menus(w: MainWindow) -> None:
                           "The offline user guide", "help")
     w.act_shortcuts = _action(w, "&Keyboard shortcuts", w.show_shortcuts)
     w.act_about = _action(w, "&About NR Studio", lambda: show_about(w))
-    w.act_log = _action(w, "Show &log", w.show_log, None,
+    w.act_log = _action(w, "Show &log", lambda: show_log(w), None,
                         "The errors NR Studio met, with the details to report them")
     for act in (w.act_copy, w.act_paste):
         act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

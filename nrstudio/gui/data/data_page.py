@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.data import editing
-from nrstudio.core.data.dataset import Dataset, Kind, Role, format_cell, guess_column
+from nrstudio.core.data.column_guessing import guess_column
+from nrstudio.core.data.dataset import Dataset, Kind, Role, format_cell
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.undo import SetCellsCommand, SnapshotCommand

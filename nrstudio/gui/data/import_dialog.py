@@ -21,16 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nrstudio.core.data.dataset import (
-    MISSING_MARKERS,
-    Column,
-    Dataset,
-    Kind,
-    Role,
-    category_cells,
-    format_cell,
-    ignored_reason,
-)
+from nrstudio.core.data.column_guessing import category_cells, ignored_reason
+from nrstudio.core.data.dataset import MISSING_MARKERS, Column, Dataset, Kind, Role, format_cell
 from nrstudio.core.data.table_io import RawTable, dataset_from_raw, list_sheets, read_table
 from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.data.validation import validate_dataset

@@ -28,9 +28,8 @@ from nrstudio.core.modeling.explain import (
     SLOPE_TOLERANCE,
     Explanations,
     LimeSettings,
-    advice_when_flagged,
-    readability,
 )
+from nrstudio.core.modeling.explanation_readability import advice_when_flagged, readability
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.project.sections import write_section

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers.paths import SHARED_DATA
 
-from nrstudio.core.data.dataset import Kind, Role, guess_column, ignored_reason, split_unit
+from nrstudio.core.data.column_guessing import guess_column, ignored_reason
+from nrstudio.core.data.dataset import Kind, Role, split_unit
 from nrstudio.core.data.header_words import is_unit
 from nrstudio.core.data.table_io import import_table
 

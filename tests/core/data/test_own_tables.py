@@ -4,7 +4,8 @@ conditions as categories, constant inputs, rows per target, two files joined by 
 import numpy as np
 import pytest
 
-from nrstudio.core.data.dataset import MISSING_MARKERS, Kind, Role, guess_column, split_unit
+from nrstudio.core.data.column_guessing import guess_column
+from nrstudio.core.data.dataset import MISSING_MARKERS, Kind, Role, split_unit
 from nrstudio.core.data.merge import merge_columns
 from nrstudio.core.data.roles import RoleChoice, dataset_with_roles, describe_columns
 from nrstudio.core.data.synthetic_tables import ID_HEADER, TARGETS, make_synthesis_table

@@ -13,10 +13,9 @@ from nrstudio.core.modeling.explain import (
     PAPER_LOCALITY,
     Explanations,
     LimeSettings,
-    advice_when_flagged,
     explain_points,
-    readability,
 )
+from nrstudio.core.modeling.explanation_readability import advice_when_flagged, readability
 from nrstudio.core.modeling.figures import lime_heatmap
 from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
 from nrstudio.core.modeling.training_data import training_data

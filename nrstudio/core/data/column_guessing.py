@@ -1,0 +1,149 @@
+"""Guessing a column's role, unit and kind from its header and cells, and saying why a
+column is left out: the import's first proposal, which the user can change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nrstudio.core.data.dataset import (
+    MAX_CATEGORY_LEVELS,
+    Column,
+    Dataset,
+    Kind,
+    Role,
+    format_cell,
+    is_missing,
+    parse_number,
+)
+from nrstudio.core.data.header_words import (
+    looks_like_flag,
+    names_quantity,
+    names_verdict,
+    split_unit,
+)
+
+_ID_WORDS = ("sample", "id", "name", "#", "no", "no.", "number", "label", "run", "batch",
+             "amostra", "probe", "échantillon", "muestra", "campione", "code", "entry", "ref")
+
+
+def _integer_labels(numeric: Sequence[object]) -> bool:
+    """True when the numbers are whole (labels such as 1, 2, 2, 4), not measurements."""
+    values = [parse_number(c) for c in numeric]
+    return bool(values) and all(v is not None and float(v).is_integer() for v in values)
+
+
+def _integer_sequence(numeric: Sequence[object]) -> bool:
+    """True for 0..n-1 or 1..n in any order: a row number, not a measurement."""
+    values = [parse_number(c) for c in numeric]
+    if len(values) < 3 or not all(v is not None and float(v).is_integer() for v in values):
+        return False
+    ints = sorted(int(v) for v in values if v is not None)
+    return ints[0] in (0, 1) and ints == list(range(ints[0], ints[0] + len(ints)))
+
+
+def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = False) -> Column:
+    """Guess role, unit and kind of a column from its header and its cells.
+
+    - The sample id: an id-like header (in several languages), or by content: unique text,
+      or a run of consecutive integers without a unit.
+    - Mostly-numeric columns are inputs, or targets when the header names a measured
+      quantity (length, width, aspect ratio, peak, FWHM, yield, a length unit, in several
+      languages) and not the starting material; a verdict (monodispersity, shape, a
+      question such as ``perovskite ?``) is ignored, never an input
+      (:mod:`nrstudio.core.data.header_words`).
+    - Text with a few repeated levels (a ligand, a solvent) is a category input, unless
+      it is an outcome: a verdict or quantity header, or one-letter codes (a flag).
+    - Other text is ignored; :func:`ignored_reason` says why.
+    """
+    base, unit = split_unit(header)
+    low = base.lower()
+    filled = [c for c in cells if not is_missing(c)]
+    numeric = [c for c in filled if parse_number(c, decimal_comma) is not None]
+    mostly_numeric = not filled or len(numeric) >= 0.5 * len(filled)
+    texts = {format_cell(c).strip() for c in filled}
+    unique = len(texts) == len(filled)
+    id_like = is_id_header(header)
+    if id_like and (unique or not mostly_numeric or _integer_labels(numeric)):
+        # An id header keeps the id role when an id repeats (validation then names the
+        # duplicates): a numeric id must never turn into an input silently.
+        return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
+    if not mostly_numeric:
+        if unique and len(filled) >= 2:
+            return Column(header, Role.SAMPLE_ID, "", Kind.TEXT)
+        if is_outcome_text(header, texts):
+            return Column(header, Role.IGNORED, unit, Kind.TEXT)
+        if 2 <= len(texts) <= min(MAX_CATEGORY_LEVELS, max(2, len(filled) // 2)):
+            return Column(header, Role.INPUT, "", Kind.CATEGORY)
+        return Column(header, Role.IGNORED, unit, Kind.TEXT)
+    if not unit and len(numeric) == len(filled) and _integer_sequence(numeric):
+        return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
+    if names_quantity(header):
+        if "aspect" in low or low in ("ar", "l/w"):
+            unit = unit or "-"
+        return Column(header, Role.TARGET, unit, Kind.NUMBER)
+    if names_verdict(header):
+        return Column(header, Role.IGNORED, unit, Kind.NUMBER)
+    return Column(header, Role.INPUT, unit, Kind.NUMBER)
+
+
+def is_outcome_text(header: str, levels: set[str]) -> bool:
+    """True when a text column reads as an outcome rather than a condition: its header
+    names a verdict or a measured quantity, or its levels are one-letter codes."""
+    return names_verdict(header) or names_quantity(header) or looks_like_flag(levels)
+
+
+def is_id_header(header: str) -> bool:
+    """True when a header reads as a sample id (``Sample``, ``ID``, ``Amostra``, empty)."""
+    low = split_unit(header)[0].lower()
+    return (not low) or low in _ID_WORDS or low.startswith(("sample", "unnamed"))
+
+
+def category_cells(dataset: Dataset) -> dict[str, list[object]]:
+    """The cells of every category input by header: what a restated column is checked
+    against (:func:`ignored_reason`)."""
+    return {c.name: dataset.table[c.name].tolist() for c in dataset.columns
+            if c.role == Role.INPUT and c.is_category}
+
+
+def restates(cells: Sequence[object], other: Sequence[object]) -> bool:
+    """True when two text columns name the same conditions level for level (``EtOH`` always
+    beside ``Ethanol`` and the reverse): the second adds nothing but a duplicate input."""
+    pairs = {(format_cell(a).strip(), format_cell(b).strip())
+             for a, b in zip(cells, other, strict=True) if not is_missing(a) or not is_missing(b)}
+    if len(pairs) < 2:
+        return False
+    firsts = {a for a, _ in pairs}
+    seconds = {b for _, b in pairs}
+    return len(firsts) == len(pairs) == len(seconds)
+
+
+def ignored_reason(column: Column, cells: Sequence[object],
+                   others: dict[str, Sequence[object]] | None = None) -> str:
+    """Why a column is left out of the models, in words for the import dialog ("" when it
+    is used). ``others``: the category inputs' cells by header, to name one that this
+    column restates."""
+    if column.role != Role.IGNORED:
+        return ""
+    filled = [format_cell(c).strip() for c in cells if not is_missing(c)]
+    if not filled:
+        return "every cell is empty"
+    numeric = sum(parse_number(c) is not None for c in filled) >= 0.5 * len(filled)
+    levels = len(set(filled))
+    if not numeric and levels == len(filled):
+        return "every row has a different text: a label or a note, not a condition"
+    if names_verdict(column.name) or (not numeric and is_outcome_text(column.name,
+                                                                        set(filled))):
+        return ("an outcome measured after the synthesis (a verdict, a class or a flag), "
+                "never an input; make it a target to predict it")
+    for name, other in (others or {}).items():
+        if name != column.name and not numeric and restates(cells, other):
+            return f"restates '{name}' level for level (one input per condition)"
+    if numeric:
+        return "numbers, not chosen as an input or a target"
+    if levels == 1:
+        return f"the same text ('{filled[0][:30]}') in every row"
+    if levels > MAX_CATEGORY_LEVELS:
+        return (f"text with {levels} different values; a condition may have at most "
+                f"{MAX_CATEGORY_LEVELS} levels")
+    return "marked as ignored"
