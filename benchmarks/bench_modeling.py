@@ -1,14 +1,19 @@
 """Speed and accuracy of the modelling core on the paper's 28 rows (prints a table).
 
-Usage: python benchmarks/bench_modeling.py [--epochs N] [--quick]
-Measures: SMOTE-REG; the paper protocol (3 targets x 10 folds) against Table 1; the
+Usage: python benchmarks/bench_modeling.py [--epochs N] [--quick] [--threads N] [--eager-too]
+Measures: SMOTE-REG; the paper protocol (3 targets x 10 folds) against Table 1, with its
+arithmetic (FLOPs), the machine's large matrix-product throughput at the same thread count and
+the ratio of the two (how far the run is from the machine's arithmetic limit); the
 leakage-free leave-one-out protocol; the LIME heat map (28 x 3 at 5,000 samples); batched
 training against a plain per-model PyTorch loop at equal epochs; cancel latency.
+On a CUDA device, --eager-too also times the paper protocol without CUDA graphs.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import threading
 import time
 from pathlib import Path
@@ -22,7 +27,7 @@ from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate
 from nrstudio.core.modeling.explain import LimeSettings, explain_points
 from nrstudio.core.modeling.metrics import regression_metrics
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.network_training import train_networks
+from nrstudio.core.modeling.network_training import prepare_training, train_networks
 from nrstudio.core.modeling.networks import TrainingSet
 from nrstudio.core.modeling.predict import train_final_models
 from nrstudio.core.project.file_format import load_project
@@ -45,6 +50,33 @@ def timed(fn):  # type: ignore[no-untyped-def]
     t = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t
+
+
+def gemm_throughput(device: torch.device) -> float:
+    """FLOP/s of a large float32 matrix product on ``device`` (best of 5)."""
+    n = 8192 if device.type == "cuda" else 2048
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    best = float("inf")
+    for _ in range(6):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best
+
+
+def protocol_flops(sets: list[TrainingSet], net: NetworkSettings) -> float:
+    """Arithmetic of training ``sets`` for net.max_epochs epochs without early stopping:
+    per row and epoch, forward and backward on training rows (6 FLOP per weight) and the
+    forward on validation rows (2 FLOP per weight)."""
+    data = prepare_training(sets, net)
+    widths = (data.n_inputs, *net.hidden, 1)
+    weights = sum(i * o for i, o in itertools.pairwise(widths))
+    rows = 6 * data.n_tr.sum().item() + 2 * data.n_va.sum().item()
+    return float(net.max_epochs * rows * weights)
 
 
 def loop_training(sets: list[TrainingSet], epochs: int, seed: int = 0) -> list[torch.nn.Module]:
@@ -80,8 +112,11 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=500, help="paper-protocol epochs")
     ap.add_argument("--loop-epochs", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="skip the slowest measurements")
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    ap.add_argument("--eager-too", action="store_true",
+                    help="on CUDA, also time the paper protocol without CUDA graphs")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     ds = load_project(EXAMPLE).dataset
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"device {'cuda' if torch.cuda.is_available() else 'cpu'}\n")
@@ -90,9 +125,27 @@ def main() -> None:
     row("SMOTE-REG 28 -> 9,100 rows (median of 5)", f"{1e3 * np.median(times):.1f} ms", "< 500 ms")
 
     net = NetworkSettings(max_epochs=args.epochs, patience=0)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    xo = ds.values(ds.inputs)
+    yo = ds.values(ds.targets)
+    folds = paper_folds(xo, yo, EvaluationSettings())
+    sets = [TrainingSet(f.x, f.y[:, t], seed=t * 100 + k) for t in range(3)
+            for k, f in enumerate(folds)]
+    flops = protocol_flops(sets, net)
+    gemm = gemm_throughput(device)
+    if args.eager_too and device.type == "cuda":
+        os.environ["NRSTUDIO_CUDA_GRAPHS"] = "0"
+        _, secs = timed(lambda: cross_validate(ds, EvaluationSettings(
+            protocols=("paper",), network=net, baselines=())))
+        os.environ.pop("NRSTUDIO_CUDA_GRAPHS")
+        row(f"paper protocol, {args.epochs} epochs, without CUDA graphs", f"{secs:.1f} s")
     res, secs = timed(lambda: cross_validate(ds, EvaluationSettings(
         protocols=("paper",), network=net, baselines=())))
     row(f"paper protocol, 30 networks x {args.epochs} epochs", f"{secs:.1f} s", "< 60 s")
+    row("  its arithmetic", f"{flops / 1e12:.2f} TFLOP",
+        f"large float32 GEMM here: {gemm / 1e9:.0f} GFLOP/s ({device.type})")
+    row("  time / arithmetic limit", f"{secs / (flops / gemm):.1f}x",
+        f"limit {flops / gemm:.1f} s; goal <= 1.5x on a CPU")
     m = res.metrics
     for target, (mae1, r21) in TABLE1.items():
         sel = m[(m.target == target) & (m.subset == "all")].set_index("metric")
@@ -120,11 +173,6 @@ def main() -> None:
             "< 5 s" if repeats == 1 else "with stability")
 
     # Batched vs loop at equal epochs on the paper protocol's folds
-    xo = ds.values(ds.inputs)
-    yo = ds.values(ds.targets)
-    folds = paper_folds(xo, yo, EvaluationSettings())
-    sets = [TrainingSet(f.x, f.y[:, t], seed=t * 100 + k) for t in range(3)
-            for k, f in enumerate(folds)]
     tests = [(f.test_x, f.test_y[:, t]) for t in range(3) for f in folds]
     e = args.loop_epochs
     stack, t_batched = timed(lambda: train_networks(

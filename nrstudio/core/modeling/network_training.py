@@ -17,8 +17,12 @@ import numpy as np
 import torch
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.network_graphs import GraphedEpochs, graphs_wanted
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import (
+    ADAM_BETAS,
+    EPS,
+    RHO,
     EpochReport,
     NetworkStack,
     TrainingSet,
@@ -32,8 +36,6 @@ from nrstudio.core.modeling.networks import (
     where_models,
 )
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-
-ADAM_BETAS, EPS, RHO = (0.9, 0.999), 1e-7, 0.9  # Keras' defaults, as in the paper's scripts
 
 
 @dataclass
@@ -233,8 +235,14 @@ def train_networks(
     hist_va = np.full((M, settings.max_epochs), np.nan)
     gen = torch.Generator(device=device).manual_seed(settings.seed)
     last_check = [time.monotonic()]
+    graphed = (GraphedEpochs(data.X, data.Y, data.n_tr, flat, opt.grad, opt.state1, opt.state2,
+                             opt.views, opt.gviews, settings.optimizer, settings.lr,
+                             settings.batch_size, gen) if graphs_wanted(device) else None)
     for epoch in range(settings.max_epochs):
-        loss_sum = _train_epoch(data, opt, active, gen, settings.batch_size, rep, last_check)
+        if graphed is not None:
+            loss_sum = graphed.run()
+        else:
+            loss_sum = _train_epoch(data, opt, active, gen, settings.batch_size, rep, last_check)
         with torch.no_grad():
             out = forward(opt.views[:nl], opt.views[nl:], data.XV)[-1]
             vloss = (((out - data.YV) ** 2) * val_mask).sum(dim=(1, 2)) / data.n_va.clamp(min=1)

@@ -19,6 +19,8 @@ import torch
 
 from nrstudio.core.errors import DataError
 
+ADAM_BETAS, EPS, RHO = (0.9, 0.999), 1e-7, 0.9  # Keras' defaults, as in the paper's scripts
+
 
 def pick_device(name: str = "auto") -> torch.device:
     if name == "auto":
