@@ -20,6 +20,7 @@ from nrstudio.core.modeling.baselines import BASELINE_NAMES
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.project.project_lock import check_not_open
 from nrstudio.core.settings import SettingField, replace_settings, setting_field
 
 T = typing.TypeVar("T")
@@ -248,6 +249,8 @@ def _run(parser: argparse.ArgumentParser) -> Command:
         from nrstudio.core.project.file_format import save_project
 
         dataset, project = tables.load_with_roles(args.input, args)
+        if project is not None and not args.no_save:
+            check_not_open(args.input)  # before minutes of work, not after
         settings = run_settings(args, project)
         print(f"{len(dataset)} rows")
         tables.print_columns(dataset)

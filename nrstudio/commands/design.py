@@ -109,7 +109,9 @@ def _keep(args: argparse.Namespace, project, kind: str, wants, table,  # type: i
         return
     from nrstudio.core.modeling.design_record import keep_record
     from nrstudio.core.project.file_format import save_project
+    from nrstudio.core.project.project_lock import check_not_open
 
+    check_not_open(args.project)
     keep_record(project, kind, wants, table, notes)
     save_project(project, args.project)
 

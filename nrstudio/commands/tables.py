@@ -11,6 +11,7 @@ from nrstudio.cli import Command, command, printable
 from nrstudio.core.data.dataset import MISSING_MARKERS, Dataset
 from nrstudio.core.data.roles import RoleChoice, apply_roles, dataset_with_roles, describe_columns
 from nrstudio.core.errors import DataError
+from nrstudio.core.project.project_lock import check_not_open
 
 
 def add_role_options(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +106,7 @@ def _import(parser: argparse.ArgumentParser) -> Command:
               + (" (nrstudio validate lists them)" if report.findings else ""))
         project = Project(dataset=dataset, notes=f"Imported from {args.data.name}"
                           + (f" and {args.merge.name}" if args.merge else ""))
+        check_not_open(args.out)
         save_project(project, args.out)
         print(f"project written to {args.out}")
         return 0

@@ -14,6 +14,7 @@ import pandas as pd
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.project.model import now_iso
+from nrstudio.core.project.strict_json import texts
 
 
 @dataclass
@@ -37,13 +38,18 @@ class DesignRecord:
     def from_json(cls, doc: dict[str, Any]) -> DesignRecord:
         kind = doc["kind"]
         if kind not in ("design", "suggest"):
-            raise DataError(f"unknown design record kind {kind!r}")
-        columns = [str(c) for c in doc["columns"]]
-        rows = [[str(v) for v in row] for row in doc["rows"]]
+            raise DataError(f"unknown design record kind {str(kind)[:40]!r}")
+        columns = texts(doc["columns"], "columns")
+        if not isinstance(doc["rows"], list):
+            raise DataError("rows is not a list")
+        rows = [texts(row, f"row {k + 1}") for k, row in enumerate(doc["rows"])]
         if any(len(r) != len(columns) for r in rows):
             raise DataError("a design row does not match its columns")
-        return cls(kind, [str(w) for w in doc["wants"]], pd.DataFrame(rows, columns=columns),
-                   [str(n) for n in doc.get("notes", [])], str(doc.get("made", "")))
+        made = doc.get("made", "")
+        if not isinstance(made, str):
+            raise DataError("made is not a date")
+        return cls(kind, texts(doc["wants"], "wants"), pd.DataFrame(rows, columns=columns),
+                   texts(doc.get("notes", []), "notes"), made)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from nrstudio.core.modeling.run_settings import (
 )
 from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.project.strict_json import column_frame, texts
 
 
 @dataclass
@@ -121,11 +122,23 @@ class EvaluationResult:
 
     @classmethod
     def from_json(cls, doc: dict) -> EvaluationResult:
-        try:
-            return cls(pd.DataFrame(doc["metrics"]), pd.DataFrame(doc["predictions"]),
-                       dict(doc.get("epochs", {})), list(doc.get("notes", [])))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"stored evaluation is damaged ({exc})") from None
+        metrics = column_frame(doc.get("metrics"), "metrics",
+                               text=("protocol", "model", "target", "subset", "metric",
+                                     "aggregation"),
+                               numbers=("mean", "std"), whole=("n",),
+                               optional=("aggregation",), nonnegative=("std", "n"))
+        predictions = column_frame(doc.get("predictions"), "predictions",
+                                   text=("protocol", "model", "target", "sample", "origin"),
+                                   whole=("fold",), numbers=("truth", "prediction"))
+        epochs = doc.get("epochs", {})
+        if not isinstance(epochs, dict):
+            raise DataError("epochs is not an object")
+        for key, values in epochs.items():
+            if not isinstance(values, list) or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+                raise DataError(f"epochs of '{key}' are not whole numbers of epochs")
+        return cls(metrics, predictions, {str(k): list(v) for k, v in epochs.items()},
+                   texts(doc.get("notes", []), "notes"))
 
     def table(self, protocol: str, subset: str = "original") -> pd.DataFrame:
         """Table-1 layout: rows (target, model), columns metric -> 'mean ± std'."""

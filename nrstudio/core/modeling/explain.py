@@ -55,6 +55,7 @@ import pandas as pd
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.project.strict_json import number_array, texts
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 
 MIN_FIDELITY = 0.5
@@ -198,21 +199,24 @@ class Explanations:
     @classmethod
     def from_json(cls, doc: dict) -> Explanations:
         try:
-            out = cls(list(doc["points"]), list(doc["targets"]), list(doc["features"]),
-                      *(np.asarray(doc[k], dtype=np.float64) for k in (
+            out = cls(texts(doc["points"], "points"), texts(doc["targets"], "targets"),
+                      texts(doc["features"], "features"),
+                      *(number_array(doc[k], k) for k in (
                           "inputs", "weights", "weight_std", "fidelity", "intercept",
                           "local_prediction", "model_prediction")),
-                      [str(m) for m in doc.get("models", [])])
+                      texts(doc.get("models", []), "models"))
             if "locality" in doc:
-                out.locality = np.asarray(doc["locality"], dtype=np.float64)
+                out.locality = number_array(doc["locality"], "locality", low=0.0)
             if "spread" in doc:
-                out.spread = np.asarray(doc["spread"], dtype=np.float64)
+                out.spread = number_array(doc["spread"], "spread", low=0.0)
             if "slope_error" in doc:
-                err = np.asarray(doc["slope_error"], dtype=np.float64)
+                err = number_array(doc["slope_error"], "slope_error")
                 out.slope_error = np.where(err < 0, np.nan, err)  # -1 stored for "none"
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"stored explanation is damaged ({exc})") from None
+        except KeyError as exc:
+            raise DataError(f"stored explanation is damaged (no {exc})") from None
         out.check_shapes()
+        if (out.weight_std < 0).any():
+            raise DataError("stored explanation is damaged: a negative spread of weights")
         return out
 
     def check_shapes(self) -> None:

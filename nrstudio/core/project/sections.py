@@ -20,6 +20,7 @@ import pandas as pd
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.project.model import Project
+from nrstudio.core.project.strict_json import column_frame, number, number_array, texts
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -82,16 +83,10 @@ def _read_validation(doc: dict[str, Any]) -> pd.DataFrame:
     """Predictions of validation experiments: equal-length columns of VALIDATION_COLUMNS."""
     if not doc:
         return pd.DataFrame(columns=list(VALIDATION_COLUMNS))
-    missing = [c for c in VALIDATION_COLUMNS if c not in doc]
-    if missing:
-        raise DataError(f"column '{missing[0]}' is missing")
-    lengths = {len(doc[c]) for c in VALIDATION_COLUMNS if isinstance(doc[c], list)}
-    if len(lengths) != 1 or any(not isinstance(doc[c], list) for c in VALIDATION_COLUMNS):
-        raise DataError("columns differ in length")
-    frame = pd.DataFrame({c: doc[c] for c in VALIDATION_COLUMNS})
-    for c in ("truth", "prediction", "std"):
-        frame[c] = pd.to_numeric(frame[c], errors="raise").astype(float)
-    return frame
+    frame = column_frame(doc, "validation predictions", text=("sample", "target"),
+                         numbers=("truth", "prediction", "std"), booleans=("out_of_domain",),
+                         nonnegative=("std",))
+    return frame[list(VALIDATION_COLUMNS)]
 
 
 def _write_validation(frame: pd.DataFrame) -> dict[str, Any]:
@@ -113,14 +108,20 @@ class ImageModelEvaluation:
 
 
 def _read_image_evaluation(doc: dict[str, Any]) -> ImageModelEvaluation:
-    ids = [str(s) for s in doc["sample_ids"]]
-    arrays = [np.asarray(doc[k], dtype=np.float64) for k in ("truth", "predicted", "baseline")]
+    ids = texts(doc["sample_ids"], "sample_ids")
+    arrays = [number_array(doc[k], k) for k in ("truth", "predicted", "baseline")]
     if any(a.shape != (len(ids),) for a in arrays):
         raise DataError("per-sample values do not match the samples")
-    metrics = {str(k): float(v) for k, v in dict(doc["metrics"]).items()}
-    base = {str(k): float(v) for k, v in dict(doc["baseline_metrics"]).items()}
-    return ImageModelEvaluation(str(doc["target"]), ids, *arrays, metrics, base,
-                                [str(s) for s in doc.get("skipped", [])])
+
+    def scores(key: str) -> dict[str, float]:
+        if not isinstance(doc[key], dict):
+            raise DataError(f"{key} is not an object")
+        return {str(k): number(v, f"{key} '{k}'", allow_none=True)
+                for k, v in doc[key].items()}
+
+    return ImageModelEvaluation(texts([doc["target"]], "target")[0], ids, *arrays,
+                                scores("metrics"), scores("baseline_metrics"),
+                                texts(doc.get("skipped", []), "skipped"))
 
 
 def _write_image_evaluation(e: ImageModelEvaluation) -> dict[str, Any]:

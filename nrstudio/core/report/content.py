@@ -89,8 +89,17 @@ def build_report(project: Project, figures: Path, title: str,
     steps = [_data, _augmentation, _evaluation, _choice, _parity, _lime, _design, _micrographs,
              _reproducibility, _provenance]
     for k, step in enumerate(steps):
-        rep.report(0.05 + 0.95 * k / len(steps), f"Report: {step.__name__.strip('_')}")
-        step(report, ctx)
+        name = step.__name__.strip("_")
+        rep.report(0.05 + 0.95 * k / len(steps), f"Report: {name}")
+        first = len(report.blocks)
+        try:
+            step(report, ctx)
+        except (DataError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            # Stored results that passed their loader but still do not add up: this
+            # section is left out and named; the rest of the report is still written.
+            del report.blocks[first:]
+            ctx.unreadable.append(f"{SECTION_TITLES.get(name, name)} ({type(exc).__name__}: "
+                                  f"{str(exc)[:120]})")
     if ctx.unreadable:
         report.blocks.insert(0, Paragraph("Parts of the project could not be read and are "
                                           "left out: " + "; ".join(ctx.unreadable), "warning"))

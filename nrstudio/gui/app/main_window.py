@@ -30,6 +30,7 @@ from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.help_window import HelpWindow, ShortcutsDialog, page_frame, shortcut_rows
 from nrstudio.gui.app.job_status import JobStatus
 from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.lock_keeper import LockKeeper
 from nrstudio.gui.app.menus import build_menus, icon
 from nrstudio.gui.app.recent_files import RecentFiles
 from nrstudio.gui.app.recovery import Autosaver, RecoverySlot, offer_restore
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.prefs = Preferences(self.settings)
         self.recent = RecentFiles(self.settings)
         self.doc = ProjectDocument(parent=self)
+        self.locks = LockKeeper(self.doc, self)
         self.jobs = JobRunner(lambda: self.doc.generation, self)
         self.recovery = RecoverySlot(recovery_folder)
         self.autosaver = Autosaver(self.doc, self.recovery,
@@ -297,10 +299,11 @@ class MainWindow(QMainWindow):
         if not self.stop_job_for(f"open {p.name}") or not self.maybe_save():
             return False
         if p.suffix.lower() == ".nrproj":
-            project = self.load_in_worker(p)
+            copy = self.locks.open_copy_instead(p)
+            project = None if copy is False else self.load_in_worker(p)
             if project is None:
                 return False
-            self.doc.load(project, p)
+            self.doc.load(project, None if copy else p)
         else:
             try:
                 dialog = ImportDialog(p, self)
@@ -368,6 +371,8 @@ class MainWindow(QMainWindow):
         return self._write(p)
 
     def _write(self, path: Path) -> bool:
+        if not self.locks.may_write(path):
+            return False
         self.setCursor(Qt.CursorShape.WaitCursor)
         try:
             save_project(self.doc.project, path)
@@ -417,6 +422,7 @@ class MainWindow(QMainWindow):
             self.jobs.wait(5000)
         self.micrographs_page.shutdown()
         self.forget_recovery()
+        self.locks.release()
         save_window(self, self.settings, self.splitter, PAGES[self.pages.currentRow()])
         event.accept()
 

@@ -161,3 +161,22 @@ def test_a_damaged_result_is_named_and_the_rest_is_reported(trained, tmp_path):
     html = files.html.read_text(encoding="utf-8")
     assert "could not be read and are left out: lime_weights" in html
     assert "No explanations are stored" in html and "Model per target" in html
+
+
+def test_a_section_that_fails_while_written_is_named_and_skipped(trained, tmp_path,
+                                                                  monkeypatch):
+    # Stored results can pass their loader and still not add up (a design table whose cells
+    # the section cannot lay out, say): that section alone is left out, and named.
+    import nrstudio.core.report.content as content
+
+    def _design(report, ctx):
+        content._section(report, "design")
+        raise ValueError("cells do not add up")
+
+    monkeypatch.setattr(content, "_design", _design)
+    files = write_report(load_project(trained), tmp_path / "out", pdf=False)
+    html = files.html.read_text(encoding="utf-8")
+    assert "Design and next experiments (ValueError: cells do not add up)" in html
+    assert html.index("left out") < html.index('<h2 id="data"')  # named at the top
+    assert '<h2 id="micrographs"' in html and '<h2 id="provenance"' in html  # the rest
+    assert '<h2 id="design"' not in html  # its half-written heading is gone
