@@ -107,6 +107,10 @@ def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary
 # Columns "Use these values" adds beside the means: the spread and the count of the rods,
 # so that polydispersity can become a target (their role starts as ignored).
 SPREAD_COLUMNS = (("Length SD (nm)", "nm"), ("Width SD (nm)", "nm"), ("Rods measured", "rods"))
+# Columns for the means when the table has no length, width or aspect-ratio target (a table
+# whose outcomes are optical, say); like the spreads they start as ignored.
+MEAN_COLUMNS = (("length", "Mean length (nm)", "nm"), ("width", "Mean width (nm)", "nm"),
+                ("aspect", "Aspect ratio (rods)", "-"))
 
 
 def write_summary(dataset: Dataset, sample_id: str, summary: RodSummary) -> list[str]:
@@ -122,13 +126,20 @@ def write_summary(dataset: Dataset, sample_id: str, summary: RodSummary) -> list
     except DataError as exc:
         if summary.count == 0 or "no sample" in str(exc):
             raise
-        cells = []  # no mean column: the spread columns are still worth writing
+        cells = []  # no target of these sizes: the means get columns of their own below
     row = dataset.sample_ids().index(sample_id)
     for c in cells:
         set_cell(dataset, c.row, c.column, c.new)
     written = [f"{c.column} = {c.new}" for c in cells]
-    values = (summary.length_std, summary.width_std, summary.count)
-    for (name, unit), value in zip(SPREAD_COLUMNS, values, strict=True):
+    covered = {word for word in ("length", "width", "aspect")
+               if find_name([c.column for c in cells], word) is not None}
+    means = (summary.length_mean, summary.width_mean, summary.aspect_ratio_of_means)
+    added = [(name, unit, value) for (word, name, unit), value
+             in zip(MEAN_COLUMNS, means, strict=True) if word not in covered]
+    spreads = (summary.length_std, summary.width_std, summary.count)
+    added += [(name, unit, value) for (name, unit), value
+              in zip(SPREAD_COLUMNS, spreads, strict=True)]
+    for name, unit, value in added:
         if name not in dataset.table.columns:
             insert_column(dataset, len(dataset.columns), Column(name, Role.IGNORED, unit,
                                                                 Kind.NUMBER))

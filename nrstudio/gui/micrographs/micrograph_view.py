@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 
 from nrstudio.core.micrographs.measure import ACCEPTED_RGB, REJECTED_RGB, rod_corners
 from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement
@@ -27,6 +27,24 @@ def _outline_path(rods: list[Rod]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return closed[..., 0].ravel() + 0.5, closed[..., 1].ravel() + 0.5, connect.ravel()
 
 
+class _ImageBox(pg.ViewBox):
+    """The view box: a left drag pans, except in draw mode, where it draws a rod from where
+    the drag starts to where it ends (the view stays put)."""
+
+    def __init__(self, view: MicrographView) -> None:
+        super().__init__(lockAspect=True, invertY=True)
+        self.view = view
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # type: ignore[no-untyped-def]
+        if self.view.mode != "draw" or ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        start = self.mapSceneToView(ev.buttonDownScenePos(Qt.MouseButton.LeftButton))
+        here = self.mapSceneToView(ev.scenePos())
+        self.view.drag_rod((start.x(), start.y()), (here.x(), here.y()), ev.isFinish())
+
+
 class MicrographView(pg.GraphicsLayoutWidget):
     """Shows one grey image; ``rod_clicked(Rod | None)`` on a click; ``line_changed(px)``
     while the scale line is being drawn. In ``mode`` "correct" a click on a rod emits
@@ -40,7 +58,9 @@ class MicrographView(pg.GraphicsLayoutWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.box = self.addViewBox(lockAspect=True, invertY=True)
+        self.mode = "inspect"  # "inspect", "correct" or "draw"
+        self.box = _ImageBox(self)
+        self.addItem(self.box)
         self.box.setMenuEnabled(False)
         self.image = pg.ImageItem()
         self.box.addItem(self.image)
@@ -57,11 +77,12 @@ class MicrographView(pg.GraphicsLayoutWidget):
         self.measurement: RodMeasurement | None = None
         self.scale = 1  # display downsampling factor
         self._pixels: np.ndarray | None = None  # the image shown
-        self.mode = "inspect"  # "inspect", "correct" or "draw"
         self.first_end: tuple[float, float] | None = None
         self.end_mark = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(255, 200, 0),
                                            pen=pg.mkPen("k"))
-        self.box.addItem(self.end_mark)
+        self.box.addItem(self.end_mark, ignoreBounds=True)
+        self.drawn = pg.PlotCurveItem(pen=pg.mkPen((255, 200, 0), width=2))
+        self.box.addItem(self.drawn, ignoreBounds=True)  # drawing must not move the view
         self.scene().sigMouseClicked.connect(self._click)
 
     # ---- content -------------------------------------------------------------------------
@@ -116,7 +137,8 @@ class MicrographView(pg.GraphicsLayoutWidget):
         return best
 
     def _click(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self.line is not None or event.button() != 1:
+        # An enum, not the int 1: comparing with 1 was always unequal, so clicks did nothing.
+        if self.line is not None or event.button() != Qt.MouseButton.LeftButton:
             return
         p = self.box.mapSceneToView(event.scenePos())
         self.click_at(p.x(), p.y())
@@ -142,6 +164,19 @@ class MicrographView(pg.GraphicsLayoutWidget):
         if self.mode == "correct" and rod is not None:
             self.toggle_requested.emit(rod.id)  # first, so that what is shown is the new verdict
         self.rod_clicked.emit(rod)
+
+    def drag_rod(self, start: tuple[float, float], end: tuple[float, float],
+                 finished: bool) -> None:
+        """Draw mode, a drag from ``start`` to ``end`` (image points): shown while it
+        lasts, a rod when it ends (a drag of under 2 px is taken as a click)."""
+        self.first_end = None
+        self.end_mark.setData([], [])
+        if not finished:
+            self.drawn.setData([start[0], end[0]], [start[1], end[1]])
+            return
+        self.drawn.setData([], [])
+        if np.hypot(end[0] - start[0], end[1] - start[1]) >= 2:
+            self.rod_drawn.emit(start, end)
 
     # ---- scale line ------------------------------------------------------------------------
     def start_line(self) -> None:
