@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from nrstudio.core.compute_threads import ThreadGovernor
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.network_graphs import GraphedEpochs, graphs_wanted
 from nrstudio.core.modeling.network_settings import NetworkSettings
@@ -159,7 +160,7 @@ class _Optimiser:
 
 
 def _train_epoch(data: PreparedData, opt: _Optimiser, active: torch.Tensor,
-                 gen: torch.Generator, batch_size: int, rep: Reporter,
+                 gen: torch.Generator, batch_size: int, check: Callable[[], None],
                  last_check: list[float]) -> torch.Tensor:
     """One pass over every model's shuffled rows; the summed squared error per model (M,)."""
     X, Y, n_tr, device = data.X, data.Y, data.n_tr, data.device
@@ -196,7 +197,7 @@ def _train_epoch(data: PreparedData, opt: _Optimiser, active: torch.Tensor,
         now = time.monotonic()
         if now - last_check[0] > 0.2:
             last_check[0] = now
-            rep.check()
+            check()
     return loss_sum
 
 
@@ -213,6 +214,21 @@ def train_networks(
     settings.check()
     rep = Reporter(progress, cancel)
     data = prepare_training(sets, settings)
+    governor = ThreadGovernor()
+    try:
+        return _train(data, settings, rep, governor, on_epoch)
+    finally:
+        governor.restore()
+
+
+def _train(data: PreparedData, settings: NetworkSettings, rep: Reporter,
+           governor: ThreadGovernor, on_epoch: Callable[[EpochReport], None] | None
+           ) -> NetworkStack:
+    def check() -> None:
+        rep.check()
+        if data.device.type == "cpu":
+            governor.update()
+
     M, device = data.n_models, data.device
     shapes = list(zip((data.n_inputs, *settings.hidden), (*settings.hidden, 1), strict=True))
     nl = len(shapes)
@@ -242,7 +258,8 @@ def train_networks(
         if graphed is not None:
             loss_sum = graphed.run()
         else:
-            loss_sum = _train_epoch(data, opt, active, gen, settings.batch_size, rep, last_check)
+            loss_sum = _train_epoch(data, opt, active, gen, settings.batch_size, check,
+                                    last_check)
         with torch.no_grad():
             out = forward(opt.views[:nl], opt.views[nl:], data.XV)[-1]
             vloss = (((out - data.YV) ** 2) * val_mask).sum(dim=(1, 2)) / data.n_va.clamp(min=1)
@@ -265,6 +282,7 @@ def train_networks(
         still = active.cpu().numpy()
         frac_done = float(np.mean(np.where(still, (epoch + 1) / settings.max_epochs, 1.0)))
         rep.report(frac_done, f"epoch {epoch + 1}")
+        check()
         if not still.any():
             break
     n_hist = int(epochs_run.max())

@@ -320,8 +320,8 @@ class MainWindow(QMainWindow):
             self.doc.load(Project(dataset, notes=f"Imported from {p.name}"), None, dirty=True)
         self._remember(p)
         self.pages.setCurrentRow(0)
-        self.statusBar().showMessage(f"Opened {'an untitled copy of ' if self.doc.path is None
-                                             else ''}{p}", 5000)
+        copy_of = "an untitled copy of " if self.doc.path is None else ""
+        self.statusBar().showMessage(f"Opened {copy_of}{p}", 5000)
         return True
 
     def load_in_worker(self, path: Path) -> Project | None:
