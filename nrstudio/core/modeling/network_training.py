@@ -215,6 +215,8 @@ def train_networks(
     rep = Reporter(progress, cancel)
     data = prepare_training(sets, settings)
     governor = ThreadGovernor()
+    if data.device.type == "cpu":
+        governor.update()  # the starting point of its first measurement
     try:
         return _train(data, settings, rep, governor, on_epoch)
     finally:
