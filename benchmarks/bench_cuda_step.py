@@ -39,7 +39,8 @@ def main() -> None:
     net = NetworkSettings(max_epochs=args.epochs, patience=0)
     n_tr = prepare_training(sets, net).n_tr
     steps = args.epochs * math.ceil(int(n_tr.max()) / net.batch_size)
-    print(f"{torch.cuda.get_device_name()}, torch {torch.version.cuda}, {steps} steps\n")
+    print(f"{torch.cuda.get_device_name()}, CUDA {torch.version.cuda}, torch {torch.__version__}, "
+          f"{steps} steps\n")
     print("| mode | wall s | us per step |\n| --- | --- | --- |")
     for mode in ("0", "1", "1"):
         os.environ["NRSTUDIO_CUDA_GRAPHS"] = mode
