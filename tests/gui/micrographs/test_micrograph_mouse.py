@@ -62,7 +62,7 @@ def _drag(qtbot, view, a: tuple[float, float], b: tuple[float, float]) -> None:
 
 @pytest.mark.parametrize("zoom", [1.0, 0.2])
 def test_click_select_and_reject_a_rod_with_the_mouse(qtbot, measured, zoom):
-    w, page = measured
+    _, page = measured
     view, panel = page.view, page.panel
     m0 = measurement_of(page.current)
     rod = max(m0.accepted(), key=lambda r: r.length_px * r.width_px)
@@ -81,7 +81,7 @@ def test_click_select_and_reject_a_rod_with_the_mouse(qtbot, measured, zoom):
 
 @pytest.mark.parametrize("zoom", [1.0, 0.3])
 def test_draw_a_missed_rod_by_dragging_or_two_clicks(qtbot, measured, monkeypatch, zoom):
-    w, page = measured
+    _, page = measured
     view, panel = page.view, page.panel
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (4.5, True))
     m0 = measurement_of(page.current)
