@@ -14,10 +14,16 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.settings import typed_value
 
 
-def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+def _typed(value: object, tp: type, what: str, wording: str) -> object:
+    """``value`` read by the settings' strict reader (:func:`typed_value`, one place deciding
+    what a stored number, text or flag is), refused in the section's own words."""
+    try:
+        return typed_value(value, tp, what)
+    except DataError:
+        raise DataError(f"{what} is {str(value)[:40]!r}, {wording}") from None
 
 
 def number(value: object, what: str, *, allow_none: bool = False, low: float | None = None,
@@ -25,9 +31,7 @@ def number(value: object, what: str, *, allow_none: bool = False, low: float | N
     """One finite stored number within [low, high]; None as NaN when ``allow_none``."""
     if value is None and allow_none:
         return float("nan")
-    if not _is_number(value) or not np.isfinite(float(value)):  # type: ignore[arg-type]
-        raise DataError(f"{what} is {str(value)[:40]!r}, not a number")
-    x = float(value)  # type: ignore[arg-type]
+    x = float(_typed(value, float, what, "not a number"))  # type: ignore[arg-type]
     if (low is not None and x < low) or (high is not None and x > high):
         raise DataError(f"{what} is {x:g}, outside {low:g} to {high:g}"
                         if low is not None and high is not None
@@ -61,24 +65,20 @@ def number_array(value: object, what: str, *, allow_none: bool = True,
     return out if isinstance(value, list) else out.reshape(())
 
 
-def texts(value: object, what: str) -> list[str]:
-    """A JSON list of strings."""
+def _typed_list(value: object, what: str, tp: type, wording: str) -> list:
     if not isinstance(value, list):
         raise DataError(f"{what} is not a list")
-    for k, v in enumerate(value):
-        if not isinstance(v, str):
-            raise DataError(f"{what}, item {k + 1}, is {str(v)[:40]!r}, not text")
-    return list(value)
+    return [_typed(v, tp, f"{what}, item {k + 1},", wording) for k, v in enumerate(value)]
+
+
+def texts(value: object, what: str) -> list[str]:
+    """A JSON list of strings."""
+    return _typed_list(value, what, str, "not text")
 
 
 def flags(value: object, what: str) -> list[bool]:
     """A JSON list of booleans (the strings "true"/"false" are not booleans)."""
-    if not isinstance(value, list):
-        raise DataError(f"{what} is not a list")
-    for k, v in enumerate(value):
-        if not isinstance(v, bool):
-            raise DataError(f"{what}, item {k + 1}, is {str(v)[:40]!r}, not true or false")
-    return list(value)
+    return _typed_list(value, what, bool, "not true or false")
 
 
 def column_frame(doc: object, what: str, *, text: Iterable[str] = (),
@@ -112,9 +112,9 @@ def column_frame(doc: object, what: str, *, text: Iterable[str] = (),
                 arr = np.array([number(v, f"{where}, row {k + 1}", allow_none=kind == "number",
                                        low=low) for k, v in enumerate(values)], dtype=np.float64)
                 if kind == "whole":
-                    if not all(isinstance(v, int) for v in values):
-                        raise DataError(f"{where} holds a number that is not whole")
-                    cols[name] = np.asarray(values, dtype=np.int64)
+                    cols[name] = np.asarray(
+                        [_typed(v, int, f"{where}, row {k + 1},", "not whole")
+                         for k, v in enumerate(values)], dtype=np.int64)
                 else:
                     cols[name] = arr
     lengths = {len(v) for v in cols.values()}
