@@ -26,7 +26,15 @@ import warnings
 import numpy as np
 import torch
 
-from nrstudio.core.modeling.networks import ADAM_BETAS, EPS, RHO, backward, forward, optimizer_step
+from nrstudio.core.modeling.networks import (
+    ADAM_BETAS,
+    EPS,
+    RHO,
+    backward,
+    forward,
+    optimizer_step,
+    shuffle_rows,
+)
 
 
 def graphs_wanted(device: torch.device) -> bool:
@@ -96,10 +104,7 @@ class GraphedEpochs:
         self.epochs_done = 0
 
     def _shuffle(self) -> None:
-        keys = torch.rand(self.m, self.n, generator=self.gen, device=self.rows.device)
-        keys += (self.positions >= self.n_tr[:, None]) * 2.0  # padding sorts last
-        perm = keys.argsort(dim=1)[..., None].expand(-1, -1, self.d + 1)
-        torch.gather(self.rows, 1, perm, out=self.shuffled)
+        shuffle_rows(self.rows, self.n_tr, self.gen, out=self.shuffled)
 
     def _fused_adam(self, lists: list[list[torch.Tensor]], steps: list[torch.Tensor]) -> None:
         b1, b2 = ADAM_BETAS

@@ -34,6 +34,7 @@ from nrstudio.core.modeling.networks import (
     layer_views,
     optimizer_step,
     pick_device,
+    shuffle_rows,
     where_models,
 )
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -165,10 +166,7 @@ def _train_epoch(data: PreparedData, opt: _Optimiser, active: torch.Tensor,
     """One pass over every model's shuffled rows; the summed squared error per model (M,)."""
     X, Y, n_tr, device = data.X, data.Y, data.n_tr, data.device
     M, d, nl = data.n_models, data.n_inputs, len(opt.shapes)
-    pos = torch.arange(X.shape[1], device=device)[None]
-    keys = torch.rand(M, X.shape[1], generator=gen, device=device) + (pos >= n_tr[:, None]) * 2.0
-    perm = keys.argsort(dim=1)
-    shuffled = torch.gather(torch.cat([X, Y], dim=2), 1, perm[..., None].expand(-1, -1, d + 1))
+    shuffled = shuffle_rows(torch.cat([X, Y], dim=2), n_tr, gen)
     n_active_rows = int(n_tr[active].max()) if bool(active.any()) else 0
     n_steps = math.ceil(n_active_rows / batch_size)
     loss_sum = torch.zeros(M, device=device)

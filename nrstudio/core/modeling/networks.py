@@ -210,6 +210,17 @@ def layer_views(flat: torch.Tensor, m: int, shapes: list[tuple[int, int]]) -> li
     return out_w + out_b
 
 
+def shuffle_rows(rows: torch.Tensor, n_tr: torch.Tensor, gen: torch.Generator,
+                 out: torch.Tensor | None = None) -> torch.Tensor:
+    """Each model's padded rows (M, N, d + 1) in a new random order, its real rows (the
+    first n_tr[m]) first and the padding last."""
+    m, n = rows.shape[:2]
+    keys = torch.rand(m, n, generator=gen, device=rows.device)
+    keys += (torch.arange(n, device=rows.device)[None] >= n_tr[:, None]) * 2.0
+    perm = keys.argsort(dim=1)[..., None].expand(-1, -1, rows.shape[2])
+    return torch.gather(rows, 1, perm, out=out) if out is not None else torch.gather(rows, 1, perm)
+
+
 def where_models(mask: torch.Tensor, new: list[torch.Tensor], old: list[torch.Tensor]) -> None:
     """new[l][m] = old[l][m] for every model m where mask is False (views of flat buffers)."""
     for a, b in zip(new, old, strict=True):
