@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,11 @@ def paper_dataset():
     from nrstudio.core.project.file_format import load_project
 
     return load_project(EXAMPLE).dataset
+
+
+@pytest.fixture
+def example(tmp_path) -> Path:
+    """A writable copy of the bundled example project (a user's own file)."""
+    path = tmp_path / "example.nrproj"
+    shutil.copy(EXAMPLE, path)
+    return path

@@ -4,7 +4,6 @@ request, and never saves over it."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +12,6 @@ import pytest
 
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from helpers.gui import Dialogs, make_window
-from helpers.paths import EXAMPLE
 from PySide6.QtWidgets import QMessageBox
 
 from nrstudio.core.project.project_lock import lock_path, read_holder
@@ -22,10 +20,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def project(tmp_path):
-    path = tmp_path / "shared.nrproj"
-    shutil.copy(EXAMPLE, path)
-    return path
+def project(example):
+    return example
 
 
 @pytest.fixture

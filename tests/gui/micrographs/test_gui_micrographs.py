@@ -1,6 +1,5 @@
 """Micrographs page, Measure tab: attach, scale, measure in a job, outlines, Use these values."""
 
-import shutil
 
 import numpy as np
 import pytest
@@ -24,10 +23,8 @@ def dialogs(monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    path = tmp_path / "example.nrproj"
-    shutil.copy(EXAMPLE, path)
-    w = make_window(qtbot, tmp_path, path)
+def window(qtbot, tmp_path, example):
+    w = make_window(qtbot, tmp_path, example)
     w.show_page("Micrographs")
     yield w
     # A test may leave unsaved changes, and then closing is refused (the dialogs answer Yes,

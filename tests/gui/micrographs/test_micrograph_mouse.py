@@ -1,10 +1,8 @@
 """The micrograph tools under real mouse events, sent to the viewer's viewport at a rod's
 position on screen (not handler calls), at the fitted view and zoomed in."""
 
-import shutil
 
 import pytest
-from helpers.paths import EXAMPLE
 
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from helpers.gui import Dialogs, make_window
@@ -19,11 +17,9 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def measured(qtbot, tmp_path, monkeypatch):
+def measured(qtbot, tmp_path, example, monkeypatch):
     Dialogs(monkeypatch, answer=QMessageBox.StandardButton.Yes)
-    path = tmp_path / "example.nrproj"
-    shutil.copy(EXAMPLE, path)
-    w = make_window(qtbot, tmp_path, path)
+    w = make_window(qtbot, tmp_path, example)
     w.resize(1366, 768)
     w.show()
     w.show_page("Micrographs")

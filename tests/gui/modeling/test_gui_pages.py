@@ -45,13 +45,6 @@ def trained_file(tmp_path_factory):
 
 
 @pytest.fixture
-def example(tmp_path):
-    path = tmp_path / "example.nrproj"
-    shutil.copy(EXAMPLE, path)
-    return path
-
-
-@pytest.fixture
 def trained(tmp_path, trained_file):
     path = tmp_path / "trained.nrproj"
     shutil.copy(trained_file, path)
