@@ -7,15 +7,18 @@ others spin: measured on 2 cores beside two CPU-bound programs, batched training
 times its quiet time with 2 threads and 1.6 times with 1. So the team is sized, about once a
 second, to the cores that other programs leave idle (from ``/proc/stat``, Linux); where that
 cannot be read, the libraries' defaults stay.
+
+One governor serves the process (:data:`GOVERNOR`); every long function's check for Cancel
+(:meth:`nrstudio.core.progress.Reporter.check`) also lets it look. It touches torch only once
+torch is loaded, so the command line and the window do not import torch for it.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
-from dataclasses import dataclass, field
-
-import torch
+from dataclasses import dataclass
 
 PROC_STAT = "/proc/stat"
 
@@ -47,11 +50,16 @@ class ThreadGovernor:
     free (at least 1, at most ``cores``)."""
 
     interval: float = 1.0
-    cores: int = field(default_factory=lambda: max(torch.get_num_threads(), 1))
+    cores: int = 0  # the team size found at the first look (torch's default)
     threads: int = 0
     _last: tuple[float, int, int, int] | None = None
 
     def update(self) -> int:
+        torch = sys.modules.get("torch")
+        if torch is None:
+            return self.threads
+        if not self.cores:
+            self.cores = max(torch.get_num_threads(), 1)
         now = time.monotonic()
         # The first decision comes after a fifth of a second, so that a short run does not
         # spend its first second spinning.
@@ -77,7 +85,11 @@ class ThreadGovernor:
         return self.threads
 
     def restore(self) -> None:
-        """Back to the team size found at the start."""
-        if self.threads and self.threads != self.cores:
+        """Back to the team size found at the first look."""
+        torch = sys.modules.get("torch")
+        if torch is not None and self.threads and self.threads != self.cores:
             torch.set_num_threads(self.cores)
         self.threads = 0
+
+
+GOVERNOR = ThreadGovernor()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nrstudio.core.compute_threads import GOVERNOR
 from nrstudio.core.errors import Cancelled
 
 ProgressCallback = Callable[[float, str], None]
@@ -35,9 +36,11 @@ class Reporter:
         self.check()
 
     def check(self) -> None:
-        """Raise :class:`Cancelled` if the user asked to stop."""
+        """Raise :class:`Cancelled` if the user asked to stop; let the thread team follow
+        the cores other programs leave free (:mod:`nrstudio.core.compute_threads`)."""
         if self.cancel is not None and self.cancel():
             raise Cancelled()
+        GOVERNOR.update()
 
     def sub(self, start: float, stop: float) -> Reporter:
         """A reporter for a step that covers ``start..stop`` of this one."""

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from nrstudio.core.compute_threads import ThreadGovernor
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.network_graphs import GraphedEpochs, graphs_wanted
 from nrstudio.core.modeling.network_settings import NetworkSettings
@@ -212,23 +211,7 @@ def train_networks(
     settings.check()
     rep = Reporter(progress, cancel)
     data = prepare_training(sets, settings)
-    governor = ThreadGovernor()
-    if data.device.type == "cpu":
-        governor.update()  # the starting point of its first measurement
-    try:
-        return _train(data, settings, rep, governor, on_epoch)
-    finally:
-        governor.restore()
-
-
-def _train(data: PreparedData, settings: NetworkSettings, rep: Reporter,
-           governor: ThreadGovernor, on_epoch: Callable[[EpochReport], None] | None
-           ) -> NetworkStack:
-    def check() -> None:
-        rep.check()
-        if data.device.type == "cpu":
-            governor.update()
-
+    check = rep.check  # also sizes the thread team (core/compute_threads.py)
     M, device = data.n_models, data.device
     shapes = list(zip((data.n_inputs, *settings.hidden), (*settings.hidden, 1), strict=True))
     nl = len(shapes)
@@ -282,7 +265,6 @@ def _train(data: PreparedData, settings: NetworkSettings, rep: Reporter,
         still = active.cpu().numpy()
         frac_done = float(np.mean(np.where(still, (epoch + 1) / settings.max_epochs, 1.0)))
         rep.report(frac_done, f"epoch {epoch + 1}")
-        check()
         if not still.any():
             break
     n_hist = int(epochs_run.max())
