@@ -18,6 +18,7 @@ from nrstudio.core.data.dataset import (
     Dataset,
     Kind,
     Origin,
+    Role,
     default_row_meta,
     format_cell,
     is_missing,
@@ -26,6 +27,7 @@ from nrstudio.core.data.dataset import (
     parse_typed_number,
 )
 from nrstudio.core.errors import DataError
+from nrstudio.core.numbers import decimals_of, round_to_step
 
 
 class CellChange(NamedTuple):
@@ -172,23 +174,45 @@ def _replace_all(text: str, find: str, replacement: str, case_sensitive: bool) -
     return re.sub(re.escape(find), lambda _: replacement, text, flags=re.IGNORECASE)
 
 
-def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]]) -> list[str]:
-    """Append one original row per planned synthesis (column -> value; columns not given
-    stay empty), each with the next free sample id "planned N"; returns those ids."""
+def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]],
+                            steps: dict[str, float] | None = None) -> list[str]:
+    """Insert one original row per planned synthesis (column -> value) right after the
+    original rows (before any synthetic ones), each with the next free sample id "planned N";
+    returns those ids. A number is rounded to its ``steps`` entry, else to the decimals its
+    column's original values are written with; an input not given that has one value in
+    every original row (left out of the models as constant) gets that value, so the row
+    reads as a full recipe."""
     taken = {s for s in ds.sample_ids() if s.startswith("planned ")}
     names = [c.name for c in ds.columns]
-    ids, cells, k = [], [], 1
+    original = ds.is_original
+    constants, decimals = {}, {}
+    for col in ds.columns:
+        if col.role != Role.INPUT:
+            continue
+        cells = [c for c in ds.table[col.name][original] if not is_missing(c)]
+        levels = {format_cell(c) for c in cells}
+        if len(levels) == 1:
+            constants[col.name] = cells[0]
+        if not col.is_category:
+            decimals[col.name] = decimals_of(cells)
+    ids, rows, k = [], [], 1
     for cond in conditions:
         while f"planned {k}" in taken:
             k += 1
         label = f"planned {k}"
         taken.add(label)
         row: list[object] = [math.nan] * len(names)
-        for name, value in cond.items():
+        for name, value in {**constants, **cond}.items():
+            if isinstance(value, float) and math.isfinite(value):
+                if steps and name in steps:
+                    value = round_to_step(value, steps[name])
+                elif name in decimals:
+                    value = round(value, decimals[name])
             row[names.index(name)] = value
         if ds.sample_id_column:
             row[names.index(ds.sample_id_column)] = label
         ids.append(label)
-        cells.append(row)
-    insert_rows(ds, len(ds), cells=cells)
+        rows.append(row)
+    after = int(np.flatnonzero(original)[-1]) + 1 if original.any() else 0
+    insert_rows(ds, after, cells=rows)
     return ids

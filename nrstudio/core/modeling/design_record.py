@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nrstudio.core.errors import DataError
@@ -113,4 +114,40 @@ def honesty_notes(result) -> list[str]:  # type: ignore[no-untyped-def]
         if not result.beats_mean.get(target, True):
             line += " - it does NOT beat predicting the mean: treat its numbers as guesses"
         out.append(line)
+    return out
+
+
+@dataclass(frozen=True)
+class StoredCandidate:
+    """A candidate read back from a stored record, with the attributes the Design page shows
+    (``conditions`` in the models' encoding: numbers, and level codes for text inputs)."""
+
+    conditions: np.ndarray
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    probability: float
+    out_of_domain: bool
+    reason: str
+
+
+def stored_rows(models, record: DesignRecord) -> list[StoredCandidate]:  # type: ignore[no-untyped-def]
+    """The rows of a stored design or suggestion record as candidates of ``models``; [] when
+    the record was made with other inputs or targets, or a cell does not read back."""
+    table = candidate_table(models, [])
+    if list(record.table.columns) != list(table.columns):
+        return []
+    space, n_in = models.space, len(models.inputs)
+    out = []
+    try:
+        for row in record.table.itertuples(index=False):
+            cells = list(row)
+            conditions = np.array([float(space.codes(n, [c])[0]) if n in space.levels
+                                   else float(c) for n, c in zip(models.inputs, cells, strict=False)])
+            numbers = np.array(cells[n_in:n_in + 3 * len(models.targets)], dtype=float)
+            out.append(StoredCandidate(conditions, numbers[0::3], numbers[1::3], numbers[2::3],
+                                       float(cells[-3]), cells[-2] == "out of domain",
+                                       str(cells[-1])))
+    except (ValueError, KeyError):
+        return []
     return out

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
+    QListWidgetItem,
     QMenu,
     QMessageBox,
     QTableView,
@@ -30,6 +33,8 @@ from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.undo import SetCellsCommand, SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
 from nrstudio.gui.data.find_replace import FindReplaceDialog, merge_file_into
+from nrstudio.gui.data.findings_list import FindingsList
+from nrstudio.gui.data.import_dialog import ImportDialog
 from nrstudio.gui.data.table_model import FLAG_COLUMN, SORT_ROLE, DatasetTableModel
 
 ROLE_LABELS = {Role.SAMPLE_ID: "Sample id", Role.INPUT: "Input (condition)",
@@ -67,6 +72,8 @@ class DataPage(QWidget):
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.findings = FindingsList()
+        self.findings.itemClicked.connect(self.go_to_finding)
 
         bar = QToolBar()
         self.actions_: dict[str, QAction] = {}
@@ -91,6 +98,7 @@ class DataPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.summary)
+        layout.addWidget(self.findings)
         doc.dataset_reset.connect(self._refresh)
         doc.cells_updated.connect(lambda *_: self._refresh_summary())
         self._refresh()
@@ -117,9 +125,30 @@ class DataPage(QWidget):
                   if rep.has_errors else "no errors")
         if rep.warnings:
             status += f", {len(rep.warnings)} warnings"
-        first = rep.errors[0] if rep.errors else (rep.warnings[0] if rep.warnings else None)
-        detail = f" — first: {first}" if first else ""
+        detail = " — listed below; click one to go to its cell" if rep.findings else ""
         self.summary.setText(f"{' · '.join(parts)} · {status}{detail}")
+        self.findings.show_findings(rep.errors + rep.warnings)
+
+    def go_to_finding(self, item: QListWidgetItem) -> bool:
+        """Select the finding's cell (its row, or its column's header cell in the first row
+        for a finding about a whole column); False when it names no place in the table."""
+        where = self.findings.place(item)
+        if not where:
+            return False
+        row, column = where
+        names = [c.name for c in self.doc.dataset.columns]
+        col = names.index(column) + 1 if column in names else 1
+        r = row - 1 if row is not None else 0
+        if not 0 <= r < self.model.rowCount():
+            return False
+        index = self.proxy.mapFromSource(self.model.index(r, col))
+        if not index.isValid():  # hidden by the filter
+            self.filter.clear()
+            index = self.proxy.mapFromSource(self.model.index(r, col))
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.view.setFocus()
+        return True
 
     def _refused(self, message: str) -> None:
         QMessageBox.warning(self, "Value refused", message)
@@ -142,21 +171,36 @@ class DataPage(QWidget):
         return dialog
 
     def merge_from_file(self) -> None:
+        """Choose a file, confirm its columns' roles in the import dialog (outcomes must not
+        come in as inputs), then the id column that matches its rows to this table's."""
         path, _ = QFileDialog.getOpenFileName(self, "Merge columns from file", "",
                                               "Tables (*.csv *.tsv *.txt *.xlsx)")
         if not path:
+            return
+        try:
+            dialog = ImportDialog(path, self)
+        except DataError as exc:
+            QMessageBox.warning(self, "Merge refused", str(exc))
+            return
+        dialog.setWindowTitle(f"Merge columns from {Path(path).name}: confirm their roles")
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            other = dialog.dataset()
+        except DataError as exc:
+            QMessageBox.warning(self, "Merge refused", str(exc))
             return
         ids = [c.name for c in self.doc.dataset.columns]
         current = self.doc.dataset.sample_id_column
         on, ok = QInputDialog.getItem(self, "Merge columns", "Match rows by the id column:",
                                       ids, ids.index(current) if current in ids else 0, False)
         if ok:
-            self.merge_path(path, on)
+            self.merge_path(path, on, other)
 
-    def merge_path(self, path: str, on: str) -> bool:
+    def merge_path(self, path: str, on: str, other: Dataset | None = None) -> bool:
         """Merge a file's columns by ``on``; says what was added and which ids matched no row."""
         try:
-            result = merge_file_into(self.doc, path, on)
+            result = merge_file_into(self.doc, path, on, other)
         except DataError as exc:
             QMessageBox.warning(self, "Merge refused", str(exc))
             return False
@@ -228,12 +272,15 @@ class DataPage(QWidget):
         column = self.doc.dataset.columns[j]
         name = column.name
         menu = QMenu(self)
-        roles = menu.addMenu("Role")
+        chosen = self.selected_column_names()
+        names = chosen if name in chosen and len(chosen) > 1 else [name]
+        many = f" ({len(names)} selected columns)" if len(names) > 1 else ""
+        roles = menu.addMenu(f"Role{many}")
         for role, label in ROLE_LABELS.items():
             act = roles.addAction(label)
             act.setCheckable(True)
-            act.setChecked(column.role == role)
-            act.triggered.connect(lambda _=False, r=role: self.set_role(name, r))
+            act.setChecked(all(self.doc.dataset.column(n).role == role for n in names))
+            act.triggered.connect(lambda _=False, r=role: self.set_roles(names, r))
         menu.addAction("Unit…").triggered.connect(lambda: self._ask_unit(name))
         kinds = menu.addMenu("Type")
         for kind in Kind:
@@ -257,16 +304,32 @@ class DataPage(QWidget):
             f"Delete column {name}", lambda ds: editing.remove_column(ds, name)))
         return menu
 
-    def set_role(self, name: str, role: Role) -> None:
-        def change(ds: Dataset) -> None:
-            col = ds.column(name)
-            col.role = role
-            if role == Role.SAMPLE_ID:
-                editing.change_kind(ds, name, Kind.TEXT)
-            elif role == Role.TARGET or (role == Role.INPUT and not col.is_category):
-                editing.change_kind(ds, name, Kind.NUMBER)
+    def selected_column_names(self) -> list[str]:
+        """The dataset columns whose headers are selected (whole columns), in table order."""
+        picked = {self._source(i).column() for i in
+                  self.view.selectionModel().selectedColumns()}
+        return [c.name for k, c in enumerate(self.doc.dataset.columns) if k + 1 in picked]
 
-        self._push_snapshot(f"Set {name} as {role.value}", change)
+    def set_role(self, name: str, role: Role) -> None:
+        self.set_roles([name], role)
+
+    def set_roles(self, names: list[str], role: Role) -> None:
+        """Give one role to several columns as one undo step."""
+        if role == Role.SAMPLE_ID and len(names) > 1:
+            self._refused("only one column can be the sample id")
+            return
+
+        def change(ds: Dataset) -> None:
+            for name in names:
+                col = ds.column(name)
+                col.role = role
+                if role == Role.SAMPLE_ID:
+                    editing.change_kind(ds, name, Kind.TEXT)
+                elif role == Role.TARGET or (role == Role.INPUT and not col.is_category):
+                    editing.change_kind(ds, name, Kind.NUMBER)
+
+        what = names[0] if len(names) == 1 else f"{len(names)} columns"
+        self._push_snapshot(f"Set {what} as {role.value}", change)
 
     def set_non_negative(self, name: str, value: bool | None) -> None:
         """Whether the column's values can be negative (None: from its name and unit)."""

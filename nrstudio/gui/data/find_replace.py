@@ -83,14 +83,22 @@ class FindReplaceDialog(QDialog):
         return len(changes)
 
 
-def merge_file_into(doc: ProjectDocument, path: str | Path, on: str) -> MergeResult:
+def merge_file_into(doc: ProjectDocument, path: str | Path, on: str,
+                    other: Dataset | None = None) -> MergeResult:
     """Join the columns of the table at ``path`` to the project's table by the id column
-    ``on`` (one undoable step); DataError when the file or the join is refused."""
-    other = import_table(path)
-    result = merge_columns(doc.dataset, other, on)
+    ``on`` (one undoable step); ``other``: that table with the roles the user confirmed
+    (guessed from the file when None). The project's notes name the merged file, so the
+    report's provenance names every file the data came from. DataError when the file or
+    the join is refused."""
+    other = other if other is not None else import_table(path)
+    on_second = other.sample_id_column if on not in {c.name for c in other.columns} else None
+    result = merge_columns(doc.dataset, other, on, on_second)
+    name = Path(path).name
 
     def change(ds: Dataset) -> None:
         ds.table, ds.columns = result.dataset.table.copy(), list(result.dataset.columns)
 
-    doc.undo_stack.push(SnapshotCommand(doc, f"Merge columns from {Path(path).name}", change))
+    doc.undo_stack.push(SnapshotCommand(doc, f"Merge columns from {name}", change))
+    note = (f"Columns {', '.join(result.added)} merged from {name}, matched by '{on}'.")
+    doc.project.notes = f"{doc.project.notes.rstrip()}\n\n{note}".strip()
     return result

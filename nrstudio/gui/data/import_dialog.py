@@ -1,12 +1,14 @@
 """Import a CSV/XLSX table: sheet choice, the "no value" markers, a preview, and the guessed
 roles and units to confirm (in a scrolling list that fits a 1366 x 768 screen), with the
-reason for every column that will be ignored."""
+reason for every column that will be ignored, and for a text condition with too many levels
+the offer to keep its most frequent ones."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.data.column_guessing import category_cells, ignored_reason
 from nrstudio.core.data.dataset import MISSING_MARKERS, Column, Dataset, Kind, Role, format_cell
+from nrstudio.core.data.frequent_levels import frequent_levels, pool_rare_levels
 from nrstudio.core.data.table_io import RawTable, dataset_from_raw, list_sheets, read_table
 from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.data.validation import validate_dataset
@@ -124,6 +127,7 @@ class ImportDialog(QDialog):
         while self.roles_form.rowCount():
             self.roles_form.removeRow(0)
         self.role_boxes.clear()
+        self.keep_boxes: dict[str, tuple[QCheckBox, tuple[str, ...]]] = {}
         for col in guessed.columns:
             role = QComboBox()
             for k, (_, _, label) in enumerate(ROLE_CHOICES):
@@ -137,13 +141,22 @@ class ImportDialog(QDialog):
             h.addWidget(role)
             h.addWidget(QLabel("unit"))
             h.addWidget(unit)
-            why = ignored_reason(col, guessed.table[col.name].tolist(), conditions)
+            cells = guessed.table[col.name].tolist()
+            why = ignored_reason(col, cells, conditions)
             if why or col.name in left_out:
                 text = f"ignored: {why}" if why else f"left out of the models: {left_out[col.name]}"
                 reason = QLabel(f"<i>{text}</i>")
                 reason.setObjectName(f"why:{col.name}")
                 reason.setStyleSheet("color:#a05a00")
                 h.addWidget(reason)
+            if why and "different values" in why:
+                offer = frequent_levels(cells)
+                keep = QCheckBox(offer.describe())
+                keep.setObjectName(f"keep:{col.name}")
+                keep.toggled.connect(lambda on, n=col.name: on and self.choose(
+                    n, Role.INPUT, Kind.CATEGORY))
+                self.keep_boxes[col.name] = (keep, offer.kept)
+                h.addWidget(keep)
             h.addStretch(1)
             self.roles_form.addRow(col.name, row)
             self.role_boxes[col.name] = (role, unit)
@@ -175,4 +188,8 @@ class ImportDialog(QDialog):
             role, kind, _ = ROLE_CHOICES[int(box.currentData())]
             overrides[name] = Column(name, role, unit.text().strip(),
                                      kind or self.guessed_kinds[name])
-        return dataset_from_raw(self.raw, overrides, self.missing_markers())
+        dataset = dataset_from_raw(self.raw, overrides, self.missing_markers())
+        for name, (box, kept) in self.keep_boxes.items():
+            if box.isChecked() and self.role_of(name)[0] == Role.INPUT:
+                pool_rare_levels(dataset, name, kept)
+        return dataset

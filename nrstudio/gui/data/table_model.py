@@ -52,6 +52,7 @@ class DatasetTableModel(QAbstractTableModel):
 
     def _cells_updated(self, first: int, last: int) -> None:
         self._findings = self._flags = None
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
         # validation of other rows can change too (duplicates): refresh decorations
@@ -156,12 +157,23 @@ class DatasetTableModel(QAbstractTableModel):
         if section - 1 >= len(self.doc.dataset.columns):
             return None
         column = self.doc.dataset.columns[section - 1]
+        left_out = self._left_out(column.name)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{column.name}\n[{ROLE_TAGS[column.role.value]}]"
+            tag = ROLE_TAGS[column.role.value] + (" · left out" if left_out else "")
+            return f"{column.name}\n[{tag}]"
         if role == Qt.ItemDataRole.ToolTipRole:
+            why = f"\nleft out of the models: {left_out}" if left_out else ""
             return (f"{column.name}\nrole: {column.role.value}\nunit: {column.unit or '(none)'}\n"
-                    f"type: {column.kind.value}\nRight-click to change.")
+                    f"type: {column.kind.value}{why}\nRight-click to change.")
         return None
+
+    def _left_out(self, name: str) -> str:
+        """Why an input is left out of the models (the same value in every training row),
+        from the cached validation report; "" when it is used."""
+        for f in self.doc.validation().warnings:
+            if f.row is None and f.column == name and "left out of the models" in f.message:
+                return f.message.split(":")[0]
+        return ""
 
     # ---- editing -----------------------------------------------------------------------------
     def flags(self, index: Index) -> Qt.ItemFlag:

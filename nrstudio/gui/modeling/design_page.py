@@ -36,9 +36,17 @@ from nrstudio.core.modeling.design import (
     Want,
     design_conditions,
 )
-from nrstudio.core.modeling.design_record import candidate_table, honesty_notes, keep_record
+from nrstudio.core.modeling.design_form import DesignForm, InputEntry, WantEntry
+from nrstudio.core.modeling.design_record import (
+    candidate_table,
+    honesty_notes,
+    keep_record,
+    stored_rows,
+)
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import SuggestResult, SuggestSettings, suggest_experiments
+from nrstudio.core.numbers import readable
+from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import plot_toolbar
@@ -48,6 +56,10 @@ from nrstudio.gui.app.when_shown import WhenShown
 from nrstudio.gui.app.widgets import disable_while_busy, scroll_column
 
 FREE, FIXED = "free", "fixed"
+
+
+def _text(widget: QLineEdit | QComboBox) -> str:
+    return widget.currentText() if isinstance(widget, QComboBox) else widget.text()
 
 
 class _InputRow:
@@ -227,6 +239,8 @@ class DesignPage(QWidget):
         if self.plot_y.count() > 1:
             self.plot_y.setCurrentIndex(1)
         self._show_honesty()
+        self._restore_form()
+        self._restore_rows()
 
     def _show_honesty(self) -> None:
         if self.models is None:
@@ -283,6 +297,7 @@ class DesignPage(QWidget):
             return False
 
         self._asked = wants
+        self.keep_form()
 
         def work(ctx: JobContext) -> DesignResult:
             return design_conditions(models, wants, space, settings, ctx.progress, ctx.cancelled)
@@ -308,6 +323,7 @@ class DesignPage(QWidget):
             return False
         dataset = self.doc.dataset.copy()
         self._asked = wants
+        self.keep_form()
 
         def work(ctx: JobContext) -> SuggestResult:
             return suggest_experiments(models, wants, space, settings, dataset,
@@ -323,6 +339,61 @@ class DesignPage(QWidget):
                     "again. " + note)
         self._show_rows(result.suggestions, note, red=False)
         self._keep("suggest", self._asked, result.suggestions, [*result.notes, *honesty_notes(result)])
+
+    def form(self) -> DesignForm:
+        """The form as typed, for the project (:mod:`nrstudio.core.modeling.design_form`)."""
+        wants = {t: WantEntry(use.isChecked(), v.text(), tol.text())
+                 for t, (use, v, tol) in self.want_rows.items()}
+        inputs = {r.name: InputEntry(r.mode.currentText(), _text(r.value), r.low.text(),
+                                     r.high.text(), r.step.text()) for r in self.input_rows}
+        return DesignForm(wants, inputs)
+
+    def keep_form(self) -> None:
+        write_section(self.doc.project, "design_form", self.form())
+        self.doc.mark_changed(results=False)
+
+    def _restore_form(self) -> None:
+        """Fill the form from the project (names the models no longer have are skipped);
+        a damaged stored form is left out and the form keeps its defaults."""
+        try:
+            stored = read_section(self.doc.project, "design_form")
+        except DataError:
+            stored = None
+        if stored is None:
+            return
+        for target, entry in stored.wants.items():
+            if target in self.want_rows:
+                use, v, tol = self.want_rows[target]
+                use.setChecked(entry.use)
+                v.setText(entry.value)
+                tol.setText(entry.tolerance)
+        for r in self.input_rows:
+            entry = stored.inputs.get(r.name)
+            if entry is None:
+                continue
+            r.mode.setCurrentText(entry.mode)
+            if isinstance(r.value, QComboBox):
+                r.value.setCurrentText(entry.value)
+            else:
+                r.value.setText(entry.value)
+            r.low.setText(entry.low)
+            r.high.setText(entry.high)
+            r.step.setText(entry.step)
+
+    def _restore_rows(self) -> None:
+        """Show the newest stored design or suggestions again (read back from their cells)."""
+        try:
+            records = read_section(self.doc.project, "design")
+        except DataError:
+            records = None
+        newest = max((r for r in (records.design, records.suggest) if r is not None),
+                     key=lambda r: r.made, default=None) if records is not None else None
+        if newest is None or self.models is None:
+            return
+        rows = stored_rows(self.models, newest)
+        if rows:
+            self._show_rows(rows, f"<span style='color:#555'>{newest.kind} of {newest.made}, "
+                                  "as stored in the project</span>", red=False)
 
     def _keep(self, kind: str, wants: list[Want], rows: list, notes: list[str]) -> None:
         """The newest design and suggestions go into the project, for its report."""
@@ -350,9 +421,9 @@ class DesignPage(QWidget):
         t.setHorizontalHeaderLabels(headers)
         t.setRowCount(len(rows))
         for i, c in enumerate(rows):
-            cells = [m.space.level_text(n, v) if n in m.space.levels else f"{v:.4g}"
+            cells = [m.space.level_text(n, v) if n in m.space.levels else readable(v, 4)
                      for n, v in zip(m.inputs, c.conditions, strict=True)]
-            cells += [f"{c.mean[k]:.3g} [{c.lower[k]:.3g}, {c.upper[k]:.3g}]"
+            cells += [f"{readable(c.mean[k])} [{readable(c.lower[k])}, {readable(c.upper[k])}]"
                       for k in range(len(m.targets))]
             cells += [f"{c.probability:.2f}", "out of domain" if c.out_of_domain else "in domain",
                       c.reason]
@@ -393,8 +464,11 @@ class DesignPage(QWidget):
                        for name, v in zip(m.inputs, self.rows[i].conditions, strict=True)
                        if name in names} for i in rows]
 
+        steps = {r.name: float(step) for r in self.input_rows
+                 if (step := parse_typed_number(r.step.text())) is not None and step > 0}
+
         def add(ds: Dataset) -> None:
-            add_planned_experiments(ds, conditions)
+            add_planned_experiments(ds, conditions, steps)
 
         try:
             self.doc.undo_stack.push(SnapshotCommand(

@@ -300,9 +300,11 @@ class TrainPage(QWidget):
         except DataError:
             run = None
         self.parity_view.level = run.evaluation.level if run is not None else DEFAULT_LEVEL
-        self.metrics.show_result(result)
+        picks = read_picks(self.doc.project.settings)
+        units = {c.name: c.unit for c in self.doc.dataset.columns if c.unit not in ("", "-")}
+        self.metrics.show_result(result, picks)
         self.parity_view.show_result(result, validation if validation is not None
-                                     else pd.DataFrame())
+                                     else pd.DataFrame(), picks, units)
 
 
 def _check_augmentation_fits(dataset, augment: SmoteRegSettings) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,8 @@ the validation experiments."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
@@ -19,22 +21,28 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.modeling.conformal import DEFAULT_LEVEL, leave_one_out_half_widths
 from nrstudio.core.modeling.evaluation import EvaluationResult
-from nrstudio.core.modeling.model_choice import SHORT_NAMES
+from nrstudio.core.modeling.model_choice import SHORT_NAMES, choose_models
 from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS
 from nrstudio.core.modeling.verdicts import verdicts
+from nrstudio.core.numbers import readable, readable_spread
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, plot_toolbar
 from nrstudio.gui.app.when_shown import WhenShown
 
 
-def fmt(mean: float, std: float) -> str:
-    if not np.isfinite(mean):
-        return "—"
-    digits = f"{mean:.3g}"
-    return f"{digits} ± {std:.2g}" if np.isfinite(std) else digits
+def chosen_models(result: EvaluationResult, picks: Mapping[str, str] | None = None
+                  ) -> dict[str, str]:
+    """Target -> the model that makes its predictions (the user's pick, else the lowest
+    leakage-free MAE): the one the Metrics table shows first and bold."""
+    m = result.metrics
+    targets = list(dict.fromkeys(m.target))
+    available = {t: set(m[m.target == t].model) for t in targets}
+    return {t: c.model for t, c in choose_models(targets, result, available, picks).items()}
 
 
 class MetricsView(QWidget):
-    """Verdicts above one table row per (protocol, rows, target, model); the network bold."""
+    """Verdicts above one table row per (protocol, rows, target, model); the chosen model of
+    each target first and bold. MSE is left to the exports: RMSE says the same in the
+    target's unit, and the table fits a 1366-pixel screen without scrolling sideways."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +54,8 @@ class MetricsView(QWidget):
         layout.addWidget(self.verdict)
         layout.addWidget(self.table, 1)
 
-    def show_result(self, result: EvaluationResult | None) -> None:
+    def show_result(self, result: EvaluationResult | None,
+                    picks: Mapping[str, str] | None = None) -> None:
         self.table.clear()
         if result is None:
             self.table.setRowCount(0)
@@ -59,6 +68,7 @@ class MetricsView(QWidget):
         # One pass over the metrics table: filtering it once per row and cell kept the window
         # waiting for about 70 ms when a training run ended.
         errors = ("MAE", "MSE", "RMSE", "R2")
+        shown = ("MAE", "RMSE", "R2")
         rows: dict[tuple[str, str, str, str], dict[str, tuple[float, float, int]]] = {}
         keys: dict[tuple[str, str, str, str], None] = {}  # in the table's order
         for r in metrics.itertuples(index=False):
@@ -66,7 +76,13 @@ class MetricsView(QWidget):
             rows.setdefault(key, {})[r.metric] = (float(r.mean), float(r.std), int(r.n))
             if r.metric in errors:
                 keys[key] = None
-        headers = ["Protocol", "Rows", "Target", "Model", "MAE", "MSE", "RMSE", "R²", "n",
+        chosen = chosen_models(result, picks)
+        # The chosen model first within each (protocol, rows, target), the rest as computed.
+        order = {k: n for n, k in enumerate(keys)}
+        keys = dict.fromkeys(sorted(keys, key=lambda k: (
+            order[next(j for j in keys if j[:3] == k[:3])], chosen.get(k[2]) != k[3],
+            order[k])))
+        headers = ["Protocol", "Rows", "Target", "Model", "MAE", "RMSE", "R²", "n",
                    f"Coverage {tag}".strip(), f"Interval width {tag}".strip()]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
@@ -74,16 +90,18 @@ class MetricsView(QWidget):
         for i, key in enumerate(keys):
             protocol, subset, target, model = key
             sel = rows[key]
+            is_chosen = chosen.get(target) == model
+            name = SHORT_NAMES.get(model, model.replace("_", " "))
             cells = [PROTOCOL_LABELS.get(protocol, protocol),
                      "held-out originals" if subset == "original" else subset, target,
-                     model.replace("_", " ")]
-            cells += [fmt(*sel[k][:2]) if k in sel else "—" for k in errors]
+                     f"{name} (chosen)" if is_chosen else name]
+            cells += [readable_spread(*sel[k][:2]) if k in sel else "—" for k in shown]
             cells.append(str(next(sel[k][2] for k in errors if k in sel)))
             cells += [f"{100 * sel['coverage'][0]:.0f}%" if "coverage" in sel else "",
-                      f"{sel['interval width'][0]:.3g}" if "interval width" in sel else ""]
+                      readable(sel["interval width"][0]) if "interval width" in sel else ""]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if model == NETWORK:
+                if is_chosen:
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
@@ -107,6 +125,9 @@ class ParityView(QWidget):
         self.parity_protocol.currentIndexChanged.connect(lambda _: self.parity_drawing.request())
         self.parity_model = QComboBox()
         self.parity_model.currentIndexChanged.connect(lambda _: self.parity_drawing.request())
+        self._model_picked = False
+        self.parity_model.activated.connect(lambda _: setattr(self, "_model_picked", True))
+        self.units: dict[str, str] = {}
         self.level = DEFAULT_LEVEL
         self.parity = pg.GraphicsLayoutWidget()
         self.point_info = QLabel("Click a point to see its sample.")
@@ -116,8 +137,12 @@ class ParityView(QWidget):
         layout.addWidget(self.parity, 1)
         layout.addWidget(self.point_info)
 
-    def show_result(self, result: EvaluationResult | None, validation: pd.DataFrame) -> None:
+    def show_result(self, result: EvaluationResult | None, validation: pd.DataFrame,
+                    picks: Mapping[str, str] | None = None,
+                    units: Mapping[str, str] | None = None) -> None:
+        """Opens on the chosen model (of the first target) until the user picks another."""
         self.result, self.validation = result, validation
+        self.units = dict(units or {})
         if result is None:
             self.parity.clear()
             return
@@ -129,7 +154,10 @@ class ParityView(QWidget):
         index = self.parity_protocol.findData(current)
         self.parity_protocol.setCurrentIndex(max(index, 0))
         self.parity_protocol.blockSignals(False)
-        current_model = self.parity_model.currentData()
+        current_model = self.parity_model.currentData() if self._model_picked else None
+        if current_model is None:
+            first = chosen_models(result, picks)
+            current_model = next(iter(first.values()), None)
         self.parity_model.blockSignals(True)
         self.parity_model.clear()
         for m in dict.fromkeys(result.predictions.model):
@@ -153,8 +181,11 @@ class ParityView(QWidget):
         self._points: dict[tuple[int, str], pd.DataFrame] = {}
         for k, target in enumerate(dict.fromkeys(pred.target)):
             plot = self.parity.addPlot(row=0, col=k, title=target)
-            plot.setLabel("bottom", "measured")
-            plot.setLabel("left", "predicted")
+            unit = self.units.get(target, "")
+            # The unit in the text: pyqtgraph's own units would add SI prefixes ("knm").
+            suffix = f" ({unit})" if unit else ""
+            plot.setLabel("bottom", f"measured{suffix}")
+            plot.setLabel("left", f"predicted{suffix}")
             plot.addLegend(offset=(5, 5))
             p = pred[pred.target == target]
             lo = float(min(p.truth.min(), p.prediction.min()))

@@ -32,8 +32,11 @@ IMAGE_MODEL = {"target": "L", "sample_ids": ["s1", "s2"], "truth": [1.0, 2.0],
 DESIGN = {"design": {"kind": "design", "wants": ["L = 60 ± 5"], "made": "2026-12-04",
                      "notes": [], "columns": ["a", "L"], "rows": [["1.5", "60"]]},
           "suggest": None}
+DESIGN_FORM = {"wants": {"L": [True, "60", "5"]},
+               "inputs": {"a": ["free", "1.5", "1", "2", ""]}}
 GOOD = {"evaluation": EVALUATION, "validation_predictions": VALIDATION,
-        "lime_weights": LIME, "image_model": IMAGE_MODEL, "design": DESIGN}
+        "lime_weights": LIME, "image_model": IMAGE_MODEL, "design": DESIGN,
+        "design_form": DESIGN_FORM}
 
 
 @pytest.mark.parametrize("key", list(GOOD))
@@ -70,6 +73,9 @@ def _spoil(doc, path, value):
     ("image_model", ("metrics", "MAE"), "0.1", "not a number"),
     ("design", ("design", "rows", 0, 0), 1.5, "not text"),
     ("design", ("design", "made"), 20261204, "not a date"),
+    ("design_form", ("wants", "L", 0), "true", "ticked"),
+    ("design_form", ("inputs", "a", 0), "loose", "free|fixed"),
+    ("design_form", ("inputs", "a", 2), 1.0, "free|fixed"),
 ])
 def test_a_wrongly_typed_value_is_refused_naming_the_section(key, path, value, match):
     with pytest.raises(DataError, match=match) as exc:

@@ -175,8 +175,17 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
     assert np.allclose([c.conditions for c in page.rows], [c.conditions for c in core.candidates])
     n = len(w.doc.dataset)
     page.table.selectRow(0)
+    assert "e+" not in " ".join(page.table.item(0, j).text()
+                                for j in range(page.table.columnCount() - 1))
     assert page.add_selected() and len(w.doc.dataset) == n + 1
-    assert w.doc.dataset.sample_ids()[-1].startswith("planned")
+    ds = w.doc.dataset
+    originals = int(ds.is_original.sum())
+    planned = ds.sample_ids().index(next(s for s in ds.sample_ids() if s.startswith("planned")))
+    assert planned == originals - 1  # right after the other originals
+    for name in page.models.inputs:
+        value = ds.table.at[planned, name]
+        if isinstance(value, float):  # rounded to the decimals the column is written with
+            assert len(repr(value).split(".")[-1]) <= 6
     w.act_undo.trigger()
     assert len(w.doc.dataset) == n
     page.suggest_form.widgets["mode"].setCurrentIndex(1)  # learn
@@ -191,3 +200,16 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
     assert records.design.wants == ["Length (nm) = 60 ± 5"] and len(records.design.table) == 5
     assert records.suggest.wants == [] and len(records.suggest.table) == 3
     assert w.doc.dirty
+    # Reopened, the page shows the same form and the newest stored table.
+    page.input_row(page.models.inputs[0]).mode.setCurrentText("fixed")
+    page.keep_form()
+    assert w.save()
+    (tmp_path / "again").mkdir()
+    again = make_window(qtbot, tmp_path / "again", mine)
+    again.show()
+    again.show_page("Design")
+    other = again.design_page
+    use, value, tol = other.want_rows["Length (nm)"]
+    assert use.isChecked() and value.text() == "60" and tol.text() == "5"
+    assert other.input_row(other.models.inputs[0]).mode.currentText() == "fixed"
+    assert other.table.rowCount() == 3 and "as stored" in other.limit.text()

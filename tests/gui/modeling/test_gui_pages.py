@@ -8,6 +8,8 @@ import pyqtgraph as pg
 import pytest
 from helpers.paths import EXAMPLE
 
+from nrstudio.core.modeling.model_choice import SHORT_NAMES
+
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from helpers.gui import Dialogs, make_window
 from PySide6.QtCore import QPointF, Qt
@@ -19,6 +21,7 @@ from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.pipeline import FINAL_MODEL, run_pipeline, store_in_project
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.file_format import load_project, save_project
+from nrstudio.gui.modeling.train_results import chosen_models
 
 pytestmark = pytest.mark.gui
 TINY_NET = NetworkSettings(hidden=(16, 16), max_epochs=3, patience=0)
@@ -124,6 +127,19 @@ def test_train_page_runs_stores_results_and_they_survive_reopening(qtbot, tmp_pa
     rows = page.metrics.table.rowCount()
     assert rows >= 3 * 3 * 2  # targets x models x protocols
     assert "mean" in page.metrics.verdict.text().lower()
+    # The chosen model of each target is the first and the bold row of its group, and the
+    # parity plot opens on it; no number in scientific notation.
+    table = page.metrics.table
+    chosen = chosen_models(page.evaluation(), {})
+    first_rows = {}
+    for i in range(rows):
+        key = tuple(table.item(i, j).text() for j in range(3))
+        first_rows.setdefault(key, i)
+        assert "e+" not in " ".join(table.item(i, j).text() for j in range(4, 8))
+    for (_, _, target), i in first_rows.items():
+        assert table.item(i, 3).text().endswith("(chosen)") and table.item(i, 3).font().bold()
+        assert SHORT_NAMES[chosen[target]] in table.item(i, 3).text()
+    assert page.parity_view.parity_model.currentData() == chosen[next(iter(chosen))]
     chooser = page.parity_view.parity_protocol
     protocols = [chooser.itemData(i) for i in range(chooser.count())]
     assert protocols == ["honest", "paper"]
