@@ -124,7 +124,7 @@ def test_import_offers_to_keep_the_frequent_levels_of_a_many_level_condition(win
     assert dialog.role_of("Precursor")[0] == Role.IGNORED
     assert dialog.role_of("D/nm")[0] == Role.TARGET
     box, kept = dialog.keep_boxes["Precursor"]
-    assert "most frequent" in box.text() and "rows" in box.text()
+    assert "most frequent" in box.text() and "rows" in box.text() and "PbBr2" in kept
     box.setChecked(True)
     assert dialog.role_of("Precursor") == (Role.INPUT, Kind.CATEGORY)
     ds = dialog.dataset()
