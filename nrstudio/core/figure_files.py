@@ -19,9 +19,10 @@ _META = {"Software": None}  # no version stamp: the same run gives the same byte
 
 
 def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:  # type: ignore[no-untyped-def]
-    """Lay out, write as PNG and close (figures are never shown)."""
+    """Lay out, write as PNG and close (figures are never shown). The saved area grows to
+    hold every title and label: a long target name in a two-line title was clipped."""
     fig.tight_layout()
     out = Path(path)
-    fig.savefig(out, dpi=dpi, metadata=_META)
+    fig.savefig(out, dpi=dpi, metadata=_META, bbox_inches="tight", pad_inches=0.1)
     plt.close(fig)
     return out

@@ -111,14 +111,25 @@ def build_report(project: Project, figures: Path, title: str,
 def _data(report: Report, ctx: _Context) -> None:
     from nrstudio.core.data.training_rows import choose_inputs
     from nrstudio.core.data.validation import validate_dataset
+    from nrstudio.core.modeling.training_data import training_data
 
     ds = ctx.project.dataset
     _section(report, "data")
     original = ds.is_original
     n_val = int((original & ds.is_validation).sum())
-    report.add(Paragraph(f"{int(original.sum()) - n_val} training samples, {n_val} validation "
-                         f"experiments and {int((~original).sum())} synthetic rows; "
-                         f"{len(ds.inputs)} inputs and {len(ds.targets)} targets."))
+    n_train = int(original.sum()) - n_val
+    try:
+        used = len(training_data(ds).x) if ds.targets and ds.inputs else 0
+    except DataError:
+        used = 0
+    # Rows without a measured target (planned experiments) or with a missing input are
+    # original rows that no model learnt from: say so, not "N training samples".
+    counted = (f"{used} training samples" if used == n_train else
+               f"{n_train} original rows, {used} used for training (the other "
+               f"{n_train - used} lack a measured target or an input)")
+    report.add(Paragraph(f"{counted}; {n_val} validation experiments and "
+                         f"{int((~original).sum())} synthetic rows; {len(ds.inputs)} inputs "
+                         f"and {len(ds.targets)} targets."))
     left_out = choose_inputs(ds).left_out if ds.inputs else {}
     rows = []
     for c in ds.columns:

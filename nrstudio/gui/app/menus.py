@@ -20,6 +20,12 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
+def _page_section(w: MainWindow) -> str:
+    """The guide's section of the page shown (each page has one of its name)."""
+    item = w.pages.currentItem()
+    return item.text().lower() if item is not None and w.pages.isVisible() else "index"
+
+
 def _action(w: MainWindow, text: str, slot, shortcut=None, tip: str = "",  # type: ignore[no-untyped-def]
             icon_name: str = "") -> QAction:
     act = QAction(text, w)
@@ -58,8 +64,8 @@ def build_menus(w: MainWindow) -> None:
     w.act_copy = _action(w, "&Copy", w.data_page.copy_selection, K.Copy)
     w.act_paste = _action(w, "&Paste", lambda: w.data_page.paste(), K.Paste)
     w.act_prefs = _action(w, "Pre&ferences…", w.preferences, K.Preferences)
-    w.act_guide = _action(w, "User &guide", lambda: w.show_help("index"), K.HelpContents,
-                          "The offline user guide", "help")
+    w.act_guide = _action(w, "User &guide", lambda: w.show_help(_page_section(w)),
+                          K.HelpContents, "The offline user guide, at the page shown", "help")
     w.act_shortcuts = _action(w, "&Keyboard shortcuts", w.show_shortcuts)
     w.act_about = _action(w, "&About NR Studio", lambda: show_about(w))
     w.act_log = _action(w, "Show &log", lambda: show_log(w), None,

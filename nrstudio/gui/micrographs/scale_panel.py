@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QInputDialog, QLabel, QMessageBox, QPushButton
 
+from nrstudio.core.data.dataset import parse_typed_number
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.attachments import set_scale
 from nrstudio.core.micrographs.images import Micrograph, detect_scale_bar
@@ -26,6 +27,9 @@ class ScalePanel(QGroupBox):
         self.image: AttachedImage | None = None
         self.scale_label = QLabel("No image.")
         self.scale_label.setWordWrap(True)
+        # A fixed height: a longer text once the scale was set moved the Measure button
+        # below, so the user's next click missed it.
+        self.scale_label.setFixedHeight(3 * self.scale_label.fontMetrics().lineSpacing() + 4)
         self.bar_button = QPushButton("From scale bar…")
         self.bar_button.clicked.connect(self.scale_from_bar)
         self.line_button = QPushButton("Draw a line…")
@@ -72,13 +76,23 @@ class ScalePanel(QGroupBox):
         self.refresh()
         self.scale_changed.emit()
 
-    def _ask_nm(self, title: str, text: str, key: str, default: float) -> float | None:
-        last = float(self.settings.value(key, default) or default)
-        value, ok = QInputDialog.getDouble(self, title, text, last, 0.001, 1e6, 3)
-        if not ok:
-            return None
-        self.settings.setValue(key, value)
-        return value
+    def _ask_nm(self, title: str, text: str, key: str) -> float | None:
+        """A length in nm, typed by the user. Nothing is filled in: the label printed on a
+        bar is not read (no text recognition offline), and a proposed number would be a
+        guess a hurried click accepts. The last value typed is named, as a reminder only."""
+        last = self.settings.value(key, "")
+        hint = (f"\n(Last time you typed {last} nm; check this image's label.)"
+                if last not in (None, "") else "")
+        while True:
+            answer, ok = QInputDialog.getText(self, title, text + hint)
+            if not ok:
+                return None
+            value = parse_typed_number(answer.lower().replace("nm", "").strip())
+            if value is not None and 0.001 <= value <= 1e6:
+                self.settings.setValue(key, f"{value:g}")
+                return value
+            QMessageBox.warning(self, title, f"'{answer}' is not a length in nm between "
+                                "0.001 and 1,000,000; type the number on the label.")
 
     def scale_from_bar(self) -> None:
         m = self.pixels(self.image) if self.image else None
@@ -90,7 +104,8 @@ class ScalePanel(QGroupBox):
                                     "corner. Draw a line over it instead, or type nm per pixel.")
             return
         nm = self._ask_nm("Scale bar", f"Found a scale bar of {bar.length_px:.0f} px at the "
-                          f"{bar.corner}. How long is it, in nm?", "scale_bar_nm", 100.0)
+                          f"{bar.corner}. Type the length printed on its label, in nm:",
+                          "scale_bar_nm")
         if nm is not None:
             self._apply_scale(nm / bar.length_px, f"scale bar {bar.length_px:.0f} px = {nm:g} nm")
 
@@ -101,7 +116,7 @@ class ScalePanel(QGroupBox):
                                     "ends over a distance you know.")
             return
         nm = self._ask_nm("Known distance", f"The line is {px:.1f} px long. How long is it, "
-                          "in nm?", "line_nm", 100.0)
+                          "in nm?", "line_nm")
         if nm is not None:
             self.view.clear_line()
             self._apply_scale(nm / px, f"line {px:.1f} px = {nm:g} nm")

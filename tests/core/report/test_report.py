@@ -180,3 +180,15 @@ def test_a_section_that_fails_while_written_is_named_and_skipped(trained, tmp_pa
     assert html.index("left out") < html.index('<h2 id="data"')  # named at the top
     assert '<h2 id="micrographs"' in html and '<h2 id="provenance"' in html  # the rest
     assert '<h2 id="design"' not in html  # its half-written heading is gone
+
+
+def test_rows_that_no_model_learnt_from_are_not_counted_as_training_samples(tmp_path):
+    from nrstudio.core.data.editing import add_planned_experiments
+    from nrstudio.core.report.blocks import Paragraph
+    from nrstudio.core.report.content import build_report
+
+    project = load_project(EXAMPLE)
+    add_planned_experiments(project.dataset, [{}])  # planned: no size measured yet
+    report = build_report(project, tmp_path / "fig", "t")
+    text = " ".join(b.text for b in report.blocks if isinstance(b, Paragraph))
+    assert "29 original rows, 28 used for training" in text

@@ -134,6 +134,25 @@ def test_attach_files_good_and_bad(qtbot, window, tmp_path, dialogs):
     assert page.strip.thumbs.count() == 1
 
 
+def test_the_scale_bar_length_is_typed_never_proposed(window, monkeypatch, dialogs):
+    """The dialog fills in no number (the label is not read); a typo is refused and asked
+    again; the last value is named as a reminder, not offered as the answer."""
+    scale = window.micrographs_page.measure.scale
+    asked = []
+    answers = iter([("", True), ("two hundred", True), ("200 nm", True), ("150", True)])
+
+    def ask(parent, title, text, *args, **kwargs):
+        asked.append((text, args, kwargs))
+        return next(answers)
+
+    monkeypatch.setattr(QInputDialog, "getText", ask)
+    assert scale._ask_nm("Scale bar", "Type the length:", "test_bar_nm") == 200.0
+    assert len(asked) == 3 and all(not a and not k for _, a, k in asked)
+    assert sum("not a length" in text for _, text in dialogs.shown) == 2
+    assert scale._ask_nm("Scale bar", "Type the length:", "test_bar_nm") == 150.0
+    assert "Last time you typed 200 nm" in asked[-1][0]
+
+
 def test_typed_scale_refuses_nonsense(window, monkeypatch, dialogs):
     page = window.micrographs_page.measure
     _choose(page, "2")
