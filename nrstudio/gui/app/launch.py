@@ -37,6 +37,9 @@ def launch_gui(path: str | None = None) -> int:
     window = MainWindow()
     settle_memory()
     window.show()
+    from nrstudio.gui.app.widget_map import start_widget_map
+
+    window.widget_map_writer = start_widget_map(app)  # kept alive with the window
     restored = window.offer_recovery()
     if path and not restored:
         from pathlib import Path

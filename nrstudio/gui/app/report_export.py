@@ -31,6 +31,7 @@ class ReportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export report")
         self.folder = QLineEdit(str(folder))
+        self.folder.setObjectName("report-folder")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.pdf = QCheckBox("Also write a PDF")

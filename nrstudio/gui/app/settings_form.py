@@ -140,6 +140,8 @@ class SettingsForm(QWidget):
         for name in order:
             f = self.fields[name]
             w = setting_widget(f, getattr(initial, name))
+            w.setObjectName(f"setting:{name}")  # also what accessibility tools see
+            w.setAccessibleName(f.info.label)
             self.widgets[name] = w
             if form is not None:
                 form.addRow(f"{f.info.label}:", w)

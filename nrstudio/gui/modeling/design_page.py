@@ -220,6 +220,8 @@ class DesignPage(QWidget):
             value, tol = QLineEdit(), QLineEdit()
             value.setPlaceholderText("value")
             tol.setPlaceholderText("± tolerance")
+            value.setObjectName(f"want:{target}")
+            tol.setObjectName(f"tolerance:{target}")
             self.wants_grid.addWidget(use, k, 0)
             self.wants_grid.addWidget(value, k, 1)
             self.wants_grid.addWidget(tol, k, 2)

@@ -167,6 +167,8 @@ class PredictPage(QWidget):
                 note = QLabel(f"<small>{unit} · samples span {lo[j]:g} – {hi[j]:g}</small>")
                 edit.textChanged.connect(self._changed)
             self.form.addRow(name, _stacked(edit, note))
+            edit.setObjectName(f"input:{name}")
+            edit.setAccessibleName(name)
             self.fields[name] = (edit, note)
         self._changed()
 

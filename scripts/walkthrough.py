@@ -1,0 +1,463 @@
+"""A walkthrough anyone can rerun: the real window, driven by real X input events.
+
+Under a 1366 x 768 X display with a window manager (``../shared/tools/desktop.sh start``
+makes one), it launches NR Studio with the README's first command, then, with xdotool
+clicks and keystrokes only:
+
+import a conditions table · merge an outcomes table (with its roles step) · give two
+columns a role in one menu · augment · train · predict · design and add a planned row ·
+explain · attach a micrograph, set its scale from the bar, measure it, reject one rod by
+a click, use its values · export the report · save · quit · reopen.
+
+It saves a screenshot per step in ``docs/screenshots/walkthrough/`` (or the folder given)
+and fails on any traceback the app prints, on any window outside the screen, and on any
+step whose effect is missing from the saved project, read back at the end.
+
+    eval "$(../shared/tools/desktop.sh start)"
+    .venv/bin/python scripts/walkthrough.py [SCREENSHOT_DIR]
+
+The app writes where its controls are (``NRSTUDIO_WIDGET_MAP``, what an accessibility tree
+gives desktop testing tools) so the script knows where to click; every click and key is a
+real X event that goes through the window manager and Qt's event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREEN = (1366, 768)
+
+
+class WalkthroughFailed(RuntimeError):
+    pass
+
+
+# ---- the data a chemist brings ---------------------------------------------------------------
+def write_tables(folder: Path, n: int = 30, seed: int = 4) -> tuple[Path, Path]:
+    """Two files of a gold-rod-like campaign: conditions, and outcomes joined by 'Amostra'
+    (a Portuguese id, outcome headers as a lab writes them)."""
+    rng = np.random.default_rng(seed)
+    seed_ul = rng.uniform(10, 120, n).round(0)
+    ctab = rng.uniform(100, 400, n).round(0)
+    silver = rng.uniform(5, 40, n).round(1)
+    temp = rng.choice([25, 30, 35], n)
+    surf = rng.choice(["CTAB", "CTAB+NaOL"], n)
+    length = 20 + 0.25 * ctab - 0.18 * seed_ul + 0.6 * silver + rng.normal(0, 3, n)
+    width = 8 + 0.04 * seed_ul + 0.02 * ctab + rng.normal(0, 0.6, n)
+    peak = 520 + 4.0 * length / width * 10 + rng.normal(0, 5, n)
+    ids = [f"A{i + 1}" for i in range(n)]
+    conditions = folder / "condicoes.csv"
+    outcomes = folder / "resultados.csv"
+    lines = ["Amostra,Qseed (uL),Qctab (uL),QAgNO3 (uL),Temp (°C),Surfactante"]
+    lines += [f"{a},{s:g},{c:g},{g:g},{t},{f}" for a, s, c, g, t, f in
+              zip(ids, seed_ul, ctab, silver, temp, surf, strict=True)]
+    conditions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = ["Amostra,Length (nm),Width (nm),WL 2º Pico,Abs 1º Pico,Resultado"]
+    lines += [f"{a},{L:.1f},{W:.2f},{p:.0f},{0.5 + 0.01 * L:.3f},{'F' if L > 60 else 'NF'}"
+              for a, L, W, p in zip(ids, length, width, peak, strict=True)]
+    outcomes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return conditions, outcomes
+
+
+def write_micrograph(folder: Path) -> Path:
+    from PIL import Image
+
+    from nrstudio.core.micrographs.synthetic import make_micrograph
+
+    g = make_micrograph(3, n_rods=40, bar_px=150)
+    path = folder / "A1-tem.png"
+    Image.fromarray((np.clip(g.pixels, 0, 1) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+def readme_launch_command() -> str:
+    """The first command block of the README: install and launch on the example."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.+?)\n```", text, re.S)
+    if block is None:
+        raise WalkthroughFailed("the README has no command block")
+    return block.group(1).strip()
+
+
+# ---- the desktop -----------------------------------------------------------------------------
+class Desktop:
+    """Real X input through xdotool, screenshots through ImageMagick, and the app's map of
+    where its controls are."""
+
+    def __init__(self, map_path: Path, shots: Path, log: Path) -> None:
+        self.map_path, self.shots, self.log = map_path, shots, log
+        self.step = 0
+        self.seen_log = 0
+
+    # reading the screen
+    def map(self) -> dict:
+        try:
+            return json.loads(self.map_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def where(self, key: str, timeout: float = 20.0) -> tuple[int, int]:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.check_log()
+            found = self.map().get(key)
+            if found:
+                return int(found[0]), int(found[1])
+            time.sleep(0.25)
+        keys = sorted(k for k in self.map() if ":" in k)
+        raise WalkthroughFailed(f"'{key}' never appeared on the screen; visible: "
+                                f"{', '.join(keys[:80])}")
+
+    def window(self, title_part: str, timeout: float = 20.0) -> dict:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.check_log()
+            for w in self.map().get("windows", []):
+                if title_part.lower() in w["title"].lower():
+                    return w
+            time.sleep(0.25)
+        titles = [w["title"] for w in self.map().get("windows", [])]
+        raise WalkthroughFailed(f"no window titled '{title_part}'; open: {titles}")
+
+    def gone(self, title_part: str, timeout: float = 20.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if not any(title_part.lower() in w["title"].lower()
+                       for w in self.map().get("windows", [])):
+                return
+            time.sleep(0.25)
+        raise WalkthroughFailed(f"the window '{title_part}' did not close")
+
+    def idle(self, timeout: float = 900.0, started: float = 3.0) -> float:
+        """Wait for the background job to start (up to ``started`` s) and to end."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < started and not self.map().get("busy"):
+            time.sleep(0.2)
+        while self.map().get("busy"):
+            self.check_log()
+            if time.monotonic() - t0 > timeout:
+                raise WalkthroughFailed(f"a job ran over {timeout:.0f} s")
+            time.sleep(0.5)
+        time.sleep(0.5)
+        return time.monotonic() - t0
+
+    def check_log(self) -> None:
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() \
+            else ""
+        new = text[self.seen_log:]
+        self.seen_log = len(text)
+        if "Traceback" in new:
+            raise WalkthroughFailed("the app printed a traceback:\n" + new[-3000:])
+
+    def check_on_screen(self) -> None:
+        for w in self.map().get("windows", []):
+            x, y, width, height = w["frame"]
+            if x < 0 or y < 0 or x + width > SCREEN[0] or y + height > SCREEN[1]:
+                raise WalkthroughFailed(f"window '{w['title']}' at {w['frame']} is outside "
+                                        f"the {SCREEN[0]} x {SCREEN[1]} screen")
+
+    # acting
+    def xdo(self, *args: str) -> None:
+        subprocess.run(["xdotool", *args], check=True)
+
+    def click(self, key: str, button: int = 1, timeout: float = 20.0,
+              modifier: str | None = None) -> None:
+        x, y = self.where(key, timeout)
+        self.click_at(x, y, button, modifier)
+
+    def click_at(self, x: int, y: int, button: int = 1, modifier: str | None = None) -> None:
+        self.xdo("mousemove", "--sync", str(x), str(y))
+        time.sleep(0.15)
+        if modifier:
+            self.xdo("keydown", modifier)
+        self.xdo("click", str(button))
+        if modifier:
+            self.xdo("keyup", modifier)
+        time.sleep(0.4)
+
+    def type(self, text: str) -> None:
+        self.xdo("type", "--delay", "20", text)
+        time.sleep(0.2)
+
+    def key(self, *keys: str) -> None:
+        self.xdo("key", *keys)
+        time.sleep(0.4)
+
+    def replace_text(self, key: str, text: str) -> None:
+        self.click(key)
+        self.key("ctrl+a")
+        self.type(text)
+
+    def shot(self, name: str) -> Path:
+        self.step += 1
+        time.sleep(0.6)
+        self.check_on_screen()
+        path = self.shots / f"{self.step:02d}-{name}.png"
+        subprocess.run(["import", "-window", "root", str(path)], check=True)
+        print(f"  screenshot {path.name}", flush=True)
+        return path
+
+    def open_file(self, path: Path, dialog_title: str) -> None:
+        """Type a path into Qt's file dialog and press Enter."""
+        self.window(dialog_title)
+        time.sleep(0.5)
+        self.key("ctrl+a")
+        self.type(str(path))
+        self.key("Return")
+        self.gone(dialog_title)
+
+
+# ---- the walk --------------------------------------------------------------------------------
+def launch(command: str, env: dict, log: Path) -> subprocess.Popen:
+    out = log.open("a", encoding="utf-8")
+    return subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
+    conditions, outcomes = write_tables(work)
+    micrograph = write_micrograph(work)
+    saved = work / "gold-rods.nrproj"
+    report = work / "report"
+
+    print("launch with the README's first command", flush=True)
+    app = launch(readme_launch_command(), env, log)
+    d.window("NR Studio", timeout=300)
+    d.where("item:Data", timeout=60)
+    d.shot("launched-on-the-example")
+
+    print("import the conditions", flush=True)
+    d.key("ctrl+o")
+    d.open_file(conditions, "Open")
+    d.window("Import condicoes.csv")
+    d.shot("import-roles")
+    d.click("button:OK")
+    d.gone("Import condicoes.csv")
+
+    print("merge the outcomes, with their roles step", flush=True)
+    d.click("menu:Data")
+    d.click("menuitem:Merge columns from file…")
+    d.open_file(outcomes, "Merge columns from file")
+    d.window("confirm their roles")
+    d.shot("merge-roles")
+    d.click("button:OK")
+    d.window("Merge columns")
+    d.key("Return")  # match by Amostra, the id column offered
+    d.window("Columns merged")
+    d.shot("merged")
+    d.key("Return")
+
+    print("two columns set as ignored in one menu", flush=True)
+    d.click("header:WL 2º Pico")
+    d.click("header:Abs 1º Pico", modifier="ctrl")
+    d.click("header:Abs 1º Pico", button=3)
+    d.click("menuitem:Role (2 selected columns)")
+    d.click("menuitem:Ignored")
+    d.shot("roles-set")
+
+    print("augment", flush=True)
+    d.click("item:Augment")
+    d.click("button:Run SMOTE-REG")
+    d.idle(300)
+    d.shot("augmented")
+
+    print("train (60 epochs, 2 members, to keep the walk short)", flush=True)
+    d.click("item:Train")
+    d.replace_text("field:setting:max_epochs", "60")
+    d.replace_text("field:setting:members", "2")
+    d.click("button:Start training")
+    seconds = d.idle(1500)
+    print(f"  training took {seconds:.0f} s", flush=True)
+    d.shot("trained-metrics")
+    d.click("tab:Parity plots")
+    d.shot("parity")
+
+    print("predict", flush=True)
+    d.click("item:Predict")
+    d.replace_text("field:input:Qctab (uL)", "250")
+    d.key("Tab")
+    d.shot("predicted")
+
+    print("design for a length, add the first candidate as planned", flush=True)
+    d.click("item:Design")
+    d.replace_text("field:want:Length (nm)", "70")
+    d.replace_text("field:tolerance:Length (nm)", "5")
+    d.click("button:Find conditions")
+    d.idle(300)
+    d.click("button:Add selected as planned experiment")
+    d.shot("designed")
+
+    print("explain", flush=True)
+    d.click("item:Explain")
+    d.click("button:Explain all samples")
+    d.idle(900)
+    d.shot("explained")
+
+    print("attach and measure a micrograph, reject a rod by hand, use its values", flush=True)
+    d.click("item:Micrographs")
+    d.click("button:Attach images…")
+    d.open_file(micrograph, "Attach micrographs")
+    d.window("Attach to sample")
+    d.key("Return")  # the first sample, A1
+    d.click("button:From scale bar…")
+    d.window("Scale bar")
+    d.type("100")
+    d.key("Return")
+    d.click("button:Measure rods")
+    d.idle(120)
+    d.shot("measured")
+    d.click("button:Accept / reject by click")
+    rods = sorted(k for k in d.map() if k.startswith("rod:"))
+    if not rods:
+        raise WalkthroughFailed("no accepted rod is visible to click")
+    d.click(rods[0])
+    d.shot("rod-rejected-by-hand")
+    d.click("button:Use these values")
+    d.shot("values-used")
+
+    print("export the report", flush=True)
+    d.key("ctrl+r")
+    d.window("Export report")
+    d.replace_text("field:report-folder", str(report))
+    d.shot("report-dialog")
+    d.click("button:OK")
+    d.idle(600)
+    d.window("Report written", timeout=60)
+    d.key("Return")
+
+    print("F1 on the Micrographs page", flush=True)
+    d.key("F1")
+    help_window = d.window("guide")
+    d.shot("help")
+    d.key("Escape")
+    del help_window
+
+    print("save, quit", flush=True)
+    d.where("item:Data")
+    d.xdo("search", "--name", "NR Studio", "windowactivate", "--sync")
+    d.key("ctrl+s")
+    d.window("Save project")
+    d.key("ctrl+a")
+    d.type(str(saved))
+    d.key("Return")
+    d.gone("Save project")
+    time.sleep(1.0)
+    d.key("ctrl+q")
+    app.wait(60)
+
+    print("reopen", flush=True)
+    again = launch(f".venv/bin/nrstudio '{saved}'", env, log)
+    d.window("gold-rods", timeout=120)
+    d.click("item:Design")
+    d.shot("reopened-design")
+    d.click("item:Micrographs")
+    d.shot("reopened-micrographs")
+    d.key("ctrl+q")
+    again.wait(60)
+    return saved
+
+
+def check_saved(saved: Path, report: Path) -> list[str]:
+    """What each step should have left in the saved project, read back from the file."""
+    from nrstudio.core.data.dataset import Role
+    from nrstudio.core.project.file_format import load_project
+    from nrstudio.core.project.sections import read_section
+
+    p = load_project(saved)
+    ds = p.dataset
+    roles = {c.name: c.role for c in ds.columns}
+    problems = []
+
+    def need(ok: bool, what: str) -> None:
+        print(f"  {'ok ' if ok else 'MISSING'} {what}", flush=True)
+        if not ok:
+            problems.append(what)
+
+    need(roles.get("Length (nm)") == Role.TARGET and roles.get("Width (nm)") == Role.TARGET,
+         "merged sizes are targets")
+    need(roles.get("WL 2º Pico") == Role.IGNORED == roles.get("Abs 1º Pico"),
+         "the two peaks set ignored in one menu")
+    need(roles.get("Resultado") != Role.INPUT, "the verdict 'Resultado' is not an input")
+    need("resultados.csv" in p.notes and "condicoes.csv" in p.notes,
+         "the notes name both files")
+    need(int((~ds.is_original).sum()) > 0, "synthetic rows from augmentation")
+    need(p.results.get("evaluation") is not None, "a stored evaluation")
+    need(bool(p.models), "stored final models")
+    ids = ds.sample_ids()
+    planned = [i for i, s in enumerate(ids) if s.startswith("planned")]
+    need(bool(planned) and planned[0] == int(ds.is_original.sum()) - 1,
+         "a planned row right after the originals")
+    need(read_section(p, "design") is not None and read_section(p, "design_form") is not None,
+         "the design and its form")
+    need(p.results.get("lime") is not None, "stored explanations")
+    image = next(iter(p.images), None)
+    m = read_section_of(image)
+    need(m is not None and any(r.by_hand for r in m.rods), "a rod corrected by hand")
+    row = ids.index("A1")
+    need("Mean length (nm)" in ds.table.columns or _filled(ds, row, "Length (nm)"),
+         "the rods' values written into sample A1's row")
+    need((report / "report.html").is_file() and (report / "report.pdf").is_file(),
+         "report.html and report.pdf")
+    return problems
+
+
+def read_section_of(image):  # type: ignore[no-untyped-def]
+    if image is None:
+        return None
+    from nrstudio.core.project.sections import SECTIONS
+
+    stored = image.meta.get("measurement")
+    return None if stored is None else SECTIONS["measurement"].load(stored)
+
+
+def _filled(ds, row: int, name: str) -> bool:  # type: ignore[no-untyped-def]
+    return name in ds.table.columns and str(ds.table.at[row, name]) not in ("", "nan")
+
+
+def main(argv: list[str]) -> int:
+    if not os.environ.get("DISPLAY"):
+        print("walkthrough: no DISPLAY; start one: eval \"$(../shared/tools/desktop.sh "
+              "start)\"", file=sys.stderr)
+        return 2
+    shots = Path(argv[0]) if argv else ROOT / "docs" / "screenshots" / "walkthrough"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="nrstudio-walk-"))
+    log = work / "app.log"
+    env = {**os.environ, "NRSTUDIO_WIDGET_MAP": str(work / "widgets.json"),
+           "HOME": str(work / "home"), "XDG_CONFIG_HOME": str(work / "home" / ".config"),
+           "NRSTUDIO_RECOVERY_DIR": str(work / "recovery"), "PYTHONUNBUFFERED": "1"}
+    (work / "home").mkdir()
+    d = Desktop(work / "widgets.json", shots, log)
+    t0 = time.monotonic()
+    try:
+        saved = walk(d, work, env, log)
+        d.check_log()
+        print("read back from the saved project", flush=True)
+        problems = check_saved(saved, work / "report")
+    except WalkthroughFailed as exc:
+        d.shot("failed")
+        print(f"walkthrough FAILED: {exc}", file=sys.stderr)
+        subprocess.run(["pkill", "-f", "nrstudio"], check=False)
+        return 1
+    if problems:
+        print(f"walkthrough FAILED: missing {'; '.join(problems)}", file=sys.stderr)
+        return 1
+    print(f"walkthrough passed in {time.monotonic() - t0:.0f} s; {d.step} screenshots in "
+          f"{shots}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
