@@ -194,6 +194,19 @@ class Desktop:
         self.xdo("key", *keys)
         time.sleep(0.4)
 
+    def reveal(self, key: str, over: str, wheel: str = "7", below: int = 60, left: int = 0,
+               tries: int = 30) -> None:
+        """Turn the wheel (7: right, 5: down) at ``below`` and ``left`` pixels from ``over``
+        until ``key`` shows (never over a field: the wheel would change its value)."""
+        for _ in range(tries):
+            if key in self.map():
+                return
+            x, y = self.where(over)
+            self.xdo("mousemove", "--sync", str(x - left), str(y + below))
+            self.xdo("click", wheel)
+            time.sleep(0.3)
+        self.where(key, timeout=1)
+
     def replace_text(self, key: str, text: str) -> None:
         self.click(key)
         self.key("ctrl+a")
@@ -259,6 +272,7 @@ def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     d.key("Return")
 
     print("two columns set as ignored in one menu", flush=True)
+    d.reveal("header:Abs 1º Pico", "header:Amostra")
     d.click("header:WL 2º Pico")
     d.click("header:Abs 1º Pico", modifier="ctrl")
     d.click("header:Abs 1º Pico", button=3)
@@ -276,6 +290,7 @@ def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     d.click("item:Train")
     d.replace_text("field:setting:max_epochs", "60")
     d.replace_text("field:setting:members", "2")
+    d.reveal("button:Start training", "field:setting:members", wheel="5", below=0, left=200)
     d.click("button:Start training")
     seconds = d.idle(1500)
     print(f"  training took {seconds:.0f} s", flush=True)
@@ -340,13 +355,10 @@ def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     d.key("F1")
     help_window = d.window("guide")
     d.shot("help")
-    d.key("Escape")
     del help_window
 
     print("save, quit", flush=True)
-    d.where("item:Data")
-    d.xdo("search", "--name", "NR Studio", "windowactivate", "--sync")
-    d.key("ctrl+s")
+    d.click("button:Save")  # the main window's toolbar, beside the guide
     d.window("Save project")
     d.key("ctrl+a")
     d.type(str(saved))
@@ -354,9 +366,10 @@ def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     d.gone("Save project")
     time.sleep(1.0)
     d.key("ctrl+q")
-    app.wait(60)
+    quit_app(app)
 
     print("reopen", flush=True)
+    d.map_path.unlink(missing_ok=True)  # the map of the app that quit
     again = launch(f".venv/bin/nrstudio '{saved}'", env, log)
     d.window("gold-rods", timeout=120)
     d.click("item:Design")
@@ -364,8 +377,15 @@ def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     d.click("item:Micrographs")
     d.shot("reopened-micrographs")
     d.key("ctrl+q")
-    again.wait(60)
+    quit_app(again)
     return saved
+
+
+def quit_app(app: subprocess.Popen) -> None:
+    try:
+        app.wait(90)
+    except subprocess.TimeoutExpired as exc:
+        raise WalkthroughFailed("the app did not quit within 90 s of Ctrl+Q") from exc
 
 
 def check_saved(saved: Path, report: Path) -> list[str]:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, QPointF, QTimer
+from PySide6.QtCore import QObject, QPoint, QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -34,13 +34,25 @@ def _clean(text: str) -> str:
     return text.replace("&", "").replace("\n", " ").strip()
 
 
-def _centre(widget: QWidget, local: QPoint | None = None) -> list[int]:
-    p = widget.mapToGlobal(local if local is not None else widget.rect().center())
+def _centre(widget: QWidget, local: QPoint | None = None) -> list[int] | None:
+    """The global position of ``local`` (the centre by default), or None when that point is
+    hidden: scrolled out of its scroll area or clipped by a parent."""
+    here = local if local is not None else widget.rect().center()
+    if not widget.rect().contains(here):
+        return None
+    child, point = widget, here
+    while not child.isWindow() and child.parentWidget() is not None:
+        point = child.mapToParent(point)
+        child = child.parentWidget()
+        if not child.rect().contains(point):
+            return None  # scrolled out of a scroll area, or clipped by a parent
+    p = widget.mapToGlobal(here)
     return [p.x(), p.y()]
 
 
 def _add(out: dict[str, Any], key: str, value: object) -> None:
-    out.setdefault(key, value)  # the first visible one wins (top-level order)
+    if value is not None:
+        out.setdefault(key, value)  # the first visible one wins (top-level order)
 
 
 def widget_map(app: QApplication) -> dict[str, Any]:
@@ -58,7 +70,7 @@ def widget_map(app: QApplication) -> dict[str, Any]:
                                "frame": [g.x(), g.y(), g.width(), g.height()]})
         jobs = getattr(top, "jobs", None)
         if jobs is not None and hasattr(jobs, "busy"):
-            out["busy"] = out["busy"] or bool(jobs.busy())
+            out["busy"] = out["busy"] or bool(jobs.busy)
         for w in [top, *top.findChildren(QWidget)]:
             if not w.isVisible():
                 continue
@@ -88,7 +100,8 @@ def _describe(w: QWidget, out: dict[str, Any]) -> None:
             if a.text() and a.isEnabled():
                 _add(out, f"menuitem:{_clean(a.text())}",
                      _centre(w, w.actionGeometry(a).center()))
-    if isinstance(w, QHeaderView) and w.model() is not None:
+    if (isinstance(w, QHeaderView) and w.model() is not None
+            and w.orientation() == Qt.Orientation.Horizontal):
         model = w.model()
         for i in range(w.count()):
             x = w.sectionViewportPosition(i) + w.sectionSize(i) // 2
@@ -101,9 +114,7 @@ def _describe(w: QWidget, out: dict[str, Any]) -> None:
         for r in rods.rods:
             if r.accepted:
                 scene = box.mapViewToScene(QPointF(r.col + 0.5, r.row + 0.5))
-                local = w.mapFromScene(scene)
-                if w.rect().contains(local):
-                    _add(out, f"rod:{r.id}", _centre(w, local))
+                _add(out, f"rod:{r.id}", _centre(w.viewport(), w.mapFromScene(scene)))
 
 
 class WidgetMapWriter(QObject):

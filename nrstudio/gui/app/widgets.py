@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -61,10 +62,28 @@ def scroll_column(*items: QWidget | QLayout) -> QScrollArea:
         else:
             layout.addWidget(item)
     layout.addStretch(1)
-    scroll = QScrollArea()
+    scroll = _ColumnScroll()
     scroll.setWidgetResizable(True)
     scroll.setWidget(column)
     return scroll
+
+
+class _ColumnScroll(QScrollArea):
+    """Scrolls down, never sideways: it asks for the width of its widest control, whatever
+    a page adds later (a sideways scroll bar hid the ends of labels and hints)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        width = (inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                 + 2 * self.frameWidth())
+        return QSize(max(hint.width(), width), hint.height())
 
 
 def disable_while_busy(jobs: JobRunner, *widgets: QWidget) -> None:

@@ -54,8 +54,11 @@ class DataPage(QWidget):
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.view = QTableView()
         self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep file order at first
+        # A header click selects the column (as in a spreadsheet), so several columns can be
+        # selected and given a role in one menu; sorting is in the header's menu. With
+        # sorting on the click, a real click sorted the rows and selected nothing.
+        self.view.setSortingEnabled(False)
+        self.proxy.sort(-1)  # file order
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.horizontalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.horizontalHeader().customContextMenuRequested.connect(self._header_menu)
@@ -297,6 +300,12 @@ class DataPage(QWidget):
             act.setChecked(column.non_negative is value)
             act.triggered.connect(lambda _=False, v=value: self.set_non_negative(name, v))
         menu.addAction("Rename…").triggered.connect(lambda: self._ask_rename(name))
+        menu.addSeparator()
+        menu.addAction("Sort ascending").triggered.connect(
+            lambda: self.proxy.sort(j + 1, Qt.SortOrder.AscendingOrder))
+        menu.addAction("Sort descending").triggered.connect(
+            lambda: self.proxy.sort(j + 1, Qt.SortOrder.DescendingOrder))
+        menu.addAction("File order").triggered.connect(lambda: self.proxy.sort(-1))
         menu.addSeparator()
         menu.addAction("Insert column left…").triggered.connect(lambda: self.add_column(j))
         menu.addAction("Insert column right…").triggered.connect(lambda: self.add_column(j + 1))

@@ -148,7 +148,8 @@ class ImportDialog(QDialog):
                 reason = QLabel(f"<i>{text}</i>")
                 reason.setObjectName(f"why:{col.name}")
                 reason.setStyleSheet("color:#a05a00")
-                h.addWidget(reason)
+                reason.setWordWrap(True)  # a long reason wraps instead of scrolling sideways
+                h.addWidget(reason, 1)
             if why and "different values" in why:
                 offer = frequent_levels(cells)
                 keep = QCheckBox(offer.describe())

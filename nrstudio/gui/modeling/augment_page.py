@@ -206,7 +206,8 @@ class AugmentPage(QWidget):
         grid of 36 plot widgets takes about a second to lay out and paint; this takes a few
         tens of milliseconds, so switching to this page never freezes the window."""
         ds = self.doc.dataset
-        names = ds.inputs + ds.targets
+        # Text conditions (a surfactant) have no axis: the matrix shows the number columns.
+        names = [n for n in ds.inputs + ds.targets if not ds.column(n).is_category]
         values = None
         if names and len(ds):
             try:

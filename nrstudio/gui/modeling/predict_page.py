@@ -43,7 +43,7 @@ from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.plots import save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
-from nrstudio.gui.app.widgets import scroll_column
+from nrstudio.gui.app.widgets import narrow_combo, scroll_column
 
 AMBER = "#a05a00"
 RED = "#b00020"
@@ -94,7 +94,7 @@ class PredictPage(QWidget):
         left.addWidget(self.info)
         left.addWidget(scroll, 1)
         left.addWidget(out)
-        single_scroll.setMaximumWidth(500)
+        single_scroll.setMaximumWidth(560)
         single_scroll.setMinimumWidth(420)
 
         self.batch_table = QTableWidget()
@@ -152,7 +152,7 @@ class PredictPage(QWidget):
             edit: QLineEdit | QComboBox
             if name in space.levels:
                 # A level never seen in training can be typed: it is predicted, and flagged.
-                edit = QComboBox()
+                edit = narrow_combo(QComboBox())
                 edit.setEditable(True)
                 edit.addItems(space.levels[name])
                 codes = model.train_x[:, j].astype(int)
@@ -182,7 +182,7 @@ class PredictPage(QWidget):
         choices = self.model.choices()
         available = self.model.available()
         for target in self.model.targets:
-            box = QComboBox()
+            box = narrow_combo(QComboBox())
             box.addItem(f"automatic: {SHORT_NAMES[choices[target].model]}"
                         if choices[target].automatic else "automatic", AUTO)
             for key in MODEL_NAMES:
@@ -191,6 +191,7 @@ class PredictPage(QWidget):
             pick = self.model.picks.get(target, AUTO)
             box.setCurrentIndex(max(box.findData(pick), 0))
             reason = QLabel(f"<small>{choices[target].reason}</small>")
+            reason.setWordWrap(True)
             reason.setWordWrap(True)
             box.currentIndexChanged.connect(lambda _=0, t=target: self._pick(t))
             self.models_form.addRow(target, _stacked(box, reason))
@@ -393,5 +394,7 @@ def _stacked(*widgets: QWidget) -> QWidget:
     v = QVBoxLayout(cell)
     v.setContentsMargins(0, 0, 0, 0)
     for w in widgets:
+        if isinstance(w, QLabel):
+            w.setWordWrap(True)  # a long hint wraps under its field instead of being cut
         v.addWidget(w)
     return cell

@@ -133,7 +133,7 @@ class TrainPage(QWidget):
         row.addWidget(self.start)
         row.addWidget(self.cancel)
         scroll = scroll_column(self.targets_box, net, base, prot, row, self.progress, self.stage)
-        scroll.setMaximumWidth(400)
+        scroll.setMaximumWidth(max(440, scroll.minimumWidth()))
         # ---- results column
         self.loss_plot = pg.PlotWidget(title="Loss (mean over networks, standardised units)")
         self.loss_plot.setLabel("bottom", "epoch")

@@ -106,6 +106,11 @@ class MetricsView(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(i, j, item)
+        # Protocol and rows the same in every row (one protocol) say nothing per row: hidden,
+        # so R² and the intervals fit beside the errors without scrolling sideways.
+        for j in (0, 1):
+            same = len({self.table.item(i, j).text() for i in range(len(keys))}) <= 1
+            self.table.setColumnHidden(j, same)
         self.table.resizeColumnsToContents()
         lines = [v.html() for v in verdicts(result)] + [f"<i>{n}</i>" for n in result.notes]
         self.verdict.setText("<br>".join(lines))

@@ -153,9 +153,13 @@ def test_filter_and_sort(window):
     page.filter.setText("539")
     assert page.proxy.rowCount() == 3
     page.filter.setText("")
-    page.view.sortByColumn(5, Qt.SortOrder.DescendingOrder)  # by length, numerically
+    # Sorting is in the header's menu (a header click selects the column).
+    menu = page.column_menu(4)  # dataset column 4 = table column 5, the length
+    next(a for a in menu.actions() if a.text() == "Sort descending").trigger()
     top = page.proxy.mapToSource(page.proxy.index(0, 5)).row()
     assert cell(window, top, "Average Length (nm)") == 128.0
+    next(a for a in page.column_menu(4).actions() if a.text() == "File order").trigger()
+    assert page.proxy.mapToSource(page.proxy.index(0, 5)).row() == 0
 
 
 def test_close_with_unsaved_changes_asks(window, tmp_path):
