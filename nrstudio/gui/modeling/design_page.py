@@ -394,8 +394,9 @@ class DesignPage(QWidget):
             return
         rows = stored_rows(self.models, newest)
         if rows:
-            self._show_rows(rows, f"<span style='color:#555'>{newest.kind} of {newest.made[:16].replace('T', ' ')}, "
-                                  "as stored in the project</span>", red=False)
+            made = newest.made[:16].replace("T", " ")
+            self._show_rows(rows, f"<span style='color:#555'>{newest.kind} of {made}, as "
+                                  "stored in the project</span>", red=False)
 
     def _keep(self, kind: str, wants: list[Want], rows: list, notes: list[str]) -> None:
         """The newest design and suggestions go into the project, for its report."""
