@@ -10,6 +10,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 from nrstudio.gui.app.jobs import JobRunner
 
 
+def time_left(elapsed: float, fraction: float) -> float | None:
+    """Seconds left of a job ``fraction`` done after ``elapsed`` seconds, by extrapolating
+    its pace so far; None before there is enough to go on (2% and 2 s)."""
+    if 0.02 < fraction < 1 and elapsed > 2:
+        return elapsed * (1 - fraction) / fraction
+    return None
+
+
 class JobStatus(QWidget):
     """Status-bar widget of the running background job: stage, progress, time left, Cancel."""
 
@@ -42,7 +50,7 @@ class JobStatus(QWidget):
         self.bar.setValue(round(1000 * fraction))
         elapsed = time.monotonic() - self._t0
         eta = ""
-        if 0.02 < fraction < 1 and elapsed > 2:
-            left = elapsed * (1 - fraction) / fraction
+        left = time_left(elapsed, fraction)
+        if left is not None:
             eta = f" — about {left:.0f} s left" if left < 120 else f" — about {left / 60:.0f} min left"
         self.label.setText(f"{self.jobs.title}: {stage}{eta}")

@@ -134,11 +134,11 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)
-        if not getattr(self, "_fitted", False):
-            # Once the window manager has framed the window: before it is shown the frame's
-            # size is unknown, and a remembered size plus the frame ran off the screen.
+        if not getattr(self, "_fitted", False) and self.settings.contains("window/geometry"):
+            # A remembered size, once the window manager has framed the window: before it is
+            # shown the frame's size is unknown, and the size plus the frame ran off screen.
             self._fitted = True
-            QTimer.singleShot(300, lambda: fit_to_screen(self))
+            QTimer.singleShot(300, self, lambda: fit_to_screen(self))  # not after closing
 
     def current_page(self) -> QWidget:
         return self.page_widgets[self.stack.currentIndex()]

@@ -388,8 +388,10 @@ class DesignPage(QWidget):
             records = read_section(self.doc.project, "design")
         except DataError:
             records = None
-        newest = max((r for r in (records.design, records.suggest) if r is not None),
-                     key=lambda r: r.made, default=None) if records is not None else None
+        kept = [r for r in (records.design, records.suggest) if r is not None] if records else []
+        # Stored to the second: on a tie, suggestions (usually asked after the design) count
+        # as the newer.
+        newest = max(kept, key=lambda r: (r.made, r.kind == "suggest"), default=None)
         if newest is None or self.models is None:
             return
         rows = stored_rows(self.models, newest)

@@ -385,7 +385,9 @@ def test_metrics_table_cells(qtbot):
     table = view.table
     cells = [[table.item(i, j).text() for j in range(table.columnCount())]
              for i in range(table.rowCount())]
-    assert [c[3] for c in cells] == ["ridge", "mean"]
-    assert cells[0][4:] == ["4.21 ± 0.5", "—", "5 ± 0.5", "—", "28", "89%", "17"]
-    assert cells[1][4:9] == ["9.9 ± 0.5", "—", "—", "—", "27"]
-    assert table.horizontalHeaderItem(9).text() == "Coverage 90%"
+    # The lower MAE is the chosen model; MSE is left to the exports.
+    assert [c[3] for c in cells] == ["ridge (chosen)", "the mean"]
+    assert cells[0][4:] == ["4.21 ± 0.5", "5 ± 0.5", "—", "28", "89%", "17"]
+    assert cells[1][4:8] == ["9.9 ± 0.5", "—", "—", "27"]
+    assert table.horizontalHeaderItem(8).text() == "Coverage 90%"
+    assert table.isColumnHidden(0) and table.isColumnHidden(1)  # one protocol, one subset

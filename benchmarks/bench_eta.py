@@ -1,0 +1,58 @@
+"""How far the status bar's time-left estimate is from the truth (prints a table).
+
+Runs the Train page's pipeline (no explanations, as the GUI's Train button does) on the
+example and on a generated 60-row table, records every progress report, and at 10%, 25%,
+50% and 75% of the true run time prints the estimate the status bar would show (its
+formula, :func:`nrstudio.gui.app.job_status.time_left`) against the true time left. The
+goal is a ratio within 1/1.5 .. 1.5 once the first epochs are done.
+
+Usage: python benchmarks/bench_eta.py [--epochs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from nrstudio.core.data.synthetic_tables import make_synthesis_table
+from nrstudio.core.data.table_io import dataset_from_raw, read_csv_bytes
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.pipeline import run_pipeline
+from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.project.example import example_project_path
+from nrstudio.core.project.file_format import load_project
+from nrstudio.gui.app.job_status import time_left
+
+
+def measure(name: str, dataset, epochs: int | None) -> None:  # type: ignore[no-untyped-def]
+    net = NetworkSettings() if epochs is None else NetworkSettings(max_epochs=epochs)
+    settings = RunSettings(EvaluationSettings(network=net), lime=LimeSettings(), explain=False)
+    seen: list[tuple[float, float]] = []
+    t0 = time.perf_counter()
+    run_pipeline(dataset, settings, lambda f, _s: seen.append((time.perf_counter() - t0, f)))
+    total = time.perf_counter() - t0
+    print(f"\n{name}: {total:.1f} s in all")
+    print("| at | true left (s) | estimate (s) | estimate / truth |")
+    print("| --- | --- | --- | --- |")
+    for share in (0.1, 0.25, 0.5, 0.75):
+        t, f = next(((t, f) for t, f in seen if t >= share * total), seen[-1])
+        guess = time_left(t, f)
+        left = total - t
+        ratio = guess / left if guess is not None and left > 0 else float("nan")
+        shown = f"{guess:.0f}" if guess is not None else "none yet"
+        print(f"| {100 * share:.0f}% | {left:.0f} | {shown} | {ratio:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=None)
+    args = parser.parse_args()
+    measure("example (28 rows, 3 inputs)", load_project(example_project_path()).dataset, args.epochs)
+    t = make_synthesis_table(60, n_numeric=6, n_categories=1, seed=3)
+    measure("generated (60 rows, 7 inputs)", dataset_from_raw(read_csv_bytes(t.csv())),
+            args.epochs)
+
+
+if __name__ == "__main__":
+    main()
