@@ -14,7 +14,11 @@ and fails on any traceback the app prints, on any window outside the screen, and
 step whose effect is missing from the saved project, read back at the end.
 
     eval "$(../shared/tools/desktop.sh start)"
-    .venv/bin/python scripts/walkthrough.py [SCREENSHOT_DIR]
+    python3.11 scripts/walkthrough.py [SCREENSHOT_DIR]
+
+The driver needs only Python's standard library: on a fresh clone, the README's command
+that it runs first makes the virtual environment, and the micrograph and the read-back are
+done with that environment's Python.
 
 The app writes where its controls are (``NRSTUDIO_WIDGET_MAP``, what an accessibility tree
 gives desktop testing tools) so the script knows where to click; every click and key is a
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -32,8 +37,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREEN = (1366, 768)
@@ -47,38 +50,42 @@ class WalkthroughFailed(RuntimeError):
 def write_tables(folder: Path, n: int = 30, seed: int = 4) -> tuple[Path, Path]:
     """Two files of a gold-rod-like campaign: conditions, and outcomes joined by 'Amostra'
     (a Portuguese id, outcome headers as a lab writes them)."""
-    rng = np.random.default_rng(seed)
-    seed_ul = rng.uniform(10, 120, n).round(0)
-    ctab = rng.uniform(100, 400, n).round(0)
-    silver = rng.uniform(5, 40, n).round(1)
-    temp = rng.choice([25, 30, 35], n)
-    surf = rng.choice(["CTAB", "CTAB+NaOL"], n)
-    length = 20 + 0.25 * ctab - 0.18 * seed_ul + 0.6 * silver + rng.normal(0, 3, n)
-    width = 8 + 0.04 * seed_ul + 0.02 * ctab + rng.normal(0, 0.6, n)
-    peak = 520 + 4.0 * length / width * 10 + rng.normal(0, 5, n)
-    ids = [f"A{i + 1}" for i in range(n)]
+    rng = random.Random(seed)
+    cond, outc = [], []
+    for i in range(n):
+        seed_ul, ctab = round(rng.uniform(10, 120)), round(rng.uniform(100, 400))
+        silver, temp = round(rng.uniform(5, 40), 1), rng.choice([25, 30, 35])
+        surf = rng.choice(["CTAB", "CTAB+NaOL"])
+        length = 20 + 0.25 * ctab - 0.18 * seed_ul + 0.6 * silver + rng.gauss(0, 3)
+        width = 8 + 0.04 * seed_ul + 0.02 * ctab + rng.gauss(0, 0.6)
+        peak = 520 + 40 * length / width + rng.gauss(0, 5)
+        cond.append(f"A{i + 1},{seed_ul},{ctab},{silver:g},{temp},{surf}")
+        outc.append(f"A{i + 1},{length:.1f},{width:.2f},{peak:.0f},{0.5 + 0.01 * length:.3f},"
+                    f"{'F' if length > 60 else 'NF'}")
     conditions = folder / "condicoes.csv"
     outcomes = folder / "resultados.csv"
-    lines = ["Amostra,Qseed (uL),Qctab (uL),QAgNO3 (uL),Temp (°C),Surfactante"]
-    lines += [f"{a},{s:g},{c:g},{g:g},{t},{f}" for a, s, c, g, t, f in
-              zip(ids, seed_ul, ctab, silver, temp, surf, strict=True)]
-    conditions.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    lines = ["Amostra,Length (nm),Width (nm),WL 2º Pico,Abs 1º Pico,Resultado"]
-    lines += [f"{a},{L:.1f},{W:.2f},{p:.0f},{0.5 + 0.01 * L:.3f},{'F' if L > 60 else 'NF'}"
-              for a, L, W, p in zip(ids, length, width, peak, strict=True)]
-    outcomes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    conditions.write_text("Amostra,Qseed (uL),Qctab (uL),QAgNO3 (uL),Temp (°C),Surfactante\n"
+                          + "\n".join(cond) + "\n", encoding="utf-8")
+    outcomes.write_text("Amostra,Length (nm),Width (nm),WL 2º Pico,Abs 1º Pico,Resultado\n"
+                        + "\n".join(outc) + "\n", encoding="utf-8")
     return conditions, outcomes
 
 
-def write_micrograph(folder: Path) -> Path:
+def write_micrograph(path: Path) -> None:
+    """A synthetic TEM image with a 150-pixel scale bar (run with the app's Python)."""
+    import numpy as np
     from PIL import Image
 
     from nrstudio.core.micrographs.synthetic import make_micrograph
 
     g = make_micrograph(3, n_rods=40, bar_px=150)
-    path = folder / "A1-tem.png"
     Image.fromarray((np.clip(g.pixels, 0, 1) * 255).astype(np.uint8)).save(path)
-    return path
+
+
+def in_app_python(*args: str) -> subprocess.CompletedProcess:
+    """This script run with the virtual environment the README's command made."""
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "python"), __file__, *args],
+                          cwd=ROOT, check=False)
 
 
 def readme_launch_command() -> str:
@@ -240,7 +247,7 @@ def launch(command: str, env: dict, log: Path) -> subprocess.Popen:
 
 def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     conditions, outcomes = write_tables(work)
-    micrograph = write_micrograph(work)
+    micrograph = work / "A1-tem.png"
     saved = work / "gold-rods.nrproj"
     report = work / "report"
 
@@ -249,6 +256,8 @@ def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     d.window("NR Studio", timeout=300)
     d.where("item:Data", timeout=60)
     d.shot("launched-on-the-example")
+    if in_app_python("--micrograph", str(micrograph)).returncode != 0:
+        raise WalkthroughFailed("could not make the test micrograph")
 
     print("import the conditions", flush=True)
     d.key("ctrl+o")
@@ -465,7 +474,8 @@ def main(argv: list[str]) -> int:
         saved = walk(d, work, env, log)
         d.check_log()
         print("read back from the saved project", flush=True)
-        problems = check_saved(saved, work / "report")
+        checked = in_app_python("--check", str(saved), str(work / "report"))
+        problems = ["a step's effect (listed above)"] if checked.returncode else []
     except WalkthroughFailed as exc:
         d.shot("failed")
         print(f"walkthrough FAILED: {exc}", file=sys.stderr)
@@ -480,4 +490,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--micrograph"]:
+        write_micrograph(Path(sys.argv[2]))
+        sys.exit(0)
+    if sys.argv[1:2] == ["--check"]:
+        sys.exit(1 if check_saved(Path(sys.argv[2]), Path(sys.argv[3])) else 0)
     sys.exit(main(sys.argv[1:]))
