@@ -26,6 +26,7 @@ from nrstudio.core.data.dataset import (
     parse_number,
     parse_typed_number,
 )
+from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.errors import DataError
 from nrstudio.core.numbers import decimals_of, round_to_step
 
@@ -185,13 +186,14 @@ def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]]
     taken = {s for s in ds.sample_ids() if s.startswith("planned ")}
     names = [c.name for c in ds.columns]
     original = ds.is_original
+    # The inputs left out as constant are the ones the models' input choice leaves out.
+    constant = set(choose_inputs(ds).left_out)
     constants, decimals = {}, {}
     for col in ds.columns:
         if col.role != Role.INPUT:
             continue
         cells = [c for c in ds.table[col.name][original] if not is_missing(c)]
-        levels = {format_cell(c) for c in cells}
-        if len(levels) == 1:
+        if col.name in constant and cells:
             constants[col.name] = cells[0]
         if not col.is_category:
             decimals[col.name] = decimals_of(cells)

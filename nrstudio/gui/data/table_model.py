@@ -12,6 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from nrstudio.core.data.dataset import Kind, format_cell, is_missing, parse_number
 from nrstudio.core.data.editing import CellChange, FlagChange, parse_cell_input
+from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.data.validation import Finding, Severity
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
@@ -41,17 +42,18 @@ class DatasetTableModel(QAbstractTableModel):
         # seconds of GUI time on a 10,000-row augmented table.
         self._synthetic: np.ndarray | None = None
         self._flags: np.ndarray | None = None
+        self._left_out_reasons: dict[str, str] | None = None
         doc.dataset_reset.connect(self._reset)
         doc.cells_updated.connect(self._cells_updated)
 
     # ---- structure -------------------------------------------------------------------------
     def _reset(self) -> None:
         self.beginResetModel()
-        self._findings = self._synthetic = self._flags = None
+        self._findings = self._synthetic = self._flags = self._left_out_reasons = None
         self.endResetModel()
 
     def _cells_updated(self, first: int, last: int) -> None:
-        self._findings = self._flags = None
+        self._findings = self._flags = self._left_out_reasons = None
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
@@ -169,11 +171,10 @@ class DatasetTableModel(QAbstractTableModel):
 
     def _left_out(self, name: str) -> str:
         """Why an input is left out of the models (the same value in every training row),
-        from the cached validation report; "" when it is used."""
-        for f in self.doc.validation().warnings:
-            if f.row is None and f.column == name and "left out of the models" in f.message:
-                return f.message.split(":")[0]
-        return ""
+        from the models' own input choice, read once per change; "" when it is used."""
+        if self._left_out_reasons is None:
+            self._left_out_reasons = choose_inputs(self.doc.dataset).left_out
+        return self._left_out_reasons.get(name, "")
 
     # ---- editing -----------------------------------------------------------------------------
     def flags(self, index: Index) -> Qt.ItemFlag:
