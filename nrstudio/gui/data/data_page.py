@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -32,9 +29,9 @@ from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.undo import SetCellsCommand, SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
-from nrstudio.gui.data.find_replace import FindReplaceDialog, merge_file_into
+from nrstudio.gui.data.find_replace import FindReplaceDialog
 from nrstudio.gui.data.findings_list import FindingsList
-from nrstudio.gui.data.import_dialog import ImportDialog
+from nrstudio.gui.data.merge_file import merge_from_file
 from nrstudio.gui.data.table_model import FLAG_COLUMN, SORT_ROLE, DatasetTableModel
 
 ROLE_LABELS = {Role.SAMPLE_ID: "Sample id", Role.INPUT: "Input (condition)",
@@ -174,41 +171,8 @@ class DataPage(QWidget):
         return dialog
 
     def merge_from_file(self) -> None:
-        """Choose a file, confirm its columns' roles in the import dialog (outcomes must not
-        come in as inputs), then the id column that matches its rows to this table's."""
-        path, _ = QFileDialog.getOpenFileName(self, "Merge columns from file", "",
-                                              "Tables (*.csv *.tsv *.txt *.xlsx)")
-        if not path:
-            return
-        try:
-            dialog = ImportDialog(path, self)
-        except DataError as exc:
-            QMessageBox.warning(self, "Merge refused", str(exc))
-            return
-        dialog.setWindowTitle(f"Merge columns from {Path(path).name}: confirm their roles")
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        try:
-            other = dialog.dataset()
-        except DataError as exc:
-            QMessageBox.warning(self, "Merge refused", str(exc))
-            return
-        ids = [c.name for c in self.doc.dataset.columns]
-        current = self.doc.dataset.sample_id_column
-        on, ok = QInputDialog.getItem(self, "Merge columns", "Match rows by the id column:",
-                                      ids, ids.index(current) if current in ids else 0, False)
-        if ok:
-            self.merge_path(path, on, other)
-
-    def merge_path(self, path: str, on: str, other: Dataset | None = None) -> bool:
-        """Merge a file's columns by ``on``; says what was added and which ids matched no row."""
-        try:
-            result = merge_file_into(self.doc, path, on, other)
-        except DataError as exc:
-            QMessageBox.warning(self, "Merge refused", str(exc))
-            return False
-        QMessageBox.information(self, "Columns merged", result.summary())
-        return True
+        """Data ▸ Merge columns from file (:mod:`nrstudio.gui.data.merge_file`)."""
+        merge_from_file(self, self.doc)
 
     # ---- helpers ---------------------------------------------------------------------------
     def _source(self, index: QModelIndex) -> QModelIndex:
@@ -301,10 +265,10 @@ class DataPage(QWidget):
             act.triggered.connect(lambda _=False, v=value: self.set_non_negative(name, v))
         menu.addAction("Rename…").triggered.connect(lambda: self._ask_rename(name))
         menu.addSeparator()
-        menu.addAction("Sort ascending").triggered.connect(
-            lambda: self.proxy.sort(j + 1, Qt.SortOrder.AscendingOrder))
-        menu.addAction("Sort descending").triggered.connect(
-            lambda: self.proxy.sort(j + 1, Qt.SortOrder.DescendingOrder))
+        for text, order in (("Sort ascending", Qt.SortOrder.AscendingOrder),
+                            ("Sort descending", Qt.SortOrder.DescendingOrder)):
+            menu.addAction(text).triggered.connect(
+                lambda _=False, o=order: self.proxy.sort(j + 1, o))
         menu.addAction("File order").triggered.connect(lambda: self.proxy.sort(-1))
         menu.addSeparator()
         menu.addAction("Insert column left…").triggered.connect(lambda: self.add_column(j))

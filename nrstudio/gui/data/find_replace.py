@@ -1,9 +1,6 @@
-"""Find and replace in the data table (one undoable step), and merging the columns of a
-second file by sample id."""
+"""Find and replace in the data table (one undoable step)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,12 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.data import editing
-from nrstudio.core.data.dataset import Dataset
-from nrstudio.core.data.merge import MergeResult, merge_columns
-from nrstudio.core.data.table_io import import_table
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.undo import SetCellsCommand, SnapshotCommand
+from nrstudio.gui.app.undo import SetCellsCommand
 
 ALL_COLUMNS = "(every column)"
 
@@ -81,24 +75,3 @@ class FindReplaceDialog(QDialog):
         self.result.setText(f"{len(changes)} cell(s) replaced" + (" (Edit ▸ Undo takes it "
                                                                   "back)" if changes else ""))
         return len(changes)
-
-
-def merge_file_into(doc: ProjectDocument, path: str | Path, on: str,
-                    other: Dataset | None = None) -> MergeResult:
-    """Join the columns of the table at ``path`` to the project's table by the id column
-    ``on`` (one undoable step); ``other``: that table with the roles the user confirmed
-    (guessed from the file when None). The project's notes name the merged file, so the
-    report's provenance names every file the data came from. DataError when the file or
-    the join is refused."""
-    other = other if other is not None else import_table(path)
-    on_second = other.sample_id_column if on not in {c.name for c in other.columns} else None
-    result = merge_columns(doc.dataset, other, on, on_second)
-    name = Path(path).name
-
-    def change(ds: Dataset) -> None:
-        ds.table, ds.columns = result.dataset.table.copy(), list(result.dataset.columns)
-
-    doc.undo_stack.push(SnapshotCommand(doc, f"Merge columns from {name}", change))
-    note = (f"Columns {', '.join(result.added)} merged from {name}, matched by '{on}'.")
-    doc.project.notes = f"{doc.project.notes.rstrip()}\n\n{note}".strip()
-    return result

@@ -86,7 +86,9 @@ def test_merge_columns_from_a_file_reports_unmatched_ids(qtbot, tmp_path, condit
     outcomes.to_csv(path, index=False)
     shown = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a: shown.append(a[2]))
-    assert w.data_page.merge_path(str(path), ID_HEADER)
+    from nrstudio.gui.data.merge_file import merge_path
+
+    assert merge_path(w.data_page, w.doc, str(path), ID_HEADER)
     assert w.doc.dataset.targets == list(TARGETS)
     assert "2 ids only in the first table" in shown[0]
     w.act_undo.trigger()
