@@ -36,7 +36,7 @@ from nrstudio.core.modeling.design import (
     Want,
     design_conditions,
 )
-from nrstudio.core.modeling.design_form import DesignForm, InputEntry, WantEntry
+from nrstudio.core.modeling.design_form import DesignForm
 from nrstudio.core.modeling.design_record import (
     candidate_table,
     honesty_notes,
@@ -54,66 +54,7 @@ from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
 from nrstudio.gui.app.widgets import disable_while_busy, scroll_column
-
-FREE, FIXED = "free", "fixed"
-
-
-def _text(widget: QLineEdit | QComboBox) -> str:
-    return widget.currentText() if isinstance(widget, QComboBox) else widget.text()
-
-
-class _InputRow:
-    """The widgets of one input: free or fixed, its value, bounds and step (or levels)."""
-
-    def __init__(self, models: FinalModels, j: int) -> None:
-        space = models.space
-        self.name = space.inputs[j]
-        self.category = self.name in space.levels
-        self.mode = QComboBox()
-        self.mode.addItems([FREE, FIXED])
-        lo, hi = models.train_x[:, j].min(), models.train_x[:, j].max()
-        if self.category:
-            self.value: QLineEdit | QComboBox = QComboBox()
-            self.value.addItems(space.levels[self.name])
-            self.low = QLineEdit("|".join(space.levels[self.name]))
-            self.low.setToolTip("Allowed levels, separated by |")
-            self.high = QLineEdit()
-            self.high.setVisible(False)
-            self.step = QLineEdit()
-            self.step.setVisible(False)
-        else:
-            self.value = QLineEdit(f"{np.median(models.train_x[:, j]):g}")
-            self.low, self.high = QLineEdit(f"{lo:g}"), QLineEdit(f"{hi:g}")
-            self.step = QLineEdit()
-            self.step.setPlaceholderText("any")
-        for w in (self.low, self.high, self.step):
-            w.setMaximumWidth(90)
-
-    def apply(self, space: DesignSpace) -> None:
-        """Put this row's request into ``space``; DataError naming the input when unreadable."""
-        if self.mode.currentText() == FIXED:
-            if isinstance(self.value, QComboBox):
-                space.fixed[self.name] = self.value.currentText()
-            else:
-                value = parse_typed_number(self.value.text())
-                if value is None:
-                    raise DataError(f"{self.name}: '{self.value.text()}' is not a number")
-                space.fixed[self.name] = value
-            return
-        if self.category:
-            levels = [lv.strip() for lv in self.low.text().split("|") if lv.strip()]
-            if levels:
-                space.levels[self.name] = levels
-            return
-        lo, hi = parse_typed_number(self.low.text()), parse_typed_number(self.high.text())
-        if lo is None or hi is None:
-            raise DataError(f"{self.name}: give the bounds as numbers")
-        space.bounds[self.name] = (lo, hi)
-        if self.step.text().strip():
-            step = parse_typed_number(self.step.text())
-            if step is None or not step > 0:
-                raise DataError(f"{self.name}: the step must be a positive number")
-            space.steps[self.name] = step
+from nrstudio.gui.modeling.design_inputs import InputRow, fill_form, form_of
 
 
 class DesignPage(QWidget):
@@ -123,7 +64,7 @@ class DesignPage(QWidget):
         self.doc, self.jobs = doc, jobs
         self.models: FinalModels | None = None
         self.want_rows: dict[str, tuple[QCheckBox, QLineEdit, QLineEdit]] = {}
-        self.input_rows: list[_InputRow] = []
+        self.input_rows: list[InputRow] = []
         self.rows: list = []  # the candidates or suggestions shown
         self.info = QLabel()
         self.info.setWordWrap(True)
@@ -229,7 +170,7 @@ class DesignPage(QWidget):
         for c, head in enumerate(("input", "", "fixed value", "low / levels", "high", "step")):
             self.inputs_grid.addWidget(QLabel(f"<small>{head}</small>"), 0, c)
         for j, name in enumerate(m.inputs):
-            r = _InputRow(m, j)
+            r = InputRow(m, j)
             self.input_rows.append(r)
             for c, w in enumerate((QLabel(name), r.mode, r.value, r.low, r.high, r.step)):
                 self.inputs_grid.addWidget(w, j + 1, c)
@@ -281,7 +222,7 @@ class DesignPage(QWidget):
             r.apply(space)
         return space
 
-    def input_row(self, name: str) -> _InputRow:
+    def input_row(self, name: str) -> InputRow:
         return next(r for r in self.input_rows if r.name == name)
 
     # ---- running ---------------------------------------------------------------------------
@@ -344,43 +285,21 @@ class DesignPage(QWidget):
 
     def form(self) -> DesignForm:
         """The form as typed, for the project (:mod:`nrstudio.core.modeling.design_form`)."""
-        wants = {t: WantEntry(use.isChecked(), v.text(), tol.text())
-                 for t, (use, v, tol) in self.want_rows.items()}
-        inputs = {r.name: InputEntry(r.mode.currentText(), _text(r.value), r.low.text(),
-                                     r.high.text(), r.step.text()) for r in self.input_rows}
-        return DesignForm(wants, inputs)
+        return form_of(self.want_rows, self.input_rows)
 
     def keep_form(self) -> None:
         write_section(self.doc.project, "design_form", self.form())
         self.doc.mark_changed(results=False)
 
     def _restore_form(self) -> None:
-        """Fill the form from the project (names the models no longer have are skipped);
-        a damaged stored form is left out and the form keeps its defaults."""
+        """Fill the form from the project; a damaged stored form is left out and the form
+        keeps its defaults."""
         try:
             stored = read_section(self.doc.project, "design_form")
         except DataError:
             stored = None
-        if stored is None:
-            return
-        for target, entry in stored.wants.items():
-            if target in self.want_rows:
-                use, v, tol = self.want_rows[target]
-                use.setChecked(entry.use)
-                v.setText(entry.value)
-                tol.setText(entry.tolerance)
-        for r in self.input_rows:
-            entry = stored.inputs.get(r.name)
-            if entry is None:
-                continue
-            r.mode.setCurrentText(entry.mode)
-            if isinstance(r.value, QComboBox):
-                r.value.setCurrentText(entry.value)
-            else:
-                r.value.setText(entry.value)
-            r.low.setText(entry.low)
-            r.high.setText(entry.high)
-            r.step.setText(entry.step)
+        if stored is not None:
+            fill_form(self.want_rows, self.input_rows, stored)
 
     def _restore_rows(self) -> None:
         """Show the newest stored design or suggestions again (read back from their cells)."""
