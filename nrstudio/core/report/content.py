@@ -11,7 +11,6 @@ from __future__ import annotations
 import platform
 import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +21,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project, now_iso
 from nrstudio.core.report.blocks import Bullets, Figure, Heading, Images, Paragraph, Report, Table
-
-# Reported in the reproducibility section: the stack the results depend on.
-PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "torch", "lime", "scikit-image",
-            "matplotlib", "PySide6-Essentials", "pyqtgraph", "onnxruntime", "reportlab")
+from nrstudio.core.versions import package_versions
 
 SECTION_TITLES = {
     "data": "Data", "augmentation": "Augmentation", "evaluation": "Evaluation",
@@ -109,19 +105,16 @@ def build_report(project: Project, figures: Path, title: str,
 
 # ---- sections -------------------------------------------------------------------------------
 def _data(report: Report, ctx: _Context) -> None:
-    from nrstudio.core.data.training_rows import choose_inputs
+    from nrstudio.core.data.training_rows import choose_inputs, rows_per_target
     from nrstudio.core.data.validation import validate_dataset
-    from nrstudio.core.modeling.training_data import training_data
 
     ds = ctx.project.dataset
     _section(report, "data")
     original = ds.is_original
     n_val = int((original & ds.is_validation).sum())
     n_train = int(original.sum()) - n_val
-    try:
-        used = len(training_data(ds).x) if ds.targets and ds.inputs else 0
-    except DataError:
-        used = 0
+    per_target = rows_per_target(ds) if ds.targets and ds.inputs else []
+    used = len(set().union(*(set(t.rows.tolist()) for t in per_target)))
     # Rows without a measured target (planned experiments) or with a missing input are
     # original rows that no model learnt from: say so, not "N training samples".
     counted = (f"{used} training samples" if used == n_train else
@@ -440,13 +433,7 @@ def _reproducibility(report: Report, ctx: _Context) -> None:
                          "Run settings", max_rows=200))
         report.add(Paragraph("`nrstudio run PROJECT` with these settings (stored in the "
                              "project) gives the same numbers on the same machine.", "note"))
-    versions = []
-    for name in PACKAGES:
-        try:
-            versions.append([name, metadata.version(name)])
-        except metadata.PackageNotFoundError:
-            versions.append([name, "not installed"])
-    report.add(Table(pd.DataFrame(versions, columns=["package", "version"]),
+    report.add(Table(pd.DataFrame(package_versions(), columns=["package", "version"]),
                      f"Packages (Python {sys.version.split()[0]})"))
 
 

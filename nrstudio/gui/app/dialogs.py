@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-from importlib import metadata
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSettings, qVersion
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 from nrstudio import __version__
 from nrstudio.core.project.example import EXAMPLE_NOTES
 from nrstudio.core.settings import MAX_SEED
+from nrstudio.core.versions import package_versions
 from nrstudio.gui.app.widgets import ok_cancel_buttons
 
 PACKAGES = ["numpy", "pandas", "scikit-learn", "scikit-image", "torch", "lime", "pyqtgraph"]
@@ -28,12 +28,7 @@ PACKAGES = ["numpy", "pandas", "scikit-learn", "scikit-image", "torch", "lime", 
 def versions() -> list[tuple[str, str]]:
     out = [("NR Studio", __version__), ("Python", platform.python_version()),
            ("Qt", qVersion()), ("PySide6", pyside_version)]
-    for name in PACKAGES:
-        try:
-            out.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            out.append((name, "not installed"))
-    return out
+    return out + package_versions(PACKAGES)
 
 
 def show_about(parent: QWidget | None) -> None:

@@ -36,7 +36,7 @@ from nrstudio.gui.app.recent_files import RecentFiles
 from nrstudio.gui.app.recovery import Autosaver, RecoverySlot, offer_restore
 from nrstudio.gui.app.report_export import ReportDialog, default_folder, start_report
 from nrstudio.gui.app.start_page import StartPage
-from nrstudio.gui.app.window_state import fit_to_screen, restore_window, save_window
+from nrstudio.gui.app.window_state import restore_window, save_window
 from nrstudio.gui.data.data_page import DataPage
 from nrstudio.gui.data.import_dialog import ImportDialog
 from nrstudio.gui.micrographs.micrographs_page import MicrographsPage
@@ -131,14 +131,6 @@ class MainWindow(QMainWindow):
         last = restore_window(self, self.settings, self.splitter)
         self.pages.setCurrentRow(PAGES.index(last) if last in PAGES else 0)
         self.show_start_page()
-
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        super().showEvent(event)
-        if not getattr(self, "_fitted", False) and self.settings.contains("window/geometry"):
-            # A remembered size, once the window manager has framed the window: before it is
-            # shown the frame's size is unknown, and the size plus the frame ran off screen.
-            self._fitted = True
-            QTimer.singleShot(300, self, lambda: fit_to_screen(self))  # not after closing
 
     def current_page(self) -> QWidget:
         return self.page_widgets[self.stack.currentIndex()]

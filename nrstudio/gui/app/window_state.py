@@ -4,7 +4,7 @@ laptop after a large monitor) is shrunk to fit."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 DEFAULT_SIZE = (1200, 740)
@@ -29,6 +29,18 @@ def fit_to_screen(window: QMainWindow) -> None:
         window.move(x, y)
 
 
+class _FitOnceFramed(QObject):
+    """Fits a window with a remembered size to the screen again once the window manager has
+    framed it: before it is shown the frame's size is unknown, and the remembered size plus
+    the frame ran off the screen."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(300, watched, lambda: fit_to_screen(watched))  # type: ignore[arg-type]
+        return False
+
+
 def restore_window(window: QMainWindow, settings: QSettings, splitter: QSplitter) -> str | None:
     """Restore what :func:`save_window` kept; returns the last page's name (None if none)."""
     geometry = settings.value("window/geometry", settings.value("geometry"))
@@ -41,6 +53,8 @@ def restore_window(window: QMainWindow, settings: QSettings, splitter: QSplitter
     if isinstance(sizes, QByteArray | bytes):
         splitter.restoreState(sizes)
     fit_to_screen(window)
+    if geometry is not None:
+        window.installEventFilter(_FitOnceFramed(window))
     page = settings.value("window/page")
     return str(page) if page else None
 
