@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
+
 from nrstudio.core.data.synthetic_tables import make_synthesis_table
 from nrstudio.core.data.table_io import dataset_from_raw, read_csv_bytes
 from nrstudio.core.modeling.explain import LimeSettings
@@ -33,9 +35,18 @@ def measure(name: str, dataset, epochs: int | None) -> None:  # type: ignore[no-
     run_pipeline(dataset, settings, lambda f, _s: seen.append((time.perf_counter() - t0, f)))
     total = time.perf_counter() - t0
     print(f"\n{name}: {total:.1f} s in all")
+    first = next(((t, f) for t, f in seen if time_left(t, f) is not None), None)
+    if first is not None:
+        print(f"first estimate after {first[0]:.1f} s ({first[0] / total:.0%} of the run)")
+    ratios = [time_left(t, f) / (total - t) for t, f in seen  # type: ignore[operator]
+              if time_left(t, f) is not None and total - t > 0.05 * total]
+    if ratios:
+        inside = np.mean([1 / 1.5 <= r <= 1.5 for r in ratios])
+        print(f"every estimate until the last 5%: ratio {min(ratios):.2f} .. {max(ratios):.2f}, "
+              f"{inside:.0%} within 1.5x")
     print("| at | true left (s) | estimate (s) | estimate / truth |")
     print("| --- | --- | --- | --- |")
-    for share in (0.1, 0.25, 0.5, 0.75):
+    for share in (0.1, 0.25, 0.5, 0.75, 0.9):
         t, f = next(((t, f) for t, f in seen if t >= share * total), seen[-1])
         guess = time_left(t, f)
         left = total - t

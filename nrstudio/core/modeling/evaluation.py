@@ -211,6 +211,8 @@ def cross_validate(
         folds = {tuple(g.targets): make(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)],
                                         settings, data.space.categorical) for g in groups}
         n_nets = sum(len(k) * len(f) for k, f in folds.items())
+        rep.resize(f"{protocol} networks", n_nets)
+        rep.resize(f"{protocol} fits", n_nets)  # one fit of each model per network
         sub.report(0.05, f"{protocol}: training {n_nets} networks")
         results = _protocol_predictions(protocol, data, groups, folds, settings,
                                         sub.sub(0.05, 1.0), cancel, on_epoch)
@@ -280,14 +282,17 @@ def _protocol_predictions(
         if on_epoch is not None:
             on_epoch(protocol, r)
 
-    stack = train_networks(sets, settings.network, rep.sub(0.0, 0.8).report, cancel, epoch_hook)
+    stack = train_networks(sets, settings.network,
+                           rep.sub(0.0, 0.8, stage=f"{protocol} networks").report, cancel,
+                           epoch_hook)
     preds = stack.predict_rows([space.encode(folds[key][k].test_x) for _, key, k in order])
     by_target: dict[str, dict[int, list[np.ndarray]]] = {NETWORK: {}}
     for (t, _, _), p in zip(order, preds, strict=True):
         by_target[NETWORK].setdefault(t, []).append(p)
     group_of = {t: (g, key) for g, key in zip(groups, folds, strict=True) for t in key}
+    fits = rep.sub(0.8, 1.0, stage=f"{protocol} fits")
     for bi, name in enumerate(settings.baselines):
-        rep.report(0.8 + 0.2 * bi / max(len(settings.baselines), 1), f"{protocol}: {name}")
+        fits.report(bi / max(len(settings.baselines), 1), f"{protocol}: {name}")
         by_target[name] = {}
         for t in range(len(data.targets)):
             g, key = group_of[t]

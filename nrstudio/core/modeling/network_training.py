@@ -36,6 +36,7 @@ from nrstudio.core.modeling.networks import (
     shuffle_rows,
     where_models,
 )
+from nrstudio.core.modeling.stopping_forecast import expected_last_epoch
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
 
@@ -204,12 +205,20 @@ def train_networks(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    expected_epochs: float | None = None,
 ) -> NetworkStack:
     """Train one network per training set, all at once. Returns the best weights (lowest
-    inner-validation loss) of every model; deterministic for a seed on the CPU."""
+    inner-validation loss) of every model; deterministic for a seed on the CPU.
+
+    Progress counts epochs against the epoch at which the last network is expected to stop
+    (:mod:`~nrstudio.core.modeling.stopping_forecast`; ``expected_epochs`` is its guess
+    before any network stops, for instance the epochs a cross-validation of the same data
+    took), so the fraction grows with time rather than jumping when early stopping ends a
+    batch."""
     settings = settings or NetworkSettings()
     settings.check()
     rep = Reporter(progress, cancel)
+    rep.report(0.0, "preparing the networks")  # the batch's time starts here
     data = prepare_training(sets, settings)
     check = rep.check  # also sizes the thread team (core/compute_threads.py)
     M, device = data.n_models, data.device
@@ -263,8 +272,10 @@ def train_networks(
         if on_epoch is not None:
             on_epoch(EpochReport(epoch + 1, hist_tr[:, epoch], hist_va[:, epoch], was_active))
         still = active.cpu().numpy()
-        frac_done = float(np.mean(np.where(still, (epoch + 1) / settings.max_epochs, 1.0)))
-        rep.report(frac_done, f"epoch {epoch + 1}")
+        end = expected_last_epoch(epoch + 1, best_epoch.cpu().numpy(), epochs_run.cpu().numpy(),
+                                  still, settings.patience, settings.max_epochs,
+                                  expected_epochs)
+        rep.report((epoch + 1) / max(end, 1.0), f"epoch {epoch + 1}")
         if not still.any():
             break
     n_hist = int(epochs_run.max())

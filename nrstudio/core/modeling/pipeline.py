@@ -38,6 +38,7 @@ from nrstudio.core.modeling.run_settings import RunSettings
 from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project
+from nrstudio.core.run_clock import RunClock, Stage
 
 FINAL_MODEL = NETWORK_MODEL
 
@@ -110,6 +111,21 @@ def predict_validation_experiments(dataset: Dataset, models: FinalModels) -> pd.
     return pd.DataFrame(records, columns=cols)
 
 
+def run_clock(settings: RunSettings, n_samples: int, n_targets: int) -> RunClock:
+    """The stages of :func:`run_pipeline` in order, sized for the time-left forecast:
+    networks by their number, model fits by theirs (per kind of model)."""
+    ev = settings.evaluation
+    stages = [Stage("final fits", "fits", n_targets)]
+    for protocol in ev.protocols:
+        folds = n_samples if protocol == "honest" and n_samples <= ev.loo_max else ev.folds
+        stages += [Stage(f"{protocol} networks", "networks", folds * n_targets),
+                   Stage(f"{protocol} fits", "fits", folds * n_targets)]
+    stages.append(Stage("final networks", "networks", settings.members * n_targets))
+    if settings.explain:
+        stages.append(Stage("explain", "explain", known_later=True))
+    return RunClock(stages)
+
+
 def run_pipeline(
     dataset: Dataset,
     settings: RunSettings | None = None,
@@ -124,18 +140,23 @@ def run_pipeline(
     lowest leakage-free MAE). ``on_epoch(stage, report)`` sees every epoch of every batched
     training run (stage: "honest", "paper" or "final")."""
     settings = settings or RunSettings()
-    rep = Reporter(progress, cancel)
     ev = settings.evaluation
     targets = list(ev.targets) if ev.targets else None
-    training_data(dataset, targets)  # refuse bad data up front
+    data = training_data(dataset, targets)  # refuse bad data up front
+    rep = Reporter(progress, cancel).timed(run_clock(settings, len(data.x), len(data.targets)))
     rep.report(0.0, "augmenting")
     augmented = augment_smote_reg(dataset, ev.augment, rep.sub(0.0, 0.02).report, cancel)
-    evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.68).report, cancel, on_epoch)
-    final = train_final_models(dataset, ev.network, ev.augment, settings.members, targets,
-                               rep.sub(0.68, 0.84).report, cancel,
-                               (lambda r: on_epoch("final", r)) if on_epoch else None)
+    # The final fast models go first: they are the measure of what the evaluation's fits
+    # will cost, for the time-left estimate.
     tabular = fit_tabular_set(dataset, ev.baselines, targets, ev.seed,
-                              rep.sub(0.84, 0.88).report, cancel) if ev.baselines else None
+                              rep.sub(0.02, 0.06, stage="final fits").report,
+                              cancel) if ev.baselines else None
+    evaluation = cross_validate(dataset, ev, rep.sub(0.06, 0.72).report, cancel, on_epoch)
+    cv_epochs = [e for runs in evaluation.epochs.values() for e in runs]
+    final = train_final_models(dataset, ev.network, ev.augment, settings.members, targets,
+                               rep.sub(0.72, 0.88, stage="final networks").report, cancel,
+                               (lambda r: on_epoch("final", r)) if on_epoch else None,
+                               float(max(cv_epochs)) if cv_epochs else None)
     models = FinalModels(final, tabular, evaluation, dict(picks or {}), ev.level)
     validation = predict_validation_experiments(dataset, models)
     if len(validation):
@@ -149,7 +170,7 @@ def run_pipeline(
     explanations = None
     if settings.explain:
         explanations = models.explain(final.train_x, final.sample_ids, settings.lime,
-                                      rep.sub(0.88, 1.0).report, cancel)
+                                      rep.sub(0.88, 1.0, stage="explain").report, cancel)
     rep.report(1.0, "done")
     return RunResult(augmented, evaluation, final, validation, explanations, settings, tabular,
                      models)

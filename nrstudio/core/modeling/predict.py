@@ -260,9 +260,12 @@ def train_final_models(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_epoch=None,  # type: ignore[no-untyped-def]
+    expected_epochs: float | None = None,
 ) -> EnsembleModel:
     """Train ``members`` networks per target on its training samples plus their SMOTE-REG
-    rows (inner early-stopping split by whole samples), in one batched run."""
+    rows (inner early-stopping split by whole samples), in one batched run.
+    ``expected_epochs``: how long the batch is guessed to run before early stopping shows
+    (the cross-validation's epochs), for the progress."""
     if not 1 <= members <= 100:
         raise DataError("the ensemble needs between 1 and 100 members")
     network = network or NetworkSettings()
@@ -280,7 +283,8 @@ def train_final_models(
     sets = [TrainingSet(augmented[t][0], augmented[t][1], seed=10_007 * (m + 1) + t,
                         sources=augmented[t][2])
             for t in range(len(data.targets)) for m in range(members)]
-    stack = train_networks(sets, network, rep.sub(0.05, 1.0).report, cancel, on_epoch)
+    stack = train_networks(sets, network, rep.sub(0.05, 1.0).report, cancel, on_epoch,
+                           expected_epochs)
     non_negative = [t for t in data.targets if dataset.column(t).positive_only]
     return EnsembleModel(list(space.inputs), data.targets, members, stack, data.x, network,
                          augment, data.ids, space, non_negative)

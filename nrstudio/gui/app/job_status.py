@@ -12,7 +12,9 @@ from nrstudio.gui.app.jobs import JobRunner
 
 def time_left(elapsed: float, fraction: float) -> float | None:
     """Seconds left of a job ``fraction`` done after ``elapsed`` seconds, by extrapolating
-    its pace so far; None before there is enough to go on (2% and 2 s)."""
+    its pace so far; None before there is enough to go on (2% and 2 s). A run of the whole
+    pipeline reports the share of its forecast time (:mod:`nrstudio.core.run_clock`), so
+    this reads out that forecast; it reports 0 until its first stages have been timed."""
     if 0.02 < fraction < 1 and elapsed > 2:
         return elapsed * (1 - fraction) / fraction
     return None
@@ -53,4 +55,6 @@ class JobStatus(QWidget):
         left = time_left(elapsed, fraction)
         if left is not None:
             eta = f" — about {left:.0f} s left" if left < 120 else f" — about {left / 60:.0f} min left"
+        elif elapsed > 2 and fraction < 1:
+            eta = " — timing the first steps"
         self.label.setText(f"{self.jobs.title}: {stage}{eta}")
