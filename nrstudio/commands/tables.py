@@ -71,9 +71,14 @@ def _import(parser: argparse.ArgumentParser) -> Command:
                                                    "sample-id column of the first table)")
     parser.add_argument("--out", type=Path, required=True, help="the project file to write")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    parser.add_argument("--keep-levels", action="append", default=[], metavar="COLUMN",
+                        help="a text condition with too many levels to be a category: keep "
+                             "its most frequent levels and pool the rest as 'other' "
+                             "(repeat for several columns)")
     add_role_options(parser)
 
     def run(args: argparse.Namespace) -> int:
+        from nrstudio.core.data.frequent_levels import keep_frequent_levels, too_many_levels
         from nrstudio.core.data.merge import merge_columns
         from nrstudio.core.data.table_io import dataset_from_raw, read_table
         from nrstudio.core.data.validation import validate_dataset
@@ -99,6 +104,13 @@ def _import(parser: argparse.ArgumentParser) -> Command:
             dataset = apply_roles(merged.dataset, role_choice(args))
         else:
             dataset = dataset_with_roles(raw, role_choice(args), markers(args))
+        for name in args.keep_levels:
+            if name not in [c.name for c in dataset.columns]:
+                raise DataError(f"--keep-levels: the table has no column '{name}'")
+            print(f"'{printable(name)}': {keep_frequent_levels(dataset, name).describe()}")
+        for name in too_many_levels(dataset):
+            print(f"note: '{printable(name)}' has too many levels to be a category and is "
+                  f"ignored; --keep-levels '{printable(name)}' keeps its most frequent ones")
         print(f"{len(dataset)} rows")
         print_columns(dataset)
         report = validate_dataset(dataset)

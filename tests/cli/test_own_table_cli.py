@@ -77,3 +77,29 @@ def test_run_uses_the_stored_settings_and_flags_override_them(tmp_path, capsys):
         assert "impossible" in next(csv.reader(fh))
     assert main(["run", str(project), "--out", str(out), "--baselines", "nonsense",
                  "--no-save", *FAST]) == 1
+
+
+def test_import_keeps_the_most_frequent_levels_of_a_crowded_text_condition(tmp_path, capsys):
+    rows = [["id", "Precursor", "Temperature (°C)", "Size (nm)"]]
+    for i in range(120):  # 60 precursor names: the first three cover most rows
+        name = ["PbBr2", "CsBr", "PbI2"][i % 3] if i < 60 else f"batch-{i}"
+        rows.append([f"s{i}", name, str(100 + i), str(5 + i % 7)])
+    table = tmp_path / "crowded.csv"
+    with table.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    out = tmp_path / "crowded.nrproj"
+    assert main(["import", str(table), "--out", str(out)]) == 0
+    assert "--keep-levels 'Precursor'" in capsys.readouterr().out
+    assert load_project(out).dataset.column("Precursor").role == Role.IGNORED
+    assert main(["import", str(table), "--keep-levels", "Precursor", "--out", str(out),
+                 "--force"]) == 0
+    text = capsys.readouterr().out
+    assert "keep its 29 most frequent of 63 levels (86 of 120 rows, 72%)" in text
+    ds = load_project(out).dataset
+    col = ds.column("Precursor")
+    assert (col.role, col.kind) == (Role.INPUT, Kind.CATEGORY)
+    levels = set(ds.table["Precursor"])
+    assert {"PbBr2", "other"} <= levels and len(levels) == 30
+    assert main(["import", str(table), "--keep-levels", "Ligand", "--out", str(out),
+                 "--force"]) == 1
+    assert "no column 'Ligand'" in capsys.readouterr().err

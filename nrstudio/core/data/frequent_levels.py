@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from nrstudio.core.data.dataset import MAX_CATEGORY_LEVELS, Dataset, format_cell, is_missing
+from nrstudio.core.data.dataset import (
+    MAX_CATEGORY_LEVELS,
+    Dataset,
+    Kind,
+    Role,
+    format_cell,
+    is_missing,
+)
 
 OTHER_LEVEL = "other"
 
@@ -53,3 +60,26 @@ def pool_rare_levels(dataset: Dataset, name: str, kept: Sequence[str]) -> int:
             changed += 1
     dataset.table[name] = cells
     return changed
+
+
+def too_many_levels(dataset: Dataset) -> list[str]:
+    """Text columns left out of the models for having more levels than a category may."""
+    out = []
+    for col in dataset.columns:
+        if col.role == Role.IGNORED and col.kind != Kind.NUMBER:
+            cells = [c for c in dataset.table[col.name].tolist() if not is_missing(c)]
+            levels = len({format_cell(c).strip() for c in cells})
+            if MAX_CATEGORY_LEVELS < levels < len(cells):
+                out.append(col.name)
+    return out
+
+
+def keep_frequent_levels(dataset: Dataset, name: str) -> FrequentLevels:
+    """Make text column ``name`` a category input of its most frequent levels, the rest
+    pooled as "other", in place; returns what was kept."""
+    col = dataset.column(name)
+    offer = frequent_levels(dataset.table[name].tolist())
+    dataset.columns[dataset.columns.index(col)] = replace(col, role=Role.INPUT,
+                                                          kind=Kind.CATEGORY)
+    pool_rare_levels(dataset, name, offer.kept)
+    return offer

@@ -4,6 +4,7 @@ undoable step noted in the project's notes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QWidget
@@ -71,7 +72,24 @@ def merge_file_into(doc: ProjectDocument, path: str | Path, on: str,
     def change(ds: Dataset) -> None:
         ds.table, ds.columns = result.dataset.table.copy(), list(result.dataset.columns)
 
-    doc.undo_stack.push(SnapshotCommand(doc, f"Merge columns from {name}", change))
     note = (f"Columns {', '.join(result.added)} merged from {name}, matched by '{on}'.")
-    doc.project.notes = f"{doc.project.notes.rstrip()}\n\n{note}".strip()
+    doc.undo_stack.push(_MergeCommand(doc, f"Merge columns from {name}", change, note))
     return result
+
+
+class _MergeCommand(SnapshotCommand):
+    """The join and its line in the project's notes, done and undone together."""
+
+    def __init__(self, doc: ProjectDocument, text: str, change: Callable[[Dataset], None],
+                 note: str) -> None:
+        super().__init__(doc, text, change)
+        self.notes_before = doc.project.notes
+        self.notes_after = f"{doc.project.notes.rstrip()}\n\n{note}".strip()
+
+    def redo(self) -> None:
+        super().redo()
+        self.doc.project.notes = self.notes_after
+
+    def undo(self) -> None:
+        super().undo()
+        self.doc.project.notes = self.notes_before

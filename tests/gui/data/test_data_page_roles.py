@@ -99,6 +99,11 @@ def test_the_merge_asks_for_roles_and_names_both_files(window, tmp_path, monkeyp
     assert ds.column("Abs 1º Pico").role == Role.IGNORED
     assert ds.column("Resultado").role != Role.INPUT
     assert "outcomes.csv" in window.doc.project.notes
+    window.doc.undo_stack.undo()  # the join and its note go together
+    assert "outcomes.csv" not in window.doc.project.notes
+    assert "WL 2º Pico" not in [c.name for c in window.doc.dataset.columns]
+    window.doc.undo_stack.redo()
+    assert "outcomes.csv" in window.doc.project.notes
 
 
 def test_left_out_inputs_are_marked_in_their_header(window):
