@@ -34,8 +34,8 @@ from nrstudio.core.project.file_format import load_project
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO.parent / "shared" / "data" / "tem-dev"
 # The paper's manual means (nanorods-28.csv) and the scale bar length in nm of each image.
-MANUAL = {"01": (40.0, 4.9, 200), "12": (128.0, 4.2, 100), "19": (59.0, 3.9, 200),
-          "28": (40.0, 4.0, 200)}
+MANUAL = {"01": (40.0, 4.9, 200), "02": (76.0, 4.4, 200), "04": (21.0, 4.9, 200),
+          "12": (128.0, 4.2, 100), "19": (59.0, 3.9, 200), "28": (40.0, 4.0, 200)}
 
 
 def line(*cells: object) -> None:
@@ -101,6 +101,7 @@ def hard_cases(quick: bool) -> None:
     from nrstudio.core.micrographs.synthetic import (
         make_bundle_micrograph,
         make_carpet_micrograph,
+        make_packed_carpet_micrograph,
         make_rafts_of_rods_micrograph,
     )
 
@@ -108,7 +109,9 @@ def hard_cases(quick: bool) -> None:
           "of ~85 nm rods at 0.32 nm/px, rafts of ~76 nm rods at 0.40 nm/px")
     line("case", "seed", "rods drawn", "method", "accepted", "length err", "width err",
          "seconds", "bias")
-    for name, make in (("carpet", make_carpet_micrograph), ("bundles", make_bundle_micrograph),
+    for name, make in (("carpet", make_carpet_micrograph),
+                       ("packed", make_packed_carpet_micrograph),
+                       ("bundles", make_bundle_micrograph),
                        ("rafts", make_rafts_of_rods_micrograph)):
         for seed in range(1 if quick else 4):
             g = make(seed)
@@ -120,6 +123,30 @@ def hard_cases(quick: bool) -> None:
                  _err(s.count, s.length_mean, g.lengths_px.mean()),
                  _err(s.count, s.width_mean, g.widths_px.mean()),
                  f"{dt:.2f}", "warns" if check_selection(m).warning else "")
+
+
+def looks(folder: Path) -> None:
+    """What the real and the synthetic images look like, one number per property
+    (nrstudio.core.micrographs.image_statistics)."""
+    from nrstudio.core.micrographs.image_statistics import image_statistics
+    from nrstudio.core.micrographs.synthetic import (
+        make_carpet_micrograph,
+        make_packed_carpet_micrograph,
+    )
+
+    print("\n## What the images look like (real above the scale bar; synthetic carpets)")
+    images = {}
+    for name in MANUAL if folder.is_dir() else ():
+        images[name] = read_micrograph((folder / f"{name}.jpg").read_bytes(),
+                                       f"{name}.jpg").pixels[:2300]
+    for seed in range(2):
+        images[f"carpet {seed}"] = make_carpet_micrograph(seed).pixels
+        images[f"packed {seed}"] = make_packed_carpet_micrograph(seed).pixels
+    rows = {name: image_statistics(p).as_dict() for name, p in images.items()}
+    keys = list(next(iter(rows.values())))
+    line("image", *keys)
+    for name, r in rows.items():
+        line(name, *(f"{r[k]:.4f}" for k in keys))
 
 
 def _err(count: int, value: float, truth: float) -> str:
@@ -158,8 +185,12 @@ def main() -> int:
     ap.add_argument("--dev", type=Path, default=DEV)
     ap.add_argument("--quick", action="store_true", help="fewer repeats and epochs")
     ap.add_argument("--rods-only", action="store_true", help="only the rod measurement")
+    ap.add_argument("--real-only", action="store_true", help="only the real micrographs")
     args = ap.parse_args()
     real_images(args.dev)
+    looks(args.dev)
+    if args.real_only:
+        return 0
     synthetic_images(args.quick)
     hard_cases(args.quick)
     if not args.rods_only:
