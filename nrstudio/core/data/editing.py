@@ -175,14 +175,35 @@ def _replace_all(text: str, find: str, replacement: str, case_sensitive: bool) -
     return re.sub(re.escape(find), lambda _: replacement, text, flags=re.IGNORECASE)
 
 
+PLANNED_COLUMN = "Planned"
+PLANNED_MARKS = frozenset({"yes", "y", "true", "1", "x", "planned"})
+
+
+def planned_rows(ds: Dataset) -> np.ndarray:
+    """(n,) bool: the original rows the user planned, by the "Planned" column (*Add as
+    planned* writes "yes" there; a user may mark rows by hand with yes, true, 1 or x), and,
+    in tables saved before that column existed, by a sample id "planned N". A row whose
+    target is missing for any other reason is not planned."""
+    marked = np.zeros(len(ds), bool)
+    if PLANNED_COLUMN in ds.table.columns:
+        marked = np.array([not is_missing(c) and str(c).strip().lower() in PLANNED_MARKS
+                           for c in ds.table[PLANNED_COLUMN]], bool)
+    if ds.sample_id_column:
+        marked |= np.array([s.startswith("planned ") for s in ds.sample_ids()], bool)
+    return marked & ds.is_original
+
+
 def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]],
                             steps: dict[str, float] | None = None) -> list[str]:
     """Insert one original row per planned synthesis (column -> value) right after the
-    original rows (before any synthetic ones), each with the next free sample id "planned N";
-    returns those ids. A number is rounded to its ``steps`` entry, else to the decimals its
+    original rows (before any synthetic ones), each with the next free sample id "planned N"
+    and "yes" in the "Planned" column (added, ignored by the models, when missing); returns
+    those ids. A number is rounded to its ``steps`` entry, else to the decimals its
     column's original values are written with; an input not given that has one value in
     every original row (left out of the models as constant) gets that value, so the row
     reads as a full recipe."""
+    if PLANNED_COLUMN not in ds.table.columns:
+        insert_column(ds, len(ds.columns), Column(PLANNED_COLUMN, Role.IGNORED, "-", Kind.TEXT))
     taken = {s for s in ds.sample_ids() if s.startswith("planned ")}
     names = [c.name for c in ds.columns]
     original = ds.is_original
@@ -204,7 +225,7 @@ def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]]
         label = f"planned {k}"
         taken.add(label)
         row: list[object] = [math.nan] * len(names)
-        for name, value in {**constants, **cond}.items():
+        for name, value in {**constants, **cond, PLANNED_COLUMN: "yes"}.items():
             if isinstance(value, float) and math.isfinite(value):
                 if steps and name in steps:
                     value = round_to_step(value, steps[name])

@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 
 from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.editing import planned_rows
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import (
     DesignSpace,
@@ -86,8 +87,9 @@ class SuggestResult:
 
 
 def pending_conditions(models: FinalModels, dataset: Dataset | None) -> np.ndarray:
-    """(p, c) conditions of planned rows: originals with every number input set and no
-    value of any target yet."""
+    """(p, c) conditions of the rows the user planned (:func:`planned_rows`) that have every
+    input set and no value of any target yet. A row whose targets are missing for another
+    reason (a failed synthesis, a size not measured) is not pending."""
     if dataset is None:
         return np.empty((0, len(models.inputs)))
     from nrstudio.core.modeling.predict import match_inputs
@@ -99,7 +101,7 @@ def pending_conditions(models: FinalModels, dataset: Dataset | None) -> np.ndarr
         return np.empty((0, len(models.inputs)))
     names = [t for t in models.targets if t in dataset.table.columns]
     y = dataset.values(names) if names else np.full((len(dataset), 1), np.nan)
-    rows = dataset.is_original & np.isfinite(x).all(axis=1) & np.isnan(y).all(axis=1)
+    rows = planned_rows(dataset) & np.isfinite(x).all(axis=1) & np.isnan(y).all(axis=1)
     return x[rows]
 
 
@@ -205,10 +207,8 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
                               bool(pred.out_of_domain[i]), why))
     notes = []
     if len(out) < settings.n:
-        notes.append(f"only {len(out)} of {settings.n} suggestions: " + (
-            "no other conditions are expected to come closer to the window than the samples"
-            if settings.mode == "reach" else "the rest of the domain is already covered by "
-            "samples, planned rows and the suggestions above"))
+        notes.append(f"only {len(out)} of {settings.n} suggestions: "
+                     + _why_fewer(settings, inside, z, known, chosen, spacing))
     mae, beats = models.errors()
     for s in out:
         s.reason += "; leakage-free MAE of the models: " + ", ".join(
@@ -216,6 +216,27 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
     rep.report(1.0, "done")
     return SuggestResult(out, models.inputs, models.targets, pred.models, mae, beats,
                          len(pending), notes)
+
+
+def _why_fewer(settings: SuggestSettings, inside: np.ndarray, z: np.ndarray, known: np.ndarray,
+               chosen: list[int], spacing: float) -> str:
+    """Why a batch came out short, from what was measured: candidates beyond the data's
+    reach, candidates near samples (within the batch's radius), or no expected gain."""
+    if not inside.any():
+        return (f"none of the {len(z)} candidates lies within {FAR_FACTOR:g} spacings of a "
+                "sample: the search box is too wide for the data (narrow the inputs' ranges "
+                "or fix some of them on the Design page)")
+    near_known = _distances(z[inside], known, spacing) <= settings.radius
+    near = near_known | (_distances(z[inside], z[chosen], spacing) <= settings.radius)
+    if settings.mode != "reach" and near.all():
+        return (f"every one of the {int(inside.sum())} candidates within reach lies within "
+                f"{settings.radius:g} spacings of a sample, a planned row or a suggestion "
+                "above: the domain is covered at this radius")
+    if settings.mode != "reach":
+        return (f"{int((~near_known).sum())} candidates within reach are away from every "
+                "sample but score no gain; ask for fewer or lower the radius")
+    return ("no other conditions are expected to come closer to the window than the "
+            "samples")
 
 
 def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[int],

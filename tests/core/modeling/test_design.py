@@ -100,3 +100,36 @@ def test_the_same_seed_gives_the_same_candidates(models):
     b = design_conditions(m, [Want("Length (nm)", 60.0, 3.0)], settings=DesignSettings(seed=7))
     assert np.array_equal(np.array([c.conditions for c in a.candidates]),
                           np.array([c.conditions for c in b.candidates]))
+
+
+def test_only_rows_the_user_planned_are_pending(models):
+    from nrstudio.core.data.editing import (
+        PLANNED_COLUMN,
+        add_planned_experiments,
+        insert_rows,
+        planned_rows,
+    )
+
+    m, ds = models
+    table = ds.copy()
+    # a synthesis whose length was never measured: missing, but not planned
+    insert_rows(table, len(table), cells=[["failed 1", 20.0, 80.0, float("nan")]])
+    add_planned_experiments(table, [{"Core (nmol)": 50.0, "S (mg)": 50.0}])
+    assert table.column(PLANNED_COLUMN).role == Role.IGNORED
+    assert planned_rows(table).sum() == 1
+    result = suggest_experiments(m, [], settings=SuggestSettings(n=2, mode="learn"), dataset=table)
+    assert result.n_pending == 1
+    # a row the user marks by hand counts too; the planned row's id does not matter
+    j = [c.name for c in table.columns].index(PLANNED_COLUMN)
+    failed = int(np.flatnonzero(np.array(table.sample_ids()) == "failed 1")[0])
+    table.table.iat[failed, j] = "Yes"
+    assert planned_rows(table).sum() == 2
+
+
+def test_a_short_batch_says_what_was_measured(models):
+    m, _ = models
+    wide = DesignSpace(bounds={"Core (nmol)": (1e4, 2e4), "S (mg)": (1e4, 2e4)})
+    result = suggest_experiments(m, [], wide, SuggestSettings(n=3, mode="learn"))
+    assert not result.suggestions
+    assert "none of the" in result.notes[0] and "too wide" in result.notes[0]
+    assert "covered" not in result.notes[0]
