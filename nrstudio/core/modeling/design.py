@@ -25,6 +25,7 @@ from scipy.special import ndtr
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.final_models import FinalModels
+from nrstudio.core.numbers import decimals_of
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 
@@ -65,7 +66,8 @@ class Want:
 class DesignSpace:
     """The inputs the search may set. ``fixed``: input -> value (a number, or a level for a
     category); ``bounds``: input -> (low, high), default the originals' range; ``steps``:
-    input -> step (a lab's sulfur in steps of 5 mg); ``levels``: category -> allowed
+    input -> step (a lab's sulfur in steps of 5 mg), default the decimals the data are
+    written with (0.01 for 96.07); ``levels``: category -> allowed
     levels (default all seen in training)."""
 
     fixed: dict[str, float | str] = field(default_factory=dict)
@@ -129,7 +131,10 @@ def design_box(models: FinalModels, space: DesignSpace) -> _Box:
             if not (math.isfinite(a) and math.isfinite(b) and a <= b):
                 raise DataError(f"'{name}': bounds {a:g}:{b:g} are not low:high")
             lows[j], highs[j] = a, b
-        step = float(space.steps.get(name, 0.0))
+        # A lab weighs and pipettes to the precision its table is written with: without a
+        # step of the user's, candidates keep the data's own decimals.
+        step = float(space.steps[name]) if name in space.steps else \
+            10.0 ** -decimals_of(models.train_x[:, j])
         if step < 0 or not math.isfinite(step):
             raise DataError(f"'{name}': the step must be a positive number")
         steps[j] = step
@@ -164,7 +169,10 @@ def sample_box(box: _Box, n: int, n_inputs: int, rng: np.random.Generator) -> np
         x[:, j] = rng.choice(codes, size=n)
     for j, value in box.fixed.items():
         x[:, j] = value
-    return _round_to_steps(x, box)
+    x = _round_to_steps(x, box)
+    # candidates that rounding made equal are one experiment
+    _, first = np.unique(x, axis=0, return_index=True)
+    return x[np.sort(first)]
 
 
 @dataclass

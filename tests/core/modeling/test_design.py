@@ -133,3 +133,23 @@ def test_a_short_batch_says_what_was_measured(models):
     assert not result.suggestions
     assert "none of the" in result.notes[0] and "too wide" in result.notes[0]
     assert "covered" not in result.notes[0]
+
+
+def test_candidates_keep_the_precision_the_data_are_written_with():
+    rng = np.random.default_rng(5)
+    x = np.column_stack([np.round(rng.uniform(0, 100, 30), 1),  # 0.1 nmol
+                         np.round(rng.uniform(0, 100, 30) / 5) * 5])  # whole mg (5s)
+    y = law(x) + 0.3 * rng.standard_normal(30)
+    ds = Dataset.from_records(COLUMNS, [[f"s{i}", *x[i], y[i]] for i in range(30)])
+    m = FinalModels(None, fit_tabular_set(ds, ("gaussian_process",)), cross_validate(
+        ds, EvaluationSettings(baselines=("gaussian_process",),
+                               network=NetworkSettings(max_epochs=2, patience=1),
+                               folds=5, loo_max=1)))
+    designed = design_conditions(m, [Want("Length (nm)", 50.0, 3.0)])
+    suggested = suggest_experiments(m, [Want("Length (nm)", 50.0, 3.0)],
+                                    settings=SuggestSettings(n=5))
+    for c in [c.conditions for c in designed.candidates] + [
+            s.conditions for s in suggested.suggestions]:
+        assert c[0] == pytest.approx(round(c[0], 1)) and c[1] == pytest.approx(round(c[1]))
+    rows = [tuple(s.conditions) for s in suggested.suggestions]
+    assert len(set(rows)) == len(rows)  # distinct after rounding
