@@ -18,65 +18,24 @@ import numpy as np
 import torch
 from torch import nn
 
-from nrstudio.core.data.dataset import Dataset, find_name, is_missing
+from nrstudio.core.data.dataset import is_missing
 from nrstudio.core.errors import DataError
+from nrstudio.core.image_models.image_model_settings import (
+    IMAGE_MODEL,
+    KIND,
+    ImageModelSettings,
+    choose_target,
+)
 from nrstudio.core.micrographs.images import MAX_PIXELS, detect_scale_bar, read_micrograph
 from nrstudio.core.micrographs.measure import bar_exclusion
 from nrstudio.core.modeling.metrics import regression_metrics
-from nrstudio.core.modeling.networks import pick_device
+from nrstudio.core.modeling.network_math import pick_device
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project, StoredModel
 from nrstudio.core.settings import (
-    DEVICE_CHOICES,
-    MAX_SEED,
-    check_ranges,
-    setting,
     settings_from_dict,
     settings_to_dict,
 )
-
-IMAGE_MODEL = "image-cnn"
-KIND = "tile_cnn"
-
-
-@dataclass
-class ImageModelSettings:
-    """The tile CNN that learns a target from micrographs, and its evaluation."""
-
-    target: str = setting("", label="Target",
-                          help="The target column learnt from the images; empty = the aspect "
-                               "ratio column, else the first target.")
-    model_nm_per_px: float = setting(2.0, low=0.05, high=50, label="Model scale",
-                                     unit="nm/px", decimals=2, step=0.25,
-                                     help="Every image is rescaled to this pixel size before "
-                                          "tiles are cut, so images of any scale compare.")
-    tile_px: int = setting(64, low=16, high=512, label="Tile side", unit="px", step=16,
-                           help="Side of the square tiles at the model scale.")
-    tiles_per_image: int = setting(64, low=1, high=4096, label="Tiles per image",
-                                   help="Random tiles drawn from each image per epoch.")
-    channels: tuple[int, ...] = setting((8, 16, 32), low=1, high=256, label="Channels",
-                                        help="Convolution widths, each followed by ReLU and "
-                                             "2×2 max pooling.")
-    epochs: int = setting(20, low=1, high=500, label="Epochs", help="Passes over the tiles.")
-    batch_size: int = setting(64, low=1, high=4096, label="Batch size", unit="tiles",
-                              help="Tiles per optimiser step.")
-    learning_rate: float = setting(1e-3, low=0, high=1, low_open=True, label="Learning rate",
-                                   decimals=5, help="Adam's step size.")
-    folds: int = setting(5, low=2, high=50, label="Folds",
-                         help="Leave-samples-out folds of the evaluation (at most the number "
-                              "of samples).")
-    seed: int = setting(0, low=0, high=MAX_SEED, label="Seed",
-                        help="The same seed gives the same model on the CPU.")
-    device: str = setting("auto", label="Device",
-                          choices=DEVICE_CHOICES, help="Where the network is trained.")
-
-    def check(self) -> None:
-        check_ranges(self, "image model")
-        if len(self.channels) > 6:
-            raise DataError("the image model has at most 6 convolution layers")
-        if self.tile_px < 2 ** len(self.channels):
-            raise DataError(f"a tile of {self.tile_px} px is too small for "
-                            f"{len(self.channels)} pooling layers")
 
 
 class TileCNN(nn.Module):
@@ -147,18 +106,6 @@ def grid_tiles(image: np.ndarray, tile: int) -> np.ndarray:
 
 
 # ---- the samples that can be used ---------------------------------------------------------------
-def choose_target(dataset: Dataset, target: str) -> str:
-    targets = dataset.targets
-    if not targets:
-        raise DataError("the data table has no target column")
-    if target:
-        if target not in targets:
-            raise DataError(f"'{target}' is not a target column")
-        return target
-    k = find_name(targets, "aspect")
-    return targets[k if k is not None else 0]
-
-
 @dataclass
 class ImageSamples:
     """The prepared images grouped by sample, with the sample's target value."""

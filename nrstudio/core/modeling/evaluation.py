@@ -22,7 +22,6 @@ from nrstudio.core.modeling.augment import SmoteRegSettings, smote_reg_arrays
 from nrstudio.core.modeling.baselines import fit_predict_baseline
 from nrstudio.core.modeling.conformal import interval_rows
 from nrstudio.core.modeling.metrics import METRICS, regression_metrics
-from nrstudio.core.modeling.network_training import train_networks
 from nrstudio.core.modeling.networks import EpochReport, TrainingSet
 from nrstudio.core.modeling.run_settings import (
     NETWORK,
@@ -281,6 +280,9 @@ def _protocol_predictions(
     def epoch_hook(r: EpochReport) -> None:
         if on_epoch is not None:
             on_epoch(protocol, r)
+
+    # torch loads with the first training, not when the window opens (issue 30)
+    from nrstudio.core.modeling.network_training import train_networks
 
     stack = train_networks(sets, settings.network,
                            rep.sub(0.0, 0.8, stage=f"{protocol} networks").report, cancel,

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 import torch
 
-from nrstudio.core.modeling.networks import (
+from nrstudio.core.modeling.network_math import (
     ADAM_BETAS,
     EPS,
     RHO,

@@ -18,23 +18,25 @@ import torch
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.network_graphs import GraphedEpochs, graphs_wanted
-from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.networks import (
+from nrstudio.core.modeling.network_math import (
     ADAM_BETAS,
     EPS,
     RHO,
-    EpochReport,
-    NetworkStack,
-    TrainingSet,
     backward,
     forward,
     init_weights,
-    inner_split,
     layer_views,
     optimizer_step,
     pick_device,
     shuffle_rows,
     where_models,
+)
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.networks import (
+    EpochReport,
+    NetworkStack,
+    TrainingSet,
+    inner_split,
 )
 from nrstudio.core.modeling.stopping_forecast import expected_last_epoch
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter

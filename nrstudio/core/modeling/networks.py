@@ -5,27 +5,20 @@ and a z-scored target. M models (targets x folds x ensemble members) are stacked
 leading dimension and trained together with batched matrix products (``torch.baddbmm``); each
 model keeps its own data, scalers, mini-batches, optimiser state, early stopping and best
 weights. The backward pass and the optimiser steps are written out by hand (they are short
-for an MLP) so that a model that has stopped or has no rows in a step is exactly untouched.
+for an MLP) so that a model that has stopped or has no rows in a step is exactly untouched;
+they live in :mod:`~nrstudio.core.modeling.network_math`. This module holds the data and the
+trained stack and does not import torch itself until a stack predicts, so that the window
+can open before torch is loaded.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from nrstudio.core.errors import DataError
-
-ADAM_BETAS, EPS, RHO = (0.9, 0.999), 1e-7, 0.9  # Keras' defaults, as in the paper's scripts
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 @dataclass
@@ -90,6 +83,10 @@ class NetworkStack:
 
     def predict(self, x: np.ndarray, models: Sequence[int] | None = None) -> np.ndarray:
         """Raw-unit predictions of the chosen models for the same rows: (len(models), n)."""
+        import torch
+
+        from nrstudio.core.modeling.network_math import forward
+
         sel = np.arange(self.n_models) if models is None else np.asarray(models)
         with torch.no_grad():
             xz = (torch.as_tensor(np.asarray(x, dtype=np.float32))[None]
@@ -106,6 +103,10 @@ class NetworkStack:
         pad = np.zeros((len(xs), n, d), dtype=np.float32)
         for m, x in enumerate(xs):
             pad[m, : len(x)] = x
+        import torch
+
+        from nrstudio.core.modeling.network_math import forward
+
         with torch.no_grad():
             xz = (torch.as_tensor(pad) - torch.as_tensor(self.x_mean)[:, None]) / torch.as_tensor(
                 self.x_std)[:, None]
@@ -156,91 +157,3 @@ class NetworkStack:
             raise DataError("stored network is damaged: a scaling spread is zero or negative")
 
 
-def forward(ws: list[torch.Tensor], bs: list[torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:
-    """Activations of every layer; x: (M, B, d). The last entry is the linear output (M, B, 1)."""
-    acts = [x]
-    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
-        z = torch.baddbmm(b, acts[-1], w)
-        acts.append(z.relu_() if i < len(ws) - 1 else z)  # backward needs only its sign
-    return acts
-
-
-def backward(ws: list[torch.Tensor], acts: list[torch.Tensor], dout: torch.Tensor,
-              gw: list[torch.Tensor] | None = None, gb: list[torch.Tensor] | None = None
-              ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Gradients of sum(dout * output) w.r.t. weights and biases, written into ``gw``/``gb``
-    (contiguous views of one gradient buffer) when given."""
-    n = len(ws)
-    gw = gw if gw is not None else [torch.empty_like(w) for w in ws]
-    gb = gb if gb is not None else [torch.empty(w.shape[0], 1, w.shape[2]) for w in ws]
-    delta = dout
-    for i in range(n - 1, -1, -1):
-        torch.bmm(acts[i].transpose(1, 2), delta, out=gw[i])
-        torch.sum(delta, dim=1, keepdim=True, out=gb[i])
-        if i:
-            delta = torch.ops.aten.threshold_backward(
-                torch.bmm(delta, ws[i].transpose(1, 2)), acts[i], 0.0)
-    return gw, gb
-
-
-def init_weights(shapes: list[tuple[int, int]], seeds: Sequence[int], base_seed: int
-                  ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Glorot-uniform weights and zero biases (Keras' Dense defaults), one generator per model
-    so that a model's start does not depend on which others are trained beside it."""
-    ws = [torch.empty(len(seeds), i, o) for i, o in shapes]
-    for m, s in enumerate(seeds):
-        g = torch.Generator().manual_seed(int(base_seed) * 1_000_003 + int(s))
-        for w, (i, o) in zip(ws, shapes, strict=True):
-            limit = math.sqrt(6.0 / (i + o))
-            w[m] = (torch.rand(i, o, generator=g) * 2 - 1) * limit
-    bs = [torch.zeros(len(seeds), 1, o) for _, o in shapes]
-    return ws, bs
-
-
-def layer_views(flat: torch.Tensor, m: int, shapes: list[tuple[int, int]]) -> list[torch.Tensor]:
-    """Weight views (M, i, o) then bias views (M, 1, o) into a flat 1-D buffer laid out layer
-    by layer, so that every view is contiguous (gradients are written into them in place)."""
-    out_w, out_b, k = [], [], 0
-    for i, o in shapes:
-        out_w.append(flat[k:k + m * i * o].view(m, i, o))
-        k += m * i * o
-    for _, o in shapes:
-        out_b.append(flat[k:k + m * o].view(m, 1, o))
-        k += m * o
-    return out_w + out_b
-
-
-def shuffle_rows(rows: torch.Tensor, n_tr: torch.Tensor, gen: torch.Generator,
-                 out: torch.Tensor | None = None) -> torch.Tensor:
-    """Each model's padded rows (M, N, d + 1) in a new random order, its real rows (the
-    first n_tr[m]) first and the padding last."""
-    m, n = rows.shape[:2]
-    keys = torch.rand(m, n, generator=gen, device=rows.device)
-    keys += (torch.arange(n, device=rows.device)[None] >= n_tr[:, None]) * 2.0
-    perm = keys.argsort(dim=1)[..., None].expand(-1, -1, rows.shape[2])
-    return torch.gather(rows, 1, perm, out=out) if out is not None else torch.gather(rows, 1, perm)
-
-
-def where_models(mask: torch.Tensor, new: list[torch.Tensor], old: list[torch.Tensor]) -> None:
-    """new[l][m] = old[l][m] for every model m where mask is False (views of flat buffers)."""
-    for a, b in zip(new, old, strict=True):
-        a.copy_(torch.where(mask[:, None, None], a, b))
-
-
-def optimizer_step(kind: str, p: torch.Tensor, g: torch.Tensor, s1: torch.Tensor,
-                    s2: torch.Tensor, t: torch.Tensor, lr: float, b1: float, b2: float,
-                    eps: float, rho: float, per_model_t: torch.Tensor | None = None) -> None:
-    """One Adam or RMSprop step on flat tensors. ``t``: the shared step count (a 0-d tensor);
-    ``per_model_t`` (per element) when models have taken different numbers of steps."""
-    if kind == "adam":
-        if per_model_t is None:
-            torch._fused_adam_([p], [g], [s1], [s2], [], [t], lr=lr, beta1=b1, beta2=b2,
-                               weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)
-        else:
-            s1.mul_(b1).add_(g, alpha=1 - b1)
-            s2.mul_(b2).addcmul_(g, g, value=1 - b2)
-            denom = (s2 / (1 - b2 ** per_model_t)).sqrt_().add_(eps)
-            p.addcdiv_(s1 / (1 - b1 ** per_model_t), denom, value=-lr)
-    else:
-        s2.mul_(rho).addcmul_(g, g, value=1 - rho)
-        p.addcdiv_(g, s2.sqrt().add_(eps), value=-lr)

@@ -20,7 +20,6 @@ from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.evaluation import _augmented
 from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.network_training import train_networks
 from nrstudio.core.modeling.networks import NetworkStack, TrainingSet
 from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -283,6 +282,9 @@ def train_final_models(
     sets = [TrainingSet(augmented[t][0], augmented[t][1], seed=10_007 * (m + 1) + t,
                         sources=augmented[t][2])
             for t in range(len(data.targets)) for m in range(members)]
+    # torch loads with the first training, not when the window opens (issue 30)
+    from nrstudio.core.modeling.network_training import train_networks
+
     stack = train_networks(sets, network, rep.sub(0.05, 1.0).report, cancel, on_epoch,
                            expected_epochs)
     non_negative = [t for t in data.targets if dataset.column(t).positive_only]

@@ -4,6 +4,7 @@ job and see its leave-samples-out evaluation; or load an ONNX model of one's own
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,22 +24,21 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.image_models.own_models import ExternalImageModel, ExternalModelSpec, read_class_names
-from nrstudio.core.image_models.tile_cnn import (
-    ImageModelResult,
+from nrstudio.core.image_models.image_model_settings import (
+    IMAGE_MODEL,
     ImageModelSettings,
-    ImageRegressor,
     choose_target,
-    store_image_model,
-    stored_image_model,
-    train_image_model,
 )
+from nrstudio.core.image_models.own_models import ExternalImageModel, ExternalModelSpec, read_class_names
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.widgets import disable_while_busy, form_layout, ok_cancel_buttons
+
+if TYPE_CHECKING:
+    from nrstudio.core.image_models.tile_cnn import ImageModelResult, ImageRegressor
 
 EXTERNAL_KEY = "external_image_model"
 
@@ -230,6 +230,9 @@ class ImageModelTab(QWidget):
                                     "first (Measure rods tab).")
             return False
 
+        # torch comes with the tile CNN, on first use (the window opens without it)
+        from nrstudio.core.image_models.tile_cnn import store_image_model, train_image_model
+
         def work(ctx: JobContext) -> ImageModelResult:
             return train_image_model(project, settings, ctx.progress, ctx.cancelled)
 
@@ -241,6 +244,10 @@ class ImageModelTab(QWidget):
         return self.jobs.start("Training the image model", work, done, settings=settings)
 
     def trained(self) -> ImageRegressor | None:
+        if IMAGE_MODEL not in self.doc.project.models:
+            return None  # nothing stored: no need to load torch
+        from nrstudio.core.image_models.tile_cnn import stored_image_model
+
         try:
             return stored_image_model(self.doc.project)
         except DataError:

@@ -13,8 +13,9 @@ import torch
 
 import nrstudio.core.modeling.network_training as network_training
 from nrstudio.core.modeling.network_graphs import GraphedEpochs
+from nrstudio.core.modeling.network_math import init_weights, layer_views
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.networks import TrainingSet, init_weights, layer_views
+from nrstudio.core.modeling.networks import TrainingSet
 
 NO_CUDA = not torch.cuda.is_available()
 

@@ -4,13 +4,15 @@ import torch
 
 from nrstudio.core.errors import Cancelled
 from nrstudio.core.modeling.metrics import regression_metrics
+from nrstudio.core.modeling.network_math import (
+    backward,
+    forward,
+)
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.network_training import train_networks
 from nrstudio.core.modeling.networks import (
     NetworkStack,
     TrainingSet,
-    backward,
-    forward,
     inner_split,
 )
 

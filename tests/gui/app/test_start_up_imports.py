@@ -1,0 +1,28 @@
+"""The window opens without torch (issue 30: the window opens before the heavy
+libraries); torch comes with the first training or network prediction."""
+
+import subprocess
+import sys
+
+
+def test_the_main_window_opens_without_torch(tmp_path):
+    code = ("import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]); "
+            "from nrstudio.gui.app.main_window import MainWindow; w = MainWindow(); w.show(); "
+            "app.processEvents(); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "", "HOME": str(tmp_path)},
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_a_network_stack_predicts_without_the_training_modules_loaded_first():
+    code = ("import numpy as np; from nrstudio.core.modeling.networks import NetworkStack; "
+            "s = NetworkStack([np.ones((1, 2, 1), np.float32)], [np.zeros((1, 1, 1), np.float32)],"
+            " np.zeros((1, 2), np.float32), np.ones((1, 2), np.float32),"
+            " np.zeros(1, np.float32), np.ones(1, np.float32)); "
+            "print(s.predict(np.array([[1.0, 2.0]]))[0, 0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) == 3.0
