@@ -115,6 +115,7 @@ def main() -> None:
         app.processEvents()
         switches.append((f"showing the micrograph of sample {sample}",
                          time.perf_counter() - t0))
+        micro.measure.wait_for_image()  # decoded on a worker thread; Measure needs it
 
     def show_lime_tab() -> None:
         # What the user does before pressing Explain: timed on its own, not part of the job.

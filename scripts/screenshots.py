@@ -49,6 +49,7 @@ def main(argv: list[str]) -> int:
     def measure() -> None:
         tab = window.micrographs_page.measure
         tab.strip.sample.setCurrentIndex(tab.strip.sample.findText(args.sample))
+        tab.wait_for_image()
         tab.panel.measure()
 
     def image_model() -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from nrstudio.core.micrographs.images import Micrograph, read_micrograph
 from nrstudio.core.project.model import AttachedImage
+from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.micrographs.decoded_images import DecodedImages
@@ -27,6 +29,10 @@ class MeasureTab(QWidget):
                  decoded: DecodedImages, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
+        self.decoded = decoded
+        # full images decode here, apart from the thumbnails' queue (issue 30: a 9-megapixel
+        # JPEG takes 0.1-0.15 s, too long for the GUI thread)
+        self.decoding = BackgroundCalls(self)
         self.view = MicrographView()
         self.strip = ThumbnailStrip(doc, settings, decoded)
         self.scale = ScalePanel(doc, settings, self.view, self.strip.pixels)
@@ -58,13 +64,39 @@ class MeasureTab(QWidget):
         return self.strip.current
 
     def show_image(self, image: AttachedImage | None) -> None:
+        """Show ``image``: at once when it is decoded already, else once a worker thread has
+        decoded it (the panels wait with it, as they read its pixels)."""
+        if image is not None and self.decoded.peek(image.id) is None:
+            self.view.show_image(None)
+            self.strip.info.setText(f"{image.filename}: reading the image…")
+            self.scale.show_image(None)
+            self.panel.show_image(None)
+            self.decoding.submit(lambda: read_micrograph(image.data, image.filename),
+                                 lambda result: self._decoded(image, result))
+            return
         m = self.strip.pixels(image) if image else None
         self.view.show_image(m.pixels if m else None)
         self.strip.describe(image, m)
         self.scale.show_image(image)
         self.panel.show_image(image)
 
+    def _decoded(self, image: AttachedImage, result: object) -> None:
+        if isinstance(result, Micrograph):
+            self.decoded.put(image.id, result)
+        if self.strip.current is not image:
+            return  # another image, or another project, is shown now
+        if isinstance(result, Micrograph):
+            self.show_image(image)
+        else:
+            QMessageBox.warning(self, "Unreadable image", str(result))
+            self.strip.describe(image, None)
+
+    def wait_for_image(self, msecs: int = 30_000) -> bool:
+        """For tests and scripts: finish decoding the chosen image and show it."""
+        return self.decoding.wait(msecs)
+
     def shutdown(self) -> None:
+        self.decoding.shutdown()
         self.strip.shutdown()
 
 

@@ -47,6 +47,7 @@ class MetricsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = QTableWidget()
+        self.table.verticalHeader().setVisible(False)  # row numbers say nothing here
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
@@ -82,8 +83,10 @@ class MetricsView(QWidget):
         keys = dict.fromkeys(sorted(keys, key=lambda k: (
             order[next(j for j in keys if j[:3] == k[:3])], chosen.get(k[2]) != k[3],
             order[k])))
+        # Two-line headers keep the interval columns as narrow as their numbers, so the
+        # whole table fits beside the settings at the default window size.
         headers = ["Protocol", "Rows", "Target", "Model", "MAE", "RMSE", "R²", "n",
-                   f"Coverage {tag}".strip(), f"Interval width {tag}".strip()]
+                   f"Coverage\n{tag}".strip(), f"Interval\nwidth {tag}".strip()]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(keys))

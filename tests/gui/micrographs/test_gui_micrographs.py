@@ -34,6 +34,7 @@ def window(qtbot, tmp_path, example):
 
 def _choose(page, sample):
     page.strip.sample.setCurrentIndex(page.strip.sample.findText(sample))
+    page.wait_for_image()  # full images are decoded off the GUI thread
 
 
 def test_example_images_are_listed_per_sample(window):
@@ -307,6 +308,7 @@ def test_method_choice_long_rods_are_traced(qtbot, window, tmp_path):
     Image.fromarray((g.pixels * 255).astype(np.uint8)).save(path)
     (image,) = page.strip.attach_files([path])
     page.strip.thumbs.setCurrentRow(page.strip.thumbs.count() - 1)
+    page.wait_for_image()
     assert page.current is image
     page.scale._apply_scale(0.4, "typed in")
     assert page.panel.method.currentData() == "auto"
@@ -414,3 +416,20 @@ def test_lime_on_images_without_an_image_says_so(qtbot, tmp_path, dialogs):
     assert lime.explain() is False
     assert dialogs.shown and "choose an image first" in dialogs.shown[-1][1]
     assert not w.jobs.busy
+
+
+def test_a_micrograph_is_decoded_off_the_gui_thread_and_shown_only_if_still_chosen(window):
+    window.show()
+    page = window.micrographs_page.measure
+    page.decoded.keep_only([])  # nothing decoded yet
+    page.strip.sample.setCurrentIndex(page.strip.sample.findText("3"))
+    first = page.current
+    assert page.decoded.peek(first.id) is None  # not decoded on the GUI thread
+    assert "reading the image" in page.strip.info.text()
+    assert not page.panel.measure_button.isEnabled()
+    page.strip.sample.setCurrentIndex(page.strip.sample.findText("4"))  # changed one's mind
+    second = page.current
+    page.wait_for_image()
+    assert page.current is second and page.decoded.peek(second.id) is not None
+    assert page.view._pixels is page.decoded.peek(second.id).pixels
+    assert second.filename in page.strip.info.text()

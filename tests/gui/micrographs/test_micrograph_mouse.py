@@ -25,6 +25,7 @@ def measured(qtbot, tmp_path, example, monkeypatch):
     w.show_page("Micrographs")
     page = w.micrographs_page.measure
     page.strip.sample.setCurrentIndex(page.strip.sample.findText("1"))
+    page.wait_for_image()
     with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
         assert page.panel.measure()
     qtbot.waitExposed(page.view)

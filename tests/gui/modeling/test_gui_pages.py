@@ -389,5 +389,5 @@ def test_metrics_table_cells(qtbot):
     assert [c[3] for c in cells] == ["ridge (chosen)", "the mean"]
     assert cells[0][4:] == ["4.21 ± 0.5", "5 ± 0.5", "—", "28", "89%", "17"]
     assert cells[1][4:8] == ["9.9 ± 0.5", "—", "—", "27"]
-    assert table.horizontalHeaderItem(8).text() == "Coverage 90%"
+    assert table.horizontalHeaderItem(8).text() == "Coverage\n90%"
     assert table.isColumnHidden(0) and table.isColumnHidden(1)  # one protocol, one subset
