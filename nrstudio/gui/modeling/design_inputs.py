@@ -12,6 +12,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import DesignSpace
 from nrstudio.core.modeling.design_form import DesignForm, InputEntry, WantEntry
 from nrstudio.core.modeling.final_models import FinalModels
+from nrstudio.core.numbers import decimals_of
 
 WantRows = dict[str, tuple[QCheckBox, QLineEdit, QLineEdit]]
 
@@ -46,7 +47,10 @@ class InputRow:
             self.value = QLineEdit(f"{np.median(models.train_x[:, j]):g}")
             self.low, self.high = QLineEdit(f"{lo:g}"), QLineEdit(f"{hi:g}")
             self.step = QLineEdit()
-            self.step.setPlaceholderText("any")
+            # blank: the precision the data are written with (core/modeling/design.py)
+            self.step.setPlaceholderText(f"{10.0 ** -decimals_of(models.train_x[:, j]):g}")
+            self.step.setToolTip("Candidates move in steps of this; blank: the precision "
+                                 "the column is written with (the grey number)")
         for w in (self.low, self.high, self.step):
             w.setMaximumWidth(90)
 
