@@ -13,10 +13,11 @@ the interval is unbounded and the app says so.
 Coverage is reported honestly: for each held-out original i, the interval is built from the
 residuals of the *other* samples only, and i counts as covered when its own truth falls in.
 
-Why not MAPIE or crepes: both wrap a scikit-learn estimator that they refit per fold; the
-app's networks train as one batched program across targets and folds, and the out-of-fold
-residuals already exist from the evaluation, so a library would refit what is already known.
-The arithmetic that remains is the quantile below.
+Why not MAPIE or crepes: MAPIE wraps a scikit-learn estimator that it refits per fold, and
+the app's networks train as one batched program across targets and folds; crepes does take
+precomputed residuals, but the leave-one-residual-out coverage above and the unbounded
+interval for too few residuals are not what it computes, and the arithmetic that remains is
+one quantile (below), less code than the dependency would be.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Final models and predictions with uncertainty.
 
-The final model of every target is an ensemble of networks trained on all training samples
-(augmented with SMOTE-REG), differing in their seeds; a prediction is the ensemble mean and
-standard deviation. Each prediction also says whether the conditions lie inside the region
-the original samples cover (the applicability domain), and how far the predicted aspect ratio
-is from predicted length / width.
+The network ensemble of every target (one of the final models a target may use; the others
+are in :mod:`~nrstudio.core.modeling.final_models`, which chooses between them) is trained on
+all training samples (augmented with SMOTE-REG), its members differing in their seeds; its
+prediction is the ensemble mean and standard deviation. Each prediction also says whether
+the conditions lie inside the region the original samples cover (the applicability domain),
+and how far the predicted aspect ratio is from predicted length / width.
 """
 
 from __future__ import annotations
