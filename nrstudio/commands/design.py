@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from nrstudio.cli import Command, command, printable
 from nrstudio.core.errors import DataError
 
@@ -162,19 +164,37 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("--n", type=int, default=3, help="how many suggestions (default 3)")
     parser.add_argument("--mode", choices=["reach", "learn"], default=None,
                         help="reach (default with --want) or learn (default without)")
+    parser.add_argument("--pool", type=Path, metavar="TABLE",
+                        help="choose among these candidate syntheses (a CSV or XLSX table "
+                             "with a column per input) instead of searching the ranges; "
+                             "the output's 'row in the list' says which")
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.cli import progress_printer
+        from nrstudio.core.data.table_io import import_table
         from nrstudio.core.modeling.design_record import candidate_table, honesty_notes
-        from nrstudio.core.modeling.suggest import SuggestSettings, suggest_experiments
+        from nrstudio.core.modeling.suggest import (
+            SuggestSettings,
+            candidate_list,
+            suggest_experiments,
+        )
 
         project, models = _load(args.project)
         wants = parse_wants(args.want, models.targets)
         mode = args.mode or ("reach" if wants else "learn")
         settings = SuggestSettings(n=args.n, mode=mode, seed=args.seed)
+        listed = candidate_list(models, import_table(args.pool)) if args.pool else None
+        for note in listed.skipped if listed else []:
+            print(printable(f"note: {note}"), file=sys.stderr)
         result = suggest_experiments(models, wants, parse_space(args, models.inputs), settings,
-                                     project.dataset, progress=progress_printer())
+                                     project.dataset, pool=listed.conditions if listed else None,
+                                     progress=progress_printer())
         table = candidate_table(models, result.suggestions)
+        if listed is not None:
+            table.insert(0, "row in the list", [
+                int(listed.rows[int(np.flatnonzero(
+                    (listed.conditions == s.conditions).all(axis=1))[0])]) + 1
+                for s in result.suggestions])
         _write_table(table)
         if result.n_pending:
             print(f"note: {result.n_pending} planned rows count as pending", file=sys.stderr)

@@ -86,3 +86,32 @@ def test_save_keeps_the_printed_tables_in_the_project(project, tmp_path, capsys)
     before = copy.read_bytes()
     assert main(["design", str(copy), "--want", "length=50±3"]) == 0
     assert copy.read_bytes() == before
+
+
+def test_suggest_chooses_from_a_list_of_candidate_syntheses(project, tmp_path, capsys):
+    pool = tmp_path / "candidates.csv"
+    rows = [["Core", "S (mg)"]] + [[str(c), str(s)] for c in (10, 30, 50, 70, 90)
+                                   for s in (20, 40, 60)]
+    rows.insert(3, ["", "50"])  # a row without a core amount: left out, said so
+    with pool.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    capsys.readouterr()
+    assert main(["suggest", str(project), "--want", "length=50±2", "--n", "3",
+                 "--pool", str(pool)]) == 0
+    captured = capsys.readouterr()
+    out = list(csv.DictReader(io.StringIO(captured.out)))
+    assert len(out) == 3 and "1 rows of the list left out" in captured.err
+    listed = {(float(r[0]), float(r[1])) for r in rows[1:] if r[0]}
+    for r in out:
+        k = int(r["row in the list"])
+        assert rows[k][0] and (float(rows[k][0]), float(rows[k][1])) in listed
+        assert (float(r["Core (nmol)"]), float(r["S (mg)"])) == (float(rows[k][0]),
+                                                                 float(rows[k][1]))
+    # the best of the list: predicted near the window, and truly so by the known law
+    best = out[0]
+    assert abs(law(np.array([[float(best["Core (nmol)"]), float(best["S (mg)"])]]))[0]
+               - 50) < 6
+    empty = tmp_path / "empty.csv"
+    empty.write_text("Core,S (mg)\n,1\n", encoding="utf-8")
+    assert main(["suggest", str(project), "--pool", str(empty)]) == 1
+    assert "no row of the list" in capsys.readouterr().err

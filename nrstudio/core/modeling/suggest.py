@@ -105,6 +105,39 @@ def pending_conditions(models: FinalModels, dataset: Dataset | None) -> np.ndarr
     return x[rows]
 
 
+@dataclass
+class CandidateList:
+    """Conditions a user can run (a list of candidate syntheses) read for the models:
+    ``conditions`` (k, c) of the usable ``rows`` (0-based rows of the list) and why the
+    others were left out."""
+
+    conditions: np.ndarray
+    rows: np.ndarray
+    skipped: list[str] = field(default_factory=list)
+
+
+def candidate_list(models: FinalModels, table: Dataset) -> CandidateList:
+    """The rows of ``table`` that give every input of the models (columns matched by name,
+    with or without their unit) with a number, or a level the models know. DataError when a
+    column is missing or a number cell holds text (naming its row and column)."""
+    from nrstudio.core.modeling.predict import match_inputs
+
+    mapping = match_inputs(models.inputs, [c.name for c in table.columns])
+    x = models.space.conditions(table, columns=mapping)
+    usable = np.isfinite(x).all(axis=1)
+    for name in models.space.levels:
+        usable &= x[:, models.inputs.index(name)] >= 0
+    skipped = []
+    if not usable.all():
+        bad = np.flatnonzero(~usable)
+        rows = ", ".join(str(r + 1) for r in bad[:8]) + (" …" if len(bad) > 8 else "")
+        skipped.append(f"{len(bad)} rows of the list left out (a missing value, or a level "
+                       f"the models never saw): rows {rows}")
+    if not usable.any():
+        raise DataError("no row of the list gives every input the models need")
+    return CandidateList(x[usable], np.flatnonzero(usable), skipped)
+
+
 def _z(models: FinalModels, x: np.ndarray) -> np.ndarray:
     return (models.space.encode(x) - models.domain.mean) / models.domain.std
 
