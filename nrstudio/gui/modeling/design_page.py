@@ -5,6 +5,7 @@ each; a candidate becomes a planned experiment in one (undoable) click."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.data.dataset import Dataset, parse_typed_number
 from nrstudio.core.data.editing import add_planned_experiments
+from nrstudio.core.data.table_io import import_table
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import (
     DesignResult,
@@ -44,7 +47,13 @@ from nrstudio.core.modeling.design_record import (
     stored_rows,
 )
 from nrstudio.core.modeling.final_models import FinalModels
-from nrstudio.core.modeling.suggest import SuggestResult, SuggestSettings, suggest_experiments
+from nrstudio.core.modeling.suggest import (
+    CandidateList,
+    SuggestResult,
+    SuggestSettings,
+    candidate_list,
+    suggest_experiments,
+)
 from nrstudio.core.numbers import readable
 from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.gui.app.document import ProjectDocument
@@ -77,9 +86,14 @@ class DesignPage(QWidget):
         self.design_button = QPushButton("Find conditions")
         self.design_button.clicked.connect(self.run_design)
         self.suggest_button = QPushButton("Suggest next experiments")
-        self.suggest_button.clicked.connect(self.run_suggest)
+        self.suggest_button.clicked.connect(lambda: self.run_suggest())
+        self.pool_button = QPushButton("Choose from a list of syntheses…")
+        self.pool_button.setToolTip("Suggest among the candidate syntheses of a table (a column "
+                                    "per input), instead of searching the ranges")
+        self.pool_button.clicked.connect(lambda: self.suggest_from_list())
         scroll = scroll_column(self.info, self.wants_box, self.inputs_box, self.design_form,
-                               self.design_button, self.suggest_form, self.suggest_button)
+                               self.design_button, self.suggest_form, self.suggest_button,
+                               self.pool_button)
         scroll.setMinimumWidth(460)
 
         self.honesty = QLabel()
@@ -114,7 +128,7 @@ class DesignPage(QWidget):
         split.setSizes([470, 900])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
-        disable_while_busy(jobs, self.design_button, self.suggest_button)
+        disable_while_busy(jobs, self.design_button, self.suggest_button, self.pool_button)
         # Rebuilt when seen: the form of a wide table is a few hundred widgets, and building
         # it the moment training ends kept the window waiting. The first build is at once.
         self._built = False
@@ -253,7 +267,25 @@ class DesignPage(QWidget):
         self._keep("design", self._asked, result.candidates,
                    ([result.limit] if result.limit else []) + honesty_notes(result))
 
-    def run_suggest(self) -> bool:
+    def suggest_from_list(self, path: str | None = None) -> bool:
+        """Suggest among the syntheses listed in a table file (asked for when not given)."""
+        models = self.models
+        if models is None:
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Candidate syntheses", "",
+                                                  "Tables (*.csv *.tsv *.txt *.xlsx)")
+            if not path:
+                return False
+        try:
+            listed = candidate_list(models, import_table(path))
+        except (DataError, OSError) as exc:
+            QMessageBox.warning(self, "Cannot read the list", f"{Path(path).name}: {exc}")
+            return False
+        return self.run_suggest(listed, Path(path).name)
+
+    def run_suggest(self, listed: CandidateList | None = None, list_name: str = "") -> bool:
+        """Suggest next experiments in the ranges, or among ``listed`` syntheses."""
         models = self.models
         if models is None:
             return False
@@ -269,8 +301,15 @@ class DesignPage(QWidget):
         self.keep_form()
 
         def work(ctx: JobContext) -> SuggestResult:
-            return suggest_experiments(models, wants, space, settings, dataset,
-                                       progress=ctx.progress, cancel=ctx.cancelled)
+            result = suggest_experiments(models, wants, space, settings, dataset,
+                                         pool=listed.conditions if listed else None,
+                                         progress=ctx.progress, cancel=ctx.cancelled)
+            if listed is not None:
+                for s in result.suggestions:
+                    k = int(np.flatnonzero((listed.conditions == s.conditions).all(axis=1))[0])
+                    s.reason = f"row {int(listed.rows[k]) + 1} of {list_name}; {s.reason}"
+                result.notes[:0] = listed.skipped
+            return result
 
         return self.jobs.start("Next experiments", work, self._suggested, settings=settings)
 

@@ -215,3 +215,39 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
     assert use.isChecked() and value.text() == "60" and tol.text() == "5"
     assert other.input_row(other.models.inputs[0]).mode.currentText() == "fixed"
     assert other.table.rowCount() == 3 and "as stored" in other.limit.text()
+
+
+def test_the_design_page_chooses_from_a_list_of_syntheses(qtbot, tmp_path, trained_own,
+                                                         monkeypatch):
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    mine = tmp_path / "pool.nrproj"
+    shutil.copy(trained_own, mine)
+    w = make_window(qtbot, tmp_path, mine)
+    page = w.design_page
+    w.show()
+    w.show_page("Design")
+    # the list: new syntheses near the table's first rows, under the same headers (the
+    # samples themselves are measured already: never suggested again)
+    ds = w.doc.dataset
+    inputs = page.models.inputs
+    listed = ds.table[inputs].iloc[:8].copy()
+    for name in inputs:
+        if name not in page.models.space.levels:
+            listed[name] = [round(float(v) * 1.07, 3) for v in listed[name]]
+    path = tmp_path / "candidates.csv"
+    listed.to_csv(path, index=False)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    page.suggest_form.widgets["mode"].setCurrentIndex(1)  # learn
+    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
+        page.pool_button.click()
+    assert page.table.rowCount() >= 1
+    why = page.table.item(0, page.table.columnCount() - 1).text()
+    assert why.startswith("row ") and "of candidates.csv" in why
+    k = int(why.split()[1]) - 1
+    shown = [page.table.item(0, j).text() for j in range(len(inputs))]
+    for name, text in zip(inputs, shown, strict=True):
+        value = listed.iloc[k][name]
+        assert text == str(value) or float(text) == pytest.approx(float(value), rel=1e-3)
