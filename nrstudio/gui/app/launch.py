@@ -5,6 +5,12 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+
+    from nrstudio.gui.app.background import BackgroundCalls
 
 
 def settle_memory() -> None:
@@ -16,20 +22,20 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-def load_torch_in_background() -> None:
-    """Import torch on a thread once the window is up: the window opens without it (about
-    1.2 s of a 2 s start), and it is ready before the first training or network prediction
-    needs it. Its objects are then moved out of the collector's reach, as at start-up."""
-    import threading
+def load_torch_in_background(window: QObject) -> BackgroundCalls:
+    """Import torch on a worker (the window's BackgroundCalls, as thumbnails are made) once
+    the window is up: the window opens without it (about 1.2 s of a 2 s start), and it is
+    ready before the first training or network prediction needs it. Its objects are then
+    moved out of the collector's reach, as at start-up. A failure is left to the first use,
+    which reports it properly. Returns the worker (tests wait on it)."""
+    from nrstudio.gui.app.background import BackgroundCalls
 
     def load() -> None:
-        try:
-            import nrstudio.core.modeling.network_math  # noqa: F401  (imports torch)
-        except Exception:  # the first use will report it properly
-            return
-        gc.freeze()
+        import nrstudio.core.modeling.network_math  # noqa: F401  (imports torch)
 
-    threading.Thread(target=load, name="nrstudio-load-torch", daemon=True).start()
+    calls = BackgroundCalls(window)  # a child of the window: dropped with it
+    calls.submit(load, lambda result: None if isinstance(result, Exception) else gc.freeze())
+    return calls
 
 
 def launch_gui(path: str | None = None) -> int:
@@ -58,7 +64,7 @@ def launch_gui(path: str | None = None) -> int:
     window.widget_map_writer = start_widget_map(app)  # kept alive with the window
     from PySide6.QtCore import QTimer
 
-    QTimer.singleShot(300, load_torch_in_background)  # after the first paint
+    QTimer.singleShot(300, lambda: load_torch_in_background(window))  # after the first paint
     restored = window.offer_recovery()
     if path and not restored:
         from pathlib import Path
