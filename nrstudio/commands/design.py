@@ -8,8 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from nrstudio.cli import Command, command, printable
 from nrstudio.core.errors import DataError
 
@@ -191,10 +189,8 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
                                      progress=progress_printer())
         table = candidate_table(models, result.suggestions)
         if listed is not None:
-            table.insert(0, "row in the list", [
-                int(listed.rows[int(np.flatnonzero(
-                    (listed.conditions == s.conditions).all(axis=1))[0])]) + 1
-                for s in result.suggestions])
+            table.insert(0, "row in the list",
+                         [int(listed.rows[s.candidate]) + 1 for s in result.suggestions])
         _write_table(table)
         if result.n_pending:
             print(f"note: {result.n_pending} planned rows count as pending", file=sys.stderr)

@@ -72,6 +72,7 @@ class Suggestion:
     distance: float
     out_of_domain: bool
     reason: str
+    candidate: int | None = None  # its row of the ``pool`` given; None when the box is searched
 
 
 @dataclass
@@ -237,7 +238,8 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
         why += f"; {near:.1f} spacings from any sample or planned row"
         out.append(Suggestion(x[i], pred.mean[i], pred.lower[i], pred.upper[i],
                               float(score[i]), float(probability[i]), float(pred.distance[i]),
-                              bool(pred.out_of_domain[i]), why))
+                              bool(pred.out_of_domain[i]), why,
+                              i if pool is not None else None))
     notes = []
     if len(out) < settings.n:
         notes.append(f"only {len(out)} of {settings.n} suggestions: "

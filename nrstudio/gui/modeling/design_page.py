@@ -306,8 +306,8 @@ class DesignPage(QWidget):
                                          progress=ctx.progress, cancel=ctx.cancelled)
             if listed is not None:
                 for s in result.suggestions:
-                    k = int(np.flatnonzero((listed.conditions == s.conditions).all(axis=1))[0])
-                    s.reason = f"row {int(listed.rows[k]) + 1} of {list_name}; {s.reason}"
+                    row = int(listed.rows[s.candidate]) + 1
+                    s.reason = f"row {row} of {list_name}; {s.reason}"
                 result.notes[:0] = listed.skipped
             return result
 
