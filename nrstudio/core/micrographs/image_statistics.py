@@ -47,11 +47,10 @@ def image_statistics(pixels: np.ndarray) -> ImageStatistics:
     """The statistics of a dark-rod image (h, w) in [0, 1]; a few megapixels are read."""
     from scipy import ndimage as ndi
 
-    from nrstudio.core.micrographs.rods import dark_fraction
+    from nrstudio.core.micrographs.rods import dark_fraction, reduced_image
 
-    step = max(1, int(np.ceil(np.sqrt(pixels.size / 4e6))))
-    img = np.asarray(pixels[::step, ::step], np.float64)
-    smooth = ndi.gaussian_filter(img, 2.0 / step)
+    smooth, step = reduced_image(pixels, 2.0)  # the reduction the noise guard reads
+    img = np.asarray(pixels[::step, ::step], np.float32)
     lo, hi = (float(v) for v in np.percentile(smooth, [0.5, 99.5]))
     counts, edges = np.histogram(smooth, bins=256, range=(lo, max(hi, lo + 1e-6)))
     film = float(0.5 * (edges[_film_peak(counts)] + edges[_film_peak(counts) + 1]))

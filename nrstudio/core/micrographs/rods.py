@@ -72,7 +72,7 @@ NOISE_FLOOR = 1e-4  # share of pixels; the development images have 25 to 900 tim
 TEXTURE_FLOOR = 0.4
 
 
-def _reduced(img: np.ndarray, sigma: float) -> tuple[np.ndarray, int]:
+def reduced_image(img: np.ndarray, sigma: float) -> tuple[np.ndarray, int]:
     """The image (h, w) taken every ``step`` pixels (a few megapixels are enough for these
     whole-image statistics) and smoothed by ``sigma`` full-resolution pixels; and the step."""
     from scipy import ndimage as ndi
@@ -96,7 +96,7 @@ def oriented_texture(img: np.ndarray, sigma: float = 2.0, window: float = 6.0) -
     direction at any place (about 0.2). sigma and window in full-resolution pixels."""
     from scipy import ndimage as ndi
 
-    small, step = _reduced(img, sigma)
+    small, step = reduced_image(img, sigma)
     gy, gx = np.gradient(small)
     jxx = ndi.gaussian_filter(gx * gx, window / step)
     jyy = ndi.gaussian_filter(gy * gy, window / step)
@@ -118,7 +118,7 @@ def dark_fraction(img: np.ndarray) -> float:
     (flat, noisy); rods spread over every level their thickness gives."""
     from scipy import ndimage as ndi
 
-    small, _ = _reduced(img, 2.0)
+    small, _ = reduced_image(img, 2.0)
     lo, hi = (float(v) for v in np.percentile(small, [0.5, 99.5]))
     if hi <= lo:
         return 0.0
