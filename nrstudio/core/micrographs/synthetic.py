@@ -7,6 +7,7 @@ and width: no real micrograph is shipped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,50 @@ def make_raft_micrograph(seed: int = 0, shape: tuple[int, int] = (1400, 1800), n
                                np.array(widths), None)
 
 
+@dataclass(frozen=True)
+class _RowRod:
+    """One rod of a carpet's row as laid out: centre (px), size (px), the row's direction
+    (radians), its normal (x, y) and its domain's corner (x0, y0); ``inside``: the centre
+    lies in its own domain."""
+
+    cx: float
+    cy: float
+    length: float
+    width: float
+    angle: float
+    normal: tuple[float, float]
+    domain: tuple[float, float]
+    inside: bool
+
+
+def _rows_of_rods(rng: np.random.Generator, shape: tuple[int, int], domain: float,
+                  pitch: float, length: tuple[float, float], width: tuple[float, float],
+                  end_gap: tuple[float, float]) -> Iterator[_RowRod]:
+    """Rods laid in rows ``pitch`` px apart and end to end along each row (gaps ~
+    N(end_gap), clipped at 0), in square domains ``domain`` px across with a direction each;
+    sizes in px ~ N(mean, sd). The caller decides which rods to draw and may draw from
+    ``rng`` for each one: the next rod's numbers are drawn after it."""
+    h, w = shape
+    for y0 in np.arange(0, h, domain):
+        for x0 in np.arange(0, w, domain):
+            angle = rng.uniform(0, np.pi)
+            ux, uy = np.cos(angle), np.sin(angle)
+            nx, ny = -uy, ux
+            cx0, cy0 = x0 + domain / 2, y0 + domain / 2
+            half = domain * 0.75
+            for off in np.arange(-half, half, pitch):
+                t = -half + rng.uniform(0, length[0])
+                while t < half:
+                    L = float(np.clip(rng.normal(*length), 3 * width[0], None))
+                    W = float(np.clip(rng.normal(*width), 3, None))
+                    cx = cx0 + nx * off + ux * (t + L / 2)
+                    cy = cy0 + ny * off + uy * (t + L / 2)
+                    inside = bool(x0 <= cx < x0 + domain and y0 <= cy < y0 + domain)
+                    yield _RowRod(float(cx), float(cy), L, W, float(angle),
+                                  (float(nx), float(ny)), (float(x0), float(y0)), inside)
+                    t += L + max(rng.normal(*end_gap), 0.0)
+
+
 def make_carpet_micrograph(seed: int = 0, shape: tuple[int, int] = (1200, 1600),
                            length: tuple[float, float] = (92.0, 9.0),
                            width: tuple[float, float] = (10.0, 0.7), side_gap: float = 3.5,
@@ -142,27 +187,11 @@ def make_carpet_micrograph(seed: int = 0, shape: tuple[int, int] = (1200, 1600),
     img = np.full(shape, 0.72)
     lengths: list[float] = []
     widths: list[float] = []
-    pitch = width[0] + side_gap
-    for y0 in np.arange(0, h, domain):
-        for x0 in np.arange(0, w, domain):
-            angle = rng.uniform(0, np.pi)
-            ux, uy = np.cos(angle), np.sin(angle)
-            nx, ny = -uy, ux
-            cx0, cy0 = x0 + domain / 2, y0 + domain / 2
-            half = domain * 0.75
-            for off in np.arange(-half, half, pitch):
-                t = -half + rng.uniform(0, length[0])
-                while t < half:
-                    L = float(np.clip(rng.normal(*length), 3 * width[0], None))
-                    W = float(np.clip(rng.normal(*width), 3, None))
-                    cx = cx0 + nx * off + ux * (t + L / 2)
-                    cy = cy0 + ny * off + uy * (t + L / 2)
-                    inside = x0 <= cx < x0 + domain and y0 <= cy < y0 + domain
-                    if inside and 0 <= cx < w and 0 <= cy < h and rng.random() >= holes:
-                        draw_rod(img, cx, cy, L, W, angle, 0.38)
-                        lengths.append(L)
-                        widths.append(W)
-                    t += L + max(rng.normal(*end_gap), 0.0)
+    for r in _rows_of_rods(rng, shape, domain, width[0] + side_gap, length, width, end_gap):
+        if r.inside and 0 <= r.cx < w and 0 <= r.cy < h and rng.random() >= holes:
+            draw_rod(img, r.cx, r.cy, r.length, r.width, r.angle, 0.38)
+            lengths.append(r.length)
+            widths.append(r.width)
     img = gaussian_filter(img, 1.2)
     img = rng.poisson(img * 150) / 150.0
     return SyntheticMicrograph(np.clip(img, 0, 1).astype(np.float32), np.array(lengths),
@@ -178,8 +207,8 @@ def make_packed_carpet_micrograph(seed: int = 0, shape: tuple[int, int] = (1200,
                                   domain: float = 500.0, dark_cores: float = 0.1
                                   ) -> SyntheticMicrograph:
     """A carpet as the real dense micrographs (``tem-dev`` 02 and 04) look, which the
-    looser :func:`make_carpet_micrograph` does not: rods packed side by side with a gap
-    thinner than the blur (so rods, not film, are the commonest grey level), bare film only
+    looser :func:`make_carpet_micrograph` does not: rods packed side by side a few px apart
+    (so rods, not film, are the commonest grey level), bare film only
     in a few large holes (``holes``: their share of the image), rods of even mid-grey with a
     darker stretch in some (``dark_cores``: their share), soft edges (``blur`` px) and
     blotchy noise (white noise of SD ``noise`` smoothed over ``grain`` px, as a camera's
@@ -194,35 +223,21 @@ def make_packed_carpet_micrograph(seed: int = 0, shape: tuple[int, int] = (1200,
         hole |= (yy - rng.uniform(0, h)) ** 2 + (xx - rng.uniform(0, w)) ** 2 < r * r
     lengths: list[float] = []
     widths: list[float] = []
-    pitch = width[0] + side_gap
-    for y0 in np.arange(0, h, domain):
-        for x0 in np.arange(0, w, domain):
-            angle = rng.uniform(0, np.pi)
-            ux, uy = np.cos(angle), np.sin(angle)
-            nx, ny = -uy, ux
-            cx0, cy0 = x0 + domain / 2, y0 + domain / 2
-            half = domain * 0.75
-            for off in np.arange(-half, half, pitch):
-                t = -half + rng.uniform(0, length[0])
-                while t < half:
-                    L = float(np.clip(rng.normal(*length), 3 * width[0], None))
-                    W = float(np.clip(rng.normal(*width), 3, None))
-                    cx = cx0 + nx * off + ux * (t + L / 2)
-                    cy = cy0 + ny * off + uy * (t + L / 2)
-                    # rods in a row are neither quite in line nor quite parallel
-                    side = rng.normal(0.0, 1.5)
-                    cx, cy = cx + nx * side, cy + ny * side
-                    tilt = angle + rng.normal(0.0, np.radians(2.0))
-                    inside = x0 <= cx < x0 + domain and y0 <= cy < y0 + domain
-                    if inside and 0 <= cy < h and 0 <= cx < w and not hole[int(cy), int(cx)]:
-                        draw_rod(img, cx, cy, L, W, tilt, 0.6, flatness=8.0)
-                        if rng.random() < dark_cores:  # a darker stretch, as real rods show
-                            k = rng.uniform(-0.3, 0.3) * L
-                            draw_rod(img, cx + ux * k, cy + uy * k, 0.25 * L, 0.8 * W, tilt,
-                                     0.5, flatness=8.0)
-                        lengths.append(L)
-                        widths.append(W)
-                    t += L + max(rng.normal(*end_gap), 0.0)
+    for r in _rows_of_rods(rng, shape, domain, width[0] + side_gap, length, width, end_gap):
+        # rods in a row are neither quite in line nor quite parallel
+        side = rng.normal(0.0, 1.5)
+        cx, cy = r.cx + r.normal[0] * side, r.cy + r.normal[1] * side
+        tilt = r.angle + rng.normal(0.0, np.radians(2.0))
+        x0, y0 = r.domain
+        inside = x0 <= cx < x0 + domain and y0 <= cy < y0 + domain
+        if inside and 0 <= cy < h and 0 <= cx < w and not hole[int(cy), int(cx)]:
+            draw_rod(img, cx, cy, r.length, r.width, tilt, 0.6, flatness=8.0)
+            if rng.random() < dark_cores:  # a darker stretch, as real rods show
+                k = rng.uniform(-0.3, 0.3) * r.length
+                draw_rod(img, cx + np.cos(r.angle) * k, cy + np.sin(r.angle) * k,
+                         0.25 * r.length, 0.8 * r.width, tilt, 0.5, flatness=8.0)
+            lengths.append(r.length)
+            widths.append(r.width)
     img = gaussian_filter(img, blur)
     texture = gaussian_filter(rng.normal(0.0, 1.0, shape), grain)
     img = img + noise * texture / max(float(texture.std()), 1e-9)
