@@ -144,6 +144,17 @@ def ignored_reason(column: Column, cells: Sequence[object],
     if levels == 1:
         return f"the same text ('{filled[0][:30]}') in every row"
     if levels > MAX_CATEGORY_LEVELS:
-        return (f"text with {levels} different values; a condition may have at most "
+        return (f"{TOO_MANY_LEVELS} {levels} different values; a condition may have at most "
                 f"{MAX_CATEGORY_LEVELS} levels")
     return "marked as ignored"
+
+
+TOO_MANY_LEVELS = "text with"  # how ignored_reason begins for a crowded text condition
+
+
+def has_too_many_levels(column: Column, cells: Sequence[object],
+                        others: dict[str, Sequence[object]] | None = None) -> bool:
+    """Whether the column is left out only for having more levels than a category may (not
+    as an outcome, a label or a restated condition): the import offers to keep its most
+    frequent levels (:mod:`nrstudio.core.data.frequent_levels`)."""
+    return ignored_reason(column, cells, others).startswith(TOO_MANY_LEVELS)

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from nrstudio.core.data.column_guessing import category_cells, has_too_many_levels
 from nrstudio.core.data.dataset import (
     MAX_CATEGORY_LEVELS,
     Dataset,
@@ -63,15 +64,11 @@ def pool_rare_levels(dataset: Dataset, name: str, kept: Sequence[str]) -> int:
 
 
 def too_many_levels(dataset: Dataset) -> list[str]:
-    """Text columns left out of the models for having more levels than a category may."""
-    out = []
-    for col in dataset.columns:
-        if col.role == Role.IGNORED and col.kind != Kind.NUMBER:
-            cells = [c for c in dataset.table[col.name].tolist() if not is_missing(c)]
-            levels = len({format_cell(c).strip() for c in cells})
-            if MAX_CATEGORY_LEVELS < levels < len(cells):
-                out.append(col.name)
-    return out
+    """Text columns left out of the models only for having more levels than a category may
+    (the import dialog's test, :func:`has_too_many_levels`)."""
+    conditions = category_cells(dataset)
+    return [c.name for c in dataset.columns
+            if has_too_many_levels(c, dataset.table[c.name].tolist(), conditions)]
 
 
 def keep_frequent_levels(dataset: Dataset, name: str) -> FrequentLevels:

@@ -23,7 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nrstudio.core.data.column_guessing import category_cells, ignored_reason
+from nrstudio.core.data.column_guessing import (
+    category_cells,
+    has_too_many_levels,
+    ignored_reason,
+)
 from nrstudio.core.data.dataset import MISSING_MARKERS, Column, Dataset, Kind, Role, format_cell
 from nrstudio.core.data.frequent_levels import frequent_levels, pool_rare_levels
 from nrstudio.core.data.table_io import RawTable, dataset_from_raw, list_sheets, read_table
@@ -150,7 +154,7 @@ class ImportDialog(QDialog):
                 reason.setStyleSheet("color:#a05a00")
                 reason.setWordWrap(True)  # a long reason wraps instead of scrolling sideways
                 h.addWidget(reason, 1)
-            if why and "different values" in why:
+            if has_too_many_levels(col, cells, conditions):
                 offer = frequent_levels(cells)
                 keep = QCheckBox(offer.describe())
                 keep.setObjectName(f"keep:{col.name}")
