@@ -154,20 +154,27 @@ def test_a_model_can_be_picked_per_target_and_is_kept(qtbot, tmp_path, trained_o
     assert again.predict_page.model.choices()["Length (nm)"].model == "mean"
 
 
-def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_path,
-                                                                      trained_own):
+def design_window(qtbot, tmp_path, trained, name):
+    """A window on a copy of the trained project, showing the Design page (which builds its
+    form when it is seen); returns the copy's path and the window."""
     import shutil
 
+    mine = tmp_path / name
+    shutil.copy(trained, mine)
+    w = make_window(qtbot, tmp_path, mine)
+    w.show()
+    w.show_page("Design")
+    return mine, w
+
+
+def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_path,
+                                                                      trained_own):
     from nrstudio.core.modeling.design import DesignSettings, Want, design_conditions
     from nrstudio.core.modeling.final_models import load_final_models
     from nrstudio.core.project.file_format import load_project
 
-    mine = tmp_path / "design.nrproj"
-    shutil.copy(trained_own, mine)
-    w = make_window(qtbot, tmp_path, mine)
+    mine, w = design_window(qtbot, tmp_path, trained_own, "design.nrproj")
     page = w.design_page
-    w.show()
-    w.show_page("Design")  # the page builds its form when it is seen
     page.set_want("Length (nm)", 60.0, 5.0)
     with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
         assert page.run_design()
@@ -219,16 +226,10 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
 
 def test_the_design_page_chooses_from_a_list_of_syntheses(qtbot, tmp_path, trained_own,
                                                          monkeypatch):
-    import shutil
-
     from PySide6.QtWidgets import QFileDialog
 
-    mine = tmp_path / "pool.nrproj"
-    shutil.copy(trained_own, mine)
-    w = make_window(qtbot, tmp_path, mine)
+    _, w = design_window(qtbot, tmp_path, trained_own, "pool.nrproj")
     page = w.design_page
-    w.show()
-    w.show_page("Design")
     # the list: new syntheses near the table's first rows, under the same headers (the
     # samples themselves are measured already: never suggested again)
     ds = w.doc.dataset
