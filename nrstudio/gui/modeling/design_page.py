@@ -48,7 +48,6 @@ from nrstudio.core.modeling.design_record import (
 )
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import (
-    CandidateList,
     SuggestResult,
     SuggestSettings,
     candidate_list,
@@ -269,23 +268,18 @@ class DesignPage(QWidget):
 
     def suggest_from_list(self, path: str | None = None) -> bool:
         """Suggest among the syntheses listed in a table file (asked for when not given)."""
-        models = self.models
-        if models is None:
+        if self.models is None:
             return False
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Candidate syntheses", "",
                                                   "Tables (*.csv *.tsv *.txt *.xlsx)")
             if not path:
                 return False
-        try:
-            listed = candidate_list(models, import_table(path))
-        except (DataError, OSError) as exc:
-            QMessageBox.warning(self, "Cannot read the list", f"{Path(path).name}: {exc}")
-            return False
-        return self.run_suggest(listed, Path(path).name)
+        return self.run_suggest(Path(path))
 
-    def run_suggest(self, listed: CandidateList | None = None, list_name: str = "") -> bool:
-        """Suggest next experiments in the ranges, or among ``listed`` syntheses."""
+    def run_suggest(self, pool_file: Path | None = None) -> bool:
+        """Suggest next experiments in the ranges, or among the syntheses listed in
+        ``pool_file`` (read with the suggestions, off the GUI thread)."""
         models = self.models
         if models is None:
             return False
@@ -301,13 +295,19 @@ class DesignPage(QWidget):
         self.keep_form()
 
         def work(ctx: JobContext) -> SuggestResult:
+            listed = None
+            if pool_file is not None:
+                try:
+                    listed = candidate_list(models, import_table(pool_file))
+                except OSError as exc:
+                    raise DataError(f"{pool_file.name}: {exc}") from None
             result = suggest_experiments(models, wants, space, settings, dataset,
                                          pool=listed.conditions if listed else None,
                                          progress=ctx.progress, cancel=ctx.cancelled)
-            if listed is not None:
+            if listed is not None and pool_file is not None:
                 for s in result.suggestions:
                     row = int(listed.rows[s.candidate]) + 1
-                    s.reason = f"row {row} of {list_name}; {s.reason}"
+                    s.reason = f"row {row} of {pool_file.name}; {s.reason}"
                 result.notes[:0] = listed.skipped
             return result
 
