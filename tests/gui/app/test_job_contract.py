@@ -70,6 +70,7 @@ def test_training_result_and_loss_curves_after_new_are_dropped(qtbot, window):
 def test_micrograph_jobs_after_new_are_dropped(qtbot, window):
     page = window.micrographs_page
     page.measure.strip.sample.setCurrentIndex(page.measure.strip.sample.findText("1"))
+    assert page.measure.wait_for_image()  # full images are decoded off the GUI thread
     _replace_while_running(qtbot, window, page.measure.panel.measure)
 
 
