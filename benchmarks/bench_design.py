@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.data.dataset import Column, Dataset, Role
-from nrstudio.core.modeling.baselines import make_baseline
+from nrstudio.core.modeling.baselines import gp_kernel_of
 from nrstudio.core.modeling.design import DesignSpace, Want
 from nrstudio.core.modeling.evaluation import EvaluationResult
 from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
@@ -55,7 +55,7 @@ def gp_models(x: np.ndarray, y: np.ndarray) -> FinalModels:
     tab = fit_tabular_set(ds, ("gaussian_process",))
     a = tab.models["y"]["gaussian_process"].arrays
     f = a["x_train"].shape[1]  # an input constant over these rows is left out
-    kernel = make_baseline("gaussian_process", f).steps[-1][1].kernel.clone_with_theta(a["theta"])
+    kernel = gp_kernel_of(f, a["theta"])
     k_inv = np.linalg.inv(kernel(a["x_train"]))
     loo = a["alpha"] / np.diag(k_inv) * float(a["y_std"][0])  # y_i - prediction without i
     pred = pd.DataFrame({"protocol": "honest", "model": "gaussian_process", "target": "y",

@@ -155,13 +155,19 @@ def _design(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
-@command("suggest", "The next experiments to run (reach a wanted size, or learn the most), as "
-                    "CSV.")
+@command("suggest", "The next experiments to run (reach a wanted size, push a target as high "
+                    "or as low as possible, or learn the most), as CSV.")
 def _suggest(parser: argparse.ArgumentParser) -> Command:
     _space_options(parser)
     parser.add_argument("--n", type=int, default=3, help="how many suggestions (default 3)")
     parser.add_argument("--mode", choices=["reach", "learn"], default=None,
                         help="reach (default with --want) or learn (default without)")
+    aim = parser.add_mutually_exclusive_group()
+    aim.add_argument("--highest", metavar="TARGET",
+                     help="make this target as high as possible (a yield, a PLQY); --want "
+                          "windows on other targets must hold meanwhile")
+    aim.add_argument("--lowest", metavar="TARGET",
+                     help="make this target as low as possible (a FWHM); as --highest")
     parser.add_argument("--pool", type=Path, metavar="TABLE",
                         help="choose among these candidate syntheses (a CSV or XLSX table "
                              "with a column per input) instead of searching the ranges; "
@@ -169,9 +175,11 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.cli import progress_printer
+        from nrstudio.core.data.roles import resolve_name
         from nrstudio.core.data.table_io import import_table
         from nrstudio.core.modeling.design_record import candidate_table, honesty_notes
         from nrstudio.core.modeling.suggest import (
+            Optimise,
             SuggestSettings,
             candidate_list,
             suggest_experiments,
@@ -179,14 +187,19 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
 
         project, models = _load(args.project)
         wants = parse_wants(args.want, models.targets)
-        mode = args.mode or ("reach" if wants else "learn")
+        extreme = args.highest or args.lowest
+        optimise = (Optimise(resolve_name(extreme, models.targets), highest=bool(args.highest))
+                    if extreme else None)
+        if optimise is not None and args.mode == "learn":
+            raise DataError("--highest and --lowest go with --mode reach")
+        mode = args.mode or ("reach" if wants or optimise else "learn")
         settings = SuggestSettings(n=args.n, mode=mode, seed=args.seed)
         listed = candidate_list(models, import_table(args.pool)) if args.pool else None
         for note in listed.skipped if listed else []:
             print(printable(f"note: {note}"), file=sys.stderr)
         result = suggest_experiments(models, wants, parse_space(args, models.inputs), settings,
                                      project.dataset, pool=listed.conditions if listed else None,
-                                     progress=progress_printer())
+                                     optimise=optimise, progress=progress_printer())
         table = candidate_table(models, result.suggestions)
         if listed is not None:
             table.insert(0, "row in the list",

@@ -115,3 +115,18 @@ def test_suggest_chooses_from_a_list_of_candidate_syntheses(project, tmp_path, c
     empty.write_text("Core,S (mg)\n,1\n", encoding="utf-8")
     assert main(["suggest", str(project), "--pool", str(empty)]) == 1
     assert "no row of the list" in capsys.readouterr().err
+
+
+def test_suggest_pushes_a_target_up_or_down(project, capsys):
+    capsys.readouterr()
+    assert main(["suggest", str(project), "--highest", "length", "--n", "1"]) == 0
+    high = next(iter(csv.DictReader(io.StringIO(capsys.readouterr().out))))
+    assert main(["suggest", str(project), "--lowest", "length", "--n", "1"]) == 0
+    low = next(iter(csv.DictReader(io.StringIO(capsys.readouterr().out))))
+    # the length grows with the core: up means more core, down less (by the known law)
+    assert float(high["Core (nmol)"]) > 70 > 30 > float(low["Core (nmol)"])
+    assert "expected gain in Length (nm)" in high["why"]
+    assert main(["suggest", str(project), "--highest", "length", "--mode", "learn"]) == 1
+    assert "go with --mode reach" in capsys.readouterr().err
+    assert main(["suggest", str(project), "--highest", "width"]) == 1
+    assert "width" in capsys.readouterr().err

@@ -10,15 +10,18 @@ from typing import Any
 from nrstudio.core.errors import DataError
 
 MAX_FIELD = 2_000  # characters; a bound or a list of levels, never a document
+AIMS = ("window", "highest", "lowest")  # value ± tolerance, as high or as low as possible
 
 
 @dataclass(frozen=True)
 class WantEntry:
-    """One target's row: ticked or not, the wanted value and the tolerance (as typed)."""
+    """One target's row: ticked or not, the wanted value and the tolerance (as typed), and
+    the aim: a window (value ± tolerance), or as high or as low as possible."""
 
     use: bool
     value: str
     tolerance: str
+    aim: str = "window"
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class DesignForm:
     inputs: dict[str, InputEntry] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"wants": {k: [w.use, w.value, w.tolerance] for k, w in self.wants.items()},
+        return {"wants": {k: [w.use, w.value, w.tolerance, w.aim]
+                          for k, w in self.wants.items()},
                 "inputs": {k: [e.mode, e.value, e.low, e.high, e.step]
                            for k, e in self.inputs.items()}}
 
@@ -55,10 +59,12 @@ class DesignForm:
             raise DataError("the design form's wants and inputs must be objects")
         form = cls()
         for name, entry in wants.items():
-            if (not isinstance(entry, list) or len(entry) != 3
-                    or not isinstance(entry[0], bool) or not all(_text(v) for v in entry[1:])):
+            # a form kept before the aims has three entries: a window
+            if (not isinstance(entry, list) or len(entry) not in (3, 4)
+                    or not isinstance(entry[0], bool) or not all(_text(v) for v in entry[1:])
+                    or (len(entry) == 4 and entry[3] not in AIMS)):
                 raise DataError(f"design form: wanted '{str(name)[:40]}' is not "
-                                "[ticked, value, tolerance]")
+                                "[ticked, value, tolerance, window|highest|lowest]")
             form.wants[str(name)] = WantEntry(*entry)
         for name, entry in inputs.items():
             if (not isinstance(entry, list) or len(entry) != 5 or not all(map(_text, entry))

@@ -103,7 +103,10 @@ def candidate_table(models, rows) -> pd.DataFrame:  # type: ignore[no-untyped-de
 
 
 def want_lines(wants) -> list[str]:  # type: ignore[no-untyped-def]
-    return [f"{w.target} = {w.value:g} ± {w.tolerance:g}" for w in wants]
+    """Windows as ``target = value ± tolerance``; a target pushed up or down
+    (:class:`~nrstudio.core.modeling.suggest.Optimise`) by its label."""
+    return [w.label if not hasattr(w, "value") else
+            f"{w.target} = {w.value:g} ± {w.tolerance:g}" for w in wants]
 
 
 def honesty_notes(result) -> list[str]:  # type: ignore[no-untyped-def]

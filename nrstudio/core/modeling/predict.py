@@ -53,7 +53,9 @@ class Domain:
         self.mean = self.x.mean(axis=0)
         sd = self.x.std(axis=0)
         self.std = np.where(sd > 0, sd, 1.0)
-        z = (self.x - self.mean) / self.std
+        # Replicates (the same conditions run again) do not make the domain denser: with
+        # them the median gap would be 0 and every new condition would look far.
+        z = np.unique((self.x - self.mean) / self.std, axis=0)
         if len(z) >= 2:
             self.typical_spacing = float(np.median(_nearest(z, z, exclude_self=True)))
         else:

@@ -20,7 +20,7 @@ MAX_FOREST_NODES = 2_000_000  # all trees together
 MAX_TREES = 5_000
 MAX_GP_ROWS = 5_000  # a Gram matrix of 5,000² floats is 200 MB
 MAX_ABS_VALUE = 1e15  # a stored number beyond this is no measurement in any unit
-# The bounds NR Studio fits a Gaussian process's kernel within (baselines.make_baseline),
+# The bounds NR Studio fits a Gaussian process's kernel within (baselines.gp_kernel),
 # as logs, widened a little for rounding.
 _GP_LOG_BOUNDS = {"constant": (np.log(1e-3) - 1, np.log(1e3) + 1),
                   "length": (np.log(1e-2) - 1, np.log(1e3) + 1),
@@ -88,7 +88,7 @@ def _check_gp(a: dict[str, np.ndarray], n_features: int) -> None:
                              "hold")
     if a["x_train"].shape[1] != n_features or a["alpha"].shape != (n,):
         raise _damaged(kind, "its training rows and weights do not match")
-    if a["theta"].shape != (n_features + 2,):
+    if a["theta"].shape not in ((n_features + 2,), (3,)):  # a length scale per input, or one
         raise _damaged(kind, f"{len(a['theta'])} kernel parameters for {n_features} inputs")
     if a["y_mean"].shape != (1,) or a["y_std"].shape != (1,) or not a["y_std"][0] > 0:
         raise _damaged(kind, "its target scale is not above zero")

@@ -6,6 +6,10 @@
   sample sets the distance to beat, and the improvement of a candidate is averaged over the
   calibrated predictive distribution (prediction + leakage-free residuals, as in
   :mod:`nrstudio.core.modeling.design`).
+- **reach, as high or as low as possible** (:class:`Optimise`): constrained expected
+  improvement: the gain of that target over the best measured sample inside every window,
+  counted only where the windows hold; while no measured sample is inside them, the
+  probability of landing inside.
 - **learn**: where the model is least sure inside the domain: far from every sample, pending
   row and earlier suggestion (in typical spacings), weighted up where the networks of the
   ensemble disagree. Points outside the domain are never suggested.
@@ -13,7 +17,9 @@
 A batch is built greedily with local penalisation: after each pick, the score of points near
 it is multiplied by ``1 - exp(-(d / r)^2)`` (r: ``radius`` spacings), and points near the
 existing samples and the pending rows (planned, not yet measured) start penalised, so the
-members are spread apart and never repeat what is planned.
+members are spread apart and never repeat what is planned. Choosing from a list (``pool``)
+to reach a goal, the measured samples are not penalised and far rows stay candidates (see
+``docs/modeling.md``, "Choosing from a list").
 """
 
 from __future__ import annotations
@@ -41,6 +47,23 @@ from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 Mode = Literal["reach", "learn"]
 MODES = {"reach": "reach the wanted size (expected improvement toward the window)",
          "learn": "learn the most (where the model is least sure, inside the domain)"}
+
+
+@dataclass(frozen=True)
+class Optimise:
+    """A target wanted as high (``highest``) or as low as possible: alone, or together with
+    windows on other targets, which must then hold (see the module docstring)."""
+
+    target: str
+    highest: bool = True
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.highest else -1.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.target} as {'high' if self.highest else 'low'} as possible"
 
 
 @dataclass
@@ -119,21 +142,32 @@ class CandidateList:
 
 def candidate_list(models: FinalModels, table: Dataset) -> CandidateList:
     """The rows of ``table`` that give every input of the models (columns matched by name,
-    with or without their unit) with a number, or a level the models know. DataError when a
-    column is missing or a number cell holds text (naming its row and column)."""
+    with or without their unit) with a number, or a level. A level the models never saw (an
+    antisolvent not tried yet) is kept: the models predict it as "none of the known levels",
+    with the uncertainty of a condition far from every sample, and a campaign must be able to
+    try it. A row with a missing value is left out. DataError when a column is missing or a
+    number cell holds text (naming its row and column)."""
+    from nrstudio.core.data.training_rows import MISSING_LEVEL, category_levels
     from nrstudio.core.modeling.predict import match_inputs
 
     mapping = match_inputs(models.inputs, [c.name for c in table.columns])
     x = models.space.conditions(table, columns=mapping)
     usable = np.isfinite(x).all(axis=1)
+    new = np.zeros(len(x), dtype=bool)
     for name in models.space.levels:
-        usable &= x[:, models.inputs.index(name)] >= 0
+        cells = category_levels(table.table[mapping.get(name, name)].tolist())
+        unseen = x[:, models.inputs.index(name)] < 0
+        usable &= ~(unseen & (np.array(cells, dtype=object) == MISSING_LEVEL))
+        new |= unseen
     skipped = []
     if not usable.all():
         bad = np.flatnonzero(~usable)
         rows = ", ".join(str(r + 1) for r in bad[:8]) + (" …" if len(bad) > 8 else "")
-        skipped.append(f"{len(bad)} rows of the list left out (a missing value, or a level "
-                       f"the models never saw): rows {rows}")
+        skipped.append(f"{len(bad)} rows of the list left out (a missing value): rows {rows}")
+    if (new & usable).any():
+        skipped.append(f"{int((new & usable).sum())} rows of the list have a level the models "
+                       "never saw; they are predicted as none of the known levels, with "
+                       "little certainty")
     if not usable.any():
         raise DataError("no row of the list gives every input the models need")
     return CandidateList(x[usable], np.flatnonzero(usable), skipped)
@@ -163,17 +197,26 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
                         space: DesignSpace | None = None,
                         settings: SuggestSettings | None = None,
                         dataset: Dataset | None = None, pool: np.ndarray | None = None,
+                        optimise: Optimise | None = None,
                         progress: ProgressCallback | None = None,
                         cancel: CancelCheck | None = None) -> SuggestResult:
     """A batch of ``settings.n`` next experiments (see the module docstring). ``pool``
     (k, c): choose among these conditions instead of searching the box; ``dataset``: its
-    planned rows are pending."""
+    planned rows are pending; ``optimise``: a target to push up or down ("reach" mode),
+    with ``wants`` as the windows that must hold meanwhile."""
     settings = settings or SuggestSettings()
     settings.check()
     wants = wants or []
     rep = Reporter(progress, cancel)
-    if settings.mode == "reach" and not wants:
-        raise DataError("'reach' needs a wanted value (target = value ± tolerance)")
+    if settings.mode == "reach" and not wants and optimise is None:
+        raise DataError("'reach' needs a wanted value (target = value ± tolerance) or a "
+                        "target to make as high or as low as possible")
+    if optimise is not None:
+        if optimise.target not in models.targets:
+            raise DataError(f"'{optimise.target}' is not a target of the model")
+        if any(w.target == optimise.target for w in wants):
+            raise DataError(f"'{optimise.target}' cannot be both in a window and as "
+                            f"{'high' if optimise.highest else 'low'} as possible")
     box = design_box(models, space or DesignSpace())
     rng = np.random.default_rng(settings.seed)
     x = pool if pool is not None else sample_box(box, settings.samples, len(models.inputs), rng)
@@ -187,7 +230,9 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
     measured = _z(models, models.train_x)
     planned = _z(models, pending) if len(pending) else np.empty((0, measured.shape[1]))
     known = np.vstack([measured, planned])
-    inside = pred.distance <= FAR_FACTOR
+    # A box search stays where the samples are; a list holds what the lab can run, so a
+    # far row stays a candidate (flagged out of domain, its spread wide).
+    inside = pred.distance <= FAR_FACTOR if pool is None else np.ones(len(x), dtype=bool)
     columns = [models.targets.index(w.target) for w in wants]
     for w in wants:
         if w.target not in models.targets:
@@ -195,7 +240,9 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
         if not w.tolerance > 0:
             raise DataError(f"{w.target}: the tolerance must be above zero")
     probability = np.zeros(len(x))
-    if settings.mode == "reach":
+    if settings.mode == "reach" and optimise is not None:
+        score, probability = _expected_gain(models, wants, columns, optimise, pred.mean, rng, x)
+    elif settings.mode == "reach":
         score = _expected_improvement(models, wants, columns, pred.mean, rng, x)
         probability = success_model(models, wants).probability(pred.mean)
     else:
@@ -203,14 +250,24 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
         typical = np.nanmedian(spread) if np.isfinite(np.nanmedian(spread)) else 0.0
         score = np.minimum(pred.distance, FAR_FACTOR) * (
             1.0 + (spread / typical if typical and typical > 0 else 0.0))
+    if settings.mode == "reach":
+        # Where no candidate is expected to gain (every sample measured so far failed, a
+        # yield of 0), the farthest from the samples is tried first: it teaches the most.
+        score = (np.where(np.isfinite(score), score, 0.0)
+                 + 1e-6 * np.minimum(pred.distance, FAR_FACTOR) / FAR_FACTOR)
     score = np.where(inside, score, -np.inf)
     rep.report(0.6, "spreading the batch")
     # Planned rows are never suggested again. Measured samples push suggestions away too,
     # at half the radius when reaching a size: the best next synthesis may well lie near a
     # sample that came close.
+    # Choosing from a list to reach a size, they do not: the model already conditions on
+    # them, and a near miss's neighbour (or a replicate of it) is often the best next row;
+    # pushing away from measured rows made campaigns on real pools slower than random order.
     near_measured = settings.radius * (0.5 if settings.mode == "reach" else 1.0)
-    penalty = ((1.0 - np.exp(-(_distances(z, measured, spacing) / near_measured) ** 2))
-               * (1.0 - np.exp(-(_distances(z, planned, spacing) / settings.radius) ** 2)))
+    penalty = 1.0 - np.exp(-(_distances(z, planned, spacing) / settings.radius) ** 2)
+    if not (pool is not None and settings.mode == "reach"):
+        penalty = penalty * (1.0 - np.exp(-(_distances(z, measured, spacing)
+                                            / near_measured) ** 2))
     chosen: list[int] = []
     for _ in range(settings.n):
         rep.check()
@@ -227,7 +284,11 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
     out = []
     for i in chosen:
         near = float(_distances(z[i:i + 1], known, spacing)[0])
-        if settings.mode == "reach":
+        if settings.mode == "reach" and optimise is not None:
+            why = (f"expected gain in {optimise.target} {score[i]:.3g} over the best measured"
+                   + (" inside the windows" if wants else "")
+                   + f"; P(better) {probability[i]:.2f}")
+        elif settings.mode == "reach":
             why = (f"expected gain toward the window {score[i]:.2f} (in tolerances); "
                    f"P(success) {probability[i]:.2f}")
         else:
@@ -247,7 +308,9 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
     mae, beats = models.errors()
     for s in out:
         s.reason += "; leakage-free MAE of the models: " + ", ".join(
-            f"{t} {mae[t]:.3g}" for t in ([w.target for w in wants] or models.targets))
+            f"{t} {mae[t]:.3g}" for t in ([w.target for w in wants]
+                                          + ([optimise.target] if optimise else [])
+                                          or models.targets))
     rep.report(1.0, "done")
     return SuggestResult(out, models.inputs, models.targets, pred.models, mae, beats,
                          len(pending), notes)
@@ -274,44 +337,91 @@ def _why_fewer(settings: SuggestSettings, inside: np.ndarray, z: np.ndarray, kno
             "samples")
 
 
-def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[int],
-                          mean: np.ndarray, rng: np.random.Generator, x: np.ndarray,
-                          draws: int = 256) -> np.ndarray:
-    """Per candidate E[max(0, best - D(y))] + P(D(y) = 0) + 1e-3 / (1 + E[D(y)]), with y
-    drawn from prediction + leakage-free residuals (the same draws for every candidate),
-    scaled by the model's own spread at each candidate when it has one.
-    The second term ranks candidates once a measured sample already lies in the window
-    (best = 0); the third, tiny, still ranks by the expected distance where no draw comes
-    closer than the best sample, so that a batch is never empty."""
+def _predictive_draws(models: FinalModels, targets: list[str], mean: np.ndarray,
+                      rng: np.random.Generator, x: np.ndarray, draws: int = 256) -> np.ndarray:
+    """(m, draws, t) values of the targets at candidates x (m, c): the prediction plus
+    leakage-free residuals of the chosen model (the same draws for every candidate), scaled by
+    the model's own spread at each candidate when it has one. Only ``targets`` are drawn;
+    the other columns hold the prediction."""
     choices = models.choices()
-    samples = np.repeat(mean[:, None, :], draws, axis=1)  # (m, draws, t)
-    for w, k in zip(wants, columns, strict=True):
-        r = models.signed_residuals(w.target, choices[w.target].model)
+    samples = np.repeat(mean[:, None, :], draws, axis=1)
+    for target in targets:
+        k = models.targets.index(target)
+        r = models.signed_residuals(target, choices[target].model)
         if len(r) == 0:
-            raise DataError(f"{w.target}: no leakage-free evaluation to calibrate on; train "
+            raise DataError(f"{target}: no leakage-free evaluation to calibrate on; train "
                             "with the leakage-free protocol")
         # Where the model can tell how its error grows away from the samples (a Gaussian
         # process), the residuals are stretched by it: expected improvement then also
         # rewards trying conditions the model is unsure about, as Bayesian optimisation does.
-        factor = models.spread_factor(x, w.target)
+        factor = models.spread_factor(x, target)
+        if factor is not None:  # a degenerate kernel (all samples alike) tells nothing
+            factor = np.where(np.isfinite(factor), factor, 1.0)
         noise = rng.choice(r, size=draws)[None, :]
         samples[:, :, k] += noise if factor is None else factor[:, None] * noise
+    return samples
+
+
+def _measured(models: FinalModels, targets: list[str]) -> np.ndarray:
+    """(n, t) the measured values of ``targets`` of the training samples (NaN where not
+    measured; no rows without an evaluation), columns in the models' target order."""
     ev = models.evaluation
-    measured = ev.predictions if ev is not None else None
-    best = np.inf
-    if measured is not None and len(measured):
-        truth = measured[(measured.protocol == "honest") & (measured.origin == "original")]
-        table = truth.pivot_table(index="sample", columns="target", values="truth",
-                                  aggfunc="first")
-        if all(w.target in table for w in wants):
-            y = np.full((len(table), len(models.targets)), np.nan)
-            for w, k in zip(wants, columns, strict=True):
-                y[:, k] = table[w.target].to_numpy(float)
-            dist = _window_distance(y, wants, columns)
-            if np.isfinite(dist).any():
-                best = float(np.nanmin(dist))
+    p = ev.predictions if ev is not None else None
+    if p is None or not len(p):
+        return np.empty((0, len(models.targets)))
+    truth = p[(p.protocol == "honest") & (p.origin == "original")]
+    table = truth.pivot_table(index="sample", columns="target", values="truth",
+                              aggfunc="first")
+    y = np.full((len(table), len(models.targets)), np.nan)
+    for target in targets:
+        if target in table:
+            y[:, models.targets.index(target)] = table[target].to_numpy(float)
+    return y
+
+
+def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[int],
+                          mean: np.ndarray, rng: np.random.Generator, x: np.ndarray
+                          ) -> np.ndarray:
+    """Per candidate E[max(0, best - D(y))] + P(D(y) = 0) + 1e-3 / (1 + E[D(y)]), with y
+    drawn by :func:`_predictive_draws`. The second term ranks candidates once a measured
+    sample already lies in the window (best = 0); the third, tiny, still ranks by the
+    expected distance where no draw comes closer than the best sample, so that a batch is
+    never empty."""
+    samples = _predictive_draws(models, [w.target for w in wants], mean, rng, x)
+    y = _measured(models, [w.target for w in wants])
+    dist = _window_distance(y, wants, columns) if len(y) else np.empty(0)
+    best = float(np.nanmin(dist)) if np.isfinite(dist).any() else np.inf
     d = _window_distance(samples, wants, columns)  # (m, draws)
     if not np.isfinite(best):
         best = float(np.nanmax(d)) + 1.0
     return (np.maximum(best - d, 0.0).mean(axis=1) + (d == 0).mean(axis=1)
             + 1e-3 / (1.0 + d.mean(axis=1)))
+
+
+def _expected_gain(models: FinalModels, wants: list[Want], columns: list[int],
+                   optimise: Optimise, mean: np.ndarray, rng: np.random.Generator,
+                   x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and P(better) per candidate for a target pushed up or down while the windows
+    hold: E[max(0, s·y - best) · 1(inside every window)] (s = +1 up, -1 down), best being
+    the best measured sample inside every window. While no measured sample is inside them,
+    the score is the probability of landing inside (feasibility first). A tiny term in the
+    expected value ranks candidates where no draw improves, so a batch is never empty."""
+    k = models.targets.index(optimise.target)
+    names = [w.target for w in wants] + [optimise.target]
+    samples = _predictive_draws(models, names, mean, rng, x)
+    value = optimise.sign * samples[:, :, k]
+    inside = (_window_distance(samples, wants, columns) == 0 if wants
+              else np.ones(value.shape, dtype=bool))
+    y = _measured(models, names)
+    ok = np.isfinite(y[:, k]) if len(y) else np.zeros(0, dtype=bool)
+    if wants and len(y):
+        ok &= _window_distance(y, wants, columns) == 0
+    expected = value.mean(axis=1)
+    span = float(np.ptp(expected)) or 1.0
+    tiny = 1e-3 * (expected - expected.min()) / span
+    if not ok.any():
+        feasible = inside.mean(axis=1)
+        return feasible + tiny, feasible
+    best = float(np.max(optimise.sign * y[ok, k]))
+    gain = np.where(inside, np.maximum(value - best, 0.0), 0.0)
+    return gain.mean(axis=1) + tiny, ((value > best) & inside).mean(axis=1)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.baselines import fit_baseline, make_baseline
+from nrstudio.core.modeling.baselines import fit_baseline, gp_kernel_of
 from nrstudio.core.modeling.stored_model_checks import check_arrays
 
 
@@ -92,8 +92,7 @@ def _extract_gp(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
 
 
 def _predict_gp(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    kernel = make_baseline("gaussian_process", a["x_train"].shape[1]).steps[-1][1].kernel
-    kernel = kernel.clone_with_theta(a["theta"])
+    kernel = gp_kernel_of(a["x_train"].shape[1], a["theta"])
     z = (x - a["x_mean"]) / a["x_scale"]
     # K(x*, X) without the noise term (the white kernel is zero between distinct points).
     k = kernel(z, a["x_train"])
@@ -105,8 +104,7 @@ def gp_spread(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     divided by the median of the same at the training rows when each is left out: 1 where
     the process is as sure as it typically is about a held-out sample, more far from the
     data. Scales leakage-free residuals into a spread that grows away from the samples."""
-    kernel = make_baseline("gaussian_process", a["x_train"].shape[1]).steps[-1][1].kernel
-    kernel = kernel.clone_with_theta(a["theta"])
+    kernel = gp_kernel_of(a["x_train"].shape[1], a["theta"])
     xt = a["x_train"]
     gram = kernel(xt)  # with the white-noise term on its diagonal
     chol = np.linalg.cholesky(gram + 1e-10 * np.eye(len(xt)))

@@ -9,12 +9,63 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 
 from nrstudio.core.data.dataset import parse_typed_number
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.design import DesignSpace
-from nrstudio.core.modeling.design_form import DesignForm, InputEntry, WantEntry
+from nrstudio.core.modeling.design import DesignSpace, Want
+from nrstudio.core.modeling.design_form import AIMS, DesignForm, InputEntry, WantEntry
 from nrstudio.core.modeling.final_models import FinalModels
+from nrstudio.core.modeling.suggest import Optimise
 from nrstudio.core.numbers import decimals_of
 
-WantRows = dict[str, tuple[QCheckBox, QLineEdit, QLineEdit]]
+AIM_TEXTS = {"window": "value ± tolerance", "highest": "as high as possible",
+             "lowest": "as low as possible"}
+
+
+class WantRow:
+    """The widgets of one target: ticked or not, the aim (a window, or as high or as low as
+    possible), the wanted value and the tolerance."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.use = QCheckBox(target)
+        self.aim = QComboBox()
+        for key in AIMS:
+            self.aim.addItem(AIM_TEXTS[key], key)
+        self.aim.setObjectName(f"aim:{target}")
+        self.aim.setToolTip("A window (value ± tolerance) for Find conditions and Suggest; "
+                            "as high or as low as possible (one target, a yield or a FWHM) "
+                            "for Suggest, with the windows of the other targets holding")
+        self.value, self.tolerance = QLineEdit(), QLineEdit()
+        self.value.setPlaceholderText("value")
+        self.tolerance.setPlaceholderText("± tolerance")
+        self.value.setObjectName(f"want:{target}")
+        self.tolerance.setObjectName(f"tolerance:{target}")
+        self.aim.currentIndexChanged.connect(self._on_aim_changed)
+
+    @property
+    def aim_key(self) -> str:
+        return str(self.aim.currentData())
+
+    def set_aim(self, key: str) -> None:
+        self.aim.setCurrentIndex(max(self.aim.findData(key), 0))
+
+    def _on_aim_changed(self, _index: int) -> None:
+        window = self.aim_key == "window"
+        self.value.setEnabled(window)
+        self.tolerance.setEnabled(window)
+
+    def want(self) -> Want | Optimise | None:
+        """What this row asks for, None when not ticked; DataError when unreadable."""
+        if not self.use.isChecked():
+            return None
+        if self.aim_key != "window":
+            return Optimise(self.target, highest=self.aim_key == "highest")
+        v, t = parse_typed_number(self.value.text()), parse_typed_number(self.tolerance.text())
+        if v is None or t is None:
+            raise DataError(f"{self.target}: give the wanted value and its tolerance as "
+                            "numbers")
+        return Want(self.target, v, t)
+
+
+WantRows = dict[str, WantRow]
 
 
 FREE, FIXED = "free", "fixed"
@@ -83,8 +134,8 @@ class InputRow:
 
 def form_of(wants: WantRows, inputs: list[InputRow]) -> DesignForm:
     """The form as typed."""
-    return DesignForm({t: WantEntry(use.isChecked(), v.text(), tol.text())
-                       for t, (use, v, tol) in wants.items()},
+    return DesignForm({t: WantEntry(w.use.isChecked(), w.value.text(), w.tolerance.text(),
+                                    w.aim_key) for t, w in wants.items()},
                       {r.name: InputEntry(r.mode.currentText(), _text(r.value), r.low.text(),
                                           r.high.text(), r.step.text()) for r in inputs})
 
@@ -93,10 +144,11 @@ def fill_form(wants: WantRows, inputs: list[InputRow], form: DesignForm) -> None
     """Put a stored form back; targets and inputs the models no longer have are skipped."""
     for target, entry in form.wants.items():
         if target in wants:
-            use, v, tol = wants[target]
-            use.setChecked(entry.use)
-            v.setText(entry.value)
-            tol.setText(entry.tolerance)
+            w = wants[target]
+            w.use.setChecked(entry.use)
+            w.value.setText(entry.value)
+            w.tolerance.setText(entry.tolerance)
+            w.set_aim(entry.aim)
     for r in inputs:
         stored = form.inputs.get(r.name)
         if stored is None:

@@ -11,14 +11,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -48,6 +46,7 @@ from nrstudio.core.modeling.design_record import (
 )
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import (
+    Optimise,
     SuggestResult,
     SuggestSettings,
     candidate_list,
@@ -62,7 +61,7 @@ from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
 from nrstudio.gui.app.widgets import disable_while_busy, scroll_column
-from nrstudio.gui.modeling.design_inputs import InputRow, fill_form, form_of
+from nrstudio.gui.modeling.design_inputs import InputRow, WantRow, fill_form, form_of
 
 
 class DesignPage(QWidget):
@@ -71,12 +70,12 @@ class DesignPage(QWidget):
         super().__init__(parent)
         self.doc, self.jobs = doc, jobs
         self.models: FinalModels | None = None
-        self.want_rows: dict[str, tuple[QCheckBox, QLineEdit, QLineEdit]] = {}
+        self.want_rows: dict[str, WantRow] = {}
         self.input_rows: list[InputRow] = []
         self.rows: list = []  # the candidates or suggestions shown
         self.info = QLabel()
         self.info.setWordWrap(True)
-        self.wants_box = QGroupBox("Wanted sizes (value ± tolerance)")
+        self.wants_box = QGroupBox("Wanted (value ± tolerance, or as high or low as possible)")
         self.wants_grid = QGridLayout(self.wants_box)
         self.inputs_box = QGroupBox("Conditions (fixed, or free within bounds and steps)")
         self.inputs_grid = QGridLayout(self.inputs_box)
@@ -169,17 +168,11 @@ class DesignPage(QWidget):
                           "conditions; or ask for the next experiments. Each target uses "
                           "its model from the Predict page.")
         for k, target in enumerate(m.targets):
-            use = QCheckBox(target)
-            use.setChecked(k == 0)
-            value, tol = QLineEdit(), QLineEdit()
-            value.setPlaceholderText("value")
-            tol.setPlaceholderText("± tolerance")
-            value.setObjectName(f"want:{target}")
-            tol.setObjectName(f"tolerance:{target}")
-            self.wants_grid.addWidget(use, k, 0)
-            self.wants_grid.addWidget(value, k, 1)
-            self.wants_grid.addWidget(tol, k, 2)
-            self.want_rows[target] = (use, value, tol)
+            row = WantRow(target)
+            row.use.setChecked(k == 0)
+            for c, w in enumerate((row.use, row.value, row.tolerance, row.aim)):
+                self.wants_grid.addWidget(w, k, c)
+            self.want_rows[target] = row
         for c, head in enumerate(("input", "", "fixed value", "low / levels", "high", "step")):
             self.inputs_grid.addWidget(QLabel(f"<small>{head}</small>"), 0, c)
         for j, name in enumerate(m.inputs):
@@ -213,21 +206,25 @@ class DesignPage(QWidget):
         self.honesty.setText("<br>".join(parts))
 
     def wants(self) -> list[Want]:
-        out = []
-        for target, (use, value, tol) in self.want_rows.items():
-            if not use.isChecked():
-                continue
-            v, t = parse_typed_number(value.text()), parse_typed_number(tol.text())
-            if v is None or t is None:
-                raise DataError(f"{target}: give the wanted value and its tolerance as numbers")
-            out.append(Want(target, v, t))
-        return out
+        """The ticked windows (value ± tolerance)."""
+        asked = [row.want() for row in self.want_rows.values()]
+        return [w for w in asked if isinstance(w, Want)]
+
+    def optimise(self) -> Optimise | None:
+        """The ticked target to push as high or as low as possible; DataError for two."""
+        asked = [w for w in (row.want() for row in self.want_rows.values())
+                 if isinstance(w, Optimise)]
+        if len(asked) > 1:
+            raise DataError("only one target can be as high or as low as possible; give the "
+                            "others a window (value ± tolerance)")
+        return asked[0] if asked else None
 
     def set_want(self, target: str, value: float, tolerance: float) -> None:
-        use, v, t = self.want_rows[target]
-        use.setChecked(True)
-        v.setText(f"{value:g}")
-        t.setText(f"{tolerance:g}")
+        row = self.want_rows[target]
+        row.use.setChecked(True)
+        row.set_aim("window")
+        row.value.setText(f"{value:g}")
+        row.tolerance.setText(f"{tolerance:g}")
 
     def design_space(self) -> DesignSpace:
         space = DesignSpace()
@@ -246,13 +243,17 @@ class DesignPage(QWidget):
         try:
             wants, space = self.wants(), self.design_space()
             settings = DesignSettings(**self.design_form.values())
+            if self.optimise() is not None:
+                raise DataError("Find conditions reaches windows (value ± tolerance); a "
+                                "target as high or as low as possible is for Suggest next "
+                                "experiments")
             if not wants:
                 raise DataError("tick at least one wanted size and give its value")
         except DataError as exc:
             QMessageBox.warning(self, "Cannot design", str(exc))
             return False
 
-        self._asked = wants
+        self._asked: list[Want | Optimise] = list(wants)
         self.keep_form()
 
         def work(ctx: JobContext) -> DesignResult:
@@ -286,12 +287,13 @@ class DesignPage(QWidget):
         try:
             settings = SuggestSettings(**self.suggest_form.values())
             wants = self.wants() if settings.mode == "reach" else []
+            optimise = self.optimise() if settings.mode == "reach" else None
             space = self.design_space()
         except DataError as exc:
             QMessageBox.warning(self, "Cannot suggest", str(exc))
             return False
         dataset = self.doc.dataset.copy()
-        self._asked = wants
+        self._asked = [*wants, *([optimise] if optimise else [])]
         self.keep_form()
 
         def work(ctx: JobContext) -> SuggestResult:
@@ -303,7 +305,8 @@ class DesignPage(QWidget):
                     raise DataError(f"{pool_file.name}: {exc}") from None
             result = suggest_experiments(models, wants, space, settings, dataset,
                                          pool=listed.conditions if listed else None,
-                                         progress=ctx.progress, cancel=ctx.cancelled)
+                                         optimise=optimise, progress=ctx.progress,
+                                         cancel=ctx.cancelled)
             if listed is not None and pool_file is not None:
                 for s in result.suggestions:
                     row = int(listed.rows[s.candidate]) + 1
@@ -358,7 +361,8 @@ class DesignPage(QWidget):
             self._show_rows(rows, f"<span style='color:#555'>{newest.kind} of {made}, as "
                                   "stored in the project</span>", red=False)
 
-    def _keep(self, kind: str, wants: list[Want], rows: list, notes: list[str]) -> None:
+    def _keep(self, kind: str, wants: list[Want | Optimise], rows: list,
+              notes: list[str]) -> None:
         """The newest design and suggestions go into the project, for its report."""
         models = self.models
         if models is None:

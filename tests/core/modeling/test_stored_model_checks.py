@@ -101,8 +101,8 @@ def test_a_hostile_gaussian_process_is_refused(gp, damage, reason):
     elif damage == "too many rows":
         bad["x_train"] = np.zeros((MAX_GP_ROWS + 1, 2))
         bad["alpha"] = np.zeros(MAX_GP_ROWS + 1)
-    else:
-        bad["theta"] = bad["theta"][:-1].copy()
+    else:  # neither one length scale (3 parameters) nor one per input (4)
+        bad["theta"] = np.zeros(6)
     with pytest.raises(DataError, match=reason):
         check_arrays("gaussian_process", bad, 2)
 

@@ -167,6 +167,17 @@ def design_window(qtbot, tmp_path, trained, name):
     return mine, w
 
 
+def reopened_design_page(qtbot, tmp_path, w, path):
+    """Keep the form, save, and open the project again in a new window on its Design page."""
+    w.design_page.keep_form()
+    assert w.save()
+    (tmp_path / "again").mkdir()
+    again = make_window(qtbot, tmp_path / "again", path)
+    again.show()
+    again.show_page("Design")
+    return again.design_page
+
+
 def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_path,
                                                                       trained_own):
     from nrstudio.core.modeling.design import DesignSettings, Want, design_conditions
@@ -211,15 +222,10 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
     assert w.doc.dirty
     # Reopened, the page shows the same form and the newest stored table.
     page.input_row(page.models.inputs[0]).mode.setCurrentText("fixed")
-    page.keep_form()
-    assert w.save()
-    (tmp_path / "again").mkdir()
-    again = make_window(qtbot, tmp_path / "again", mine)
-    again.show()
-    again.show_page("Design")
-    other = again.design_page
-    use, value, tol = other.want_rows["Length (nm)"]
-    assert use.isChecked() and value.text() == "60" and tol.text() == "5"
+    other = reopened_design_page(qtbot, tmp_path, w, mine)
+    kept = other.want_rows["Length (nm)"]
+    assert kept.use.isChecked() and kept.value.text() == "60" and kept.tolerance.text() == "5"
+    assert kept.aim_key == "window"
     assert other.input_row(other.models.inputs[0]).mode.currentText() == "fixed"
     assert other.table.rowCount() == 3 and "as stored" in other.limit.text()
 
@@ -252,3 +258,39 @@ def test_the_design_page_chooses_from_a_list_of_syntheses(qtbot, tmp_path, train
     for name, text in zip(inputs, shown, strict=True):
         value = listed.iloc[k][name]
         assert text == str(value) or float(text) == pytest.approx(float(value), rel=1e-3)
+
+
+def test_the_design_page_pushes_a_target_up_and_keeps_the_aim(qtbot, tmp_path, trained_own,
+                                                              dialogs):
+    from PySide6.QtCore import Qt
+
+    from nrstudio.core.project.sections import read_section
+
+    mine, w = design_window(qtbot, tmp_path, trained_own, "aim.nrproj")
+    page = w.design_page
+    target = page.models.targets[-1]
+    for row in page.want_rows.values():
+        row.use.setChecked(False)
+    row = page.want_rows[target]
+    row.use.click()
+    row.aim.setCurrentIndex(row.aim.findData("highest"))
+    assert row.use.isChecked() and not row.value.isEnabled()
+    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
+        qtbot.mouseClick(page.suggest_button, Qt.MouseButton.LeftButton)
+    why = page.table.item(0, page.table.columnCount() - 1).text()
+    assert page.table.rowCount() >= 1 and f"expected gain in {target}" in why
+    assert read_section(w.doc.project, "design").suggest.wants == [
+        f"{target} as high as possible"]
+    # Find conditions reaches windows only: it says so and starts nothing
+    assert not page.run_design()
+    assert "Suggest next experiments" in dialogs.shown[-1][1]
+    # two targets pushed at once: refused with the reason
+    first = page.want_rows[page.models.targets[0]]
+    first.use.setChecked(True)
+    first.aim.setCurrentIndex(first.aim.findData("lowest"))
+    assert not page.run_suggest()
+    assert "only one target" in dialogs.shown[-1][1]
+    first.use.setChecked(False)
+    kept = reopened_design_page(qtbot, tmp_path, w, mine).want_rows
+    assert kept[target].aim_key == "highest" and kept[target].use.isChecked()
+    assert kept[page.models.targets[0]].aim_key == "lowest"

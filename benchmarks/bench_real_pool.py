@@ -1,0 +1,251 @@
+"""Does the app save experiments on a real pool? Simulated campaigns on a public table of
+syntheses nobody here wrote, printed as a table.
+
+Usage: python benchmarks/bench_real_pool.py [--table CSV] [--seeds 30] [--quick]
+       [--objectives peak_pos,fwhm,PLQY] [--jobs 2]
+
+The table (default ``../shared/data/luber-cspbbr3/dataset_synthesizer.csv``, 289 CsPbBr3
+syntheses) is imported as a new user would, with the app's guessed roles (the antisolvent is
+a text condition); each campaign keeps one target and ignores the others. The pool is every
+row with that target measured.
+
+- **Windows.** Wanted values spread across the target's range (5th to 95th percentile); each
+  window is value ± the smallest tolerance that holds at least 3% of the pool (kept only if
+  it holds at most 8%).
+- **Maximise.** "as high as possible": a pick succeeds once it is in the pool's top 5%.
+- A campaign starts from 5 random rows that do not succeed; each round the app picks one row
+  from the rest of the pool (``suggest_experiments`` with ``pool=``, its "reach" or
+  "maximise" objective); count the rounds until a pick succeeds. Random order is the
+  yardstick, on the same starts.
+
+LOO: the rank of the first success when every row is ordered by its leave-one-out prediction
+from all other rows; a bound on what any model can do with this table.
+
+The campaign model is the Gaussian process (the model the app fits in seconds) calibrated by
+its exact leave-one-out residuals, as in ``bench_design.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nrstudio.core.data.dataset import Dataset, Role
+from nrstudio.core.data.table_io import import_table
+from nrstudio.core.modeling.baselines import gp_kernel_of
+from nrstudio.core.modeling.design import DesignSpace, Want
+from nrstudio.core.modeling.evaluation import EvaluationResult
+from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
+from nrstudio.core.modeling.suggest import (
+    Optimise,
+    SuggestSettings,
+    candidate_list,
+    suggest_experiments,
+)
+
+TABLE = (Path(__file__).resolve().parents[2]
+         / "shared/data/luber-cspbbr3/dataset_synthesizer.csv")
+START = 5
+LIMIT = 120  # picks at most; a campaign not done by then counts LIMIT + 1
+
+
+@dataclass
+class Objective:
+    """One thing wanted of one target: a window (value ± tolerance) or the top 5%."""
+
+    target: str
+    value: float | None = None  # None: as high as possible
+    tolerance: float = 0.0
+
+    @property
+    def label(self) -> str:
+        if self.value is None:
+            return f"{self.target} highest"
+        return f"{self.target} {self.value:g} ± {self.tolerance:g}"
+
+
+def one_target(dataset: Dataset, target: str) -> Dataset:
+    """The rows with ``target`` measured; every other target ignored."""
+    d = dataset.copy()
+    for c in d.columns:
+        if c.role == Role.TARGET and c.name != target:
+            c.role = Role.IGNORED
+    keep = np.isfinite(d.values([target])[:, 0])
+    return rows_of(d, np.flatnonzero(keep))
+
+
+def rows_of(dataset: Dataset, rows: np.ndarray) -> Dataset:
+    return Dataset(dataset.table.iloc[rows].copy(), dataset.columns,
+                   dataset.rows.iloc[rows].copy())
+
+
+def random_median(rows: int, good: int) -> float:
+    """The exact median number of rounds until a random order of ``rows`` rows, ``good`` of
+    them successes, reaches its first success (drawn without replacement): the yardstick,
+    free of the noise of simulated random campaigns."""
+    survive = 1.0
+    for r in range(1, rows + 1):
+        survive *= (rows - good - r + 1) / (rows - r + 1)  # P(no success in r picks)
+        if survive <= 0.5:
+            return float(r)
+    return float(rows)
+
+
+def nice_unit(span: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) near a 200th of ``span``."""
+    raw = span / 200
+    power = 10.0 ** np.floor(np.log10(raw))
+    return float(min((m * power for m in (1, 2, 5, 10)), key=lambda u: abs(np.log(u / raw))))
+
+
+def windows_of(y: np.ndarray, count: int = 8) -> list[tuple[float, float]]:
+    """``count`` wanted values across the 5th-95th percentile, each with the smallest
+    tolerance (in round steps of about a 200th of the range) holding >= 3% of ``y``; those
+    holding more than 8% are left out."""
+    lo, hi = np.percentile(y, [5, 95])
+    unit = nice_unit(float(y.max() - y.min()))
+    out = []
+    for value in np.linspace(lo, hi, count):
+        value = round(float(np.round(value / unit) * unit), 10)
+        tol = unit
+        while np.mean(np.abs(y - value) <= tol) < 0.03:
+            tol += unit
+        if np.mean(np.abs(y - value) <= tol) <= 0.08:
+            out.append((value, round(float(tol), 10)))
+    return out
+
+
+def gp_models(dataset: Dataset, target: str) -> FinalModels:
+    """A Gaussian process for ``target`` with its exact leave-one-out residuals as its
+    calibration (fixed hyper-parameters)."""
+    tab = fit_tabular_set(dataset, ("gaussian_process",))
+    a = tab.models[target]["gaussian_process"].arrays
+    kernel = gp_kernel_of(a["x_train"].shape[1], a["theta"])
+    k_inv = np.linalg.inv(kernel(a["x_train"]))
+    loo = a["alpha"] / np.diag(k_inv) * float(a["y_std"][0])
+    y = dataset.values([target])[:, 0]
+    ids = tab.sample_ids
+    pred = pd.DataFrame({"protocol": "honest", "model": "gaussian_process", "target": target,
+                         "fold": 0, "sample": ids, "origin": "original", "truth": y,
+                         "prediction": y - loo})
+    metrics = pd.DataFrame([dict(protocol="honest", model="gaussian_process", target=target,
+                                 subset="original", metric="MAE",
+                                 mean=float(np.mean(np.abs(loo))), std=0.0, n=len(y),
+                                 aggregation="pooled")])
+    return FinalModels(None, tab, EvaluationResult(metrics, pred))
+
+
+def loo_rank(pool: Dataset, objective: Objective) -> int:
+    """How far any campaign could get: every row predicted by the Gaussian process fitted on
+    all the others (exact leave-one-out, far more rows than a campaign ever has), rows ordered
+    by how well that prediction meets the objective; the rank of the first true success. A
+    rank near the random median says the conditions hardly tell this objective."""
+    models = gp_models(pool, objective.target)
+    p = models.evaluation.predictions  # type: ignore[union-attr]
+    y, loo = p.truth.to_numpy(float), p.prediction.to_numpy(float)
+    if objective.value is None:
+        good, order = y >= np.quantile(y, 0.95), np.argsort(-loo)
+    else:
+        good = np.abs(y - objective.value) <= objective.tolerance
+        order = np.argsort(np.abs(loo - objective.value))
+    return int(np.flatnonzero(good[order])[0]) + 1
+
+
+def campaign(pool: Dataset, objective: Objective, seed: int, strategy: str) -> int:
+    """Rounds until a pick succeeds (LIMIT + 1 when none does)."""
+    y = pool.values([objective.target])[:, 0]
+    if objective.value is None:
+        good = y >= np.quantile(y, 0.95)
+    else:
+        good = np.abs(y - objective.value) <= objective.tolerance
+    rng = np.random.default_rng(seed)
+    measured = list(rng.choice(np.flatnonzero(~good), size=START, replace=False))
+    order = rng.permutation(np.setdiff1d(np.arange(len(y)), measured))
+    for rounds in range(1, LIMIT + 1):
+        rest = np.setdiff1d(np.arange(len(y)), measured)
+        if strategy == "random":
+            pick = int(order[rounds - 1])
+        else:
+            pick = app_pick(pool, measured, rest, objective, seed + rounds)
+        if good[pick]:
+            return rounds
+        measured.append(pick)
+    return LIMIT + 1
+
+
+def app_pick(pool: Dataset, measured: list[int], rest: np.ndarray, objective: Objective,
+             seed: int) -> int:
+    models = gp_models(rows_of(pool, np.array(measured)), objective.target)
+    candidates = candidate_list(models, rows_of(pool, rest))
+    if objective.value is None:
+        optimise: Optimise | None = Optimise(objective.target)
+        wants: list[Want] = []
+    else:
+        wants = [Want(objective.target, objective.value, objective.tolerance)]
+        optimise = None
+    result = suggest_experiments(models, wants, DesignSpace(), SuggestSettings(n=1, seed=seed),
+                                 pool=candidates.conditions, optimise=optimise)
+    if not result.suggestions:
+        raise RuntimeError(f"no suggestion: {result.notes}")
+    return int(rest[candidates.rows[result.suggestions[0].candidate]])
+
+
+def run_one(args: tuple[Dataset, Objective, int, str]) -> int:
+    return campaign(*args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--table", type=Path, default=TABLE)
+    parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="6 seeds, 4 windows")
+    parser.add_argument("--objectives", default="peak_pos,fwhm,PLQY",
+                        help="targets: a name alone means windows; PLQY means highest")
+    parser.add_argument("--jobs", type=int, default=2, help="processes")
+    args = parser.parse_args()
+    dataset = import_table(args.table)
+    seeds = range(6 if args.quick else args.seeds)
+    print(f"{args.table.name}: {len(dataset)} rows; inputs "
+          f"{', '.join(dataset.inputs)}")
+    print("rounds until a pick succeeds: random order (its exact median, and the median of "
+          "simulated campaigns on the same starts), the app (median, mean, 90th percentile; "
+          f"{LIMIT + 1} = not done within {LIMIT})")
+    print(f"{'objective':<24} {'rows ok':>7} {'random':>7} {'sim':>6} {'app':>6} "
+          f"{'mean':>6} {'p90':>6} {'ratio':>6} {'LOO':>5} {'time s':>7}")
+    ratios = []
+    for spec in args.objectives.split(","):
+        maximise = spec.upper() == "PLQY" or spec.endswith("+")
+        target = spec.rstrip("+")
+        pool = one_target(dataset, target)
+        y = pool.values([target])[:, 0]
+        objectives = ([Objective(target)] if maximise
+                      else [Objective(target, v, t) for v, t in windows_of(y)])
+        if args.quick:
+            objectives = objectives[::2]
+        for objective in objectives:
+            ok = (int((y >= np.quantile(y, 0.95)).sum()) if objective.value is None
+                  else int((np.abs(y - objective.value) <= objective.tolerance).sum()))
+            t0 = time.perf_counter()
+            with ProcessPoolExecutor(args.jobs) as ex:
+                app = np.array(list(ex.map(run_one, [(pool, objective, s, "app")
+                                                     for s in seeds])))
+            sim = np.array([campaign(pool, objective, s, "random") for s in seeds])
+            r = random_median(len(y) - START, ok)
+            a = float(np.median(app))
+            ratios.append(r / a)
+            print(f"{objective.label:<24} {ok:>7} {r:>7.1f} {np.median(sim):>6.1f} {a:>6.1f} "
+                  f"{app.mean():>6.1f} {np.percentile(app, 90):>6.1f} {r / a:>6.2f} "
+                  f"{loo_rank(pool, objective):>5d} {time.perf_counter() - t0:>7.1f}",
+                  flush=True)
+    print(f"median ratio random / app over {len(ratios)} objectives: {np.median(ratios):.2f}; "
+          f"worst {min(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()
