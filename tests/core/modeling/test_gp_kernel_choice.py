@@ -1,5 +1,5 @@
-"""The Gaussian process chooses between one length scale per input and one for all by the
-Bayesian information criterion, and both kinds are stored and predicted exactly."""
+"""The Gaussian process has one length scale per input once it has as many rows as kernel
+parameters, one for all before; both kinds are stored and predicted exactly."""
 
 import numpy as np
 
@@ -12,23 +12,21 @@ def _scales(model) -> int:
     return len(model.steps[-1][1].kernel_.theta) - 2
 
 
-def test_irrelevant_inputs_keep_a_length_scale_per_input():
+def test_a_length_scale_per_input_once_the_rows_outnumber_the_kernel_parameters():
     rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, (60, 6))
+    x = rng.uniform(0, 1, (60, 18))
     y = 30 * np.sin(3 * x[:, 0]) + 20 * x[:, 1] ** 2 + 0.3 * rng.standard_normal(60)
-    assert _scales(fit_baseline("gaussian_process", x, y)) == 6
-
-
-def test_few_rows_of_equally_weighted_inputs_share_one_length_scale():
-    rng = np.random.default_rng(1)
-    x = rng.uniform(0, 1, (12, 8))
-    y = x.sum(axis=1) + 0.05 * rng.standard_normal(12)
-    assert _scales(fit_baseline("gaussian_process", x, y)) == 1
+    assert _scales(fit_baseline("gaussian_process", x, y)) == 18
+    # 19 rows, 20 parameters: one length scale; 20 rows: one per input
+    assert _scales(fit_baseline("gaussian_process", x[:19], y[:19])) == 1
+    assert _scales(fit_baseline("gaussian_process", x[:20], y[:20])) == 18
+    # the paper's three inputs keep a scale each from five rows on
+    assert _scales(fit_baseline("gaussian_process", x[:5, :3], y[:5])) == 3
 
 
 def test_both_kernels_are_stored_and_predicted_exactly():
     rng = np.random.default_rng(2)
-    for n, d, f in ((60, 4, lambda x: np.sin(4 * x[:, 0])), (12, 8, lambda x: x.sum(axis=1))):
+    for n, d, f in ((60, 4, lambda x: np.sin(4 * x[:, 0])), (8, 8, lambda x: x.sum(axis=1))):
         x = rng.uniform(0, 1, (n, d))
         model = fit_tabular_model("gaussian_process", x, f(x) + 0.05 * rng.standard_normal(n))
         check_arrays("gaussian_process", model.arrays, d)  # the stored check accepts it
