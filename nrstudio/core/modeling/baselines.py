@@ -23,8 +23,7 @@ BASELINE_NAMES = {
     "mean": "predict the training mean",
     "ridge": "ridge regression (alpha by internal CV)",
     "random_forest": "random forest (100 trees)",
-    "gaussian_process": "Gaussian process (Matérn 5/2 + noise; one length scale per input, "
-                        "or one for all while there are fewer rows than kernel parameters)",
+    "gaussian_process": "Gaussian process (Matérn 5/2 + noise)",
 }
 
 
