@@ -5,6 +5,7 @@ column is left out: the import's first proposal, which the user can change.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from nrstudio.core.data.dataset import (
     MAX_CATEGORY_LEVELS,
@@ -123,33 +124,7 @@ def ignored_reason(column: Column, cells: Sequence[object],
     """Why a column is left out of the models, in words for the import dialog ("" when it
     is used). ``others``: the category inputs' cells by header, to name one that this
     column restates."""
-    if column.role != Role.IGNORED:
-        return ""
-    filled = [format_cell(c).strip() for c in cells if not is_missing(c)]
-    if not filled:
-        return "every cell is empty"
-    numeric = sum(parse_number(c) is not None for c in filled) >= 0.5 * len(filled)
-    levels = len(set(filled))
-    if not numeric and levels == len(filled):
-        return "every row has a different text: a label or a note, not a condition"
-    if names_verdict(column.name) or (not numeric and is_outcome_text(column.name,
-                                                                        set(filled))):
-        return ("an outcome measured after the synthesis (a verdict, a class or a flag), "
-                "never an input; make it a target to predict it")
-    for name, other in (others or {}).items():
-        if name != column.name and not numeric and restates(cells, other):
-            return f"restates '{name}' level for level (one input per condition)"
-    if numeric:
-        return "numbers, not chosen as an input or a target"
-    if levels == 1:
-        return f"the same text ('{filled[0][:30]}') in every row"
-    if levels > MAX_CATEGORY_LEVELS:
-        return (f"{TOO_MANY_LEVELS} {levels} different values; a condition may have at most "
-                f"{MAX_CATEGORY_LEVELS} levels")
-    return "marked as ignored"
-
-
-TOO_MANY_LEVELS = "text with"  # how ignored_reason begins for a crowded text condition
+    return why_ignored(column, cells, others).words
 
 
 def has_too_many_levels(column: Column, cells: Sequence[object],
@@ -157,4 +132,50 @@ def has_too_many_levels(column: Column, cells: Sequence[object],
     """Whether the column is left out only for having more levels than a category may (not
     as an outcome, a label or a restated condition): the import offers to keep its most
     frequent levels (:mod:`nrstudio.core.data.frequent_levels`)."""
-    return ignored_reason(column, cells, others).startswith(TOO_MANY_LEVELS)
+    return why_ignored(column, cells, others).crowded
+
+
+@dataclass(frozen=True)
+class IgnoredReason:
+    """Why a column is left out: ``kind`` (used, empty, label, outcome, restated, numbers,
+    constant, crowded, chosen) for code to act on, ``words`` for the user ("" when used)."""
+
+    kind: str
+    words: str
+
+    @property
+    def crowded(self) -> bool:
+        """Left out only for having more levels than a category may."""
+        return self.kind == "crowded"
+
+
+def why_ignored(column: Column, cells: Sequence[object],
+                others: dict[str, Sequence[object]] | None = None) -> IgnoredReason:
+    """The reason of :func:`ignored_reason` with its kind."""
+    if column.role != Role.IGNORED:
+        return IgnoredReason("used", "")
+    filled = [format_cell(c).strip() for c in cells if not is_missing(c)]
+    if not filled:
+        return IgnoredReason("empty", "every cell is empty")
+    numeric = sum(parse_number(c) is not None for c in filled) >= 0.5 * len(filled)
+    levels = len(set(filled))
+    if not numeric and levels == len(filled):
+        return IgnoredReason("label", "every row has a different text: a label or a note, "
+                                      "not a condition")
+    if names_verdict(column.name) or (not numeric and is_outcome_text(column.name,
+                                                                        set(filled))):
+        return IgnoredReason("outcome", "an outcome measured after the synthesis (a verdict, "
+                                        "a class or a flag), never an input; make it a "
+                                        "target to predict it")
+    for name, other in (others or {}).items():
+        if name != column.name and not numeric and restates(cells, other):
+            return IgnoredReason("restated", f"restates '{name}' level for level (one input "
+                                             "per condition)")
+    if numeric:
+        return IgnoredReason("numbers", "numbers, not chosen as an input or a target")
+    if levels == 1:
+        return IgnoredReason("constant", f"the same text ('{filled[0][:30]}') in every row")
+    if levels > MAX_CATEGORY_LEVELS:
+        return IgnoredReason("crowded", f"text with {levels} different values; a condition "
+                                        f"may have at most {MAX_CATEGORY_LEVELS} levels")
+    return IgnoredReason("chosen", "marked as ignored")

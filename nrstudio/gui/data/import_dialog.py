@@ -23,11 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nrstudio.core.data.column_guessing import (
-    category_cells,
-    has_too_many_levels,
-    ignored_reason,
-)
+from nrstudio.core.data.column_guessing import category_cells, why_ignored
 from nrstudio.core.data.dataset import MISSING_MARKERS, Column, Dataset, Kind, Role, format_cell
 from nrstudio.core.data.frequent_levels import frequent_levels, pool_rare_levels
 from nrstudio.core.data.table_io import RawTable, dataset_from_raw, list_sheets, read_table
@@ -146,7 +142,8 @@ class ImportDialog(QDialog):
             h.addWidget(QLabel("unit"))
             h.addWidget(unit)
             cells = guessed.table[col.name].tolist()
-            why = ignored_reason(col, cells, conditions)
+            reason_of = why_ignored(col, cells, conditions)
+            why = reason_of.words
             if why or col.name in left_out:
                 text = f"ignored: {why}" if why else f"left out of the models: {left_out[col.name]}"
                 reason = QLabel(f"<i>{text}</i>")
@@ -154,7 +151,7 @@ class ImportDialog(QDialog):
                 reason.setStyleSheet("color:#a05a00")
                 reason.setWordWrap(True)  # a long reason wraps instead of scrolling sideways
                 h.addWidget(reason, 1)
-            if has_too_many_levels(col, cells, conditions):
+            if reason_of.crowded:
                 offer = frequent_levels(cells)
                 keep = QCheckBox(offer.describe())
                 keep.setObjectName(f"keep:{col.name}")
