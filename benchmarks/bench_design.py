@@ -24,13 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+from campaign_models import loo_calibrated_gp
 
 from nrstudio.core.data.dataset import Column, Dataset, Role
-from nrstudio.core.modeling.baselines import gp_kernel_of
 from nrstudio.core.modeling.design import DesignSpace, Want
-from nrstudio.core.modeling.evaluation import EvaluationResult
-from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
+from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import SuggestSettings, suggest_experiments
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "resources/examples/cdse-cds-nanorods.nrproj"
@@ -47,24 +45,13 @@ def f5(x: np.ndarray) -> np.ndarray:
 
 
 def gp_models(x: np.ndarray, y: np.ndarray) -> FinalModels:
-    """A GP FinalModels with exact leave-one-out residuals as its calibration."""
-    d = x.shape[1]
-    cols = [Column("id", Role.SAMPLE_ID)] + [Column(f"x{j}", Role.INPUT) for j in range(d)] \
+    """The campaign model (:func:`campaign_models.loo_calibrated_gp`) on (n, d) inputs x0..
+    and (n,) values y."""
+    cols = [Column("id", Role.SAMPLE_ID)] + [Column(f"x{j}", Role.INPUT)
+                                             for j in range(x.shape[1])] \
         + [Column("y", Role.TARGET)]
     ds = Dataset.from_records(cols, [[f"s{i}", *x[i], y[i]] for i in range(len(x))])
-    tab = fit_tabular_set(ds, ("gaussian_process",))
-    a = tab.models["y"]["gaussian_process"].arrays
-    f = a["x_train"].shape[1]  # an input constant over these rows is left out
-    kernel = gp_kernel_of(f, a["theta"])
-    k_inv = np.linalg.inv(kernel(a["x_train"]))
-    loo = a["alpha"] / np.diag(k_inv) * float(a["y_std"][0])  # y_i - prediction without i
-    pred = pd.DataFrame({"protocol": "honest", "model": "gaussian_process", "target": "y",
-                         "fold": 0, "sample": [f"s{i}" for i in range(len(x))],
-                         "origin": "original", "truth": y, "prediction": y - loo})
-    metrics = pd.DataFrame([dict(protocol="honest", model="gaussian_process", target="y",
-                                 subset="original", metric="MAE", mean=float(np.mean(np.abs(loo))),
-                                 std=0.0, n=len(x), aggregation="pooled")])
-    return FinalModels(None, tab, EvaluationResult(metrics, pred))
+    return loo_calibrated_gp(ds, "y")
 
 
 def window_for(f, d: int, share: float, rng: np.random.Generator) -> tuple[float, float, float]:

@@ -34,14 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+from campaign_models import loo_calibrated_gp
 
 from nrstudio.core.data.dataset import Dataset, Role
 from nrstudio.core.data.table_io import import_table
-from nrstudio.core.modeling.baselines import gp_kernel_of
 from nrstudio.core.modeling.design import DesignSpace, Want
-from nrstudio.core.modeling.evaluation import EvaluationResult
-from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
 from nrstudio.core.modeling.suggest import (
     Optimise,
     SuggestSettings,
@@ -121,32 +118,12 @@ def windows_of(y: np.ndarray, count: int = 8) -> list[tuple[float, float]]:
     return out
 
 
-def gp_models(dataset: Dataset, target: str) -> FinalModels:
-    """A Gaussian process for ``target`` with its exact leave-one-out residuals as its
-    calibration (fixed hyper-parameters)."""
-    tab = fit_tabular_set(dataset, ("gaussian_process",))
-    a = tab.models[target]["gaussian_process"].arrays
-    kernel = gp_kernel_of(a["x_train"].shape[1], a["theta"])
-    k_inv = np.linalg.inv(kernel(a["x_train"]))
-    loo = a["alpha"] / np.diag(k_inv) * float(a["y_std"][0])
-    y = dataset.values([target])[:, 0]
-    ids = tab.sample_ids
-    pred = pd.DataFrame({"protocol": "honest", "model": "gaussian_process", "target": target,
-                         "fold": 0, "sample": ids, "origin": "original", "truth": y,
-                         "prediction": y - loo})
-    metrics = pd.DataFrame([dict(protocol="honest", model="gaussian_process", target=target,
-                                 subset="original", metric="MAE",
-                                 mean=float(np.mean(np.abs(loo))), std=0.0, n=len(y),
-                                 aggregation="pooled")])
-    return FinalModels(None, tab, EvaluationResult(metrics, pred))
-
-
 def loo_rank(pool: Dataset, objective: Objective) -> int:
     """How far any campaign could get: every row predicted by the Gaussian process fitted on
     all the others (exact leave-one-out, far more rows than a campaign ever has), rows ordered
     by how well that prediction meets the objective; the rank of the first true success. A
     rank near the random median says the conditions hardly tell this objective."""
-    models = gp_models(pool, objective.target)
+    models = loo_calibrated_gp(pool, objective.target)
     p = models.evaluation.predictions  # type: ignore[union-attr]
     y, loo = p.truth.to_numpy(float), p.prediction.to_numpy(float)
     if objective.value is None:
@@ -181,7 +158,7 @@ def campaign(pool: Dataset, objective: Objective, seed: int, strategy: str) -> i
 
 def app_pick(pool: Dataset, measured: list[int], rest: np.ndarray, objective: Objective,
              seed: int) -> int:
-    models = gp_models(rows_of(pool, np.array(measured)), objective.target)
+    models = loo_calibrated_gp(rows_of(pool, np.array(measured)), objective.target)
     candidates = candidate_list(models, rows_of(pool, rest))
     if objective.value is None:
         optimise: Optimise | None = Optimise(objective.target)
@@ -193,7 +170,7 @@ def app_pick(pool: Dataset, measured: list[int], rest: np.ndarray, objective: Ob
                                  pool=candidates.conditions, optimise=optimise)
     if not result.suggestions:
         raise RuntimeError(f"no suggestion: {result.notes}")
-    return int(rest[candidates.rows[result.suggestions[0].candidate]])
+    return int(rest[candidates.list_row(result.suggestions[0])])
 
 
 def run_one(args: tuple[Dataset, Objective, int, str]) -> int:

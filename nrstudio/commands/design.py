@@ -203,7 +203,7 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
         table = candidate_table(models, result.suggestions)
         if listed is not None:
             table.insert(0, "row in the list",
-                         [int(listed.rows[s.candidate]) + 1 for s in result.suggestions])
+                         [listed.list_row(s) + 1 for s in result.suggestions])
         _write_table(table)
         if result.n_pending:
             print(f"note: {result.n_pending} planned rows count as pending", file=sys.stderr)

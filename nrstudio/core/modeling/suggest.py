@@ -139,6 +139,12 @@ class CandidateList:
     rows: np.ndarray
     skipped: list[str] = field(default_factory=list)
 
+    def list_row(self, suggestion: Suggestion) -> int:
+        """The 0-based row of the list a suggestion made from ``conditions`` came from."""
+        if suggestion.candidate is None:
+            raise DataError("this suggestion was not chosen from a list")
+        return int(self.rows[suggestion.candidate])
+
 
 def candidate_list(models: FinalModels, table: Dataset) -> CandidateList:
     """The rows of ``table`` that give every input of the models (columns matched by name,

@@ -309,8 +309,7 @@ class DesignPage(QWidget):
                                          cancel=ctx.cancelled)
             if listed is not None and pool_file is not None:
                 for s in result.suggestions:
-                    row = int(listed.rows[s.candidate]) + 1
-                    s.reason = f"row {row} of {pool_file.name}; {s.reason}"
+                    s.reason = f"row {listed.list_row(s) + 1} of {pool_file.name}; {s.reason}"
                 result.notes[:0] = listed.skipped
             return result
 
