@@ -5,17 +5,22 @@ import subprocess
 import sys
 
 
+def _python(code: str, env: dict[str, str] | None = None) -> str:
+    """Run ``code`` in a fresh interpreter (nothing imported yet); its standard output."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_the_main_window_opens_without_torch(tmp_path):
     code = ("import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]); "
             "from nrstudio.gui.app.main_window import MainWindow; w = MainWindow(); w.show(); "
             "app.processEvents(); print('torch' in sys.modules); "
             "from nrstudio.gui.app.launch import load_torch_in_background; "
             "load_torch_in_background(w).wait(); print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "", "HOME": str(tmp_path)},
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "True"]  # then loaded off the GUI thread
+    out = _python(code, {"QT_QPA_PLATFORM": "offscreen", "PATH": "", "HOME": str(tmp_path)})
+    assert out.split() == ["False", "True"]  # then loaded off the GUI thread
 
 
 def test_a_network_stack_predicts_without_the_training_modules_loaded_first():
@@ -24,7 +29,4 @@ def test_a_network_stack_predicts_without_the_training_modules_loaded_first():
             " np.zeros((1, 2), np.float32), np.ones((1, 2), np.float32),"
             " np.zeros(1, np.float32), np.ones(1, np.float32)); "
             "print(s.predict(np.array([[1.0, 2.0]]))[0, 0])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert float(out.stdout) == 3.0
+    assert float(_python(code)) == 3.0
