@@ -31,6 +31,7 @@ import numpy as np
 
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.editing import planned_rows
+from nrstudio.core.data.training_rows import MISSING_LEVEL, category_levels
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import (
     DesignSpace,
@@ -153,7 +154,6 @@ def candidate_list(models: FinalModels, table: Dataset) -> CandidateList:
     with the uncertainty of a condition far from every sample, and a campaign must be able to
     try it. A row with a missing value is left out. DataError when a column is missing or a
     number cell holds text (naming its row and column)."""
-    from nrstudio.core.data.training_rows import MISSING_LEVEL, category_levels
     from nrstudio.core.modeling.predict import match_inputs
 
     mapping = match_inputs(models.inputs, [c.name for c in table.columns])
