@@ -257,7 +257,8 @@ def _run(parser: argparse.ArgumentParser) -> Command:
         from nrstudio.core.modeling.final_models import read_picks
 
         picks = read_picks(project.settings) if project is not None else None
-        result = run_pipeline(dataset, settings, progress_printer(), picks=picks)
+        result = run_pipeline(dataset, settings, progress_printer(), picks=picks,
+                              on_fast=print_fast_results)
         for path in write_outputs(result, args.out):
             print(path)
         if project is not None and not args.no_save:
@@ -283,6 +284,19 @@ def _run(parser: argparse.ArgumentParser) -> Command:
         return 0
 
     return run
+
+
+def print_fast_results(fast) -> None:  # type: ignore[no-untyped-def]
+    """The first results of ``run``, before its networks train: the fast models'
+    leakage-free MAE and R², and the model each target would use now."""
+    m = fast.evaluation.metrics
+    table = m[(m.subset == "original") & m.metric.isin(["MAE", "R2"])].pivot_table(
+        index=["protocol", "target", "model"], columns="metric", values="mean")
+    print("fast models (the networks follow):")
+    print(table.round(3).to_string())
+    for target, (model, r2) in fast.best_fast_model().items():
+        print(f"model for {target} so far: {model} (leakage-free R² {r2:.3g})")
+    sys.stdout.flush()
 
 
 def run_settings(args: argparse.Namespace, project) -> RunSettings:  # type: ignore[no-untyped-def]

@@ -77,3 +77,15 @@ def test_run_refuses_bad_input(tmp_path):
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
     out = run_cli("augment", EXAMPLE, "--out", tmp_path / "a.csv", "--minority", "99")
     assert out.returncode == 1 and "minority size T" in out.stderr
+
+
+def test_run_prints_the_fast_models_before_the_final_table(tmp_path, capsys):
+    assert main(["run", str(EXAMPLE), "--out", str(tmp_path / "out"), "--protocol", "honest",
+                 "--no-save", "--no-explain", "--baselines", "mean,ridge", *FAST]) == 0
+    out = capsys.readouterr().out
+    header = "fast models (the networks follow):"
+    first = out.index(header) + len(header)
+    assert "model for Average Length (nm) so far: " in out[first:]
+    fast_table = out[first:out.index("so far", first)]
+    assert "ridge" in fast_table and "network" not in fast_table
+    assert "network" in out[out.index("so far", first):]  # the final table lists them

@@ -19,7 +19,7 @@ import pandas as pd
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings, smote_reg_arrays
-from nrstudio.core.modeling.baselines import fit_predict_baseline
+from nrstudio.core.modeling.baselines import baseline_batches, batch_name, fit_predict_baseline
 from nrstudio.core.modeling.conformal import interval_rows
 from nrstudio.core.modeling.metrics import METRICS, regression_metrics
 from nrstudio.core.modeling.networks import EpochReport, TrainingSet
@@ -186,8 +186,15 @@ def cross_validate(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_epoch: Callable[[str, EpochReport], None] | None = None,
+    on_fast: Callable[[EvaluationResult, tuple[str, ...]], None] | None = None,
 ) -> EvaluationResult:
     """Run the chosen protocols for the network and the baselines on every target.
+
+    Results as they come: the baselines of every protocol are evaluated first, on the same
+    folds as the networks, the quick ones together and then each slow one
+    (:func:`~nrstudio.core.modeling.baselines.baseline_batches`). After each batch,
+    ``on_fast(result, batch)`` receives the evaluation of every baseline so far (no network
+    rows) and the kinds just added, so that a front end can show them while the rest runs.
     ``on_epoch(protocol, report)`` sees every epoch of the batched network training."""
     settings = settings or EvaluationSettings()
     settings.check()
@@ -199,26 +206,64 @@ def cross_validate(
             names = ", ".join(data.targets[t] for t in g.targets)
             raise DataError(f"cross-validation needs at least 3 training samples; {names} "
                             f"has {len(g.rows)}")
+    protocols = settings.protocols
+    n_prot = len(protocols)
+    fold_sets: dict[str, dict[tuple[int, ...], list[FoldSet]]] = {}
+    fast: dict[str, dict[str, dict[int, list[np.ndarray]]]] = {}
+    batches = baseline_batches(settings.baselines)
+    for pi, protocol in enumerate(protocols):
+        rep.report(0.02 * pi / n_prot, f"{protocol}: preparing folds")
+        make = honest_folds if protocol == "honest" else paper_folds
+        fold_sets[protocol] = {
+            tuple(g.targets): make(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)], settings,
+                                   data.space.categorical) for g in groups}
+        n_nets = sum(len(k) * len(f) for k, f in fold_sets[protocol].items())
+        rep.resize(f"{protocol} networks", n_nets)
+        for batch in batches:  # one fit of each model per network
+            rep.resize(f"{protocol} {batch_name(batch)} fits", n_nets)
+        fast[protocol] = {}
+    for bi, batch in enumerate(batches):
+        for pi, protocol in enumerate(protocols):
+            step = (bi * n_prot + pi) / (len(batches) * n_prot)
+            sub = rep.sub(0.02 + 0.18 * step, 0.02 + 0.18 * (step + 1 / (len(batches) * n_prot)),
+                          stage=f"{protocol} {batch_name(batch)} fits")
+            fast[protocol].update(_baseline_predictions(protocol, data, groups,
+                                                        fold_sets[protocol], settings, batch,
+                                                        sub))
+        if on_fast is not None:
+            on_fast(_evaluation(dataset, data, groups, settings, fold_sets, fast, {}), batch)
+    networks: dict[str, tuple[dict[int, list[np.ndarray]], list[int]]] = {}
+    for pi, protocol in enumerate(protocols):
+        sub = rep.sub(0.2 + 0.8 * pi / n_prot, 0.2 + 0.8 * (pi + 1) / n_prot)
+        n_nets = sum(len(k) * len(f) for k, f in fold_sets[protocol].items())
+        sub.report(0.0, f"{protocol}: training {n_nets} networks")
+        networks[protocol] = _network_predictions(
+            protocol, data, fold_sets[protocol], settings,
+            sub.sub(0.0, 1.0, stage=f"{protocol} networks"), cancel, on_epoch)
+        sub.report(1.0, f"{protocol}: done")
+    return _evaluation(dataset, data, groups, settings, fold_sets, fast, networks)
+
+
+def _evaluation(dataset: Dataset, data: TrainingData, groups: list,
+                settings: EvaluationSettings,
+                fold_sets: dict[str, dict[tuple[int, ...], list[FoldSet]]],
+                fast: dict[str, dict[str, dict[int, list[np.ndarray]]]],
+                networks: dict[str, tuple[dict[int, list[np.ndarray]], list[int]]],
+                ) -> EvaluationResult:
+    """The evaluation of every protocol from its out-of-fold predictions (the networks'
+    first, as the tables always listed them; a protocol without networks yet has none)."""
     metrics: list[dict] = []
     pred_frames: list[pd.DataFrame] = []
     epochs: dict[str, list[int]] = {}
-    n_prot = len(settings.protocols)
-    for pi, protocol in enumerate(settings.protocols):
-        sub = rep.sub(pi / n_prot, (pi + 1) / n_prot)
-        sub.report(0.0, f"{protocol}: preparing folds")
-        make = honest_folds if protocol == "honest" else paper_folds
-        folds = {tuple(g.targets): make(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)],
-                                        settings, data.space.categorical) for g in groups}
-        n_nets = sum(len(k) * len(f) for k, f in folds.items())
-        rep.resize(f"{protocol} networks", n_nets)
-        rep.resize(f"{protocol} fits", n_nets)  # one fit of each model per network
-        sub.report(0.05, f"{protocol}: training {n_nets} networks")
-        results = _protocol_predictions(protocol, data, groups, folds, settings,
-                                        sub.sub(0.05, 1.0), cancel, on_epoch)
-        epochs[protocol] = results.epochs
-        metrics += results.metrics
-        pred_frames += results.frames
-        sub.report(1.0, f"{protocol}: done")
+    for protocol in settings.protocols:
+        by_model = {k: fast[protocol][k] for k in settings.baselines if k in fast[protocol]}
+        if protocol in networks:
+            net, epochs[protocol] = networks[protocol]
+            by_model = {NETWORK: net, **by_model}
+        m, frames = _scores(protocol, data, groups, fold_sets[protocol], by_model,
+                            settings.level)
+        metrics += m
+        pred_frames += frames
     notes = []
     n = len(data.x)
     if "honest" in settings.protocols:
@@ -252,20 +297,13 @@ def impossible_notes(predictions: pd.DataFrame, non_negative: list[str]) -> list
                                                               sort=False)]
 
 
-@dataclass
-class _ProtocolResults:
-    metrics: list[dict]
-    frames: list[pd.DataFrame]
-    epochs: list[int]
-
-
-def _protocol_predictions(
-    protocol: str, data: TrainingData, groups: list, folds: dict[tuple[int, ...], list[FoldSet]],
+def _network_predictions(
+    protocol: str, data: TrainingData, folds: dict[tuple[int, ...], list[FoldSet]],
     settings: EvaluationSettings, rep: Reporter, cancel: CancelCheck | None,
     on_epoch: Callable[[str, EpochReport], None] | None,
-) -> _ProtocolResults:
-    """Train every network of one protocol in one batch, fit the baselines, and collect the
-    metric rows and out-of-fold predictions. Networks are ordered target-major over all
+) -> tuple[dict[int, list[np.ndarray]], list[int]]:
+    """Train every network of one protocol in one batch: target -> out-of-fold predictions
+    per fold, and the epochs each network ran. Networks are ordered target-major over all
     targets (seed ``t * 100_003 + fold``), as a table without gaps always was."""
     space = data.space
     order = sorted((t, key, k) for key, fs in folds.items() for t in key
@@ -284,29 +322,53 @@ def _protocol_predictions(
     # torch loads with the first training, not when the window opens (issue 30)
     from nrstudio.core.modeling.network_training import train_networks
 
-    stack = train_networks(sets, settings.network,
-                           rep.sub(0.0, 0.8, stage=f"{protocol} networks").report, cancel,
-                           epoch_hook)
+    stack = train_networks(sets, settings.network, rep.report, cancel, epoch_hook)
     preds = stack.predict_rows([space.encode(folds[key][k].test_x) for _, key, k in order])
-    by_target: dict[str, dict[int, list[np.ndarray]]] = {NETWORK: {}}
+    out: dict[int, list[np.ndarray]] = {}
     for (t, _, _), p in zip(order, preds, strict=True):
-        by_target[NETWORK].setdefault(t, []).append(p)
+        out.setdefault(t, []).append(p)
+    return out, [int(e) for e in stack.epochs]
+
+
+def _baseline_predictions(
+    protocol: str, data: TrainingData, groups: list,
+    folds: dict[tuple[int, ...], list[FoldSet]], settings: EvaluationSettings,
+    kinds: tuple[str, ...], rep: Reporter,
+) -> dict[str, dict[int, list[np.ndarray]]]:
+    """Fit every baseline of ``kinds`` on the original training rows of every fold:
+    model -> target -> out-of-fold predictions per fold."""
+    space = data.space
     group_of = {t: (g, key) for g, key in zip(groups, folds, strict=True) for t in key}
-    fits = rep.sub(0.8, 1.0, stage=f"{protocol} fits")
-    for bi, name in enumerate(settings.baselines):
-        fits.report(bi / max(len(settings.baselines), 1), f"{protocol}: {name}")
-        by_target[name] = {}
+    by_model: dict[str, dict[int, list[np.ndarray]]] = {}
+    n_fits = max(len(kinds) * sum(len(folds[group_of[t][1]])
+                                  for t in range(len(data.targets))), 1)
+    done = 0
+    for name in kinds:
+        by_model[name] = {}
         for t in range(len(data.targets)):
             g, key = group_of[t]
             xg = space.encode(data.x[g.rows])
             yg = data.y[g.rows, t]
-            by_target[name][t] = [
-                fit_predict_baseline(name, xg[f.train_originals], yg[f.train_originals],
-                                     space.encode(f.test_x), settings.seed)
-                for f in folds[key]]
+            by_model[name][t] = []
+            for f in folds[key]:
+                rep.report(done / n_fits, f"{protocol}: {name}")
+                by_model[name][t].append(
+                    fit_predict_baseline(name, xg[f.train_originals], yg[f.train_originals],
+                                         space.encode(f.test_x), settings.seed))
+                done += 1
+    rep.report(1.0, f"{protocol}: {', '.join(kinds)} done")
+    return by_model
+
+
+def _scores(protocol: str, data: TrainingData, groups: list,
+            folds: dict[tuple[int, ...], list[FoldSet]],
+            by_model: dict[str, dict[int, list[np.ndarray]]], level: float,
+            ) -> tuple[list[dict], list[pd.DataFrame]]:
+    """The metric rows and out-of-fold prediction frames of one protocol's models."""
+    group_of = {t: (g, key) for g, key in zip(groups, folds, strict=True) for t in key}
     metrics: list[dict] = []
     frames: list[pd.DataFrame] = []
-    for model, per_target in by_target.items():
+    for model, per_target in by_model.items():
         for t, target in enumerate(data.targets):
             g, key = group_of[t]
             fs = folds[key]
@@ -321,11 +383,11 @@ def _protocol_predictions(
             if protocol == "honest":
                 metrics += interval_rows(protocol, model, target,
                                          np.concatenate([tt for tt, _ in orig]),
-                                         np.concatenate([pp for _, pp in orig]), settings.level)
+                                         np.concatenate([pp for _, pp in orig]), level)
             for k, f in enumerate(fs):
                 frames.append(pd.DataFrame({
                     "protocol": protocol, "model": model, "target": target, "fold": k,
                     "sample": [ids[s] if s >= 0 else "" for s in f.test_source],
                     "origin": np.where(f.test_source >= 0, "original", "synthetic"),
                     "truth": f.test_y[:, col], "prediction": per_target[t][k]}))
-    return _ProtocolResults(metrics, frames, [int(e) for e in stack.epochs])
+    return metrics, frames

@@ -127,6 +127,21 @@ def fit_tabular_set(dataset: Dataset, kinds: tuple[str, ...] | list[str],
     return TabularSet(data.space, data.targets, data.x, models, data.ids, non_negative)
 
 
+def merge_tabular_sets(sets: list[TabularSet], order: tuple[str, ...] | list[str]
+                       ) -> TabularSet:
+    """One set of the models of ``sets`` (fitted on the same rows, a batch of kinds each),
+    every target's models in the order of ``order``."""
+    first = sets[0]
+    models = {target: {} for target in first.targets}
+    for kind in order:
+        for part in sets:
+            for target in first.targets:
+                if kind in part.models.get(target, {}):
+                    models[target][kind] = part.models[target][kind]
+    return TabularSet(first.space, first.targets, first.train_x, models, first.sample_ids,
+                      first.non_negative)
+
+
 @dataclass
 class FinalModels:
     """Everything a prediction needs: the stored models, the evaluation that calibrates

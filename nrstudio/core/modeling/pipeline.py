@@ -18,6 +18,7 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.exports import write_table
 from nrstudio.core.data.table_io import export_table
 from nrstudio.core.modeling.augment import AugmentResult, augment_smote_reg
+from nrstudio.core.modeling.baselines import baseline_batches, batch_name
 from nrstudio.core.modeling.evaluation import (
     EvaluationResult,
     cross_validate,
@@ -31,6 +32,7 @@ from nrstudio.core.modeling.final_models import (
     FinalModels,
     TabularSet,
     fit_tabular_set,
+    merge_tabular_sets,
 )
 from nrstudio.core.modeling.networks import EpochReport
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
@@ -86,6 +88,29 @@ class RunResult:
         return out
 
 
+@dataclass
+class FastResult:
+    """What a run knows before its networks train: the fast models' leakage-free
+    evaluation (no network rows), their final fits, and the predictions of validation
+    experiments by each target's best fast model. ``models`` predict on their own."""
+
+    evaluation: EvaluationResult
+    tabular: TabularSet
+    validation: pd.DataFrame
+    settings: RunSettings
+    models: FinalModels
+
+    def best_fast_model(self) -> dict[str, tuple[str, float]]:
+        """Target -> (chosen fast model, its leakage-free R² on held-out originals)."""
+        m = self.evaluation.metrics
+        out = {}
+        for target, choice in self.models.choices().items():
+            r2 = m[(m.protocol == "honest") & (m.subset == "original") & (m.metric == "R2")
+                   & (m.target == target) & (m.model == choice.model)]["mean"]
+            out[target] = (choice.model, float(r2.iloc[0]) if len(r2) else float("nan"))
+        return out
+
+
 def predict_validation_experiments(dataset: Dataset, models: FinalModels) -> pd.DataFrame:
     """Predictions of rows flagged as validation experiments by each target's chosen model,
     with their truth, interval and flags (``impossible``: a negative prediction of a target
@@ -111,15 +136,37 @@ def predict_validation_experiments(dataset: Dataset, models: FinalModels) -> pd.
     return pd.DataFrame(records, columns=cols)
 
 
+def _with_validation(dataset: Dataset, models: FinalModels,
+                     evaluation: EvaluationResult) -> EvaluationResult:
+    """``evaluation`` with the metrics of the validation experiments (rows flagged as
+    such), predicted by each target's chosen model among ``models``."""
+    validation = predict_validation_experiments(dataset, models)
+    if len(validation):
+        rows = []
+        for (target, model), grp in validation.groupby(["target", "model"], sort=False):
+            rows += metric_rows("validation", model, target, "validation experiments",
+                                [(grp.truth.to_numpy(float), grp.prediction.to_numpy(float))],
+                                pooled=True)
+        evaluation.metrics = pd.concat([evaluation.metrics, pd.DataFrame(rows)],
+                                       ignore_index=True)
+    return evaluation
+
+
 def run_clock(settings: RunSettings, n_samples: int, n_targets: int) -> RunClock:
     """The stages of :func:`run_pipeline` in order, sized for the time-left forecast:
     networks by their number, model fits by theirs (per kind of model)."""
     ev = settings.evaluation
-    stages = [Stage("final fits", "fits", n_targets)]
-    for protocol in ev.protocols:
-        folds = n_samples if protocol == "honest" and n_samples <= ev.loo_max else ev.folds
-        stages += [Stage(f"{protocol} networks", "networks", folds * n_targets),
-                   Stage(f"{protocol} fits", "fits", folds * n_targets)]
+    folds = {protocol: (n_samples if protocol == "honest" and n_samples <= ev.loo_max
+                        else ev.folds) for protocol in ev.protocols}
+    # The baselines first, a batch at a time (their evaluation in every protocol, then their
+    # final fits), so that each batch's results can be shown at once; then the networks.
+    stages = []
+    for batch in baseline_batches(ev.baselines):
+        name = batch_name(batch)
+        stages += [Stage(f"{p} {name} fits", f"{name} fits", k * n_targets)
+                   for p, k in folds.items()]
+        stages.append(Stage(f"final {name} fits", f"{name} fits", n_targets))
+    stages += [Stage(f"{p} networks", "networks", k * n_targets) for p, k in folds.items()]
     stages.append(Stage("final networks", "networks", settings.members * n_targets))
     if settings.explain:
         stages.append(Stage("explain", "explain", known_later=True))
@@ -133,12 +180,17 @@ def run_pipeline(
     cancel: CancelCheck | None = None,
     on_epoch: Callable[[str, EpochReport], None] | None = None,
     picks: dict[str, str] | None = None,
+    on_fast: Callable[[FastResult], None] | None = None,
 ) -> RunResult:
     """Augment, cross-validate, train the final ensembles and the other final models,
     predict validation experiments and (optionally) explain every training sample, both
     with each target's chosen model (``picks``: target -> model or "auto"; by default the
     lowest leakage-free MAE). ``on_epoch(stage, report)`` sees every epoch of every batched
-    training run (stage: "honest", "paper" or "final")."""
+    training run (stage: "honest", "paper" or "final").
+
+    Results as they come: once the fast models (the baselines) are fitted and evaluated,
+    before the first network trains, ``on_fast`` receives a :class:`FastResult`, their
+    evaluation with final models, intervals and model choice that predict on their own."""
     settings = settings or RunSettings()
     ev = settings.evaluation
     targets = list(ev.targets) if ev.targets else None
@@ -146,12 +198,24 @@ def run_pipeline(
     rep = Reporter(progress, cancel).timed(run_clock(settings, len(data.x), len(data.targets)))
     rep.report(0.0, "augmenting")
     augmented = augment_smote_reg(dataset, ev.augment, rep.sub(0.0, 0.02).report, cancel)
-    # The final fast models go first: they are the measure of what the evaluation's fits
-    # will cost, for the time-left estimate.
-    tabular = fit_tabular_set(dataset, ev.baselines, targets, ev.seed,
-                              rep.sub(0.02, 0.06, stage="final fits").report,
-                              cancel) if ev.baselines else None
-    evaluation = cross_validate(dataset, ev, rep.sub(0.06, 0.72).report, cancel, on_epoch)
+    fitted: list[TabularSet] = []
+
+    def fast_results(fast: EvaluationResult, batch: tuple[str, ...]) -> None:
+        """A batch of baselines is evaluated: fit its final models, and hand every
+        baseline so far to ``on_fast``."""
+        fitted.append(fit_tabular_set(
+            dataset, batch, targets, ev.seed,
+            rep.sub(0.06, 0.07, stage=f"final {batch_name(batch)} fits").report, cancel))
+        if on_fast is None:
+            return
+        tabular = merge_tabular_sets(fitted, ev.baselines)
+        models = FinalModels(None, tabular, fast, dict(picks or {}), ev.level)
+        on_fast(FastResult(_with_validation(dataset, models, fast), tabular,
+                           predict_validation_experiments(dataset, models), settings, models))
+
+    evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.72).report, cancel, on_epoch,
+                                fast_results)
+    tabular = merge_tabular_sets(fitted, ev.baselines) if fitted else None
     cv_epochs = [e for runs in evaluation.epochs.values() for e in runs]
     final = train_final_models(dataset, ev.network, ev.augment, settings.members, targets,
                                rep.sub(0.72, 0.88, stage="final networks").report, cancel,
@@ -159,14 +223,7 @@ def run_pipeline(
                                float(max(cv_epochs)) if cv_epochs else None)
     models = FinalModels(final, tabular, evaluation, dict(picks or {}), ev.level)
     validation = predict_validation_experiments(dataset, models)
-    if len(validation):
-        rows = []
-        for (target, model), grp in validation.groupby(["target", "model"], sort=False):
-            rows += metric_rows("validation", model, target, "validation experiments",
-                                [(grp.truth.to_numpy(float), grp.prediction.to_numpy(float))],
-                                pooled=True)
-        evaluation.metrics = pd.concat([evaluation.metrics, pd.DataFrame(rows)],
-                                       ignore_index=True)
+    evaluation = _with_validation(dataset, models, evaluation)
     explanations = None
     if settings.explain:
         explanations = models.explain(final.train_x, final.sample_ids, settings.lime,
@@ -222,9 +279,28 @@ def project_payload(result: RunResult) -> dict[str, Any]:
     }
 
 
+def fast_payload(fast: FastResult) -> dict[str, Any]:
+    """What the fast models of a run add to a project before its networks finish (the
+    networks of an earlier run are removed: they do not belong to this evaluation)."""
+    from nrstudio.core.project.sections import SECTIONS
+
+    return {
+        "model": None,
+        "tabular": fast.tabular.to_stored(),
+        "evaluation": SECTIONS["evaluation"].dump(fast.evaluation),
+        "validation_predictions": SECTIONS["validation_predictions"].dump(fast.validation),
+        "lime": None,
+        "settings": SECTIONS["run"].dump(fast.settings),
+        "final_models": fast.models,
+    }
+
+
 def apply_payload(project: Project, payload: dict[str, Any]) -> None:
     """Store a payload: only assignments of already converted sections (GUI thread)."""
-    project.models[FINAL_MODEL] = payload["model"]
+    if payload["model"] is not None:
+        project.models[FINAL_MODEL] = payload["model"]
+    else:  # the fast models of a run whose networks are not (yet) trained
+        project.models.pop(FINAL_MODEL, None)
     if payload.get("tabular") is not None:
         project.models[TABULAR_MODEL] = payload["tabular"]
     else:  # models of an earlier run would not match the new network ensemble

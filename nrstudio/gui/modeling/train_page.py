@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,13 +34,21 @@ from nrstudio.core.modeling.conformal import DEFAULT_LEVEL
 from nrstudio.core.modeling.evaluation import EvaluationResult
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.final_models import read_picks
+from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import EpochReport
-from nrstudio.core.modeling.pipeline import apply_payload, project_payload, run_pipeline
+from nrstudio.core.modeling.pipeline import (
+    FastResult,
+    apply_payload,
+    fast_payload,
+    project_payload,
+    run_pipeline,
+)
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.sections import read_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.job_status import time_left
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
@@ -50,6 +59,31 @@ STAGE_LABELS = {"honest": "leakage-free CV", "paper": "paper CV", "final": "fina
 
 
 LossHistory = dict[str, tuple[list[int], list[float], list[float]]]
+GOOD_R2 = 0.8  # a fast model this good makes waiting for the networks optional
+
+
+@dataclass(frozen=True)
+class FastModelsReady:
+    """The partial result a run sends once its fast models are evaluated (worker thread to
+    GUI thread): the payload to store, and per target the best fast model and its R²."""
+
+    payload: dict[str, Any]
+    best: dict[str, tuple[str, float]]
+
+    @classmethod
+    def of(cls, fast: FastResult) -> FastModelsReady:
+        return cls(fast_payload(fast), fast.best_fast_model())
+
+    def summary(self) -> str:
+        """One sentence on what the fast models already do, per target."""
+        parts = [f"{target}: {SHORT_NAMES.get(model, model)}, R² {r2:.2f}"
+                 for target, (model, r2) in self.best.items()]
+        good = all(r2 >= GOOD_R2 for _, r2 in self.best.values())
+        head = ("The fast models already predict well" if good
+                else "The fast models are ready")
+        return (f"{head} (leakage-free; {'; '.join(parts)}). Predict and Design use them "
+                "now; the networks are training, and the tables update when they finish. "
+                "Cancel keeps these results.")
 
 
 class LossRecorder:
@@ -148,9 +182,18 @@ class TrainPage(QWidget):
         self.tabs.addTab(loss_tab, "Training")
         self.tabs.addTab(self.metrics, "Metrics")
         self.tabs.addTab(self.parity_view, "Parity plots")
+        self.fast_note = QLabel()  # what the fast models do while the networks train
+        self.fast_note.setWordWrap(True)
+        self.fast_note.setStyleSheet("background: #eef6ee; padding: 4px;")
+        self.fast_note.hide()
+        results = QWidget()
+        rl = QVBoxLayout(results)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.fast_note)
+        rl.addWidget(self.tabs, 1)
         split = QSplitter()
         split.addWidget(scroll)
-        split.addWidget(self.tabs)
+        split.addWidget(results)
         split.setStretchFactor(1, 1)
         QVBoxLayout(self).addWidget(split)
 
@@ -160,6 +203,8 @@ class TrainPage(QWidget):
         doc.dataset_reset.connect(self._refresh_targets)
         doc.results_changed.connect(self.show_results)
         self._mine = False
+        self._fast: FastModelsReady | None = None  # this run's fast models, once stored
+        self._t0 = 0.0
         self._curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._refresh_targets()
         self._job_idle()
@@ -211,21 +256,41 @@ class TrainPage(QWidget):
         self._curves = {}
         self.tabs.setCurrentIndex(0)
         self._mine = True
+        self._fast = None
+        self.fast_note.hide()
 
         def work(ctx: JobContext) -> dict[str, Any]:  # worker thread
             losses = LossRecorder(ctx.partial)
             result = run_pipeline(dataset, settings, ctx.progress, ctx.cancelled, losses.on_epoch,
-                                  picks)
+                                  picks, lambda fast: ctx.partial(FastModelsReady.of(fast)))
             losses.flush()
             return project_payload(result)
 
         started = self.jobs.start("Training", work, self._finished, settings=settings,
-                                  on_partial=self._plot_losses)
+                                  on_partial=self._partial)
         if not started:
             self._mine = False
         return started
 
+    def _partial(self, value: object) -> None:
+        if isinstance(value, FastModelsReady):
+            self._fast_ready(value)
+        else:
+            self._plot_losses(value)  # type: ignore[arg-type]
+
+    def _fast_ready(self, fast: FastModelsReady) -> None:
+        """Store the fast models at once (the job runner delivers this only to the project
+        the run started on), so that their results, Predict and Design need no wait."""
+        self._store(fast.payload)
+        self._fast = fast
+        self.fast_note.setText(fast.summary())
+        self.fast_note.show()
+
     def _finished(self, payload: dict, settings: RunSettings) -> None:
+        self._store(payload)
+        self.fast_note.hide()
+
+    def _store(self, payload: dict[str, Any]) -> None:
         apply_payload(self.doc.project, payload)
         self.doc.remember_final_models(payload["final_models"])
         self.doc.mark_changed()
@@ -236,6 +301,7 @@ class TrainPage(QWidget):
         self.start.setEnabled(False)
         self.cancel.setEnabled(self._mine)
         if self._mine:
+            self._t0 = time.monotonic()
             self.progress.setValue(0)
             self.stage.setText("starting")
 
@@ -243,11 +309,21 @@ class TrainPage(QWidget):
         if self._mine:
             self.progress.setValue(round(1000 * fraction))
             self.stage.setText(stage)
+            if self._fast is not None:
+                left = time_left(time.monotonic() - self._t0, fraction)
+                wait = (f" The networks need about {left:.0f} s more." if left is not None
+                        and left < 120 else f" The networks need about {left / 60:.0f} min "
+                        "more." if left is not None else "")
+                self.fast_note.setText(self._fast.summary() + wait)
 
     def _job_idle(self) -> None:
         if self._mine and self.progress.value() < 1000:
-            self.stage.setText("stopped; the previously trained models are unchanged")
+            self.stage.setText("stopped; the fast models' results are kept, the networks were "
+                               "not trained" if self._fast is not None else
+                               "stopped; the previously trained models are unchanged")
+            self.fast_note.hide()
         self._mine = False
+        self._fast = None
         self.start.setEnabled(True)
         self.cancel.setEnabled(False)
 

@@ -142,3 +142,32 @@ def test_prediction_flags_domain_and_aspect_ratio(paper_dataset, tmp_path):
     save_project(project, tmp_path / "p.nrproj")
     back = EnsembleModel.from_stored(load_project(tmp_path / "p.nrproj").models["final"])
     np.testing.assert_array_equal(back.predict(inside).mean, final.predict(inside).mean)
+
+
+def test_the_baselines_come_first_in_batches_and_their_figures_stand():
+    """Results as they come: the quick baselines, then the Gaussian process, each handed
+    over before any network trains; the final evaluation holds the same baseline rows."""
+    from nrstudio.core.modeling.run_settings import NETWORK
+
+    events = []
+    ev = EvaluationSettings(protocols=("honest",), augment=SMALL_AUG,
+                            network=NetworkSettings(hidden=(8,), max_epochs=3, patience=0))
+
+    def on_fast(result, batch):
+        events.append(("fast", batch, result))
+
+    def on_epoch(protocol, report):
+        events.append(("epoch", protocol, None))
+
+    final = cross_validate(linear_dataset(12), ev, on_epoch=on_epoch, on_fast=on_fast)
+    kinds = [e[1] for e in events if e[0] == "fast"]
+    assert kinds == [("mean", "ridge", "random_forest"), ("gaussian_process",)]
+    assert [e[0] for e in events[:2]] == ["fast", "fast"]  # before the first epoch
+    quick, with_gp = events[0][2], events[1][2]
+    assert set(quick.metrics.model) == {"mean", "ridge", "random_forest"}
+    assert set(with_gp.metrics.model) == {"mean", "ridge", "random_forest", "gaussian_process"}
+    assert NETWORK in set(final.metrics.model) and not quick.epochs
+    key = ["model", "target", "subset", "metric"]
+    same = final.metrics[final.metrics.model != NETWORK].merge(with_gp.metrics, on=key)
+    assert len(same) == len(with_gp.metrics)
+    np.testing.assert_array_equal(same.mean_x, same.mean_y)

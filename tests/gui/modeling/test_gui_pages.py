@@ -164,13 +164,46 @@ def test_cancel_stops_training_and_keeps_the_previous_models(qtbot, tmp_path, tr
     page.patience.setValue(0)
     with qtbot.waitSignal(w.jobs.cancelled, timeout=30_000):
         qtbot.mouseClick(page.start, Qt.MouseButton.LeftButton)
-        qtbot.wait(1500)
-        assert w.jobs.busy and page.cancel.isEnabled()
+        qtbot.wait(300)  # before the first models are evaluated (28 leave-one-out folds)
+        assert w.jobs.busy and page.cancel.isEnabled() and page.fast_note.isHidden()
         qtbot.mouseClick(page.cancel, Qt.MouseButton.LeftButton)
     after = w.doc.project.models[FINAL_MODEL].tensors
     assert all(np.array_equal(before[k], after[k]) for k in before)
     assert w.doc.project.results["evaluation"] is evaluation_before
     assert "unchanged" in page.stage.text() and page.start.isEnabled()
+
+
+def test_fast_models_are_shown_and_used_before_the_networks_finish(qtbot, tmp_path, trained):
+    """Results as they come: the baselines' leakage-free metrics, the model choice and a
+    ready Predict page while the networks still train; Cancel then keeps them."""
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.train_page
+    page.epochs.setValue(100_000)  # networks that would train for hours
+    page.patience.setValue(0)
+    page.baseline_boxes["gaussian_process"].setChecked(False)
+    qtbot.mouseClick(page.start, Qt.MouseButton.LeftButton)
+    try:
+        qtbot.waitUntil(lambda: not page.fast_note.isHidden() or not w.jobs.busy,
+                        timeout=60_000)
+    finally:
+        if page.fast_note.isHidden():  # no thread may outlive the test
+            w.jobs.cancel()
+            w.jobs.wait()
+    assert w.jobs.busy, "the run ended before its fast models were shown"
+    assert FINAL_MODEL not in w.doc.project.models  # the last run's networks are not mixed in
+    table = page.metrics.table
+    models = {table.item(i, 3).text().replace(" (chosen)", "") for i in range(table.rowCount())}
+    assert models == {SHORT_NAMES[k] for k in ("mean", "ridge", "random_forest")}
+    assert page.tabs.currentIndex() == 1 and "Predict and Design use them" in page.fast_note.text()
+    model = w.predict_page.model
+    assert model is not None and model.ensemble is None and model.tabular is not None
+    with qtbot.waitSignal(w.jobs.cancelled, timeout=30_000):
+        qtbot.mouseClick(page.cancel, Qt.MouseButton.LeftButton)
+    assert "fast models' results are kept" in page.stage.text()
+    assert "final tabular models" in w.doc.project.models and w.doc.dirty
+    assert w.save()
+    reopened = load_project(w.doc.path)
+    assert FINAL_MODEL not in reopened.models and "evaluation" in reopened.results
 
 
 def test_train_settings_are_checked(qtbot, tmp_path, example, dialogs):

@@ -1,0 +1,49 @@
+"""The Gaussian process's own kernel search: the same likelihood and gradient as
+scikit-learn's, and an optimum at least as likely."""
+
+import numpy as np
+import pytest
+from sklearn.gaussian_process import GaussianProcessRegressor
+
+from nrstudio.core.modeling.baselines import fit_baseline, gp_kernel
+from nrstudio.core.modeling.gp_likelihood import log_marginal_likelihood, tune_kernel
+
+
+@pytest.mark.parametrize(("n", "d", "isotropic"), [(25, 3, False), (25, 4, True),
+                                                   (60, 12, False)])
+def test_likelihood_and_gradient_equal_scikit_learns(n, d, isotropic):
+    rng = np.random.default_rng(n + d)
+    x = rng.standard_normal((n, d))
+    y = np.sin(2 * x[:, 0]) + x[:, 1] ** 2 + 0.1 * rng.standard_normal(n)
+    kernel = gp_kernel(d, isotropic)
+    reference = GaussianProcessRegressor(kernel, optimizer=None).fit(x, y)
+    for _ in range(3):
+        theta = kernel.theta + rng.normal(0, 0.7, kernel.theta.shape)
+        want, want_grad = reference.log_marginal_likelihood(theta, eval_gradient=True)
+        got, got_grad = log_marginal_likelihood(theta, x, y)
+        assert got == pytest.approx(want, rel=1e-10)
+        np.testing.assert_allclose(got_grad, want_grad, rtol=1e-8, atol=1e-8)
+
+
+def test_the_search_finds_an_optimum_as_likely_as_scikit_learns():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 5))
+    y = np.tanh(x[:, 0]) + 0.5 * x[:, 2] + 0.05 * rng.standard_normal(40)
+    y = (y - y.mean()) / y.std()
+    kernel = gp_kernel(5)
+    theirs = GaussianProcessRegressor(kernel, n_restarts_optimizer=2, random_state=0).fit(x, y)
+    ours = tune_kernel(x, y, kernel.theta, kernel.bounds, restarts=2, seed=0)
+    assert log_marginal_likelihood(ours, x, y)[0] >= theirs.log_marginal_likelihood_value_ - 1e-3
+    # an input that does not matter gets a long length scale, one that does a short one
+    scales = np.exp(ours[1:-1])
+    assert scales[0] < scales[1] and scales[2] < scales[3]
+
+
+def test_a_fitted_baseline_uses_the_found_kernel_and_predicts_the_truth():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 10, (50, 3))
+    y = 3 * np.sin(x[:, 0]) + x[:, 1]
+    model = fit_baseline("gaussian_process", x[:40], y[:40])
+    gp = model.steps[-1][1]
+    assert gp.optimizer is None and len(gp.kernel_.theta) == 5
+    assert np.abs(model.predict(x[40:]) - y[40:]).mean() < 0.3 * np.abs(y[40:] - y.mean()).mean()

@@ -1,0 +1,59 @@
+"""A run hands over its fast models before its networks: they predict on their own, and a
+project that stores them (then the whole run) reads back the right models."""
+
+import numpy as np
+from helpers.paths import EXAMPLE
+
+from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.final_models import TABULAR_MODEL, load_final_models
+from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.pipeline import (
+    FINAL_MODEL,
+    apply_payload,
+    fast_payload,
+    project_payload,
+    run_clock,
+    run_pipeline,
+)
+from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.project.file_format import load_project
+
+
+def test_fast_models_predict_before_the_networks_and_the_project_follows():
+    project = load_project(EXAMPLE)
+    settings = RunSettings(EvaluationSettings(
+        protocols=("honest",), augment=SmoteRegSettings(per_subset=2),
+        network=NetworkSettings(hidden=(8,), max_epochs=3, patience=0),
+        baselines=("mean", "ridge", "gaussian_process")), members=2, lime=LimeSettings(),
+        explain=False)
+    seen = []
+    epochs_then = []
+    result = run_pipeline(project.dataset, settings,
+                          on_epoch=lambda stage, r: epochs_then.append(len(seen)),
+                          on_fast=seen.append)
+    assert len(seen) == 2 and epochs_then and min(epochs_then) == 2
+    quick, with_gp = seen
+    assert quick.models.ensemble is None
+    assert set(quick.models.available()[quick.models.targets[0]]) == {"mean", "ridge"}
+    assert {c.model for c in with_gp.models.choices().values()} <= {"mean", "ridge",
+                                                                    "gaussian_process"}
+    x = quick.models.space.conditions(project.dataset, np.arange(3))
+    prediction = with_gp.models.predict(x)
+    assert np.isfinite(prediction.mean).all() and (prediction.upper > prediction.lower).all()
+
+    store = load_project(EXAMPLE)
+    apply_payload(store, project_payload(result))
+    apply_payload(store, fast_payload(with_gp))  # a later run, cancelled during its networks
+    assert FINAL_MODEL not in store.models and TABULAR_MODEL in store.models
+    models = load_final_models(store)
+    assert models.ensemble is None and "gaussian_process" in models.available()[models.targets[0]]
+    apply_payload(store, project_payload(result))
+    assert load_final_models(store).ensemble is not None
+
+
+def test_the_run_clock_lists_the_baselines_in_the_order_they_run():
+    stages = [s.key for s in run_clock(RunSettings(), 28, 3).stages]
+    assert stages[:4] == ["honest quick fits", "final quick fits",
+                          "honest gaussian_process fits", "final gaussian_process fits"]
+    assert stages[4:] == ["honest networks", "final networks", "explain"]
