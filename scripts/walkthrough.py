@@ -301,6 +301,8 @@ def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     d.replace_text("field:setting:members", "2")
     d.reveal("button:Start training", "field:setting:members", wheel="5", below=0, left=200)
     d.click("button:Start training")
+    d.where("label:fast-models", timeout=300)  # the fast models, shown while networks train
+    d.shot("fast-models-while-networks-train")
     seconds = d.idle(1500)
     print(f"  training took {seconds:.0f} s", flush=True)
     d.shot("trained-metrics")

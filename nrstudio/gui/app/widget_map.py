@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QListWidget,
     QMenu,
@@ -60,7 +61,8 @@ def widget_map(app: QApplication) -> dict[str, Any]:
     ``item:Train``, ``menu:File``, ``menuitem:Save``, ``header:Qseed (uL)``, ``field:
     setting:max_epochs`` (by object name), ``rod:7`` (an accepted rod's centre); each a
     global [x, y]. ``windows``: every visible window's title and frame [x, y, w, h];
-    ``busy``: whether a background job runs."""
+    ``busy``: whether a background job runs; ``label:fast-models`` a shown note whose
+    object name is ``note:fast-models``."""
     out: dict[str, Any] = {"windows": [], "busy": False}
     for top in app.topLevelWidgets():
         if not top.isVisible():
@@ -83,6 +85,8 @@ def _describe(w: QWidget, out: dict[str, Any]) -> None:
         _add(out, f"button:{_clean(w.text())}", _centre(w))
     if isinstance(w, (QLineEdit, QAbstractSpinBox, QComboBox)) and w.objectName():
         _add(out, f"field:{w.objectName()}", _centre(w))
+    if isinstance(w, QLabel) and w.objectName().startswith("note:"):
+        _add(out, f"label:{w.objectName()[5:]}", _centre(w))
     if isinstance(w, QTabBar):
         for i in range(w.count()):
             _add(out, f"tab:{_clean(w.tabText(i))}", _centre(w, w.tabRect(i).center()))

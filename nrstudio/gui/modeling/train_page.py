@@ -183,6 +183,7 @@ class TrainPage(QWidget):
         self.tabs.addTab(self.metrics, "Metrics")
         self.tabs.addTab(self.parity_view, "Parity plots")
         self.fast_note = QLabel()  # what the fast models do while the networks train
+        self.fast_note.setObjectName("note:fast-models")
         self.fast_note.setWordWrap(True)
         self.fast_note.setStyleSheet("background: #eef6ee; padding: 4px;")
         self.fast_note.hide()
