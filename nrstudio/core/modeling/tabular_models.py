@@ -18,6 +18,7 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.baselines import fit_baseline, gp_kernel_of
+from nrstudio.core.modeling.gp_likelihood import matern52_cross
 from nrstudio.core.modeling.stored_model_checks import check_arrays
 
 
@@ -92,10 +93,10 @@ def _extract_gp(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
 
 
 def _predict_gp(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    kernel = gp_kernel_of(a["x_train"].shape[1], a["theta"])
     z = (x - a["x_mean"]) / a["x_scale"]
-    # K(x*, X) without the noise term (the white kernel is zero between distinct points).
-    k = kernel(z, a["x_train"])
+    # K(x*, X) without the noise term (the white kernel is zero between distinct points);
+    # LIME asks for thousands of points at a time, so not through scikit-learn's kernel.
+    k = matern52_cross(z, a["x_train"], a["theta"])
     return (k @ a["alpha"]) * float(a["y_std"][0]) + float(a["y_mean"][0])
 
 

@@ -6,7 +6,11 @@ import pytest
 from sklearn.gaussian_process import GaussianProcessRegressor
 
 from nrstudio.core.modeling.baselines import fit_baseline, gp_kernel
-from nrstudio.core.modeling.gp_likelihood import log_marginal_likelihood, tune_kernel
+from nrstudio.core.modeling.gp_likelihood import (
+    log_marginal_likelihood,
+    matern52_cross,
+    tune_kernel,
+)
 
 
 @pytest.mark.parametrize(("n", "d", "isotropic"), [(25, 3, False), (25, 4, True),
@@ -47,3 +51,15 @@ def test_a_fitted_baseline_uses_the_found_kernel_and_predicts_the_truth():
     gp = model.steps[-1][1]
     assert gp.optimizer is None and len(gp.kernel_.theta) == 5
     assert np.abs(model.predict(x[40:]) - y[40:]).mean() < 0.3 * np.abs(y[40:] - y.mean()).mean()
+
+
+@pytest.mark.parametrize("isotropic", [False, True])
+def test_cross_covariances_equal_scikit_learns_kernel(isotropic):
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal((300, 7)), rng.standard_normal((40, 7))
+    kernel = gp_kernel(7, isotropic)
+    theta = kernel.theta + rng.normal(0, 0.5, kernel.theta.shape)
+    want = kernel.clone_with_theta(theta)(a, b)
+    np.testing.assert_allclose(matern52_cross(a, b, theta), want, rtol=1e-10, atol=1e-12)
+    same = matern52_cross(b, b, theta)  # a point with itself: the full constant
+    np.testing.assert_allclose(np.diag(same), np.exp(theta[0]), rtol=1e-10)
