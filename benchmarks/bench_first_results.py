@@ -12,7 +12,7 @@ Gaussian process, before the networks; with it, the run goes on to the end.
 Tables: the bundled example (28 rows x 3 inputs), the real CsPbBr3 table beside this
 checkout (``../shared/data/luber-cspbbr3``, 289 rows, 13 inputs, one text condition) when
 it is there, and generated tables of 300 rows x 30 inputs (25 numbers, 5 text conditions)
-and 3,500 rows x 35 inputs (25 numbers, 10 text conditions).
+and 3,500 rows x 35 inputs (25 numbers, 10 text conditions, 8 of them with 30 levels).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ EXAMPLE = ROOT / "resources/examples/cdse-cds-nanorods.nrproj"
 LUBER = ROOT.parent / "shared/data/luber-cspbbr3/dataset_synthesizer.csv"
 
 
-def generated(rows: int, numbers: int, texts: int) -> Dataset:
-    table = make_synthesis_table(rows, numbers, texts, seed=1)
+def generated(rows: int, numbers: int, texts: int, levels: int = 0) -> Dataset:
+    table = make_synthesis_table(rows, numbers, texts, seed=1, many_levels=levels)
     path = Path(f"/tmp/nrstudio-bench-first-{rows}-{numbers}-{texts}.csv")
     path.write_bytes(table.csv())
     return import_table(path)
@@ -53,7 +53,7 @@ def tables(names: list[str]) -> list[tuple[str, Dataset]]:
         elif name == "300x30":
             out.append(("generated 300 x 30", generated(300, 25, 5)))
         elif name == "3500x35":
-            out.append(("generated 3500 x 35", generated(3500, 25, 10)))
+            out.append(("generated 3500 x 35", generated(3500, 25, 10, 30)))
     return out
 
 

@@ -230,7 +230,7 @@ def _run(parser: argparse.ArgumentParser) -> Command:
                              f"{','.join(EvaluationSettings.baselines)}; "
                              f"choices: {', '.join(BASELINE_NAMES)})")
     add_setting_options(parser, NetworkSettings, NETWORK_OPTIONS, {"max_epochs": "--epochs"})
-    add_setting_options(parser, RunSettings, ("members",))
+    add_setting_options(parser, RunSettings, ("members", "explain_at_most"))
     add_setting_options(parser, SmoteRegSettings, ("budget",), {"budget": "--row-budget"})
     add_setting_options(parser, LimeSettings, LIME_OPTIONS, {"num_samples": "--lime-samples"},
                         prefix="lime-")
@@ -334,7 +334,7 @@ def run_settings(args: argparse.Namespace, project) -> RunSettings:  # type: ign
     evaluation.check()
     settings = dataclasses.replace(base, evaluation=evaluation, lime=lime,
                                    explain=not args.no_explain)
-    return settings_from_options(settings, args, ("members",))
+    return settings_from_options(settings, args, ("members", "explain_at_most"))
 
 
 @command("measure", "Find and measure the rods of TEM micrographs; write CSV tables and overlays.")

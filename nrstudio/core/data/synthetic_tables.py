@@ -50,11 +50,13 @@ _UNIT_STYLES = ("{} (nm)", "{} [mg]", "{}_min", "{} mL", "{} (mmol)", "{} [K]")
 
 def make_synthesis_table(n_rows: int = 250, n_numeric: int = 20, n_categories: int = 5,
                          seed: int = 0, markers: bool = True, split_outcomes: bool = False,
-                         noise: float = 0.03) -> SynthesisTable:
+                         noise: float = 0.03, many_levels: int = 0) -> SynthesisTable:
     """A table of ``n_rows`` syntheses: ``n_numeric`` number inputs (the first four drive the
     outcomes, the rest are distractors), ``n_categories`` text conditions (the first two
     drive them), one constant input; ``markers`` scatters every missing-value marker over
-    distractor inputs, text conditions and the targets."""
+    distractor inputs, text conditions and the targets. ``many_levels``: the distractor
+    text conditions (from the third on) take up to that many levels (made-up reagent
+    names), as literature-mined tables do."""
     if n_numeric < 4:
         raise ValueError("the outcomes depend on four number inputs: n_numeric >= 4")
     rng = np.random.default_rng(seed)
@@ -65,6 +67,9 @@ def make_synthesis_table(n_rows: int = 250, n_numeric: int = 20, n_categories: i
     pools = [LIGANDS, SOLVENTS, METALS]
     levels = [[pools[k % 3][i] for i in rng.integers(0, len(pools[k % 3]), n_rows)]
               for k in range(n_categories)]
+    for k in range(2, n_categories) if many_levels else ():
+        names = [f"{pools[k % 3][0]} lot {chr(65 + k)}{j + 1}" for j in range(many_levels)]
+        levels[k] = [names[i] for i in rng.integers(0, many_levels, n_rows)]
     effect_1 = {lv: e for lv, e in zip(LIGANDS, (1.0, 0.6, 0.3, 0.0), strict=True)}
     effect_2 = {lv: e for lv, e in zip(SOLVENTS, (0.0, 0.5, 1.0), strict=True)}
     c1 = np.array([effect_1.get(v, 0.0) for v in levels[0]]) if n_categories > 0 else 0.0

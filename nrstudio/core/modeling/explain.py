@@ -128,6 +128,7 @@ class Explanations:
     locality: np.ndarray | None = None  # (t,) perturbation scale used, in input SDs
     slope_error: np.ndarray | None = None  # (n, t); NaN where the model has no slope
     spread: np.ndarray | None = None  # (t,) the model's SD over the training rows
+    of_samples: int = 0  # the training samples a representative subset was drawn from
 
     def flat(self) -> np.ndarray:
         """(n, t) bool: the model barely moves near the point (see FLAT_SHARE)."""

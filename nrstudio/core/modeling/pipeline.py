@@ -73,6 +73,12 @@ class RunResult:
                for names, p in zip(self.augmented.groups, plans, strict=True) if p.note]
         out += self.evaluation.notes
         if self.explanations is not None:
+            explained = len(self.explanations.points)
+            if self.explanations.of_samples > explained:
+                out.append(f"LIME explained {explained} of {self.explanations.of_samples} "
+                           "training samples: a representative subset (the sample nearest "
+                           f"each of {explained} k-means centres of the conditions). The "
+                           "Explain page or --explain-at-most 0 explains them all")
             flagged = int(self.explanations.flagged.sum())
             if flagged:
                 out.append(f"{flagged} of {self.explanations.flagged.size} explanations are "
@@ -136,11 +142,10 @@ def predict_validation_experiments(dataset: Dataset, models: FinalModels) -> pd.
     return pd.DataFrame(records, columns=cols)
 
 
-def _with_validation(dataset: Dataset, models: FinalModels,
-                     evaluation: EvaluationResult) -> EvaluationResult:
+def _with_validation(evaluation: EvaluationResult, validation: pd.DataFrame
+                     ) -> EvaluationResult:
     """``evaluation`` with the metrics of the validation experiments (rows flagged as
-    such), predicted by each target's chosen model among ``models``."""
-    validation = predict_validation_experiments(dataset, models)
+    such; ``validation`` from :func:`predict_validation_experiments`)."""
     if len(validation):
         rows = []
         for (target, model), grp in validation.groupby(["target", "model"], sort=False):
@@ -150,6 +155,31 @@ def _with_validation(dataset: Dataset, models: FinalModels,
         evaluation.metrics = pd.concat([evaluation.metrics, pd.DataFrame(rows)],
                                        ignore_index=True)
     return evaluation
+
+
+def representative_rows(features: np.ndarray, at_most: int, seed: int = 0) -> np.ndarray:
+    """Indices (sorted) of at most ``at_most`` rows of (n, f) encoded conditions that
+    represent them: all rows when there are no more (or ``at_most`` is 0), else the row
+    nearest each centre of a seeded k-means clustering of the standardised conditions (a
+    dense region gets more rows than an outlier, as it holds more syntheses)."""
+    n = len(features)
+    if at_most <= 0 or n <= at_most:
+        return np.arange(n)
+    from sklearn.cluster import KMeans
+
+    z = features - features.mean(axis=0)
+    sd = z.std(axis=0)
+    z = z / np.where(sd > 0, sd, 1.0)
+    centres = KMeans(at_most, n_init=1, random_state=seed).fit(z).cluster_centers_
+    chosen: list[int] = []
+    taken = np.zeros(n, dtype=bool)
+    for centre in centres:  # the nearest row not yet taken: duplicates would waste a slot
+        d = ((z - centre) ** 2).sum(axis=1)
+        d[taken] = np.inf
+        best = int(np.argmin(d))
+        taken[best] = True
+        chosen.append(best)
+    return np.sort(np.array(chosen))
 
 
 def run_clock(settings: RunSettings, n_samples: int, n_targets: int) -> RunClock:
@@ -210,8 +240,9 @@ def run_pipeline(
             return
         tabular = merge_tabular_sets(fitted, ev.baselines)
         models = FinalModels(None, tabular, fast, dict(picks or {}), ev.level)
-        on_fast(FastResult(_with_validation(dataset, models, fast), tabular,
-                           predict_validation_experiments(dataset, models), settings, models))
+        validation = predict_validation_experiments(dataset, models)
+        on_fast(FastResult(_with_validation(fast, validation), tabular, validation, settings,
+                           models))
 
     evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.72).report, cancel, on_epoch,
                                 fast_results)
@@ -223,11 +254,15 @@ def run_pipeline(
                                float(max(cv_epochs)) if cv_epochs else None)
     models = FinalModels(final, tabular, evaluation, dict(picks or {}), ev.level)
     validation = predict_validation_experiments(dataset, models)
-    evaluation = _with_validation(dataset, models, evaluation)
+    evaluation = _with_validation(evaluation, validation)
     explanations = None
     if settings.explain:
-        explanations = models.explain(final.train_x, final.sample_ids, settings.lime,
+        rows = representative_rows(models.space.encode(final.train_x),
+                                   settings.explain_at_most, settings.lime.seed)
+        explanations = models.explain(final.train_x[rows], [final.sample_ids[r] for r in rows],
+                                      settings.lime,
                                       rep.sub(0.88, 1.0, stage="explain").report, cancel)
+        explanations.of_samples = len(final.train_x)
     rep.report(1.0, "done")
     return RunResult(augmented, evaluation, final, validation, explanations, settings, tabular,
                      models)

@@ -65,6 +65,11 @@ class RunSettings:
     lime: LimeSettings = field(default_factory=LimeSettings)
     explain: bool = setting(True, label="Explain every sample",
                             help="Run LIME on every training sample after training.")
+    explain_at_most: int = setting(
+        200, low=0, high=1_000_000, label="Samples explained", unit="samples",
+        help="A larger table has a representative subset of this many samples explained "
+             "(the sample nearest each centre of a k-means clustering of the conditions); "
+             "0 explains every sample.")
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> RunSettings:

@@ -13,6 +13,7 @@ from nrstudio.core.modeling.pipeline import (
     apply_payload,
     fast_payload,
     project_payload,
+    representative_rows,
     run_clock,
     run_pipeline,
 )
@@ -57,3 +58,28 @@ def test_the_run_clock_lists_the_baselines_in_the_order_they_run():
     assert stages[:4] == ["honest quick fits", "final quick fits",
                           "honest gaussian_process fits", "final gaussian_process fits"]
     assert stages[4:] == ["honest networks", "final networks", "explain"]
+
+
+def test_a_run_explains_a_representative_subset_and_says_so():
+    project = load_project(EXAMPLE)
+    settings = RunSettings(EvaluationSettings(
+        protocols=("honest",), augment=SmoteRegSettings(per_subset=2),
+        network=NetworkSettings(hidden=(8,), max_epochs=2, patience=0), baselines=("mean",)),
+        members=1, lime=LimeSettings(num_samples=200, repeats=1), explain_at_most=6)
+    result = run_pipeline(project.dataset, settings)
+    points = result.explanations.points
+    assert len(points) == 6 == len(set(points)) and set(points) <= set(result.final.sample_ids)
+    assert any("LIME explained 6 of 28 training samples" in n for n in result.notes())
+
+
+def test_representative_rows_cover_the_clusters_and_keep_small_tables_whole():
+    rng = np.random.default_rng(0)
+    # three clusters of very different sizes: each gets a row, the largest the most
+    x = np.vstack([rng.normal(0, 0.1, (300, 2)), rng.normal(5, 0.1, (60, 2)),
+                   rng.normal((0, 9), 0.1, (10, 2))])
+    rows = representative_rows(x, 12, seed=1)
+    assert len(rows) == 12 == len(set(rows)) and (np.diff(rows) > 0).all()
+    counts = [np.sum(rows < 300), np.sum((rows >= 300) & (rows < 360)), np.sum(rows >= 360)]
+    assert all(c >= 1 for c in counts) and counts[0] >= counts[2]
+    np.testing.assert_array_equal(representative_rows(x[:10], 12), np.arange(10))
+    np.testing.assert_array_equal(representative_rows(x, 0), np.arange(len(x)))
