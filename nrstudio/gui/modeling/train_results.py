@@ -115,6 +115,11 @@ class MetricsView(QWidget):
             same = len({self.table.item(i, j).text() for i in range(len(keys))}) <= 1
             self.table.setColumnHidden(j, same)
         self.table.resizeColumnsToContents()
+        # Long target names ("Average Length (nm)") and "(chosen)" wrap onto a second line
+        # rather than push R² and the intervals out of sight.
+        for j, widest in ((2, 100), (3, 112)):
+            self.table.setColumnWidth(j, min(self.table.columnWidth(j), widest))
+        self.table.resizeRowsToContents()
         lines = [v.html() for v in verdicts(result)] + [f"<i>{n}</i>" for n in result.notes]
         self.verdict.setText("<br>".join(lines))
 
