@@ -293,6 +293,7 @@ class TrainPage(QWidget):
 
     def _store(self, payload: dict[str, Any]) -> None:
         apply_payload(self.doc.project, payload)
+        self._cache = (payload["evaluation"], payload["evaluation_read"])  # read in the worker
         self.doc.remember_final_models(payload["final_models"])
         self.doc.mark_changed()
         self.tabs.setCurrentIndex(1)
