@@ -282,7 +282,9 @@ class TrainPage(QWidget):
     def _fast_ready(self, fast: FastModelsReady) -> None:
         """Store the fast models at once (the job runner delivers this only to the project
         the run started on), so that their results, Predict and Design need no wait."""
-        self._store(fast.payload)
+        # The Metrics tab comes forward with the first results only: a user who went back to
+        # the loss curves is not pulled away again when the Gaussian process follows.
+        self._store(fast.payload, show_metrics=self._fast is None)
         self._fast = fast
         self.fast_note.setText(fast.summary())
         self.fast_note.show()
@@ -291,12 +293,13 @@ class TrainPage(QWidget):
         self._store(payload)
         self.fast_note.hide()
 
-    def _store(self, payload: dict[str, Any]) -> None:
+    def _store(self, payload: dict[str, Any], show_metrics: bool = True) -> None:
         apply_payload(self.doc.project, payload)
         self._cache = (payload["evaluation"], payload["evaluation_read"])  # read in the worker
         self.doc.remember_final_models(payload["final_models"])
         self.doc.mark_changed()
-        self.tabs.setCurrentIndex(1)
+        if show_metrics:
+            self.tabs.setCurrentIndex(1)
         self.trained.emit()
 
     def _job_started(self, title: str) -> None:
