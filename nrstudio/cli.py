@@ -266,9 +266,7 @@ def _run(parser: argparse.ArgumentParser) -> Command:
             save_project(project, args.input)
             print(f"results and models stored in {args.input}")
         m = result.evaluation.metrics
-        table = m[(m.subset == "original") & m.metric.isin(["MAE", "R2"])].pivot_table(
-            index=["protocol", "target", "model"], columns="metric", values="mean")
-        print(table.round(3).to_string())
+        print(error_table(m))
         for verdict in verdicts(result.evaluation):
             print(verdict.plain())
         intervals = m[m.metric.isin(["coverage", "interval width"])]
@@ -286,14 +284,18 @@ def _run(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
+def error_table(metrics) -> str:  # type: ignore[no-untyped-def]
+    """MAE and R² on held-out originals, one line per (protocol, target, model)."""
+    table = metrics[(metrics.subset == "original") & metrics.metric.isin(["MAE", "R2"])]
+    return table.pivot_table(index=["protocol", "target", "model"], columns="metric",
+                             values="mean").round(3).to_string()
+
+
 def print_fast_results(fast) -> None:  # type: ignore[no-untyped-def]
     """The first results of ``run``, before its networks train: the fast models'
     leakage-free MAE and R², and the model each target would use now."""
-    m = fast.evaluation.metrics
-    table = m[(m.subset == "original") & m.metric.isin(["MAE", "R2"])].pivot_table(
-        index=["protocol", "target", "model"], columns="metric", values="mean")
     print("fast models (the networks follow):")
-    print(table.round(3).to_string())
+    print(error_table(fast.evaluation.metrics))
     for target, (model, r2) in fast.best_fast_model().items():
         print(f"model for {target} so far: {model} (leakage-free R² {r2:.3g})")
     sys.stdout.flush()

@@ -43,12 +43,14 @@ class ModelChoice:
     mae: float = float("nan")
 
 
-def leakage_free_mae(evaluation: EvaluationResult | None, target: str) -> dict[str, float]:
-    """Model -> leakage-free MAE on held-out originals for one target ({} without it)."""
+def leakage_free_mae(evaluation: EvaluationResult | None, target: str,
+                     metric: str = "MAE") -> dict[str, float]:
+    """Model -> leakage-free ``metric`` (MAE by default, or R2, RMSE...) on held-out
+    originals for one target ({} without it)."""
     if evaluation is None or evaluation.metrics.empty:
         return {}
     m = evaluation.metrics
-    sel = m[(m.protocol == "honest") & (m.subset == "original") & (m.metric == "MAE")
+    sel = m[(m.protocol == "honest") & (m.subset == "original") & (m.metric == metric)
             & (m.target == target)]
     return {str(k): float(v) for k, v in zip(sel.model, sel["mean"], strict=True)
             if np.isfinite(v)}

@@ -34,6 +34,7 @@ from nrstudio.core.modeling.final_models import (
     fit_tabular_set,
     merge_tabular_sets,
 )
+from nrstudio.core.modeling.model_choice import leakage_free_mae
 from nrstudio.core.modeling.networks import EpochReport
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
 from nrstudio.core.modeling.run_settings import RunSettings
@@ -108,13 +109,9 @@ class FastResult:
 
     def best_fast_model(self) -> dict[str, tuple[str, float]]:
         """Target -> (chosen fast model, its leakage-free R² on held-out originals)."""
-        m = self.evaluation.metrics
-        out = {}
-        for target, choice in self.models.choices().items():
-            r2 = m[(m.protocol == "honest") & (m.subset == "original") & (m.metric == "R2")
-                   & (m.target == target) & (m.model == choice.model)]["mean"]
-            out[target] = (choice.model, float(r2.iloc[0]) if len(r2) else float("nan"))
-        return out
+        return {target: (choice.model, leakage_free_mae(self.evaluation, target, "R2").get(
+                    choice.model, float("nan")))
+                for target, choice in self.models.choices().items()}
 
 
 def predict_validation_experiments(dataset: Dataset, models: FinalModels) -> pd.DataFrame:
