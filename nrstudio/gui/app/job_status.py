@@ -20,6 +20,11 @@ def time_left(elapsed: float, fraction: float) -> float | None:
     return None
 
 
+def about(seconds: float) -> str:
+    """A time left in words: "about 40 s", "about 3 min"."""
+    return f"about {seconds:.0f} s" if seconds < 120 else f"about {seconds / 60:.0f} min"
+
+
 class JobStatus(QWidget):
     """Status-bar widget of the running background job: stage, progress, time left, Cancel."""
 
@@ -54,7 +59,7 @@ class JobStatus(QWidget):
         eta = ""
         left = time_left(elapsed, fraction)
         if left is not None:
-            eta = f" — about {left:.0f} s left" if left < 120 else f" — about {left / 60:.0f} min left"
+            eta = f" — {about(left)} left"
         elif elapsed > 2 and fraction < 1:
             eta = " — timing the first steps"
         self.label.setText(f"{self.jobs.title}: {stage}{eta}")

@@ -48,7 +48,7 @@ from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.sections import read_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.job_status import time_left
+from nrstudio.gui.app.job_status import about, time_left
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
@@ -316,9 +316,7 @@ class TrainPage(QWidget):
             self.stage.setText(stage)
             if self._fast is not None:
                 left = time_left(time.monotonic() - self._t0, fraction)
-                wait = (f" The networks need about {left:.0f} s more." if left is not None
-                        and left < 120 else f" The networks need about {left / 60:.0f} min "
-                        "more." if left is not None else "")
+                wait = f" The networks need {about(left)} more." if left is not None else ""
                 self.fast_note.setText(self._fast.summary() + wait)
 
     def _job_idle(self) -> None:
