@@ -298,12 +298,10 @@ def project_payload(result: RunResult) -> dict[str, Any]:
     this in its worker thread, so that storing is only a few assignments on the GUI thread."""
     from nrstudio.core.project.sections import SECTIONS
 
-    evaluation = SECTIONS["evaluation"].dump(result.evaluation)
     return {
         "model": result.final.to_stored(FINAL_MODEL),
         "tabular": result.tabular.to_stored() if result.tabular is not None else None,
-        "evaluation": evaluation,
-        "evaluation_read": EvaluationResult.from_json(evaluation),  # not stored (see above)
+        "evaluation": SECTIONS["evaluation"].dump(result.evaluation),
         "validation_predictions": SECTIONS["validation_predictions"].dump(result.validation),
         "lime": (SECTIONS["lime_weights"].dump(result.explanations)
                  if result.explanations is not None else None),
@@ -318,14 +316,10 @@ def fast_payload(fast: FastResult) -> dict[str, Any]:
     networks of an earlier run are removed: they do not belong to this evaluation)."""
     from nrstudio.core.project.sections import SECTIONS
 
-    evaluation = SECTIONS["evaluation"].dump(fast.evaluation)
     return {
         "model": None,
         "tabular": fast.tabular.to_stored(),
-        "evaluation": evaluation,
-        # Not stored: the evaluation as a page reads it back from the stored form (parsing
-        # thousands of prediction rows held the window for 0.3 s when training ended).
-        "evaluation_read": EvaluationResult.from_json(evaluation),
+        "evaluation": SECTIONS["evaluation"].dump(fast.evaluation),
         "validation_predictions": SECTIONS["validation_predictions"].dump(fast.validation),
         "lime": None,
         "settings": SECTIONS["run"].dump(fast.settings),

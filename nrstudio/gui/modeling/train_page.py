@@ -62,6 +62,13 @@ LossHistory = dict[str, tuple[list[int], list[float], list[float]]]
 GOOD_R2 = 0.8  # a fast model this good makes waiting for the networks optional
 
 
+def with_evaluation_read(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with its stored evaluation already read back (worker thread), as the
+    page shows it: parsing thousands of prediction rows on the GUI thread held the window
+    for 0.37 s when training ended."""
+    return {**payload, "evaluation_read": EvaluationResult.from_json(payload["evaluation"])}
+
+
 @dataclass(frozen=True)
 class FastModelsReady:
     """The partial result a run sends once its fast models are evaluated (worker thread to
@@ -72,7 +79,7 @@ class FastModelsReady:
 
     @classmethod
     def of(cls, fast: FastResult) -> FastModelsReady:
-        return cls(fast_payload(fast), fast.best_fast_model())
+        return cls(with_evaluation_read(fast_payload(fast)), fast.best_fast_model())
 
     def summary(self) -> str:
         """One sentence on what the fast models already do, per target."""
@@ -265,7 +272,7 @@ class TrainPage(QWidget):
             result = run_pipeline(dataset, settings, ctx.progress, ctx.cancelled, losses.on_epoch,
                                   picks, lambda fast: ctx.partial(FastModelsReady.of(fast)))
             losses.flush()
-            return project_payload(result)
+            return with_evaluation_read(project_payload(result))
 
         started = self.jobs.start("Training", work, self._finished, settings=settings,
                                   on_partial=self._partial)
