@@ -62,10 +62,9 @@ def log_marginal_likelihood(theta: np.ndarray, x: np.ndarray, y: np.ndarray
     c, scales, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
     n = len(x)
     z = x / scales
-    sq = np.einsum("ij,ij->i", z, z)
-    r2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (z @ z.T), 0.0)
-    np.fill_diagonal(r2, 0.0)
-    r = np.sqrt(r2)
+    r = scaled_distances(z, z)
+    np.fill_diagonal(r, 0.0)
+    r2 = r * r
     decay = np.exp(-SQRT5 * r)
     matern = (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * decay
     k = c * matern

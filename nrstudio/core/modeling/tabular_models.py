@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.baselines import fit_baseline, gp_kernel_of
+from nrstudio.core.modeling.baselines import fit_baseline
 from nrstudio.core.modeling.gp_likelihood import matern52_cross
 from nrstudio.core.modeling.stored_model_checks import check_arrays
 
@@ -105,13 +105,14 @@ def gp_spread(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     divided by the median of the same at the training rows when each is left out: 1 where
     the process is as sure as it typically is about a held-out sample, more far from the
     data. Scales leakage-free residuals into a spread that grows away from the samples."""
-    kernel = gp_kernel_of(a["x_train"].shape[1], a["theta"])
-    xt = a["x_train"]
-    gram = kernel(xt)  # with the white-noise term on its diagonal
-    chol = np.linalg.cholesky(gram + 1e-10 * np.eye(len(xt)))
+    theta, xt = a["theta"], a["x_train"]
+    prior = float(np.exp(theta[0]) + np.exp(theta[-1]))  # the constant plus the noise
+    gram = matern52_cross(xt, xt, theta)
+    gram[np.diag_indices(len(xt))] += float(np.exp(theta[-1])) + 1e-10
+    chol = np.linalg.cholesky(gram)
     z = (np.atleast_2d(x) - a["x_mean"]) / a["x_scale"]
-    v = np.linalg.solve(chol, kernel(z, xt).T)
-    var = np.maximum(kernel.diag(z) - (v * v).sum(axis=0), 1e-12)
+    v = np.linalg.solve(chol, matern52_cross(z, xt, theta).T)
+    var = np.maximum(prior - (v * v).sum(axis=0), 1e-12)
     inv_diag = np.sum(np.linalg.inv(chol) ** 2, axis=0)  # diag of gram^-1
     loo_sd = np.sqrt(1.0 / inv_diag)
     return np.sqrt(var) / float(np.median(loo_sd))
