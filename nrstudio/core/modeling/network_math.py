@@ -74,11 +74,15 @@ def layer_views(flat: torch.Tensor, m: int, shapes: list[tuple[int, int]]) -> li
 
 
 def shuffle_rows(rows: torch.Tensor, n_tr: torch.Tensor, gen: torch.Generator,
-                 out: torch.Tensor | None = None) -> torch.Tensor:
+                 out: torch.Tensor | None = None,
+                 key_order: torch.Tensor | None = None) -> torch.Tensor:
     """Each model's padded rows (M, N, d + 1) in a new random order, its real rows (the
-    first n_tr[m]) first and the padding last."""
+    first n_tr[m]) first and the padding last. ``key_order`` (M,): model m takes the random
+    keys drawn for model key_order[m] (models reordered for training)."""
     m, n = rows.shape[:2]
     keys = torch.rand(m, n, generator=gen, device=rows.device)
+    if key_order is not None:
+        keys = keys.index_select(0, key_order)
     keys += (torch.arange(n, device=rows.device)[None] >= n_tr[:, None]) * 2.0
     perm = keys.argsort(dim=1)[..., None].expand(-1, -1, rows.shape[2])
     return torch.gather(rows, 1, perm, out=out) if out is not None else torch.gather(rows, 1, perm)

@@ -59,6 +59,9 @@ class PreparedData:
     y_std: list[float]
     seeds: list[int]
     device: torch.device
+    # The models' order as the caller gave them, when reordered: model m draws the random
+    # numbers of the caller's model key_order[m], so that the order changes nothing.
+    key_order: torch.Tensor | None = None
 
     @property
     def n_models(self) -> int:
@@ -67,6 +70,28 @@ class PreparedData:
     @property
     def n_inputs(self) -> int:
         return int(self.X.shape[2])
+
+    def reordered(self, order: np.ndarray) -> PreparedData:
+        """The same models in ``order`` (an index array over the models)."""
+        idx = torch.as_tensor(order, device=self.X.device)
+        pick = [int(i) for i in order]
+        return PreparedData(*(t.index_select(0, idx) for t in (self.X, self.Y, self.XV,
+                                                                 self.YV, self.n_tr,
+                                                                 self.n_va)),
+                            [self.x_mean[i] for i in pick], [self.x_std[i] for i in pick],
+                            [self.y_mean[i] for i in pick], [self.y_std[i] for i in pick],
+                            [self.seeds[i] for i in pick], self.device, idx)
+
+
+def by_steps_per_epoch(n_tr: np.ndarray, batch_size: int) -> tuple[np.ndarray, list[int]]:
+    """An order of the models that puts those taking the same number of steps per epoch
+    (``ceil(n_tr / batch_size)``) next to each other, fewest first, and where each run of
+    them ends in that order: models of a run step together all along, so one fused
+    optimiser call can serve a run however the runs' step counts drift apart."""
+    steps = -(-np.asarray(n_tr, dtype=np.int64) // batch_size)
+    order = np.argsort(steps, kind="stable")
+    ends = [int(i) + 1 for i in np.flatnonzero(np.diff(steps[order]))] + [len(order)]
+    return order, ends
 
 
 def _pad(parts: list[np.ndarray], width: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -120,7 +145,12 @@ def prepare_training(sets: Sequence[TrainingSet], settings: NetworkSettings) -> 
 @dataclass
 class _Optimiser:
     """Parameters, gradients and optimiser state of all models, each one flat buffer with
-    per-layer views; ``t_each`` counts steps per model once they stop stepping together."""
+    per-layer views; ``t_each`` counts steps per model once they stop stepping together.
+
+    ``runs`` (see :func:`by_steps_per_epoch`): where each run of models that take the same
+    number of steps per epoch ends, and ``run_steps`` that number. Adam needs each model's
+    own step count once some models skip steps; models of a run keep one count, so the
+    step stays one fused call, over the runs that have rows in it."""
 
     flat: torch.Tensor
     grad: torch.Tensor
@@ -131,6 +161,8 @@ class _Optimiser:
     lr: float
     t_shared: torch.Tensor
     t_each: torch.Tensor
+    runs: list[int] = field(default_factory=list)
+    run_steps: list[int] = field(default_factory=list)
     together: bool = True
     views: list[torch.Tensor] = field(init=False)
     gviews: list[torch.Tensor] = field(init=False)
@@ -139,8 +171,14 @@ class _Optimiser:
         m = len(self.t_each)
         self.views = layer_views(self.flat, m, self.shapes)
         self.gviews = layer_views(self.grad, m, self.shapes)
+        self._per_elem: torch.Tensor | None = None  # t_each per element, once they differ
+        self._t_runs: torch.Tensor | None = None  # Adam's step count of each run
+        self._run_lists: list[list[list[torch.Tensor]]] = []  # run -> buffer -> layer slices
+        self._run_counts: list[list[torch.Tensor]] = []  # run -> its count, per slice
 
-    def step(self, skipped: torch.Tensor | None, active: torch.Tensor) -> None:
+    def step(self, skipped: torch.Tensor | None, active: torch.Tensor, step: int) -> None:
+        """One optimiser step, the ``step``-th of its epoch; ``skipped``: active models
+        with no rows in it (None when there are none), which must stay as they are."""
         b1, b2 = ADAM_BETAS
         if skipped is None and self.together:
             self.t_shared += 1
@@ -148,18 +186,60 @@ class _Optimiser:
             optimizer_step(self.kind, self.flat, self.grad, self.state1, self.state2,
                             self.t_shared, self.lr, b1, b2, EPS, RHO)
             return
-        # An active model has no rows left this epoch: it must stay as it is.
         self.together = False
+        if self.kind == "adam" and self.runs:
+            self._adam_by_runs(step)
+            return
+        if skipped is None:
+            # Every model steps: their counts keep their differences, so the per-element
+            # counts move by one, and no model's weights need to be kept back.
+            self.t_each += 1
+            if self._per_elem is None:
+                self._per_elem = torch.cat([self.t_each.repeat_interleave(v[0].numel())
+                                            for v in self.views])
+            else:
+                self._per_elem += 1
+            optimizer_step(self.kind, self.flat, self.grad, self.state1, self.state2,
+                            self.t_shared, self.lr, b1, b2, EPS, RHO, self._per_elem)
+            return
         m = len(self.t_each)
-        upd = ~skipped if skipped is not None else torch.ones_like(active)
+        upd = ~skipped
         self.t_each += upd
         saved = [[v.clone() for v in layer_views(b, m, self.shapes)]
                  for b in (self.flat, self.state1, self.state2)]
-        per_elem = torch.cat([self.t_each.repeat_interleave(v[0].numel()) for v in self.views])
+        self._per_elem = torch.cat([self.t_each.repeat_interleave(v[0].numel())
+                                    for v in self.views])
         optimizer_step(self.kind, self.flat, self.grad, self.state1, self.state2,
-                        self.t_shared, self.lr, b1, b2, EPS, RHO, per_elem)
+                        self.t_shared, self.lr, b1, b2, EPS, RHO, self._per_elem)
         for buf, old in zip((self.flat, self.state1, self.state2), saved, strict=True):
             where_models(upd, layer_views(buf, m, self.shapes), old)
+
+    def _adam_by_runs(self, step: int) -> None:
+        """Adam on the runs of models that have rows in this step, each with its count."""
+        if self._t_runs is None:  # until now every model took every step
+            self._t_runs = torch.full((len(self.runs),), float(self.t_shared),
+                                      device=self.flat.device)
+            m = len(self.t_each)
+            starts = [0, *self.runs[:-1]]
+            self._run_lists = [[[v[a:b] for v in layer_views(buf, m, self.shapes)]
+                                for buf in (self.flat, self.grad, self.state1, self.state2)]
+                               for a, b in zip(starts, self.runs, strict=True)]
+            self._run_counts = [[self._t_runs[r]] * len(lists[0])
+                                for r, lists in enumerate(self._run_lists)]
+        # runs are ordered by their steps per epoch, so those still stepping are a tail
+        first = next((r for r, n in enumerate(self.run_steps) if n > step), len(self.runs))
+        if first == len(self.runs):
+            return
+        self._t_runs[first:] += 1
+        lists: list[list[torch.Tensor]] = [[], [], [], []]
+        counts: list[torch.Tensor] = []
+        for r in range(first, len(self.runs)):
+            for k in range(4):
+                lists[k].extend(self._run_lists[r][k])
+            counts.extend(self._run_counts[r])
+        b1, b2 = ADAM_BETAS
+        torch._fused_adam_(*lists, [], counts, lr=self.lr, beta1=b1, beta2=b2,
+                           weight_decay=0.0, eps=EPS, amsgrad=False, maximize=False)
 
 
 def _train_epoch(data: PreparedData, opt: _Optimiser, active: torch.Tensor,
@@ -168,7 +248,7 @@ def _train_epoch(data: PreparedData, opt: _Optimiser, active: torch.Tensor,
     """One pass over every model's shuffled rows; the summed squared error per model (M,)."""
     X, Y, n_tr, device = data.X, data.Y, data.n_tr, data.device
     M, d, nl = data.n_models, data.n_inputs, len(opt.shapes)
-    shuffled = shuffle_rows(torch.cat([X, Y], dim=2), n_tr, gen)
+    shuffled = shuffle_rows(torch.cat([X, Y], dim=2), n_tr, gen, key_order=data.key_order)
     n_active_rows = int(n_tr[active].max()) if bool(active.any()) else 0
     n_steps = math.ceil(n_active_rows / batch_size)
     loss_sum = torch.zeros(M, device=device)
@@ -193,7 +273,7 @@ def _train_epoch(data: PreparedData, opt: _Optimiser, active: torch.Tensor,
                 skipped = None
         loss_sum += (err * err).sum(dim=(1, 2))
         backward(opt.views[:nl], acts, dout, opt.gviews[:nl], opt.gviews[nl:])
-        opt.step(skipped, active)
+        opt.step(skipped, active, step)
         now = time.monotonic()
         if now - last_check[0] > 0.2:
             last_check[0] = now
@@ -222,6 +302,16 @@ def train_networks(
     rep = Reporter(progress, cancel)
     rep.report(0.0, "preparing the networks")  # the batch's time starts here
     data = prepare_training(sets, settings)
+    graphs = graphs_wanted(data.device)
+    # Models that take the same number of steps per epoch side by side, so that Adam stays
+    # one fused call when some run out of rows before others (CUDA graphs plan their own).
+    order, runs = by_steps_per_epoch(data.n_tr.cpu().numpy(), settings.batch_size)
+    if graphs or len(runs) == 1:
+        order, runs = np.arange(data.n_models), []
+    else:
+        data = data.reordered(order)
+    run_steps = [-(-int(data.n_tr[end - 1]) // settings.batch_size) for end in runs]
+    back = np.argsort(order)  # the caller's model i is model back[i] here
     check = rep.check  # also sizes the thread team (core/compute_threads.py)
     M, device = data.n_models, data.device
     shapes = list(zip((data.n_inputs, *settings.hidden), (*settings.hidden, 1), strict=True))
@@ -230,7 +320,8 @@ def train_networks(
     flat = torch.cat([p.reshape(-1) for p in ws + bs]).to(device)
     opt = _Optimiser(flat, torch.zeros_like(flat), torch.zeros_like(flat),
                      torch.zeros_like(flat), shapes, settings.optimizer, settings.lr,
-                     torch.zeros((), device=device), torch.zeros(M, device=device))
+                     torch.zeros((), device=device), torch.zeros(M, device=device), runs,
+                     run_steps)
     best = flat.clone()
     best_views = layer_views(best, M, shapes)
     has_val = data.n_va > 0
@@ -247,7 +338,7 @@ def train_networks(
     last_check = [time.monotonic()]
     graphed = (GraphedEpochs(data.X, data.Y, data.n_tr, flat, opt.grad, opt.state1, opt.state2,
                              opt.views, opt.gviews, settings.optimizer, settings.lr,
-                             settings.batch_size, gen) if graphs_wanted(device) else None)
+                             settings.batch_size, gen) if graphs else None)
     for epoch in range(settings.max_epochs):
         if graphed is not None:
             loss_sum = graphed.run()
@@ -272,7 +363,8 @@ def train_networks(
             if settings.patience > 0:
                 active = active & (wait < settings.patience)
         if on_epoch is not None:
-            on_epoch(EpochReport(epoch + 1, hist_tr[:, epoch], hist_va[:, epoch], was_active))
+            on_epoch(EpochReport(epoch + 1, hist_tr[back, epoch], hist_va[back, epoch],
+                                 was_active[back]))
         still = active.cpu().numpy()
         end = expected_last_epoch(epoch + 1, best_epoch.cpu().numpy(), epochs_run.cpu().numpy(),
                                   still, settings.patience, settings.max_epochs,
@@ -282,10 +374,12 @@ def train_networks(
             break
     n_hist = int(epochs_run.max())
     return NetworkStack(
-        [v.cpu().numpy().copy() for v in best_views[:nl]],
-        [v.cpu().numpy().copy() for v in best_views[nl:]],
-        np.array(data.x_mean, dtype=np.float32), np.array(data.x_std, dtype=np.float32),
-        np.array(data.y_mean, dtype=np.float32), np.array(data.y_std, dtype=np.float32),
-        epochs_run.cpu().numpy(), best_epoch.cpu().numpy(),
-        hist_tr[:, :n_hist], hist_va[:, :n_hist],
+        [v.cpu().numpy()[back].copy() for v in best_views[:nl]],
+        [v.cpu().numpy()[back].copy() for v in best_views[nl:]],
+        np.array(data.x_mean, dtype=np.float32)[back],
+        np.array(data.x_std, dtype=np.float32)[back],
+        np.array(data.y_mean, dtype=np.float32)[back],
+        np.array(data.y_std, dtype=np.float32)[back],
+        epochs_run.cpu().numpy()[back], best_epoch.cpu().numpy()[back],
+        hist_tr[back, :n_hist], hist_va[back, :n_hist],
     )

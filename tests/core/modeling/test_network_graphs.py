@@ -115,3 +115,42 @@ def test_cuda_and_cpu_reach_the_same_accuracy() -> None:
         errors[device] = np.abs(pred - test.y[None]).mean(axis=1)
     # Not bit for bit (sums run in another order), but within a small share of the error.
     np.testing.assert_allclose(errors["cuda"], errors["cpu"], rtol=0.1)
+
+
+def test_models_are_grouped_by_their_steps_per_epoch() -> None:
+    order, ends = network_training.by_steps_per_epoch(np.array([40, 57, 20, 64, 33]), 16)
+    # steps: 3, 4, 2, 4, 3 -> fewest first, stable within a run
+    assert order.tolist() == [2, 0, 4, 1, 3] and ends == [1, 3, 5]
+
+
+def test_a_run_without_rows_in_a_step_is_left_untouched_and_keeps_its_count() -> None:
+    shapes = [(3, 4), (4, 1)]
+    m = 4
+    flat = torch.randn(sum(m * (a * b + b) for a, b in shapes))
+    grad = torch.randn_like(flat)
+    opt = network_training._Optimiser(flat, grad, torch.zeros_like(flat),
+                                      torch.zeros_like(flat), shapes, "adam", 1e-2,
+                                      torch.zeros(()), torch.zeros(m), [2, 4], [1, 2])
+    active = torch.ones(m, dtype=torch.bool)
+    opt.step(None, active, 0)  # everyone has rows: one shared step
+    before = [v.clone() for v in opt.views]
+    opt.step(torch.tensor([True, True, False, False]), active, 1)  # models 0, 1: no rows
+    for old, new in zip(before, opt.views, strict=True):
+        assert torch.equal(old[:2], new[:2]) and not torch.equal(old[2:], new[2:])
+    assert opt._t_runs is not None and opt._t_runs.tolist() == [1.0, 2.0]
+
+
+def test_a_reordered_batch_gives_its_models_back_in_the_callers_order(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 6, 3, 5, 3 steps of 16: trained in the order 1, 3, 2, 0; targets of unlike scales
+    sets = [TrainingSet(s.x, s.y * 10.0 ** k, s.seed)
+            for k, s in enumerate(_sets([90, 33, 71, 40]))]
+    settings = NetworkSettings(max_epochs=5, patience=0, batch_size=16, device="cpu")
+    stack = _train(sets, settings, False, monkeypatch)
+    data = network_training.prepare_training(sets, settings)
+    np.testing.assert_allclose(stack.x_mean, np.array(data.x_mean), rtol=1e-6)
+    np.testing.assert_allclose(stack.y_std, np.array(data.y_std), rtol=1e-6)
+    # each model predicts on its own set's scale
+    for k, s in enumerate(sets):
+        own = np.abs(stack.predict(s.x)[k] - s.y).mean()
+        assert own < np.abs(s.y - s.y.mean()).mean()
