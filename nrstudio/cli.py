@@ -298,6 +298,8 @@ def print_fast_results(fast) -> None:  # type: ignore[no-untyped-def]
     print(error_table(fast.evaluation.metrics))
     for target, (model, r2) in fast.best_fast_model().items():
         print(f"model for {target} so far: {model} (leakage-free R² {r2:.3g})")
+    if fast.networks_seconds is not None:
+        print(fast.networks_forecast())
     sys.stdout.flush()
 
 

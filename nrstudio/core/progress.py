@@ -87,6 +87,12 @@ class Reporter:
         if self.clock is not None:
             self.clock.resize(stage, size)
 
+    def expect(self, stage: str, unit_seconds: float, prior: float | None) -> None:
+        """Tell the clock, if any, the measured cost of a unit of a stage's work and its
+        expected duration (:meth:`~nrstudio.core.run_clock.RunClock.expect`)."""
+        if self.clock is not None:
+            self.clock.expect(stage, unit_seconds, prior)
+
     def timed(self, clock: RunClock) -> Reporter:
         """This reporter with ``clock`` turning its stages' progress into time shares."""
         return Reporter(self.progress, self.cancel, self.start, self.stop, clock)

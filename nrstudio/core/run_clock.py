@@ -12,7 +12,10 @@ forecast itself.
 - A stage that has not started is expected to take what the first stage of its kind took
   (measured, or extrapolated while it runs), scaled by ``(size / size_of_that_stage) **
   exponent`` of the kind: networks trained in one batch scale with their number to the power
-  0.75 (a batch has a per-epoch overhead), model fits with their number.
+  0.75 (a batch has a per-epoch overhead), model fits with their number. A caller that has
+  measured what one unit of a stage costs (:meth:`RunClock.expect`: the seconds of one epoch
+  of each batch of networks) gives sizes in those terms, which scale linearly, and a prior
+  duration that stands until the first stage of the kind has shown its pace.
 - Until every stage still ahead has a forecast, the clock reports 0 ("not yet known"),
   except stages marked ``known_later`` (the explanations of a whole run, which nothing
   before them can time): they count as no time until they begin, so the forecast of a run
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,13 @@ class Stage:
     kind: str
     size: float = 1.0
     known_later: bool = False  # counted as no time until it begins (nothing to scale from)
+    measured: bool = False  # size is a measured cost, linear in time (see RunClock.expect)
+    prior: float | None = None  # seconds expected before any stage of its kind has run
+
+
+def about(seconds: float) -> str:
+    """A time in words: "about 40 s", "about 3 min"."""
+    return f"about {seconds:.0f} s" if seconds < 120 else f"about {seconds / 60:.0f} min"
 
 
 EXPONENTS = {"networks": 0.75}  # kinds not listed scale linearly with their size
@@ -61,7 +71,18 @@ class RunClock:
         if key in self._order:
             i = self._order[key]
             old = self.stages[i]
-            self.stages[i] = Stage(old.key, old.kind, size, old.known_later)
+            if not old.measured:  # a measured size is not replaced by a count
+                self.stages[i] = replace(old, size=size)
+
+    def expect(self, key: str, unit_seconds: float, prior: float | None) -> None:
+        """Stage ``key`` costs ``unit_seconds`` per unit of work that every stage of its kind
+        repeats alike (an epoch), and is expected to take ``prior`` seconds until a stage
+        of its kind has shown how many units it runs. Give every stage of a kind its cost,
+        or none: costs and counts do not compare."""
+        if key in self._order:
+            i = self._order[key]
+            self.stages[i] = replace(self.stages[i], size=unit_seconds, measured=True,
+                                     prior=prior)
 
     def fraction(self, key: str | None, local: float) -> float:
         """Record that stage ``key`` is ``local`` (0..1) done and return the share of the
@@ -121,11 +142,15 @@ class RunClock:
         spent = t - self._begun[stage.key]
         local = self._local[stage.key]
         paced = spent / local if local > 0.005 and spent > 0 else None  # its whole time
-        expected = self.expected_seconds(stage)
+        scaled = self._scaled_from_kind(stage)
         if paced is None:
+            expected = scaled if scaled is not None else stage.prior
             return None if expected is None else max(expected - spent, 0.0)
-        if expected is None:
+        if scaled is None:
+            # Only a prior (if any) guessed the stage's length (its epochs) before it ran;
+            # once it runs, its own progress forecasts that length better (early stopping).
             return max(paced - spent, 0.0)
+        expected = scaled
         # The pace is trusted as far as the stage has run of its expected time: a stage's
         # first steps may be its cheap ones (the mean and the ridge before the forest).
         trust = min(spent / expected, 1.0) if expected > 0 else 1.0
@@ -145,7 +170,11 @@ class RunClock:
 
     def expected_seconds(self, stage: Stage) -> float | None:
         """Forecast duration of ``stage`` from the first stage of its kind that has begun
-        (not itself), scaled by size; None when there is none yet."""
+        (not itself), scaled by size; its prior, if any, when there is none yet."""
+        scaled = self._scaled_from_kind(stage)
+        return scaled if scaled is not None else stage.prior
+
+    def _scaled_from_kind(self, stage: Stage) -> float | None:
         for ref in self.stages:
             if ref.kind != stage.kind or ref.key == stage.key:
                 continue
@@ -153,5 +182,6 @@ class RunClock:
             if took is None:
                 continue
             ratio = stage.size / max(ref.size, 1e-9)
-            return took * ratio ** EXPONENTS.get(stage.kind, 1.0)
+            exponent = 1.0 if stage.measured and ref.measured else EXPONENTS.get(stage.kind, 1.0)
+            return took * ratio ** exponent
         return None

@@ -35,13 +35,14 @@ from nrstudio.core.modeling.final_models import (
     merge_tabular_sets,
 )
 from nrstudio.core.modeling.model_choice import leakage_free_mae
+from nrstudio.core.modeling.network_pace import NetworkBatch, expected_epochs, seconds_per_epoch
 from nrstudio.core.modeling.networks import EpochReport
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
 from nrstudio.core.modeling.run_settings import RunSettings
-from nrstudio.core.modeling.training_data import training_data
+from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project
-from nrstudio.core.run_clock import RunClock, Stage
+from nrstudio.core.run_clock import RunClock, Stage, about
 
 FINAL_MODEL = NETWORK_MODEL
 
@@ -106,6 +107,15 @@ class FastResult:
     validation: pd.DataFrame
     settings: RunSettings
     models: FinalModels
+    networks_seconds: float | None = None  # measured forecast of the networks still to train
+
+    def networks_forecast(self) -> str:
+        """How long the networks will take, in words, once they have been timed."""
+        if self.networks_seconds is None:
+            return ""
+        return (f"The networks will take {about(self.networks_seconds)} on this machine "
+                "(one epoch of each batch timed, times the epochs early stopping is "
+                "expected to allow).")
 
     def best_fast_model(self) -> dict[str, tuple[str, float]]:
         """Target -> (chosen fast model, its leakage-free R² on held-out originals)."""
@@ -179,21 +189,58 @@ def representative_rows(features: np.ndarray, at_most: int, seed: int = 0) -> np
     return np.sort(np.array(chosen))
 
 
+def folds_per_protocol(settings: RunSettings, n_samples: int) -> dict[str, int]:
+    """Protocol -> its number of folds (leave-one-out for a small table's leakage-free one)."""
+    ev = settings.evaluation
+    return {protocol: (n_samples if protocol == "honest" and n_samples <= ev.loo_max
+                       else ev.folds) for protocol in ev.protocols}
+
+
+def network_batches(settings: RunSettings, data: TrainingData,
+                    augmented: AugmentResult) -> dict[str, NetworkBatch]:
+    """Clock stage -> the shape of the batch of networks it trains. The final ensemble
+    trains on every augmented row of a target; a fold on about ``(k - 1) / k`` of them (the
+    leakage-free folds augment their own rows, to within about 10% as many)."""
+    n_targets = len(data.targets)
+    inputs = data.space.encode(data.x[:1]).shape[1]
+    rows = int(max(np.isfinite(augmented.dataset.values([t])).sum() for t in data.targets))
+    out = {f"{p} networks": NetworkBatch(k * n_targets, round(rows * (k - 1) / k), inputs)
+           for p, k in folds_per_protocol(settings, len(data.x)).items()}
+    out["final networks"] = NetworkBatch(settings.members * n_targets, rows, inputs)
+    return out
+
+
+def expect_networks(settings: RunSettings, batches: dict[str, NetworkBatch], rep: Reporter,
+                    cancel: CancelCheck | None) -> float:
+    """Measure one epoch of every batch of networks, give the run's clock their costs, and
+    return the seconds all of them are expected to take (each runs the epochs early
+    stopping is guessed to allow; the clock corrects this from the first batch's pace)."""
+    network = settings.evaluation.network
+    epochs = expected_epochs(network)
+    total = 0.0
+    for stage, batch in batches.items():
+        per_epoch = seconds_per_epoch(batch, network, cancel)
+        rep.expect(stage, per_epoch, per_epoch * epochs)
+        total += per_epoch * epochs
+    return total
+
+
 def run_clock(settings: RunSettings, n_samples: int, n_targets: int) -> RunClock:
     """The stages of :func:`run_pipeline` in order, sized for the time-left forecast:
-    networks by their number, model fits by theirs (per kind of model)."""
+    networks by their number, model fits by theirs (per kind of model), until
+    :func:`expect_networks` has measured the networks' cost."""
     ev = settings.evaluation
-    folds = {protocol: (n_samples if protocol == "honest" and n_samples <= ev.loo_max
-                        else ev.folds) for protocol in ev.protocols}
+    folds = folds_per_protocol(settings, n_samples)
     # The baselines first, a batch at a time (their evaluation in every protocol, then their
     # final fits), so that each batch's results can be shown at once; then the networks.
-    stages = []
+    stages = [Stage("augmenting", "augmentation")]
     for batch in baseline_batches(ev.baselines):
         name = batch_name(batch)
         stages += [Stage(f"{p} {name} fits", f"{name} fits", k * n_targets)
                    for p, k in folds.items()]
         stages.append(Stage(f"final {name} fits", f"{name} fits", n_targets))
     stages += [Stage(f"{p} networks", "networks", k * n_targets) for p, k in folds.items()]
+    stages.append(Stage("final augmentation", "augmentation"))  # the same rows again
     stages.append(Stage("final networks", "networks", settings.members * n_targets))
     if settings.explain:
         stages.append(Stage("explain", "explain", known_later=True))
@@ -224,29 +271,35 @@ def run_pipeline(
     data = training_data(dataset, targets)  # refuse bad data up front
     rep = Reporter(progress, cancel).timed(run_clock(settings, len(data.x), len(data.targets)))
     rep.report(0.0, "augmenting")
-    augmented = augment_smote_reg(dataset, ev.augment, rep.sub(0.0, 0.02).report, cancel)
+    augmented = augment_smote_reg(dataset, ev.augment,
+                                  rep.sub(0.0, 0.02, stage="augmenting").report, cancel)
     fitted: list[TabularSet] = []
+    networks_seconds: list[float] = []
 
     def fast_results(fast: EvaluationResult, batch: tuple[str, ...]) -> None:
-        """A batch of baselines is evaluated: fit its final models, and hand every
-        baseline so far to ``on_fast``."""
+        """A batch of baselines is evaluated: fit its final models, hand every baseline so
+        far to ``on_fast``, and time the networks (once)."""
         fitted.append(fit_tabular_set(
             dataset, batch, targets, ev.seed,
             rep.sub(0.06, 0.07, stage=f"final {batch_name(batch)} fits").report, cancel))
-        if on_fast is None:
-            return
-        tabular = merge_tabular_sets(fitted, ev.baselines)
-        models = FinalModels(None, tabular, fast, dict(picks or {}), ev.level)
-        validation = predict_validation_experiments(dataset, models)
-        on_fast(FastResult(_with_validation(fast, validation), tabular, validation, settings,
-                           models))
+        if on_fast is not None:
+            tabular = merge_tabular_sets(fitted, ev.baselines)
+            models = FinalModels(None, tabular, fast, dict(picks or {}), ev.level)
+            validation = predict_validation_experiments(dataset, models)
+            on_fast(FastResult(_with_validation(fast, validation), tabular, validation,
+                               settings, models,
+                               networks_seconds[0] if networks_seconds else None))
+        if not networks_seconds:  # after the first results: the probe loads torch
+            rep.report(0.07, "timing the networks")
+            networks_seconds.append(expect_networks(
+                settings, network_batches(settings, data, augmented), rep, cancel))
 
     evaluation = cross_validate(dataset, ev, rep.sub(0.02, 0.72).report, cancel, on_epoch,
                                 fast_results)
     tabular = merge_tabular_sets(fitted, ev.baselines) if fitted else None
     cv_epochs = [e for runs in evaluation.epochs.values() for e in runs]
     final = train_final_models(dataset, ev.network, ev.augment, settings.members, targets,
-                               rep.sub(0.72, 0.88, stage="final networks").report, cancel,
+                               rep.sub(0.72, 0.88).report, cancel,
                                (lambda r: on_epoch("final", r)) if on_epoch else None,
                                float(max(cv_epochs)) if cv_epochs else None)
     models = FinalModels(final, tabular, evaluation, dict(picks or {}), ev.level)

@@ -275,7 +275,9 @@ def train_final_models(
     rep = Reporter(progress, cancel)
     data = training_data(dataset, list(targets or dataset.targets))
     space = data.space
-    rep.report(0.02, "augmenting")
+    # Stages named for a run's clock (nrstudio.core.run_clock): the augmentation costs what
+    # the run's own augmentation of the same rows did, the networks what their epochs do.
+    rep.sub(0.0, 0.05, stage="final augmentation").report(0.0, "augmenting")
     augmented = {}
     for g in data.groups():
         xa, ya, src = _augmented(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)],
@@ -288,8 +290,8 @@ def train_final_models(
     # torch loads with the first training, not when the window opens (issue 30)
     from nrstudio.core.modeling.network_training import train_networks
 
-    stack = train_networks(sets, network, rep.sub(0.05, 1.0).report, cancel, on_epoch,
-                           expected_epochs)
+    stack = train_networks(sets, network, rep.sub(0.05, 1.0, stage="final networks").report,
+                           cancel, on_epoch, expected_epochs)
     non_negative = [t for t in data.targets if dataset.column(t).positive_only]
     return EnsembleModel(list(space.inputs), data.targets, members, stack, data.x, network,
                          augment, data.ids, space, non_negative)

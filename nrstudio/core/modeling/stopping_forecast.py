@@ -13,10 +13,12 @@ end, from what the batch has shown so far:
   2 while over a quarter of the networks train and falling to 1 as they become few, allows
   for the longer tail real batches show; it was set on the two development tables of
   ``benchmarks/bench_eta.py``);
-- before any network stops, a prior end (4 times the patience; the development tables
-  ended between 2.9 and 5 times) stands in, weighted as one stop;
+- before any network stops, a prior end (3.5 times the patience, the geometric middle of
+  the 2.9 to 5 times at which the development tables' batches ended, within a factor of
+  1.5 of both) stands in, weighted as one stop;
 - a batch that repeats one already run (the final models after a cross-validation of the
-  same data) takes that run's epochs instead: 15 networks tell less than 84 did.
+  same data) takes that run's epochs instead, 15 networks telling less than 84 did, until
+  it outlives them; then its own stops forecast it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,19 @@ from __future__ import annotations
 import numpy as np
 
 HEAVY_TAIL = 2.0
+PRIOR_PATIENCES = 3.5  # a batch's end before any stop, in patiences (development: 2.9..5)
 
 
 def harmonic_number(k: int) -> float:
     """1 + 1/2 + ... + 1/k (0 for k = 0)."""
     return float(np.sum(1.0 / np.arange(1, k + 1))) if k > 0 else 0.0
+
+
+def prior_last_epoch(patience: int, max_epochs: int) -> float:
+    """The epoch a batch is guessed to end at before any of its networks has stopped."""
+    if patience <= 0:
+        return float(max_epochs)
+    return float(min(max_epochs, PRIOR_PATIENCES * patience))
 
 
 def expected_last_epoch(epoch: int, best_epoch: np.ndarray, epochs_run: np.ndarray,
@@ -40,7 +50,7 @@ def expected_last_epoch(epoch: int, best_epoch: np.ndarray, epochs_run: np.ndarr
     network's best weights and the epochs it trained; ``active``: (M,) still training;
     ``prior``: the epochs a batch like this one ran (a cross-validation of the same data
     before its final models), taken as the end unless the floor is later; without it the
-    end is forecast from the stops, with ``4 * patience`` as the guess before any.
+    end is forecast from the stops, with ``PRIOR_PATIENCES * patience`` as the guess before any.
     The answer lies in ``epoch .. max_epochs``.
     """
     k = int(active.sum())
@@ -49,9 +59,10 @@ def expected_last_epoch(epoch: int, best_epoch: np.ndarray, epochs_run: np.ndarr
     if patience <= 0:
         return float(max_epochs)
     floor = max(epoch + 1, int(best_epoch[active].max()) + patience)
-    if prior is not None:  # measured on a batch like this one: trust it over the stops
+    if prior is not None and prior > epoch:  # measured on a batch like this one: trust it
         return float(min(max_epochs, max(floor, prior)))
-    prior_end = 4.0 * patience
+    # (a batch that outlives its prior is forecast from its own stops, as one without)
+    prior_end = PRIOR_PATIENCES * patience
     start = patience  # no network can stop before this many epochs
     exposure = float(np.clip(np.where(active, epoch, epochs_run) - start, 0, None).sum())
     n_stopped = int((~active).sum())

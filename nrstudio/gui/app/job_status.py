@@ -7,22 +7,20 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from nrstudio.core.run_clock import about
 from nrstudio.gui.app.jobs import JobRunner
 
 
 def time_left(elapsed: float, fraction: float) -> float | None:
     """Seconds left of a job ``fraction`` done after ``elapsed`` seconds, by extrapolating
-    its pace so far; None before there is enough to go on (2% and 2 s). A run of the whole
-    pipeline reports the share of its forecast time (:mod:`nrstudio.core.run_clock`), so
-    this reads out that forecast; it reports 0 until its first stages have been timed."""
-    if 0.02 < fraction < 1 and elapsed > 2:
+    its pace so far; None before there is enough to go on (2 s, and some progress). A run of
+    the whole pipeline reports the share of its forecast time
+    (:mod:`nrstudio.core.run_clock`), so this reads out that forecast; it reports 0 until
+    its first stages have been timed, and a small share when the forecast is long (networks
+    that will train for hours), which must still be read out."""
+    if 0 < fraction < 1 and elapsed > 2:
         return elapsed * (1 - fraction) / fraction
     return None
-
-
-def about(seconds: float) -> str:
-    """A time left in words: "about 40 s", "about 3 min"."""
-    return f"about {seconds:.0f} s" if seconds < 120 else f"about {seconds / 60:.0f} min"
 
 
 class JobStatus(QWidget):

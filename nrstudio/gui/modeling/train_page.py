@@ -46,9 +46,10 @@ from nrstudio.core.modeling.pipeline import (
 )
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.sections import read_section
+from nrstudio.core.run_clock import about
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.job_status import about, time_left
+from nrstudio.gui.app.job_status import time_left
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
@@ -76,10 +77,12 @@ class FastModelsReady:
 
     payload: dict[str, Any]
     best: dict[str, tuple[str, float]]
+    forecast: str = ""  # the networks' measured time, once they have been timed
 
     @classmethod
     def of(cls, fast: FastResult) -> FastModelsReady:
-        return cls(with_evaluation_read(fast_payload(fast)), fast.best_fast_model())
+        return cls(with_evaluation_read(fast_payload(fast)), fast.best_fast_model(),
+                   fast.networks_forecast())
 
     def summary(self) -> str:
         """One sentence on what the fast models already do, per target."""
@@ -293,7 +296,7 @@ class TrainPage(QWidget):
         # the loss curves is not pulled away again when the Gaussian process follows.
         self._store(fast.payload, show_metrics=self._fast is None)
         self._fast = fast
-        self.fast_note.setText(fast.summary())
+        self.fast_note.setText(fast.summary() + (f" {fast.forecast}" if fast.forecast else ""))
         self.fast_note.show()
 
     def _finished(self, payload: dict, settings: RunSettings) -> None:
@@ -323,7 +326,8 @@ class TrainPage(QWidget):
             self.stage.setText(stage)
             if self._fast is not None:
                 left = time_left(time.monotonic() - self._t0, fraction)
-                wait = f" The networks need {about(left)} more." if left is not None else ""
+                wait = (f" The networks need {about(left)} more." if left is not None
+                        else f" {self._fast.forecast}" if self._fast.forecast else "")
                 self.fast_note.setText(self._fast.summary() + wait)
 
     def _job_idle(self) -> None:

@@ -4,30 +4,36 @@ project that stores them (then the whole run) reads back the right models."""
 import numpy as np
 from helpers.paths import EXAMPLE
 
-from nrstudio.core.modeling.augment import SmoteRegSettings
+from nrstudio.core.modeling.augment import SmoteRegSettings, augment_smote_reg
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.final_models import TABULAR_MODEL, load_final_models
+from nrstudio.core.modeling.network_pace import NetworkBatch
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.pipeline import (
     FINAL_MODEL,
     apply_payload,
     fast_payload,
+    network_batches,
     project_payload,
     representative_rows,
     run_clock,
     run_pipeline,
 )
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.project.file_format import load_project
+
+# A leakage-free run that is quick: few synthetic rows, tiny networks, three baselines.
+SMALL_RUN = RunSettings(EvaluationSettings(
+    protocols=("honest",), augment=SmoteRegSettings(per_subset=2),
+    network=NetworkSettings(hidden=(8,), max_epochs=3, patience=0),
+    baselines=("mean", "ridge", "gaussian_process")), members=2, lime=LimeSettings(),
+    explain=False)
 
 
 def test_fast_models_predict_before_the_networks_and_the_project_follows():
     project = load_project(EXAMPLE)
-    settings = RunSettings(EvaluationSettings(
-        protocols=("honest",), augment=SmoteRegSettings(per_subset=2),
-        network=NetworkSettings(hidden=(8,), max_epochs=3, patience=0),
-        baselines=("mean", "ridge", "gaussian_process")), members=2, lime=LimeSettings(),
-        explain=False)
+    settings = SMALL_RUN
     seen = []
     epochs_then = []
     result = run_pipeline(project.dataset, settings,
@@ -55,9 +61,9 @@ def test_fast_models_predict_before_the_networks_and_the_project_follows():
 
 def test_the_run_clock_lists_the_baselines_in_the_order_they_run():
     stages = [s.key for s in run_clock(RunSettings(), 28, 3).stages]
-    assert stages[:4] == ["honest quick fits", "final quick fits",
+    assert stages[:5] == ["augmenting", "honest quick fits", "final quick fits",
                           "honest gaussian_process fits", "final gaussian_process fits"]
-    assert stages[4:] == ["honest networks", "final networks", "explain"]
+    assert stages[5:] == ["honest networks", "final augmentation", "final networks", "explain"]
 
 
 def test_a_run_explains_a_representative_subset_and_says_so():
@@ -83,3 +89,33 @@ def test_representative_rows_cover_the_clusters_and_keep_small_tables_whole():
     assert all(c >= 1 for c in counts) and counts[0] >= counts[2]
     np.testing.assert_array_equal(representative_rows(x[:10], 12), np.arange(10))
     np.testing.assert_array_equal(representative_rows(x, 0), np.arange(len(x)))
+
+
+def test_the_networks_are_timed_before_they_train_and_the_later_results_say_how_long():
+    project = load_project(EXAMPLE)
+    settings = SMALL_RUN
+    stages: list[str] = []
+
+    def progress(_f: float, stage: str) -> None:
+        stages.append(stage)
+
+    seen = []
+    run_pipeline(project.dataset, settings, progress, on_fast=seen.append)
+    quick, with_gp = seen
+    assert quick.networks_seconds is None  # timed after the first results, not before
+    assert with_gp.networks_seconds is not None and with_gp.networks_seconds > 0
+    assert stages.index("timing the networks") < stages.index("honest: gaussian_process")
+
+
+def test_network_batches_have_the_shapes_the_run_trains():
+    project = load_project(EXAMPLE)
+    settings = RunSettings(EvaluationSettings(protocols=("honest", "paper"),
+                                              augment=SmoteRegSettings(per_subset=2)),
+                           members=5)
+    data = training_data(project.dataset, None)
+    augmented = augment_smote_reg(project.dataset, settings.evaluation.augment)
+    batches = network_batches(settings, data, augmented)
+    rows = len(augmented.dataset.table)
+    assert batches["final networks"] == NetworkBatch(15, rows, 3)
+    assert batches["honest networks"] == NetworkBatch(28 * 3, round(rows * 27 / 28), 3)
+    assert batches["paper networks"] == NetworkBatch(10 * 3, round(rows * 9 / 10), 3)

@@ -21,13 +21,24 @@ def test_the_end_is_never_before_a_network_can_stop():
     active = np.array([False, True])
     runs = np.array([35, 80])
     assert expected_last_epoch(80, best, runs, active, 30, 300) >= 100
-    assert expected_last_epoch(80, best, runs, active, 30, 300, prior=60) == 100
+    assert expected_last_epoch(80, best, runs, active, 30, 300, prior=90) == 100
+    assert expected_last_epoch(80, best, runs, active, 30, 300, prior=120) == 120
+
+
+def test_a_batch_that_outlives_its_prior_is_forecast_from_its_own_stops():
+    m = 15
+    active = np.zeros(m, bool)
+    active[:6] = True  # 9 of 15 stopped; 6 still improving at epoch 140
+    best = np.where(active, 130, 40)
+    runs = np.where(active, 140, 70)
+    own = expected_last_epoch(140, best, runs, active, 30, 1000)
+    assert expected_last_epoch(140, best, runs, active, 30, 1000, prior=100) == own > 160
 
 
 def test_before_any_stop_the_guess_stands_and_stops_bring_it_forward():
     m = 50
     early = expected_last_epoch(10, np.full(m, 10), np.full(m, 10), np.ones(m, bool), 30, 300)
-    assert early == pytest.approx(4 * 30, rel=0.05)
+    assert early == pytest.approx(3.5 * 30, rel=0.05)
     # by epoch 40, 45 of 50 networks have stopped just after the patience: the end comes
     # sooner than the guess, and never before the floor
     active = np.zeros(m, bool)
@@ -136,3 +147,26 @@ def test_without_a_clock_the_fixed_ranges_apply():
     rep = Reporter(lambda f, _s: seen.append(f))
     rep.sub(0.5, 1.0, stage="b").sub(0.5, 1.0).report(0.5)
     assert seen == [pytest.approx(0.875)]
+
+
+def test_measured_costs_forecast_networks_before_they_run_and_scale_linearly():
+    now = FakeTime()
+    clock = RunClock([Stage("fits", "fits", 1), Stage("cv nets", "networks", 84),
+                      Stage("final nets", "networks", 15)], now)
+    clock.fraction("fits", 0.0)
+    now.t = 1.0
+    clock.fraction("fits", 0.5)
+    # measured: an epoch of the cross-validation's batch takes 0.2 s, of the final one
+    # 0.1 s (not (15/84)**0.75 of it); 120 epochs are expected of each
+    clock.expect("cv nets", 0.2, 24.0)
+    clock.expect("final nets", 0.1, 12.0)
+    clock.resize("cv nets", 84)  # a count does not replace a measured cost
+    assert time_left(1.0, clock.fraction("fits", 0.5)) == pytest.approx(1 + 24 + 12)
+    now.t = 2.0
+    clock.fraction("cv nets", 0.0)
+    # the networks ran 10 s for 20% of their expected epochs: 50 s by their own pace (their
+    # progress forecasts their early stopping; the prior only stood until they ran); the
+    # final batch costs half as much per epoch, so half of the cross-validation's time
+    now.t = 12.0
+    f = clock.fraction("cv nets", 0.2)
+    assert time_left(12.0, f) == pytest.approx(40 + 0.5 * 50, rel=1e-6)

@@ -1,6 +1,7 @@
 """Workflow pages driven through their buttons, on the example data with tiny settings."""
 
 import math
+import re
 import shutil
 
 import numpy as np
@@ -197,6 +198,15 @@ def test_fast_models_are_shown_and_used_before_the_networks_finish(qtbot, tmp_pa
     assert page.tabs.currentIndex() == 1 and "Predict and Design use them" in page.fast_note.text()
     model = w.predict_page.model
     assert model is not None and model.ensemble is None and model.tabular is not None
+    # the networks were timed before they train: 100,000 epochs are said to take hours
+    try:
+        qtbot.waitUntil(lambda: "The networks need" in page.fast_note.text(), timeout=30_000)
+    finally:
+        if "The networks need" not in page.fast_note.text():  # no thread may outlive the test
+            w.jobs.cancel()
+            w.jobs.wait()
+    wait = re.search(r"The networks need about (\d+) (s|min)", page.fast_note.text())
+    assert wait is not None and wait.group(2) == "min" and int(wait.group(1)) > 60
     with qtbot.waitSignal(w.jobs.cancelled, timeout=30_000):
         qtbot.mouseClick(page.cancel, Qt.MouseButton.LeftButton)
     assert "fast models' results are kept" in page.stage.text()
