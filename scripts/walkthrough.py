@@ -5,7 +5,7 @@ makes one), it launches NR Studio with the README's first command, then, with xd
 clicks and keystrokes only:
 
 import a conditions table · merge an outcomes table (with its roles step) · give two
-columns a role in one menu · augment · train · predict · design and add a planned row ·
+columns a role in one menu · augment · train · predict · design and add a planned row, seen in the campaign ·
 explain · attach a micrograph, set its scale from the bar, measure it, reject one rod by
 a click, use its values · export the report · save · quit · reopen.
 
@@ -323,6 +323,9 @@ def walk(d: Desktop, work: Path, env: dict, log: Path) -> Path:
     d.idle(300)
     d.click("button:Add selected as planned experiment")
     d.shot("designed")
+    d.click("tab:Campaign (1)")  # the round just planned, followed in the campaign
+    d.shot("campaign")
+    d.click("tab:Proposals")
 
     print("explain", flush=True)
     d.click("item:Explain")
@@ -431,6 +434,10 @@ def check_saved(saved: Path, report: Path) -> list[str]:
          "a planned row right after the originals")
     need(read_section(p, "design") is not None and read_section(p, "design_form") is not None,
          "the design and its form")
+    campaign = read_section(p, "campaign")
+    need(campaign is not None and len(campaign.rounds) == 1
+         and [ids[i] for i in planned] == campaign.rounds[0].samples,
+         "a campaign round holding the planned row")
     need(p.results.get("lime") is not None, "stored explanations")
     image = next(iter(p.images), None)
     m = read_section_of(image)

@@ -127,10 +127,31 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
     return project, models
 
 
+def _aim_options(parser: argparse.ArgumentParser) -> None:
+    aim = parser.add_mutually_exclusive_group()
+    aim.add_argument("--highest", metavar="TARGET",
+                     help="make this target as high as possible (a yield, a PLQY); --want "
+                          "windows on other targets must hold meanwhile")
+    aim.add_argument("--lowest", metavar="TARGET",
+                     help="make this target as low as possible (a FWHM); as --highest")
+
+
+def _optimise(args: argparse.Namespace, targets: list[str]):  # type: ignore[no-untyped-def]
+    """The target of --highest or --lowest, or None."""
+    from nrstudio.core.data.roles import resolve_name
+    from nrstudio.core.modeling.design import Optimise
+
+    extreme = args.highest or args.lowest
+    return (Optimise(resolve_name(extreme, targets), highest=bool(args.highest))
+            if extreme else None)
+
+
 @command("design", "Conditions predicted to give wanted sizes, as CSV (best distinct "
-                   "candidates with the probability of success).")
+                   "candidates with the probability of success; with --highest or --lowest, "
+                   "of also beating the best measured value of that target).")
 def _design(parser: argparse.ArgumentParser) -> Command:
     _space_options(parser)
+    _aim_options(parser)
     parser.add_argument("--top", type=int, default=5, help="how many candidates (default 5)")
 
     def run(args: argparse.Namespace) -> int:
@@ -140,9 +161,10 @@ def _design(parser: argparse.ArgumentParser) -> Command:
 
         project, models = _load(args.project)
         wants = parse_wants(args.want, models.targets)
+        optimise = _optimise(args, models.targets)
         settings = DesignSettings(top=args.top, seed=args.seed)
         result = design_conditions(models, wants, parse_space(args, models.inputs), settings,
-                                   progress_printer())
+                                   progress_printer(), optimise=optimise)
         table = candidate_table(models, result.candidates)
         _write_table(table)
         if result.limit:
@@ -162,12 +184,7 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("--n", type=int, default=3, help="how many suggestions (default 3)")
     parser.add_argument("--mode", choices=["reach", "learn"], default=None,
                         help="reach (default with --want) or learn (default without)")
-    aim = parser.add_mutually_exclusive_group()
-    aim.add_argument("--highest", metavar="TARGET",
-                     help="make this target as high as possible (a yield, a PLQY); --want "
-                          "windows on other targets must hold meanwhile")
-    aim.add_argument("--lowest", metavar="TARGET",
-                     help="make this target as low as possible (a FWHM); as --highest")
+    _aim_options(parser)
     parser.add_argument("--pool", type=Path, metavar="TABLE",
                         help="choose among these candidate syntheses (a CSV or XLSX table "
                              "with a column per input) instead of searching the ranges; "
@@ -175,11 +192,9 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.cli import progress_printer
-        from nrstudio.core.data.roles import resolve_name
         from nrstudio.core.data.table_io import import_table
         from nrstudio.core.modeling.design_record import candidate_table, honesty_notes
         from nrstudio.core.modeling.suggest import (
-            Optimise,
             SuggestSettings,
             candidate_list,
             suggest_experiments,
@@ -187,9 +202,7 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
 
         project, models = _load(args.project)
         wants = parse_wants(args.want, models.targets)
-        extreme = args.highest or args.lowest
-        optimise = (Optimise(resolve_name(extreme, models.targets), highest=bool(args.highest))
-                    if extreme else None)
+        optimise = _optimise(args, models.targets)
         if optimise is not None and args.mode == "learn":
             raise DataError("--highest and --lowest go with --mode reach")
         mode = args.mode or ("reach" if wants or optimise else "learn")

@@ -130,3 +130,15 @@ def test_suggest_pushes_a_target_up_or_down(project, capsys):
     assert "go with --mode reach" in capsys.readouterr().err
     assert main(["suggest", str(project), "--highest", "width"]) == 1
     assert "width" in capsys.readouterr().err
+
+
+def test_design_pushes_a_target_down(project, capsys):
+    capsys.readouterr()
+    assert main(["design", str(project), "--lowest", "length", "--top", "2", "--seed", "1"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    lengths = law(np.array([[float(r["Core (nmol)"]), float(r["S (mg)"])] for r in rows]))
+    measured = load_project(project).dataset.values(["Length (nm)"])[:, 0]
+    # below most of what was measured: the law is lowest at a small core and S near 40 mg
+    assert len(rows) == 2 and lengths[0] <= np.percentile(measured, 10)
+    assert "to be below the best measured" in rows[0]["why"]
+    assert main(["design", str(project), "--lowest", "width"]) == 1

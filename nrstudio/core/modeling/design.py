@@ -1,5 +1,6 @@
 """Inverse design: conditions predicted to give a wanted size, scored by the probability of
-landing inside the wanted window.
+landing inside the wanted window (and, for a target wanted as high or as low as possible, of
+beating the best value measured inside the windows).
 
 The predictive distribution of a target at x is the chosen model's prediction plus the
 leakage-free out-of-fold residuals of that model (the calibrated errors the intervals come
@@ -60,6 +61,23 @@ class Want:
     target: str
     value: float
     tolerance: float
+
+
+@dataclass(frozen=True)
+class Optimise:
+    """A target wanted as high (``highest``) or as low as possible: alone, or together with
+    windows on other targets, which must then hold (see :mod:`~nrstudio.core.modeling.suggest`)."""
+
+    target: str
+    highest: bool = True
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.highest else -1.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.target} as {'high' if self.highest else 'low'} as possible"
 
 
 @dataclass
@@ -184,10 +202,18 @@ class SuccessModel:
     columns: list[int]
     residuals: list[np.ndarray]
     bandwidths: list[float]
+    # A target pushed up or down: success also means beating ``aim_best``, the best measured
+    # sample inside every window (the best measured at all while none is inside).
+    aim: Optimise | None = None
+    aim_column: int = -1
+    aim_best: float = math.nan
+    aim_residuals: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    aim_bandwidth: float = 1.0
 
     def probability(self, mean: np.ndarray) -> np.ndarray:
-        """(m,) probability that every wanted target lands in its window, given the
-        predictions ``mean`` (m, t) of all targets."""
+        """(m,) probability that every wanted target lands in its window (and the aimed
+        target beats the best measured), given the predictions ``mean`` (m, t) of all
+        targets."""
         p = np.ones(len(mean))
         for want, k, r, h in zip(self.wants, self.columns, self.residuals, self.bandwidths,
                                  strict=True):
@@ -197,12 +223,19 @@ class SuccessModel:
             hi = (want.value + want.tolerance - y) / h
             lo = (want.value - want.tolerance - y) / h
             p *= (ndtr(hi) - ndtr(lo)).mean(axis=1)
+        if self.aim is not None:
+            if len(self.aim_residuals) == 0:
+                return np.zeros(len(mean))
+            y = mean[:, self.aim_column][:, None] + self.aim_residuals[None, :]
+            p *= ndtr(self.aim.sign * (y - self.aim_best) / self.aim_bandwidth).mean(axis=1)
         return p
 
 
-def success_model(models: FinalModels, wants: list[Want]) -> SuccessModel:
-    if not wants:
-        raise DataError("give at least one wanted value (target = value ± tolerance)")
+def success_model(models: FinalModels, wants: list[Want],
+                  optimise: Optimise | None = None) -> SuccessModel:
+    if not wants and optimise is None:
+        raise DataError("give at least one wanted value (target = value ± tolerance) or a "
+                        "target as high or as low as possible")
     columns, residuals, widths = [], [], []
     choices = models.choices()
     for want in wants:
@@ -221,7 +254,55 @@ def success_model(models: FinalModels, wants: list[Want]) -> SuccessModel:
         columns.append(k)
         residuals.append(signed)
         widths.append(h)
-    return SuccessModel(wants, columns, residuals, widths)
+    success = SuccessModel(wants, columns, residuals, widths)
+    if optimise is not None:
+        _add_aim(models, success, optimise)
+    return success
+
+
+def _add_aim(models: FinalModels, success: SuccessModel, optimise: Optimise) -> None:
+    """The aimed target's threshold (its best measured value inside the windows) and its
+    calibrated residuals."""
+    if optimise.target not in models.targets:
+        raise DataError(f"'{optimise.target}' is not a target of the model")
+    if any(w.target == optimise.target for w in success.wants):
+        raise DataError(f"'{optimise.target}' cannot be both in a window and as "
+                        f"{'high' if optimise.highest else 'low'} as possible")
+    k = models.targets.index(optimise.target)
+    y = measured_targets(models, [optimise.target] + [w.target for w in success.wants])
+    ok = np.isfinite(y[:, k]) if len(y) else np.zeros(0, dtype=bool)
+    inside = ok.copy()
+    for want, j in zip(success.wants, success.columns, strict=True):
+        inside &= np.abs(y[:, j] - want.value) <= want.tolerance
+    pool = inside if inside.any() else ok
+    if not pool.any():
+        raise DataError(f"no measured {optimise.target} to beat: train the models first")
+    signed = models.signed_residuals(optimise.target, models.choices()[optimise.target].model)
+    spread = float(np.std(signed)) if len(signed) > 1 else 0.0
+    values = y[pool, k]
+    success.aim = optimise
+    success.aim_column = k
+    success.aim_best = float(values.max() if optimise.highest else values.min())
+    success.aim_residuals = signed
+    success.aim_bandwidth = max(0.53 * spread * max(len(signed), 1) ** -0.2,
+                                0.01 * float(np.ptp(y[ok, k])) if ok.sum() > 1 else 0.0, 1e-12)
+
+
+def measured_targets(models: FinalModels, targets: list[str]) -> np.ndarray:
+    """(n, t) the measured values of ``targets`` of the training samples (NaN where not
+    measured; no rows without an evaluation), columns in the models' target order."""
+    ev = models.evaluation
+    p = ev.predictions if ev is not None else None
+    if p is None or not len(p):
+        return np.empty((0, len(models.targets)))
+    truth = p[(p.protocol == "honest") & (p.origin == "original")]
+    table = truth.pivot_table(index="sample", columns="target", values="truth",
+                              aggfunc="first")
+    y = np.full((len(table), len(models.targets)), np.nan)
+    for target in targets:
+        if target in table:
+            y[:, models.targets.index(target)] = table[target].to_numpy(float)
+    return y
 
 
 def domain_penalty(distance: np.ndarray) -> np.ndarray:
@@ -273,9 +354,11 @@ def _select_distinct(x_z: np.ndarray, score: np.ndarray, top: int, min_sep: floa
 def design_conditions(models: FinalModels, wants: list[Want], space: DesignSpace | None = None,
                       settings: DesignSettings | None = None,
                       progress: ProgressCallback | None = None,
-                      cancel: CancelCheck | None = None) -> DesignResult:
+                      cancel: CancelCheck | None = None,
+                      optimise: Optimise | None = None) -> DesignResult:
     """The ``settings.top`` best distinct conditions for the wanted values (see the module
-    docstring)."""
+    docstring); with ``optimise``, success also means beating the best measured value of
+    that target inside the windows."""
     import time
 
     from scipy.optimize import minimize
@@ -286,7 +369,7 @@ def design_conditions(models: FinalModels, wants: list[Want], space: DesignSpace
     space = space or DesignSpace()
     rep = Reporter(progress, cancel)
     box = design_box(models, space)
-    success = success_model(models, wants)
+    success = success_model(models, wants, optimise)
     rng = np.random.default_rng(settings.seed)
     d = len(models.inputs)
     rep.report(0.05, "drawing candidates")
@@ -353,6 +436,12 @@ def _reason(models: FinalModels, success: SuccessModel, pred, n: int,  # type: i
         parts.append(f"{want.target} {pred.mean[n, k]:.3g} [{pred.lower[n, k]:.3g}, "
                      f"{pred.upper[n, k]:.3g}] for {want.value:g} ± {want.tolerance:g} "
                      f"(its model's leakage-free MAE {mae[want.target]:.3g})")
+    if success.aim is not None:
+        k = success.aim_column
+        beyond = "above" if success.aim.highest else "below"
+        parts.append(f"{success.aim.target} {pred.mean[n, k]:.3g} [{pred.lower[n, k]:.3g}, "
+                     f"{pred.upper[n, k]:.3g}], to be {beyond} the best measured "
+                     f"{success.aim_best:.3g}")
     where = (f"{pred.distance[n]:.1f} spacings from the nearest sample"
              + (" (out of domain: a guess)" if pred.out_of_domain[n] else ""))
     return f"P(success) {prob:.2f}: " + "; ".join(parts) + f"; {where}"

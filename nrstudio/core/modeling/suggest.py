@@ -35,8 +35,10 @@ from nrstudio.core.data.training_rows import MISSING_LEVEL, category_levels
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import (
     DesignSpace,
+    Optimise,
     Want,
     design_box,
+    measured_targets,
     sample_box,
     success_model,
 )
@@ -48,23 +50,6 @@ from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 Mode = Literal["reach", "learn"]
 MODES = {"reach": "reach the wanted size (expected improvement toward the window)",
          "learn": "learn the most (where the model is least sure, inside the domain)"}
-
-
-@dataclass(frozen=True)
-class Optimise:
-    """A target wanted as high (``highest``) or as low as possible: alone, or together with
-    windows on other targets, which must then hold (see the module docstring)."""
-
-    target: str
-    highest: bool = True
-
-    @property
-    def sign(self) -> float:
-        return 1.0 if self.highest else -1.0
-
-    @property
-    def label(self) -> str:
-        return f"{self.target} as {'high' if self.highest else 'low'} as possible"
 
 
 @dataclass
@@ -368,23 +353,6 @@ def _predictive_draws(models: FinalModels, targets: list[str], mean: np.ndarray,
     return samples
 
 
-def _measured(models: FinalModels, targets: list[str]) -> np.ndarray:
-    """(n, t) the measured values of ``targets`` of the training samples (NaN where not
-    measured; no rows without an evaluation), columns in the models' target order."""
-    ev = models.evaluation
-    p = ev.predictions if ev is not None else None
-    if p is None or not len(p):
-        return np.empty((0, len(models.targets)))
-    truth = p[(p.protocol == "honest") & (p.origin == "original")]
-    table = truth.pivot_table(index="sample", columns="target", values="truth",
-                              aggfunc="first")
-    y = np.full((len(table), len(models.targets)), np.nan)
-    for target in targets:
-        if target in table:
-            y[:, models.targets.index(target)] = table[target].to_numpy(float)
-    return y
-
-
 def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[int],
                           mean: np.ndarray, rng: np.random.Generator, x: np.ndarray
                           ) -> np.ndarray:
@@ -394,7 +362,7 @@ def _expected_improvement(models: FinalModels, wants: list[Want], columns: list[
     expected distance where no draw comes closer than the best sample, so that a batch is
     never empty."""
     samples = _predictive_draws(models, [w.target for w in wants], mean, rng, x)
-    y = _measured(models, [w.target for w in wants])
+    y = measured_targets(models, [w.target for w in wants])
     dist = _window_distance(y, wants, columns) if len(y) else np.empty(0)
     best = float(np.nanmin(dist)) if np.isfinite(dist).any() else np.inf
     d = _window_distance(samples, wants, columns)  # (m, draws)
@@ -418,7 +386,7 @@ def _expected_gain(models: FinalModels, wants: list[Want], columns: list[int],
     value = optimise.sign * samples[:, :, k]
     inside = (_window_distance(samples, wants, columns) == 0 if wants
               else np.ones(value.shape, dtype=bool))
-    y = _measured(models, names)
+    y = measured_targets(models, names)
     ok = np.isfinite(y[:, k]) if len(y) else np.zeros(0, dtype=bool)
     if wants and len(y):
         ok &= _window_distance(y, wants, columns) == 0

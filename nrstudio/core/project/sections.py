@@ -152,6 +152,12 @@ def _read_design(doc: dict[str, Any]) -> Any:
     return DesignRecords.from_json(doc)
 
 
+def _read_campaign(doc: dict[str, Any]) -> Any:
+    from nrstudio.core.modeling.campaign import Campaign
+
+    return Campaign.from_json(doc)
+
+
 def _read_design_form(doc: dict[str, Any]) -> Any:
     from nrstudio.core.modeling.design_form import DesignForm
 
@@ -196,6 +202,8 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
             _read_image_evaluation, _write_image_evaluation),
     Section("design", "results", 1, "nrstudio.core.modeling.design_record",
             _read_design, lambda d: d.to_json()),
+    Section("campaign", "results", 1, "nrstudio.core.modeling.campaign",
+            _read_campaign, lambda c: c.to_json()),
     Section("design_form", "settings", 1, "nrstudio.core.modeling.design_form",
             _read_design_form, lambda d: d.to_json()),
     Section("measurement", "image", 3, "nrstudio.core.micrographs.rods",

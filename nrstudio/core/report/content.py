@@ -313,6 +313,7 @@ def _lime(report: Report, ctx: _Context) -> None:
 def _design(report: Report, ctx: _Context) -> None:
 
     _section(report, "design")
+    _campaign(report, ctx)
     records = ctx.section("design")
     shown = [r for r in (records.design, records.suggest) if r is not None] if records else []
     if not shown:
@@ -327,6 +328,19 @@ def _design(report: Report, ctx: _Context) -> None:
         report.add(Table(_compact_candidates(r.table), max_rows=20))
         if r.notes:
             report.add(Bullets(r.notes))
+
+
+def _campaign(report: Report, ctx: _Context) -> None:
+    """The rounds of the design campaign, read against the table as it is now."""
+    from nrstudio.core.modeling.campaign import campaign_status
+
+    campaign = ctx.section("campaign")
+    if campaign is None or not campaign.rounds:
+        return
+    status = campaign_status(campaign, ctx.project.dataset)
+    report.add(Heading(f"Campaign: {len(campaign.rounds)} round(s) of planned experiments", 3))
+    report.add(Table(status.to_frame(), max_rows=50))
+    report.add(Bullets(status.summary))
 
 
 def _compact_candidates(table: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +31,7 @@ from nrstudio.core.data.dataset import Dataset, parse_typed_number
 from nrstudio.core.data.editing import add_planned_experiments
 from nrstudio.core.data.table_io import import_table
 from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.campaign import Campaign, campaign_status, record_round
 from nrstudio.core.modeling.design import (
     DesignResult,
     DesignSettings,
@@ -107,8 +109,8 @@ class DesignPage(QWidget):
         for box in (self.plot_x, self.plot_y):
             box.currentIndexChanged.connect(lambda _: self.draw())
         self.plot = pg.PlotWidget()
-        right = QWidget()
-        rl = QVBoxLayout(right)
+        proposals = QWidget()
+        rl = QVBoxLayout(proposals)
         rl.addWidget(self.honesty)
         rl.addWidget(self.limit)
         rl.addWidget(self.table, 2)
@@ -120,6 +122,20 @@ class DesignPage(QWidget):
         rl.addLayout(plot_toolbar(self, self.plot.scene, "design.png", "Plot", self.plot_x,
                                   "against", self.plot_y))
         rl.addWidget(self.plot, 2)
+        # The campaign: every round added as planned, read against the table's values.
+        self.campaign_note = QLabel()
+        self.campaign_note.setObjectName("note:campaign")
+        self.campaign_note.setWordWrap(True)
+        self.campaign_table = QTableWidget()
+        self.campaign_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        campaign = QWidget()
+        cl = QVBoxLayout(campaign)
+        cl.addWidget(self.campaign_note)
+        cl.addWidget(self.campaign_table, 1)
+        self.right_tabs = QTabWidget()
+        self.right_tabs.addTab(proposals, "Proposals")
+        self.right_tabs.addTab(campaign, "Campaign")
+        right = self.right_tabs
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
         split.addWidget(right)
@@ -132,7 +148,11 @@ class DesignPage(QWidget):
         self._built = False
         self.form_building = WhenShown(self, self._build_form)
         doc.results_changed.connect(self.reload)
+        doc.dataset_reset.connect(self.show_campaign)
+        doc.cells_updated.connect(lambda _r, _c: self.show_campaign())
+        self._shown_kind = ""  # "design" or "suggest": what the proposals table holds
         self._build_form()
+        self.show_campaign()
 
     # ---- the form --------------------------------------------------------------------------
     def reload(self) -> None:
@@ -243,26 +263,25 @@ class DesignPage(QWidget):
         try:
             wants, space = self.wants(), self.design_space()
             settings = DesignSettings(**self.design_form.values())
-            if self.optimise() is not None:
-                raise DataError("Find conditions reaches windows (value ± tolerance); a "
-                                "target as high or as low as possible is for Suggest next "
-                                "experiments")
-            if not wants:
+            optimise = self.optimise()
+            if not wants and optimise is None:
                 raise DataError("tick at least one wanted size and give its value")
         except DataError as exc:
             QMessageBox.warning(self, "Cannot design", str(exc))
             return False
 
-        self._asked: list[Want | Optimise] = list(wants)
+        self._asked: list[Want | Optimise] = [*wants, *([optimise] if optimise else [])]
         self.keep_form()
 
         def work(ctx: JobContext) -> DesignResult:
-            return design_conditions(models, wants, space, settings, ctx.progress, ctx.cancelled)
+            return design_conditions(models, wants, space, settings, ctx.progress, ctx.cancelled,
+                                     optimise)
 
         return self.jobs.start("Design", work, self._designed, settings=settings)
 
     def _designed(self, result: DesignResult, _settings: DesignSettings) -> None:
         self.result = result
+        self._shown_kind = "design"
         self._show_rows(result.candidates, result.limit)
         self._keep("design", self._asked, result.candidates,
                    ([result.limit] if result.limit else []) + honesty_notes(result))
@@ -317,6 +336,7 @@ class DesignPage(QWidget):
 
     def _suggested(self, result: SuggestResult, _settings: SuggestSettings) -> None:
         self.result = result
+        self._shown_kind = "suggest"
         note = "; ".join(result.notes)
         if result.n_pending:
             note = (f"{result.n_pending} planned rows count as pending and are not suggested "
@@ -356,6 +376,7 @@ class DesignPage(QWidget):
             return
         rows = stored_rows(self.models, newest)
         if rows:
+            self._shown_kind = newest.kind
             made = newest.made[:16].replace("T", " ")
             self._show_rows(rows, f"<span style='color:#555'>{newest.kind} of {made}, as "
                                   "stored in the project</span>", red=False)
@@ -433,8 +454,10 @@ class DesignPage(QWidget):
         steps = {r.name: float(step) for r in self.input_rows
                  if (step := parse_typed_number(r.step.text())) is not None and step > 0}
 
+        added: list[str] = []
+
         def add(ds: Dataset) -> None:
-            add_planned_experiments(ds, conditions, steps)
+            added[:] = add_planned_experiments(ds, conditions, steps)
 
         try:
             self.doc.undo_stack.push(SnapshotCommand(
@@ -442,4 +465,45 @@ class DesignPage(QWidget):
         except (DataError, ValueError) as exc:
             QMessageBox.warning(self, "Not added", str(exc))
             return False
+        self._record_round(added)
         return True
+
+    # ---- the campaign ----------------------------------------------------------------------
+    def _record_round(self, samples: list[str]) -> None:
+        """The rows just planned become a round of the project's campaign, with what was
+        wanted when they were proposed (the form's wants for proposals read back from the
+        project)."""
+        asked = getattr(self, "_asked", None)
+        if asked is None:
+            try:
+                optimise = self.optimise()
+                asked = [*self.wants(), *([optimise] if optimise else [])]
+            except DataError:
+                asked = []
+        record_round(self.doc.project, self._shown_kind or "design", list(asked), samples)
+        self.doc.mark_changed(results=False)
+        self.show_campaign()
+
+    def show_campaign(self) -> None:
+        """Every round of the campaign against the table's current values."""
+        try:
+            campaign = read_section(self.doc.project, "campaign") or Campaign()
+        except DataError as exc:
+            self.campaign_note.setText(f"The campaign stored in the project is damaged and "
+                                       f"left out: {exc}")
+            self.campaign_table.setRowCount(0)
+            return
+        status = campaign_status(campaign, self.doc.dataset)
+        self.campaign_note.setText(" ".join(status.summary))
+        frame = status.to_frame()
+        t = self.campaign_table
+        t.clear()
+        t.setColumnCount(len(frame.columns))
+        t.setHorizontalHeaderLabels([str(c) for c in frame.columns])
+        t.setRowCount(len(frame))
+        for i, row in enumerate(frame.itertuples(index=False)):
+            for j, value in enumerate(row):
+                t.setItem(i, j, QTableWidgetItem(str(value)))
+        t.resizeColumnsToContents()
+        self.right_tabs.setTabText(1, f"Campaign ({len(campaign.rounds)})"
+                                   if campaign.rounds else "Campaign")

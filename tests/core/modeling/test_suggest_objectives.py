@@ -131,3 +131,27 @@ def test_from_a_list_a_near_miss_is_not_pushed_away():
     result = suggest_experiments(m, [Want("Length (nm)", float(length[closest]), 1.0)],
                                  settings=SuggestSettings(n=1), pool=pool)
     assert result.suggestions[0].candidate == 0
+
+
+def test_find_conditions_pushes_a_target_up_while_a_window_holds(models):
+    from nrstudio.core.modeling.design import DesignSettings, design_conditions
+
+    # Lengths of 62..68 nm come from every ligand; the yield, highest at 70 nmol, is best
+    # with OLA near 66 nmol (89.9%), and lower where the window alone leads (OA at 90 nmol).
+    wants = [Want("Length (nm)", 65.0, 3.0)]
+    settings = DesignSettings(top=3, seed=2)
+
+    def best_in_truth(result):  # type: ignore[no-untyped-def]
+        c = result.candidates[0]
+        ligand = models.space.level_text("Ligand", c.conditions[1])
+        length, yield_ = truth(np.array([c.conditions[0]]), [ligand])
+        return float(length[0]), float(yield_[0]), c
+
+    _, window_only, _ = best_in_truth(design_conditions(models, wants, settings=settings))
+    length, pushed, best = best_in_truth(design_conditions(models, wants, settings=settings,
+                                                           optimise=Optimise("Yield (%)")))
+    assert abs(length - 65.0) <= 3.0 + 1.0  # the window holds (to the model's error)
+    assert pushed >= 89.0 and pushed > window_only
+    assert "to be above the best measured" in best.reason
+    with pytest.raises(DataError, match="both in a window"):
+        design_conditions(models, [Want("Yield (%)", 80.0, 5.0)], optimise=Optimise("Yield (%)"))

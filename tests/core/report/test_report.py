@@ -192,3 +192,19 @@ def test_rows_that_no_model_learnt_from_are_not_counted_as_training_samples(tmp_
     report = build_report(project, tmp_path / "fig", "t")
     text = " ".join(b.text for b in report.blocks if isinstance(b, Paragraph))
     assert "29 original rows, 28 used for training" in text
+
+
+def test_the_report_shows_the_campaign(tmp_path):
+    from nrstudio.core.data.editing import add_planned_experiments, set_cell
+    from nrstudio.core.modeling.campaign import record_round
+
+    project = load_project(EXAMPLE)
+    ds = project.dataset
+    planned = add_planned_experiments(ds, [{"Core absorption edge (nm)": 570.0,
+                                            "Core amount (nmol)": 50.0, "S amount (mg)": 10.0}])
+    record_round(project, "design", [Want("Average Length (nm)", 40.0, 5.0)], planned)
+    set_cell(ds, ds.sample_ids().index(planned[0]), "Average Length (nm)", 42.0)
+    files = write_report(project, tmp_path / "out", pdf=False)
+    html = files.html.read_text(encoding="utf-8")
+    assert "Campaign: 1 round(s) of planned experiments" in html
+    assert "with experiment 1 of 1 measured" in html

@@ -6,6 +6,7 @@ import pytest
 
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from helpers.gui import Dialogs, make_window
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from nrstudio.core.data.synthetic_tables import ID_HEADER, TARGETS, make_synthesis_table
@@ -167,6 +168,16 @@ def design_window(qtbot, tmp_path, trained, name):
     return mine, w
 
 
+def designed(qtbot, tmp_path, trained_own, name):
+    """A Design page that found conditions for a length of 60 ± 5 nm."""
+    mine, w = design_window(qtbot, tmp_path, trained_own, name)
+    page = w.design_page
+    page.set_want("Length (nm)", 60.0, 5.0)
+    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
+        assert page.run_design()
+    return mine, w, page
+
+
 def reopened_design_page(qtbot, tmp_path, w, path):
     """Keep the form, save, and open the project again in a new window on its Design page."""
     w.design_page.keep_form()
@@ -184,11 +195,7 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
     from nrstudio.core.modeling.final_models import load_final_models
     from nrstudio.core.project.file_format import load_project
 
-    mine, w = design_window(qtbot, tmp_path, trained_own, "design.nrproj")
-    page = w.design_page
-    page.set_want("Length (nm)", 60.0, 5.0)
-    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
-        assert page.run_design()
+    mine, w, page = designed(qtbot, tmp_path, trained_own, "design.nrproj")
     assert page.table.rowCount() == 5
     core = design_conditions(load_final_models(load_project(mine)),
                              [Want("Length (nm)", 60.0, 5.0)], settings=DesignSettings())
@@ -281,9 +288,13 @@ def test_the_design_page_pushes_a_target_up_and_keeps_the_aim(qtbot, tmp_path, t
     assert page.table.rowCount() >= 1 and f"expected gain in {target}" in why
     assert read_section(w.doc.project, "design").suggest.wants == [
         f"{target} as high as possible"]
-    # Find conditions reaches windows only: it says so and starts nothing
-    assert not page.run_design()
-    assert "Suggest next experiments" in dialogs.shown[-1][1]
+    # Find conditions pushes it too: the candidates are to beat the best measured
+    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
+        qtbot.mouseClick(page.design_button, Qt.MouseButton.LeftButton)
+    why = page.table.item(0, page.table.columnCount() - 1).text()
+    assert page.table.rowCount() >= 1 and "to be above the best measured" in why
+    assert read_section(w.doc.project, "design").design.wants == [
+        f"{target} as high as possible"]
     # two targets pushed at once: refused with the reason
     first = page.want_rows[page.models.targets[0]]
     first.use.setChecked(True)
@@ -294,3 +305,26 @@ def test_the_design_page_pushes_a_target_up_and_keeps_the_aim(qtbot, tmp_path, t
     kept = reopened_design_page(qtbot, tmp_path, w, mine).want_rows
     assert kept[target].aim_key == "highest" and kept[target].use.isChecked()
     assert kept[page.models.targets[0]].aim_key == "lowest"
+
+
+def test_a_planned_round_is_followed_in_the_campaign_tab_and_kept(qtbot, tmp_path,
+                                                                  trained_own):
+    mine, w, page = designed(qtbot, tmp_path, trained_own, "campaign.nrproj")
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert page.right_tabs.tabText(1) == "Campaign (1)"
+    assert page.campaign_table.rowCount() == 1
+    assert "No planned experiment" in page.campaign_note.text()
+    # the chemist types in what the synthesis gave, on the Data page
+    ds = w.doc.dataset
+    row = next(i for i, s in enumerate(ds.sample_ids()) if s.startswith("planned"))
+    model = w.data_page.model
+    column = [c.name for c in ds.columns].index("Length (nm)") + 1  # after the validation flag
+    assert model.setData(model.index(row, column), "62")
+    headers = [page.campaign_table.horizontalHeaderItem(j).text()
+               for j in range(page.campaign_table.columnCount())]
+    assert page.campaign_table.item(0, headers.index("measured")).text() == "1"
+    assert page.campaign_table.item(0, headers.index("inside every window")).text() == "1"
+    assert "with experiment 1 of 1 measured" in page.campaign_note.text()
+    again = reopened_design_page(qtbot, tmp_path, w, mine)
+    assert again.campaign_table.rowCount() == 1 and "experiment 1 of 1" in again.campaign_note.text()
