@@ -158,6 +158,15 @@ class RoundStatus:
     missing: int  # planned rows no longer in the table (undone or deleted)
 
 
+COLUMN_HELP = {
+    "from": "Find conditions or Suggest next experiments",
+    "inside": "measured rows inside every window",
+    "closest": "the measured row closest to the windows, in tolerances beyond their edges",
+    "closest so far": "the closest of this round and every round before it",
+    "best value": "the best measured value of a target pushed up or down",
+}
+
+
 @dataclass
 class CampaignStatus:
     rounds: list[RoundStatus]
@@ -169,12 +178,12 @@ class CampaignStatus:
         for r in self.rounds:
             best = ", ".join(f"{t} {v:.4g}" for t, v in r.best_value.items()
                              if math.isfinite(v))
+            # Short headers: the page shows them beside the form (COLUMN_HELP says more).
             rows.append({"round": r.number, "made": r.made[:16].replace("T", " "),
-                         "from": "Find conditions" if r.kind == "design" else "Suggest",
+                         "from": "Find" if r.kind == "design" else "Suggest",
                          "wanted": r.aims, "planned": r.planned, "measured": r.measured,
-                         "inside every window": r.in_window,
-                         "best distance (tolerances)": _distance_text(r.best_distance),
-                         "best so far": _distance_text(r.best_so_far),
+                         "inside": r.in_window, "closest": _distance_text(r.best_distance),
+                         "closest so far": _distance_text(r.best_so_far),
                          "best value": best})
         return pd.DataFrame(rows)
 

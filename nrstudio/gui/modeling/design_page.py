@@ -31,7 +31,12 @@ from nrstudio.core.data.dataset import Dataset, parse_typed_number
 from nrstudio.core.data.editing import add_planned_experiments
 from nrstudio.core.data.table_io import import_table
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.campaign import Campaign, campaign_status, record_round
+from nrstudio.core.modeling.campaign import (
+    COLUMN_HELP,
+    Campaign,
+    campaign_status,
+    record_round,
+)
 from nrstudio.core.modeling.design import (
     DesignResult,
     DesignSettings,
@@ -128,6 +133,7 @@ class DesignPage(QWidget):
         self.campaign_note.setWordWrap(True)
         self.campaign_table = QTableWidget()
         self.campaign_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.campaign_table.verticalHeader().hide()  # the round column numbers them
         campaign = QWidget()
         cl = QVBoxLayout(campaign)
         cl.addWidget(self.campaign_note)
@@ -499,7 +505,10 @@ class DesignPage(QWidget):
         t = self.campaign_table
         t.clear()
         t.setColumnCount(len(frame.columns))
-        t.setHorizontalHeaderLabels([str(c) for c in frame.columns])
+        for j, name in enumerate(frame.columns):
+            header = QTableWidgetItem(str(name))
+            header.setToolTip(COLUMN_HELP.get(str(name), ""))
+            t.setHorizontalHeaderItem(j, header)
         t.setRowCount(len(frame))
         for i, row in enumerate(frame.itertuples(index=False)):
             for j, value in enumerate(row):

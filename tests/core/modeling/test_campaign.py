@@ -72,8 +72,8 @@ def test_rounds_follow_what_the_table_says_and_are_kept_in_the_project(tmp_path)
     assert (r1.measured, r1.in_window, r1.best_distance) == (2, 1, 0.0)
     assert r2.best_value == {WIDTH: 5.5} and r2.kind == "suggest"
     frame = status.to_frame()
-    assert list(frame["best distance (tolerances)"]) == ["inside", "inside"]
-    assert "Find conditions" in frame["from"].iloc[0]
+    assert list(frame["closest"]) == ["inside", "inside"]
+    assert list(frame["from"]) == ["Find", "Suggest"]
     # The newest round has other aims than the first, but the same window: the campaign's
     # experiments under it are 60, 44, 41 nm, the first inside is the second.
     text = " ".join(status.summary)

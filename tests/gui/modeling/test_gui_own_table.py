@@ -324,7 +324,7 @@ def test_a_planned_round_is_followed_in_the_campaign_tab_and_kept(qtbot, tmp_pat
     headers = [page.campaign_table.horizontalHeaderItem(j).text()
                for j in range(page.campaign_table.columnCount())]
     assert page.campaign_table.item(0, headers.index("measured")).text() == "1"
-    assert page.campaign_table.item(0, headers.index("inside every window")).text() == "1"
+    assert page.campaign_table.item(0, headers.index("inside")).text() == "1"
     assert "with experiment 1 of 1 measured" in page.campaign_note.text()
     again = reopened_design_page(qtbot, tmp_path, w, mine)
     assert again.campaign_table.rowCount() == 1 and "experiment 1 of 1" in again.campaign_note.text()
