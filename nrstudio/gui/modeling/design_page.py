@@ -156,7 +156,10 @@ class DesignPage(QWidget):
         doc.results_changed.connect(self.reload)
         doc.dataset_reset.connect(self.show_campaign)
         doc.cells_updated.connect(lambda _r, _c: self.show_campaign())
-        self._shown_kind = ""  # "design" or "suggest": what the proposals table holds
+        # What the proposals table holds: "design" or "suggest", and what was wanted for it
+        # (None for proposals read back from the project: the form, restored with them).
+        self._shown_kind = ""
+        self._shown_wants: list[Want | Optimise] | None = None
         self._build_form()
         self.show_campaign()
 
@@ -287,7 +290,7 @@ class DesignPage(QWidget):
 
     def _designed(self, result: DesignResult, _settings: DesignSettings) -> None:
         self.result = result
-        self._shown_kind = "design"
+        self._shown_kind, self._shown_wants = "design", list(self._asked)
         self._show_rows(result.candidates, result.limit)
         self._keep("design", self._asked, result.candidates,
                    ([result.limit] if result.limit else []) + honesty_notes(result))
@@ -342,7 +345,7 @@ class DesignPage(QWidget):
 
     def _suggested(self, result: SuggestResult, _settings: SuggestSettings) -> None:
         self.result = result
-        self._shown_kind = "suggest"
+        self._shown_kind, self._shown_wants = "suggest", list(self._asked)
         note = "; ".join(result.notes)
         if result.n_pending:
             note = (f"{result.n_pending} planned rows count as pending and are not suggested "
@@ -382,7 +385,7 @@ class DesignPage(QWidget):
             return
         rows = stored_rows(self.models, newest)
         if rows:
-            self._shown_kind = newest.kind
+            self._shown_kind, self._shown_wants = newest.kind, None
             made = newest.made[:16].replace("T", " ")
             self._show_rows(rows, f"<span style='color:#555'>{newest.kind} of {made}, as "
                                   "stored in the project</span>", red=False)
@@ -479,7 +482,7 @@ class DesignPage(QWidget):
         """The rows just planned become a round of the project's campaign, with what was
         wanted when they were proposed (the form's wants for proposals read back from the
         project)."""
-        asked = getattr(self, "_asked", None)
+        asked = self._shown_wants
         if asked is None:
             try:
                 optimise = self.optimise()
