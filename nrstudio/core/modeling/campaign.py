@@ -211,18 +211,32 @@ def window_distance(values: dict[str, float], aims: list[Aim]) -> float:
     return worst
 
 
-def _row_values(dataset: Dataset, row: int, targets: list[str]) -> dict[str, float]:
-    out = {}
-    for t in targets:
-        if t in dataset.table.columns:
-            out[t] = float(dataset.values([t], np.array([row]))[0, 0])
-    return out
+@dataclass
+class _Table:
+    """The table's sample ids and the campaign's targets as arrays, read once: the status
+    is redrawn after every edit, on the GUI thread."""
+
+    ids: list[str]
+    where: dict[str, int]
+    columns: dict[str, np.ndarray]  # target -> (n,) values, NaN where missing
+
+    @classmethod
+    def of(cls, dataset: Dataset, campaign: Campaign) -> _Table:
+        ids = dataset.sample_ids()
+        names = {a.target for r in campaign.rounds for a in r.aims}
+        present = [t for t in sorted(names) if t in dataset.table.columns]
+        values = dataset.values(present) if present else np.empty((len(ids), 0))
+        return cls(ids, {s: i for i, s in enumerate(ids)},
+                   {t: values[:, k] for k, t in enumerate(present)})
+
+    def row(self, row: int, targets: list[str]) -> dict[str, float]:
+        return {t: float(self.columns[t][row]) for t in targets if t in self.columns}
 
 
 def campaign_status(campaign: Campaign, dataset: Dataset) -> CampaignStatus:
     """Every round read against the table's current values (see the module doc)."""
-    ids = dataset.sample_ids()
-    where = {s: i for i, s in enumerate(ids)}
+    table = _Table.of(dataset, campaign)
+    where = table.where
     statuses: list[RoundStatus] = []
     best_so_far = math.nan
     for k, rnd in enumerate(campaign.rounds, start=1):
@@ -231,7 +245,7 @@ def campaign_status(campaign: Campaign, dataset: Dataset) -> CampaignStatus:
         distances, n_measured = [], 0
         best_value: dict[str, float] = {}
         for r in rows:
-            values = _row_values(dataset, r, targets)
+            values = table.row(r, targets)
             if not any(math.isfinite(v) for v in values.values()):
                 continue
             n_measured += 1
@@ -251,10 +265,11 @@ def campaign_status(campaign: Campaign, dataset: Dataset) -> CampaignStatus:
                                     len(rnd.samples), n_measured,
                                     sum(1 for d in finite if d == 0), best, best_so_far,
                                     best_value, len(rnd.samples) - len(rows)))
-    return CampaignStatus(statuses, _summary(campaign, dataset, statuses))
+    return CampaignStatus(statuses, _summary(campaign, dataset, table, statuses))
 
 
-def _summary(campaign: Campaign, dataset: Dataset, statuses: list[RoundStatus]) -> list[str]:
+def _summary(campaign: Campaign, dataset: Dataset, table: _Table,
+             statuses: list[RoundStatus]) -> list[str]:
     """Sentences: how many experiments the campaign needed to land in its newest windows,
     against a random order of the table's own measured syntheses."""
     if not campaign.rounds:
@@ -271,8 +286,7 @@ def _summary(campaign: Campaign, dataset: Dataset, statuses: list[RoundStatus]) 
         return [*out, "The newest round pushes a target up or down without a window: see "
                       "the best value per round."]
     # The campaign's experiments under these windows, in the order they were planned.
-    ids = dataset.sample_ids()
-    where = {s: i for i, s in enumerate(ids)}
+    ids, where = table.ids, table.where
     mine: set[str] = {s for r in campaign.rounds for s in r.samples}
     tried, first_hit = 0, None
     for rnd in campaign.rounds:
@@ -281,8 +295,7 @@ def _summary(campaign: Campaign, dataset: Dataset, statuses: list[RoundStatus]) 
         for s in rnd.samples:
             if s not in where:
                 continue
-            d = window_distance(_row_values(dataset, where[s], [a.target for a in windows]),
-                                windows)
+            d = window_distance(table.row(where[s], [a.target for a in windows]), windows)
             if not math.isfinite(d):
                 continue
             tried += 1
@@ -290,9 +303,10 @@ def _summary(campaign: Campaign, dataset: Dataset, statuses: list[RoundStatus]) 
                 first_hit = tried
     labels = "; ".join(a.label for a in windows)
     # The table's own syntheses, measured and not from the campaign, as the random pool.
-    pool = [i for i, s in enumerate(ids) if s not in mine and bool(dataset.is_original[i])]
-    distances = [window_distance(_row_values(dataset, i, [a.target for a in windows]),
-                                 windows) for i in pool]
+    original = dataset.is_original  # a property that compares a whole column
+    pool = [i for i, s in enumerate(ids) if s not in mine and bool(original[i])]
+    distances = [window_distance(table.row(i, [a.target for a in windows]), windows)
+                 for i in pool]
     measured = [d for d in distances if math.isfinite(d)]
     n, hits = len(measured), sum(1 for d in measured if d == 0)
     if first_hit is not None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.campaign import Aim
 from nrstudio.core.project.model import now_iso
 from nrstudio.core.project.strict_json import texts
 
@@ -105,8 +106,7 @@ def candidate_table(models, rows) -> pd.DataFrame:  # type: ignore[no-untyped-de
 def want_lines(wants) -> list[str]:  # type: ignore[no-untyped-def]
     """Windows as ``target = value ± tolerance``; a target pushed up or down
     (:class:`~nrstudio.core.modeling.suggest.Optimise`) by its label."""
-    return [w.label if not hasattr(w, "value") else
-            f"{w.target} = {w.value:g} ± {w.tolerance:g}" for w in wants]
+    return [Aim.of(w).label for w in wants]
 
 
 def honesty_notes(result) -> list[str]:  # type: ignore[no-untyped-def]
