@@ -33,17 +33,11 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.editing import planned_rows
 from nrstudio.core.data.training_rows import MISSING_LEVEL, category_levels
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.design import (
-    DesignSpace,
-    Optimise,
-    Want,
-    design_box,
-    measured_targets,
-    sample_box,
-    success_model,
-)
+from nrstudio.core.modeling.design import DesignSpace, design_box, sample_box
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.predict import FAR_FACTOR
+from nrstudio.core.modeling.success import measured_targets, success_model
+from nrstudio.core.modeling.wishes import Optimise, Want
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 
