@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,43 +20,11 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project.model import Project, now_iso
 from nrstudio.core.report.blocks import Bullets, Figure, Heading, Images, Paragraph, Report, Table
+from nrstudio.core.report.context import SECTION_TITLES, Context, section_heading
+from nrstudio.core.report.design_section import design_section
 from nrstudio.core.versions import package_versions
 
-SECTION_TITLES = {
-    "data": "Data", "augmentation": "Augmentation", "evaluation": "Evaluation",
-    "choice": "Model per target", "parity": "Parity plots", "lime": "Explanations (LIME)",
-    "design": "Design and next experiments", "micrographs": "Micrograph measurements",
-    "reproducibility": "Reproducibility", "provenance": "Provenance",
-}
 MAX_THUMBNAILS = 12
-
-
-@dataclass
-class _Context:
-    """The project and its stored results, each read (and validated) once for all sections;
-    a section that cannot be read is None and named in ``unreadable``."""
-
-    project: Project
-    figures: Path  # folder the figure PNGs are written to
-    models: object | None = None  # FinalModels, when the project holds trained models
-    sections: dict[str, object] = field(default_factory=dict)
-    unreadable: list[str] = field(default_factory=list)
-
-    def section(self, key: str):  # type: ignore[no-untyped-def]
-        if key not in self.sections:
-            from nrstudio.core.project.sections import read_section
-
-            try:
-                self.sections[key] = read_section(self.project, key)
-            except DataError as exc:
-                self.sections[key] = None
-                self.unreadable.append(f"{key}: {exc}")
-        return self.sections[key]
-
-
-def _section(report: Report, key: str) -> None:
-    report.add(Heading(SECTION_TITLES[key], 2, key))
-
 
 def _fmt(value: object, digits: int = 3) -> str:
     if isinstance(value, float | np.floating):
@@ -81,11 +48,11 @@ def build_report(project: Project, figures: Path, title: str,
         models = None
         report.add(Paragraph(f"The stored models could not be read ({exc}); sections that "
                              "need them are left out.", "warning"))
-    ctx = _Context(project, figures, models)
-    steps = [_data, _augmentation, _evaluation, _choice, _parity, _lime, _design, _micrographs,
+    ctx = Context(project, figures, models)
+    steps = [_data, _augmentation, _evaluation, _choice, _parity, _lime, design_section, _micrographs,
              _reproducibility, _provenance]
     for k, step in enumerate(steps):
-        name = step.__name__.strip("_")
+        name = step.__name__.strip("_").removesuffix("_section")  # a key of SECTION_TITLES
         rep.report(0.05 + 0.95 * k / len(steps), f"Report: {name}")
         first = len(report.blocks)
         try:
@@ -104,12 +71,12 @@ def build_report(project: Project, figures: Path, title: str,
 
 
 # ---- sections -------------------------------------------------------------------------------
-def _data(report: Report, ctx: _Context) -> None:
+def _data(report: Report, ctx: Context) -> None:
     from nrstudio.core.data.training_rows import choose_inputs, rows_per_target
     from nrstudio.core.data.validation import validate_dataset
 
     ds = ctx.project.dataset
-    _section(report, "data")
+    section_heading(report, "data")
     original = ds.is_original
     n_val = int((original & ds.is_validation).sum())
     n_train = int(original.sum()) - n_val
@@ -166,12 +133,12 @@ def grouped_findings(findings, limit: int = 40) -> list[str]:  # type: ignore[no
     return lines
 
 
-def _augmentation(report: Report, ctx: _Context) -> None:
+def _augmentation(report: Report, ctx: Context) -> None:
     from nrstudio.core.modeling.augment import SmoteRegSettings, plan_smote_reg
     from nrstudio.core.modeling.training_data import training_data
     from nrstudio.core.settings import describe
 
-    _section(report, "augmentation")
+    section_heading(report, "augmentation")
     run = ctx.section("run")
     settings = run.evaluation.augment if run is not None else SmoteRegSettings()
     if run is None:
@@ -200,12 +167,12 @@ def _augmentation(report: Report, ctx: _Context) -> None:
                      "same samples"))
 
 
-def _evaluation(report: Report, ctx: _Context) -> None:
+def _evaluation(report: Report, ctx: Context) -> None:
     from nrstudio.core.modeling.model_choice import SHORT_NAMES
     from nrstudio.core.modeling.run_settings import PROTOCOL_NAMES
     from nrstudio.core.modeling.verdicts import verdicts
 
-    _section(report, "evaluation")
+    section_heading(report, "evaluation")
     evaluation = ctx.section("evaluation")
     if evaluation is None:
         report.add(Paragraph("No evaluation is stored: train the models (Train page, or "
@@ -235,10 +202,10 @@ def _evaluation(report: Report, ctx: _Context) -> None:
         report.add(Paragraph(note, "note"))
 
 
-def _choice(report: Report, ctx: _Context) -> None:
+def _choice(report: Report, ctx: Context) -> None:
     from nrstudio.core.modeling.model_choice import SHORT_NAMES
 
-    _section(report, "choice")
+    section_heading(report, "choice")
     if ctx.models is None:
         report.add(Paragraph("No trained models are stored."))
         return
@@ -255,10 +222,10 @@ def _choice(report: Report, ctx: _Context) -> None:
                          "the same width everywhere in the domain.", "note"))
 
 
-def _parity(report: Report, ctx: _Context) -> None:
+def _parity(report: Report, ctx: Context) -> None:
     from nrstudio.core.modeling.figures import chosen_parity_plot, parity_plot
 
-    _section(report, "parity")
+    section_heading(report, "parity")
     evaluation = ctx.section("evaluation")
     if evaluation is None:
         report.add(Paragraph("No evaluation is stored."))
@@ -278,11 +245,11 @@ def _parity(report: Report, ctx: _Context) -> None:
         report.add(Figure(path, f"The network's out-of-fold predictions ({protocol} protocol)."))
 
 
-def _lime(report: Report, ctx: _Context) -> None:
+def _lime(report: Report, ctx: Context) -> None:
     from nrstudio.core.modeling.figures import lime_heatmap
     from nrstudio.core.settings import describe
 
-    _section(report, "lime")
+    section_heading(report, "lime")
     expl = ctx.section("lime_weights")
     if expl is None:
         report.add(Paragraph("No explanations are stored (Explain page, or `nrstudio run`)."))
@@ -310,73 +277,13 @@ def _lime(report: Report, ctx: _Context) -> None:
                          "LIME settings"))
 
 
-def _design(report: Report, ctx: _Context) -> None:
-
-    _section(report, "design")
-    _campaign(report, ctx)
-    records = ctx.section("design")
-    shown = [r for r in (records.design, records.suggest) if r is not None] if records else []
-    if not shown:
-        report.add(Paragraph("No design or suggestion has been kept in this project (Design "
-                             "page, or `nrstudio design --save`)."))
-        return
-    for r in shown:
-        what = "Candidates for the wanted sizes" if r.kind == "design" else "Next experiments"
-        report.add(Heading(f"{what} ({r.made[:16]} UTC)", 3))
-        if r.wants:
-            report.add(Paragraph("Wanted: " + "; ".join(r.wants) + "."))
-        report.add(Table(_compact_candidates(r.table), max_rows=20))
-        if r.notes:
-            report.add(Bullets(r.notes))
-
-
-def _campaign(report: Report, ctx: _Context) -> None:
-    """The rounds of the design campaign, read against the table as it is now."""
-    from nrstudio.core.modeling.campaign import campaign_status
-
-    campaign = ctx.section("campaign")
-    if campaign is None or not campaign.rounds:
-        return
-    status = campaign_status(campaign, ctx.project.dataset)
-    report.add(Heading(f"Campaign: {len(campaign.rounds)} round(s) of planned experiments", 3))
-    report.add(Table(status.to_frame(), max_rows=50))
-    report.add(Bullets(status.summary))
-
-
-def _compact_candidates(table: pd.DataFrame) -> pd.DataFrame:
-    """The CLI's wide candidate table (inputs, then predicted/lower/upper per target) as six
-    columns that fit a page: conditions and predictions each in one cell."""
-    cols = list(table.columns)
-    tail = ["probability of success", "domain", "why"]
-    if not all(c in cols for c in tail):
-        return table
-    pred = [c for c in cols if c.endswith(" predicted")]
-    first_pred = cols.index(pred[0]) if pred else cols.index(tail[0])
-    inputs = cols[:first_pred]
-    rows = []
-    for k, row in table.iterrows():
-        conditions = "; ".join(f"{c} = {row[c]}" for c in inputs)
-        predicted = []
-        for c in pred:
-            target = c[: -len(" predicted")]
-            lo = next((x for x in cols if x.startswith(f"{target} lower")), None)
-            hi = next((x for x in cols if x.startswith(f"{target} upper")), None)
-            span = f" [{row[lo]}, {row[hi]}]" if lo and hi else ""
-            predicted.append(f"{target} {row[c]}{span}")
-        rows.append([int(k) + 1, conditions, "; ".join(predicted), row[tail[0]], row[tail[1]],
-                     row[tail[2]]])
-    level = next((x.split(" lower ")[1] for x in cols if " lower " in x), "")
-    return pd.DataFrame(rows, columns=["#", "conditions", f"predicted [{level} interval]",
-                                       "probability", "domain", "why"])
-
-
-def _micrographs(report: Report, ctx: _Context) -> None:
+def _micrographs(report: Report, ctx: Context) -> None:
     from nrstudio.core.micrographs.attachments import measurement_of
     from nrstudio.core.micrographs.figures import size_histograms
     from nrstudio.core.micrographs.images import read_micrograph
     from nrstudio.core.micrographs.measure import draw_overlay
 
-    _section(report, "micrographs")
+    section_heading(report, "micrographs")
     measured = []
     for image in ctx.project.images:
         try:
@@ -422,10 +329,10 @@ def _micrographs(report: Report, ctx: _Context) -> None:
                              "measured images are shown.", "note"))
 
 
-def _reproducibility(report: Report, ctx: _Context) -> None:
+def _reproducibility(report: Report, ctx: Context) -> None:
     from nrstudio.core.settings import describe
 
-    _section(report, "reproducibility")
+    section_heading(report, "reproducibility")
     p = ctx.project
     rows = [["NR Studio (this report)", __version__],
             ["project saved by", p.app_version or "not saved yet"],
@@ -451,8 +358,8 @@ def _reproducibility(report: Report, ctx: _Context) -> None:
                      f"Packages (Python {sys.version.split()[0]})"))
 
 
-def _provenance(report: Report, ctx: _Context) -> None:
-    _section(report, "provenance")
+def _provenance(report: Report, ctx: Context) -> None:
+    section_heading(report, "provenance")
     notes = ctx.project.notes.strip()
     if not notes:
         report.add(Paragraph("The project has no notes on where its data come from; add them "

@@ -170,10 +170,10 @@ def test_a_section_that_fails_while_written_is_named_and_skipped(trained, tmp_pa
     import nrstudio.core.report.content as content
 
     def _design(report, ctx):
-        content._section(report, "design")
+        content.section_heading(report, "design")
         raise ValueError("cells do not add up")
 
-    monkeypatch.setattr(content, "_design", _design)
+    monkeypatch.setattr(content, "design_section", _design)
     files = write_report(load_project(trained), tmp_path / "out", pdf=False)
     html = files.html.read_text(encoding="utf-8")
     assert "Design and next experiments (ValueError: cells do not add up)" in html
