@@ -7,21 +7,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,9 +26,6 @@ from nrstudio.core.data.editing import add_planned_experiments
 from nrstudio.core.data.table_io import import_table
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.campaign import (
-    COLUMN_HELP,
-    Campaign,
-    campaign_status,
     record_round,
 )
 from nrstudio.core.modeling.design import (
@@ -59,16 +50,15 @@ from nrstudio.core.modeling.suggest import (
     candidate_list,
     suggest_experiments,
 )
-from nrstudio.core.numbers import readable
 from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import plot_toolbar
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
 from nrstudio.gui.app.widgets import disable_while_busy, scroll_column
 from nrstudio.gui.modeling.design_inputs import InputRow, WantRow, fill_form, form_of
+from nrstudio.gui.modeling.design_views import CampaignView, ProposalsView
 
 
 class DesignPage(QWidget):
@@ -79,7 +69,6 @@ class DesignPage(QWidget):
         self.models: FinalModels | None = None
         self.want_rows: dict[str, WantRow] = {}
         self.input_rows: list[InputRow] = []
-        self.rows: list = []  # the candidates or suggestions shown
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.wants_box = QGroupBox("Wanted (value ± tolerance, or as high or low as possible)")
@@ -101,46 +90,17 @@ class DesignPage(QWidget):
                                self.pool_button)
         scroll.setMinimumWidth(460)
 
-        self.honesty = QLabel()
-        self.honesty.setWordWrap(True)
-        self.limit = QLabel()
-        self.limit.setWordWrap(True)
-        self.table = QTableWidget()
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.add_button = QPushButton("Add selected as planned experiment")
-        self.add_button.clicked.connect(self.add_selected)
-        self.add_button.setEnabled(False)
-        self.plot_x, self.plot_y = QComboBox(), QComboBox()
-        for box in (self.plot_x, self.plot_y):
-            box.currentIndexChanged.connect(lambda _: self.draw())
-        self.plot = pg.PlotWidget()
-        proposals = QWidget()
-        rl = QVBoxLayout(proposals)
-        rl.addWidget(self.honesty)
-        rl.addWidget(self.limit)
-        rl.addWidget(self.table, 2)
-        # Two rows: in one, the buttons made the page wider than a 1366 px screen.
-        add_row = QHBoxLayout()
-        add_row.addWidget(self.add_button)
-        add_row.addStretch(1)
-        rl.addLayout(add_row)
-        rl.addLayout(plot_toolbar(self, self.plot.scene, "design.png", "Plot", self.plot_x,
-                                  "against", self.plot_y))
-        rl.addWidget(self.plot, 2)
-        # The campaign: every round added as planned, read against the table's values.
-        self.campaign_note = QLabel()
-        self.campaign_note.setObjectName("note:campaign")
-        self.campaign_note.setWordWrap(True)
-        self.campaign_table = QTableWidget()
-        self.campaign_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.campaign_table.verticalHeader().hide()  # the round column numbers them
-        campaign = QWidget()
-        cl = QVBoxLayout(campaign)
-        cl.addWidget(self.campaign_note)
-        cl.addWidget(self.campaign_table, 1)
+        self.proposals = ProposalsView()
+        self.proposals.add_button.clicked.connect(self.add_selected)
+        # The proposals' widgets, as the page's own (tests and the walkthrough use them).
+        self.honesty, self.limit = self.proposals.honesty, self.proposals.limit
+        self.table, self.add_button = self.proposals.table, self.proposals.add_button
+        self.plot_x, self.plot_y = self.proposals.plot_x, self.proposals.plot_y
+        self.campaign = CampaignView()
+        self.campaign_note, self.campaign_table = self.campaign.note, self.campaign.table
         self.right_tabs = QTabWidget()
-        self.right_tabs.addTab(proposals, "Proposals")
-        self.right_tabs.addTab(campaign, "Campaign")
+        self.right_tabs.addTab(self.proposals, "Proposals")
+        self.right_tabs.addTab(self.campaign, "Campaign")
         right = self.right_tabs
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
@@ -183,7 +143,6 @@ class DesignPage(QWidget):
                 if item.widget() is not None:
                     item.widget().deleteLater()
         self.want_rows, self.input_rows = {}, []
-        self.rows = []
         self._show_rows([], "")
         enabled = self.models is not None
         for w in (self.design_button, self.suggest_button, self.wants_box, self.inputs_box):
@@ -401,53 +360,12 @@ class DesignPage(QWidget):
 
     # ---- results ---------------------------------------------------------------------------
     def _show_rows(self, rows: list, limit: str, red: bool = True) -> None:
-        self.rows = rows
-        colour = "#b00020" if red else "#555"
-        self.limit.setText(f"<span style='color:{colour}'>{limit}</span>" if limit else "")
-        t = self.table
-        t.clear()
-        m = self.models
-        if m is None:
-            t.setRowCount(0)
-            return
-        pct = round(100 * m.level)
-        headers = [*m.inputs, *(f"{tg} [{pct}%]" for tg in m.targets), "P(success)", "domain",
-                   "why"]
-        t.setColumnCount(len(headers))
-        t.setHorizontalHeaderLabels(headers)
-        t.setRowCount(len(rows))
-        for i, c in enumerate(rows):
-            cells = [m.space.level_text(n, v) if n in m.space.levels else readable(v, 4)
-                     for n, v in zip(m.inputs, c.conditions, strict=True)]
-            cells += [f"{readable(c.mean[k])} [{readable(c.lower[k])}, {readable(c.upper[k])}]"
-                      for k in range(len(m.targets))]
-            cells += [f"{c.probability:.2f}", "out of domain" if c.out_of_domain else "in domain",
-                      c.reason]
-            for j, text in enumerate(cells):
-                t.setItem(i, j, QTableWidgetItem(text))
-        t.resizeColumnsToContents()
-        if rows:
-            t.selectRow(0)
-        self.add_button.setEnabled(bool(rows))
-        self.draw()
+        self.proposals.show_rows(self.models, rows, limit, red)
 
-    def draw(self) -> None:
-        self.plot.clear()
-        m = self.models
-        if m is None or not self.plot_x.count():
-            return
-        jx, jy = m.inputs.index(self.plot_x.currentText()), m.inputs.index(self.plot_y.currentText())
-        self.plot.setLabel("bottom", m.inputs[jx])
-        self.plot.setLabel("left", m.inputs[jy])
-        self.plot.addLegend(offset=(5, 5))
-        self.plot.addItem(pg.ScatterPlotItem(m.train_x[:, jx], m.train_x[:, jy], size=8,
-                                             brush=pg.mkBrush("#999999"), pen=None,
-                                             name="samples"))
-        if self.rows:
-            x = np.array([c.conditions for c in self.rows])
-            self.plot.addItem(pg.ScatterPlotItem(x[:, jx], x[:, jy], size=14, symbol="star",
-                                                 brush=pg.mkBrush("#d62728"), pen=pg.mkPen("k"),
-                                                 name="proposed"))
+    @property
+    def rows(self) -> list:
+        """The candidates or suggestions shown."""
+        return self.proposals.rows
 
     def add_selected(self) -> bool:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
@@ -495,27 +413,5 @@ class DesignPage(QWidget):
 
     def show_campaign(self) -> None:
         """Every round of the campaign against the table's current values."""
-        try:
-            campaign = read_section(self.doc.project, "campaign") or Campaign()
-        except DataError as exc:
-            self.campaign_note.setText(f"The campaign stored in the project is damaged and "
-                                       f"left out: {exc}")
-            self.campaign_table.setRowCount(0)
-            return
-        status = campaign_status(campaign, self.doc.dataset)
-        self.campaign_note.setText(" ".join(status.summary))
-        frame = status.to_frame()
-        t = self.campaign_table
-        t.clear()
-        t.setColumnCount(len(frame.columns))
-        for j, name in enumerate(frame.columns):
-            header = QTableWidgetItem(str(name))
-            header.setToolTip(COLUMN_HELP.get(str(name), ""))
-            t.setHorizontalHeaderItem(j, header)
-        t.setRowCount(len(frame))
-        for i, row in enumerate(frame.itertuples(index=False)):
-            for j, value in enumerate(row):
-                t.setItem(i, j, QTableWidgetItem(str(value)))
-        t.resizeColumnsToContents()
-        self.right_tabs.setTabText(1, f"Campaign ({len(campaign.rounds)})"
-                                   if campaign.rounds else "Campaign")
+        rounds = self.campaign.show_rounds(self.doc.project, self.doc.dataset)
+        self.right_tabs.setTabText(1, f"Campaign ({rounds})" if rounds else "Campaign")
