@@ -42,7 +42,7 @@ from nrstudio.core.micrographs.profiles import (
     goes_on_past_an_end,
     sample_grid,
 )
-from nrstudio.core.micrographs.rod_model import ACCEPTED, Rod, RodSettings
+from nrstudio.core.micrographs.rod_model import ACCEPTED, Rod, RodSettings, length_weighted_median
 from nrstudio.core.progress import Reporter
 
 
@@ -297,9 +297,11 @@ def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, 
             rep.report(0.75 + 0.25 * j / max(len(candidates), 1), "measuring rods")
         length_px, width_px, reason = c.length, c.width, c.reason
         if reason == ACCEPTED:
+            # The piece check reads the film's own level, as tracing does: in a carpet the
+            # threshold's 80th percentile is a gap between rods, and pieces passed against it.
             measured = _profile_measure(light, c.row, c.col, float(props[c.index].orientation),
                                         c.length, c.width, s.edge_depth,
-                                        threshold_film.at(c.row, c.col),
+                                        top.at(c.row, c.col),
                                         s.max_continuation, top.at(c.row, c.col))
             if measured.reason is not None:
                 reason = measured.reason
@@ -309,14 +311,15 @@ def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, 
                         reason == ACCEPTED, reason))
     reject_by_width(rods, s)
     # Pieces of rods (a broken outline, a rod half under another) and debris are much shorter
-    # than the sample's rods.
+    # than the sample's rods; the length-weighted typical rod is not pulled down by them.
     kept = [r for r in rods if r.accepted]
     if kept and s.min_length_share > 0:
-        floor = s.min_length_share * float(np.median([r.length_px for r in kept]))
+        floor = s.min_length_share * length_weighted_median(
+            np.array([r.length_px for r in kept]))
         for r in kept:
             if r.length_px < floor:
                 r.accepted = False
-                r.reason = f"fragment (under {s.min_length_share:.0%} of the median length)"
+                r.reason = f"fragment (under {s.min_length_share:.0%} of the typical length)"
     # The lower quartile: rods fused side by side in a raft make wide outlines, and a guess
     # that is too small is corrected faster by tracing than one that is too large.
     shaped = [c.width for c in candidates if c.length >= 3 * c.width]

@@ -256,3 +256,17 @@ def _size(value: object, name: str) -> float:
     if out < 0:
         raise ValueError(f"{name}: expected a size of at least 0, found {out}")
     return out
+
+
+def length_weighted_median(lengths: np.ndarray) -> float:
+    """The length of the rod that a random point on a rod belongs to (weights = lengths)."""
+    order = np.sort(np.asarray(lengths, dtype=np.float64))
+    if not len(order):
+        return float("nan")
+    cum = np.cumsum(order)
+    return float(order[np.searchsorted(cum, 0.5 * cum[-1])])
+
+
+def typical_length(rods: list[Rod]) -> float:
+    """Length-weighted median length (px) of the accepted rods; nan when there are none."""
+    return length_weighted_median(np.array([r.length_px for r in rods if r.accepted]))

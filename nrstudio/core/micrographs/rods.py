@@ -17,8 +17,8 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.outlines import outline_rods
-from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
-from nrstudio.core.micrographs.traced_rods import TracedRods, traced_rods, typical_length
+from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings, typical_length
+from nrstudio.core.micrographs.traced_rods import TracedRods, traced_rods
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
 

@@ -21,7 +21,12 @@ from nrstudio.core.micrographs.profiles import (
     goes_on_past_an_end,
     sample_grid,
 )
-from nrstudio.core.micrographs.rod_model import ACCEPTED, Rod, RodSettings
+from nrstudio.core.micrographs.rod_model import (
+    ACCEPTED,
+    Rod,
+    RodSettings,
+    typical_length,
+)
 from nrstudio.core.micrographs.tracing import (
     CONTINUATION,
     END_CROWDING,
@@ -111,15 +116,6 @@ def judge_trace(tr: Trace, response: np.ndarray, strongest: np.ndarray, typical:
 
 
 GOES_ON = "the rod goes on past an end (faint, or another rod end to end)"
-
-
-def length_weighted_median(lengths: np.ndarray) -> float:
-    """The length of the rod that a random point on a rod belongs to (weights = lengths)."""
-    order = np.sort(np.asarray(lengths, dtype=np.float64))
-    if not len(order):
-        return float("nan")
-    cum = np.cumsum(order)
-    return float(order[np.searchsorted(cum, 0.5 * cum[-1])])
 
 
 def measure_traced_rod(image: np.ndarray, centre: np.ndarray, axis: np.ndarray, t0: float,
@@ -235,11 +231,6 @@ class TracedRods:
 
     rods: list[Rod]
     gapped_share: float
-
-
-def typical_length(rods: list[Rod]) -> float:
-    """Length-weighted median length (px) of the accepted rods; nan when there are none."""
-    return length_weighted_median(np.array([r.length_px for r in rods if r.accepted]))
 
 
 def _grid_factor(shape: tuple[int, ...], width_px: float) -> int:

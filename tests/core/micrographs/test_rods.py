@@ -41,11 +41,14 @@ def test_synthetic_rods_measured_within_ten_percent(seed, length, width):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_long_rods_with_dark_cores_in_rafts_are_traced(seed):
-    # Faint rod bodies with a dark CdSe core each: outlines see only the cores and pieces, so
-    # the automatic choice must switch to tracing centre lines, which measures whole rods.
+    # Faint rod bodies with a dark CdSe core each: outlines see only the cores and pieces
+    # (rejected as pieces when the film past them is read right), so they keep pieces or a
+    # handful of rods, and the automatic choice must switch to tracing centre lines, which
+    # measures whole rods.
     g = make_raft_micrograph(seed, body=0.6, core=0.4)
     by_outline = measure_rods(g.pixels, 0.4, RodSettings(method="outline")).summary()
-    assert by_outline.length_mean < 0.5 * 0.4 * g.lengths_px.mean()
+    assert (by_outline.count < 10
+            or by_outline.length_mean < 0.5 * 0.4 * g.lengths_px.mean())
     m = measure_rods(g.pixels, 0.4)
     s = m.summary()
     assert m.method == "trace"
