@@ -25,6 +25,8 @@ from nrstudio.core.modeling.metrics import METRICS, regression_metrics
 from nrstudio.core.modeling.networks import EpochReport, TrainingSet
 from nrstudio.core.modeling.run_settings import (
     NETWORK,
+    PROTOCOL_LABELS,
+    SHORT_NAMES,
     EvaluationSettings,
 )
 from nrstudio.core.modeling.training_data import TrainingData, training_data
@@ -227,7 +229,7 @@ def cross_validate(
                         data.space.categorical)) for g in groups}
 
     for pi, protocol in enumerate(protocols):
-        rep.report(0.02 * pi / n_prot, f"{protocol}: preparing folds")
+        rep.report(0.02 * pi / n_prot, f"{PROTOCOL_LABELS[protocol]}: preparing folds")
         fold_sets[protocol] = prepare(protocol, augment=False)
         n_nets = sum(len(k) * len(f) for k, f in fold_sets[protocol].items())
         rep.resize(f"{protocol} networks", n_nets)
@@ -247,15 +249,15 @@ def cross_validate(
     networks: dict[str, tuple[dict[int, list[np.ndarray]], list[int]]] = {}
     for pi, protocol in enumerate(protocols):
         sub = rep.sub(0.2 + 0.8 * pi / n_prot, 0.2 + 0.8 * (pi + 1) / n_prot)
-        sub.report(0.0, f"{protocol}: preparing the networks' folds")
+        sub.report(0.0, f"{PROTOCOL_LABELS[protocol]}: preparing the networks' folds")
         if protocol == "honest":  # SMOTE-REG inside every fold, now that it is needed
             fold_sets[protocol] = prepare(protocol, augment=True)
         n_nets = sum(len(k) * len(f) for k, f in fold_sets[protocol].items())
-        sub.report(0.0, f"{protocol}: training {n_nets} networks")
+        sub.report(0.0, f"{PROTOCOL_LABELS[protocol]}: training {n_nets} networks")
         networks[protocol] = _network_predictions(
             protocol, data, fold_sets[protocol], settings,
             sub.sub(0.0, 1.0, stage=f"{protocol} networks"), cancel, on_epoch)
-        sub.report(1.0, f"{protocol}: done")
+        sub.report(1.0, f"{PROTOCOL_LABELS[protocol]}: done")
     return _evaluation(dataset, data, groups, settings, fold_sets, fast, networks)
 
 
@@ -369,12 +371,14 @@ def _baseline_predictions(
             yg = data.y[g.rows, t]
             by_model[name][t] = []
             for f in folds[key]:
-                rep.report(done / n_fits, f"{protocol}: {name}")
+                rep.report(done / n_fits,
+                           f"{PROTOCOL_LABELS[protocol]}: {SHORT_NAMES.get(name, name)}")
                 by_model[name][t].append(
                     fit_predict_baseline(name, xg[f.train_originals], yg[f.train_originals],
                                          space.encode(f.test_x), settings.seed))
                 done += 1
-    rep.report(1.0, f"{protocol}: {', '.join(kinds)} done")
+    rep.report(1.0, f"{PROTOCOL_LABELS[protocol]}: "
+                    f"{', '.join(SHORT_NAMES.get(k, k) for k in kinds)} done")
     return by_model
 
 

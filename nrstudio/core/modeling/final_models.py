@@ -31,7 +31,7 @@ from nrstudio.core.modeling.explain import (
 from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.model_choice import AUTO, ModelChoice, choose_models, leakage_free_mae
 from nrstudio.core.modeling.predict import Domain, EnsembleModel, Prediction, describe_prediction
-from nrstudio.core.modeling.run_settings import NETWORK
+from nrstudio.core.modeling.run_settings import NETWORK, SHORT_NAMES
 from nrstudio.core.modeling.tabular_models import (
     TABULAR_KINDS,
     TabularModel,
@@ -119,7 +119,8 @@ def fit_tabular_set(dataset: Dataset, kinds: tuple[str, ...] | list[str],
         rows = np.isfinite(data.y[:, t])
         models[target] = {}
         for k, kind in enumerate(kinds):
-            rep.report((t * len(kinds) + k) / total, f"fitting {kind} for {target}")
+            rep.report((t * len(kinds) + k) / total,
+                       f"fitting the {SHORT_NAMES.get(kind, kind)} for {target}")
             models[target][kind] = fit_tabular_model(kind, features[rows], data.y[rows, t],
                                                      seed)
     rep.report(1.0, "done")

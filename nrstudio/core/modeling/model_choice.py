@@ -11,12 +11,10 @@ import numpy as np
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.baselines import BASELINE_NAMES
 from nrstudio.core.modeling.evaluation import EvaluationResult
-from nrstudio.core.modeling.run_settings import NETWORK
+from nrstudio.core.modeling.run_settings import NETWORK, SHORT_NAMES
 
 AUTO = "auto"
 MODEL_NAMES = {NETWORK: "network ensemble (the paper's)", **BASELINE_NAMES}
-SHORT_NAMES = {NETWORK: "network", "gaussian_process": "Gaussian process",
-               "random_forest": "random forest", "ridge": "ridge", "mean": "the mean"}
 # What a user may type: the names the command line offers, and the stored keys.
 ALIASES = {"network": NETWORK, "gp": "gaussian_process", "forest": "random_forest",
            "rf": "random_forest", "ridge": "ridge", "mean": "mean",

@@ -18,6 +18,9 @@ PROTOCOL_NAMES = {"honest": "leakage-free (held-out original samples)",
 # Short names for tables and plots; "validation" rows are the validation experiments.
 PROTOCOL_LABELS = {"honest": "leakage-free", "paper": "paper", "validation": "validation expts"}
 NETWORK = "network"
+# A model's name in messages and tables (its stored key is an identifier).
+SHORT_NAMES = {NETWORK: "network", "gaussian_process": "Gaussian process",
+               "random_forest": "random forest", "ridge": "ridge", "mean": "the mean"}
 
 
 @dataclass
