@@ -30,6 +30,26 @@ def readable(value: float, significant: int = 3) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def readable_bound(value: float, upward: bool, significant: int = 3) -> str:
+    """A bound of a range as :func:`readable` writes it, rounded outwards (down for a lower
+    bound, up for an upper one) so the range written still holds ``value``: 0.0770582 as a
+    lower bound is ``0.077``, 25971.5 as an upper one ``26000``."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return readable(value, significant)
+    magnitude = math.floor(math.log10(abs(value)))
+    if not _SMALLEST_PLAIN <= magnitude < _LARGEST_PLAIN:
+        return readable(value, significant)
+    decimals = significant - 1 - magnitude
+    scale = 10.0 ** decimals
+    # the tolerance keeps a value already on the grid where it is (0.1 * 10 is 1.0000000001)
+    scaled = value * scale
+    near = round(scaled)
+    if abs(scaled - near) < 1e-9 * max(1.0, abs(scaled)):
+        scaled = near
+    outward = math.ceil(scaled) if upward else math.floor(scaled)
+    return readable(outward / scale, significant)
+
+
 def readable_spread(mean: float, spread: float, significant: int = 3) -> str:
     """``mean ± spread`` with the spread to two digits (``76500 ± 250000``); the mean alone
     when the spread is not finite."""

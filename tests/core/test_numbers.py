@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from nrstudio.core.numbers import readable, readable_spread
+from nrstudio.core.numbers import readable, readable_bound, readable_spread
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -17,3 +17,13 @@ def test_spread_has_two_digits_and_no_exponent():
     assert readable_spread(7.65e4, 2.5e5) == "76500 ± 250000"
     assert readable_spread(5.894, 0.81) == "5.89 ± 0.81"
     assert readable_spread(1.0, math.nan) == "1"
+
+
+@pytest.mark.parametrize(("value", "upward", "text"), [
+    (0.0770582, False, "0.077"), (25971.5, True, "26000"), (176.49, True, "177"),
+    (4960.0, True, "4960"), (150.0, False, "150"), (0.23, True, "0.23"),
+    (-3.456, False, "-3.46"), (-3.456, True, "-3.45"), (0.0, False, "0")])
+def test_a_bound_is_rounded_outwards_so_the_range_still_holds_it(value, upward, text):
+    assert readable_bound(value, upward) == text
+    bound = float(text)
+    assert (bound >= value) if upward else (bound <= value)

@@ -13,7 +13,7 @@ from nrstudio.core.modeling.design import DesignSpace, Want
 from nrstudio.core.modeling.design_form import AIMS, DesignForm, InputEntry, WantEntry
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import Optimise
-from nrstudio.core.numbers import decimals_of
+from nrstudio.core.numbers import decimals_of, readable, readable_bound
 
 AIM_TEXTS = {"window": "value ± tolerance", "highest": "as high as possible",
              "lowest": "as low as possible"}
@@ -95,11 +95,16 @@ class InputRow:
             self.step = QLineEdit()
             self.step.setVisible(False)
         else:
-            self.value = QLineEdit(f"{np.median(models.train_x[:, j]):g}")
-            self.low, self.high = QLineEdit(f"{lo:g}"), QLineEdit(f"{hi:g}")
+            self.value = QLineEdit(readable(float(np.median(models.train_x[:, j])), 4))
+            # Three digits, rounded outwards, fit the narrow fields and still hold every
+            # sample; the exact span is in the tooltip.
+            self.low = QLineEdit(readable_bound(float(lo), upward=False))
+            self.high = QLineEdit(readable_bound(float(hi), upward=True))
+            for w in (self.low, self.high):
+                w.setToolTip(f"The samples span {lo:.6g} – {hi:.6g}")
             self.step = QLineEdit()
             # blank: the precision the data are written with (core/modeling/design.py)
-            self.step.setPlaceholderText(f"{10.0 ** -decimals_of(models.train_x[:, j]):g}")
+            self.step.setPlaceholderText(readable(10.0 ** -decimals_of(models.train_x[:, j])))
             self.step.setToolTip("Candidates move in steps of this; blank: the precision "
                                  "the column is written with (the grey number)")
         for w in (self.low, self.high, self.step):
