@@ -168,6 +168,51 @@ def sample_box(box: _Box, n: int, n_inputs: int, rng: np.random.Generator) -> np
     return x[np.sort(first)]
 
 
+def sample_near_data(box: _Box, samples: np.ndarray, n: int,
+                     rng: np.random.Generator, neighbours: int = 5) -> np.ndarray:
+    """(n, c) conditions between the measured ``samples`` (m, c): each a random point on the
+    segment from a sample to one of its ``neighbours`` nearest (in the free numbers, scaled by
+    their spread), moved by a sixth of that segment at random, with the level of one of the
+    two, then kept in the box and on its steps. With many inputs the samples fill a thin part
+    of the box (columns computed from others, conditions varied together), and box points
+    all fall far from them (none of 4,096 within two spacings on a real table of 289
+    syntheses with 13 inputs)."""
+    m = len(samples)
+    if m == 0 or n <= 0:
+        return np.empty((0, samples.shape[1] if samples.ndim == 2 else 0))
+    free = box.free
+    spread = samples[:, free].std(axis=0) if free else np.ones(0)
+    z = samples[:, free] / np.where(spread > 0, spread, 1.0) if free else np.zeros((m, 0))
+    k = min(neighbours, m - 1)
+    a = rng.integers(0, m, size=n)
+    if k > 0:
+        d = ((z[:, None, :] - z[None, :, :]) ** 2).sum(-1) if m <= 2000 else None
+        if d is not None:
+            np.fill_diagonal(d, np.inf)
+            near = np.argsort(d, axis=1)[:, :k]
+            b = near[a, rng.integers(0, k, size=n)]
+        else:  # a large table: any other sample
+            b = (a + rng.integers(1, m, size=n)) % m
+    else:
+        b = a
+    x = samples[a].astype(float).copy()
+    if free:
+        u = rng.uniform(0.0, 1.0, size=(n, 1))
+        step = samples[b][:, free] - samples[a][:, free]
+        x[:, free] = (samples[a][:, free] + u * step
+                      + rng.normal(0.0, 1.0 / 6.0, size=(n, len(free))) * np.abs(step))
+        x[:, free] = np.clip(x[:, free], box.lows[free], box.highs[free])
+    for j, codes in box.level_codes.items():
+        pick = np.where(rng.random(n) < 0.5, samples[a, j], samples[b, j])
+        allowed = np.isin(pick, codes)
+        x[:, j] = np.where(allowed, pick, rng.choice(codes, size=n))
+    for j, value in box.fixed.items():
+        x[:, j] = value
+    x = _round_to_steps(x, box)
+    _, first = np.unique(x, axis=0, return_index=True)
+    return x[np.sort(first)]
+
+
 def domain_penalty(distance: np.ndarray) -> np.ndarray:
     """1 within one typical spacing of a sample, then falling off (0.37 at two spacings)."""
     excess = np.maximum(np.asarray(distance) - 1.0, 0.0)
@@ -332,6 +377,15 @@ def _limit(models: FinalModels, success: SuccessModel, x: np.ndarray,
             reasons.append(f"the model's error is too large: its {round(100 * models.level)}% "
                            f"interval for {want.target} is ± {q:.3g}, wider than the "
                            f"tolerance ± {want.tolerance:g}")
+    if success.aim is not None:
+        k, aim = success.aim_column, success.aim
+        reach = float(mean[:, k].max() if aim.highest else mean[:, k].min())
+        beats = reach > success.aim_best if aim.highest else reach < success.aim_best
+        where = " inside the windows" if success.wants else ""
+        if not beats:
+            reasons.append(f"{aim.target} must beat the best measured{where} "
+                           f"({success.aim_best:.3g}), and within the bounds its predicted "
+                           f"value reaches only {reach:.3g}")
     best = candidates[0].probability if candidates else 0.0
     head = f"No candidate reaches a useful probability (best {best:.2f})"
     return head + (": " + "; ".join(reasons) if reasons else

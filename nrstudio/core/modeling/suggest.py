@@ -33,7 +33,7 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.editing import planned_rows
 from nrstudio.core.data.training_rows import MISSING_LEVEL, category_levels
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.design import DesignSpace, design_box, sample_box
+from nrstudio.core.modeling.design import DesignSpace, design_box, sample_box, sample_near_data
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.predict import FAR_FACTOR
 from nrstudio.core.modeling.success import measured_targets, success_model
@@ -204,7 +204,12 @@ def suggest_experiments(models: FinalModels, wants: list[Want] | None = None,
                             f"{'high' if optimise.highest else 'low'} as possible")
     box = design_box(models, space or DesignSpace())
     rng = np.random.default_rng(settings.seed)
-    x = pool if pool is not None else sample_box(box, settings.samples, len(models.inputs), rng)
+    if pool is not None:
+        x = pool
+    else:  # half spread over the box, half between the samples (see sample_near_data)
+        half = settings.samples // 2
+        x = np.vstack([sample_box(box, settings.samples - half, len(models.inputs), rng),
+                       sample_near_data(box, models.train_x, half, rng)])
     if len(x) == 0:
         raise DataError("there is nothing to choose from")
     rep.report(0.2, "predicting")

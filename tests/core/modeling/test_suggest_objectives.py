@@ -155,3 +155,42 @@ def test_find_conditions_pushes_a_target_up_while_a_window_holds(models):
     assert "to be above the best measured" in best.reason
     with pytest.raises(DataError, match="both in a window"):
         design_conditions(models, [Want("Yield (%)", 80.0, 5.0)], optimise=Optimise("Yield (%)"))
+
+
+def test_a_design_that_cannot_beat_the_best_measured_says_so(models):
+    from nrstudio.core.modeling.design import design_conditions
+
+    # The yield peaks at 90% (core 70): with the core held far from it, no candidate can
+    # beat the best yield measured, and the message names the yield, not only the windows.
+    space = DesignSpace(bounds={"Core (nmol)": (0.0, 10.0)})
+    result = design_conditions(models, [], space, optimise=Optimise("Yield (%)"))
+    assert "No candidate reaches a useful probability" in result.limit
+    assert "Yield (%) must beat the best measured" in result.limit
+    assert "reaches only" in result.limit
+
+
+def test_suggestions_are_found_where_the_samples_fill_a_thin_part_of_the_box():
+    # One condition at a time varied around a standard recipe, and columns computed from
+    # the conditions (products, ratios), as real lab tables hold: every point of the box
+    # lies far from the samples (none of 4,096 within two spacings), so the search also
+    # draws candidates between neighbouring samples.
+    rng = np.random.default_rng(5)
+    base = np.tile(np.linspace(3.0, 6.0, 4), (60, 1))
+    for i in range(60):
+        base[i, i % 4] = rng.choice(np.linspace(1.0, 10.0, 10))
+    derived = ([base[:, i] * base[:, j] for i in range(4) for j in range(i + 1, 4)]
+               + [base[:, i] / base[:, (i + 1) % 4] for i in range(4)])
+    x = np.round(np.column_stack([base, *derived]), 3)
+    y = 10 + 2 * base[:, 0] - base[:, 1] + 0.5 * base[:, 2] + rng.normal(0.0, 0.3, 60)
+    cols = ([Column("Sample", Role.SAMPLE_ID)]
+            + [Column(f"x{j}", Role.INPUT) for j in range(x.shape[1])]
+            + [Column("Size (nm)", Role.TARGET, "nm")])
+    ds = Dataset.from_records(cols, [[f"s{i}", *x[i], y[i]] for i in range(60)])
+    ev = cross_validate(ds, EvaluationSettings(
+        baselines=("gaussian_process",), network=NetworkSettings(max_epochs=2, patience=1),
+        folds=6, loo_max=1))
+    m = FinalModels(None, fit_tabular_set(ds, ("gaussian_process",)), ev)
+    for mode, wants in (("reach", [Want("Size (nm)", 20.0, 1.0)]), ("learn", [])):
+        result = suggest_experiments(m, wants, settings=SuggestSettings(n=3, mode=mode))
+        assert len(result.suggestions) == 3, (mode, result.limit)
+        assert all(not s.out_of_domain for s in result.suggestions)
