@@ -100,6 +100,10 @@ class InputRow:
             # sample; the exact span is in the tooltip.
             self.low = QLineEdit(readable_bound(float(lo), upward=False))
             self.high = QLineEdit(readable_bound(float(hi), upward=True))
+            # Left as shown, a bound is the samples' own (the command line's default), not
+            # its rounded text.
+            self._shown = {"low": (self.low.text(), float(lo)),
+                           "high": (self.high.text(), float(hi))}
             for w in (self.low, self.high):
                 w.setToolTip(f"The samples span {lo:.6g} – {hi:.6g}")
             self.step = QLineEdit()
@@ -126,7 +130,9 @@ class InputRow:
             if levels:
                 space.levels[self.name] = levels
             return
-        lo, hi = parse_typed_number(self.low.text()), parse_typed_number(self.high.text())
+        lo, hi = (exact if w.text().strip() == shown else parse_typed_number(w.text())
+                  for w, (shown, exact) in ((self.low, self._shown["low"]),
+                                            (self.high, self._shown["high"])))
         if lo is None or hi is None:
             raise DataError(f"{self.name}: give the bounds as numbers")
         space.bounds[self.name] = (lo, hi)

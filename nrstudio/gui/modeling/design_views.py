@@ -123,6 +123,7 @@ class CampaignView(QWidget):
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()  # the round column numbers them
+        self.table.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.table, 1)
@@ -151,4 +152,13 @@ class CampaignView(QWidget):
             for j, value in enumerate(row):
                 t.setItem(i, j, QTableWidgetItem(str(value)))
         t.resizeColumnsToContents()
+        # The long cells wrap, so the counts to their right fit beside the form at 1366 px.
+        for name, most in WRAPPED_COLUMNS.items():
+            if name in frame.columns:
+                j = list(frame.columns).index(name)
+                t.setColumnWidth(j, min(t.columnWidth(j), most))
+        t.resizeRowsToContents()
         return len(campaign.rounds)
+
+
+WRAPPED_COLUMNS = {"made": 90, "wanted": 170}  # px at most
