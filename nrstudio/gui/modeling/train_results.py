@@ -98,12 +98,19 @@ class MetricsView(QWidget):
             cells = [PROTOCOL_LABELS.get(protocol, protocol),
                      "held-out originals" if subset == "original" else subset, target,
                      f"{name} (chosen)" if is_chosen else name]
-            cells += [readable_spread(*sel[k][:2]) if k in sel else "—" for k in shown]
+            # The spread over folds beside the MAE only; RMSE's and R²'s in their tooltips,
+            # so coverage fits beside them when ten folds give every figure a spread.
+            cells += [(readable_spread(*sel[k][:2]) if k == "MAE" else readable(sel[k][0]))
+                      if k in sel else "—" for k in shown]
             cells.append(str(next(sel[k][2] for k in errors if k in sel)))
             cells += [f"{100 * sel['coverage'][0]:.0f}%" if "coverage" in sel else "",
                       readable(sel["interval width"][0]) if "interval width" in sel else ""]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                metric = shown[j - 4] if 4 <= j < 4 + len(shown) else None
+                if metric is not None and metric in sel:
+                    item.setToolTip(f"{metric} over the folds: "
+                                    f"{readable_spread(*sel[metric][:2])}")
                 if is_chosen:
                     font = item.font()
                     font.setBold(True)

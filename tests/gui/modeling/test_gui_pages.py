@@ -430,7 +430,9 @@ def test_metrics_table_cells(qtbot):
              for i in range(table.rowCount())]
     # The lower MAE is the chosen model; MSE is left to the exports.
     assert [c[3] for c in cells] == ["ridge (chosen)", "the mean"]
-    assert cells[0][4:] == ["4.21 ± 0.5", "5 ± 0.5", "—", "28", "89%", "17"]
+    # The spread beside the MAE; RMSE's in its tooltip, so coverage fits beside it.
+    assert cells[0][4:] == ["4.21 ± 0.5", "5", "—", "28", "89%", "17"]
+    assert table.item(0, 5).toolTip() == "RMSE over the folds: 5 ± 0.5"
     assert cells[1][4:8] == ["9.9 ± 0.5", "—", "—", "27"]
     assert table.horizontalHeaderItem(8).text() == "Coverage\n90%"
     assert table.isColumnHidden(0) and table.isColumnHidden(1)  # one protocol, one subset
