@@ -10,7 +10,8 @@ and how far the predicted aspect ratio is from predicted length / width.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -266,8 +267,9 @@ def train_final_models(
 ) -> EnsembleModel:
     """Train ``members`` networks per target on its training samples plus their SMOTE-REG
     rows (inner early-stopping split by whole samples), in one batched run.
-    ``expected_epochs``: how long the batch is guessed to run before early stopping shows
-    (the cross-validation's epochs), for the progress."""
+    ``expected_epochs``: the epochs the cross-validation's longest batch ran; the progress
+    counts against it, and no final network runs longer (early stopping may end it
+    sooner)."""
     if not 1 <= members <= 100:
         raise DataError("the ensemble needs between 1 and 100 members")
     network = network or NetworkSettings()
@@ -290,7 +292,16 @@ def train_final_models(
     # torch loads with the first training, not when the window opens (issue 30)
     from nrstudio.core.modeling.network_training import train_networks
 
-    stack = train_networks(sets, network, rep.sub(0.05, 1.0, stage="final networks").report,
+    # The final networks run at most as long as the longest batch of the evaluation that
+    # judged them: beyond it they would be models no fold has tested, and a run's clock
+    # could not say when they end (15 final networks ran to epoch 224 after a
+    # cross-validation whose 128 networks all stopped by 104).
+    trained_as = network
+    if expected_epochs is not None and expected_epochs >= 1:
+        trained_as = replace(network, max_epochs=int(min(network.max_epochs,
+                                                         math.ceil(expected_epochs))))
+    stack = train_networks(sets, trained_as,
+                           rep.sub(0.05, 1.0, stage="final networks").report,
                            cancel, on_epoch, expected_epochs)
     non_negative = [t for t in data.targets if dataset.column(t).positive_only]
     return EnsembleModel(list(space.inputs), data.targets, members, stack, data.x, network,

@@ -171,3 +171,17 @@ def test_the_baselines_come_first_in_batches_and_their_figures_stand():
     same = final.metrics[final.metrics.model != NETWORK].merge(with_gp.metrics, on=key)
     assert len(same) == len(with_gp.metrics)
     np.testing.assert_array_equal(same.mean_x, same.mean_y)
+
+
+def test_final_networks_run_no_longer_than_the_evaluation_did():
+    # A patience longer than the run: without the cap every network would run all 40
+    # epochs; the cross-validation's batch ran 6, so the final networks stop there, and
+    # the stored settings stay the ones the user chose.
+    ds = linear_dataset(n=20)
+    network = NetworkSettings(hidden=(8,), max_epochs=40, patience=100)
+    final = train_final_models(ds, network, SmoteRegSettings(per_subset=2), members=2,
+                               expected_epochs=6.0)
+    assert final.stack.epochs.max() == 6
+    assert final.network.max_epochs == 40
+    longer = train_final_models(ds, network, SmoteRegSettings(per_subset=2), members=2)
+    assert longer.stack.epochs.max() == 40
