@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset, find_name
 from nrstudio.core.errors import DataError
@@ -327,12 +326,3 @@ def match_inputs(model_inputs: list[str], columns: list[str]) -> dict[str, str]:
             raise DataError(f"the table has no column for '{name}' (columns: {', '.join(columns)})")
         out[name] = hits[0]
     return out
-
-
-def predict_table(model: EnsembleModel, dataset: Dataset) -> pd.DataFrame:
-    """Predictions of the network ensemble alone for a conditions table (see
-    :func:`nrstudio.core.modeling.prediction_table.predict_conditions_table`)."""
-    from nrstudio.core.modeling.final_models import FinalModels
-    from nrstudio.core.modeling.prediction_table import predict_conditions_table
-
-    return predict_conditions_table(FinalModels(model, None, None), dataset)

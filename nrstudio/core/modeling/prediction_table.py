@@ -8,7 +8,7 @@ import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.modeling.final_models import FinalModels
-from nrstudio.core.modeling.predict import match_inputs
+from nrstudio.core.modeling.predict import EnsembleModel, match_inputs
 
 
 def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float | None = None,
@@ -59,3 +59,9 @@ def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float
     frame["impossible"] = [", ".join(f"{tg} < 0" for k, tg in enumerate(models.targets)
                                      if impossible[i, k]) for i in range(n)]
     return frame
+
+
+def predict_table(model: EnsembleModel, dataset: Dataset) -> pd.DataFrame:
+    """Predictions of the network ensemble alone for a conditions table (see
+    :func:`predict_conditions_table`)."""
+    return predict_conditions_table(FinalModels(model, None, None), dataset)

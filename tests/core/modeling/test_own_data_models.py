@@ -21,7 +21,8 @@ from nrstudio.core.modeling.evaluation import cross_validate
 from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
 from nrstudio.core.modeling.features import UNSEEN
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.predict import EnsembleModel, predict_table, train_final_models
+from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
+from nrstudio.core.modeling.prediction_table import predict_table
 from nrstudio.core.modeling.run_settings import EvaluationSettings
 from nrstudio.core.modeling.training_data import training_data
 
