@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nrstudio.core.modeling.evaluation import EvaluationResult
-from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS
+from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS, SHORT_NAMES
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def verdicts(result: EvaluationResult) -> list[Verdict]:
             best = others.idxmin() if len(others) else None
             if best is not None and others[best] < mae[NETWORK]:
                 out.append(Verdict(protocol, target, "baseline_better", head +
-                                   f"{best.replace('_', ' ')} predicts better than the network "
+                                   f"{SHORT_NAMES.get(best, best)} predicts better than the network "
                                    f"(MAE {others[best]:.3g} vs {mae[NETWORK]:.3g})."))
             else:
                 out.append(Verdict(protocol, target, "network_best", head +
