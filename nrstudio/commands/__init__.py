@@ -1,2 +1,2 @@
-"""Subcommands of ``nrstudio`` beyond the core ones in :mod:`nrstudio.cli` (which imports
-these modules so that they register)."""
+"""The subcommands of ``nrstudio``, one module per group; each registers its commands
+(:mod:`nrstudio.commands.registry`) when :mod:`nrstudio.cli` imports it."""

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from nrstudio.cli import Command, command, printable
+from nrstudio.commands.registry import Command, command, printable
 from nrstudio.core.errors import DataError
 
 _PLUS_MINUS = re.compile(r"\s*(?:±|\+/-|\+-)\s*")
@@ -107,7 +107,7 @@ def _keep(args: argparse.Namespace, project, kind: str, wants, table,  # type: i
     """With --save, store the table as the project's newest design or suggestion record."""
     if not args.save:
         return
-    from nrstudio.core.modeling.design_record import keep_record
+    from nrstudio.core.project.design_history import keep_record
     from nrstudio.core.project.file_format import save_project
     from nrstudio.core.project.project_lock import check_not_open
 
@@ -155,7 +155,7 @@ def _design(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("--top", type=int, default=5, help="how many candidates (default 5)")
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.cli import progress_printer
+        from nrstudio.commands.registry import progress_printer
         from nrstudio.core.modeling.design import DesignSettings, design_conditions
         from nrstudio.core.modeling.design_record import candidate_table, honesty_notes
 
@@ -191,7 +191,7 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
                              "the output's 'row in the list' says which")
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.cli import progress_printer
+        from nrstudio.commands.registry import progress_printer
         from nrstudio.core.data.table_io import import_table
         from nrstudio.core.modeling.design_record import candidate_table, honesty_notes
         from nrstudio.core.modeling.suggest import (

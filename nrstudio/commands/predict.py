@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nrstudio.cli import Command, command, printable
+from nrstudio.commands.registry import Command, command, printable
 from nrstudio.core.errors import DataError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nrstudio.cli import Command, command, progress_printer
+from nrstudio.commands.registry import Command, command, progress_printer
 
 
 @command("report", "Write the project's report: report.html with its figures, and report.pdf "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nrstudio.cli import Command, command, printable
+from nrstudio.commands.registry import Command, command, printable
 from nrstudio.core.data.dataset import MISSING_MARKERS, Dataset
 from nrstudio.core.data.roles import RoleChoice, apply_roles, dataset_with_roles, describe_columns
 from nrstudio.core.errors import DataError

@@ -128,16 +128,6 @@ class Campaign:
         return cls([CampaignRound.from_json(r) for r in doc["rounds"]])
 
 
-def record_round(project: Any, kind: str, wants: list[Any], samples: list[str]) -> Campaign:
-    """Add a round to the project's campaign (in memory) and return the campaign."""
-    from nrstudio.core.project.sections import read_section, write_section
-
-    campaign = read_section(project, "campaign") or Campaign()
-    campaign.rounds.append(CampaignRound(kind, [Aim.of(w) for w in wants], list(samples)))
-    write_section(project, "campaign", campaign)
-    return campaign
-
-
 @dataclass
 class RoundStatus:
     """One round read against the table: ``best_distance`` is the smallest distance of a

@@ -71,17 +71,6 @@ class DesignRecords:
                      for k in ("design", "suggest")))
 
 
-def keep_record(project, kind: str, wants, table: pd.DataFrame,  # type: ignore[no-untyped-def]
-                notes: list[str]) -> None:
-    """Store ``table`` as the project's newest design (``kind`` "design") or suggestions
-    ("suggest"), in memory; the other kind's record is kept."""
-    from nrstudio.core.project.sections import read_section, write_section
-
-    records = read_section(project, "design") or DesignRecords()
-    setattr(records, kind, DesignRecord(kind, want_lines(wants), table, notes))
-    write_section(project, "design", records)
-
-
 def candidate_table(models, rows) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """Cells of design candidates or suggestions (``rows``: objects with conditions, mean,
     lower, upper, probability, out_of_domain and reason), as the CLI prints them."""

@@ -25,9 +25,6 @@ from nrstudio.core.data.dataset import Dataset, parse_typed_number
 from nrstudio.core.data.editing import add_planned_experiments
 from nrstudio.core.data.table_io import import_table
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.campaign import (
-    record_round,
-)
 from nrstudio.core.modeling.design import (
     DesignResult,
     DesignSettings,
@@ -39,7 +36,6 @@ from nrstudio.core.modeling.design_form import DesignForm
 from nrstudio.core.modeling.design_record import (
     candidate_table,
     honesty_notes,
-    keep_record,
     stored_rows,
 )
 from nrstudio.core.modeling.final_models import FinalModels
@@ -50,6 +46,7 @@ from nrstudio.core.modeling.suggest import (
     candidate_list,
     suggest_experiments,
 )
+from nrstudio.core.project.design_history import keep_record, record_round
 from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner

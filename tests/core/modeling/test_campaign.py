@@ -15,11 +15,11 @@ from nrstudio.core.modeling.campaign import (
     Aim,
     Campaign,
     campaign_status,
-    record_round,
     window_distance,
 )
 from nrstudio.core.modeling.design import Want
 from nrstudio.core.modeling.suggest import Optimise
+from nrstudio.core.project.design_history import record_round
 from nrstudio.core.project.file_format import load_project, save_project
 from nrstudio.core.project.sections import SECTIONS, read_section
 

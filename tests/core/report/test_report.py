@@ -196,7 +196,7 @@ def test_rows_that_no_model_learnt_from_are_not_counted_as_training_samples(tmp_
 
 def test_the_report_shows_the_campaign(tmp_path):
     from nrstudio.core.data.editing import add_planned_experiments, set_cell
-    from nrstudio.core.modeling.campaign import record_round
+    from nrstudio.core.project.design_history import record_round
 
     project = load_project(EXAMPLE)
     ds = project.dataset
