@@ -18,7 +18,7 @@ matplotlib.rcParams["text.parse_math"] = False
 _META = {"Software": None}  # no version stamp: the same run gives the same bytes
 
 
-def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:  # type: ignore[no-untyped-def]
+def save_figure(fig, path: str | Path, dpi: int = 120) -> Path:
     """Lay out, write as PNG and close (figures are never shown). The saved area grows to
     hold every title and label: a long target name in a two-line title was clipped."""
     fig.tight_layout()

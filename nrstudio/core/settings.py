@@ -243,7 +243,7 @@ def typed_value(value: Any, tp: Any, where: str) -> Any:
             return None
         tp = _strip_optional(tp)
     origin = typing.get_origin(tp)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return settings_from_dict(tp, value, where)
     if origin is typing.Literal:
         if value not in typing.get_args(tp):

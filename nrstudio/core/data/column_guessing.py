@@ -4,7 +4,7 @@ column is left out: the import's first proposal, which the user can change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from nrstudio.core.data.dataset import (
@@ -120,7 +120,7 @@ def restates(cells: Sequence[object], other: Sequence[object]) -> bool:
 
 
 def ignored_reason(column: Column, cells: Sequence[object],
-                   others: dict[str, Sequence[object]] | None = None) -> str:
+                   others: Mapping[str, Sequence[object]] | None = None) -> str:
     """Why a column is left out of the models, in words for the import dialog ("" when it
     is used). ``others``: the category inputs' cells by header, to name one that this
     column restates."""
@@ -128,7 +128,7 @@ def ignored_reason(column: Column, cells: Sequence[object],
 
 
 def has_too_many_levels(column: Column, cells: Sequence[object],
-                        others: dict[str, Sequence[object]] | None = None) -> bool:
+                        others: Mapping[str, Sequence[object]] | None = None) -> bool:
     """Whether the column is left out only for having more levels than a category may (not
     as an outcome, a label or a restated condition): the import offers to keep its most
     frequent levels (:mod:`nrstudio.core.data.frequent_levels`)."""
@@ -150,7 +150,7 @@ class IgnoredReason:
 
 
 def why_ignored(column: Column, cells: Sequence[object],
-                others: dict[str, Sequence[object]] | None = None) -> IgnoredReason:
+                others: Mapping[str, Sequence[object]] | None = None) -> IgnoredReason:
     """The reason of :func:`ignored_reason` with its kind."""
     if column.role != Role.IGNORED:
         return IgnoredReason("used", "")

@@ -309,7 +309,7 @@ def parse_numbers(cells: Sequence[object]) -> tuple[np.ndarray, list[int]]:
     is_float = np.fromiter((isinstance(c, float) for c in cells), dtype=bool, count=n)
     out[is_float] = np.array([c for c, f in zip(cells, is_float, strict=True) if f], dtype=float)
     bad = []
-    for k in np.flatnonzero(~is_float):
+    for k in np.flatnonzero(~is_float).tolist():
         cell = cells[k]
         if is_missing(cell):
             continue

@@ -99,9 +99,9 @@ def read_csv_bytes(data: bytes) -> RawTable:
         raise DataError("the file contains NUL bytes: it is not a text table (an .xlsx renamed?)")
     if not text.strip():
         raise DataError("the file is empty")
-    lines = text.count("\n")
-    if lines > MAX_TABLE_ROWS + 1:  # refused before any row is parsed
-        raise DataError(f"the file has {lines:,} lines; tables of more than "
+    line_count = text.count("\n")
+    if line_count > MAX_TABLE_ROWS + 1:  # refused before any row is parsed
+        raise DataError(f"the file has {line_count:,} lines; tables of more than "
                         f"{MAX_TABLE_ROWS:,} rows are refused")
     delimiter = _choose_delimiter(text)
     rows = [(n, r) for n, r in _split(text, delimiter) if any(c.strip() for c in r)]
@@ -177,7 +177,7 @@ def _check_xlsx_size(path: Path) -> None:
                         "save it as CSV, or remove unused cells")
 
 
-def _open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
+def _open_workbook(path: str | Path):
     import openpyxl
 
     p = Path(path)
@@ -292,7 +292,7 @@ def export_table(dataset: Dataset, path: str | Path) -> None:
         raise DataError(f"cannot write {p}: {exc.strerror or exc}") from None
 
 
-def _write_csv(fh, header: list[str], rows: list[list[object]],  # type: ignore[no-untyped-def]
+def _write_csv(fh, header: list[str], rows: list[list[object]],
                delimiter: str = ",") -> None:
     text = io.StringIO(newline="")
     writer = csv.writer(text, delimiter=delimiter, lineterminator="\n")

@@ -176,7 +176,7 @@ def explain_image(image: np.ndarray, model: BatchModel, labels: list[str],
         raise DataError(f"the model gives {len(prediction)} outputs for {len(labels)} labels")
 
     class Batched(LimeImageExplainer):
-        def data_labels(self, image, fudged_image, segments, classifier_fn,  # type: ignore[no-untyped-def]
+        def data_labels(self, image, fudged_image, segments, classifier_fn,
                         num_samples, batch_size=10, progress_bar=True):
             n_features = np.unique(segments).shape[0]
             data = self.random_state.randint(0, 2, num_samples * n_features).reshape(

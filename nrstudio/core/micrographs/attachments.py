@@ -17,6 +17,7 @@ from nrstudio.core.micrographs.images import Micrograph, check_scale, read_micro
 from nrstudio.core.micrographs.measure import ImageAnalysis
 from nrstudio.core.micrographs.rod_model import RodMeasurement, RodSummary
 from nrstudio.core.project.model import AttachedImage, Project
+from nrstudio.core.project.sections import read_image_section, write_image_section
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
@@ -55,26 +56,21 @@ def set_scale(image: AttachedImage, nm_per_px: float, source: str) -> None:
     stored = measurement_of(image)
     if stored is not None:
         stored.nm_per_px = float(nm_per_px)
-        image.meta["measurement"] = stored.to_json()
+        write_image_section(image, "measurement", stored)
 
 
 def measurement_of(image: AttachedImage) -> RodMeasurement | None:
     """The stored rod measurement, or None (also when it is damaged: it can be redone)."""
-    from nrstudio.core.project.sections import SECTIONS
-
-    data = image.meta.get("measurement")
-    if not isinstance(data, dict):
+    if not isinstance(image.meta.get("measurement"), dict):
         return None
     try:
-        return SECTIONS["measurement"].load(data)
+        return read_image_section(image, "measurement")
     except DataError:
         return None
 
 
 def store_measurement(image: AttachedImage, analysis: ImageAnalysis) -> None:
-    from nrstudio.core.project.sections import SECTIONS
-
-    image.meta["measurement"] = SECTIONS["measurement"].dump(analysis.measurement)
+    write_image_section(image, "measurement", analysis.measurement)
 
 
 def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary

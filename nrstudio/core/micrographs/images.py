@@ -82,7 +82,7 @@ def _to_grey(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _tiff_pixel_size(tif) -> float | None:  # type: ignore[no-untyped-def]
+def _tiff_pixel_size(tif) -> float | None:
     """nm per pixel from ImageJ metadata or the resolution tags, when they give a length."""
     page = tif.pages[0]
     ij = tif.imagej_metadata or {}

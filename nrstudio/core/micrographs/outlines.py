@@ -327,8 +327,8 @@ def outline_rods(img: np.ndarray, s: RodSettings, exclude: list[tuple[int, int, 
     # In images made mostly of rafts, even the lower quartile is a raft's width (3.4 times the
     # rod's on synthetic rafts of 76 nm rods), and tracing at that scale follows whole rafts;
     # a few accepted rods give the width itself.
-    kept = [r.width_px for r in rods if r.accepted]
-    if len(kept) >= 3:
-        guess = min(guess, float(np.median(kept)))
+    kept_widths = [r.width_px for r in rods if r.accepted]
+    if len(kept_widths) >= 3:
+        guess = min(guess, float(np.median(kept_widths)))
     rep.report(1.0, "outlines done")
     return Outlined(rods, light, top, guess)

@@ -61,7 +61,7 @@ def make_micrograph(seed: int = 0, shape: tuple[int, int] = (600, 800), n_rods: 
     img = 0.72 + 0.08 * np.sin(xx / w * 2.5) * np.cos(yy / h * 1.7)  # uneven illumination
     lengths = np.clip(rng.normal(*length, n_rods), 10, None)
     widths = np.clip(rng.normal(*width, n_rods), 3, None)
-    centres = []
+    centres: list[tuple[float, float, float]] = []
     for k in range(n_rods):
         if k < touching and centres:
             px, py, pa = centres[rng.integers(len(centres))]
@@ -219,8 +219,8 @@ def make_packed_carpet_micrograph(seed: int = 0, shape: tuple[int, int] = (1200,
     yy, xx = np.mgrid[0:h, 0:w]
     hole = np.zeros(shape, bool)
     while hole.mean() < holes:
-        r = rng.uniform(0.05, 0.12) * min(h, w)
-        hole |= (yy - rng.uniform(0, h)) ** 2 + (xx - rng.uniform(0, w)) ** 2 < r * r
+        radius = rng.uniform(0.05, 0.12) * min(h, w)
+        hole |= (yy - rng.uniform(0, h)) ** 2 + (xx - rng.uniform(0, w)) ** 2 < radius * radius
     lengths: list[float] = []
     widths: list[float] = []
     for r in _rows_of_rods(rng, shape, domain, width[0] + side_gap, length, width, end_gap):

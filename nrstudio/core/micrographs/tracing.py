@@ -194,7 +194,7 @@ def sample_response(response: np.ndarray, points: np.ndarray, axes: np.ndarray) 
 
 def _walk(response: np.ndarray, starts: np.ndarray, axes: np.ndarray, anchors: np.ndarray,
           levels: np.ndarray, gap: int, max_steps: int, rep: Reporter
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          ) -> tuple[np.ndarray, np.ndarray]:
     """Follow ridges from ``starts`` (N, 2) along ``axes`` (N, 2), all at once, one pixel per
     step, until the response stays below ``levels`` (N,) for more than ``gap`` steps.
 

@@ -343,7 +343,7 @@ def augment_smote_reg(
     prefix = synthetic_prefix(base.sample_ids())
     for gi, group in enumerate(groups):
         x = data.x[group.rows]
-        y = data.y[np.ix_(group.rows, group.targets)]
+        y = data.y[np.ix_(np.asarray(group.rows), np.asarray(group.targets))]
         sub = rep.sub(0.7 * gi / len(groups), 0.7 * (gi + 1) / len(groups))
         arrays = smote_reg_arrays(x, y, settings, sub.report, cancel, space.categorical)
         plans.append(arrays.plan)
@@ -387,7 +387,7 @@ def synthetic_prefix(ids: list[str]) -> str:
     return f"syn{k}-"
 
 
-def _synthetic_table(base: Dataset, data, targets: list[int],  # type: ignore[no-untyped-def]
+def _synthetic_table(base: Dataset, data, targets: list[int],
                      arrays: SmoteRegArrays, kept: np.ndarray, base_rows: list[int],
                      left_out: set[str], first_number: int, prefix: str = "syn-"
                      ) -> pd.DataFrame:

@@ -62,7 +62,7 @@ def make_baseline(name: str, n_features: int, seed: int = 0) -> RegressorMixin:
     raise DataError(f"unknown baseline '{name}' (one of {', '.join(BASELINE_NAMES)})")
 
 
-def gp_kernel(n_features: int, isotropic: bool = False):  # type: ignore[no-untyped-def]
+def gp_kernel(n_features: int, isotropic: bool = False):
     """The Gaussian process's kernel, unfitted: a constant times Matérn 5/2 plus white noise.
     Anisotropic (one length scale per input: an irrelevant condition gets a long one) by
     default; ``isotropic``: one length scale for all inputs. Matérn 5/2 rather than RBF
@@ -72,7 +72,7 @@ def gp_kernel(n_features: int, isotropic: bool = False):  # type: ignore[no-unty
             + WhiteKernel(0.1, (1e-6, 1e1)))
 
 
-def gp_kernel_of(n_features: int, theta: np.ndarray):  # type: ignore[no-untyped-def]
+def gp_kernel_of(n_features: int, theta: np.ndarray):
     """The fitted kernel of stored hyper-parameters ``theta`` (log scale): isotropic when
     it holds a single length scale, so projects stored before the choice still load."""
     isotropic = len(theta) == 3 and n_features > 1

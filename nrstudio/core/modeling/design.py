@@ -336,7 +336,7 @@ def _score(models: FinalModels, success: SuccessModel, x: np.ndarray) -> np.ndar
     return success.probability(mean) * domain_penalty(distance)
 
 
-def _reason(models: FinalModels, success: SuccessModel, pred, n: int,  # type: ignore[no-untyped-def]
+def _reason(models: FinalModels, success: SuccessModel, pred, n: int,
             prob: float) -> str:
     parts = []
     mae, _ = models.errors()

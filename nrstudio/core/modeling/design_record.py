@@ -71,7 +71,7 @@ class DesignRecords:
                      for k in ("design", "suggest")))
 
 
-def candidate_table(models, rows) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def candidate_table(models, rows) -> pd.DataFrame:
     """Cells of design candidates or suggestions (``rows``: objects with conditions, mean,
     lower, upper, probability, out_of_domain and reason), as the CLI prints them."""
     space = models.space
@@ -92,13 +92,13 @@ def candidate_table(models, rows) -> pd.DataFrame:  # type: ignore[no-untyped-de
     return pd.DataFrame(out, columns=header)
 
 
-def want_lines(wants) -> list[str]:  # type: ignore[no-untyped-def]
+def want_lines(wants) -> list[str]:
     """Windows as ``target = value ± tolerance``; a target pushed up or down
     (:class:`~nrstudio.core.modeling.suggest.Optimise`) by its label."""
     return [Aim.of(w).label for w in wants]
 
 
-def honesty_notes(result) -> list[str]:  # type: ignore[no-untyped-def]
+def honesty_notes(result) -> list[str]:
     """Per target: the leakage-free error of its model, and whether it beats the mean."""
     out = []
     for target in result.targets:
@@ -123,7 +123,7 @@ class StoredCandidate:
     reason: str
 
 
-def stored_rows(models, record: DesignRecord) -> list[StoredCandidate]:  # type: ignore[no-untyped-def]
+def stored_rows(models, record: DesignRecord) -> list[StoredCandidate]:
     """The rows of a stored design or suggestion record as candidates of ``models``; [] when
     the record was made with other inputs or targets, or a cell does not read back."""
     table = candidate_table(models, [])

@@ -179,11 +179,11 @@ def metric_rows(protocol: str, model: str, target: str, subset: str,
     else:
         t = np.concatenate([t for t, _ in per_fold])
         p = np.concatenate([p for _, p in per_fold])
-        pooled = regression_metrics(t, p)
+        over_rows = regression_metrics(t, p)
         spread = {"MAE": np.std(np.abs(p - t)), "MSE": np.std((p - t) ** 2)}
         for metric in METRICS:
             rows.append(dict(protocol=protocol, model=model, target=target, subset=subset,
-                             metric=metric, mean=pooled[metric],
+                             metric=metric, mean=over_rows[metric],
                              std=float(spread.get(metric, np.nan)), n=n, aggregation="pooled"))
     return rows
 
@@ -223,9 +223,9 @@ def cross_validate(
         """The folds of ``protocol`` per group of targets; the leakage-free folds without
         their synthetic rows (``augment`` False) until the networks need them."""
         return {tuple(g.targets): (
-            honest_folds(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)], settings,
+            honest_folds(data.x[g.rows], data.y[np.ix_(np.asarray(g.rows), np.asarray(g.targets))], settings,
                          data.space.categorical, augment) if protocol == "honest" else
-            paper_folds(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)], settings,
+            paper_folds(data.x[g.rows], data.y[np.ix_(np.asarray(g.rows), np.asarray(g.targets))], settings,
                         data.space.categorical)) for g in groups}
 
     for pi, protocol in enumerate(protocols):

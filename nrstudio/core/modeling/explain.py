@@ -200,11 +200,13 @@ class Explanations:
     @classmethod
     def from_json(cls, doc: dict) -> Explanations:
         try:
+            def arr(key: str) -> np.ndarray:
+                return number_array(doc[key], key)
+
             out = cls(texts(doc["points"], "points"), texts(doc["targets"], "targets"),
                       texts(doc["features"], "features"),
-                      *(number_array(doc[k], k) for k in (
-                          "inputs", "weights", "weight_std", "fidelity", "intercept",
-                          "local_prediction", "model_prediction")),
+                      arr("inputs"), arr("weights"), arr("weight_std"), arr("fidelity"),
+                      arr("intercept"), arr("local_prediction"), arr("model_prediction"),
                       texts(doc.get("models", []), "models"))
             if "locality" in doc:
                 out.locality = number_array(doc["locality"], "locality", low=0.0)

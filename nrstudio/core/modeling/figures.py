@@ -80,7 +80,7 @@ def lime_heatmap(expl: Explanations, path: str | Path) -> Path:
 
 
 def chosen_parity_plot(result: EvaluationResult, chosen: dict[str, str], path: str | Path,
-                       level: float = 0.9, validation=None) -> Path:  # type: ignore[no-untyped-def]
+                       level: float = 0.9, validation=None) -> Path:
     """Leakage-free held-out predictions of each target's chosen model (``chosen``: target ->
     model) with each sample's conformal interval, built without that sample (as the Train
     page draws them); validation experiments as green diamonds when given."""

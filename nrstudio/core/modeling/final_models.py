@@ -133,7 +133,7 @@ def merge_tabular_sets(sets: list[TabularSet], order: tuple[str, ...] | list[str
     """One set of the models of ``sets`` (fitted on the same rows, a batch of kinds each),
     every target's models in the order of ``order``."""
     first = sets[0]
-    models = {target: {} for target in first.targets}
+    models: dict[str, dict[str, TabularModel]] = {target: {} for target in first.targets}
     for kind in order:
         for part in sets:
             for target in first.targets:
@@ -364,7 +364,7 @@ class FinalModels:
             return None
         return min(AUTO_LOCALITY["gaussian_process"], GP_LOCALITY_SHARE * shortest)
 
-    def explained_predict(self, kinds: list[str]):  # type: ignore[no-untyped-def]
+    def explained_predict(self, kinds: list[str]):
         """What LIME explains: :meth:`predict_mean`, with each random forest replaced by its
         local average over FOREST_JITTERS fixed jitters of FOREST_SMOOTHING input SDs
         (a staircase has no slope; its local average has one)."""
@@ -423,7 +423,7 @@ def read_picks(settings: dict) -> dict[str, str]:
             if isinstance(m, str) and (m == AUTO or m in MODEL_NAMES)}
 
 
-def load_final_models(project) -> FinalModels | None:  # type: ignore[no-untyped-def]
+def load_final_models(project) -> FinalModels | None:
     """The project's final models with its evaluation and picks; None when it has none.
     DataError when a stored model is damaged."""
     from nrstudio.core.project.sections import read_section

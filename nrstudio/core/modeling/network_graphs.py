@@ -32,6 +32,7 @@ from nrstudio.core.modeling.network_math import (
     RHO,
     backward,
     forward,
+    fused_adam,
     optimizer_step,
     shuffle_rows,
 )
@@ -107,9 +108,7 @@ class GraphedEpochs:
         shuffle_rows(self.rows, self.n_tr, self.gen, out=self.shuffled)
 
     def _fused_adam(self, lists: list[list[torch.Tensor]], steps: list[torch.Tensor]) -> None:
-        b1, b2 = ADAM_BETAS
-        torch._fused_adam_(*lists, [], steps, lr=self.lr, beta1=b1, beta2=b2,
-                           weight_decay=0.0, eps=EPS, amsgrad=False, maximize=False)
+        fused_adam(lists, steps, self.lr)
 
     def _optimise(self, step: int) -> None:
         b1, b2 = ADAM_BETAS

@@ -111,3 +111,15 @@ def optimizer_step(kind: str, p: torch.Tensor, g: torch.Tensor, s1: torch.Tensor
     else:
         s2.mul_(rho).addcmul_(g, g, value=1 - rho)
         p.addcdiv_(g, s2.sqrt().add_(eps), value=-lr)
+
+
+def fused_adam(lists: Sequence[list[torch.Tensor]], steps: list[torch.Tensor], lr: float) -> None:
+    """One Adam step on many tensors in one call of torch's fused kernel (the one
+    ``torch.optim.Adam(fused=True)`` runs). ``lists``: the parameters, their gradients, first
+    and second moments, four lists of equal length; ``steps``: each parameter's step count
+    (0-d tensors, already increased)."""
+    params, grads, first, second = lists
+    no_max: list[torch.Tensor] = []  # amsgrad off
+    b1, b2 = ADAM_BETAS
+    torch._fused_adam_(params, grads, first, second, no_max, steps, lr=lr, beta1=b1, beta2=b2,
+                       weight_decay=0.0, eps=EPS, amsgrad=False, maximize=False)

@@ -24,6 +24,7 @@ from nrstudio.core.modeling.network_math import (
     RHO,
     backward,
     forward,
+    fused_adam,
     init_weights,
     layer_views,
     optimizer_step,
@@ -75,9 +76,9 @@ class PreparedData:
         """The same models in ``order`` (an index array over the models)."""
         idx = torch.as_tensor(order, device=self.X.device)
         pick = [int(i) for i in order]
-        return PreparedData(*(t.index_select(0, idx) for t in (self.X, self.Y, self.XV,
-                                                                 self.YV, self.n_tr,
-                                                                 self.n_va)),
+        return PreparedData(self.X.index_select(0, idx), self.Y.index_select(0, idx),
+                            self.XV.index_select(0, idx), self.YV.index_select(0, idx),
+                            self.n_tr.index_select(0, idx), self.n_va.index_select(0, idx),
                             [self.x_mean[i] for i in pick], [self.x_std[i] for i in pick],
                             [self.y_mean[i] for i in pick], [self.y_std[i] for i in pick],
                             [self.seeds[i] for i in pick], self.device, idx)
@@ -237,9 +238,7 @@ class _Optimiser:
             for k in range(4):
                 lists[k].extend(self._run_lists[r][k])
             counts.extend(self._run_counts[r])
-        b1, b2 = ADAM_BETAS
-        torch._fused_adam_(*lists, [], counts, lr=self.lr, beta1=b1, beta2=b2,
-                           weight_decay=0.0, eps=EPS, amsgrad=False, maximize=False)
+        fused_adam(lists, counts, self.lr)
 
 
 def _train_epoch(data: PreparedData, opt: _Optimiser, active: torch.Tensor,

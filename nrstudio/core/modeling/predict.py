@@ -261,7 +261,7 @@ def train_final_models(
     targets: list[str] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
-    on_epoch=None,  # type: ignore[no-untyped-def]
+    on_epoch=None,
     expected_epochs: float | None = None,
 ) -> EnsembleModel:
     """Train ``members`` networks per target on its training samples plus their SMOTE-REG
@@ -281,7 +281,7 @@ def train_final_models(
     rep.sub(0.0, 0.05, stage="final augmentation").report(0.0, "augmenting")
     augmented = {}
     for g in data.groups():
-        xa, ya, src = _augmented(data.x[g.rows], data.y[np.ix_(g.rows, g.targets)],
+        xa, ya, src = _augmented(data.x[g.rows], data.y[np.ix_(np.asarray(g.rows), np.asarray(g.targets))],
                                  np.arange(len(g.rows)), augment, space.categorical)
         for col, t in enumerate(g.targets):
             augmented[t] = (space.encode(xa), ya[:, col], src)

@@ -41,7 +41,7 @@ def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float
                            ("std", pred.std)):
             cols[key][ok] = value
         out_dom[ok], impossible[ok] = pred.out_of_domain, pred.impossible
-        for k, reason in zip(np.flatnonzero(ok), pred.reasons(), strict=True):
+        for k, reason in zip(np.flatnonzero(ok).tolist(), pred.reasons(), strict=True):
             why[k] = reason
     frame = pd.DataFrame({"sample": dataset.sample_ids()})
     for j, name in enumerate(models.inputs):

@@ -58,13 +58,13 @@ def fit_tabular_model(kind: str, x: np.ndarray, y: np.ndarray, seed: int = 0) ->
 
 
 # ---- per kind: the numbers a fitted model is made of, and its prediction from them ----------
-def _scaler(pipeline) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def _scaler(pipeline) -> dict[str, np.ndarray]:
     scaler = pipeline.steps[0][1]
     return {"x_mean": np.asarray(scaler.mean_, dtype=np.float64),
             "x_scale": np.asarray(scaler.scale_, dtype=np.float64)}
 
 
-def _extract_mean(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def _extract_mean(model) -> dict[str, np.ndarray]:
     return {"value": np.asarray(model.constant_, dtype=np.float64).reshape(1)}
 
 
@@ -72,7 +72,7 @@ def _predict_mean(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     return np.full(len(x), float(a["value"][0]))
 
 
-def _extract_ridge(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def _extract_ridge(model) -> dict[str, np.ndarray]:
     ridge = model.steps[-1][1]
     return {**_scaler(model), "coef": np.asarray(ridge.coef_, dtype=np.float64).reshape(-1),
             "intercept": np.asarray(ridge.intercept_, dtype=np.float64).reshape(1)}
@@ -83,7 +83,7 @@ def _predict_ridge(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     return z @ a["coef"] + float(a["intercept"][0])
 
 
-def _extract_gp(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def _extract_gp(model) -> dict[str, np.ndarray]:
     gp = model.steps[-1][1]
     return {**_scaler(model), "x_train": np.asarray(gp.X_train_, dtype=np.float64),
             "alpha": np.asarray(gp.alpha_, dtype=np.float64).reshape(-1),
@@ -118,7 +118,7 @@ def gp_spread(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     return np.sqrt(var) / float(np.median(loo_sd))
 
 
-def _extract_forest(model) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def _extract_forest(model) -> dict[str, np.ndarray]:
     """Every tree's nodes, concatenated: children (-1 at a leaf), split feature and
     threshold, and the leaf value; ``roots`` holds where each tree starts."""
     lefts, rights, feats, thresholds, values, roots = [], [], [], [], [], []
@@ -154,7 +154,7 @@ def _arrays_predictor(predict: Callable[[dict[str, np.ndarray], np.ndarray], np.
     return lambda a, _n_features: (lambda x: predict(a, x))
 
 
-def _forest_trees(a: dict[str, np.ndarray], n_features: int) -> list:  # type: ignore[type-arg]
+def _forest_trees(a: dict[str, np.ndarray], n_features: int) -> list:
     """scikit-learn Tree objects, one per tree of the stored arrays (built from the numbers,
     not unpickled: __setstate__ takes the node table as the library lays it out)."""
     from sklearn.tree import DecisionTreeRegressor
@@ -184,7 +184,7 @@ def _forest_trees(a: dict[str, np.ndarray], n_features: int) -> list:  # type: i
     return trees
 
 
-def _predict_trees(trees: list, x: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+def _predict_trees(trees: list, x: np.ndarray) -> np.ndarray:
     """(n,) mean of the trees' predictions at x (n, d); scikit-learn compares in float32."""
     x32 = np.ascontiguousarray(x, dtype=np.float32)
     total = np.zeros(len(x))

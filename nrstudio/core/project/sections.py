@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.project.model import Project
+from nrstudio.core.project.model import AttachedImage, Project
 from nrstudio.core.project.strict_json import column_frame, number, number_array, texts
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
@@ -33,7 +33,7 @@ class Section:
     key: str
     place: str  # "settings", "results" or "image" (an attached image's meta)
     version: int
-    owner: str  # the module whose dataclass it is
+    owner: str  # the class ``read`` returns, as "module.Class"
     read: Callable[[dict[str, Any]], Any]
     write: Callable[[Any], dict[str, Any]]
     migrations: dict[int, Migration] = field(default_factory=dict)
@@ -119,7 +119,9 @@ def _read_image_evaluation(doc: dict[str, Any]) -> ImageModelEvaluation:
         return {str(k): number(v, f"{key} '{k}'", allow_none=True)
                 for k, v in doc[key].items()}
 
-    return ImageModelEvaluation(texts([doc["target"]], "target")[0], ids, *arrays,
+    truth, predicted, baseline = arrays
+    return ImageModelEvaluation(texts([doc["target"]], "target")[0], ids, truth, predicted,
+                                baseline,
                                 scores("metrics"), scores("baseline_metrics"),
                                 texts(doc.get("skipped", []), "skipped"))
 
@@ -189,24 +191,24 @@ _augment = _settings("nrstudio.core.modeling.augment.SmoteRegSettings", "augment
 _lime = _settings("nrstudio.core.modeling.explain.LimeSettings", "lime")
 
 SECTIONS: dict[str, Section] = {s.key: s for s in (
-    Section("augment", "settings", 1, "nrstudio.core.modeling.augment", *_augment),
-    Section("run", "settings", 1, "nrstudio.core.modeling.run_settings", *_run),
-    Section("lime", "settings", 1, "nrstudio.core.modeling.explain", *_lime),
-    Section("evaluation", "results", 1, "nrstudio.core.modeling.evaluation",
+    Section("augment", "settings", 1, "nrstudio.core.modeling.augment.SmoteRegSettings", *_augment),
+    Section("run", "settings", 1, "nrstudio.core.modeling.run_settings.RunSettings", *_run),
+    Section("lime", "settings", 1, "nrstudio.core.modeling.explain.LimeSettings", *_lime),
+    Section("evaluation", "results", 1, "nrstudio.core.modeling.evaluation.EvaluationResult",
             _read_evaluation, _write_evaluation),
-    Section("validation_predictions", "results", 1, "nrstudio.core.modeling.pipeline",
+    Section("validation_predictions", "results", 1, "pandas.DataFrame",
             _read_validation, _write_validation),
-    Section("lime_weights", "results", 1, "nrstudio.core.modeling.explain",
+    Section("lime_weights", "results", 1, "nrstudio.core.modeling.explain.Explanations",
             _read_lime, lambda e: e.to_json()),
-    Section("image_model", "results", 1, "nrstudio.core.image_models.tile_cnn",
+    Section("image_model", "results", 1, "nrstudio.core.project.sections.ImageModelEvaluation",
             _read_image_evaluation, _write_image_evaluation),
-    Section("design", "results", 1, "nrstudio.core.modeling.design_record",
+    Section("design", "results", 1, "nrstudio.core.modeling.design_record.DesignRecords",
             _read_design, lambda d: d.to_json()),
-    Section("campaign", "results", 1, "nrstudio.core.modeling.campaign",
+    Section("campaign", "results", 1, "nrstudio.core.modeling.campaign.Campaign",
             _read_campaign, lambda c: c.to_json()),
-    Section("design_form", "settings", 1, "nrstudio.core.modeling.design_form",
+    Section("design_form", "settings", 1, "nrstudio.core.modeling.design_form.DesignForm",
             _read_design_form, lambda d: d.to_json()),
-    Section("measurement", "image", 3, "nrstudio.core.micrographs.rods",
+    Section("measurement", "image", 3, "nrstudio.core.micrographs.rod_model.RodMeasurement",
             _read_measurement, lambda m: m.to_json(),
             {1: _measurement_v1_to_v2, 2: _measurement_v2_to_v3}),
 )}
@@ -218,21 +220,54 @@ def _place(project: Project, section: Section) -> dict[str, Any]:
     return project.settings if section.place == "settings" else project.results
 
 
+def _project_level(key: str) -> Section:
+    section = SECTIONS[key]
+    if section.place == "image":
+        # An image's section lives in that image's meta, not in the project's settings or
+        # results: reading it here would silently find nothing.
+        raise ValueError(f"section '{key}' belongs to an image; use read_image_section")
+    return section
+
+
 def read_section(project: Project, key: str) -> Any:
     """The typed object of a settings or results section, or None when it is absent."""
-    section = SECTIONS[key]
+    section = _project_level(key)
     stored = _place(project, section).get(_STORED_KEY.get(key, key))
     return None if stored is None else section.load(stored)
 
 
 def write_section(project: Project, key: str, obj: Any) -> None:
     """Store ``obj`` as section ``key`` (None removes it)."""
-    section = SECTIONS[key]
+    section = _project_level(key)
     place, name = _place(project, section), _STORED_KEY.get(key, key)
     if obj is None:
         place.pop(name, None)
     else:
         place[name] = section.dump(obj)
+
+
+def _image_level(key: str) -> Section:
+    section = SECTIONS[key]
+    if section.place != "image":
+        raise ValueError(f"section '{key}' belongs to the project; use read_section")
+    return section
+
+
+def read_image_section(image: AttachedImage, key: str) -> Any:
+    """The typed object of an attached image's section (``measurement``), or None when it is
+    absent; DataError when it is damaged."""
+    section = _image_level(key)
+    stored = image.meta.get(key)
+    return None if stored is None else section.load(stored)
+
+
+def write_image_section(image: AttachedImage, key: str, obj: Any) -> None:
+    """Store ``obj`` as the image's section ``key``, with its version (None removes it)."""
+    section = _image_level(key)
+    if obj is None:
+        image.meta.pop(key, None)
+    else:
+        image.meta[key] = section.dump(obj)
 
 
 def check_sections(project: Project) -> None:

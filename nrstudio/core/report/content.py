@@ -114,7 +114,7 @@ def _data(report: Report, ctx: Context) -> None:
     report.add(Bullets(grouped_findings(findings)))
 
 
-def grouped_findings(findings, limit: int = 40) -> list[str]:  # type: ignore[no-untyped-def]
+def grouped_findings(findings, limit: int = 40) -> list[str]:
     """One line per (severity, column, message), with the rows it concerns: a notebook
     needs "column 'X': missing input (rows 13, 29, 30)", not forty lines of the same."""
     groups: dict[tuple[str, str | None, str], list[int]] = {}

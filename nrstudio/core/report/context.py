@@ -29,7 +29,7 @@ class Context:
     sections: dict[str, object] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
 
-    def section(self, key: str):  # type: ignore[no-untyped-def]
+    def section(self, key: str):
         if key not in self.sections:
             from nrstudio.core.project.sections import read_section
 

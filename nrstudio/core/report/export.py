@@ -42,8 +42,8 @@ def write_report(project: Project, out: Path, pdf: bool = False, title: str | No
         figures = out / FIGURES_FOLDER
         if figures.is_dir():
             shutil.rmtree(figures)
-        name = title or (project.path.stem if getattr(project, "path", None) else "NR Studio "
-                         "project")
+        name = title or (project.path.stem if project.path is not None else
+                         "NR Studio project")
         report = build_report(project, figures, f"Report: {name}", rep.sub(0.0, 0.85).report,
                               cancelled)
         html = write_html(report, out / "report.html")

@@ -163,7 +163,7 @@ def write_pdf(report: Report, path: Path) -> Path:
     if pending:
         story.extend(pending)
 
-    def footer(canvas, document) -> None:  # type: ignore[no-untyped-def]
+    def footer(canvas, document) -> None:
         canvas.saveState()
         canvas.setFont(_FONT, 7.5)
         canvas.setFillColor(colors.HexColor("#777777"))
@@ -175,7 +175,7 @@ def write_pdf(report: Report, path: Path) -> Path:
     return path
 
 
-def _image(image_cls, path: Path, max_w: float, max_h: float):  # type: ignore[no-untyped-def]
+def _image(image_cls, path: Path, max_w: float, max_h: float):
     from PIL import Image as PILImage
 
     with PILImage.open(path) as im:
@@ -184,7 +184,7 @@ def _image(image_cls, path: Path, max_w: float, max_h: float):  # type: ignore[n
     return image_cls(str(path), width=w * k, height=h * k)
 
 
-def _column_widths(frame, total: float) -> list[float]:  # type: ignore[no-untyped-def]
+def _column_widths(frame, total: float) -> list[float]:
     """Points per column: each at least its longest word (so no word is cut inside), the rest
     of the width shared in proportion to each column's longest text, so that a 'why' column
     gets the room and a number column does not."""

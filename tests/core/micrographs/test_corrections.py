@@ -54,3 +54,31 @@ def test_corrections_survive_storage():
     assert [(r.accepted, r.reason, r.by_hand, r.auto_accepted) for r in back.rods] == \
         [(r.accepted, r.reason, r.by_hand, r.auto_accepted) for r in m.rods]
     assert corrected_count(back) == 2
+
+
+def test_corrections_survive_a_new_scale():
+    # set_scale rewrites the stored measurement; written without its version it was read
+    # back as version 1 and migrated, which cleared every by-hand flag.
+    from nrstudio.core.micrographs.attachments import measurement_of, set_scale
+    from nrstudio.core.project.model import AttachedImage
+    from nrstudio.core.project.sections import write_image_section
+
+    m = draw_rod(toggle_rod(measurement(), 2), (10.0, 100.0), (10.0, 20.0), 4.0)
+    image = AttachedImage("i1", "S1", "a.png", b"", 0.5, {})
+    write_image_section(image, "measurement", m)
+    set_scale(image, 0.25, "typed by the user")
+    back = measurement_of(image)
+    assert back is not None and back.nm_per_px == 0.25
+    assert [(r.accepted, r.by_hand, r.auto_accepted) for r in back.rods] == \
+        [(r.accepted, r.by_hand, r.auto_accepted) for r in m.rods]
+    assert corrected_count(back) == 2
+
+
+def test_image_and_project_sections_are_not_confused():
+    from nrstudio.core.project.model import AttachedImage, Project
+    from nrstudio.core.project.sections import read_image_section, read_section
+
+    with pytest.raises(ValueError, match="belongs to an image"):
+        read_section(Project.__new__(Project), "measurement")
+    with pytest.raises(ValueError, match="belongs to the project"):
+        read_image_section(AttachedImage("i1", "S1", "a.png", b"", 0.5, {}), "run")

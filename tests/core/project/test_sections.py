@@ -78,10 +78,11 @@ def test_damaged_sections_are_refused_naming_the_section(tmp_path, change, msg):
         load_project(_tamper_settings(tmp_path, change))
 
 
-def test_every_section_has_an_owner_module_and_a_version():
+def test_every_section_has_an_owner_class_and_a_version():
     import importlib
 
     for section in SECTIONS.values():
-        importlib.import_module(section.owner)
+        module, _, name = section.owner.rpartition(".")
+        assert isinstance(getattr(importlib.import_module(module), name), type), section.owner
         assert section.version >= 1
         assert all(v in section.migrations for v in range(1, section.version))

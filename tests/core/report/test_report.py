@@ -25,7 +25,12 @@ from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.modeling.verdicts import verdicts
 from nrstudio.core.project.file_format import load_project, save_project
-from nrstudio.core.project.sections import read_section, write_section
+from nrstudio.core.project.sections import (
+    SECTIONS,
+    read_image_section,
+    read_section,
+    write_section,
+)
 from nrstudio.core.report.content import SECTION_TITLES
 from nrstudio.core.report.export import write_report
 
@@ -208,3 +213,25 @@ def test_the_report_shows_the_campaign(tmp_path):
     html = files.html.read_text(encoding="utf-8")
     assert "Campaign: 1 round(s) of planned experiments" in html
     assert "with experiment 1 of 1 measured" in html
+
+
+def test_each_stored_section_reads_into_its_owner_class(trained):
+    # A section's owner names the class its reader returns; checked on every section this
+    # trained project holds (all but the campaign, the design form and the image model).
+    import importlib
+
+    project = load_project(trained)
+    checked = set()
+    for key, section in SECTIONS.items():
+        module, _, name = section.owner.rpartition(".")
+        owner = getattr(importlib.import_module(module), name)
+        if section.place == "image":
+            objs = [read_image_section(i, key) for i in project.images]
+        else:
+            objs = [read_section(project, key)]
+        for obj in objs:
+            if obj is not None:
+                assert isinstance(obj, owner), (key, type(obj))
+                checked.add(key)
+    assert checked >= {"augment", "run", "lime", "evaluation", "lime_weights", "design",
+                       "measurement"}
