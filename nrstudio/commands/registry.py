@@ -84,8 +84,14 @@ def add_setting_options(parser: argparse.ArgumentParser, cls: type, names: Seque
 def settings_from_options(base: T, args: argparse.Namespace, names: Sequence[str],
                           prefix: str = "") -> T:
     """``base`` with every option the user gave applied, checked against the declarations."""
+    return replace_settings(base, option_changes(args, names, prefix))
+
+
+def option_changes(args: argparse.Namespace, names: Sequence[str], prefix: str = ""
+                   ) -> dict[str, typing.Any]:
+    """The options among ``names`` that the user gave, by field name."""
     changes = {n: getattr(args, f"{prefix.replace('-', '_')}{n}") for n in names}
-    return replace_settings(base, {n: v for n, v in changes.items() if v is not None})
+    return {n: v for n, v in changes.items() if v is not None}
 
 
 AUGMENT_OPTIONS = ("minority", "neighbors", "per_subset", "percent", "seed", "subset_cap",

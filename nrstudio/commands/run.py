@@ -15,6 +15,7 @@ from nrstudio.commands.registry import (
     Command,
     add_setting_options,
     command,
+    option_changes,
     printable,
     progress_printer,
     settings_from_options,
@@ -23,9 +24,13 @@ from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.baselines import BASELINE_NAMES
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.modeling.run_settings import (
+    EvaluationSettings,
+    RunChoices,
+    RunSettings,
+    merge_run_settings,
+)
 from nrstudio.core.project.project_lock import check_not_open
-from nrstudio.core.settings import replace_settings
 
 
 @command("augment", "Enlarge a table with SMOTE-REG and write it with origin and parent columns.")
@@ -148,36 +153,25 @@ def print_fast_results(fast) -> None:  # type: ignore[no-untyped-def]
 def run_settings(args: argparse.Namespace, project) -> RunSettings:  # type: ignore[no-untyped-def]
     """The settings of ``nrstudio run``: the project's stored ones (run, augmentation, LIME)
     when there are, then every option given on the command line."""
-    import dataclasses
-
     from nrstudio.core.project.sections import read_section
 
-    stored = read_section(project, "run") if project is not None else None
-    base = stored or RunSettings()
-    ev = base.evaluation
-    augment = (read_section(project, "augment") if project is not None else None) or ev.augment
-    lime = (read_section(project, "lime") if project is not None else None) or base.lime
-    network = ev.network
-    if args.seed is not None:
-        augment = dataclasses.replace(augment, seed=args.seed)
-        network = dataclasses.replace(network, seed=args.seed)
-        lime = dataclasses.replace(lime, seed=args.seed)
-    augment = settings_from_options(augment, args, ("budget",))
-    network = settings_from_options(network, args, NETWORK_OPTIONS)
-    lime = settings_from_options(lime, args, LIME_OPTIONS, "lime-")
-    changes: dict[str, object] = {"augment": augment, "network": network}
+    evaluation: dict[str, object] = {}
     if args.protocol is not None:
-        changes["protocols"] = ("honest", "paper") if args.protocol == "both" else (args.protocol,)
-    if args.seed is not None:
-        changes["seed"] = args.seed
+        evaluation["protocols"] = ("honest", "paper") if args.protocol == "both" else (args.protocol,)
     if args.baselines is not None:
         names = [] if args.baselines.strip().lower() == "none" else [
             b.strip() for b in args.baselines.split(",") if b.strip()]
-        changes["baselines"] = tuple(names)
+        evaluation["baselines"] = tuple(names)
     if args.role_target:
-        changes["targets"] = None  # the roles given decide the targets
-    evaluation = replace_settings(ev, changes)
-    evaluation.check()
-    settings = dataclasses.replace(base, evaluation=evaluation, lime=lime,
-                                   explain=not args.no_explain)
-    return settings_from_options(settings, args, ("members", "explain_at_most"))
+        evaluation["targets"] = None  # the roles given decide the targets
+    choices = RunChoices(
+        seed=args.seed, augment=option_changes(args, ("budget",)),
+        network=option_changes(args, NETWORK_OPTIONS),
+        lime=option_changes(args, LIME_OPTIONS, "lime-"), evaluation=evaluation,
+        run={"explain": not args.no_explain, **option_changes(args, ("members", "explain_at_most"))})
+
+    def stored(key: str):  # type: ignore[no-untyped-def]
+        return read_section(project, key) if project is not None else None
+
+    return merge_run_settings(stored("run") or RunSettings(), choices, stored("augment"),
+                              stored("lime"))

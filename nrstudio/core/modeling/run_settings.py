@@ -3,14 +3,23 @@ augmentation, network and LIME settings (torch-free; stored with their results).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.baselines import BASELINE_NAMES
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.settings import MAX_SEED, check_ranges, setting, settings_from_dict, settings_to_dict
+from nrstudio.core.settings import (
+    MAX_SEED,
+    check_ranges,
+    replace_settings,
+    setting,
+    settings_from_dict,
+    settings_to_dict,
+)
 
 Protocol = Literal["honest", "paper"]
 PROTOCOL_NAMES = {"honest": "leakage-free (held-out original samples)",
@@ -54,6 +63,8 @@ class EvaluationSettings:
 
     def check(self) -> None:
         check_ranges(self, "evaluation")
+        if not self.protocols:
+            raise DataError("evaluation: choose at least one protocol (leakage-free or paper)")
         self.network.check()
 
 
@@ -80,3 +91,43 @@ class RunSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return settings_to_dict(self)
+
+
+@dataclass(frozen=True)
+class RunChoices:
+    """What the user chose for one run (command-line options, or the Train page's form), as
+    changes by field name to each group of settings. ``seed``: one seed for the augmentation,
+    the networks, LIME and the folds together (None keeps each group's own)."""
+
+    seed: int | None = None
+    augment: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+    lime: dict[str, Any] = field(default_factory=dict)
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
+
+
+def merge_run_settings(base: RunSettings, choices: RunChoices,
+                       augment: SmoteRegSettings | None = None,
+                       lime: LimeSettings | None = None) -> RunSettings:
+    """The settings a run uses: ``base`` (a project's last run, or the defaults) with the
+    project's stored ``augment`` and ``lime`` settings where there are, then the single seed,
+    then each group's ``choices``. Every group is checked; DataError names a bad value."""
+    evaluation = base.evaluation
+    augment = augment or evaluation.augment
+    lime = lime or base.lime
+    network = evaluation.network
+    if choices.seed is not None:
+        augment = dataclasses.replace(augment, seed=choices.seed)
+        network = dataclasses.replace(network, seed=choices.seed)
+        lime = dataclasses.replace(lime, seed=choices.seed)
+    augment = replace_settings(augment, choices.augment)
+    network = replace_settings(network, choices.network)
+    lime = replace_settings(lime, choices.lime)
+    changes: dict[str, Any] = {"augment": augment, "network": network, **choices.evaluation}
+    if choices.seed is not None:
+        changes["seed"] = choices.seed
+    evaluation = replace_settings(evaluation, changes)
+    evaluation.check()
+    return replace_settings(dataclasses.replace(base, evaluation=evaluation, lime=lime),
+                            choices.run)

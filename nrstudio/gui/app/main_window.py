@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
                                                                            5000))
         self.jobs.dropped.connect(lambda t: self.statusBar().showMessage(
             f"{t} finished after its project was closed; its result was not used", 8000))
-        build_menus(self)
+        self.window_actions = build_menus(self)
         self._rebuild_recent()
         self.doc.dataset_reset.connect(self.show_workspace)
         self.doc.dirty_changed.connect(lambda _: self._update_title())
@@ -148,8 +148,8 @@ class MainWindow(QMainWindow):
     def _sync_project_actions(self) -> None:
         # Behind the start page is an empty placeholder project: nothing to save or report.
         shown = not self.on_start_page
-        for act in (self.act_save, self.act_save_as, self.act_export, self.act_report,
-                    self.act_close):
+        acts = self.window_actions
+        for act in (acts.save, acts.save_as, acts.export, acts.report, acts.close):
             act.setEnabled(shown)
         self.path_label.setVisible(shown)
 
@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         self.help_window.open_section(section)
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(shortcut_rows(self.findChildren(type(self.act_new))), self).exec()
+        ShortcutsDialog(shortcut_rows(self.findChildren(type(self.window_actions.new))), self).exec()
 
     def export_report(self) -> bool:
         dialog = ReportDialog(default_folder(self.doc, self._folder()), self)
@@ -233,10 +233,11 @@ class MainWindow(QMainWindow):
         self._rebuild_recent()
 
     def _rebuild_recent(self) -> None:
-        self.recent_menu.clear()
+        menu = self.window_actions.recent_menu
+        menu.clear()
         for p in self.recent_files()[: self.prefs.recent_max]:
-            self.recent_menu.addAction(p).triggered.connect(lambda _=False, p=p: self.open_path(p))
-        self.recent_menu.setEnabled(bool(self.recent_files()))
+            menu.addAction(p).triggered.connect(lambda _=False, p=p: self.open_path(p))
+        menu.setEnabled(bool(self.recent_files()))
 
     def _folder(self) -> str:
         return self.recent.last_folder()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from nrstudio.core.data import editing
 from nrstudio.core.data.column_guessing import guess_column
 from nrstudio.core.data.dataset import Dataset, Kind, Role, format_cell
+from nrstudio.core.data.paste import pasted_block, plan_paste
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.undo import SetCellsCommand, SnapshotCommand
@@ -36,7 +37,6 @@ from nrstudio.gui.data.table_model import FLAG_COLUMN, SORT_ROLE, DatasetTableMo
 
 ROLE_LABELS = {Role.SAMPLE_ID: "Sample id", Role.INPUT: "Input (condition)",
                Role.TARGET: "Target (measured size)", Role.IGNORED: "Ignored"}
-_YES = {"1", "yes", "true", "y", "x"}
 
 
 class DataPage(QWidget):
@@ -356,71 +356,34 @@ class DataPage(QWidget):
         """Paste tab-separated text at the current cell; adds rows when it runs past the end.
         Refuses the whole paste (and says where) if any value does not fit its column."""
         text = QGuiApplication.clipboard().text() if text is None else text
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
-        block = [line.split("\t") for line in lines]
-        if not block or block == [[""]]:
+        block = pasted_block(text)
+        if not block:
             return False
         current = self.view.currentIndex()
         view_row = current.row() if current.isValid() else self.proxy.rowCount()
         view_col = max(current.column(), 0) if current.isValid() else 1
-        ds = self.doc.dataset
-        width = max(len(r) for r in block)
-        if view_col + width - 1 > len(ds.columns):
-            QMessageBox.warning(self, "Paste", f"The copied block has {width} columns; from "
-                                "this column on the table has fewer. Add columns first.")
+        rows = [self._source(self.proxy.index(view_row + k, 0)).row()
+                if view_row + k < self.proxy.rowCount() else None for k in range(len(block))]
+        try:
+            plan = plan_paste(self.doc.dataset, block, rows, view_col)
+        except DataError as exc:
+            QMessageBox.warning(self, "Paste refused", str(exc))
             return False
-        targets: list[int | None] = []  # source row per pasted line, None = a new row
-        for k in range(len(block)):
-            vr = view_row + k
-            targets.append(self._source(self.proxy.index(vr, 0)).row()
-                           if vr < self.proxy.rowCount() else None)
-        cells, flags, new_rows = [], [], []
-        for k, values in enumerate(block):
-            row = targets[k]
-            if row is not None and self.model.is_synthetic(row):
-                QMessageBox.warning(self, "Paste", f"Row {row + 1} is synthetic (read-only).")
-                return False
-            new_row: list[object] = [math.nan] * len(ds.columns)
-            new_flag = False
-            for c, text_value in enumerate(values):
-                col = view_col + c
-                if col == FLAG_COLUMN:
-                    value = text_value.strip().lower() in _YES
-                    if row is None:
-                        new_flag = value
-                    else:
-                        was = bool(ds.rows.at[row, "validation_experiment"])
-                        flags.append(editing.FlagChange(row, was, value))
-                    continue
-                column = ds.columns[col - 1]
-                try:
-                    value = editing.parse_cell_input(column, text_value)
-                except DataError as exc:
-                    where = f"row {row + 1}" if row is not None else f"new row {k + 1}"
-                    QMessageBox.warning(self, "Paste refused",
-                                        f"Nothing was pasted. {where}, {column.name}: {exc}")
-                    return False
-                if row is None:
-                    new_row[col - 1] = value
-                else:
-                    cells.append(editing.CellChange(row, column.name, ds.table.iat[row, col - 1], value))
-            if row is None:
-                new_rows.append((new_row, new_flag))
-        size = f"{len(block)}×{width}"
-        if not new_rows:
-            self.doc.undo_stack.push(SetCellsCommand(self.doc, f"Paste {size}", cells, flags))
+        if not plan.new_rows:
+            self.doc.undo_stack.push(SetCellsCommand(self.doc, f"Paste {plan.size}", plan.cells,
+                                                     plan.flags))
         else:
             def change(d: Dataset) -> None:
-                for row, name, _old, value in cells:
+                for row, name, _old, value in plan.cells:
                     editing.set_cell(d, row, name, value)
-                for row, _old, value in flags:
+                for row, _old, value in plan.flags:
                     d.rows.at[row, "validation_experiment"] = value
                 start = len(d)
-                editing.insert_rows(d, start, cells=[r for r, _ in new_rows])
-                for k, (_, flag) in enumerate(new_rows):
-                    d.rows.at[start + k, "validation_experiment"] = flag
+                editing.insert_rows(d, start, cells=[r.cells for r in plan.new_rows])
+                for k, new in enumerate(plan.new_rows):
+                    d.rows.at[start + k, "validation_experiment"] = new.validation
 
-            self._push_snapshot(f"Paste {size}", change)
+            self._push_snapshot(f"Paste {plan.size}", change)
         self.view.selectionModel().select(
             self.view.currentIndex(), QItemSelectionModel.SelectionFlag.ClearAndSelect)
         return True

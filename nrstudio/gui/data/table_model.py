@@ -12,6 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from nrstudio.core.data.dataset import Kind, format_cell, is_missing, parse_number
 from nrstudio.core.data.editing import CellChange, FlagChange, parse_cell_input
+from nrstudio.core.data.paste import FLAG_COLUMN
 from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.data.validation import Finding, Severity
 from nrstudio.core.errors import DataError
@@ -19,7 +20,6 @@ from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.undo import SetCellsCommand
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-FLAG_COLUMN = 0
 ROLE_TAGS = {"sample_id": "id", "input": "input", "target": "target", "ignored": "ignored"}
 _ERROR_BG = QBrush(QColor("#f8c9c4"))
 _WARN_BG = QBrush(QColor("#fbe7b5"))

@@ -44,10 +44,9 @@ from nrstudio.core.modeling.pipeline import (
     project_payload,
     run_pipeline,
 )
-from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.modeling.run_settings import RunChoices, RunSettings, merge_run_settings
 from nrstudio.core.project.sections import read_section
 from nrstudio.core.run_clock import about
-from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.job_status import time_left
 from nrstudio.gui.app.jobs import JobContext, JobRunner
@@ -243,16 +242,18 @@ class TrainPage(QWidget):
                           if box.isChecked())
         if not protocols:
             raise DataError("choose at least one evaluation protocol")
-        net = replace_settings(NetworkSettings(), self.net_form.values())
-        aug = read_section(self.doc.project, "augment") or SmoteRegSettings()
-        _check_augmentation_fits(self.doc.dataset, aug)
-        ev = EvaluationSettings(protocols=protocols, augment=aug, network=net,
-                                baselines=tuple(n for n, b in self.baseline_boxes.items()
-                                                if b.isChecked()),
-                                targets=targets, seed=net.seed)
-        ev.check()
-        return RunSettings(ev, members=self.members_form.values()["members"],
-                           lime=LimeSettings(), explain=False)
+        network = self.net_form.values()
+        augment = read_section(self.doc.project, "augment")
+        _check_augmentation_fits(self.doc.dataset, augment or SmoteRegSettings())
+        baselines = tuple(n for n, b in self.baseline_boxes.items() if b.isChecked())
+        # The folds follow the network form's seed; the augmentation keeps its own (Augment
+        # page); LIME runs later, from the Explain page, with its own settings.
+        choices = RunChoices(
+            network=network,
+            evaluation={"protocols": protocols, "baselines": baselines, "targets": targets,
+                        "seed": network.get("seed", NetworkSettings().seed)},
+            run={"members": self.members_form.values()["members"], "explain": False})
+        return merge_run_settings(RunSettings(), choices, augment, LimeSettings())
 
     # ---- running -------------------------------------------------------------------------------
     def run(self) -> bool:

@@ -62,7 +62,7 @@ def test_every_page_says_what_it_does_and_links_to_the_guide(qtbot, tmp_path):
     # F1 opens the guide at the page shown; a link inside it follows to another section.
     w.show()
     w.show_page("Micrographs")
-    w.act_guide.trigger()  # F1; the walkthrough presses the real key
+    w.window_actions.guide.trigger()  # F1; the walkthrough presses the real key
     assert w.help_window.section == "micrographs"
     w.help_window._follow(w.help_window.browser.source().resolved(
         w.help_window.browser.source().fromLocalFile("design.md")))
@@ -73,7 +73,7 @@ def test_keyboard_shortcuts_are_listed(qtbot, tmp_path):
     from nrstudio.gui.app.help_window import shortcut_rows
 
     w = make_window(qtbot, tmp_path)
-    rows = dict(shortcut_rows(w.findChildren(type(w.act_new))))
+    rows = dict(shortcut_rows(w.findChildren(type(w.window_actions.new))))
     assert rows["Save"] == "Ctrl+S" and rows["User guide"] == "F1"
     assert rows["Export report"] == "Ctrl+R" and "Find and replace" in rows
 
@@ -117,7 +117,8 @@ def test_the_pages_and_toolbar_have_icons(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
     for k in range(w.pages.count()):
         assert not w.pages.item(k).icon().isNull(), w.pages.item(k).text()
-    for act in (w.act_new, w.act_open, w.act_save, w.act_undo, w.act_redo, w.act_report):
+    acts = w.window_actions
+    for act in (acts.new, acts.open, acts.save, acts.undo, acts.redo, acts.report):
         assert not act.icon().isNull(), act.text()
 
 

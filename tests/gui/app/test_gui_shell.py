@@ -56,10 +56,10 @@ def test_edit_undo_redo_restores_exact_values(window):
     assert model.setData(index, "21.125")
     assert cell(window, 3, "Average Length (nm)") == 21.125
     assert window.doc.dirty and window.isWindowModified()
-    window.act_undo.trigger()
+    window.window_actions.undo.trigger()
     assert cell(window, 3, "Average Length (nm)") == 21.0
     assert not window.doc.dirty
-    window.act_redo.trigger()
+    window.window_actions.redo.trigger()
     assert cell(window, 3, "Average Length (nm)") == 21.125
 
 
@@ -82,7 +82,7 @@ def test_paste_a_3x4_block_and_undo(window):
     assert [cell(window, r, "Core absorption edge (nm)") for r in (1, 2, 3)] == [500, 501, 502]
     assert [cell(window, r, "Average Length (nm)") for r in (1, 2, 3)] == [30, 31, 32]
     assert window.doc.undo_stack.count() == 1
-    window.act_undo.trigger()
+    window.window_actions.undo.trigger()
     assert cell(window, 1, "Core absorption edge (nm)") == 517.0
 
 
@@ -117,8 +117,8 @@ def test_rows_columns_and_roles_are_undoable(window):
     assert len(window.doc.dataset) == 27
     page.set_role("S amount (mg)", Role.IGNORED)
     assert "S amount (mg)" not in window.doc.dataset.inputs
-    window.act_undo.trigger()
-    window.act_undo.trigger()
+    window.window_actions.undo.trigger()
+    window.window_actions.undo.trigger()
     assert len(window.doc.dataset) == 28 and "S amount (mg)" in window.doc.dataset.inputs
 
 

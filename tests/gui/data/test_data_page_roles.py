@@ -62,7 +62,7 @@ def test_one_menu_gives_a_role_to_every_selected_column_as_one_undo_step(window)
     next(a for a in roles.actions() if a.text().startswith("Target")).trigger()
     roles_now = {c.name: c.role for c in window.doc.dataset.columns}
     assert roles_now["Qseed (uL)"] == roles_now["Qctab (uL)"] == Role.TARGET
-    window.act_undo.trigger()
+    window.window_actions.undo.trigger()
     assert window.doc.dataset.column("Qseed (uL)").role == Role.INPUT
 
 

@@ -75,7 +75,7 @@ def test_find_and_replace_is_one_undoable_step(qtbot, tmp_path, conditions_proje
     dialog.column.setCurrentText("Condition 1 (nm)")
     dialog.whole.setChecked(False)
     assert dialog.replace_all() == 0 and "not a number" in dialog.result.text()  # refused
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert w.doc.dataset.table[name].tolist() == before
 
 
@@ -92,7 +92,7 @@ def test_merge_columns_from_a_file_reports_unmatched_ids(qtbot, tmp_path, condit
     assert merge_path(w.data_page, w.doc, str(path), ID_HEADER)
     assert w.doc.dataset.targets == list(TARGETS)
     assert "2 ids only in the first table" in shown[0]
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert w.doc.dataset.targets == []
 
 
@@ -213,7 +213,7 @@ def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_
         value = ds.table.at[planned, name]
         if isinstance(value, float):  # rounded to the decimals the column is written with
             assert len(repr(value).split(".")[-1]) <= 6
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert len(w.doc.dataset) == n
     page.suggest_form.widgets["mode"].setCurrentIndex(1)  # learn
     with qtbot.waitSignal(w.jobs.idle, timeout=60_000):

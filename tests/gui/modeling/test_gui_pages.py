@@ -91,7 +91,7 @@ def test_augment_page_runs_through_its_button_and_is_undoable(qtbot, tmp_path, e
     assert sorted(len(s.data) for s in page.matrix_plot.items
                   if isinstance(s, pg.ScatterPlotItem)) == [30 * 28, 30 * MAX_SCATTER_POINTS]
     assert all(len(h.items) == 2 for h in hists)  # synthetic and original, once each
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert len(w.doc.dataset) == 28
 
 
@@ -280,7 +280,7 @@ def test_add_as_planned_experiment_is_undoable(qtbot, tmp_path, trained):
     assert len(ds) == 29 and ds.sample_ids()[-1] == "planned 1"
     assert ds.values(ds.inputs)[-1].tolist() == [540.0, 25.0, 120.0]
     assert np.isnan(ds.values(ds.targets)[-1]).all()
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert len(w.doc.dataset) == 28
 
 
@@ -372,7 +372,7 @@ def test_export_report_from_the_file_menu(qtbot, tmp_path, trained, dialogs, mon
     from nrstudio.gui.app.report_export import ReportDialog
 
     w = make_window(qtbot, tmp_path, trained)
-    assert w.act_report in w.menuBar().actions()[0].menu().actions()
+    assert w.window_actions.report in w.menuBar().actions()[0].menu().actions()
     out = tmp_path / "my report"
 
     def accept(dialog):
