@@ -103,7 +103,7 @@ def run_command(parser: argparse.ArgumentParser) -> Command:
         tables.print_columns(dataset)
         from nrstudio.core.modeling.final_models import read_picks
 
-        picks = read_picks(project.settings) if project is not None else None
+        picks = read_picks(project) if project is not None else None
         result = run_pipeline(dataset, settings, progress_printer(), picks=picks,
                               on_fast=print_fast_results)
         for path in write_outputs(result, args.out):

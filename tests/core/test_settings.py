@@ -13,7 +13,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.run_settings import RunSettings
+from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.settings import (
     check_ranges,
     setting_fields,
@@ -91,9 +91,8 @@ def test_out_of_range_names_the_setting():
 
 
 def test_round_trip_keeps_values_and_nesting():
-    run = RunSettings(members=3)
-    run.evaluation.network.hidden = (16, 8)
-    run.evaluation.augment.per_subset = 7
+    run = RunSettings(EvaluationSettings(network=NetworkSettings(hidden=(16, 8)),
+                                         augment=SmoteRegSettings(per_subset=7)), members=3)
     doc = settings_to_dict(run)
     assert doc["evaluation"]["network"]["hidden"] == [16, 8]
     back = settings_from_dict(RunSettings, doc)
@@ -115,3 +114,11 @@ def test_unknown_keys_are_dropped_and_missing_take_defaults():
 def test_bad_stored_values_are_refused_with_where(doc, msg):
     with pytest.raises(DataError, match=msg):
         settings_from_dict(SmoteRegSettings, doc, "augmentation")
+
+
+@pytest.mark.parametrize("cls", SETTINGS, ids=lambda c: c.__name__)
+def test_settings_cannot_change_after_a_run_used_them(cls):
+    # "The settings it ran with" is a promise: a change makes a new object.
+    name = setting_fields(cls)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(cls(), name, getattr(cls(), name))

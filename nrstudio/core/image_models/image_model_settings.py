@@ -14,7 +14,7 @@ IMAGE_MODEL = "image-cnn"
 KIND = "tile_cnn"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImageModelSettings:
     """The tile CNN that learns a target from micrographs, and its evaluation."""
 

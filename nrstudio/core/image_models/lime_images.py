@@ -33,7 +33,7 @@ DEFAULT_PARAMS: dict[str, dict[str, float]] = {
 BatchModel = Callable[[np.ndarray], np.ndarray]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImageLimeSettings:
     """LIME on superpixels. ``params``: the segmentation's parameters (missing ones take
     DEFAULT_PARAMS)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.project.strict_json import number, number_array, texts
 
 TORCH_SUFFIXES = (".pt", ".pth", ".ts", ".torchscript", ".pkl", ".pickle", ".bin")
 
@@ -54,6 +55,26 @@ class ExternalModelSpec:
                 raise DataError(f"give 1 or {self.channels} normalisation values")
         if any(v <= 0 for v in self.std):
             raise DataError("normalisation std values must be positive")
+
+    @classmethod
+    def from_json(cls, doc: dict) -> ExternalModelSpec:
+        """The stored declaration, each value checked; DataError names a bad one."""
+        size = number_array(doc.get("input_size", [224, 224]), "input_size", allow_none=False)
+        if size.shape != (2,):
+            raise DataError("input_size must be two numbers (height, width)")
+        spec = cls(
+            path=texts([doc.get("path", "")], "path")[0],
+            task=texts([doc.get("task", "regression")], "task")[0],
+            input_size=(int(size[0]), int(size[1])),
+            channels=int(number(doc.get("channels", 3), "channels")),
+            mean=tuple(float(v) for v in number_array(doc.get("mean", [0.5]), "mean",
+                                                      allow_none=False)),
+            std=tuple(float(v) for v in number_array(doc.get("std", [0.5]), "std",
+                                                     allow_none=False)),
+            layout=texts([doc.get("layout", "NCHW")], "layout")[0],
+            class_names=texts(doc.get("class_names", []), "class_names"))
+        spec.check()
+        return spec
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)

@@ -24,7 +24,7 @@ ACCEPTED = "accepted"
 METHODS = ("auto", "outline", "trace")
 
 
-@dataclass
+@dataclass(frozen=True)
 class RodSettings:
     """How rods are found and which are kept (the rules of both methods)."""
 

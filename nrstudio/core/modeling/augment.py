@@ -33,7 +33,7 @@ from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 
 
-@dataclass
+@dataclass(frozen=True)
 class SmoteRegSettings:
     """SMOTE-REG's parameters. ``per_subset`` None and ``percent`` None = "balance" (n - 2T new
     rows per subset, as the paper's scripts); ``percent`` is used when given."""

@@ -34,7 +34,7 @@ from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 USEFUL_PROBABILITY = 0.2  # below this a candidate is not a plan but a gamble
 
 
-@dataclass
+@dataclass(frozen=True)
 class DesignSettings:
     """How hard the design searches and how different its candidates must be."""
 

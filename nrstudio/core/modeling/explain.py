@@ -76,7 +76,7 @@ SLOPE_TOLERANCE = 0.2  # "agrees with the slope": relative disagreement at most 
 FLAT_SHARE = 0.02
 
 
-@dataclass
+@dataclass(frozen=True)
 class LimeSettings:
     """LIME's parameters for tabular explanations."""
 

@@ -409,18 +409,13 @@ class FinalModels:
 
 
 NETWORK_MODEL = "final network ensemble"
-CHOICE_KEY = "model_choice"  # project.settings: target -> model key or "auto"
+def read_picks(project) -> dict[str, str]:
+    """The user's model picks stored in a project (its ``model_choice`` section); {} when
+    there are none."""
+    from nrstudio.core.project.sections import read_section
 
-
-def read_picks(settings: dict) -> dict[str, str]:
-    """The user's model picks stored in a project's settings; unknown entries are dropped."""
-    from nrstudio.core.modeling.model_choice import MODEL_NAMES
-
-    raw = settings.get(CHOICE_KEY)
-    if not isinstance(raw, dict):
-        return {}
-    return {str(t): str(m) for t, m in raw.items()
-            if isinstance(m, str) and (m == AUTO or m in MODEL_NAMES)}
+    stored = read_section(project, "model_choice")
+    return dict(stored.picks) if stored is not None else {}
 
 
 def load_final_models(project) -> FinalModels | None:
@@ -437,4 +432,4 @@ def load_final_models(project) -> FinalModels | None:
     evaluation = read_section(project, "evaluation")
     run = read_section(project, "run")
     level = run.evaluation.level if run is not None else DEFAULT_LEVEL
-    return FinalModels(ensemble, tabular, evaluation, read_picks(project.settings), level)
+    return FinalModels(ensemble, tabular, evaluation, read_picks(project), level)

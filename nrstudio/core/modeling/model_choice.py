@@ -15,6 +15,27 @@ from nrstudio.core.modeling.run_settings import NETWORK, SHORT_NAMES
 
 AUTO = "auto"
 MODEL_NAMES = {NETWORK: "network ensemble (the paper's)", **BASELINE_NAMES}
+
+
+@dataclass(frozen=True)
+class ModelPicks:
+    """The user's model per target (a key of MODEL_NAMES, or AUTO for the app's choice);
+    a target not listed takes the app's choice. Stored as the ``model_choice`` section."""
+
+    picks: dict[str, str]
+
+    @classmethod
+    def from_json(cls, doc: dict) -> ModelPicks:
+        """Entries this version does not know (a model a newer version added) are dropped:
+        that target then takes the app's choice."""
+        raw = doc.get("picks", {})
+        if not isinstance(raw, dict):
+            raise DataError("picks is not an object")
+        return cls({str(t): m for t, m in raw.items()
+                    if isinstance(m, str) and (m == AUTO or m in MODEL_NAMES)})
+
+    def to_json(self) -> dict:
+        return {"picks": dict(self.picks)}
 # What a user may type: the names the command line offers, and the stored keys.
 ALIASES = {"network": NETWORK, "gp": "gaussian_process", "forest": "random_forest",
            "rf": "random_forest", "ridge": "ridge", "mean": "mean",

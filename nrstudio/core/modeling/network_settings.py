@@ -10,7 +10,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.settings import DEVICE_CHOICES, MAX_SEED, check_ranges, setting
 
 
-@dataclass
+@dataclass(frozen=True)
 class NetworkSettings:
     """The regression networks and how they are trained (one model per target and fold)."""
 

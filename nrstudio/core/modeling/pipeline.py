@@ -390,13 +390,13 @@ def apply_payload(project: Project, payload: dict[str, Any]) -> None:
         project.models[TABULAR_MODEL] = payload["tabular"]
     else:  # models of an earlier run would not match the new network ensemble
         project.models.pop(TABULAR_MODEL, None)
-    project.results["evaluation"] = payload["evaluation"]
-    project.results["validation_predictions"] = payload["validation_predictions"]
-    if payload["lime"] is not None:
-        project.results["lime"] = payload["lime"]
-    else:  # explanations of earlier models no longer describe the stored ones
-        project.results.pop("lime", None)
-    project.settings["run"] = payload["settings"]
+    from nrstudio.core.project.sections import write_stored
+
+    write_stored(project, "evaluation", payload["evaluation"])
+    write_stored(project, "validation_predictions", payload["validation_predictions"])
+    # None removes them: explanations of earlier models no longer describe the stored ones
+    write_stored(project, "lime_weights", payload["lime"])
+    write_stored(project, "run", payload["settings"])
 
 
 def store_in_project(project: Project, result: RunResult) -> None:

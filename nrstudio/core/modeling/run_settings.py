@@ -32,7 +32,7 @@ SHORT_NAMES = {NETWORK: "network", "gaussian_process": "Gaussian process",
                "random_forest": "random forest", "ridge": "ridge", "mean": "the mean"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class EvaluationSettings:
     """Which protocols judge which models; ``augment`` and ``network`` are nested settings;
     ``targets`` None = every target of the table."""
@@ -68,7 +68,7 @@ class EvaluationSettings:
         self.network.check()
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunSettings:
     """Everything a run of the pipeline depends on (stored with its results)."""
 

@@ -46,7 +46,7 @@ MODES = {"reach": "reach the wanted size (expected improvement toward the window
          "learn": "learn the most (where the model is least sure, inside the domain)"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class SuggestSettings:
     n: int = setting(3, low=1, high=20, label="Suggestions", help="Conditions in the batch.")
     mode: str = setting("reach", label="Mode", choices=MODES,

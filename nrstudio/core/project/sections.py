@@ -186,6 +186,23 @@ def _measurement_v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "rods": rods}
 
 
+def _read_picks(doc: dict[str, Any]) -> Any:
+    from nrstudio.core.modeling.model_choice import ModelPicks
+
+    return ModelPicks.from_json(doc)
+
+
+def _picks_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 was the bare mapping target -> model.
+    return {"picks": dict(doc)}
+
+
+def _read_external_model(doc: dict[str, Any]) -> Any:
+    from nrstudio.core.image_models.own_models import ExternalModelSpec
+
+    return ExternalModelSpec.from_json(doc)
+
+
 _run = _settings("nrstudio.core.modeling.run_settings.RunSettings", "run")
 _augment = _settings("nrstudio.core.modeling.augment.SmoteRegSettings", "augment")
 _lime = _settings("nrstudio.core.modeling.explain.LimeSettings", "lime")
@@ -208,6 +225,11 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
             _read_campaign, lambda c: c.to_json()),
     Section("design_form", "settings", 1, "nrstudio.core.modeling.design_form.DesignForm",
             _read_design_form, lambda d: d.to_json()),
+    Section("model_choice", "settings", 2, "nrstudio.core.modeling.model_choice.ModelPicks",
+            _read_picks, lambda m: m.to_json(), {1: _picks_v1_to_v2}),
+    Section("external_image_model", "settings", 1,
+            "nrstudio.core.image_models.own_models.ExternalModelSpec", _read_external_model,
+            lambda s: s.to_json()),
     Section("measurement", "image", 3, "nrstudio.core.micrographs.rod_model.RodMeasurement",
             _read_measurement, lambda m: m.to_json(),
             {1: _measurement_v1_to_v2, 2: _measurement_v2_to_v3}),
@@ -234,6 +256,13 @@ def read_section(project: Project, key: str) -> Any:
     section = _project_level(key)
     stored = _place(project, section).get(_STORED_KEY.get(key, key))
     return None if stored is None else section.load(stored)
+
+
+def stored_document(project: Project, key: str) -> object | None:
+    """The stored form of a project section, as it is, or None: a page compares it by
+    identity to tell whether the section changed since it last read it (read it with
+    :func:`read_section`)."""
+    return _place(project, _project_level(key)).get(_STORED_KEY.get(key, key))
 
 
 def write_section(project: Project, key: str, obj: Any) -> None:
@@ -268,6 +297,17 @@ def write_image_section(image: AttachedImage, key: str, obj: Any) -> None:
         image.meta.pop(key, None)
     else:
         image.meta[key] = section.dump(obj)
+
+
+def write_stored(project: Project, key: str, stored: dict[str, Any] | None) -> None:
+    """Store an already converted section (``SECTIONS[key].dump(obj)``, made in a worker
+    thread so that the GUI thread only assigns it); None removes the section."""
+    section = _project_level(key)
+    place, name = _place(project, section), _STORED_KEY.get(key, key)
+    if stored is None:
+        place.pop(name, None)
+    else:
+        place[name] = stored
 
 
 def check_sections(project: Project) -> None:

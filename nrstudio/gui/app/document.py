@@ -86,10 +86,11 @@ class ProjectDocument(QObject):
     # ---- the final models, loaded once per training run ------------------------------------
     def _models_key(self) -> tuple:
         from nrstudio.core.modeling.final_models import NETWORK_MODEL, TABULAR_MODEL
+        from nrstudio.core.project.sections import stored_document
 
         p = self.project
         return (p.models.get(NETWORK_MODEL), p.models.get(TABULAR_MODEL),
-                p.results.get("evaluation"))
+                stored_document(p, "evaluation"))
 
     def final_models(self):  # type: ignore[no-untyped-def]
         """The project's FinalModels (None without a trained model), shared by the pages and

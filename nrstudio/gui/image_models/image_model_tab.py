@@ -3,10 +3,10 @@ job and see its leave-samples-out evaluation; or load an ONNX model of one's own
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,6 +30,7 @@ from nrstudio.core.image_models.image_model_settings import (
     choose_target,
 )
 from nrstudio.core.image_models.own_models import ExternalImageModel, ExternalModelSpec, read_class_names
+from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
@@ -40,7 +41,6 @@ from nrstudio.gui.app.widgets import disable_while_busy, form_layout, ok_cancel_
 if TYPE_CHECKING:
     from nrstudio.core.image_models.tile_cnn import ImageModelResult, ImageRegressor
 
-EXTERNAL_KEY = "external_image_model"
 
 
 def _floats(text: str, what: str) -> tuple[float, ...]:
@@ -58,7 +58,7 @@ class ExternalModelDialog(QDialog):
     """Asks for a model file and what it expects; ``spec()`` builds the specification."""
 
     def __init__(self, parent: QWidget | None = None,
-                 last: dict[str, object] | None = None) -> None:
+                 last: ExternalModelSpec | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Load an image model")
         # The path comes only from the file dialog: a model file is never loaded from a path
@@ -98,23 +98,19 @@ class ExternalModelDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        if last:
+        if last is not None:
             self._fill(last)
 
-    def _fill(self, last: dict[str, object]) -> None:
-        """Start from the declaration used last time in this project (ignoring bad values);
-        the file itself is chosen again in the file dialog."""
-        try:
-            self.task.setCurrentText(str(last.get("task", "regression")))
-            size = list(last.get("input_size", [224, 224]))  # type: ignore[call-overload]
-            self.height_px.setValue(int(size[0]))
-            self.width_px.setValue(int(size[1]))
-            self.channels.setCurrentIndex(0 if int(last.get("channels", 3)) == 3 else 1)  # type: ignore[call-overload]
-            self.layout_box.setCurrentText(str(last.get("layout", "NCHW")))
-            self.mean.setText(", ".join(str(v) for v in last.get("mean", [])))  # type: ignore[attr-defined]
-            self.std.setText(", ".join(str(v) for v in last.get("std", [])))  # type: ignore[attr-defined]
-        except (TypeError, ValueError, IndexError):
-            pass
+    def _fill(self, last: ExternalModelSpec) -> None:
+        """Start from the declaration used last time in this project (checked when the
+        project was read); the file itself is chosen again in the file dialog."""
+        self.task.setCurrentText(last.task)
+        self.height_px.setValue(int(last.input_size[0]))
+        self.width_px.setValue(int(last.input_size[1]))
+        self.channels.setCurrentIndex(0 if last.channels == 3 else 1)
+        self.layout_box.setCurrentText(last.layout)
+        self.mean.setText(", ".join(f"{v:g}" for v in last.mean))
+        self.std.setText(", ".join(f"{v:g}" for v in last.std))
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Model file", self.path.text(),
@@ -210,10 +206,9 @@ class ImageModelTab(QWidget):
             self.target.setCurrentText(keep)
         elif targets:
             self.target.setCurrentText(choose_target(self.doc.dataset, ""))
-        stored = self.doc.project.settings.get(EXTERNAL_KEY)
-        if self.external is None and isinstance(stored, dict):
-            name = "".join(ch for ch in Path(str(stored.get("path", ""))).name
-                           if ch.isprintable())[:120]
+        stored = self._stored_external()
+        if self.external is None and stored is not None:
+            name = "".join(ch for ch in Path(stored.path).name if ch.isprintable())[:120]
             self.external_label.setText(f"Used before in this project: {name}. Choose the "
                                         "file again with Load an ONNX model… to use it.")
         self.show_result()
@@ -255,38 +250,52 @@ class ImageModelTab(QWidget):
 
     def show_result(self) -> None:
         self.parity.clear()
-        data = self.doc.project.results.get("image_model")
-        if not isinstance(data, dict) or "truth" not in data:
+        try:
+            result = read_section(self.doc.project, "image_model")
+        except DataError:
+            self.result_label.setText("The stored image-model result is damaged; train again.")
+            return
+        if result is None:
             self.result_label.setText("No image model trained yet. It learns the chosen "
                                       "target from tiles of the micrographs; each sample is "
                                       "predicted by a model that never saw it.")
             return
-        try:
-            truth = np.asarray(data["truth"], float)
-            pred = np.asarray(data["predicted"], float)
-            m, b = data["metrics"], data["baseline_metrics"]
-            verdict = "beats" if m["MAE"] < b["MAE"] else "<b>does not beat</b>"
-            skipped = data.get("skipped") or []
-            self.result_label.setText(
-                f"<b>{data['target']}</b> from micrographs of {len(truth)} samples, each left "
-                f"out in turn:<br>MAE <b>{m['MAE']:.3g}</b>, R² <b>{m['R2']:.2f}</b> — "
-                f"predicting the training mean: MAE {b['MAE']:.3g}, R² {b['R2']:.2f}. "
-                f"The image model {verdict} the mean."
-                + (f"<br><i>Left out: {'; '.join(skipped[:5])}</i>" if skipped else ""))
-        except (KeyError, TypeError, ValueError):
-            self.result_label.setText("The stored image-model result is damaged; train again.")
-            return
+        truth, pred = result.truth, result.predicted
+        m, b = result.metrics, result.baseline_metrics
+
+        def shown(scores: dict[str, float], key: str, fmt: str) -> str:
+            value = scores.get(key)  # None where the metric is undefined
+            return format(value, fmt) if value is not None and math.isfinite(value) else "n/a"
+
+        mae, base_mae = m.get("MAE"), b.get("MAE")
+        verdict = ("beats" if mae is not None and base_mae is not None and mae < base_mae
+                   else "<b>does not beat</b>")
+        skipped = result.skipped
+        self.result_label.setText(
+            f"<b>{result.target}</b> from micrographs of {len(truth)} samples, each left "
+            f"out in turn:<br>MAE <b>{shown(m, 'MAE', '.3g')}</b>, R² "
+            f"<b>{shown(m, 'R2', '.2f')}</b> — predicting the training mean: MAE "
+            f"{shown(b, 'MAE', '.3g')}, R² {shown(b, 'R2', '.2f')}. "
+            f"The image model {verdict} the mean."
+            + (f"<br><i>Left out: {'; '.join(skipped[:5])}</i>" if skipped else ""))
         lo, hi = float(min(truth.min(), pred.min())), float(max(truth.max(), pred.max()))
         self.parity.plot([lo, hi], [lo, hi], pen=pg.mkPen("k", style=Qt.PenStyle.DashLine))
         self.parity.plot(truth, pred, pen=None, symbol="o", symbolBrush=ORIGINAL, symbolSize=9)
-        for sid, x, y in zip(data.get("sample_ids", []), truth, pred, strict=False):
+        for sid, x, y in zip(result.sample_ids, truth, pred, strict=True):
             label = pg.TextItem(str(sid), color="k", anchor=(0, 1))
             label.setPos(float(x), float(y))
             self.parity.addItem(label)
 
+    def _stored_external(self) -> ExternalModelSpec | None:
+        """The declaration used last in this project (None when there is none, or when it
+        can no longer be used: the dialog then starts from its defaults)."""
+        try:
+            return read_section(self.doc.project, "external_image_model")
+        except DataError:
+            return None
+
     def load_external(self) -> bool:
-        stored = self.doc.project.settings.get(EXTERNAL_KEY)
-        dialog = ExternalModelDialog(self, stored if isinstance(stored, dict) else None)
+        dialog = ExternalModelDialog(self, self._stored_external())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         try:
@@ -299,7 +308,7 @@ class ImageModelTab(QWidget):
         """Load the model now (so a wrong input size is reported here) and remember its
         path and settings in the project; DataError when it cannot be used."""
         self.external = ExternalImageModel(spec)
-        self.doc.project.settings[EXTERNAL_KEY] = spec.to_json()
+        write_section(self.doc.project, "external_image_model", spec)
         self.doc.mark_changed()
         self.external_label.setText(
             f"{Path(spec.path).name}: {spec.task}, input {spec.input_size[0]}×"

@@ -32,7 +32,7 @@ from nrstudio.core.modeling.explain import (
 from nrstudio.core.modeling.explanation_readability import advice_when_flagged, readability
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
-from nrstudio.core.project.sections import write_section
+from nrstudio.core.project.sections import read_section, stored_document, write_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
@@ -153,12 +153,12 @@ class ExplainPage(QWidget):
         return replace_settings(LimeSettings(), self.form.values())
 
     def reload(self) -> None:
-        doc = self.doc.project.results.get("lime")
+        doc = stored_document(self.doc.project, "lime_weights")
         if doc is not None and doc is getattr(self, "_shown_doc", None):
             return  # another page's results changed, not ours
         self._shown_doc = doc
         try:
-            self.expl = Explanations.from_json(doc) if doc else None
+            self.expl = read_section(self.doc.project, "lime_weights") if doc else None
         except DataError:
             self.expl = None
         self.selected = None

@@ -32,13 +32,11 @@ from nrstudio.core.data.training_rows import MISSING_LEVEL
 from nrstudio.core.data.validation import must_be_non_negative
 from nrstudio.core.errors import DataError, NRStudioError
 from nrstudio.core.modeling.features import UNSEEN
-from nrstudio.core.modeling.final_models import (
-    CHOICE_KEY,
-    FinalModels,
-)
-from nrstudio.core.modeling.model_choice import AUTO, MODEL_NAMES, SHORT_NAMES
+from nrstudio.core.modeling.final_models import FinalModels
+from nrstudio.core.modeling.model_choice import AUTO, MODEL_NAMES, SHORT_NAMES, ModelPicks
 from nrstudio.core.modeling.predict import Prediction
 from nrstudio.core.modeling.prediction_table import predict_conditions_table
+from nrstudio.core.project.sections import write_section
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.plots import save_table_dialog
@@ -207,7 +205,7 @@ class PredictPage(QWidget):
             return
         box, reason = self.choice_boxes[target]
         self.model.picks[target] = str(box.currentData())
-        self.doc.project.settings[CHOICE_KEY] = dict(self.model.picks)
+        write_section(self.doc.project, "model_choice", ModelPicks(dict(self.model.picks)))
         self.doc.mark_changed()
         reason.setText(f"<small>{self.model.choices()[target].reason}</small>")
         self._changed()

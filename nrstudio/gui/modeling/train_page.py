@@ -45,7 +45,7 @@ from nrstudio.core.modeling.pipeline import (
     run_pipeline,
 )
 from nrstudio.core.modeling.run_settings import RunChoices, RunSettings, merge_run_settings
-from nrstudio.core.project.sections import read_section
+from nrstudio.core.project.sections import SECTIONS, read_section, stored_document
 from nrstudio.core.run_clock import about
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.job_status import time_left
@@ -66,7 +66,7 @@ def with_evaluation_read(payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` with its stored evaluation already read back (worker thread), as the
     page shows it: parsing thousands of prediction rows on the GUI thread held the window
     for 0.37 s when training ended."""
-    return {**payload, "evaluation_read": EvaluationResult.from_json(payload["evaluation"])}
+    return {**payload, "evaluation_read": SECTIONS["evaluation"].load(payload["evaluation"])}
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,7 @@ class TrainPage(QWidget):
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
         dataset = self.doc.dataset.copy()
-        picks = read_picks(self.doc.project.settings)
+        picks = read_picks(self.doc.project)
         self.loss_plot.clear()
         self._curves = {}
         self.tabs.setCurrentIndex(0)
@@ -361,22 +361,22 @@ class TrainPage(QWidget):
     # ---- results -------------------------------------------------------------------------------
     def evaluation(self) -> EvaluationResult | None:
         """The stored evaluation, parsed once per stored document."""
-        doc = self.doc.project.results.get("evaluation")
+        doc = stored_document(self.doc.project, "evaluation")
         if not doc:
             return None
         cached = getattr(self, "_cache", (None, None))
         if cached[0] is doc:
             return cached[1]
         try:
-            result = EvaluationResult.from_json(doc)
+            result = read_section(self.doc.project, "evaluation")
         except DataError:
             result = None
         self._cache = (doc, result)
         return result
 
     def show_results(self) -> None:
-        docs = (self.doc.project.results.get("evaluation"),
-                self.doc.project.results.get("validation_predictions"))
+        docs = (stored_document(self.doc.project, "evaluation"),
+                stored_document(self.doc.project, "validation_predictions"))
         if getattr(self, "_shown", None) is not None and all(
                 a is b for a, b in zip(docs, self._shown, strict=True)):
             return  # another page's results changed, not ours
@@ -391,7 +391,7 @@ class TrainPage(QWidget):
         except DataError:
             run = None
         self.parity_view.level = run.evaluation.level if run is not None else DEFAULT_LEVEL
-        picks = read_picks(self.doc.project.settings)
+        picks = read_picks(self.doc.project)
         units = {c.name: c.unit for c in self.doc.dataset.columns if c.unit not in ("", "-")}
         self.metrics.show_result(result, picks)
         self.parity_view.show_result(result, validation if validation is not None

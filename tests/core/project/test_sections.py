@@ -72,6 +72,11 @@ def _tamper_settings(tmp_path, change):
     (lambda d: d["settings"]["lime"].update(version="1"), "invalid version"),
     (lambda d: d["images"][0]["meta"]["measurement"]["rods"].pop("row"),
      "image 's1.png': section 'measurement'"),
+    (lambda d: d["settings"]["external_image_model"].update(channels=2),
+     "section 'external_image_model': the model input must have 1 or 3 channels"),
+    (lambda d: d["settings"]["external_image_model"].update(input_size=[1, 2, 3]),
+     "section 'external_image_model': input_size must be two numbers"),
+    (lambda d: d["settings"].update(model_choice=["ridge"]), "section 'model_choice'"),
 ])
 def test_damaged_sections_are_refused_naming_the_section(tmp_path, change, msg):
     with pytest.raises(ProjectFileError, match=msg):
@@ -86,3 +91,18 @@ def test_every_section_has_an_owner_class_and_a_version():
         assert isinstance(getattr(importlib.import_module(module), name), type), section.owner
         assert section.version >= 1
         assert all(v in section.migrations for v in range(1, section.version))
+
+
+def test_bare_model_picks_and_own_model_declarations_become_sections():
+    # The fixture holds both as the app wrote them before they were sections.
+    from nrstudio.core.image_models.own_models import ExternalModelSpec
+    from nrstudio.core.modeling.model_choice import ModelPicks
+
+    project = load_project(FIXTURE)
+    # version 1 -> 2 puts the bare mapping under "picks"; an unknown model is dropped
+    assert read_section(project, "model_choice") == ModelPicks({"Average Length (nm)": "ridge"})
+    assert project.settings["model_choice"]["version"] == 2
+    spec = read_section(project, "external_image_model")
+    assert spec == ExternalModelSpec("/home/lab/models/rods.onnx", input_size=(128, 96),
+                                     channels=1, mean=(0.4,), std=(0.2,))
+    assert project.settings["external_image_model"]["version"] == 1

@@ -268,9 +268,10 @@ def test_external_model_is_forgotten_with_its_project(qtbot, window, tmp_path):
     assert "Used before in this project: m.onnx" in tab.external_label.text()
     # The declaration is offered again, but the file only through the file dialog: the
     # path stored in the project is never filled in (nor loaded).
-    from nrstudio.gui.image_models.image_model_tab import EXTERNAL_KEY, ExternalModelDialog
+    from nrstudio.core.project.sections import read_section
+    from nrstudio.gui.image_models.image_model_tab import ExternalModelDialog
 
-    dialog = ExternalModelDialog(tab, window.doc.project.settings[EXTERNAL_KEY])
+    dialog = ExternalModelDialog(tab, read_section(window.doc.project, "external_image_model"))
     assert dialog.path.text() == "" and dialog.path.isReadOnly()
     assert (dialog.height_px.value(), dialog.width_px.value()) == (16, 16)
 

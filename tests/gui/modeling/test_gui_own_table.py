@@ -18,6 +18,7 @@ from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.file_format import save_project
 from nrstudio.core.project.model import Project
+from nrstudio.core.project.sections import read_section
 
 pytestmark = pytest.mark.gui
 
@@ -148,7 +149,8 @@ def test_a_model_can_be_picked_per_target_and_is_kept(qtbot, tmp_path, trained_o
     assert page.prediction.models[0] == "mean"
     assert "90% interval" in page.results.text() and "the mean" in page.results.text()
     assert "spans most of the measured range" in page.results.text()  # the mean knows nothing
-    assert w.doc.project.settings["model_choice"]["Length (nm)"] == "mean" and w.doc.dirty
+    assert read_section(w.doc.project, "model_choice").picks["Length (nm)"] == "mean"
+    assert w.doc.dirty
     assert w.save()  # the pick is saved with the project and used when it is opened again
     again = make_window(qtbot, tmp_path, w.doc.path)
     assert again.predict_page.choice_boxes["Length (nm)"][0].currentData() == "mean"
