@@ -20,10 +20,11 @@ from PySide6.QtWidgets import QApplication
 from nrstudio.core.data.synthetic_tables import make_synthesis_table
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
+from nrstudio.core.modeling.pipeline import run_pipeline
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.file_format import save_project
-from nrstudio.core.project.model import Project
+from nrstudio.core.project.run_results import store_in_project
+from nrstudio.core.project_model import Project
 from nrstudio.gui.app.main_window import MainWindow
 from nrstudio.gui.data.import_dialog import ImportDialog
 

@@ -426,7 +426,7 @@ def check_saved(saved: Path, report: Path) -> list[str]:
     need("resultados.csv" in p.notes and "condicoes.csv" in p.notes,
          "the notes name both files")
     need(int((~ds.is_original).sum()) > 0, "synthetic rows from augmentation")
-    need(p.results.get("evaluation") is not None, "a stored evaluation")
+    need(read_section(p, "evaluation") is not None, "a stored evaluation")
     need(bool(p.models), "stored final models")
     ids = ds.sample_ids()
     planned = [i for i, s in enumerate(ids) if s.startswith("planned")]
@@ -438,7 +438,7 @@ def check_saved(saved: Path, report: Path) -> list[str]:
     need(campaign is not None and len(campaign.rounds) == 1
          and [ids[i] for i in planned] == campaign.rounds[0].samples,
          "a campaign round holding the planned row")
-    need(p.results.get("lime") is not None, "stored explanations")
+    need(read_section(p, "lime_weights") is not None, "stored explanations")
     image = next(iter(p.images), None)
     m = read_section_of(image)
     need(m is not None and any(r.by_hand for r in m.rods), "a rod corrected by hand")
@@ -453,10 +453,9 @@ def check_saved(saved: Path, report: Path) -> list[str]:
 def read_section_of(image):  # type: ignore[no-untyped-def]
     if image is None:
         return None
-    from nrstudio.core.project.sections import SECTIONS
+    from nrstudio.core.project.sections import read_image_section
 
-    stored = image.meta.get("measurement")
-    return None if stored is None else SECTIONS["measurement"].load(stored)
+    return read_image_section(image, "measurement")
 
 
 def _filled(ds, row: int, name: str) -> bool:  # type: ignore[no-untyped-def]

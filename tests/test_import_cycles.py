@@ -111,3 +111,43 @@ def test_the_package_has_no_import_cycle():
     graph = import_graph()
     assert len(graph) > 100
     assert cycles(graph) == []
+
+
+# The core's layers, lowest first: a module imports only from its own layer or below, so
+# the domains never reach up into the project layer that reads and writes their results.
+LAYERS = (
+    ("shared", ("nrstudio.core",)),  # core/*.py: errors, settings, progress, numbers, ...
+    ("data", ("nrstudio.core.data",)),
+    ("project object", ("nrstudio.core.project_model", "nrstudio.core.strict_json")),
+    ("domains", ("nrstudio.core.modeling", "nrstudio.core.micrographs")),
+    ("image models", ("nrstudio.core.image_models",)),
+    ("project", ("nrstudio.core.project",)),
+    ("report", ("nrstudio.core.report",)),
+)
+
+
+def layer_of(module: str) -> int:
+    """The index in LAYERS of a module of nrstudio.core (the longest matching prefix)."""
+    best, best_len = -1, -1
+    for k, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best_len:
+                best, best_len = k, len(prefix)
+    return best
+
+
+def test_layer_of_reads_the_longest_prefix():
+    assert layer_of("nrstudio.core.errors") == 0
+    assert layer_of("nrstudio.core.project_model") == 2
+    assert layer_of("nrstudio.core.project.sections") == 5
+    assert layer_of("nrstudio.core.modeling.design") == 3
+
+
+def test_the_core_imports_only_downwards():
+    graph = import_graph()
+    upward = sorted(f"{name} ({LAYERS[layer_of(name)][0]}) imports {other} "
+                    f"({LAYERS[layer_of(other)][0]})"
+                    for name, imports in graph.items() if name.startswith("nrstudio.core.")
+                    for other in imports if other.startswith("nrstudio.core")
+                    and layer_of(other) > layer_of(name))
+    assert upward == []

@@ -117,8 +117,8 @@ def _keep(args: argparse.Namespace, project, kind: str, wants, table,  # type: i
 
 
 def _load(path: Path):  # type: ignore[no-untyped-def]
-    from nrstudio.core.modeling.final_models import load_final_models
     from nrstudio.core.project.file_format import load_project
+    from nrstudio.core.project.stored_models import load_final_models
 
     project = load_project(path)
     models = load_final_models(project)

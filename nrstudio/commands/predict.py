@@ -58,10 +58,10 @@ def _predict(parser: argparse.ArgumentParser) -> Command:
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.data.exports import table_format, write_table
         from nrstudio.core.data.table_io import import_table
-        from nrstudio.core.modeling.final_models import load_final_models
         from nrstudio.core.modeling.model_choice import AUTO, model_key
         from nrstudio.core.modeling.prediction_table import predict_conditions_table
         from nrstudio.core.project.file_format import load_project
+        from nrstudio.core.project.stored_models import load_final_models
 
         if args.level is not None and not 0.5 <= args.level < 1:
             raise DataError(f"--level must be between 0.5 and 0.99, not {args.level}")

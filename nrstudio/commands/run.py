@@ -87,13 +87,10 @@ def run_command(parser: argparse.ArgumentParser) -> Command:
     tables.add_role_options(parser)
 
     def run(args: argparse.Namespace) -> int:
-        from nrstudio.core.modeling.pipeline import (
-            run_pipeline,
-            store_in_project,
-            write_outputs,
-        )
+        from nrstudio.core.modeling.pipeline import run_pipeline, write_outputs
         from nrstudio.core.modeling.verdicts import verdicts
         from nrstudio.core.project.file_format import save_project
+        from nrstudio.core.project.run_results import store_in_project
 
         dataset, project = tables.load_with_roles(args.input, args)
         if project is not None and not args.no_save:
@@ -101,7 +98,7 @@ def run_command(parser: argparse.ArgumentParser) -> Command:
         settings = run_settings(args, project)
         print(f"{len(dataset)} rows")
         tables.print_columns(dataset)
-        from nrstudio.core.modeling.final_models import read_picks
+        from nrstudio.core.project.stored_models import read_picks
 
         picks = read_picks(project) if project is not None else None
         result = run_pipeline(dataset, settings, progress_printer(), picks=picks,

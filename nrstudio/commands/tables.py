@@ -83,7 +83,7 @@ def _import(parser: argparse.ArgumentParser) -> Command:
         from nrstudio.core.data.table_io import dataset_from_raw, read_table
         from nrstudio.core.data.validation import validate_dataset
         from nrstudio.core.project.file_format import save_project
-        from nrstudio.core.project.model import Project
+        from nrstudio.core.project_model import Project
 
         if args.out.suffix.lower() != ".nrproj":
             raise DataError(f"--out must be a .nrproj file, not '{args.out.name}'")

@@ -9,9 +9,9 @@ import pytest
 from nrstudio.cli import main
 from nrstudio.core.data.dataset import Column, Dataset, Role
 from nrstudio.core.modeling.design import DesignSettings, DesignSpace, Want, design_conditions
-from nrstudio.core.modeling.final_models import load_final_models
 from nrstudio.core.project.file_format import load_project, save_project
-from nrstudio.core.project.model import Project
+from nrstudio.core.project.stored_models import load_final_models
+from nrstudio.core.project_model import Project
 
 
 def law(x):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
-from nrstudio.core.project.model import AttachedImage, Project, StoredModel
+from nrstudio.core.project_model import AttachedImage, Project, StoredModel
 
 COLS = [
     Column("Sample", Role.SAMPLE_ID, "", Kind.TEXT),

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.project.strict_json import number, number_array, texts
+from nrstudio.core.strict_json import number, number_array, texts
 
 TORCH_SUFFIXES = (".pt", ".pth", ".ts", ".torchscript", ".pkl", ".pickle", ".bin")
 

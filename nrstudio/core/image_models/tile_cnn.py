@@ -31,7 +31,7 @@ from nrstudio.core.micrographs.measure import bar_exclusion
 from nrstudio.core.modeling.metrics import regression_metrics
 from nrstudio.core.modeling.network_math import pick_device
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.project.model import Project, StoredModel
+from nrstudio.core.project_model import Project, StoredModel
 from nrstudio.core.settings import (
     settings_from_dict,
     settings_to_dict,
@@ -343,15 +343,3 @@ def train_image_model(project: Project, settings: ImageModelSettings | None = No
     rep.report(1.0, "done")
     return ImageModelResult(samples.target, samples.sample_ids, samples.values, predicted,
                             baseline, metrics, base, final, samples.skipped)
-
-
-def store_image_model(project: Project, result: ImageModelResult) -> None:
-    from nrstudio.core.project.sections import SECTIONS, write_section
-
-    project.models[IMAGE_MODEL] = result.regressor.to_stored({"evaluation": result.to_json()})
-    write_section(project, "image_model", SECTIONS["image_model"].read(result.to_json()))
-
-
-def stored_image_model(project: Project) -> ImageRegressor | None:
-    stored = project.models.get(IMAGE_MODEL)
-    return ImageRegressor.from_stored(stored) if stored is not None else None

@@ -25,8 +25,8 @@ import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.errors import DataError
-from nrstudio.core.project.model import now_iso
-from nrstudio.core.project.strict_json import texts
+from nrstudio.core.project_model import now_iso
+from nrstudio.core.strict_json import texts
 
 
 @dataclass(frozen=True)

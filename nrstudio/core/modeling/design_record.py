@@ -15,8 +15,8 @@ import pandas as pd
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.campaign import Aim
-from nrstudio.core.project.model import now_iso
-from nrstudio.core.project.strict_json import texts
+from nrstudio.core.project_model import now_iso
+from nrstudio.core.strict_json import texts
 
 
 @dataclass

@@ -31,7 +31,7 @@ from nrstudio.core.modeling.run_settings import (
 )
 from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.project.strict_json import column_frame, texts
+from nrstudio.core.strict_json import column_frame, texts
 
 
 @dataclass

@@ -55,8 +55,8 @@ import pandas as pd
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.project.strict_json import number_array, texts
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
+from nrstudio.core.strict_json import number_array, texts
 
 MIN_FIDELITY = 0.5
 PAPER_LOCALITY = 1.0  # LIME's defaults: perturbations of one training SD

@@ -40,7 +40,7 @@ from nrstudio.core.modeling.tabular_models import (
 )
 from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.project.model import StoredModel
+from nrstudio.core.project_model import StoredModel
 
 TABULAR_MODEL = "final tabular models"
 WIDE_INTERVAL = 0.5  # an interval wider than this share of the data's range says little
@@ -409,27 +409,3 @@ class FinalModels:
 
 
 NETWORK_MODEL = "final network ensemble"
-def read_picks(project) -> dict[str, str]:
-    """The user's model picks stored in a project (its ``model_choice`` section); {} when
-    there are none."""
-    from nrstudio.core.project.sections import read_section
-
-    stored = read_section(project, "model_choice")
-    return dict(stored.picks) if stored is not None else {}
-
-
-def load_final_models(project) -> FinalModels | None:
-    """The project's final models with its evaluation and picks; None when it has none.
-    DataError when a stored model is damaged."""
-    from nrstudio.core.project.sections import read_section
-
-    stored_net = project.models.get(NETWORK_MODEL)
-    stored_tab = project.models.get(TABULAR_MODEL)
-    if stored_net is None and stored_tab is None:
-        return None
-    ensemble = EnsembleModel.from_stored(stored_net) if stored_net is not None else None
-    tabular = TabularSet.from_stored(stored_tab) if stored_tab is not None else None
-    evaluation = read_section(project, "evaluation")
-    run = read_section(project, "run")
-    level = run.evaluation.level if run is not None else DEFAULT_LEVEL
-    return FinalModels(ensemble, tabular, evaluation, read_picks(project), level)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +27,6 @@ from nrstudio.core.modeling.explain import Explanations
 from nrstudio.core.modeling.explanation_readability import advice_when_flagged
 from nrstudio.core.modeling.final_models import (
     NETWORK_MODEL,
-    TABULAR_MODEL,
     FinalModels,
     TabularSet,
     fit_tabular_set,
@@ -41,7 +39,6 @@ from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
 from nrstudio.core.modeling.run_settings import RunSettings
 from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.project.model import Project
 from nrstudio.core.run_clock import RunClock, Stage, about
 
 FINAL_MODEL = NETWORK_MODEL
@@ -344,61 +341,3 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> list[Path]:
         written.append(out / "lime_weights.csv")
         written.append(lime_heatmap(result.explanations, out / "lime_heatmap.png"))
     return written
-
-
-def project_payload(result: RunResult) -> dict[str, Any]:
-    """What a run adds to a project, already converted to storable form. The GUI computes
-    this in its worker thread, so that storing is only a few assignments on the GUI thread."""
-    from nrstudio.core.project.sections import SECTIONS
-
-    return {
-        "model": result.final.to_stored(FINAL_MODEL),
-        "tabular": result.tabular.to_stored() if result.tabular is not None else None,
-        "evaluation": SECTIONS["evaluation"].dump(result.evaluation),
-        "validation_predictions": SECTIONS["validation_predictions"].dump(result.validation),
-        "lime": (SECTIONS["lime_weights"].dump(result.explanations)
-                 if result.explanations is not None else None),
-        "settings": SECTIONS["run"].dump(result.settings),
-        # Not stored: the ready models, so that the GUI need not rebuild them.
-        "final_models": result.models,
-    }
-
-
-def fast_payload(fast: FastResult) -> dict[str, Any]:
-    """What the fast models of a run add to a project before its networks finish (the
-    networks of an earlier run are removed: they do not belong to this evaluation)."""
-    from nrstudio.core.project.sections import SECTIONS
-
-    return {
-        "model": None,
-        "tabular": fast.tabular.to_stored(),
-        "evaluation": SECTIONS["evaluation"].dump(fast.evaluation),
-        "validation_predictions": SECTIONS["validation_predictions"].dump(fast.validation),
-        "lime": None,
-        "settings": SECTIONS["run"].dump(fast.settings),
-        "final_models": fast.models,
-    }
-
-
-def apply_payload(project: Project, payload: dict[str, Any]) -> None:
-    """Store a payload: only assignments of already converted sections (GUI thread)."""
-    if payload["model"] is not None:
-        project.models[FINAL_MODEL] = payload["model"]
-    else:  # the fast models of a run whose networks are not (yet) trained
-        project.models.pop(FINAL_MODEL, None)
-    if payload.get("tabular") is not None:
-        project.models[TABULAR_MODEL] = payload["tabular"]
-    else:  # models of an earlier run would not match the new network ensemble
-        project.models.pop(TABULAR_MODEL, None)
-    from nrstudio.core.project.sections import write_stored
-
-    write_stored(project, "evaluation", payload["evaluation"])
-    write_stored(project, "validation_predictions", payload["validation_predictions"])
-    # None removes them: explanations of earlier models no longer describe the stored ones
-    write_stored(project, "lime_weights", payload["lime"])
-    write_stored(project, "run", payload["settings"])
-
-
-def store_in_project(project: Project, result: RunResult) -> None:
-    """Put models, results and the settings that made them into the project (in memory)."""
-    apply_payload(project, project_payload(result))

@@ -24,7 +24,7 @@ from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import NetworkStack, TrainingSet
 from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.project.model import StoredModel
+from nrstudio.core.project_model import StoredModel
 from nrstudio.core.settings import settings_from_dict, settings_to_dict
 
 FAR_FACTOR = 2.0  # "far" = nearest original more than this many typical spacings away

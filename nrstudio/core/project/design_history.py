@@ -10,8 +10,8 @@ import pandas as pd
 
 from nrstudio.core.modeling.campaign import Aim, Campaign, CampaignRound
 from nrstudio.core.modeling.design_record import DesignRecord, DesignRecords, want_lines
-from nrstudio.core.project.model import Project
 from nrstudio.core.project.sections import read_section, write_section
+from nrstudio.core.project_model import Project
 
 
 def keep_record(project: Project, kind: str, wants: list[Any], table: pd.DataFrame,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nrstudio.core.data.table_io import import_table
-from nrstudio.core.project.model import Project
+from nrstudio.core.project_model import Project
 
 EXAMPLE_NOTES = """\
 CdSe/CdS dot-in-rod nanorods: 28 hot-injection syntheses.
@@ -30,9 +30,9 @@ def build_example_project(csv_path: str | Path) -> Project:
     """Read the paper's CSV and wrap it as a project with provenance notes and one synthetic
     micrograph per sample, its scale read from its own scale bar."""
     from nrstudio.core.data.dataset import find_name
-    from nrstudio.core.micrographs.attachments import attach_image, set_scale
     from nrstudio.core.micrographs.images import detect_scale_bar
     from nrstudio.core.micrographs.synthetic import sample_micrograph
+    from nrstudio.core.project.attachments import attach_image, set_scale
 
     dataset = import_table(csv_path)
     project = Project(dataset, notes=EXAMPLE_NOTES, settings={})

@@ -41,8 +41,8 @@ from nrstudio.core.project.members import (
     read_members,
 )
 from nrstudio.core.project.migrations import MIGRATIONS
-from nrstudio.core.project.model import AttachedImage, Project, StoredModel, now_iso
 from nrstudio.core.project.sections import check_sections
+from nrstudio.core.project_model import AttachedImage, Project, StoredModel, now_iso
 
 FORMAT_VERSION = 2
 MAX_PROJECT_ROWS, MAX_PROJECT_CELLS = MAX_TABLE_ROWS, MAX_TABLE_CELLS

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.project.model import AttachedImage, Project
-from nrstudio.core.project.strict_json import column_frame, number, number_array, texts
+from nrstudio.core.project_model import AttachedImage, Project
+from nrstudio.core.strict_json import column_frame, number, number_array, texts
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 

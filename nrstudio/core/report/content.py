@@ -18,7 +18,7 @@ import pandas as pd
 from nrstudio import __version__
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.project.model import Project, now_iso
+from nrstudio.core.project_model import Project, now_iso
 from nrstudio.core.report.blocks import Bullets, Figure, Heading, Images, Paragraph, Report, Table
 from nrstudio.core.report.context import SECTION_TITLES, Context, section_heading
 from nrstudio.core.report.design_section import design_section
@@ -36,7 +36,7 @@ def build_report(project: Project, figures: Path, title: str,
                  progress: ProgressCallback | None = None,
                  cancelled: CancelCheck | None = None) -> Report:
     """The report's blocks; figure PNGs are written into ``figures`` (created)."""
-    from nrstudio.core.modeling.final_models import load_final_models
+    from nrstudio.core.project.stored_models import load_final_models
 
     figures.mkdir(parents=True, exist_ok=True)
     rep = Reporter(progress, cancelled)
@@ -278,10 +278,10 @@ def _lime(report: Report, ctx: Context) -> None:
 
 
 def _micrographs(report: Report, ctx: Context) -> None:
-    from nrstudio.core.micrographs.attachments import measurement_of
     from nrstudio.core.micrographs.figures import size_histograms
     from nrstudio.core.micrographs.images import read_micrograph
     from nrstudio.core.micrographs.measure import draw_overlay
+    from nrstudio.core.project.attachments import measurement_of
 
     section_heading(report, "micrographs")
     measured = []

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.project.model import Project
+from nrstudio.core.project_model import Project
 from nrstudio.core.report.blocks import Heading, Report
 
 SECTION_TITLES = {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nrstudio.core.errors import NRStudioError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
-from nrstudio.core.project.model import Project
+from nrstudio.core.project_model import Project
 from nrstudio.core.report.blocks import Report
 from nrstudio.core.report.content import build_report
 from nrstudio.core.report.html_writer import write_html

@@ -8,9 +8,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from nrstudio.core.data.dataset import Dataset
-from nrstudio.core.data.template import new_project
 from nrstudio.core.data.validation import ValidationReport, validate_dataset
-from nrstudio.core.project.model import Project
+from nrstudio.core.project.template import new_project
+from nrstudio.core.project_model import Project
 
 
 class ProjectDocument(QObject):
@@ -96,7 +96,7 @@ class ProjectDocument(QObject):
         """The project's FinalModels (None without a trained model), shared by the pages and
         rebuilt only when the stored models or the evaluation change. DataError when a
         stored model is damaged."""
-        from nrstudio.core.modeling.final_models import load_final_models
+        from nrstudio.core.project.stored_models import load_final_models
 
         key = self._models_key()
         cached = getattr(self, "_models_cache", None)

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 
 from nrstudio import __version__
 from nrstudio.core.data.table_io import export_table
-from nrstudio.core.data.template import new_project
 from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
-from nrstudio.core.micrographs.attachments import IMAGE_SUFFIXES
+from nrstudio.core.project.attachments import IMAGE_SUFFIXES
 from nrstudio.core.project.file_format import load_project, save_project
-from nrstudio.core.project.model import Project
+from nrstudio.core.project.template import new_project
+from nrstudio.core.project_model import Project
 from nrstudio.gui.app.dialogs import Preferences, PreferencesDialog
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.help_window import HelpWindow, ShortcutsDialog, page_frame, shortcut_rows

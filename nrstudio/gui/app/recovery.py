@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from nrstudio.core.project.file_format import save_project
-from nrstudio.core.project.model import Project, now_iso
+from nrstudio.core.project_model import Project, now_iso
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.user_folders import user_data_path
 

@@ -226,7 +226,8 @@ class ImageModelTab(QWidget):
             return False
 
         # torch comes with the tile CNN, on first use (the window opens without it)
-        from nrstudio.core.image_models.tile_cnn import store_image_model, train_image_model
+        from nrstudio.core.image_models.tile_cnn import train_image_model
+        from nrstudio.core.project.image_model_store import store_image_model
 
         def work(ctx: JobContext) -> ImageModelResult:
             return train_image_model(project, settings, ctx.progress, ctx.cancelled)
@@ -241,7 +242,7 @@ class ImageModelTab(QWidget):
     def trained(self) -> ImageRegressor | None:
         if IMAGE_MODEL not in self.doc.project.models:
             return None  # nothing stored: no need to load torch
-        from nrstudio.core.image_models.tile_cnn import stored_image_model
+        from nrstudio.core.project.image_model_store import stored_image_model
 
         try:
             return stored_image_model(self.doc.project)

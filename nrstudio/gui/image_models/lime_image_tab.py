@@ -34,7 +34,7 @@ from nrstudio.core.image_models.lime_images import (
 from nrstudio.core.micrographs.images import ScaleBar, detect_scale_bar
 from nrstudio.core.micrographs.measure import bar_exclusion
 from nrstudio.core.progress import Reporter
-from nrstudio.core.project.model import AttachedImage
+from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from nrstudio.core.micrographs.images import Micrograph, read_micrograph
-from nrstudio.core.project.model import AttachedImage
+from nrstudio.core.project_model import AttachedImage
 
 
 class DecodedImages:

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QW
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.corrections import draw_rod, toggle_rod
 from nrstudio.core.micrographs.rod_model import RodMeasurement
-from nrstudio.core.project.model import AttachedImage
 from nrstudio.core.project.sections import SECTIONS
+from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.micrographs.micrograph_view import MicrographView
 

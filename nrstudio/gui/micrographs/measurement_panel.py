@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.attachments import measurement_of, store_measurement, write_summary
 from nrstudio.core.micrographs.corrections import corrected_count
 from nrstudio.core.micrographs.images import Micrograph
 from nrstudio.core.micrographs.measure import (
@@ -38,7 +37,8 @@ from nrstudio.core.micrographs.measure import (
 )
 from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
 from nrstudio.core.micrographs.selection import check_selection, whole_objects_nm, why_no_rods
-from nrstudio.core.project.model import AttachedImage
+from nrstudio.core.project.attachments import measurement_of, store_measurement, write_summary
+from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import copy_plot, plot_toolbar, save_table_dialog

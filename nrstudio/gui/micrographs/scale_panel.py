@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QInputDialog, QLabel, QMes
 
 from nrstudio.core.data.dataset import parse_typed_number
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.attachments import set_scale
 from nrstudio.core.micrographs.images import Micrograph, detect_scale_bar
-from nrstudio.core.project.model import AttachedImage
+from nrstudio.core.project.attachments import set_scale
+from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.micrographs.micrograph_view import MicrographView
 

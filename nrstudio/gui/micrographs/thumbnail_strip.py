@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.attachments import IMAGE_SUFFIXES, MAX_IMAGE_BYTES, attach_image
 from nrstudio.core.micrographs.images import Micrograph, read_micrograph
-from nrstudio.core.project.model import AttachedImage
+from nrstudio.core.project.attachments import IMAGE_SUFFIXES, MAX_IMAGE_BYTES, attach_image
+from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.micrographs.decoded_images import DecodedImages

@@ -21,8 +21,8 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.campaign import COLUMN_HELP, Campaign, campaign_status
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.numbers import readable
-from nrstudio.core.project.model import Project
 from nrstudio.core.project.sections import read_section
+from nrstudio.core.project_model import Project
 from nrstudio.gui.app.plots import plot_toolbar
 
 

@@ -190,7 +190,7 @@ class PredictPage(QWidget):
             box.setCurrentIndex(max(box.findData(pick), 0))
             reason = QLabel(f"<small>{choices[target].reason}</small>")
             reason.setWordWrap(True)
-            reason.setWordWrap(True)
+            box.setObjectName(f"model:{target}")
             box.currentIndexChanged.connect(lambda _=0, t=target: self._pick(t))
             self.models_form.addRow(target, _stacked(box, reason))
             self.choice_boxes[target] = (box, reason)

@@ -33,19 +33,14 @@ from nrstudio.core.modeling.baselines import BASELINE_NAMES
 from nrstudio.core.modeling.conformal import DEFAULT_LEVEL
 from nrstudio.core.modeling.evaluation import EvaluationResult
 from nrstudio.core.modeling.explain import LimeSettings
-from nrstudio.core.modeling.final_models import read_picks
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import EpochReport
-from nrstudio.core.modeling.pipeline import (
-    FastResult,
-    apply_payload,
-    fast_payload,
-    project_payload,
-    run_pipeline,
-)
+from nrstudio.core.modeling.pipeline import FastResult, run_pipeline
 from nrstudio.core.modeling.run_settings import RunChoices, RunSettings, merge_run_settings
+from nrstudio.core.project.run_results import apply_payload, fast_payload, project_payload
 from nrstudio.core.project.sections import SECTIONS, read_section, stored_document
+from nrstudio.core.project.stored_models import read_picks
 from nrstudio.core.run_clock import about
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.job_status import time_left

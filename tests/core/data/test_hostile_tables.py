@@ -157,7 +157,7 @@ def test_info_prints_no_terminal_escape_codes(tmp_path):
     import sys
 
     from nrstudio.core.project.file_format import save_project
-    from nrstudio.core.project.model import Project
+    from nrstudio.core.project_model import Project
 
     cols = [Column("Sample\x1b[2J", Role.SAMPLE_ID, "", Kind.TEXT),
             Column("S amount (mg)", Role.INPUT, "mg"), Column("L (nm)", Role.TARGET, "nm")]

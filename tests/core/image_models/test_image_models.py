@@ -14,17 +14,12 @@ from nrstudio.core.image_models.lime_images import (
     segment_superpixels,
 )
 from nrstudio.core.image_models.own_models import ExternalImageModel, ExternalModelSpec, read_class_names
-from nrstudio.core.image_models.tile_cnn import (
-    ImageModelSettings,
-    ImageRegressor,
-    store_image_model,
-    stored_image_model,
-    train_image_model,
-)
-from nrstudio.core.micrographs.attachments import attach_image, set_scale
+from nrstudio.core.image_models.tile_cnn import ImageModelSettings, ImageRegressor, train_image_model
 from nrstudio.core.micrographs.synthetic import make_micrograph, sample_micrograph
+from nrstudio.core.project.attachments import attach_image, set_scale
 from nrstudio.core.project.file_format import load_project, save_project
-from nrstudio.core.project.model import Project
+from nrstudio.core.project.image_model_store import store_image_model, stored_image_model
+from nrstudio.core.project_model import Project
 
 FAST = ImageModelSettings(target="Length (nm)", epochs=25, folds=3, tiles_per_image=96)
 

@@ -59,9 +59,9 @@ def test_corrections_survive_storage():
 def test_corrections_survive_a_new_scale():
     # set_scale rewrites the stored measurement; written without its version it was read
     # back as version 1 and migrated, which cleared every by-hand flag.
-    from nrstudio.core.micrographs.attachments import measurement_of, set_scale
-    from nrstudio.core.project.model import AttachedImage
+    from nrstudio.core.project.attachments import measurement_of, set_scale
     from nrstudio.core.project.sections import write_image_section
+    from nrstudio.core.project_model import AttachedImage
 
     m = draw_rod(toggle_rod(measurement(), 2), (10.0, 100.0), (10.0, 20.0), 4.0)
     image = AttachedImage("i1", "S1", "a.png", b"", 0.5, {})
@@ -75,8 +75,8 @@ def test_corrections_survive_a_new_scale():
 
 
 def test_image_and_project_sections_are_not_confused():
-    from nrstudio.core.project.model import AttachedImage, Project
     from nrstudio.core.project.sections import read_image_section, read_section
+    from nrstudio.core.project_model import AttachedImage, Project
 
     with pytest.raises(ValueError, match="belongs to an image"):
         read_section(Project.__new__(Project), "measurement")

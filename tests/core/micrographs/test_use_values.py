@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
-from nrstudio.core.micrographs.attachments import write_summary
 from nrstudio.core.micrographs.rod_model import RodSummary
+from nrstudio.core.project.attachments import write_summary
 
 SUMMARY = RodSummary(count=40, rejected=3, length_mean=61.234, length_std=5.5, width_mean=4.4,
                      width_std=0.4, aspect_ratio_mean=14.0, aspect_ratio_std=1.5,

@@ -136,7 +136,7 @@ def test_prediction_flags_domain_and_aspect_ratio(paper_dataset, tmp_path):
     assert np.allclose(p.ar_disagreement, np.abs(p.mean[:, 2] - p.ar_from_lw) / p.ar_from_lw)
     # the final model survives a trip through a project file
     from nrstudio.core.project.file_format import load_project, save_project
-    from nrstudio.core.project.model import Project
+    from nrstudio.core.project_model import Project
 
     project = Project(paper_dataset, models={"final": final.to_stored("final")})
     save_project(project, tmp_path / "p.nrproj")

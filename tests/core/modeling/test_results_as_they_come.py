@@ -6,15 +6,12 @@ from helpers.paths import EXAMPLE
 
 from nrstudio.core.modeling.augment import SmoteRegSettings, augment_smote_reg
 from nrstudio.core.modeling.explain import LimeSettings
-from nrstudio.core.modeling.final_models import TABULAR_MODEL, load_final_models
+from nrstudio.core.modeling.final_models import TABULAR_MODEL
 from nrstudio.core.modeling.network_pace import NetworkBatch
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.pipeline import (
     FINAL_MODEL,
-    apply_payload,
-    fast_payload,
     network_batches,
-    project_payload,
     representative_rows,
     run_clock,
     run_pipeline,
@@ -22,6 +19,8 @@ from nrstudio.core.modeling.pipeline import (
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.project.file_format import load_project
+from nrstudio.core.project.run_results import apply_payload, fast_payload, project_payload
+from nrstudio.core.project.stored_models import load_final_models
 
 # A leakage-free run that is quick: few synthetic rows, tiny networks, three baselines.
 SMALL_RUN = RunSettings(EvaluationSettings(

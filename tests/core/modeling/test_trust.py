@@ -12,12 +12,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.baselines import make_baseline
 from nrstudio.core.modeling.conformal import conformal_half_width, leave_one_out_coverage
 from nrstudio.core.modeling.evaluation import EvaluationResult, cross_validate
-from nrstudio.core.modeling.final_models import (
-    FinalModels,
-    TabularSet,
-    fit_tabular_set,
-    load_final_models,
-)
+from nrstudio.core.modeling.final_models import FinalModels, TabularSet, fit_tabular_set
 from nrstudio.core.modeling.model_choice import choose_models, model_key
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.predict import train_final_models
@@ -28,6 +23,7 @@ from nrstudio.core.modeling.tabular_models import (
     check_arrays,
     fit_tabular_model,
 )
+from nrstudio.core.project.stored_models import load_final_models
 
 NOISE = 0.3
 
@@ -145,10 +141,11 @@ def test_intervals_cover_the_nominal_level_on_new_syntheses(kind):
 
 def test_every_model_predicts_after_saving_and_reopening(tmp_path):
     from nrstudio.core.modeling.explain import LimeSettings
-    from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
+    from nrstudio.core.modeling.pipeline import run_pipeline
     from nrstudio.core.modeling.run_settings import RunSettings
     from nrstudio.core.project.file_format import load_project, save_project
-    from nrstudio.core.project.model import Project
+    from nrstudio.core.project.run_results import store_in_project
+    from nrstudio.core.project_model import Project
 
     ds, x, _ = noisy_table(30, np.random.default_rng(5))
     settings = RunSettings(EvaluationSettings(network=NetworkSettings(max_epochs=4, patience=2)),

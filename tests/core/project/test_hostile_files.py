@@ -21,7 +21,7 @@ from nrstudio.core.atomic import remove_stale_temporaries
 from nrstudio.core.errors import DataError, ProjectFileError
 from nrstudio.core.micrographs.images import read_micrograph
 from nrstudio.core.project.file_format import MAX_PROJECT_ROWS, load_project, save_project
-from nrstudio.core.project.model import StoredModel
+from nrstudio.core.project_model import StoredModel
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from helpers.paths import REPO
 from helpers.projects import rewrite
 
 from nrstudio.core.errors import ProjectFileError
-from nrstudio.core.micrographs.attachments import measurement_of
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.project.attachments import measurement_of
 from nrstudio.core.project.file_format import load_project, save_project
 from nrstudio.core.project.sections import SECTIONS, read_section, write_section
 

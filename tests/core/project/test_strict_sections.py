@@ -9,7 +9,7 @@ import pytest
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.project.sections import SECTIONS
-from nrstudio.core.project.strict_json import number_array
+from nrstudio.core.strict_json import number_array
 
 EVALUATION = {
     "metrics": {"protocol": ["honest"], "model": ["ridge"], "target": ["L"],

@@ -9,7 +9,6 @@ import pytest
 from helpers.paths import EXAMPLE
 
 from nrstudio.cli import main
-from nrstudio.core.micrographs.attachments import store_measurement
 from nrstudio.core.micrographs.measure import analyse_image
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.design import DesignSettings, Want, design_conditions
@@ -21,10 +20,12 @@ from nrstudio.core.modeling.design_record import (
 )
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
+from nrstudio.core.modeling.pipeline import run_pipeline
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.modeling.verdicts import verdicts
+from nrstudio.core.project.attachments import store_measurement
 from nrstudio.core.project.file_format import load_project, save_project
+from nrstudio.core.project.run_results import store_in_project
 from nrstudio.core.project.sections import (
     SECTIONS,
     read_image_section,
@@ -134,7 +135,7 @@ def test_report_of_a_generated_lab_table(tmp_path):
     from nrstudio.core.data.synthetic_tables import make_synthesis_table
     from nrstudio.core.data.table_io import read_csv_bytes
     from nrstudio.core.data.table_roles import dataset_from_raw
-    from nrstudio.core.project.model import Project
+    from nrstudio.core.project_model import Project
 
     table = make_synthesis_table(120, n_numeric=6, n_categories=3, seed=11)
     ds = dataset_from_raw(read_csv_bytes(table.csv()))

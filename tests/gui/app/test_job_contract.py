@@ -11,7 +11,7 @@ from helpers.paths import EXAMPLE
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from PySide6.QtWidgets import QMessageBox
 
-from nrstudio.core.data.template import new_project
+from nrstudio.core.project.template import new_project
 from nrstudio.gui.app.jobs import JobRunner
 
 pytestmark = pytest.mark.gui

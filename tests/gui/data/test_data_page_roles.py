@@ -14,7 +14,7 @@ from nrstudio.core.data.dataset import Kind, Role
 from nrstudio.core.data.frequent_levels import OTHER_LEVEL
 from nrstudio.core.data.table_io import dataset_from_raw, read_csv_bytes
 from nrstudio.core.project.file_format import save_project
-from nrstudio.core.project.model import Project
+from nrstudio.core.project_model import Project
 from nrstudio.gui.data.import_dialog import ImportDialog
 
 pytestmark = pytest.mark.gui

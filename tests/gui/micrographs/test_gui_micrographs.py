@@ -10,8 +10,8 @@ from helpers.gui import Dialogs, make_window
 from PIL import Image
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from nrstudio.core.micrographs.attachments import measurement_of
 from nrstudio.core.micrographs.synthetic import make_micrograph
+from nrstudio.core.project.attachments import measurement_of
 from nrstudio.core.project.file_format import load_project
 
 pytestmark = pytest.mark.gui

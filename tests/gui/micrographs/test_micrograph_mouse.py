@@ -10,8 +10,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from nrstudio.core.micrographs.attachments import measurement_of
 from nrstudio.core.micrographs.corrections import corrected_count
+from nrstudio.core.project.attachments import measurement_of
 
 pytestmark = pytest.mark.gui
 

@@ -14,11 +14,12 @@ from nrstudio.core.data.table_io import dataset_from_raw, read_csv_bytes
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
+from nrstudio.core.modeling.pipeline import run_pipeline
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.file_format import save_project
-from nrstudio.core.project.model import Project
+from nrstudio.core.project.run_results import store_in_project
 from nrstudio.core.project.sections import read_section
+from nrstudio.core.project_model import Project
 
 pytestmark = pytest.mark.gui
 
@@ -194,8 +195,8 @@ def reopened_design_page(qtbot, tmp_path, w, path):
 def test_design_page_gives_the_cli_candidates_and_adds_a_planned_row(qtbot, tmp_path,
                                                                       trained_own):
     from nrstudio.core.modeling.design import DesignSettings, Want, design_conditions
-    from nrstudio.core.modeling.final_models import load_final_models
     from nrstudio.core.project.file_format import load_project
+    from nrstudio.core.project.stored_models import load_final_models
 
     mine, w, page = designed(qtbot, tmp_path, trained_own, "design.nrproj")
     assert page.table.rowCount() == 5

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import QMessageBox
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
-from nrstudio.core.modeling.pipeline import FINAL_MODEL, run_pipeline, store_in_project
+from nrstudio.core.modeling.pipeline import FINAL_MODEL, run_pipeline
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.project.file_format import load_project, save_project
+from nrstudio.core.project.run_results import store_in_project
 from nrstudio.gui.modeling.train_results import chosen_models
 
 pytestmark = pytest.mark.gui

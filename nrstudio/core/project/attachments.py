@@ -16,8 +16,8 @@ from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.images import Micrograph, check_scale, read_micrograph
 from nrstudio.core.micrographs.measure import ImageAnalysis
 from nrstudio.core.micrographs.rod_model import RodMeasurement, RodSummary
-from nrstudio.core.project.model import AttachedImage, Project
 from nrstudio.core.project.sections import read_image_section, write_image_section
+from nrstudio.core.project_model import AttachedImage, Project
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")

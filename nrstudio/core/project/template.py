@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
-from nrstudio.core.project.model import Project
+from nrstudio.core.project_model import Project
 
 TEMPLATE_COLUMNS = (
     Column("Sample", Role.SAMPLE_ID, "", Kind.TEXT),
