@@ -52,7 +52,7 @@ def largest_project(path: Path) -> None:
 
     from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
     from nrstudio.core.project.file_format import MAX_PROJECT_ROWS, save_project
-    from nrstudio.core.project.model import AttachedImage, Project
+    from nrstudio.core.project_model import AttachedImage, Project
 
     rng = np.random.default_rng(0)
     n = MAX_PROJECT_ROWS

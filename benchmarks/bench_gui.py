@@ -91,7 +91,7 @@ def main() -> None:
     long_rods = dev.with_name("12.jpg")
     attached = {}
     if dev.is_file():
-        from nrstudio.core.micrographs.attachments import set_scale
+        from nrstudio.core.project.attachments import set_scale
 
         for path, sample, nm_per_px, source in (
                 (dev, "1", 200 / 499, "scale bar 499 px = 200 nm"),

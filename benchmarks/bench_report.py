@@ -14,13 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from nrstudio.core.micrographs.attachments import store_measurement
 from nrstudio.core.micrographs.measure import analyse_image
 from nrstudio.core.modeling.design import Want, design_conditions
 from nrstudio.core.modeling.design_record import DesignRecord, DesignRecords, candidate_table
-from nrstudio.core.modeling.pipeline import run_pipeline, store_in_project
+from nrstudio.core.modeling.pipeline import run_pipeline
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
+from nrstudio.core.project.attachments import store_measurement
 from nrstudio.core.project.file_format import load_project, save_project
+from nrstudio.core.project.run_results import store_in_project
 from nrstudio.core.project.sections import write_section
 from nrstudio.core.report.export import write_report
 from nrstudio.resources import example_project
