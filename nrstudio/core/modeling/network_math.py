@@ -5,7 +5,8 @@ shuffling and the optimiser steps. Imported only where networks are trained or p
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 
@@ -123,3 +124,26 @@ def fused_adam(lists: Sequence[list[torch.Tensor]], steps: list[torch.Tensor], l
     b1, b2 = ADAM_BETAS
     torch._fused_adam_(params, grads, first, second, no_max, steps, lr=lr, beta1=b1, beta2=b2,
                        weight_decay=0.0, eps=EPS, amsgrad=False, maximize=False)
+
+
+@contextmanager
+def flushing_denormals() -> Iterator[None]:
+    """Numbers too small for float32's normal range (below 1.2e-38) taken as zero by the CPU
+    while networks train. As training converges, gradients and Adam's second moments sink
+    into that range, and a CPU computes with such numbers many times slower: on the
+    example's 84 cross-validation networks the optimiser step went from 0.9 to 1.9 ms over
+    the first 15 epochs, and stayed at 1.0 ms with them flushed (a run of the example 1.35 to
+    1.4 times faster, its output files byte for byte the same). Their effect on a weight is
+    far below float32's precision (a moment of 1e-39 against Adam's epsilon of 1e-7).
+
+    The CPU's flag is per thread: it is set in the calling thread and inherited by the
+    threads torch starts from it while training, and the calling thread's default comes
+    back on the way out. Torch's worker threads started before (by an earlier torch
+    computation in the same thread) keep the default, and that share of the work is not
+    sped up."""
+    supported = torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        if supported:
+            torch.set_flush_denormal(False)

@@ -23,6 +23,7 @@ from nrstudio.core.modeling.network_math import (
     EPS,
     RHO,
     backward,
+    flushing_denormals,
     forward,
     fused_adam,
     init_weights,
@@ -298,6 +299,14 @@ def train_networks(
     batch."""
     settings = settings or NetworkSettings()
     settings.check()
+    with flushing_denormals():
+        return _train_networks(sets, settings, progress, cancel, on_epoch, expected_epochs)
+
+
+def _train_networks(sets: Sequence[TrainingSet], settings: NetworkSettings,
+                    progress: ProgressCallback | None, cancel: CancelCheck | None,
+                    on_epoch: Callable[[EpochReport], None] | None,
+                    expected_epochs: float | None) -> NetworkStack:
     rep = Reporter(progress, cancel)
     rep.report(0.0, "preparing the networks")  # the batch's time starts here
     data = prepare_training(sets, settings)

@@ -101,3 +101,17 @@ def test_cancel_stops_training():
         train_networks([TrainingSet(x, x.sum(1))], NetworkSettings(max_epochs=1000),
                        progress, cancel=lambda: len(seen) >= 2)
     assert max(seen) < 0.01  # stopped in the second epoch of 1000
+
+
+def test_tiny_numbers_are_flushed_only_while_networks_train():
+    import torch
+
+    from nrstudio.core.modeling.network_math import flushing_denormals
+
+    def tiny() -> float:  # a float32 below the normal range, made on the CPU
+        return float(torch.tensor([1e-30], dtype=torch.float32)[0] * 1e-9)
+
+    assert tiny() > 0  # the CPU's default keeps it
+    with flushing_denormals():
+        assert tiny() == 0.0
+    assert tiny() > 0  # restored for the rest of the app
