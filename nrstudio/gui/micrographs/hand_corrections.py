@@ -13,28 +13,28 @@ from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QW
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.corrections import draw_rod, toggle_rod
 from nrstudio.core.micrographs.rod_model import RodMeasurement
-from nrstudio.core.project.sections import SECTIONS
+from nrstudio.core.project.sections import write_image_section
 from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.micrographs.micrograph_view import MicrographView
 
 
 class MeasurementCommand(QUndoCommand):
-    """Replace an image's stored measurement (before and after kept as stored JSON)."""
+    """Replace an image's stored measurement (corrections return new measurements, so the
+    two kept here never change)."""
 
     def __init__(self, image: AttachedImage, before: RodMeasurement, after: RodMeasurement,
                  text: str, changed: Callable[[], None]) -> None:
         super().__init__(text)
         self.image, self.changed = image, changed
-        self.before = SECTIONS["measurement"].dump(before)
-        self.after = SECTIONS["measurement"].dump(after)
+        self.before, self.after = before, after
 
     def redo(self) -> None:
-        self.image.meta["measurement"] = self.after
+        write_image_section(self.image, "measurement", self.after)
         self.changed()
 
     def undo(self) -> None:
-        self.image.meta["measurement"] = self.before
+        write_image_section(self.image, "measurement", self.before)
         self.changed()
 
 
