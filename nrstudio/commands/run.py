@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from nrstudio.commands import tables
 from nrstudio.commands.registry import (
@@ -167,7 +168,7 @@ def run_settings(args: argparse.Namespace, project) -> RunSettings:  # type: ign
         lime=option_changes(args, LIME_OPTIONS, "lime-"), evaluation=evaluation,
         run={"explain": not args.no_explain, **option_changes(args, ("members", "explain_at_most"))})
 
-    def stored(key: str):  # type: ignore[no-untyped-def]
+    def stored(key: str) -> Any:  # the project's section, None without a project
         return read_section(project, key) if project is not None else None
 
     return merge_run_settings(stored("run") or RunSettings(), choices, stored("augment"),

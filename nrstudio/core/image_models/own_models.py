@@ -12,13 +12,15 @@ choosing the file.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import typing
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.strict_json import number, number_array, texts
+from nrstudio.core.settings import typed_value
+from nrstudio.core.strict_json import texts
 
 TORCH_SUFFIXES = (".pt", ".pth", ".ts", ".torchscript", ".pkl", ".pickle", ".bin")
 
@@ -58,21 +60,15 @@ class ExternalModelSpec:
 
     @classmethod
     def from_json(cls, doc: dict) -> ExternalModelSpec:
-        """The stored declaration, each value checked; DataError names a bad one."""
-        size = number_array(doc.get("input_size", [224, 224]), "input_size", allow_none=False)
-        if size.shape != (2,):
+        """The stored declaration, each value read strictly by its field's type
+        (:func:`~nrstudio.core.settings.typed_value`) and checked; DataError names a bad one."""
+        hints = typing.get_type_hints(cls)
+        values = {f.name: typed_value(doc[f.name], hints[f.name], f.name) for f in fields(cls)
+                  if f.name in doc and f.name != "class_names"}
+        if len(values.get("input_size", (224, 224))) != 2:
             raise DataError("input_size must be two numbers (height, width)")
-        spec = cls(
-            path=texts([doc.get("path", "")], "path")[0],
-            task=texts([doc.get("task", "regression")], "task")[0],
-            input_size=(int(size[0]), int(size[1])),
-            channels=int(number(doc.get("channels", 3), "channels")),
-            mean=tuple(float(v) for v in number_array(doc.get("mean", [0.5]), "mean",
-                                                      allow_none=False)),
-            std=tuple(float(v) for v in number_array(doc.get("std", [0.5]), "std",
-                                                     allow_none=False)),
-            layout=texts([doc.get("layout", "NCHW")], "layout")[0],
-            class_names=texts(doc.get("class_names", []), "class_names"))
+        spec = cls(**{"path": "", **values},
+                   class_names=texts(doc.get("class_names", []), "class_names"))
         spec.check()
         return spec
 

@@ -61,8 +61,6 @@ def set_scale(image: AttachedImage, nm_per_px: float, source: str) -> None:
 
 def measurement_of(image: AttachedImage) -> RodMeasurement | None:
     """The stored rod measurement, or None (also when it is damaged: it can be redone)."""
-    if not isinstance(image.meta.get("measurement"), dict):
-        return None
     try:
         return read_image_section(image, "measurement")
     except DataError:

@@ -253,9 +253,8 @@ def _project_level(key: str) -> Section:
 
 def read_section(project: Project, key: str) -> Any:
     """The typed object of a settings or results section, or None when it is absent."""
-    section = _project_level(key)
-    stored = _place(project, section).get(_STORED_KEY.get(key, key))
-    return None if stored is None else section.load(stored)
+    stored = stored_document(project, key)
+    return None if stored is None else SECTIONS[key].load(stored)
 
 
 def stored_document(project: Project, key: str) -> object | None:
@@ -267,12 +266,17 @@ def stored_document(project: Project, key: str) -> object | None:
 
 def write_section(project: Project, key: str, obj: Any) -> None:
     """Store ``obj`` as section ``key`` (None removes it)."""
-    section = _project_level(key)
-    place, name = _place(project, section), _STORED_KEY.get(key, key)
-    if obj is None:
+    write_stored(project, key, None if obj is None else _project_level(key).dump(obj))
+
+
+def write_stored(project: Project, key: str, stored: dict[str, Any] | None) -> None:
+    """Store an already converted section (``SECTIONS[key].dump(obj)``, made in a worker
+    thread so that the GUI thread only assigns it); None removes the section."""
+    place, name = _place(project, _project_level(key)), _STORED_KEY.get(key, key)
+    if stored is None:
         place.pop(name, None)
     else:
-        place[name] = section.dump(obj)
+        place[name] = stored
 
 
 def _image_level(key: str) -> Section:
@@ -297,17 +301,6 @@ def write_image_section(image: AttachedImage, key: str, obj: Any) -> None:
         image.meta.pop(key, None)
     else:
         image.meta[key] = section.dump(obj)
-
-
-def write_stored(project: Project, key: str, stored: dict[str, Any] | None) -> None:
-    """Store an already converted section (``SECTIONS[key].dump(obj)``, made in a worker
-    thread so that the GUI thread only assigns it); None removes the section."""
-    section = _project_level(key)
-    place, name = _place(project, section), _STORED_KEY.get(key, key)
-    if stored is None:
-        place.pop(name, None)
-    else:
-        place[name] = stored
 
 
 def check_sections(project: Project) -> None:

@@ -3,7 +3,6 @@ job and see its leave-samples-out evaluation; or load an ONNX model of one's own
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ from nrstudio.core.image_models.image_model_settings import (
     choose_target,
 )
 from nrstudio.core.image_models.own_models import ExternalImageModel, ExternalModelSpec, read_class_names
+from nrstudio.core.numbers import readable
 from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
@@ -262,22 +262,16 @@ class ImageModelTab(QWidget):
                                       "predicted by a model that never saw it.")
             return
         truth, pred = result.truth, result.predicted
-        m, b = result.metrics, result.baseline_metrics
-
-        def shown(scores: dict[str, float], key: str, fmt: str) -> str:
-            value = scores.get(key)  # None where the metric is undefined
-            return format(value, fmt) if value is not None and math.isfinite(value) else "n/a"
-
+        m, b = result.metrics, result.baseline_metrics  # a value is None where undefined
         mae, base_mae = m.get("MAE"), b.get("MAE")
         verdict = ("beats" if mae is not None and base_mae is not None and mae < base_mae
                    else "<b>does not beat</b>")
         skipped = result.skipped
         self.result_label.setText(
             f"<b>{result.target}</b> from micrographs of {len(truth)} samples, each left "
-            f"out in turn:<br>MAE <b>{shown(m, 'MAE', '.3g')}</b>, R² "
-            f"<b>{shown(m, 'R2', '.2f')}</b> — predicting the training mean: MAE "
-            f"{shown(b, 'MAE', '.3g')}, R² {shown(b, 'R2', '.2f')}. "
-            f"The image model {verdict} the mean."
+            f"out in turn:<br>MAE <b>{readable(mae)}</b>, R² <b>{readable(m.get('R2'), 2)}"
+            f"</b> — predicting the training mean: MAE {readable(base_mae)}, R² "
+            f"{readable(b.get('R2'), 2)}. The image model {verdict} the mean."
             + (f"<br><i>Left out: {'; '.join(skipped[:5])}</i>" if skipped else ""))
         lo, hi = float(min(truth.min(), pred.min())), float(max(truth.max(), pred.max()))
         self.parity.plot([lo, hi], [lo, hi], pen=pg.mkPen("k", style=Qt.PenStyle.DashLine))
