@@ -53,7 +53,7 @@ class FoldSet:
     train_originals: np.ndarray  # indices of the originals the baselines may train on
 
 
-def _augmented(x: np.ndarray, y: np.ndarray, rows: np.ndarray, settings: SmoteRegSettings,
+def augmented_rows(x: np.ndarray, y: np.ndarray, rows: np.ndarray, settings: SmoteRegSettings,
                categorical: list[int] | tuple[int, ...] = ()
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Originals ``rows`` plus their SMOTE-REG rows: x, y and sources (indices into x)."""
@@ -81,7 +81,7 @@ def honest_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings,
         if augment:
             aug = dataclasses.replace(settings.augment,
                                       seed=settings.augment.seed + 7919 * (k + 1))
-            xa, ya, src = _augmented(x, y, train, aug, categorical)
+            xa, ya, src = augmented_rows(x, y, train, aug, categorical)
         else:
             xa, ya, src = x[train], y[train], np.column_stack([train, train])
         folds.append(FoldSet(xa, ya, src, x[test], y[test], test, train))
@@ -92,7 +92,7 @@ def paper_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings,
                 categorical: list[int] | tuple[int, ...] = ()) -> list[FoldSet]:
     """The paper's protocol: augment all originals once, shuffle, K contiguous folds."""
     n = len(x)
-    xa, ya, src = _augmented(x, y, np.arange(n), settings.augment, categorical)
+    xa, ya, src = augmented_rows(x, y, np.arange(n), settings.augment, categorical)
     is_orig = np.arange(len(xa)) < n
     perm = np.random.default_rng(settings.seed).permutation(len(xa))
     folds = []

@@ -32,8 +32,9 @@ PROBE_EPOCHS = 3  # the first is not timed
 
 @dataclass(frozen=True)
 class NetworkBatch:
-    """The shape of one batched training run: ``models`` networks on up to ``rows`` rows
-    each (inner validation rows included), with ``inputs`` encoded inputs."""
+    """The shape of one batched training run: ``models`` networks that train on up to
+    ``rows`` rows each (the rows an epoch runs: inner validation rows left out), with
+    ``inputs`` encoded inputs."""
 
     models: int
     rows: int
@@ -58,7 +59,8 @@ def seconds_per_epoch(batch: NetworkBatch, network: NetworkSettings,
     def stamp(_report: EpochReport) -> None:
         ends.append(time.perf_counter())
 
-    probe = replace(network, max_epochs=PROBE_EPOCHS, patience=0)
+    # No inner validation: every probe row is a training row, as every row of a batch is.
+    probe = replace(network, max_epochs=PROBE_EPOCHS, patience=0, validation_fraction=0.0)
     train_networks(sets, probe, None, cancel, stamp)
     per_epoch = (ends[-1] - ends[0]) / (len(ends) - 1)
     return per_epoch * max(batch.rows, 1) / rows

@@ -342,6 +342,7 @@ def _train_networks(sets: Sequence[TrainingSet], settings: NetworkSettings,
     best_epoch = torch.zeros(M, dtype=torch.long, device=device)
     hist_tr = np.full((M, settings.max_epochs), np.nan)
     hist_va = np.full((M, settings.max_epochs), np.nan)
+    improvements = np.zeros((M, settings.max_epochs), dtype=bool)  # for the forecast
     gen = torch.Generator(device=device).manual_seed(settings.seed)
     last_check = [time.monotonic()]
     graphed = (GraphedEpochs(data.X, data.Y, data.n_tr, flat, opt.grad, opt.state1, opt.state2,
@@ -368,15 +369,15 @@ def _train_networks(sets: Sequence[TrainingSet], settings: NetworkSettings,
             was_active = active.cpu().numpy().copy()
             hist_tr[:, epoch] = np.where(was_active, tloss.cpu().numpy(), np.nan)
             hist_va[:, epoch] = np.where(was_active, vloss.cpu().numpy(), np.nan)
+            improvements[:, epoch] = improved.cpu().numpy()
             if settings.patience > 0:
                 active = active & (wait < settings.patience)
         if on_epoch is not None:
             on_epoch(EpochReport(epoch + 1, hist_tr[back, epoch], hist_va[back, epoch],
                                  was_active[back]))
         still = active.cpu().numpy()
-        end = expected_last_epoch(epoch + 1, best_epoch.cpu().numpy(), epochs_run.cpu().numpy(),
-                                  still, settings.patience, settings.max_epochs,
-                                  expected_epochs)
+        end = expected_last_epoch(epoch + 1, improvements[:, :epoch + 1], still,
+                                  settings.patience, settings.max_epochs, expected_epochs)
         rep.report((epoch + 1) / max(end, 1.0), f"epoch {epoch + 1}")
         if not still.any():
             break

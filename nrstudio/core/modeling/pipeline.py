@@ -34,8 +34,12 @@ from nrstudio.core.modeling.final_models import (
 )
 from nrstudio.core.modeling.model_choice import leakage_free_mae
 from nrstudio.core.modeling.network_pace import NetworkBatch, expected_epochs, seconds_per_epoch
-from nrstudio.core.modeling.networks import EpochReport
-from nrstudio.core.modeling.predict import EnsembleModel, train_final_models
+from nrstudio.core.modeling.networks import EpochReport, inner_split
+from nrstudio.core.modeling.predict import (
+    EnsembleModel,
+    final_training_sets,
+    train_final_models,
+)
 from nrstudio.core.modeling.run_settings import RunSettings
 from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -197,14 +201,33 @@ def network_batches(settings: RunSettings, data: TrainingData,
                     augmented: AugmentResult) -> dict[str, NetworkBatch]:
     """Clock stage -> the shape of the batch of networks it trains. The final ensemble
     trains on every augmented row of a target; a fold on about ``(k - 1) / k`` of them (the
-    leakage-free folds augment their own rows, to within about 10% as many)."""
+    leakage-free folds augment their own rows, to within about 10% as many). Of those rows
+    an epoch runs only the ones its inner split leaves for training: a random share for
+    the paper's protocol, and fewer where the split holds out whole samples (the
+    leakage-free folds and the final ensemble drop the synthetic rows bridging the two
+    sides, a third of them or more)."""
     n_targets = len(data.targets)
     inputs = data.space.encode(data.x[:1]).shape[1]
     rows = int(max(np.isfinite(augmented.dataset.values([t])).sum() for t in data.targets))
-    out = {f"{p} networks": NetworkBatch(k * n_targets, round(rows * (k - 1) / k), inputs)
-           for p, k in folds_per_protocol(settings, len(data.x)).items()}
-    out["final networks"] = NetworkBatch(settings.members * n_targets, rows, inputs)
+    held_out = training_share(settings, data)
+    random_share = 1.0 - settings.evaluation.network.validation_fraction
+    out = {}
+    for p, k in folds_per_protocol(settings, len(data.x)).items():
+        share = held_out if p == "honest" else random_share
+        out[f"{p} networks"] = NetworkBatch(k * n_targets, round(rows * share * (k - 1) / k),
+                                            inputs)
+    out["final networks"] = NetworkBatch(settings.members * n_targets, round(rows * held_out),
+                                         inputs)
     return out
+
+
+def training_share(settings: RunSettings, data: TrainingData) -> float:
+    """The share of a target's augmented rows that the inner split of early stopping leaves
+    for training when it holds out whole samples (the first final network's split)."""
+    first = final_training_sets(data, settings.evaluation.augment, 1)[0]
+    network = settings.evaluation.network
+    train, _ = inner_split(first, network.validation_fraction, network.seed)
+    return len(train) / max(len(first.x), 1)
 
 
 def expect_networks(settings: RunSettings, batches: dict[str, NetworkBatch], rep: Reporter,

@@ -18,11 +18,11 @@ import numpy as np
 from nrstudio.core.data.dataset import Dataset, find_name
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
-from nrstudio.core.modeling.evaluation import _augmented
+from nrstudio.core.modeling.evaluation import augmented_rows
 from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import NetworkStack, TrainingSet
-from nrstudio.core.modeling.training_data import training_data
+from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project_model import StoredModel
 from nrstudio.core.settings import settings_from_dict, settings_to_dict
@@ -253,6 +253,23 @@ class EnsembleModel:
             raise DataError(f"model '{model.name}' is damaged ({exc})") from None
 
 
+def final_training_sets(data: TrainingData, augment: SmoteRegSettings,
+                        members: int) -> list[TrainingSet]:
+    """The training set of every final network, ``members`` per target in target order:
+    the target's samples plus their SMOTE-REG rows, encoded, with their sources (so that
+    early stopping holds out whole samples), and a seed per member and target."""
+    augmented = {}
+    for g in data.groups():
+        rows = np.asarray(g.rows)
+        xa, ya, src = augmented_rows(data.x[rows], data.y[np.ix_(rows, np.asarray(g.targets))],
+                                     np.arange(len(rows)), augment, data.space.categorical)
+        for col, t in enumerate(g.targets):
+            augmented[t] = (data.space.encode(xa), ya[:, col], src)
+    return [TrainingSet(augmented[t][0], augmented[t][1], seed=10_007 * (m + 1) + t,
+                        sources=augmented[t][2])
+            for t in range(len(data.targets)) for m in range(members)]
+
+
 def train_final_models(
     dataset: Dataset,
     network: NetworkSettings | None = None,
@@ -279,15 +296,7 @@ def train_final_models(
     # Stages named for a run's clock (nrstudio.core.run_clock): the augmentation costs what
     # the run's own augmentation of the same rows did, the networks what their epochs do.
     rep.sub(0.0, 0.05, stage="final augmentation").report(0.0, "augmenting")
-    augmented = {}
-    for g in data.groups():
-        xa, ya, src = _augmented(data.x[g.rows], data.y[np.ix_(np.asarray(g.rows), np.asarray(g.targets))],
-                                 np.arange(len(g.rows)), augment, space.categorical)
-        for col, t in enumerate(g.targets):
-            augmented[t] = (space.encode(xa), ya[:, col], src)
-    sets = [TrainingSet(augmented[t][0], augmented[t][1], seed=10_007 * (m + 1) + t,
-                        sources=augmented[t][2])
-            for t in range(len(data.targets)) for m in range(members)]
+    sets = final_training_sets(data, augment, members)
     # torch loads with the first training, not when the window opens (issue 30)
     from nrstudio.core.modeling.network_training import train_networks
 

@@ -2,6 +2,7 @@
 project that stores them (then the whole run) reads back the right models."""
 
 import numpy as np
+import pytest
 from helpers.paths import EXAMPLE
 
 from nrstudio.core.modeling.augment import SmoteRegSettings, augment_smote_reg
@@ -9,6 +10,7 @@ from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.final_models import TABULAR_MODEL
 from nrstudio.core.modeling.network_pace import NetworkBatch
 from nrstudio.core.modeling.network_settings import NetworkSettings
+from nrstudio.core.modeling.networks import inner_split
 from nrstudio.core.modeling.pipeline import (
     FINAL_MODEL,
     network_batches,
@@ -16,6 +18,7 @@ from nrstudio.core.modeling.pipeline import (
     run_clock,
     run_pipeline,
 )
+from nrstudio.core.modeling.predict import final_training_sets
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.modeling.training_data import training_data
 from nrstudio.core.project.file_format import load_project
@@ -118,6 +121,13 @@ def test_network_batches_have_the_shapes_the_run_trains():
     augmented = augment_smote_reg(project.dataset, settings.evaluation.augment)
     batches = network_batches(settings, data, augmented)
     rows = len(augmented.dataset.table)
-    assert batches["final networks"] == NetworkBatch(15, rows, 3)
-    assert batches["honest networks"] == NetworkBatch(28 * 3, round(rows * 27 / 28), 3)
-    assert batches["paper networks"] == NetworkBatch(10 * 3, round(rows * 9 / 10), 3)
+    # an epoch runs the rows the inner split leaves for training: the final ensemble's split
+    # holds out whole samples and drops the rows bridging the two sides
+    sets = final_training_sets(data, settings.evaluation.augment, 5)
+    trained = max(len(inner_split(s, 0.2, settings.evaluation.network.seed)[0]) for s in sets)
+    share = batches["final networks"].rows / rows
+    assert 0.4 < share < 0.8  # fewer than the random split's 80%
+    assert batches["final networks"].models == 15
+    assert batches["final networks"].rows == pytest.approx(trained, rel=0.1)
+    assert batches["honest networks"] == NetworkBatch(28 * 3, round(rows * share * 27 / 28), 3)
+    assert batches["paper networks"] == NetworkBatch(10 * 3, round(rows * 0.8 * 9 / 10), 3)

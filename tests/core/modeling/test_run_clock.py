@@ -5,56 +5,73 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nrstudio.core.modeling.stopping_forecast import expected_last_epoch, harmonic_number
+from nrstudio.core.modeling.stopping_forecast import expected_last_epoch, improvement_hazard
 from nrstudio.core.progress import Reporter
 from nrstudio.core.run_clock import RunClock, Stage
 
 
-def test_harmonic_number():
-    assert harmonic_number(0) == 0
-    assert harmonic_number(3) == pytest.approx(1 + 1 / 2 + 1 / 3)
+def history(epochs: int, *networks: list[int]) -> np.ndarray:
+    """(M, epochs) bool: network i improved at the 1-based epochs listed for it."""
+    out = np.zeros((len(networks), epochs), dtype=bool)
+    for i, at in enumerate(networks):
+        out[i, np.asarray(at) - 1] = True
+    return out
 
 
 def test_the_end_is_never_before_a_network_can_stop():
     # one network improved at epoch 70: with a patience of 30 it runs to 100 at least
-    best = np.array([5, 70])
+    improved = history(80, [1, 5], [1, 20, 45, 70])
     active = np.array([False, True])
-    runs = np.array([35, 80])
-    assert expected_last_epoch(80, best, runs, active, 30, 300) >= 100
-    assert expected_last_epoch(80, best, runs, active, 30, 300, prior=90) == 100
-    assert expected_last_epoch(80, best, runs, active, 30, 300, prior=120) == 120
+    assert expected_last_epoch(80, improved, active, 30, 300) >= 100
+    assert expected_last_epoch(80, improved, active, 30, 300, prior=90) == 100
+    assert expected_last_epoch(80, improved, active, 30, 300, prior=120) == 120
 
 
-def test_a_batch_that_outlives_its_prior_is_forecast_from_its_own_stops():
-    m = 15
-    active = np.zeros(m, bool)
-    active[:6] = True  # 9 of 15 stopped; 6 still improving at epoch 140
-    best = np.where(active, 130, 40)
-    runs = np.where(active, 140, 70)
-    own = expected_last_epoch(140, best, runs, active, 30, 1000)
-    assert expected_last_epoch(140, best, runs, active, 30, 1000, prior=100) == own > 160
+def test_a_batch_that_outlives_its_prior_is_forecast_from_its_own_history():
+    improved = history(140, *[[1, 2, 5]] * 9, *[[1, 20, 50, 80, 110, 130]] * 6)
+    active = np.arange(15) >= 9  # 9 of 15 stopped; 6 still improving at epoch 140
+    own = expected_last_epoch(140, improved, active, 30, 1000)
+    assert expected_last_epoch(140, improved, active, 30, 1000, prior=100) == own >= 160
 
 
-def test_before_any_stop_the_guess_stands_and_stops_bring_it_forward():
+def test_before_any_stop_the_guess_stands():
     m = 50
-    early = expected_last_epoch(10, np.full(m, 10), np.full(m, 10), np.ones(m, bool), 30, 300)
-    assert early == pytest.approx(3.5 * 30, rel=0.05)
-    # by epoch 40, 45 of 50 networks have stopped just after the patience: the end comes
-    # sooner than the guess, and never before the floor
-    active = np.zeros(m, bool)
-    active[:5] = True
-    runs = np.where(active, 40, 32)
-    best = np.where(active, 30, 2)
-    late = expected_last_epoch(40, best, runs, active, 30, 300)
-    assert 60 <= late < early
+    improved = history(10, *[list(range(1, 11))] * m)
+    early = expected_last_epoch(10, improved, np.ones(m, bool), 30, 300)
+    assert early == pytest.approx(3.5 * 30)
+
+
+def test_networks_that_keep_improving_are_forecast_to_run_longer():
+    """The networks still training decide the end: the same stops, but survivors that
+    improved every 8 epochs outlast survivors that improved once long ago."""
+    stopped = [[1, 2]] * 45
+    busy = history(60, *stopped, *[list(range(1, 61, 8))] * 5)
+    idle = history(60, *stopped, *[[1, 25, 40]] * 5)
+    active = np.arange(50) >= 45
+    busy_end = expected_last_epoch(60, busy, active, 30, 1000)
+    idle_end = expected_last_epoch(60, idle, active, 30, 1000)
+    assert idle_end == 70  # no gap in the batch ended past 15 epochs: they stop at the floor
+    assert busy_end > 100  # improvements every 8 epochs rarely leave a 30-epoch gap
+
+
+def test_the_hazard_counts_gaps_open_gaps_and_stops():
+    # gaps of 2 and 4 epochs; one network open for 3 epochs; one stopped (patience 5)
+    improved = history(12, [1, 3, 7, 9], [1, 2, 4])
+    active = np.array([True, False])
+    hazard = improvement_hazard(improved, active, 5)
+    # gaps (from the 2nd epoch's improvements on): 4 (3->7), 2 (7->9), 2 (2->4);
+    # open: 3 epochs since 9; a stop after 4
+    at_risk = np.array([0, 5, 5, 3, 2, 1])
+    ends = np.array([0, 0, 2, 0, 1, 0])
+    assert hazard == pytest.approx(ends / np.maximum(at_risk, 1))
 
 
 def test_limits_of_the_forecast():
     ones = np.ones(4, bool)
-    assert expected_last_epoch(7, np.full(4, 7), np.full(4, 7), ones, 0, 250) == 250
-    assert expected_last_epoch(12, np.full(4, 2), np.full(4, 12), ~ones, 10, 250) == 12
-    assert expected_last_epoch(250, np.full(4, 249), np.full(4, 250), ones, 30, 250) == 250
-    assert expected_last_epoch(5, np.full(4, 5), np.full(4, 5), ones, 1000, 300) == 300
+    assert expected_last_epoch(7, history(7, *[[7]] * 4), ones, 0, 250) == 250
+    assert expected_last_epoch(12, history(12, *[[2]] * 4), ~ones, 10, 250) == 12
+    assert expected_last_epoch(250, history(250, *[[249]] * 4), ones, 30, 250) == 250
+    assert expected_last_epoch(5, history(5, *[[5]] * 4), ones, 1000, 300) == 300
 
 
 class FakeTime:
@@ -165,8 +182,16 @@ def test_measured_costs_forecast_networks_before_they_run_and_scale_linearly():
     now.t = 2.0
     clock.fraction("cv nets", 0.0)
     # the networks ran 10 s for 20% of their expected epochs: 50 s by their own pace (their
-    # progress forecasts their early stopping; the prior only stood until they ran); the
-    # final batch costs half as much per epoch, so half of the cross-validation's time
+    # progress forecasts their early stopping); their pace is trusted as far as they have
+    # run of the measured prior (10 of 24 s), so the first epochs, which also pay for the
+    # set-up, do not swing the forecast. The final batch costs half as much per epoch: half
+    # of the cross-validation's time by its pace
     now.t = 12.0
     f = clock.fraction("cv nets", 0.2)
-    assert time_left(12.0, f) == pytest.approx(40 + 0.5 * 50, rel=1e-6)
+    trust = 10 / 24
+    running = trust * 50 + (1 - trust) * 24
+    assert time_left(12.0, f) == pytest.approx(running - 10 + 0.5 * 50, rel=1e-6)
+    # once they have run their prior's time, their own pace alone forecasts them
+    now.t = 32.0
+    f = clock.fraction("cv nets", 0.6)
+    assert time_left(32.0, f) == pytest.approx(20 + 0.5 * 50, rel=1e-6)
