@@ -337,3 +337,13 @@ def test_import_dialog_on_a_wide_own_table_scrolls_fits_and_explains(window, tmp
     dialog.markers.setText("NA")
     dialog.markers.editingFinished.emit()
     assert validate_dataset(dialog.dataset()).has_errors  # '-' and '?' are now typos
+
+
+def test_the_status_bar_says_the_time_left_and_the_whole_runs_length():
+    from nrstudio.gui.app.job_status import time_text
+
+    assert time_text(1.0, 0.0) == ""  # nothing to go on yet
+    assert time_text(5.0, 0.0) == "timing the first steps"
+    assert time_text(30.0, 0.25) == "about 90 s left of about 2 min"
+    assert time_text(60.0, 0.2) == "about 4 min left of about 5 min"
+    assert time_text(60.0, 1.0) == ""
