@@ -5,19 +5,18 @@ beat these, the user should know."""
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.base import RegressorMixin
-from sklearn.dummy import DummyRegressor
-from sklearn.ensemble import RandomForestRegressor
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.gaussian_process import GaussianProcessRegressor
-from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
-from sklearn.linear_model import RidgeCV
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from nrstudio.core.errors import DataError
+
+if TYPE_CHECKING:
+    from sklearn.base import RegressorMixin
+
+# scikit-learn is imported where a model is made, not with this module: the window imports
+# the modelling layer to show its pages, and scikit-learn costs 0.2-0.4 s of its start
+# (issue 30: the heavy libraries load on first use).
 
 BASELINE_NAMES = {
     "mean": "predict the training mean",
@@ -49,6 +48,13 @@ def batch_name(batch: tuple[str, ...]) -> str:
 
 def make_baseline(name: str, n_features: int, seed: int = 0) -> RegressorMixin:
     """A fresh, unfitted baseline model of the given name (see BASELINE_NAMES)."""
+    from sklearn.dummy import DummyRegressor
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     if name == "mean":
         return DummyRegressor(strategy="mean")
     if name == "ridge":
@@ -67,6 +73,8 @@ def gp_kernel(n_features: int, isotropic: bool = False):
     Anisotropic (one length scale per input: an irrelevant condition gets a long one) by
     default; ``isotropic``: one length scale for all inputs. Matérn 5/2 rather than RBF
     because yields and sizes are rarely infinitely smooth."""
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
     scales = 1.0 if isotropic else np.ones(n_features)
     return (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(scales, (1e-2, 1e3), nu=2.5)
             + WhiteKernel(0.1, (1e-6, 1e1)))
@@ -94,6 +102,8 @@ def fit_baseline(name: str, x_train: np.ndarray, y_train: np.ndarray,
     than MAX_TUNING_ROWS rows learns its kernel's hyper-parameters on a seeded subset of that
     many, then conditions on every row with that kernel: the likelihood search costs n³ per
     step, and on 900 rows x 30 inputs it took minutes per fit."""
+    from sklearn.exceptions import ConvergenceWarning
+
     with warnings.catch_warnings():
         # Hyper-parameter bounds reached on tiny data are expected; they are not errors.
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -108,6 +118,8 @@ def _fit_gp(x_train: np.ndarray, y_train: np.ndarray, seed: int,
     """The kernel is tuned by :func:`~nrstudio.core.modeling.gp_likelihood.tune_kernel`
     (the same likelihood and search as scikit-learn's, without its (n, n, d) gradient
     arrays), then scikit-learn's model conditions on every row with that kernel fixed."""
+    from sklearn.preprocessing import StandardScaler
+
     from nrstudio.core.modeling.gp_likelihood import tune_kernel
 
     model = make_baseline("gaussian_process", x_train.shape[1], seed)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
-from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
+
+# scipy's linear algebra and optimisers load when a kernel is tuned, not with this module:
+# a stored Gaussian process predicts with matern52_cross alone, and the window imports it
+# (scipy.optimize and scipy.linalg cost about 0.4 s of the window's start; issue 30).
 
 SQRT5 = math.sqrt(5.0)
 JITTER = 1e-10  # scikit-learn's default ``alpha`` on the kernel's diagonal
@@ -69,6 +70,8 @@ def log_marginal_likelihood(theta: np.ndarray, x: np.ndarray, y: np.ndarray
     matern = (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * decay
     k = c * matern
     k[np.diag_indices(n)] += noise + JITTER
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
     try:
         factor = cho_factor(k, lower=True, check_finite=False)
     except LinAlgError:
@@ -90,6 +93,9 @@ def tune_kernel(x: np.ndarray, y: np.ndarray, theta0: np.ndarray, bounds: np.nda
     """The hyper-parameters (``theta``, log scale) of highest likelihood for scaled (n, d)
     inputs and normalised (n,) targets: L-BFGS-B from ``theta0`` and from ``restarts``
     seeded uniform draws within ``bounds`` (k, 2), as scikit-learn searches."""
+    from scipy.optimize import minimize
+    from threadpoolctl import threadpool_limits
+
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = log_marginal_likelihood(theta, x, y)
         return (-value, -grad) if np.isfinite(value) else (np.inf, np.zeros_like(theta))

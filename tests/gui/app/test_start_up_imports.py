@@ -1,5 +1,5 @@
-"""The window opens without torch (issue 30: the window opens before the heavy
-libraries); torch comes with the first training or network prediction."""
+"""The window opens without torch, scikit-learn or scipy (issue 30: the window opens before
+the heavy libraries); they load on a worker once the window is up."""
 
 import subprocess
 import sys
@@ -13,14 +13,17 @@ def _python(code: str, env: dict[str, str] | None = None) -> str:
     return out.stdout
 
 
-def test_the_main_window_opens_without_torch(tmp_path):
+def test_the_main_window_opens_without_the_heavy_libraries(tmp_path):
+    loaded = "print(*(name in sys.modules for name in HEAVY_LIBRARIES)); "
     code = ("import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]); "
+            "from nrstudio.gui.app.launch import HEAVY_LIBRARIES, "
+            "load_heavy_libraries_in_background; "
             "from nrstudio.gui.app.main_window import MainWindow; w = MainWindow(); w.show(); "
-            "app.processEvents(); print('torch' in sys.modules); "
-            "from nrstudio.gui.app.launch import load_torch_in_background; "
-            "load_torch_in_background(w).wait(); print('torch' in sys.modules)")
+            f"app.processEvents(); {loaded}"
+            f"load_heavy_libraries_in_background(w).wait(); {loaded}")
     out = _python(code, {"QT_QPA_PLATFORM": "offscreen", "PATH": "", "HOME": str(tmp_path)})
-    assert out.split() == ["False", "True"]  # then loaded off the GUI thread
+    # torch, scikit-learn, scipy: none with the window, then all loaded off the GUI thread
+    assert out.splitlines() == ["False False False", "True True True"]
 
 
 def test_a_network_stack_predicts_without_the_training_modules_loaded_first():
