@@ -30,12 +30,8 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-# The app loads torch on a thread once its window shows (a pause of about 0.2 s, measured
-# in the README), before any job can start; loaded here, the jobs below are measured as the
-# app runs them.
-import nrstudio.core.modeling.network_math  # noqa: F401
 from nrstudio.core.project.example import example_project_path
-from nrstudio.gui.app.launch import settle_memory
+from nrstudio.gui.app.launch import import_heavy_libraries, settle_memory
 from nrstudio.gui.app.main_window import PAGES, MainWindow
 
 
@@ -66,6 +62,10 @@ def main() -> None:
                     help="print every thread's Python stack whenever the GUI thread is more "
                          "than 70 ms late, to find what a stall comes from")
     args = ap.parse_args()
+    # The app loads torch, scikit-learn and scipy on a worker once its window shows, before
+    # any job can start (the pause that costs is measured in the README); loaded here, the
+    # jobs below are measured as the app runs them.
+    import_heavy_libraries()
     app = QApplication(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
     w = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), tmp / "rec")

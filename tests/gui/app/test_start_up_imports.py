@@ -33,3 +33,17 @@ def test_a_network_stack_predicts_without_the_training_modules_loaded_first():
             " np.zeros(1, np.float32), np.ones(1, np.float32)); "
             "print(s.predict(np.array([[1.0, 2.0]]))[0, 0])")
     assert float(_python(code)) == 3.0
+
+
+def test_torch_libraries_preload_without_importing_torch():
+    """The libraries load through dlopen outside Python's global lock (the window keeps
+    painting); torch then imports on them and works."""
+    code = ("import sys; from nrstudio.gui.app.launch import preload_torch_libraries; "
+            "ok = preload_torch_libraries(); "
+            "mapped = 'libtorch_cpu' in open('/proc/self/maps').read() if ok else None; "
+            "print(ok, mapped, 'torch' in sys.modules); import torch; "
+            "print(float(torch.ones(3).sum()))")
+    out = _python(code).split()
+    if sys.platform.startswith("linux"):
+        assert out[:3] == ["True", "True", "False"]
+    assert out[-1] == "3.0"
