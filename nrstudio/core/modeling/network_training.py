@@ -40,7 +40,7 @@ from nrstudio.core.modeling.networks import (
     TrainingSet,
     inner_split,
 )
-from nrstudio.core.modeling.stopping_forecast import expected_last_epoch
+from nrstudio.core.modeling.stopping_forecast import StoppingForecast
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
 
@@ -343,6 +343,7 @@ def _train_networks(sets: Sequence[TrainingSet], settings: NetworkSettings,
     hist_tr = np.full((M, settings.max_epochs), np.nan)
     hist_va = np.full((M, settings.max_epochs), np.nan)
     improvements = np.zeros((M, settings.max_epochs), dtype=bool)  # for the forecast
+    forecast = StoppingForecast(settings.patience, settings.max_epochs, expected_epochs)
     gen = torch.Generator(device=device).manual_seed(settings.seed)
     last_check = [time.monotonic()]
     graphed = (GraphedEpochs(data.X, data.Y, data.n_tr, flat, opt.grad, opt.state1, opt.state2,
@@ -376,8 +377,7 @@ def _train_networks(sets: Sequence[TrainingSet], settings: NetworkSettings,
             on_epoch(EpochReport(epoch + 1, hist_tr[back, epoch], hist_va[back, epoch],
                                  was_active[back]))
         still = active.cpu().numpy()
-        end = expected_last_epoch(epoch + 1, improvements[:, :epoch + 1], still,
-                                  settings.patience, settings.max_epochs, expected_epochs)
+        end = forecast.end(epoch + 1, improvements[:, :epoch + 1], still)
         rep.report((epoch + 1) / max(end, 1.0), f"epoch {epoch + 1}")
         if not still.any():
             break

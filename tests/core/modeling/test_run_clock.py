@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nrstudio.core.modeling.stopping_forecast import expected_last_epoch, improvement_hazard
+from nrstudio.core.modeling.stopping_forecast import (
+    StoppingForecast,
+    expected_last_epoch,
+    improvement_hazard,
+)
 from nrstudio.core.progress import Reporter
 from nrstudio.core.run_clock import RunClock, Stage
 
@@ -195,3 +199,21 @@ def test_measured_costs_forecast_networks_before_they_run_and_scale_linearly():
     now.t = 32.0
     f = clock.fraction("cv nets", 0.6)
     assert time_left(32.0, f) == pytest.approx(20 + 0.5 * 50, rel=1e-6)
+
+
+def test_the_forecast_of_a_training_batch_is_renewed_when_a_network_stops_or_time_passes():
+    improved = history(200, *[[1, 2]] * 40, *[list(range(1, 201, 6))] * 10)
+    active = np.arange(50) >= 40
+    forecast = StoppingForecast(30, 1000)
+    first = forecast.end(100, improved[:, :100], active)
+    assert first == expected_last_epoch(100, improved[:, :100], active, 30, 1000)
+    # one epoch later, nothing stopped: the same forecast, not computed again
+    assert forecast.end(101, improved[:, :101], active) == first
+    # a network stops: forecast again
+    fewer = active.copy()
+    fewer[40] = False
+    assert forecast.end(102, improved[:, :102], fewer) == expected_last_epoch(
+        102, improved[:, :102], fewer, 30, 1000)
+    # 5% more epochs: forecast again
+    assert forecast.end(110, improved[:, :110], fewer) == expected_last_epoch(
+        110, improved[:, :110], fewer, 30, 1000)
