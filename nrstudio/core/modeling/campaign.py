@@ -206,17 +206,19 @@ class _Table:
     """The table's sample ids and the campaign's targets as arrays, read once: the status
     is redrawn after every edit, on the GUI thread."""
 
-    ids: list[str]
-    where: dict[str, int]
-    columns: dict[str, np.ndarray]  # target -> (n,) values, NaN where missing
+    ids: list[str]  # of the original rows, which alone hold a campaign's experiments
+    rows: list[int]  # their rows in the table
+    where: dict[str, int]  # sample id -> row
+    columns: dict[str, np.ndarray]  # target -> (n,) values of every row, NaN where missing
 
     @classmethod
     def of(cls, dataset: Dataset, campaign: Campaign) -> _Table:
-        ids = dataset.sample_ids()
+        rows = [int(r) for r in np.flatnonzero(dataset.is_original)]  # not the synthetic ones
+        ids = dataset.sample_ids(np.asarray(rows, dtype=int))
         names = {a.target for r in campaign.rounds for a in r.aims}
         present = [t for t in sorted(names) if t in dataset.table.columns]
-        values = dataset.values(present) if present else np.empty((len(ids), 0))
-        return cls(ids, {s: i for i, s in enumerate(ids)},
+        values = dataset.values(present) if present else np.empty((len(dataset), 0))
+        return cls(ids, rows, dict(zip(ids, rows, strict=True)),
                    {t: values[:, k] for k, t in enumerate(present)})
 
     def row(self, row: int, targets: list[str]) -> dict[str, float]:
@@ -276,7 +278,7 @@ def _summary(campaign: Campaign, dataset: Dataset, table: _Table,
         return [*out, "The newest round pushes a target up or down without a window: see "
                       "the best value per round."]
     # The campaign's experiments under these windows, in the order they were planned.
-    ids, where = table.ids, table.where
+    where = table.where
     mine: set[str] = {s for r in campaign.rounds for s in r.samples}
     tried, first_hit = 0, None
     for rnd in campaign.rounds:
@@ -293,8 +295,7 @@ def _summary(campaign: Campaign, dataset: Dataset, table: _Table,
                 first_hit = tried
     labels = "; ".join(a.label for a in windows)
     # The table's own syntheses, measured and not from the campaign, as the random pool.
-    original = dataset.is_original  # a property that compares a whole column
-    pool = [i for i, s in enumerate(ids) if s not in mine and bool(original[i])]
+    pool = [r for s, r in zip(table.ids, table.rows, strict=True) if s not in mine]
     distances = [window_distance(table.row(i, [a.target for a in windows]), windows)
                  for i in pool]
     measured = [d for d in distances if math.isfinite(d)]

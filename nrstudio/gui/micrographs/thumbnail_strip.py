@@ -85,7 +85,7 @@ class ThumbnailStrip(QWidget):
     # ---- samples and images --------------------------------------------------------------
     def reload(self) -> None:
         ds = self.doc.dataset
-        ids = [sid for sid, ok in zip(ds.sample_ids(), ds.is_original, strict=True) if ok]
+        ids = ds.sample_ids(np.flatnonzero(ds.is_original))
         keep = self.sample.currentText()
         self.sample.blockSignals(True)
         self.sample.clear()
