@@ -28,7 +28,8 @@ def time_text(elapsed: float, fraction: float) -> str:
     left and the whole job's expected length ("about 40 s left of about 2 min"), which is
     the steadier of the two (issue 31: from a run's first network epochs on, within 1.5x of
     the truth at every reading of ``benchmarks/bench_eta.py``, where the time left can read
-    up to 3x short until the first networks stop); empty before there is anything to say."""
+    as little as 0.3 of the truth until the first networks stop); empty before there is
+    anything to say."""
     left = time_left(elapsed, fraction)
     if left is not None:
         return f"{about(left)} left of {about(elapsed + left)}"
