@@ -31,7 +31,11 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from nrstudio.core.project.example import example_project_path
-from nrstudio.gui.app.launch import import_heavy_libraries, settle_memory
+from nrstudio.gui.app.launch import (
+    import_heavy_libraries,
+    settle_memory,
+    share_the_interpreter_with_the_window,
+)
 from nrstudio.gui.app.main_window import PAGES, MainWindow
 
 
@@ -66,6 +70,7 @@ def main() -> None:
     # any job can start (the pause that costs is measured in the README); loaded here, the
     # jobs below are measured as the app runs them.
     import_heavy_libraries()
+    share_the_interpreter_with_the_window()  # as the app does at start-up
     app = QApplication(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
     w = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), tmp / "rec")
