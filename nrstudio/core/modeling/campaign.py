@@ -213,12 +213,12 @@ class _Table:
 
     @classmethod
     def of(cls, dataset: Dataset, campaign: Campaign) -> _Table:
-        rows = [int(r) for r in np.flatnonzero(dataset.is_original)]  # not the synthetic ones
-        ids = dataset.sample_ids(np.asarray(rows, dtype=int))
+        rows = np.flatnonzero(dataset.is_original)  # not the synthetic ones
+        ids = dataset.sample_ids(rows)
         names = {a.target for r in campaign.rounds for a in r.aims}
         present = [t for t in sorted(names) if t in dataset.table.columns]
         values = dataset.values(present) if present else np.empty((len(dataset), 0))
-        return cls(ids, rows, dict(zip(ids, rows, strict=True)),
+        return cls(ids, rows.tolist(), dict(zip(ids, rows.tolist(), strict=True)),
                    {t: values[:, k] for k, t in enumerate(present)})
 
     def row(self, row: int, targets: list[str]) -> dict[str, float]:

@@ -34,10 +34,10 @@ from nrstudio.core.modeling.final_models import (
 )
 from nrstudio.core.modeling.model_choice import leakage_free_mae
 from nrstudio.core.modeling.network_pace import NetworkBatch, expected_epochs, seconds_per_epoch
-from nrstudio.core.modeling.networks import EpochReport, inner_split
+from nrstudio.core.modeling.networks import EpochReport, TrainingSet, inner_split
 from nrstudio.core.modeling.predict import (
     EnsembleModel,
-    final_training_sets,
+    augmented_group,
     train_final_models,
 )
 from nrstudio.core.modeling.run_settings import RunSettings
@@ -223,11 +223,13 @@ def network_batches(settings: RunSettings, data: TrainingData,
 
 def training_share(settings: RunSettings, data: TrainingData) -> float:
     """The share of a target's augmented rows that the inner split of early stopping leaves
-    for training when it holds out whole samples (the first final network's split)."""
-    first = final_training_sets(data, settings.evaluation.augment, 1)[0]
+    for training when it holds out whole samples (measured on the first group of targets
+    only: the share depends on the samples' neighbours, not on the target)."""
+    x, y, sources = augmented_group(data, data.groups()[0], settings.evaluation.augment)
     network = settings.evaluation.network
-    train, _ = inner_split(first, network.validation_fraction, network.seed)
-    return len(train) / max(len(first.x), 1)
+    train, _ = inner_split(TrainingSet(x, y[:, 0], sources=sources),
+                           network.validation_fraction, network.seed)
+    return len(train) / max(len(x), 1)
 
 
 def expect_networks(settings: RunSettings, batches: dict[str, NetworkBatch], rep: Reporter,

@@ -22,7 +22,7 @@ from nrstudio.core.modeling.evaluation import augmented_rows
 from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import NetworkStack, TrainingSet
-from nrstudio.core.modeling.training_data import TrainingData, training_data
+from nrstudio.core.modeling.training_data import TargetGroup, TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project_model import StoredModel
 from nrstudio.core.settings import settings_from_dict, settings_to_dict
@@ -253,18 +253,26 @@ class EnsembleModel:
             raise DataError(f"model '{model.name}' is damaged ({exc})") from None
 
 
+def augmented_group(data: TrainingData, group: TargetGroup, augment: SmoteRegSettings
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A group's samples (targets measured on the same rows) plus their SMOTE-REG rows:
+    encoded inputs (n, d), targets (n, group size) and sources (n, 2), the original samples
+    each row comes from (so that early stopping can hold out whole samples)."""
+    rows = np.asarray(group.rows)
+    xa, ya, sources = augmented_rows(data.x[rows], data.y[np.ix_(rows, np.asarray(group.targets))],
+                                     np.arange(len(rows)), augment, data.space.categorical)
+    return data.space.encode(xa), ya, sources
+
+
 def final_training_sets(data: TrainingData, augment: SmoteRegSettings,
                         members: int) -> list[TrainingSet]:
-    """The training set of every final network, ``members`` per target in target order:
-    the target's samples plus their SMOTE-REG rows, encoded, with their sources (so that
-    early stopping holds out whole samples), and a seed per member and target."""
+    """The training set of every final network, ``members`` per target in target order
+    (:func:`augmented_group` of the target's group), with a seed per member and target."""
     augmented = {}
     for g in data.groups():
-        rows = np.asarray(g.rows)
-        xa, ya, src = augmented_rows(data.x[rows], data.y[np.ix_(rows, np.asarray(g.targets))],
-                                     np.arange(len(rows)), augment, data.space.categorical)
+        x, y, sources = augmented_group(data, g, augment)
         for col, t in enumerate(g.targets):
-            augmented[t] = (data.space.encode(xa), ya[:, col], src)
+            augmented[t] = (x, y[:, col], sources)
     return [TrainingSet(augmented[t][0], augmented[t][1], seed=10_007 * (m + 1) + t,
                         sources=augmented[t][2])
             for t in range(len(data.targets)) for m in range(members)]
