@@ -73,7 +73,9 @@ class RodSettings:
                                            "end.")
     method: str = setting("auto", label="Method",
                           choices={"auto": "automatic: both, tracing kept for long rods or "
-                                           "when outlines find too few",
+                                           "when outlines find too few, else the outlines "
+                                           "and the rods tracing took apart inside rejected "
+                                           "ones",
                                    "outline": "outlines: judge each dark region (short rods)",
                                    "trace": "centre lines: follow each rod through crossings "
                                             "and rafts (long thin rods)"},

@@ -286,3 +286,42 @@ def sample_micrograph(length_nm: float, width_nm: float, seed: int, nm_per_px: f
     buf = io.BytesIO()
     Image.fromarray((drawn.pixels * 255).astype(np.uint8)).save(buf, "JPEG", quality=80)
     return buf.getvalue(), drawn
+
+
+def make_crossed_long_rods_micrograph(seed: int = 0, cells: tuple[int, int] = (8, 8),
+                                      cell: float = 200.0,
+                                      length: tuple[float, float] = (150.0, 15.0),
+                                      width: float = 10.0) -> SyntheticMicrograph:
+    """A selection trap: the longer half of the rods lie in crossing pairs and the shorter
+    half alone, as in a carpet where long rods meet others more often. One rod or one crossing
+    pair per ``cell`` px square, alternating; lengths ~ N(length) px, every width ``width``
+    px. A method that keeps only objects whose outline is one rod measures the short half."""
+    rng = np.random.default_rng(seed)
+    h, w = int(cells[0] * cell), int(cells[1] * cell)
+    img = np.full((h, w), 0.72)
+    n_pairs = sum((i + j) % 2 == 0 for i in range(cells[0]) for j in range(cells[1]))
+    n_single = cells[0] * cells[1] - n_pairs
+    drawn = np.sort(np.clip(rng.normal(*length, n_single + 2 * n_pairs), 4 * width, None))
+    short, long_ = rng.permutation(drawn[:n_single]), rng.permutation(drawn[n_single:])
+    lengths: list[float] = []
+    k_short = k_long = 0
+    for i in range(cells[0]):
+        for j in range(cells[1]):
+            cy = (i + 0.5) * cell + rng.uniform(-10, 10)
+            cx = (j + 0.5) * cell + rng.uniform(-10, 10)
+            angle = rng.uniform(0, np.pi)
+            if (i + j) % 2 == 0:
+                # Crossing near their middles at 35-70 degrees.
+                for length_px, a in ((long_[k_long], angle),
+                                     (long_[k_long + 1], angle + rng.uniform(0.6, 1.2))):
+                    draw_rod(img, cx, cy, float(length_px), width, a, 0.38)
+                    lengths.append(float(length_px))
+                k_long += 2
+            else:
+                draw_rod(img, cx, cy, float(short[k_short]), width, angle, 0.38)
+                lengths.append(float(short[k_short]))
+                k_short += 1
+    img = gaussian_filter(img, 1.2)
+    img = rng.poisson(img * 150) / 150.0
+    return SyntheticMicrograph(np.clip(img, 0, 1).astype(np.float32), np.array(lengths),
+                               np.full(len(lengths), width), None)
