@@ -344,8 +344,14 @@ def test_histograms_of_other_samples_can_be_overlaid(qtbot, window, dialogs):
                 for i in item.items if isinstance(i, pg.PlotDataItem)]
 
     assert curves() == []
+    plots = list(panel.hists.ci.items)
     panel.compare.setChecked(True)
     assert len(curves()) == 3  # sample 2's length, width and aspect ratio over sample 1's
+    # The plots are refilled, not made again, and the legend holds this refill's entries only.
+    assert list(panel.hists.ci.items) == plots and len(plots) == 3
+    panel.refresh()
+    assert len(plots[0].legend.items) == 2 and plots[0].legend.isVisible()
+    assert plots[1].legend is None or not plots[1].legend.isVisible()
     lengths = measurement_of(next(im for im in window.doc.project.images
                                   if im.sample_id == "2")).lengths_nm()
     x, y = curves()[0].getData()
