@@ -183,7 +183,7 @@ class MeasurementPanel(QWidget):
     def refresh(self) -> None:
         m = self.measurement()
         self.view.set_rods(m, self.show_rejected.isChecked())
-        plots = self._empty_histograms(visible=m is not None)
+        plots = self._empty_histograms(made=m is not None)
         self.rod_table.set_measurement(m)
         self.use_button.setEnabled(bool(m and m.accepted()))
         if m is None:
@@ -235,11 +235,12 @@ class MeasurementPanel(QWidget):
                     if legend is not None:
                         legend.addItem(curve, label)
 
-    def _empty_histograms(self, visible: bool) -> list[pg.PlotItem]:
-        """The length, width and aspect-ratio plots, emptied. They are made once and refilled:
+    def _empty_histograms(self, made: bool) -> list[pg.PlotItem]:
+        """The length, width and aspect-ratio plots, emptied; ``made``: make them if they are
+        not there yet (once the first measurement is shown). They are made once and refilled:
         making three plots took about 100 ms on the GUI thread, each time a measurement
-        landed or a rod was corrected."""
-        if not self._plots:
+        landed or a rod was corrected. (Plots made hidden and shown later kept no height.)"""
+        if made and not self._plots:
             for k, title in enumerate(("length (nm)", "width (nm)", "aspect ratio")):
                 plot = self.hists.addPlot(row=k, col=0)
                 plot.setLabel("bottom", title)
@@ -251,7 +252,6 @@ class MeasurementPanel(QWidget):
             if plot.legend is not None:
                 plot.legend.clear()
                 plot.legend.setVisible(False)
-            plot.setVisible(visible)
         return self._plots
 
     @staticmethod
