@@ -162,3 +162,16 @@ def test_a_non_finite_prediction_is_never_shown(monkeypatch):
     monkeypatch.setattr(model, "predict", lambda x: np.full(len(x), np.nan))
     with pytest.raises(DataError, match="not a finite number"):
         models.predict(X[:2])
+
+
+
+def test_a_forest_predicts_the_same_numbers_on_any_number_of_threads(forest, monkeypatch):
+    import nrstudio.core.modeling.tabular_models as tm
+
+    assert tm._tree_threads(100) == 1  # a small batch stays on the calling thread
+    x = np.random.default_rng(5).uniform(0, 1, (3 * tm.PARALLEL_TREE_ROWS + 17, 2))
+    monkeypatch.setattr(tm, "_tree_threads", lambda rows: 1)
+    alone = TabularModel("random_forest", forest, {}).predict(x)
+    monkeypatch.setattr(tm, "_tree_threads", lambda rows: 3)
+    shared = TabularModel("random_forest", forest, {}).predict(x)
+    assert np.array_equal(shared, alone)  # bit for bit
