@@ -7,6 +7,7 @@ method that measured them, and converts to nm. :class:`RodSettings` are the meth
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,6 +108,13 @@ class Rod:
 
     def aspect_ratio(self) -> float:
         return self.length_px / self.width_px if self.width_px > 0 else float("nan")
+
+    @property
+    def axis(self) -> tuple[float, float]:
+        """The unit vector (drow, dcol) along the long axis: rows grow downwards, and the
+        angle is counted counter-clockwise from the x axis."""
+        a = math.radians(self.angle_deg)
+        return -math.sin(a), math.cos(a)
 
 
 @dataclass

@@ -172,17 +172,14 @@ def with_rods_traced_apart(outlined: list[Rod], traced: list[Rod]) -> list[Rod]:
         return out
     rows = np.array([r.row for r in kept])
     cols = np.array([r.col for r in kept])
-    angles = np.radians([r.angle_deg for r in kept])
     lengths = np.array([r.length_px for r in kept])
     widths = np.array([r.width_px for r in kept])
-    # Display angles: counter-clockwise from the x axis, so an axis is (-sin, cos) in (row, col).
-    ax_r, ax_c = -np.sin(angles), np.cos(angles)
+    ax_r, ax_c = np.array([r.axis for r in kept]).T
     next_id = max((r.id for r in outlined), default=0) + 1
     for t in traced:
         if not t.accepted:
             continue
-        th = np.radians(t.angle_deg)
-        tr, tc = -np.sin(th), np.cos(th)
+        tr, tc = t.axis
         dr, dc = t.row - rows, t.col - cols
         reach = np.maximum(widths, t.width_px)
         on_outline = (np.abs(dr * ax_r + dc * ax_c) < 0.5 * lengths) & (

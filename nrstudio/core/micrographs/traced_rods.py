@@ -305,8 +305,7 @@ def traced_rods(img: np.ndarray, outlined: Outlined, s: RodSettings,
     if kept:
         long_floor = rt.LONG_ROD * typical_length(kept)
         for r in kept:
-            a = np.radians(r.angle_deg)
-            if not gap_along(light, np.array([r.row, r.col]), np.array([-np.sin(a), np.cos(a)]),
+            if not gap_along(light, np.array([r.row, r.col]), np.array(r.axis),
                              r.length_px, r.width_px):
                 continue
             gapped.add(r.id)

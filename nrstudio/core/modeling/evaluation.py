@@ -54,8 +54,8 @@ class FoldSet:
 
 
 def augmented_rows(x: np.ndarray, y: np.ndarray, rows: np.ndarray, settings: SmoteRegSettings,
-               categorical: list[int] | tuple[int, ...] = ()
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   categorical: list[int] | tuple[int, ...] = ()
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Originals ``rows`` plus their SMOTE-REG rows: x, y and sources (indices into x)."""
     syn = smote_reg_arrays(x[rows], y[rows], settings, categorical=categorical)
     xa = np.vstack([x[rows], syn.x])

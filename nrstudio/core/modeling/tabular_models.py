@@ -11,11 +11,13 @@ scikit-learn object did (tests check it).
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from nrstudio.core.compute_threads import GOVERNOR
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.baselines import fit_baseline
 from nrstudio.core.modeling.gp_likelihood import matern52_cross
@@ -209,10 +211,6 @@ PARALLEL_TREE_ROWS = 8_000  # fewer rows are not worth a thread's start
 def _tree_threads(rows: int) -> int:
     """Threads for walking trees over ``rows`` rows: those the governor leaves (torch's team
     size when it has looked, else the CPU count), at most one per PARALLEL_TREE_ROWS rows."""
-    import os
-
-    from nrstudio.core.compute_threads import GOVERNOR
-
     allowed = GOVERNOR.threads or os.cpu_count() or 1
     return max(1, min(allowed, rows // PARALLEL_TREE_ROWS))
 

@@ -249,20 +249,21 @@ class MeasurementPanel(QWidget):
         held the window for 90-130 ms. One per turn of the event loop, from the panel's first
         showing, keeps each pause short."""
         if len(self._plots) < len(self.HISTOGRAMS):
-            title = self.HISTOGRAMS[len(self._plots)]
-            plot = self.hists.addPlot(row=len(self._plots), col=0)
-            plot.setLabel("bottom", title)
-            plot.setMouseEnabled(False, False)
-            self._plots.append(plot)
-        if len(self._plots) < len(self.HISTOGRAMS):
+            self._add_histogram()
             QTimer.singleShot(0, self._make_next_histogram)
+
+    def _add_histogram(self) -> None:
+        plot = self.hists.addPlot(row=len(self._plots), col=0)
+        plot.setLabel("bottom", self.HISTOGRAMS[len(self._plots)])
+        plot.setMouseEnabled(False, False)
+        self._plots.append(plot)
 
     def _empty_histograms(self, made: bool) -> list[pg.PlotItem]:
         """The length, width and aspect-ratio plots, emptied; ``made``: make those not made
         yet (a measurement is to be shown). They are refilled, never made again. (Plots made
         hidden and shown later kept no height, so they are always shown.)"""
         while made and len(self._plots) < len(self.HISTOGRAMS):
-            self._make_next_histogram()
+            self._add_histogram()
         for plot in self._plots:
             plot.clear()
             plot.setLabel("left", None)

@@ -126,10 +126,10 @@ class MicrographView(pg.GraphicsLayoutWidget):
             return None
         best, best_d = None, np.inf
         for r in self.measurement.rods:
-            a = np.radians(r.angle_deg)
+            ar, ac = r.axis
             dx, dy = x - 0.5 - r.col, y - 0.5 - r.row
-            along = dx * np.cos(a) - dy * np.sin(a)
-            across = dx * np.sin(a) + dy * np.cos(a)
+            along = dy * ar + dx * ac
+            across = dx * ar - dy * ac
             if abs(along) <= r.length_px / 2 + 2 and abs(across) <= r.width_px / 2 + 2:
                 d = along * along + across * across
                 if d < best_d:
