@@ -18,6 +18,11 @@ row with that target measured.
   "maximise" objective); count the rounds until a pick succeeds. Random order is the
   yardstick, on the same starts.
 
+Why a target is slow: the share of the app's picks that succeeded against the probability of
+success it gave them (a model that knows little and says so gives both near the pool's share
+of successes), and how well the campaign model ranks the rest of the pool from 10, 20 and
+40 rows (rank correlation).
+
 LOO: the rank of the first success when every row is ordered by its leave-one-out prediction
 from all other rows; a bound on what any model can do with this table.
 
@@ -50,6 +55,7 @@ TABLE = (Path(__file__).resolve().parents[2]
          / "shared/data/luber-cspbbr3/dataset_synthesizer.csv")
 START = 5
 LIMIT = 120  # picks at most; a campaign not done by then counts LIMIT + 1
+SKILL_ROWS = (10, 20, 40)  # the rows a campaign has after a few to a few dozen rounds
 
 
 @dataclass
@@ -134,8 +140,18 @@ def loo_rank(pool: Dataset, objective: Objective) -> int:
     return int(np.flatnonzero(good[order])[0]) + 1
 
 
-def campaign(pool: Dataset, objective: Objective, seed: int, strategy: str) -> int:
-    """Rounds until a pick succeeds (LIMIT + 1 when none does)."""
+@dataclass
+class Campaign:
+    """One simulated campaign: ``rounds`` until a pick succeeded (LIMIT + 1: none did) and,
+    for the app, the probability of success it gave each pick (empty for random order and
+    for "as high as possible", whose score is a gain)."""
+
+    rounds: int
+    predicted: list[float]
+
+
+def campaign(pool: Dataset, objective: Objective, seed: int, strategy: str) -> Campaign:
+    """Rounds until a pick succeeds (LIMIT + 1 when none does), and the app's probabilities."""
     y = pool.values([objective.target])[:, 0]
     if objective.value is None:
         good = y >= np.quantile(y, 0.95)
@@ -144,20 +160,24 @@ def campaign(pool: Dataset, objective: Objective, seed: int, strategy: str) -> i
     rng = np.random.default_rng(seed)
     measured = list(rng.choice(np.flatnonzero(~good), size=START, replace=False))
     order = rng.permutation(np.setdiff1d(np.arange(len(y)), measured))
+    predicted: list[float] = []
     for rounds in range(1, LIMIT + 1):
         rest = np.setdiff1d(np.arange(len(y)), measured)
         if strategy == "random":
             pick = int(order[rounds - 1])
         else:
-            pick = app_pick(pool, measured, rest, objective, seed + rounds)
+            pick, probability = app_pick(pool, measured, rest, objective, seed + rounds)
+            if objective.value is not None:
+                predicted.append(probability)
         if good[pick]:
-            return rounds
+            return Campaign(rounds, predicted)
         measured.append(pick)
-    return LIMIT + 1
+    return Campaign(LIMIT + 1, predicted)
 
 
 def app_pick(pool: Dataset, measured: list[int], rest: np.ndarray, objective: Objective,
-             seed: int) -> int:
+             seed: int) -> tuple[int, float]:
+    """The app's next row of the pool, and the probability of success it gave that row."""
     models = loo_calibrated_gp(rows_of(pool, np.array(measured)), objective.target)
     candidates = candidate_list(models, rows_of(pool, rest))
     if objective.value is None:
@@ -170,11 +190,30 @@ def app_pick(pool: Dataset, measured: list[int], rest: np.ndarray, objective: Ob
                                  pool=candidates.conditions, optimise=optimise)
     if not result.suggestions:
         raise RuntimeError(f"no suggestion: {result.notes}")
-    return int(rest[candidates.list_row(result.suggestions[0])])
+    best = result.suggestions[0]
+    return int(rest[candidates.list_row(best)]), best.probability
 
 
-def run_one(args: tuple[Dataset, Objective, int, str]) -> int:
+def run_one(args: tuple[Dataset, Objective, int, str]) -> Campaign:
     return campaign(*args)
+
+
+def skill(pool: Dataset, target: str, rows: int, repeats: int = 12) -> float:
+    """How well the campaign model tells ``target`` with a campaign's few rows: the median,
+    over ``repeats`` seeded draws of ``rows`` rows, of the rank correlation (Spearman)
+    between its predictions and the truth on the rest of the pool."""
+    from scipy.stats import spearmanr
+
+    y = pool.values([target])[:, 0]
+    out = []
+    for seed in range(repeats):
+        known = np.random.default_rng(seed).choice(len(y), rows, replace=False)
+        rest = np.setdiff1d(np.arange(len(y)), known)
+        models = loo_calibrated_gp(rows_of(pool, known), target)
+        candidates = candidate_list(models, rows_of(pool, rest))
+        guess = models.predict_mean(candidates.conditions)[:, 0]
+        out.append(spearmanr(guess, y[rest][candidates.rows]).correlation)
+    return float(np.nanmedian(out))
 
 
 def main() -> None:
@@ -193,8 +232,13 @@ def main() -> None:
     print("rounds until a pick succeeds: random order (its exact median, and the median of "
           "simulated campaigns on the same starts), the app (median, mean, 90th percentile; "
           f"{LIMIT + 1} = not done within {LIMIT})")
+    print("hit %: the share of the app's picks that succeeded (of all picks, every seed); "
+          "P %: the probability of success the app gave them, on average (windows only): "
+          "when the two agree and sit near the pool's share of successes, the model is "
+          "honest about knowing little")
     print(f"{'objective':<24} {'rows ok':>7} {'random':>7} {'sim':>6} {'app':>6} "
-          f"{'mean':>6} {'p90':>6} {'ratio':>6} {'LOO':>5} {'time s':>7}")
+          f"{'mean':>6} {'p90':>6} {'ratio':>6} {'LOO':>5} {'ok %':>5} {'hit %':>5} "
+          f"{'P %':>5} {'time s':>7}")
     ratios = []
     for spec in args.objectives.split(","):
         maximise = spec.upper() == "PLQY" or spec.endswith("+")
@@ -210,18 +254,30 @@ def main() -> None:
                   else int((np.abs(y - objective.value) <= objective.tolerance).sum()))
             t0 = time.perf_counter()
             with ProcessPoolExecutor(args.jobs) as ex:
-                app = np.array(list(ex.map(run_one, [(pool, objective, s, "app")
-                                                     for s in seeds])))
-            sim = np.array([campaign(pool, objective, s, "random") for s in seeds])
+                runs = list(ex.map(run_one, [(pool, objective, s, "app") for s in seeds]))
+            app = np.array([c.rounds for c in runs])
+            sim = np.array([campaign(pool, objective, s, "random").rounds for s in seeds])
             r = random_median(len(y) - START, ok)
             a = float(np.median(app))
             ratios.append(r / a)
+            picks = np.minimum(app, LIMIT).sum()
+            hits = (app <= LIMIT).sum()
+            given = [p for c in runs for p in c.predicted]
+            told = f"{100 * np.mean(given):>5.1f}" if given else f"{'':>5}"
             print(f"{objective.label:<24} {ok:>7} {r:>7.1f} {np.median(sim):>6.1f} {a:>6.1f} "
                   f"{app.mean():>6.1f} {np.percentile(app, 90):>6.1f} {r / a:>6.2f} "
-                  f"{loo_rank(pool, objective):>5d} {time.perf_counter() - t0:>7.1f}",
+                  f"{loo_rank(pool, objective):>5d} {100 * ok / len(y):>5.1f} "
+                  f"{100 * hits / picks:>5.1f} {told} {time.perf_counter() - t0:>7.1f}",
                   flush=True)
     print(f"median ratio random / app over {len(ratios)} objectives: {np.median(ratios):.2f}; "
           f"worst {min(ratios):.2f}")
+    print("How well a campaign's model tells each target (rank correlation of its predictions "
+          "with the rest of the pool, median of 12 draws of that many rows):")
+    for spec in args.objectives.split(","):
+        target = spec.rstrip("+")
+        pool = one_target(dataset, target)
+        print(f"  {target:<12} " + "  ".join(f"{n} rows {skill(pool, target, n):.2f}"
+                                            for n in SKILL_ROWS), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
 """Time and peak memory of ``nrstudio run`` with default settings as the table grows.
 
 Usage: python benchmarks/bench_table_sizes.py [--sizes 28,100,250,1000] [--repeats 1]
+       [--literature]
 
 Each table comes from :func:`make_synthesis_table` (20 number inputs, 5 text conditions, a
 constant column, every missing-value marker, three targets with gaps), plus the bundled
 example (the paper's 28 rows). Every run is a separate process (``python -m nrstudio run``)
 so that its peak resident memory is its own; the table prints wall time, peak memory and
-the rows the augmentation made.
+the rows the augmentation made. ``--literature`` adds a literature-sized table: 3,500 rows,
+25 number inputs and 10 text conditions, 8 of them with up to 30 levels (issue 30's goal:
+at most 10 minutes and 3 GB).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="28,100,250,1000")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--no-example", action="store_true")
+    parser.add_argument("--literature", action="store_true",
+                        help="add 3,500 rows x 25 numbers + 10 texts of up to 30 levels")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"{'table':<32} {'rows':>6} {'inputs':>7} {'time s':>8} {'peak MB':>8} "
@@ -60,6 +65,10 @@ def main() -> None:
             path = Path(tmp) / f"table-{n}.csv"
             path.write_bytes(make_synthesis_table(n, seed=n).csv())
             sources.append(("generated, 20 numbers + 5 texts", path, n, 26))
+        if args.literature:
+            path = Path(tmp) / "table-literature.csv"
+            path.write_bytes(make_synthesis_table(3500, 25, 10, seed=1, many_levels=30).csv())
+            sources.append(("generated, 25 numbers + 10 texts", path, 3500, 36))
         for label, source, n, d in sources:
             for r in range(args.repeats):
                 seconds, peak, rows = run_once(source, Path(tmp) / f"out-{n}-{r}")

@@ -98,3 +98,4 @@ AUGMENT_OPTIONS = ("minority", "neighbors", "per_subset", "percent", "seed", "su
                    "budget")
 NETWORK_OPTIONS = ("hidden", "optimizer", "lr", "batch_size", "max_epochs", "patience", "device")
 LIME_OPTIONS = ("num_samples", "repeats", "locality", "kernel_width")
+RUN_OPTIONS = ("members", "explain_at_most", "explain_at_most_large")

@@ -13,6 +13,7 @@ from nrstudio.commands.registry import (
     AUGMENT_OPTIONS,
     LIME_OPTIONS,
     NETWORK_OPTIONS,
+    RUN_OPTIONS,
     Command,
     add_setting_options,
     command,
@@ -78,7 +79,7 @@ def run_command(parser: argparse.ArgumentParser) -> Command:
                              f"{','.join(EvaluationSettings.baselines)}; "
                              f"choices: {', '.join(BASELINE_NAMES)})")
     add_setting_options(parser, NetworkSettings, NETWORK_OPTIONS, {"max_epochs": "--epochs"})
-    add_setting_options(parser, RunSettings, ("members", "explain_at_most"))
+    add_setting_options(parser, RunSettings, RUN_OPTIONS)
     add_setting_options(parser, SmoteRegSettings, ("budget",), {"budget": "--row-budget"})
     add_setting_options(parser, LimeSettings, LIME_OPTIONS, {"num_samples": "--lime-samples"},
                         prefix="lime-")
@@ -166,7 +167,7 @@ def run_settings(args: argparse.Namespace, project) -> RunSettings:  # type: ign
         seed=args.seed, augment=option_changes(args, ("budget",)),
         network=option_changes(args, NETWORK_OPTIONS),
         lime=option_changes(args, LIME_OPTIONS, "lime-"), evaluation=evaluation,
-        run={"explain": not args.no_explain, **option_changes(args, ("members", "explain_at_most"))})
+        run={"explain": not args.no_explain, **option_changes(args, RUN_OPTIONS)})
 
     def stored(key: str) -> Any:  # the project's section, None without a project
         return read_section(project, key) if project is not None else None

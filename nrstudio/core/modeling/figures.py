@@ -44,6 +44,9 @@ def parity_plot(result: EvaluationResult, protocol: str, path: str | Path) -> Pa
     return save_figure(fig, path)
 
 
+MANY_INPUTS = 12  # beyond this the heat map's input names stand upright, each in its column
+
+
 def lime_heatmap(expl: Explanations, path: str | Path) -> Path:
     """The paper's Figure 4: samples x inputs LIME weights per target, diverging at zero.
     A flagged explanation is never drawn in colour: its row is grey and hatched, marked ⚠,
@@ -51,7 +54,12 @@ def lime_heatmap(expl: Explanations, path: str | Path) -> Path:
     t = len(expl.targets)
     n = len(expl.points)
     flagged = expl.flagged
-    fig, axes = plt.subplots(1, t, figsize=(3.6 * t + 1, 0.22 * n + 2.2), squeeze=False)
+    f = len(expl.features)
+    # Many inputs (a literature table's reagents) get a column wide enough for their name,
+    # written upright: slanted, 35 names ran into each other.
+    many = f > MANY_INPUTS
+    width = max(3.6, 0.17 * f + 1.4) if many else 3.6
+    fig, axes = plt.subplots(1, t, figsize=(width * t + 1, 0.22 * n + 2.2), squeeze=False)
     for k, ax in enumerate(axes[0]):
         w = np.array(expl.weights[:, k, :], dtype=float)
         w[flagged[:, k]] = np.nan  # drawn by the hatched grey below, never in colour
@@ -63,8 +71,8 @@ def lime_heatmap(expl: Explanations, path: str | Path) -> Path:
         for row in np.flatnonzero(flagged[:, k]):
             ax.add_patch(Rectangle((-0.5, row - 0.5), len(expl.features), 1.0, fill=False,
                                    hatch="///", edgecolor="#808080", linewidth=0))
-        ax.set_xticks(range(len(expl.features)), expl.features, rotation=35, ha="right",
-                      fontsize=7)
+        ax.set_xticks(range(f), expl.features, rotation=90 if many else 35,
+                      ha="center" if many else "right", fontsize=7)
         ax.set_yticks(range(n), [("⚠ " if flagged[i, k] else "") + str(p)
                                  for i, p in enumerate(expl.points)], fontsize=6)
         title = expl.targets[k]

@@ -330,7 +330,8 @@ def run_pipeline(
     explanations = None
     if settings.explain:
         rows = representative_rows(models.space.encode(final.train_x),
-                                   settings.explain_at_most, settings.lime.seed)
+                                   settings.samples_to_explain(len(final.train_x)),
+                                   settings.lime.seed)
         explanations = models.explain(final.train_x[rows], [final.sample_ids[r] for r in rows],
                                       settings.lime,
                                       rep.sub(0.88, 1.0, stage="explain").report, cancel)

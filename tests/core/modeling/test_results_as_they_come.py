@@ -93,6 +93,20 @@ def test_representative_rows_cover_the_clusters_and_keep_small_tables_whole():
     np.testing.assert_array_equal(representative_rows(x, 0), np.arange(len(x)))
 
 
+def test_a_large_table_has_fewer_samples_explained_unless_every_one_is_asked_for():
+    from nrstudio.core.modeling.run_settings import LARGE_TABLE
+
+    default = RunSettings()
+    assert default.samples_to_explain(250) == 200
+    assert default.samples_to_explain(LARGE_TABLE) == 200
+    assert default.samples_to_explain(3500) == 50
+    assert RunSettings(explain_at_most=30).samples_to_explain(3500) == 30  # the smaller
+    assert RunSettings(explain_at_most=0).samples_to_explain(3500) == 0  # every sample
+    assert RunSettings(explain_at_most_large=400).samples_to_explain(3500) == 200
+    # settings stored before the field existed read back with its default
+    assert RunSettings.from_dict({"explain_at_most": 100}).samples_to_explain(3500) == 50
+
+
 def test_the_networks_are_timed_before_they_train_and_the_later_results_say_how_long():
     project = load_project(EXAMPLE)
     settings = SMALL_RUN

@@ -175,3 +175,31 @@ def test_a_forest_predicts_the_same_numbers_on_any_number_of_threads(forest, mon
     monkeypatch.setattr(tm, "_tree_threads", lambda rows: 3)
     shared = TabularModel("random_forest", forest, {}).predict(x)
     assert np.array_equal(shared, alone)  # bit for bit
+
+
+def test_a_forest_grown_on_several_threads_is_the_one_grown_on_one(monkeypatch):
+    from sklearn.ensemble import RandomForestRegressor
+
+    import nrstudio.core.modeling.baselines as bl
+
+    assert bl.forest_threads(bl.PARALLEL_FOREST_ROWS - 1) == 1  # a small table: one thread
+    rng = np.random.default_rng(8)
+    x = rng.uniform(0, 1, (bl.PARALLEL_FOREST_ROWS, 6))
+    y = np.sin(4 * x[:, 0]) + x[:, 1] + 0.1 * rng.standard_normal(len(x))
+    monkeypatch.setattr(bl, "forest_threads", lambda rows: 1)
+    alone = bl.fit_baseline("random_forest", x, y, seed=3)
+    monkeypatch.setattr(bl, "forest_threads", lambda rows: 3)
+    grown: list[int] = []
+    fit = RandomForestRegressor.fit
+
+    def spy(self, *args, **kwargs):
+        grown.append(self.n_jobs)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(RandomForestRegressor, "fit", spy)
+    shared = bl.fit_baseline("random_forest", x, y, seed=3)
+    assert grown == [3] and shared.n_jobs == 1  # grown on 3 threads, predicts on one
+    for a, b in zip(alone.estimators_, shared.estimators_, strict=True):
+        assert np.array_equal(a.tree_.threshold, b.tree_.threshold)
+        assert np.array_equal(a.tree_.value, b.tree_.value)
+    assert np.array_equal(alone.predict(x[:200]), shared.predict(x[:200]))
