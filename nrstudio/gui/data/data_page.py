@@ -66,6 +66,7 @@ class DataPage(QWidget):
         # ... and only when the page is seen: after augmentation, sizing them while another
         # page was shown took 30-50 ms of the window's time.
         self.column_sizing = WhenShown(self, self._size_columns)
+        self._sized_for: tuple | None = None  # the columns the widths were made for
         self.model.edit_refused.connect(self._refused)
         self.filter = QLineEdit(placeholderText="Filter rows (any column)…")
         self.filter.setClearButtonEnabled(True)
@@ -105,10 +106,18 @@ class DataPage(QWidget):
 
     # ---- display ---------------------------------------------------------------------------
     def _refresh(self) -> None:
-        self.column_sizing.request()
+        # Columns are sized when they change (an import, a merge, a role), not when rows come
+        # or go: after SMOTE-REG's 9,600 rows the sizing took 110-117 ms of the window's time
+        # on a busy 2-core machine, for the same widths.
+        if self._column_key() != self._sized_for:
+            self.column_sizing.request()
         self._refresh_summary()
 
+    def _column_key(self) -> tuple:
+        return tuple((c.name, c.role, c.unit) for c in self.doc.dataset.columns)
+
     def _size_columns(self) -> None:
+        self._sized_for = self._column_key()
         self.view.resizeColumnsToContents()
         for c in range(self.model.columnCount()):
             self.view.setColumnWidth(c, min(max(self.view.columnWidth(c), 60), 240))

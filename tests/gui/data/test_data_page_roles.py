@@ -135,3 +135,25 @@ def test_import_offers_to_keep_the_frequent_levels_of_a_many_level_condition(win
     ds = dialog.dataset()
     levels = set(ds.table["Precursor"])
     assert {"PbBr2", "PbO", OTHER_LEVEL} <= levels and len(levels) <= 30
+
+
+def test_columns_are_sized_again_when_they_change_not_when_rows_come(window, monkeypatch):
+    # Sizing the columns after SMOTE-REG's thousands of rows held the window for over 100 ms
+    # on a busy machine, for the widths it already had.
+    page = window.data_page
+    sized = []
+    monkeypatch.setattr(page.view, "resizeColumnsToContents", lambda: sized.append(1))
+    more_rows = window.doc.dataset.copy()
+    more_rows.table = more_rows.table.iloc[[0, 1, 2, 3, 4] * 40].reset_index(drop=True)
+    more_rows.rows = more_rows.rows.iloc[[0, 1, 2, 3, 4] * 40].reset_index(drop=True)
+    window.doc.replace_dataset(more_rows)
+    assert sized == []
+    next(a for a in _role_actions(window, "Qseed (uL)") if a.text().startswith("Target")).trigger()
+    assert window.doc.dataset.column("Qseed (uL)").role == Role.TARGET
+    assert sized == [1]
+
+
+def _role_actions(w, name):
+    cols = [c.name for c in w.doc.dataset.columns]
+    menu = w.data_page.column_menu(cols.index(name))
+    return next(a.menu() for a in menu.actions() if a.menu() is not None).actions()
