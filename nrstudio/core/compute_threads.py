@@ -84,6 +84,11 @@ class ThreadGovernor:
         self._last = (now, stat[0], stat[1], own)
         return self.threads
 
+    def allowed(self) -> int:
+        """Threads that work outside torch (tree walks and fits) may use: the team size
+        last chosen, or the CPU count before the governor has looked."""
+        return max(1, self.threads or os.cpu_count() or 1)
+
     def restore(self) -> None:
         """Back to the team size found at the first look."""
         torch = sys.modules.get("torch")

@@ -49,3 +49,14 @@ def test_without_proc_stat_the_defaults_stay(monkeypatch):
     gov = ct.ThreadGovernor()
     assert gov.update() == 0 and gov.update() == 0
     assert torch.get_num_threads() == before
+
+
+def test_work_outside_torch_uses_the_team_size_chosen_or_every_cpu_before(monkeypatch):
+    governor = ct.ThreadGovernor()
+    monkeypatch.setattr(ct.os, "cpu_count", lambda: 6)
+    assert governor.allowed() == 6  # not looked yet
+    governor.threads = 2
+    assert governor.allowed() == 2
+    monkeypatch.setattr(ct.os, "cpu_count", lambda: None)
+    governor.threads = 0
+    assert governor.allowed() == 1

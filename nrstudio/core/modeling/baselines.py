@@ -4,7 +4,6 @@ beat these, the user should know."""
 
 from __future__ import annotations
 
-import os
 import warnings
 from typing import TYPE_CHECKING
 
@@ -99,7 +98,7 @@ def forest_threads(rows: int) -> int:
     before growing any, so the forest is the same whatever the count."""
     if rows < PARALLEL_FOREST_ROWS:
         return 1
-    return max(1, GOVERNOR.threads or os.cpu_count() or 1)
+    return GOVERNOR.allowed()
 
 
 MAX_TUNING_ROWS = 300  # a Gaussian process learns its kernel on at most this many rows

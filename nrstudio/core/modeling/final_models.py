@@ -119,10 +119,8 @@ def fit_tabular_set(dataset: Dataset, kinds: tuple[str, ...] | list[str],
         rows = np.isfinite(data.y[:, t])
         models[target] = {}
         for k, kind in enumerate(kinds):
-            name = SHORT_NAMES.get(kind, kind)
             rep.report((t * len(kinds) + k) / total,
-                       f"fitting {name if name.startswith('the ') else 'the ' + name} for "
-                       f"{target}")
+                       f"fitting {SHORT_NAMES.get(kind, kind)} for {target}")
             models[target][kind] = fit_tabular_model(kind, features[rows], data.y[rows, t],
                                                      seed)
     rep.report(1.0, "done")

@@ -11,7 +11,6 @@ scikit-learn object did (tests check it).
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -211,7 +210,7 @@ PARALLEL_TREE_ROWS = 8_000  # fewer rows are not worth a thread's start
 def _tree_threads(rows: int) -> int:
     """Threads for walking trees over ``rows`` rows: those the governor leaves (torch's team
     size when it has looked, else the CPU count), at most one per PARALLEL_TREE_ROWS rows."""
-    allowed = GOVERNOR.threads or os.cpu_count() or 1
+    allowed = GOVERNOR.allowed()
     return max(1, min(allowed, rows // PARALLEL_TREE_ROWS))
 
 
