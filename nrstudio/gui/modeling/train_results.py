@@ -34,8 +34,10 @@ def chosen_models(result: EvaluationResult, picks: Mapping[str, str] | None = No
     """Target -> the model that makes its predictions (the user's pick, else the lowest
     leakage-free MAE): the one the Metrics table shows first and bold."""
     m = result.metrics
-    targets = list(dict.fromkeys(m.target))
-    available = {t: set(m[m.target == t].model) for t in targets}
+    available: dict[str, set[str]] = {}
+    for target, model in zip(m.target, m.model, strict=True):
+        available.setdefault(target, set()).add(model)
+    targets = list(available)
     return {t: c.model for t, c in choose_models(targets, result, available, picks).items()}
 
 
@@ -169,7 +171,7 @@ class ParityView(QWidget):
         current = self.parity_protocol.currentData()
         self.parity_protocol.blockSignals(True)
         self.parity_protocol.clear()
-        for p in dict.fromkeys(result.predictions.protocol):
+        for p in pd.unique(result.predictions.protocol):
             self.parity_protocol.addItem(PROTOCOL_LABELS.get(p, p), p)
         index = self.parity_protocol.findData(current)
         self.parity_protocol.setCurrentIndex(max(index, 0))
@@ -180,7 +182,7 @@ class ParityView(QWidget):
             current_model = next(iter(first.values()), None)
         self.parity_model.blockSignals(True)
         self.parity_model.clear()
-        for m in dict.fromkeys(result.predictions.model):
+        for m in pd.unique(result.predictions.model):
             self.parity_model.addItem(SHORT_NAMES.get(m, m), m)
         self.parity_model.setCurrentIndex(max(self.parity_model.findData(current_model), 0))
         self.parity_model.blockSignals(False)
@@ -199,7 +201,7 @@ class ParityView(QWidget):
         if len(val) and "model" in val:
             val = val[val.model == model]
         self._points: dict[tuple[int, str], pd.DataFrame] = {}
-        for k, target in enumerate(dict.fromkeys(pred.target)):
+        for k, target in enumerate(pd.unique(pred.target)):
             plot = self.parity.addPlot(row=0, col=k, title=target)
             unit = self.units.get(target, "")
             # The unit in the text: pyqtgraph's own units would add SI prefixes ("knm").

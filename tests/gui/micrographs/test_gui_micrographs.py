@@ -440,3 +440,32 @@ def test_a_micrograph_is_decoded_off_the_gui_thread_and_shown_only_if_still_chos
     assert page.current is second and page.decoded.peek(second.id) is not None
     assert page.view._pixels is page.decoded.peek(second.id).pixels
     assert second.filename in page.strip.info.text()
+
+
+def test_a_measurement_is_read_back_only_when_it_changes(qtbot, window, monkeypatch):
+    """Reading 2,000 stored rods back took about 25 ms, several times per redraw: the panel
+    keeps what it read until the stored measurement is replaced."""
+    import nrstudio.gui.micrographs.decoded_measurements as module
+
+    reads = []
+    real = module.measurement_of
+    monkeypatch.setattr(module, "measurement_of", lambda im: reads.append(im.id) or real(im))
+    page = window.micrographs_page.measure
+    _choose(page, "1")
+    reads.clear()
+    with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
+        assert page.panel.measure()
+    panel = page.panel
+    # What is shown as a measurement lands is what the project file holds (to 0.001 px).
+    assert panel.measurement() == measurement_of(page.current)
+    for _ in range(3):
+        panel.refresh()
+    assert reads == []
+    panel.corrections.correct.setChecked(True)
+    good = panel.measurement().accepted()[0]
+    page.view.click_at(good.col + 0.5, good.row + 0.5)
+    assert reads == [page.current.id]  # the corrected measurement, read once
+    assert panel.measurement().summary().count == measurement_of(page.current).summary().count
+    window.doc.undo_stack.undo()
+    assert panel.measurement() == measurement_of(page.current)
+    assert len(reads) == 2

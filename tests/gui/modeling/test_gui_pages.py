@@ -322,13 +322,24 @@ def test_explain_page_heat_maps_hover_click_and_export(qtbot, tmp_path, trained)
     assert "weight" in page.hover.text() and "±" in page.hover.text()
     cell = page._cell_at(center)
     assert cell is not None and cell[2] == 1
+    page.select_sample(0)
+    bar_plots = list(page.bars.ci.items)
     page.select_sample(cell[1])
-    assert len(page.bars.ci.items) == 3
+    assert list(page.bars.ci.items) == bar_plots and len(bar_plots) == 3  # refilled
+    weights = page.expl.weights[cell[1], 0]
+    low, high = bar_plots[0].vb.childrenBounds()[1]  # what the y range follows
+    assert low <= min(weights.min(), 0) and high >= max(weights.max(), 0)
     assert "predicted" in page.detail.text()
+    plots = list(page.plots)
     page.sort.setCurrentIndex(page.sort.findText("weight of Core amount"))
     order = page.orders[0]
     w_sorted = page.expl.weights[order, 0, 1]
     assert (np.diff(w_sorted) <= 1e-12).all()
+    # The maps are refilled, not made again; the selected sample's outline follows its row.
+    assert page.plots == plots and len(page.heat.ci.items) == 6
+    _, y = page.maps[0].mark.getData()
+    assert y[0] == int(np.flatnonzero(order == cell[1])[0])
+    assert np.array_equal(page.maps[0].image.image, page.expl.weights[order, 0, :])
     out = tmp_path / "weights.csv"
     assert page.export_csv(str(out))
     assert len(out.read_text().splitlines()) == 1 + 28 * 3 * 3
@@ -336,6 +347,26 @@ def test_explain_page_heat_maps_hover_click_and_export(qtbot, tmp_path, trained)
 
     assert export_scene(page.heat.scene(), tmp_path / "heat.svg").stat().st_size > 1000
     assert export_scene(page.heat.scene(), tmp_path / "heat.png").stat().st_size > 1000
+
+
+def test_heat_maps_are_made_while_the_explanations_are_computed(qtbot, tmp_path, trained):
+    """Made as the result landed, three heat maps with their colour bars held the window for
+    about 100 ms: a run makes them ahead, one per turn of the event loop, and the result
+    fills them."""
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.explain_page
+    w.show_page("Explain")
+    page.expl = None
+    page.draw_heatmaps()
+    assert page.maps == []
+    page.samples.setValue(300)
+    page.repeats.setValue(1)
+    with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
+        assert page.run()
+        qtbot.waitUntil(lambda: len(page._spare) == 3, timeout=10_000)
+        made_ahead = list(page._spare)
+    assert {id(m) for m in page.maps} == {id(m) for m in made_ahead} and page._spare == []
+    assert page.maps[0].image.image.shape == (28, 3)
 
 
 def test_explain_this_point_from_the_predict_page(qtbot, tmp_path, trained):
