@@ -174,6 +174,8 @@ class ExplainPage(QWidget):
         self.sort.blockSignals(False)
         self.draw_heatmaps()
         self.draw_bars()
+        if self.expl is None:
+            QTimer.singleShot(0, self._make_heat_maps_ahead)
 
     # ---- running -------------------------------------------------------------------------------
     def run(self) -> bool:
@@ -187,10 +189,7 @@ class ExplainPage(QWidget):
         def work(ctx: JobContext) -> Explanations:
             return model.explain(x, model.sample_ids, settings, ctx.progress, ctx.cancelled)
 
-        started = self.jobs.start("LIME", work, self._finished, settings=settings)
-        if started:
-            self._make_heat_maps_ahead(len(model.targets))
-        return started
+        return self.jobs.start("LIME", work, self._finished, settings=settings)
 
     def _finished(self, expl: Explanations, settings: LimeSettings) -> None:
         write_section(self.doc.project, "lime_weights", expl)
@@ -300,14 +299,16 @@ class ExplainPage(QWidget):
             self.heat.addItem(heat_map.bar, row=0, col=2 * k + 1)
             self.maps.append(heat_map)
 
-    def _make_heat_maps_ahead(self, n_targets: int) -> None:
-        """While a job explains, make the heat maps its result needs, one per turn of the
-        event loop: the three at once, as the result landed, held the window for about
-        100 ms."""
-        if len(self.maps) == n_targets or len(self._spare) >= n_targets:
+    def _make_heat_maps_ahead(self) -> None:
+        """While there are no explanations and no job runs, make the heat maps that
+        explanations of the table's targets will need, one per turn of the event loop: the
+        three at once, as the result landed, held the window for about 100 ms. Not while a
+        job runs: its worker holds Python's lock so often that one took 80-90 ms then."""
+        n_targets = len(self.doc.dataset.targets)
+        if self.expl is not None or self.jobs.busy or len(self._spare) >= n_targets:
             return
         self._spare.append(HeatMap.make())
-        QTimer.singleShot(0, lambda: self._make_heat_maps_ahead(n_targets))
+        QTimer.singleShot(0, self._make_heat_maps_ahead)
 
     def _mark_selected(self) -> None:
         """Outline the selected sample's row in every heat map (nothing when none is)."""
