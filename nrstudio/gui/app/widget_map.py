@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QGraphicsView,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -112,6 +113,12 @@ def _describe(w: QWidget, out: dict[str, Any]) -> None:
             if 0 <= x < w.width():
                 name = str(model.headerData(i, w.orientation()) or "").split("\n")[0]
                 _add(out, f"header:{name}", _centre(w, QPoint(x, w.height() // 2)))
+    heat, maps = getattr(w, "heat", None), getattr(w, "maps", None)
+    if isinstance(heat, QGraphicsView) and isinstance(maps, list):
+        for heat_map in maps:  # the Explain page's LIME heat maps, by target
+            centre = heat.mapFromScene(heat_map.plot.vb.sceneBoundingRect().center())
+            _add(out, f"heatmap:{_clean(heat_map.plot.titleLabel.text)}",
+                 _centre(heat.viewport(), centre))
     rods = getattr(w, "measurement", None)
     box = getattr(w, "box", None)
     if rods is not None and box is not None and hasattr(rods, "rods"):

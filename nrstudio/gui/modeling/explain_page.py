@@ -88,6 +88,7 @@ class ExplainPage(QWidget):
         self.run_button = QPushButton("Explain all samples")
         self.run_button.clicked.connect(self.run)
         self.sort = QComboBox()
+        self.sort.setObjectName("sort")
         self.sort.currentIndexChanged.connect(lambda _: self.draw_heatmaps())
         # The settings in one row, the button and the sort order below them: in one row they
         # made the page wider than a 1366 px screen.

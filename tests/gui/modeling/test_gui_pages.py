@@ -349,6 +349,30 @@ def test_explain_page_heat_maps_hover_click_and_export(qtbot, tmp_path, trained)
     assert export_scene(page.heat.scene(), tmp_path / "heat.png").stat().st_size > 1000
 
 
+def test_a_click_on_a_heat_map_selects_its_sample(qtbot, tmp_path, trained):
+    """Where the app says a heat map is (the map that walkthroughs click by), a mouse click
+    selects the sample of that row and shows its bars."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from nrstudio.gui.app.widget_map import widget_map
+
+    w = make_window(qtbot, tmp_path, trained)
+    w.resize(1366, 740)
+    w.show()
+    w.show_page("Explain")
+    qtbot.waitExposed(w)
+    page = w.explain_page
+    found = widget_map(QApplication.instance())
+    assert "field:sort" in found
+    x, y = found[f"heatmap:{page.expl.targets[1]}"]
+    view = page.heat.viewport()
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.mapFromGlobal(QPoint(x, y)))
+    order = page.orders[1]
+    assert page.selected in order[len(order) // 2 - 1:len(order) // 2 + 1]
+    assert "predicted" in page.detail.text() and len(page.bars.ci.items) == 3
+
+
 def test_heat_maps_are_made_ahead_while_nothing_runs(qtbot, tmp_path, trained):
     """Made as the result landed, three heat maps with their colour bars held the window for
     about 100 ms, and made while the job ran 80-90 ms each: without explanations, the page
