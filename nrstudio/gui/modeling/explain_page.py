@@ -78,7 +78,7 @@ class ExplainPage(QWidget):
         self.selected: int | None = None
         self.orders: list[np.ndarray] = []
         self.maps: list[HeatMap] = []  # one per target, shown
-        self._spare: list[HeatMap] = []  # made ahead while a job explains
+        self._spare: list[HeatMap] = []  # made ahead while the app is idle
         self._bar_plots: list[pg.PlotItem] = []
         self.form = SettingsForm(LimeSettings, LIME_FIELDS, LimeSettings(seed=seed),
                                  horizontal=True)
