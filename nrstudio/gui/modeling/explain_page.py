@@ -78,7 +78,6 @@ class ExplainPage(QWidget):
         self.selected: int | None = None
         self.orders: list[np.ndarray] = []
         self.maps: list[HeatMap] = []  # one per target, shown
-        self._spare: list[HeatMap] = []  # made ahead while the app is idle
         self._bar_plots: list[pg.PlotItem] = []
         self.form = SettingsForm(LimeSettings, LIME_FIELDS, LimeSettings(seed=seed),
                                  horizontal=True)
@@ -248,10 +247,11 @@ class ExplainPage(QWidget):
         every click on a sample."""
         self.orders = []
         if self.expl is None:
-            self.heat.clear()
-            self.maps = []
-            self.heat.addLabel("No explanations yet: train a model, then press "
-                               "'Explain all samples'.")
+            for heat_map in self.maps:
+                heat_map.empty()
+            self.flag_note.setVisible(True)
+            self.flag_note.setText("No explanations yet: train a model, then press "
+                                   "'Explain all samples'.")
             return
         e = self.expl
         self.hover.setText(self._legend())
@@ -291,24 +291,33 @@ class ExplainPage(QWidget):
                 if advice else ""))
 
     def _place_heat_maps(self, n_targets: int) -> None:
-        """Put ``n_targets`` empty heat maps side by side, the ones made ahead first."""
+        """Put ``n_targets`` empty heat maps side by side (the number of targets changed)."""
         self.heat.clear()
         self.maps = []
-        for k in range(n_targets):
-            heat_map = self._spare.pop() if self._spare else HeatMap.make()
-            self.heat.addItem(heat_map.plot, row=0, col=2 * k)
-            self.heat.addItem(heat_map.bar, row=0, col=2 * k + 1)
-            self.maps.append(heat_map)
+        for _ in range(n_targets):
+            self._add_heat_map()
+
+    def _add_heat_map(self) -> HeatMap:
+        k = len(self.maps)
+        heat_map = HeatMap.make()
+        self.heat.addItem(heat_map.plot, row=0, col=2 * k)
+        self.heat.addItem(heat_map.bar, row=0, col=2 * k + 1)
+        self.maps.append(heat_map)
+        return heat_map
 
     def _make_heat_maps_ahead(self) -> None:
-        """While there are no explanations and no job runs, make the heat maps that
-        explanations of the table's targets will need, one per turn of the event loop: the
-        three at once, as the result landed, held the window for about 100 ms. Not while a
-        job runs: its worker holds Python's lock so often that one took 80-90 ms then."""
-        n_targets = len(self.doc.dataset.targets)
-        if self.expl is not None or self.jobs.busy or len(self._spare) >= n_targets:
+        """While there are no explanations and no job runs, put up the empty heat maps of
+        the table's targets, one per turn of the event loop, for explanations to fill: the
+        three made at once, as the result landed, held the window for about 100 ms. Not while
+        a job runs: its worker holds Python's lock so often that one took 80-90 ms then. They
+        are made in the view's layout like any shown map: plots kept aside outside it were
+        deleted by Python's garbage collector after their window had gone, which crashed the
+        test process in 2 of 4 runs."""
+        targets = self.doc.dataset.targets
+        if self.expl is not None or self.jobs.busy or len(self.maps) >= len(targets):
             return
-        self._spare.append(HeatMap.make())
+        k = len(self.maps)
+        self._add_heat_map().plot.setTitle(targets[k])
         QTimer.singleShot(0, self._make_heat_maps_ahead)
 
     def _mark_selected(self) -> None:

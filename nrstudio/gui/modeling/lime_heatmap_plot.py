@@ -68,6 +68,16 @@ class HeatMap:
         self.plot.setXRange(0, n_inputs, padding=0)
         self.plot.setYRange(0, n_rows, padding=0)
 
+    def empty(self) -> None:
+        """No weights shown (the title stays)."""
+        self.image.setImage(np.zeros((1, 1)), levels=(-1, 1))
+        self.plot.getAxis("left").setTicks([[]])
+        self.plot.getAxis("bottom").setTicks([[]])
+        for shade in self.shades:
+            self.plot.removeItem(shade)
+        self.shades = []
+        self.mark.setData([], [])
+
     def mark_row(self, row: int | None, n_inputs: int) -> None:
         """Outline display row ``row`` (none when None)."""
         if row is None:

@@ -375,23 +375,25 @@ def test_a_click_on_a_heat_map_selects_its_sample(qtbot, tmp_path, trained):
 
 def test_heat_maps_are_made_ahead_while_nothing_runs(qtbot, tmp_path, trained):
     """Made as the result landed, three heat maps with their colour bars held the window for
-    about 100 ms, and made while the job ran 80-90 ms each: without explanations, the page
-    makes them while the app is idle, one per turn of the event loop, and a result fills
-    them."""
+    about 100 ms: without explanations, the page puts up the targets' empty heat maps while
+    the app is idle, one per turn of the event loop, and a result fills them."""
     from nrstudio.core.project.sections import write_section
 
-    w = make_window(qtbot, tmp_path, trained)
+    project = load_project(trained)
+    write_section(project, "lime_weights", None)
+    path = tmp_path / "no-lime.nrproj"
+    save_project(project, path)
+    w = make_window(qtbot, tmp_path, path)
     page = w.explain_page
-    write_section(w.doc.project, "lime_weights", None)
-    w.doc.mark_changed()
-    assert page.expl is None and page.maps == []
-    qtbot.waitUntil(lambda: len(page._spare) == 3, timeout=10_000)
-    made_ahead = list(page._spare)
+    assert page.expl is None and "No explanations yet" in page.flag_note.text()
+    qtbot.waitUntil(lambda: len(page.maps) == 3, timeout=10_000)
+    made_ahead = list(page.maps)
+    assert [m.plot.titleLabel.text for m in made_ahead] == w.doc.dataset.targets
     page.samples.setValue(300)
     page.repeats.setValue(1)
     with qtbot.waitSignal(w.jobs.idle, timeout=60_000):
         assert page.run()
-    assert {id(m) for m in page.maps} == {id(m) for m in made_ahead} and page._spare == []
+    assert page.maps == made_ahead and len(page.heat.ci.items) == 6
     assert page.maps[0].image.image.shape == (28, 3)
 
 
