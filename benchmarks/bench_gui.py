@@ -61,7 +61,9 @@ def watch_for_stalls(ticks: list[float], out: list[tuple[float, str]]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=300)
-    ap.add_argument("--only", default="", help="run only the jobs whose name holds this text")
+    ap.add_argument("--only", default="",
+                    help="run only the jobs whose name holds this text (or one of several, "
+                         "separated by commas)")
     ap.add_argument("--stacks", action="store_true",
                     help="print every thread's Python stack whenever the GUI thread is more "
                          "than 70 ms late, to find what a stall comes from")
@@ -142,7 +144,8 @@ def main() -> None:
               if long_rods.is_file() else []),
             ("image model (5 folds + final)", micro.model.train),
             ("LIME on a 512 px region", lime_region)]
-    jobs = [job for job in jobs if args.only in job[0]]
+    wanted = args.only.split(",")
+    jobs = [job for job in jobs if any(text in job[0] for text in wanted)]
     state = {"t0": 0.0, "name": ""}
     switches: list[tuple[str, float]] = []  # (what, seconds) of page switches before a job
     stages: list[tuple[float, str]] = []  # (time, stage) of the job's progress reports

@@ -239,6 +239,13 @@ class ImageModelTab(QWidget):
 
         return self.jobs.start("Training the image model", work, done, settings=settings)
 
+    def trained_target(self) -> str | None:
+        """The target of the stored image model, from its description: the weights are
+        not loaded (that builds a torch model, tens of ms on the GUI thread)."""
+        stored = self.doc.project.models.get(IMAGE_MODEL)
+        target = stored.meta.get("target") if stored is not None else None
+        return target if isinstance(target, str) else None
+
     def trained(self) -> ImageRegressor | None:
         if IMAGE_MODEL not in self.doc.project.models:
             return None  # nothing stored: no need to load torch

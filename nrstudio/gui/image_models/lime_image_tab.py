@@ -24,12 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.image_models.image_model_settings import IMAGE_MODEL
 from nrstudio.core.image_models.lime_images import (
     DEFAULT_PARAMS,
     ImageExplanation,
     ImageLimeSettings,
+    SuperpixelContents,
     explain_image,
     segment_superpixels,
+    superpixel_contents,
 )
 from nrstudio.core.micrographs.images import ScaleBar, detect_scale_bar
 from nrstudio.core.micrographs.measure import bar_exclusion
@@ -159,9 +162,9 @@ class LimeImageTab(QWidget):
     def reload_models(self) -> None:
         keep = self.model_box.currentText()
         self.model_box.clear()
-        trained = self.models.trained()
-        if trained is not None:
-            self.model_box.addItem(f"Trained image model ({trained.target})", "trained")
+        target = self.models.trained_target()
+        if target is not None:
+            self.model_box.addItem(f"Trained image model ({target})", "trained")
         if self.models.external is not None:
             self.model_box.addItem(f"Your model ({self.models.external.spec.path})", "external")
         if keep:
@@ -276,27 +279,38 @@ class LimeImageTab(QWidget):
 
     # ---- explaining ------------------------------------------------------------------------
     def model_function(self):  # type: ignore[no-untyped-def]
-        """(function, labels) of the chosen model for the current region; DataError if none."""
+        """(make, labels) of the chosen model for the current region: ``make()`` returns the
+        function LIME calls. The stored image model is rebuilt inside ``make``, which the
+        job runs on its worker (building a torch model from its weights held the GUI thread
+        for tens of ms). DataError if there is no model."""
         kind = self.model_box.currentData()
         region = self.region_image()
         if region is None:
             raise DataError("choose an image first")
         if kind == "trained":
-            model = self.models.trained()
-            if model is None:
+            stored = self.doc.project.models.get(IMAGE_MODEL)
+            target = self.models.trained_target()
+            if stored is None or target is None:
                 raise DataError("the trained image model is missing; train it again")
             if self.image is None or self.image.nm_per_px is None:
                 raise DataError("this image has no scale; set it on the Measure rods tab")
-            return model.batch_model(region, self.image.nm_per_px), [model.target]
+            nm_per_px = self.image.nm_per_px
+
+            def make():  # type: ignore[no-untyped-def]
+                from nrstudio.core.image_models.tile_cnn import ImageRegressor
+
+                return ImageRegressor.from_stored(stored).batch_model(region, nm_per_px)
+
+            return make, [target]
         if kind == "external" and self.models.external is not None:
             ext = self.models.external
-            return ext.predict, ext.labels
+            return (lambda: ext.predict), ext.labels
         raise DataError("no image model yet: train one or load your own (Image model tab)")
 
     def explain(self) -> bool:
         region = self.region_image()
         try:
-            fn, labels = self.model_function()
+            make_model, labels = self.model_function()
             settings = self.lime_settings()
         except DataError as exc:
             QMessageBox.information(self, "Cannot explain", str(exc))
@@ -308,19 +322,22 @@ class LimeImageTab(QWidget):
         pixels = self.pixels
         assert rect is not None and pixels is not None
 
-        def work(ctx: JobContext) -> tuple[ImageExplanation, tuple[int, int, int, int] | None]:
+        def work(ctx: JobContext) -> tuple[ImageExplanation, SuperpixelContents]:
             rep = Reporter(ctx.progress, ctx.cancelled)
-            result = explain_image(region, fn, labels, settings, segments,
+            result = explain_image(region, make_model(), labels, settings, segments,
                                    rep.sub(0, 0.95).report, ctx.cancelled)
-            # The scale bar, for the attention shares: 0.4 s on a 9-megapixel image, so here
-            # rather than on the GUI thread.
-            return result, _bar_in_region(detect_scale_bar(pixels), rect)
+            # What the superpixels show, for the attention shares: finding the scale bar
+            # takes 0.4 s on a 9-megapixel image and the rod pixels a smoothing of the
+            # region, so both here rather than on the GUI thread.
+            bar_rect = _bar_in_region(detect_scale_bar(pixels), rect)
+            n = len(next(iter(result.weights.values())))
+            return result, superpixel_contents(result.segments, region, bar_rect, n)
 
-        def done(outcome: tuple[ImageExplanation, tuple[int, int, int, int] | None],
+        def done(outcome: tuple[ImageExplanation, SuperpixelContents],
                  _settings: ImageLimeSettings) -> None:
-            result, bar_rect = outcome
+            result, contents = outcome
             self.explanation = result
             self.segments = result.segments
-            self.results.show_explanation(region, result, bar_rect)
+            self.results.show_explanation(region, result, contents)
 
         return self.jobs.start("LIME on a micrograph region", work, done, settings=settings)

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox,
 
 from nrstudio.core.image_models.lime_images import (
     ImageExplanation,
-    attention_shares,
+    SuperpixelContents,
+    shares_of_attention,
     superpixel_boundaries,
 )
 from nrstudio.gui.app.plots import (
@@ -32,14 +33,18 @@ TOP, HEAT_MAP, BOUNDARIES = 0, 1, 2
 
 class LimeResultView(QWidget):
     """Shows ``region`` (h, w), its ``segments`` and, once there is one, the ``explanation``
-    (set them, then :meth:`draw`)."""
+    with what its superpixels show (``contents``, computed off the GUI thread). Each draw
+    reads the region's grey levels and the superpixel boundaries from a cache: a change of
+    output, mode or top K only recolours the overlay."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.region: np.ndarray | None = None
         self.segments: np.ndarray | None = None
         self.explanation: ImageExplanation | None = None
-        self.bar_rect: tuple[int, int, int, int] | None = None  # scale bar in the region
+        self.contents: SuperpixelContents | None = None
+        self._levels: tuple[np.ndarray | None, tuple[float, float]] = (None, (0.0, 1.0))
+        self._boundaries: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros((0, 0), bool))
         self.mode = QComboBox()
         self.mode.addItems(["Top superpixels for and against", "Weight heat map",
                             "Superpixel boundaries"])
@@ -93,16 +98,29 @@ class LimeResultView(QWidget):
         self.draw()
 
     def show_explanation(self, region: np.ndarray, explanation: ImageExplanation,
-                         bar_rect: tuple[int, int, int, int] | None) -> None:
+                         contents: SuperpixelContents) -> None:
         self.region, self.segments = region, explanation.segments
-        self.explanation, self.bar_rect = explanation, bar_rect
-        self.output.blockSignals(True)
+        self.explanation, self.contents = explanation, contents
+        for box in (self.output, self.mode):  # one draw below, not one per changed box
+            box.blockSignals(True)
         self.output.clear()
         for k in explanation.explained:
             self.output.addItem(explanation.labels[k], k)
-        self.output.blockSignals(False)
         self.mode.setCurrentIndex(TOP)
+        for box in (self.output, self.mode):
+            box.blockSignals(False)
         self.draw()
+
+    def _grey_levels(self, region: np.ndarray) -> tuple[float, float]:
+        if self._levels[0] is not region:
+            low, high = np.percentile(region, [0.5, 99.5])
+            self._levels = (region, (float(low), float(high)))
+        return self._levels[1]
+
+    def _boundary_pixels(self, segments: np.ndarray) -> np.ndarray:
+        if self._boundaries[0] is not segments:
+            self._boundaries = (segments, superpixel_boundaries(segments))
+        return self._boundaries[1]
 
     def _overlay_rgba(self, rgba: np.ndarray) -> None:
         self.overlay.setLookupTable(None)
@@ -113,8 +131,7 @@ class LimeResultView(QWidget):
         region = self.region
         if region is None:
             return
-        self.base.setImage(region, autoLevels=False,
-                           levels=tuple(np.percentile(region, [0.5, 99.5])))
+        self.base.setImage(region, autoLevels=False, levels=self._grey_levels(region))
         self.rbox.autoRange(padding=0.01)
         mode = self.mode.currentIndex()
         self.colorbar.setVisible(False)
@@ -123,7 +140,7 @@ class LimeResultView(QWidget):
         if mode == BOUNDARIES or e is None:
             if self.segments is not None and self.segments.shape == region.shape:
                 rgba = np.zeros((*region.shape, 4), np.uint8)
-                rgba[superpixel_boundaries(self.segments)] = BOUNDARY_RGBA
+                rgba[self._boundary_pixels(self.segments)] = BOUNDARY_RGBA
                 self._overlay_rgba(rgba)
             if e is None:
                 self.summary.setText("Superpixel preview. Press Explain this region.")
@@ -136,7 +153,7 @@ class LimeResultView(QWidget):
             for ids, colour in ((e.top(k, self.top_k.value(), True), FOR_RGBA),
                                 (e.top(k, self.top_k.value(), False), AGAINST_RGBA)):
                 rgba[np.isin(e.segments, ids)] = colour
-            rgba[superpixel_boundaries(e.segments)] = (255, 255, 255, 90)
+            rgba[self._boundary_pixels(e.segments)] = (255, 255, 255, 90)
             self._overlay_rgba(rgba)
         elif mode == HEAT_MAP:
             lim = symmetric_limit(e.weights[k])
@@ -145,7 +162,8 @@ class LimeResultView(QWidget):
             self.overlay.setOpacity(self.opacity.value() / 100)
             self.colorbar.setLevels((-lim, lim))
             self.colorbar.setVisible(True)
-        shares = attention_shares(e, k, region, self.bar_rect)
+        assert self.contents is not None
+        shares = shares_of_attention(e.weights[k], self.contents)
         legend = {TOP: f"Green: the {self.top_k.value()} superpixels that raise it most; "
                        "magenta: those that lower it most.",
                   HEAT_MAP: "Red raises it, blue lowers it (weight = change of the output "

@@ -164,6 +164,21 @@ def test_typed_scale_refuses_nonsense(window, monkeypatch, dialogs):
     assert any("positive" in text for _, text in dialogs.shown)
 
 
+def calls_on_gui_thread(monkeypatch, owner, name: str) -> list[bool]:
+    """Wrap ``owner.name``: each call appends whether it ran on the GUI (main) thread."""
+    import threading
+
+    calls: list[bool] = []
+    original = getattr(owner, name)
+
+    def watched(*args):
+        calls.append(threading.current_thread() is threading.main_thread())
+        return original(*args)
+
+    monkeypatch.setattr(owner, name, watched)
+    return calls
+
+
 def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch):
     page = window.micrographs_page
     page.tabs.setCurrentIndex(1)
@@ -179,6 +194,11 @@ def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch
     # preview, then explain a region.
     lime = page.lime
     assert lime.pixels is None
+    # Nor is the stored model rebuilt on the GUI thread, to list it or to explain with it.
+    from nrstudio.core.image_models import lime_images
+    from nrstudio.core.image_models.tile_cnn import ImageRegressor
+
+    built_in = calls_on_gui_thread(monkeypatch, ImageRegressor, "from_stored")
     window.show()
     page.tabs.setCurrentIndex(2)
     assert lime.pixels is not None
@@ -189,13 +209,25 @@ def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch
     assert lime.segments is not None and lime.segments.shape == (256, 256)
     assert "superpixels" in lime.seg_info.text()
     lime.samples.setValue(120)
+    # What the superpixels show (a smoothing of the whole region) is found in the job, never
+    # at a redraw on the GUI thread.
+    smoothed_in = calls_on_gui_thread(monkeypatch, lime_images, "rod_pixels")
     with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
         assert lime.explain()
     e = lime.explanation
     assert e is not None and len(e.weights[0]) == lime.segments.max() + 1
-    for mode in range(3):
+    for mode in (1, 2, 0):
         lime.results.mode.setCurrentIndex(mode)
-    assert "Weight on rods" in lime.results.summary.text()
+    assert smoothed_in == [False] and built_in == [False]
+    # The shares shown are those of the whole computation, scale bar included.
+    from nrstudio.core.micrographs.images import detect_scale_bar
+    from nrstudio.gui.image_models.lime_image_tab import _bar_in_region
+
+    bar_rect = _bar_in_region(detect_scale_bar(lime.pixels), lime.region_rect())
+    shares = lime_images.attention_shares(e, lime.results.output.currentData(),
+                                          lime.region_image(), bar_rect)
+    assert (f"Weight on rods {shares.rods:.0%}, on empty film {shares.film:.0%}, on the "
+            f"scale bar {shares.scale_bar:.0%}") in lime.results.summary.text()
     csv = tmp_path / "w.csv"
     monkeypatch.setattr("nrstudio.gui.image_models.lime_result_view.save_table_dialog",
                         lambda parent, frame, name: frame.to_csv(csv, index=False) or True)
@@ -224,8 +256,8 @@ def test_external_model_in_the_gui(qtbot, window, tmp_path, dialogs):
     window.micrographs_page.tabs.setCurrentIndex(2)
     assert lime.model_box.findData("external") >= 0
     lime.model_box.setCurrentIndex(lime.model_box.findData("external"))
-    fn, labels = lime.model_function()
-    assert labels == ["prediction"] and fn(np.zeros((2, 64, 64), np.float32)).shape == (2, 1)
+    make, labels = lime.model_function()
+    assert labels == ["prediction"] and make()(np.zeros((2, 64, 64), np.float32)).shape == (2, 1)
 
 
 def test_dropped_micrographs_are_attached_to_the_chosen_sample(window, tmp_path):
