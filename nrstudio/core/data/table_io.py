@@ -266,14 +266,14 @@ def export_rows(dataset: Dataset) -> tuple[list[str], list[list[object]]]:
     synthetic = bool((~dataset.is_original).any())
     if synthetic:
         header += ["parent_1", "parent_2"]
-    rows = []
-    for i in range(len(dataset)):
-        row = list(dataset.table.iloc[i])
-        row += ["yes" if dataset.rows.at[i, "validation_experiment"] else "no"]
-        row += [dataset.rows.at[i, "origin"]]
-        if synthetic:
-            row += [dataset.rows.at[i, "parent_1"], dataset.rows.at[i, "parent_2"]]
-        rows.append(row)
+    # Whole columns at once: reading the frame row by row took 3 s for the 29,626 rows of
+    # an augmented 250-row table, most of a run's time spent writing its files.
+    extra = [["yes" if v else "no" for v in dataset.rows["validation_experiment"]],
+             dataset.rows["origin"].tolist()]
+    if synthetic:
+        extra += [dataset.rows["parent_1"].tolist(), dataset.rows["parent_2"].tolist()]
+    cells = dataset.table.to_numpy(dtype=object).tolist()
+    rows = [row + list(more) for row, more in zip(cells, zip(*extra, strict=True), strict=True)]
     return header, rows
 
 
