@@ -10,7 +10,7 @@ between ticks is how long the window could not react: the goal is under 100 ms. 
 three longest gaps are printed with the stage the job reported then; the page switches before
 a job are timed on their own.
 
-Usage: python benchmarks/bench_gui.py [--epochs N] [--only TEXT] [--stacks]
+Usage: python benchmarks/bench_gui.py [--epochs N] [--only TEXT[,TEXT...]] [--stacks]
 """
 
 from __future__ import annotations
