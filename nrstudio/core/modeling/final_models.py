@@ -266,11 +266,21 @@ class FinalModels:
     def target_range(self, target: str) -> float:
         """Spread (max - min) of the measured values of a target among the held-out
         originals of the evaluation (NaN without it)."""
-        if self.evaluation is None or self.evaluation.predictions.empty:
-            return math.nan
-        p = self.evaluation.predictions
-        truth = p[(p.origin == "original") & (p.target == target)].truth.to_numpy(float)
-        return float(np.ptp(truth)) if len(truth) else math.nan
+        # Every target's at once, kept like the residuals: the Predict page asks for each
+        # target at every answer, and each ask filtered the whole predictions table on the
+        # GUI thread, where each pandas step can wait for a running job's worker to hand
+        # back Python's lock (in a stall of 79 ms traced in bench_gui.py's training).
+        ranges = self.__dict__.get("_ranges")
+        if ranges is None:
+            ranges = {}
+            if self.evaluation is not None and not self.evaluation.predictions.empty:
+                p = self.evaluation.predictions
+                originals = p[p.origin == "original"]
+                for name, truth in originals.groupby("target", sort=False).truth:
+                    values = truth.to_numpy(float)
+                    ranges[str(name)] = float(np.ptp(values)) if len(values) else math.nan
+            self.__dict__["_ranges"] = ranges
+        return ranges.get(target, math.nan)
 
     # ---- predictions -----------------------------------------------------------------------
     def _means(self, x: np.ndarray, choices: dict[str, ModelChoice]

@@ -153,3 +153,19 @@ def test_candidates_keep_the_precision_the_data_are_written_with():
         assert c[0] == pytest.approx(round(c[0], 1)) and c[1] == pytest.approx(round(c[1]))
     rows = [tuple(s.conditions) for s in suggested.suggestions]
     assert len(set(rows)) == len(rows)  # distinct after rounding
+
+
+def test_the_measured_range_is_read_from_the_evaluation_once(models):
+    import dataclasses
+
+    import pandas as pd
+
+    m, _ = models
+    evaluation = dataclasses.replace(m.evaluation)
+    fresh = FinalModels(None, m.tabular, evaluation)
+    p = evaluation.predictions
+    truth = p[(p.origin == "original") & (p.target == "Length (nm)")].truth.to_numpy(float)
+    assert fresh.target_range("Length (nm)") == float(np.ptp(truth)) > 0
+    evaluation.predictions = pd.DataFrame()  # not read again: every target's kept
+    assert fresh.target_range("Length (nm)") == float(np.ptp(truth))
+    assert np.isnan(fresh.target_range("Width (nm)"))
