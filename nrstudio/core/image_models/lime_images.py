@@ -242,8 +242,9 @@ def rod_pixels(image: np.ndarray) -> np.ndarray:
 class SuperpixelContents:
     """What each of a region's n superpixels shows, as shares (0..1) of its pixels: rod
     pixels (:func:`rod_pixels`) and pixels inside the scale bar's rectangle; both (n,).
-    Computed once per explained region (a smoothing of the whole region: 70-90 ms at 512 px
-    on 2 cores, too long for the GUI thread) and read at every redraw."""
+    Computed once per explained region, in the job, and read at every redraw: the smoothing
+    of the whole region that finds the rod pixels was inside a 73 ms stall of the GUI thread
+    when it ran at each redraw (``bench_gui.py --stacks``, a 512 px region)."""
 
     rods: np.ndarray
     scale_bar: np.ndarray
