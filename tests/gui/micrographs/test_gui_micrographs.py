@@ -194,7 +194,7 @@ def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch
     # preview, then explain a region.
     lime = page.lime
     assert lime.pixels is None
-    # Nor is the stored model rebuilt on the GUI thread, to list it or to explain with it.
+    # The stored model is never rebuilt on the GUI thread, to list it or to explain with it.
     from nrstudio.core.image_models import lime_images
     from nrstudio.core.image_models.tile_cnn import ImageRegressor
 
