@@ -5,6 +5,8 @@ colour bar; a warning when the weight lies on the film or the scale bar; PNG/SVG
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
@@ -288,15 +290,14 @@ class LimeImageTab(QWidget):
         if region is None:
             raise DataError("choose an image first")
         if kind == "trained":
-            stored = self.doc.project.models.get(IMAGE_MODEL)
             target = self.models.trained_target()
-            if stored is None or target is None:
+            if target is None:
                 raise DataError("the trained image model is missing; train it again")
             if self.image is None or self.image.nm_per_px is None:
                 raise DataError("this image has no scale; set it on the Measure rods tab")
-            nm_per_px = self.image.nm_per_px
+            stored, nm_per_px = self.doc.project.models[IMAGE_MODEL], self.image.nm_per_px
 
-            def make():  # type: ignore[no-untyped-def]
+            def make() -> Callable[[np.ndarray], np.ndarray]:
                 from nrstudio.core.image_models.tile_cnn import ImageRegressor
 
                 return ImageRegressor.from_stored(stored).batch_model(region, nm_per_px)
@@ -330,8 +331,7 @@ class LimeImageTab(QWidget):
             # takes 0.4 s on a 9-megapixel image and the rod pixels a smoothing of the
             # region, so both here rather than on the GUI thread.
             bar_rect = _bar_in_region(detect_scale_bar(pixels), rect)
-            n = len(next(iter(result.weights.values())))
-            return result, superpixel_contents(result.segments, region, bar_rect, n)
+            return result, superpixel_contents(result.segments, region, bar_rect)
 
         def done(outcome: tuple[ImageExplanation, SuperpixelContents],
                  _settings: ImageLimeSettings) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from nrstudio.core.image_models.lime_images import (
@@ -93,22 +94,25 @@ class LimeResultView(QWidget):
 
     def show_preview(self, region: np.ndarray, segments: np.ndarray) -> None:
         """Superpixels of a region not explained yet."""
-        self.region, self.segments, self.explanation = region, segments, None
-        self.mode.setCurrentIndex(BOUNDARIES)
-        self.draw()
+        self.region, self.segments = region, segments
+        self.explanation, self.contents = None, None
+        self._show(BOUNDARIES)
 
     def show_explanation(self, region: np.ndarray, explanation: ImageExplanation,
                          contents: SuperpixelContents) -> None:
         self.region, self.segments = region, explanation.segments
         self.explanation, self.contents = explanation, contents
-        for box in (self.output, self.mode):  # one draw below, not one per changed box
-            box.blockSignals(True)
-        self.output.clear()
-        for k in explanation.explained:
-            self.output.addItem(explanation.labels[k], k)
-        self.mode.setCurrentIndex(TOP)
-        for box in (self.output, self.mode):
-            box.blockSignals(False)
+        self._show(TOP)
+
+    def _show(self, mode: int) -> None:
+        """The explanation's outputs listed and ``mode`` chosen, then one draw: each box
+        changed with its signals on drew once more (a result was drawn twice)."""
+        e = self.explanation
+        with QSignalBlocker(self.output), QSignalBlocker(self.mode):
+            self.output.clear()
+            for k in e.explained if e is not None else []:
+                self.output.addItem(e.labels[k], k)
+            self.mode.setCurrentIndex(mode)
         self.draw()
 
     def _grey_levels(self, region: np.ndarray) -> tuple[float, float]:

@@ -501,3 +501,24 @@ def test_a_measurement_is_read_back_only_when_it_changes(qtbot, window, monkeypa
     window.doc.undo_stack.undo()
     assert panel.measurement() == measurement_of(page.current)
     assert len(reads) == 2
+
+
+def test_the_lime_view_draws_a_preview_and_a_result_once_each(qtbot, monkeypatch):
+    from nrstudio.core.image_models.lime_images import (
+        ImageExplanation,
+        superpixel_contents,
+    )
+    from nrstudio.gui.image_models.lime_result_view import BOUNDARIES, TOP, LimeResultView
+
+    view = LimeResultView()
+    qtbot.addWidget(view)
+    region = np.random.default_rng(0).uniform(0.4, 0.9, (64, 64))
+    segments = (np.arange(64)[:, None] // 16) * 4 + np.arange(64)[None, :] // 16
+    draws = calls_on_gui_thread(monkeypatch, view, "draw")
+    view.show_preview(region, segments)
+    assert len(draws) == 1 and view.mode.currentIndex() == BOUNDARIES
+    weights = {0: np.linspace(-1, 1, 16)}
+    e = ImageExplanation(segments, ["length"], [0], weights, {0: 0.0}, 0.9, np.array([1.0]))
+    view.show_explanation(region, e, superpixel_contents(segments, region))
+    assert len(draws) == 2 and view.mode.currentIndex() == TOP
+    assert view.output.count() == 1 and "Weight on rods" in view.summary.text()
