@@ -247,8 +247,14 @@ class ExplainPage(QWidget):
         every click on a sample."""
         self.orders = []
         if self.expl is None:
-            for heat_map in self.maps:
+            # The empty maps stand for the table's targets now (a retraining on other
+            # targets clears the explanations): titled by them, one per target.
+            targets = self.doc.dataset.targets
+            if len(self.maps) > len(targets):
+                self._place_heat_maps(len(targets))
+            for heat_map, target in zip(self.maps, targets, strict=False):
                 heat_map.empty()
+                heat_map.plot.setTitle(target)
             self.flag_note.setVisible(True)
             self.flag_note.setText("No explanations yet: train a model, then press "
                                    "'Explain all samples'.")

@@ -397,6 +397,24 @@ def test_heat_maps_are_made_ahead_while_nothing_runs(qtbot, tmp_path, trained):
     assert page.maps[0].image.image.shape == (28, 3)
 
 
+def test_empty_heat_maps_stand_for_the_tables_targets(qtbot, tmp_path, trained):
+    """Explanations cleared after the targets changed (a retraining on others): the empty
+    maps are titled by the table's targets, one per target."""
+    from nrstudio.core.data.dataset import Role
+    from nrstudio.core.project.sections import write_section
+
+    w = make_window(qtbot, tmp_path, trained)
+    page = w.explain_page
+    assert page.expl is not None and len(page.maps) == 3
+    ratio = next(c for c in w.doc.dataset.columns if c.name == "Aspect Ratio")
+    ratio.role = Role.IGNORED
+    write_section(w.doc.project, "lime_weights", None)
+    w.doc.mark_changed()
+    assert page.expl is None and len(page.maps) == 2
+    assert [m.plot.titleLabel.text for m in page.maps] == w.doc.dataset.targets
+    assert w.doc.dataset.targets == ["Average Length (nm)", "Average width (nm)"]
+
+
 def test_explain_this_point_from_the_predict_page(qtbot, tmp_path, trained):
     w = make_window(qtbot, tmp_path, trained)
     page = w.predict_page
