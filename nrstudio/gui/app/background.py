@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
+from nrstudio.gui.app.garbage import install_gui_thread_collector, python_on_a_worker
+
 
 class _Relay(QObject):
     ready = Signal(object)
@@ -25,6 +27,10 @@ class _Call(QRunnable):
         self.fn, self.relay = fn, relay
 
     def run(self) -> None:
+        with python_on_a_worker():
+            self._run()
+
+    def _run(self) -> None:
         try:
             result = self.fn()
         except Exception as exc:  # handed to the caller, never raised in a pool thread
@@ -42,6 +48,7 @@ class BackgroundCalls(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
+        install_gui_thread_collector()
         self._relays: set[_Relay] = set()
 
     def submit(self, fn: Callable[[], Any], on_result: Callable[[Any], None]) -> None:

@@ -34,6 +34,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from nrstudio.core.errors import Cancelled, NRStudioError
+from nrstudio.gui.app.garbage import install_gui_thread_collector, python_on_a_worker
 
 
 class JobContext:
@@ -85,6 +86,10 @@ class _Task(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        with python_on_a_worker():
+            self._run()
+
+    def _run(self) -> None:
         try:
             result = self.fn(JobContext(self.signals, self.stop))
         except Cancelled:
@@ -131,6 +136,7 @@ class JobRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
+        install_gui_thread_collector()
         self.generation = generation or (lambda: 0)
         self.job: Job | None = None
 
