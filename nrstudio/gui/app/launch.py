@@ -36,7 +36,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-HEAVY_LIBRARIES = ("torch", "sklearn", "scipy")
+HEAVY_LIBRARIES = ("torch", "sklearn", "scipy", "lime", "skimage.segmentation")
 
 
 def preload_torch_libraries() -> bool:
@@ -68,8 +68,11 @@ def preload_torch_libraries() -> bool:
 
 
 def import_heavy_libraries() -> None:
-    """Import torch (its libraries loaded first without the global lock), scikit-learn and
-    the parts of scipy the app uses."""
+    """Import torch (its libraries loaded first without the global lock), scikit-learn, the
+    parts of scipy the app uses, LIME and the scikit-image functions the app calls. LIME and
+    scikit-image were imported by the first job that needed them: a LIME job's worker spent
+    its first 50 ms importing them, Python code holding the interpreter, and a plot the
+    window made meanwhile took 83 ms instead of about 30 (``bench_gui.py --stacks``)."""
     preload_torch_libraries()
     import scipy.linalg
     import scipy.optimize
@@ -81,16 +84,31 @@ def import_heavy_libraries() -> None:
 
     import nrstudio.core.modeling.network_math  # noqa: F401  (imports torch)
 
+    import_explainers_and_image_tools()
+
+
+def import_explainers_and_image_tools() -> None:
+    """LIME and the scikit-image functions the app calls (scikit-image loads a submodule at
+    its first use, so each is named)."""
+    import lime.lime_image
+    import lime.lime_tabular  # noqa: F401
+    from skimage.filters import threshold_otsu  # noqa: F401
+    from skimage.measure import label, regionprops  # noqa: F401
+    from skimage.morphology import disk  # noqa: F401
+    from skimage.segmentation import felzenszwalb, find_boundaries, quickshift, slic  # noqa: F401
+    from skimage.transform import rescale, resize  # noqa: F401
+
 
 def load_heavy_libraries_in_background(window: QObject) -> BackgroundCalls:
-    """Import torch, scikit-learn and the parts of scipy the app uses on a worker (the
-    window's BackgroundCalls, as thumbnails are made) once the window is up: the window
-    opens without them (torch about 1.2 s, scipy's statistics, optimisers and linear algebra
-    and scikit-learn about 1.1 s more), and they are ready before a training, a design or a
-    micrograph's selection check needs them (the check runs on the GUI thread, where a
-    first import of scipy.stats would stall the window for half a second). Their objects are
-    then moved out of the collector's reach, as at start-up. A failure is left to the first
-    use, which reports it properly. Returns the worker (tests wait on it)."""
+    """Import torch, scikit-learn, the parts of scipy the app uses, LIME and scikit-image's
+    functions on a worker (the window's BackgroundCalls, as thumbnails are made) once the
+    window is up: the window opens without them (torch about 1.2 s, scipy's statistics,
+    optimisers and linear algebra and scikit-learn about 1.1 s more), and they are ready
+    before a training, a design or a micrograph's selection check needs them (the check runs
+    on the GUI thread, where a first import of scipy.stats would stall the window for half a
+    second). Their objects are then moved out of the collector's reach, as at start-up. A
+    failure is left to the first use, which reports it properly. Returns the worker (tests
+    wait on it)."""
     from nrstudio.gui.app.background import BackgroundCalls
 
     calls = BackgroundCalls(window)  # a child of the window: dropped with it
