@@ -1,7 +1,8 @@
 """GUI responsiveness while background jobs run (prints a table).
 
 The real main window runs offscreen on the example project; a 10 ms QTimer on the GUI thread
-records when it fires while (1) SMOTE-REG, (2) a training run (leakage-free + paper protocols,
+records when it fires while (1) SMOTE-REG (from the Augment page, which draws its result as it
+lands), (2) a training run (leakage-free + paper protocols,
 default settings), (3) the LIME heat map, (4) measuring the rods of a 3500 x 2564 micrograph
 (../shared/data/tem-dev/01.jpg when present, else the example's synthetic one; and 12.jpg,
 whose long rods are traced, when present), (5) training the image model and (6) LIME on a
@@ -146,7 +147,7 @@ def main() -> None:
             ("LIME on a 512 px region", lime_region)]
     wanted = args.only.split(",")
     jobs = [job for job in jobs if any(text in job[0] for text in wanted)]
-    state = {"t0": 0.0, "name": ""}
+    state = {"t0": 0.0, "idle": 0.0, "name": ""}
     switches: list[tuple[str, float]] = []  # (what, seconds) of page switches before a job
     stages: list[tuple[float, str]] = []  # (time, stage) of the job's progress reports
     w.jobs.progress.connect(lambda _f, stage: stages.append((time.perf_counter(), stage)))
@@ -161,6 +162,12 @@ def main() -> None:
             app.exit(0)
             return
         name, fn = jobs.pop(0)
+        if name == "SMOTE-REG":
+            # Run from its own page, as a user does: the result is drawn as it lands.
+            t0 = time.perf_counter()
+            w.show_page("Augment")
+            app.processEvents()
+            switches.append(("switching to Augment", time.perf_counter() - t0))
         if name.startswith("measuring rods"):
             show_image("12" if "(12" in name else "1")
         if name.startswith("LIME on a"):
@@ -172,6 +179,12 @@ def main() -> None:
         fn()
 
     def finished() -> None:
+        # Ticks go on for 0.3 s after the job: pages draw a result in later turns of the
+        # event loop, and those count too.
+        state["idle"] = time.perf_counter()
+        QTimer.singleShot(300, measured)
+
+    def measured() -> None:
         t1 = time.perf_counter()
         timer.stop()
         stamps = np.array([state["t0"], *ticks, t1])
@@ -180,9 +193,11 @@ def main() -> None:
         print(f"{state['name']}: longest gap starts {stamps[worst] - state['t0']:.2f} s into "
               f"the job ({t1 - stamps[worst]:.2f} s before its end)", flush=True)
         for k in np.argsort(gaps)[::-1][:3]:
+            stage = ("after the job: drawing its result" if stamps[k] >= state["idle"]
+                     else stage_at(stamps[k]))
             print(f"    {gaps[k]:5.0f} ms at {stamps[k] - state['t0']:6.2f} s, while "
-                  f"'{stage_at(stamps[k])}'", flush=True)
-        results.append((state["name"], t1 - state["t0"], len(ticks), gaps.max(),
+                  f"'{stage}'", flush=True)
+        results.append((state["name"], state["idle"] - state["t0"], len(ticks), gaps.max(),
                         np.percentile(gaps, 99), gaps.mean()))
         # Move the page under the pointer like a user would, to include repaint work.
         w.pages.setCurrentRow((w.pages.currentRow() + 1) % len(PAGES))

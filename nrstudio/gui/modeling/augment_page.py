@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -112,6 +113,8 @@ class AugmentPage(QWidget):
         self.matrix_plot: pg.PlotItem | None = None
         self._hist_plots: list[pg.PlotItem] = []
         self._plotted_names: list[str] | None = None
+        self._drawn = 0  # counts redraws: histograms queued by an older one are skipped
+        self._redraw_queued = False
         tabs = QTabWidget()
         tabs.addTab(self._with_export(self.matrix, "scatter-matrix"), "Scatter matrix")
         tabs.addTab(self._with_export(self.hists, "histograms"), "Histograms")
@@ -199,6 +202,16 @@ class AugmentPage(QWidget):
     # ---- plots -------------------------------------------------------------------------------
     def _data_changed(self) -> None:
         self.update_preview()
+        # Drawn in a later turn of the event loop: as augmentation lands, the Data page and
+        # the checks take their turn first (landing and drawing at once held the window for
+        # 150-200 ms with this page shown). A 1 ms timer rather than 0: a zero one ran in the
+        # same pass over posted events, before the window's own timers and input.
+        if not self._redraw_queued:
+            self._redraw_queued = True
+            QTimer.singleShot(1, self._request_redraw)
+
+    def _request_redraw(self) -> None:
+        self._redraw_queued = False
         self.matrix_drawing.request()
 
     def redraw(self) -> None:
@@ -238,6 +251,14 @@ class AugmentPage(QWidget):
         if len(syn_idx) > MAX_SCATTER_POINTS:
             syn_idx = np.random.default_rng(0).choice(syn_idx, MAX_SCATTER_POINTS, replace=False)
         draw_scatter_matrix(self.matrix_plot, names, values, orig, syn_idx)
+        # The histograms in a later turn (as above): matrix and histograms took 70-100 ms.
+        self._drawn += 1
+        drawn = self._drawn
+        QTimer.singleShot(1, self, lambda: self._draw_histograms(drawn, values, orig))
+
+    def _draw_histograms(self, drawn: int, values: np.ndarray, orig: np.ndarray) -> None:
+        if drawn != self._drawn:
+            return  # a newer redraw has queued its own
         for j, plot in enumerate(self._hist_plots):
             plot.clear()
             self._histogram(plot, values[:, j], orig)
@@ -247,6 +268,7 @@ class AugmentPage(QWidget):
         self.hists.clear()
         self.matrix_plot = None
         self._hist_plots = []
+        self._drawn += 1
         self._plotted_names = None
 
     @staticmethod
