@@ -84,18 +84,21 @@ def test_augment_page_runs_through_its_button_and_is_undoable(qtbot, tmp_path, e
     from nrstudio.gui.modeling.augment_page import MAX_SCATTER_POINTS
 
     assert sorted(len(s.data) for s in scatters) == [30 * 28, 30 * MAX_SCATTER_POINTS]
-    assert len(page.hists.ci.items) == 6
+    # The histograms are made one per turn of the event loop.
+    qtbot.waitUntil(lambda: len(page.hists.ci.items) == 6)
     # Drawn again with the same columns, the plots are kept and filled anew, not stacked.
     plot, hists = page.matrix_plot, list(page.hists.ci.items)
+    qtbot.waitUntil(lambda: all(len(h.items) == 2 for h in hists))
+    before = [list(h.items) for h in hists]
     page.redraw()
     assert page.matrix_plot is plot and list(page.hists.ci.items) == hists
     assert sorted(len(s.data) for s in page.matrix_plot.items
                   if isinstance(s, pg.ScatterPlotItem)) == [30 * 28, 30 * MAX_SCATTER_POINTS]
-    # The histograms follow in the next turn of the event loop.
-    assert all(len(h.items) == 0 for h in hists)
-    qtbot.waitUntil(lambda: all(len(h.items) == 2 for h in hists))  # synthetic and original
+    # The histograms are filled anew in a later turn of the event loop.
+    assert [list(h.items) for h in hists] == before
+    qtbot.waitUntil(lambda: all(list(h.items) != b for h, b in zip(hists, before, strict=True)))
     qtbot.wait(50)
-    assert all(len(h.items) == 2 for h in hists)  # once each, not stacked
+    assert all(len(h.items) == 2 for h in hists)  # synthetic and original, once each
     w.window_actions.undo.trigger()
     assert len(w.doc.dataset) == 28
 
