@@ -95,7 +95,13 @@ def import_explainers_and_image_tools() -> None:
     from skimage.filters import threshold_otsu  # noqa: F401
     from skimage.measure import label, regionprops  # noqa: F401
     from skimage.morphology import disk  # noqa: F401
-    from skimage.segmentation import felzenszwalb, find_boundaries, quickshift, slic  # noqa: F401
+    from skimage.segmentation import (  # noqa: F401
+        felzenszwalb,
+        find_boundaries,
+        quickshift,
+        relabel_sequential,
+        slic,
+    )
     from skimage.transform import rescale, resize  # noqa: F401
 
 

@@ -114,7 +114,6 @@ class AugmentPage(QWidget):
         self._hist_plots: list[pg.PlotItem] = []
         self._plotted_names: list[str] | None = None
         self._drawn = 0  # counts redraws: histograms queued by an older one are skipped
-        self._redraw_queued = False
         tabs = QTabWidget()
         tabs.addTab(self._with_export(self.matrix, "scatter-matrix"), "Scatter matrix")
         tabs.addTab(self._with_export(self.hists, "histograms"), "Histograms")
@@ -131,7 +130,9 @@ class AugmentPage(QWidget):
         doc.cells_updated.connect(lambda *_: self.update_preview())
         jobs.idle.connect(self._sync_buttons)
         jobs.started.connect(lambda _: self._sync_buttons())
-        self.matrix_drawing = WhenShown(self, self.redraw)
+        # In a later turn: as a SMOTE-REG result lands, the Data page and the checks take
+        # their turn first (landing and drawing at once held the window for 150-200 ms).
+        self.matrix_drawing = WhenShown(self, self.redraw, later=True)
         self.matrix_drawing.request()
         self.update_preview()
 
@@ -202,16 +203,6 @@ class AugmentPage(QWidget):
     # ---- plots -------------------------------------------------------------------------------
     def _data_changed(self) -> None:
         self.update_preview()
-        # Drawn in a later turn of the event loop: as augmentation lands, the Data page and
-        # the checks take their turn first (landing and drawing at once held the window for
-        # 150-200 ms with this page shown). A 1 ms timer rather than 0: a zero one ran in the
-        # same pass over posted events, before the window's own timers and input.
-        if not self._redraw_queued:
-            self._redraw_queued = True
-            QTimer.singleShot(1, self._request_redraw)
-
-    def _request_redraw(self) -> None:
-        self._redraw_queued = False
         self.matrix_drawing.request()
 
     def redraw(self) -> None:
@@ -245,7 +236,7 @@ class AugmentPage(QWidget):
         if len(syn_idx) > MAX_SCATTER_POINTS:
             syn_idx = np.random.default_rng(0).choice(syn_idx, MAX_SCATTER_POINTS, replace=False)
         draw_scatter_matrix(self.matrix_plot, names, values, orig, syn_idx)
-        # The histograms in a later turn (as above): matrix and histograms took 70-100 ms.
+        # The histograms in a later turn still: matrix and histograms took 70-100 ms.
         self._drawn += 1
         drawn = self._drawn
         QTimer.singleShot(1, self, lambda: self._draw_histograms(drawn, values, orig))

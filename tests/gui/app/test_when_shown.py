@@ -21,3 +21,25 @@ def test_work_waits_for_the_page_and_runs_once(qtbot):
     page.hide()
     page.show()  # nothing pending: nothing to do
     assert calls == [1, 1]
+
+
+def test_later_runs_in_a_later_turn_once_for_several_requests(qtbot):
+    page = QWidget()
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    calls = []
+    drawing = WhenShown(page, lambda: calls.append(1), later=True)
+    drawing.request()
+    drawing.request()
+    assert calls == []  # not in the turn that asked
+    qtbot.waitUntil(lambda: calls == [1])
+    qtbot.wait(20)
+    assert calls == [1]  # once for both requests
+    drawing.request()
+    page.hide()  # hidden before its turn: pending until shown again
+    qtbot.wait(20)
+    assert calls == [1] and drawing.pending
+    page.show()
+    qtbot.waitExposed(page)
+    assert calls == [1, 1]
