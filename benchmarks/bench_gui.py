@@ -177,6 +177,11 @@ def main() -> None:
         state.update(t0=time.perf_counter(), name=name)
         timer.start()
         fn()
+        if not w.jobs.busy:  # e.g. LIME on a region with --only and no image model trained
+            timer.stop()
+            print(f"{name}: did not start (it needs a job before it that --only left out)",
+                  flush=True)
+            QTimer.singleShot(0, start_next)
 
     def finished() -> None:
         # Ticks go on for 0.3 s after the job: pages draw a result in later turns of the

@@ -3,9 +3,10 @@ paper's Figure 2 (scatter matrix: originals in red over synthetic rows in blue).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -31,6 +32,7 @@ from nrstudio.core.modeling.augment import (
 from nrstudio.core.project.sections import write_section
 from nrstudio.core.settings import setting_fields
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.in_turns import InTurns
 from nrstudio.gui.app.jobs import JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm, setting_widget
@@ -113,7 +115,6 @@ class AugmentPage(QWidget):
         self.matrix_plot: pg.PlotItem | None = None
         self._hist_plots: list[pg.PlotItem] = []
         self._plotted_names: list[str] | None = None
-        self._drawn = 0  # counts redraws: histograms queued by an older one are skipped
         tabs = QTabWidget()
         tabs.addTab(self._with_export(self.matrix, "scatter-matrix"), "Scatter matrix")
         tabs.addTab(self._with_export(self.hists, "histograms"), "Histograms")
@@ -132,6 +133,7 @@ class AugmentPage(QWidget):
         jobs.started.connect(lambda _: self._sync_buttons())
         # In a later turn: as a SMOTE-REG result lands, the Data page and the checks take
         # their turn first (landing and drawing at once held the window for 150-200 ms).
+        self.drawing = InTurns(self)
         self.matrix_drawing = WhenShown(self, self.redraw, later=True)
         self.matrix_drawing.request()
         self.update_preview()
@@ -206,9 +208,14 @@ class AugmentPage(QWidget):
         self.matrix_drawing.request()
 
     def redraw(self) -> None:
-        """Draw the scatter matrix as ONE plot (each panel normalised into its own cell): a
-        grid of 36 plot widgets takes about a second to lay out and paint; this takes a few
-        tens of milliseconds, so switching to this page never freezes the window."""
+        """Draw the scatter matrix and the histograms, a part per turn of the event loop."""
+        self.drawing.start(self._drawing_steps())
+
+    def _drawing_steps(self) -> Iterator[None]:
+        """The scatter matrix is ONE plot (each panel normalised into its own cell): a grid of
+        36 plot widgets takes about a second to lay out and paint. Its parts and each histogram
+        get a turn of their own: all at once held the window for 100-200 ms as SMOTE-REG's
+        result landed, and the page's first showing made seven plots at once (105-167 ms)."""
         ds = self.doc.dataset
         # Text conditions (a surfactant) have no axis: the matrix shows the number columns.
         names = [n for n in ds.inputs + ds.targets if not ds.column(n).is_category]
@@ -229,48 +236,32 @@ class AugmentPage(QWidget):
             self._clear_plots()
             self.matrix_plot = self.matrix.addPlot()
             self._plotted_names = list(names)
-        assert self.matrix_plot is not None
-        self.matrix_plot.clear()
+        plot = self.matrix_plot
+        assert plot is not None
+        plot.clear()
         orig = ds.is_original
         syn_idx = np.flatnonzero(~orig)
         if len(syn_idx) > MAX_SCATTER_POINTS:
             syn_idx = np.random.default_rng(0).choice(syn_idx, MAX_SCATTER_POINTS, replace=False)
-        draw_scatter_matrix(self.matrix_plot, names, values, orig, syn_idx)
-        # The histograms in a later turn still: matrix and histograms took 70-100 ms.
-        self._drawn += 1
-        drawn = self._drawn
-        QTimer.singleShot(1, self, lambda: self._draw_histograms(drawn, values, orig))
-
-    def _draw_histograms(self, drawn: int, values: np.ndarray, orig: np.ndarray,
-                         refill: bool = True) -> None:
-        """Fill the histograms made so far (``refill``), then make the next missing one, one
-        per turn of the event loop: a plot takes 10-20 ms to make, and the page's first
-        showing made seven at once (105-167 ms)."""
-        if drawn != self._drawn or self._plotted_names is None:
-            return  # a newer redraw has queued its own
-        if refill:
-            for j, plot in enumerate(self._hist_plots):
-                plot.clear()
-                self._histogram(plot, values[:, j], orig)
-        names = self._plotted_names
-        if len(self._hist_plots) < len(names):
-            j = len(self._hist_plots)
-            plot = self.hists.addPlot(row=j // 3, col=j % 3, title=names[j])
-            plot.hideButtons()
-            if j == 0:
-                plot.addLegend(offset=(5, 5))
-            self._hist_plots.append(plot)
-            self._histogram(plot, values[:, j], orig)
-            if len(self._hist_plots) < len(names):
-                QTimer.singleShot(1, self, lambda: self._draw_histograms(drawn, values, orig,
-                                                                         refill=False))
+        yield from scatter_matrix_steps(plot, names, values, orig, syn_idx)
+        for j, name in enumerate(names):
+            yield
+            if j < len(self._hist_plots):
+                hist = self._hist_plots[j]
+                hist.clear()
+            else:
+                hist = self.hists.addPlot(row=j // 3, col=j % 3, title=name)
+                hist.hideButtons()
+                if j == 0:
+                    hist.addLegend(offset=(5, 5))
+                self._hist_plots.append(hist)
+            self._histogram(hist, values[:, j], orig)
 
     def _clear_plots(self) -> None:
         self.matrix.clear()
         self.hists.clear()
         self.matrix_plot = None
         self._hist_plots = []
-        self._drawn += 1
         self._plotted_names = None
 
     @staticmethod
@@ -289,10 +280,13 @@ class AugmentPage(QWidget):
                       brush=pg.mkBrush(colour + "60"), pen=pg.mkPen(colour), name=name)
 
 
-def draw_scatter_matrix(plot: pg.PlotItem, names: list[str], values: np.ndarray,
-                        orig: np.ndarray, syn_idx: np.ndarray) -> None:
+def scatter_matrix_steps(plot: pg.PlotItem, names: list[str], values: np.ndarray,
+                         orig: np.ndarray, syn_idx: np.ndarray) -> Iterator[None]:
     """Pairwise scatter of every column against every other (synthetic rows in blue, originals
-    in red on top), histograms on the diagonal, column ranges written in the diagonal cells."""
+    in red on top), histograms on the diagonal, column ranges written in the diagonal cells.
+    ``values``: (rows, columns); ``orig``: (rows,) bool; ``syn_idx``: the synthetic rows
+    drawn. Yields between its parts: the frame, diagonals and labels first, then each
+    colour's points (about 18,000 synthetic ones took 30-40 ms of pyqtgraph's time)."""
     k = len(names)
     step = 1.15  # cell size including the gap
     lo = np.nanmin(values, axis=0)
@@ -319,11 +313,6 @@ def draw_scatter_matrix(plot: pg.PlotItem, names: list[str], values: np.ndarray,
                 pts[key][1].append(norm[rows, i] + y0)
     plot.addItem(pg.PlotCurveItem(np.array(frame_x), np.array(frame_y),
                                   pen=pg.mkPen("#999"), connect="finite"))
-    for key, colour, size in (("syn", SYNTHETIC, 2), ("orig", ORIGINAL, 5)):
-        if pts[key][0]:
-            plot.addItem(pg.ScatterPlotItem(np.concatenate(pts[key][0]),
-                                            np.concatenate(pts[key][1]), size=size, pen=None,
-                                            brush=pg.mkBrush(colour)))
     for d in range(k):
         x0, y0 = d * step, (k - 1 - d) * step
         column = norm[:, d]
@@ -339,3 +328,9 @@ def draw_scatter_matrix(plot: pg.PlotItem, names: list[str], values: np.ndarray,
         label = pg.TextItem(f"{short}\n{lo[d]:.3g} – {hi[d]:.3g}", color="k", anchor=(0.5, 0))
         label.setPos(x0 + 0.5, y0 + 1)
         plot.addItem(label)
+    for key, colour, size in (("syn", SYNTHETIC, 2), ("orig", ORIGINAL, 5)):
+        if pts[key][0]:
+            yield
+            plot.addItem(pg.ScatterPlotItem(np.concatenate(pts[key][0]),
+                                            np.concatenate(pts[key][1]), size=size, pen=None,
+                                            brush=pg.mkBrush(colour)))
