@@ -5,14 +5,14 @@ and the exports."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,6 +42,7 @@ from nrstudio.core.micrographs.selection import check_selection, whole_objects_n
 from nrstudio.core.project.attachments import as_stored, store_measurement, write_summary
 from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.in_turns import InTurns
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import copy_plot, plot_toolbar, save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
@@ -60,6 +61,7 @@ class MeasurementPanel(QWidget):
                  view: MicrographView, pixels: Callable[[AttachedImage], Micrograph | None],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.histograms_ahead = InTurns(self)
         self.doc, self.jobs, self.view, self.pixels = doc, jobs, view, pixels
         self.image: AttachedImage | None = None
         self._rod_id: int | None = None  # the rod whose numbers rod_info shows
@@ -245,17 +247,18 @@ class MeasurementPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if len(self._plots) < len(self.HISTOGRAMS):
-            QTimer.singleShot(0, self._make_next_histogram)
+        if len(self._plots) < len(self.HISTOGRAMS) and not self.histograms_ahead.running:
+            self.histograms_ahead.start(self._histograms_ahead())
 
-    def _make_next_histogram(self) -> None:
-        """Make the next empty histogram plot, and schedule the one after it. Making a plot
+    def _histograms_ahead(self) -> Iterator[None]:
+        """Make the empty histogram plots, one per turn of the event loop. Making a plot
         takes about 30 ms on the GUI thread; the three at once, as a measurement landed,
-        held the window for 90-130 ms. One per turn of the event loop, from the panel's first
-        showing, keeps each pause short."""
-        if len(self._plots) < len(self.HISTOGRAMS):
-            self._add_histogram()
-            QTimer.singleShot(0, self._make_next_histogram)
+        held the window for 90-130 ms. One per turn, from the panel's first showing, keeps
+        each pause short."""
+        while len(self._plots) < len(self.HISTOGRAMS):
+            yield
+            if len(self._plots) < len(self.HISTOGRAMS):  # a measurement may have made them
+                self._add_histogram()
 
     def _add_histogram(self) -> None:
         plot = self.hists.addPlot(row=len(self._plots), col=0)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -34,6 +35,7 @@ from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.project.sections import read_section, stored_document, write_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.in_turns import InTurns
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import (
     NEGATIVE,
@@ -73,6 +75,7 @@ class ExplainPage(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc, self.jobs = doc, jobs
+        self.heat_maps_ahead = InTurns(self)
         self.expl: Explanations | None = None
         self.point: Explanations | None = None  # a new point from the Predict page
         self.selected: int | None = None
@@ -175,7 +178,7 @@ class ExplainPage(QWidget):
         self.draw_heatmaps()
         self.draw_bars()
         if self.expl is None:
-            QTimer.singleShot(0, self._make_heat_maps_ahead)
+            self.heat_maps_ahead.start(self._heat_maps_ahead())
 
     # ---- running -------------------------------------------------------------------------------
     def run(self) -> bool:
@@ -311,7 +314,7 @@ class ExplainPage(QWidget):
         self.maps.append(heat_map)
         return heat_map
 
-    def _make_heat_maps_ahead(self) -> None:
+    def _heat_maps_ahead(self) -> Iterator[None]:
         """While there are no explanations and no job runs, put up the empty heat maps of
         the table's targets, one per turn of the event loop, for explanations to fill: the
         three made at once, as the result landed, held the window for about 100 ms. Not while
@@ -319,12 +322,13 @@ class ExplainPage(QWidget):
         are made in the view's layout like any shown map: plots kept aside outside it were
         deleted by Python's garbage collector after their window had gone, which crashed the
         test process in 2 of 4 runs."""
-        targets = self.doc.dataset.targets
-        if self.expl is not None or self.jobs.busy or len(self.maps) >= len(targets):
-            return
-        k = len(self.maps)
-        self._add_heat_map().plot.setTitle(targets[k])
-        QTimer.singleShot(0, self._make_heat_maps_ahead)
+        while True:
+            yield
+            targets = self.doc.dataset.targets
+            k = len(self.maps)
+            if self.expl is not None or self.jobs.busy or k >= len(targets):
+                return
+            self._add_heat_map().plot.setTitle(targets[k])
 
     def _mark_selected(self) -> None:
         """Outline the selected sample's row in every heat map (nothing when none is)."""
