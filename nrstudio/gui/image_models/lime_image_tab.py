@@ -36,7 +36,12 @@ from nrstudio.core.image_models.lime_images import (
     segment_superpixels,
     superpixel_contents,
 )
-from nrstudio.core.micrographs.images import ScaleBar, detect_scale_bar
+from nrstudio.core.micrographs.images import (
+    Micrograph,
+    ScaleBar,
+    detect_scale_bar,
+    read_micrograph,
+)
 from nrstudio.core.micrographs.measure import bar_exclusion
 from nrstudio.core.progress import Reporter
 from nrstudio.core.project_model import AttachedImage
@@ -176,14 +181,37 @@ class LimeImageTab(QWidget):
         self.image_loading.request()
 
     def _load_image(self) -> None:
+        """Show the chosen image: at once when it is decoded already, else once a worker
+        thread has decoded it (a 9-megapixel JPEG takes 0.1-0.15 s, too long for the GUI
+        thread)."""
         image_id = self.image_box.currentData()
         self.image = next((im for im in self.doc.project.images if im.id == image_id), None)
         self.pixels = None
         if self.image is not None:
-            try:
-                self.pixels = self.decoded.get(self.image).pixels
-            except DataError as exc:
-                QMessageBox.warning(self, "Unreadable image", str(exc))
+            at_hand = self.decoded.peek(self.image.id)
+            if at_hand is None:
+                image = self.image
+                self.view.show_image(None)
+                self.seg_info.setText(f"{image.filename}: reading the image…")
+                self.background.submit(lambda: read_micrograph(image.data, image.filename),
+                                       lambda result: self._decoded(image, result))
+                return
+            self.pixels = at_hand.pixels
+        self._show_pixels()
+
+    def _decoded(self, image: AttachedImage, result: object) -> None:
+        if isinstance(result, Micrograph):
+            self.decoded.put(image.id, result)
+        if self.image is not image:
+            return  # another image, or another project, is chosen now
+        if isinstance(result, Micrograph):
+            self.pixels = result.pixels
+            self._show_pixels()
+        else:
+            self.seg_info.setText("")
+            QMessageBox.warning(self, "Unreadable image", str(result))
+
+    def _show_pixels(self) -> None:
         self.view.show_image(self.pixels)
         if self.pixels is not None:
             h, w = self.pixels.shape
@@ -191,6 +219,10 @@ class LimeImageTab(QWidget):
             self.region.setSize([side, side])
             self.region.setPos([(w - side) / 2, (h - side) / 2])
         self._timer.start()
+
+    def wait_for_image(self, msecs: int = 30_000) -> bool:
+        """For tests and scripts: finish decoding the chosen image and show it."""
+        return self.background.wait(msecs)
 
     def _resize_region(self, side: int) -> None:
         if self.pixels is not None:

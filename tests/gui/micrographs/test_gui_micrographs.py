@@ -201,7 +201,7 @@ def test_image_model_and_lime_tabs(qtbot, window, tmp_path, dialogs, monkeypatch
     built_in = calls_on_gui_thread(monkeypatch, ImageRegressor, "from_stored")
     window.show()
     page.tabs.setCurrentIndex(2)
-    assert lime.pixels is not None
+    assert lime.wait_for_image() and lime.pixels is not None
     assert lime.model_box.currentData() == "trained"
     lime.side.setValue(256)
     lime.method.setCurrentText("slic")
@@ -472,6 +472,27 @@ def test_a_micrograph_is_decoded_off_the_gui_thread_and_shown_only_if_still_chos
     assert page.current is second and page.decoded.peek(second.id) is not None
     assert page.view._pixels is page.decoded.peek(second.id).pixels
     assert second.filename in page.strip.info.text()
+
+
+def test_the_lime_tab_decodes_an_image_off_the_gui_thread(window, monkeypatch):
+    import nrstudio.gui.image_models.lime_image_tab as lime_module
+
+    on_gui = calls_on_gui_thread(monkeypatch, lime_module, "read_micrograph")
+    window.show()
+    micrographs = window.micrographs_page
+    micrographs.measure.decoded.keep_only([])  # nothing decoded yet
+    micrographs.tabs.setCurrentIndex(2)
+    lime = micrographs.lime
+    first = lime.image
+    assert first is not None and lime.pixels is None
+    assert "reading the image" in lime.seg_info.text()
+    lime.image_box.setCurrentIndex(1)  # changed one's mind before it was read
+    second = lime.image
+    assert lime.wait_for_image()
+    assert on_gui == [False, False]
+    assert lime.image is second and lime.pixels is not None
+    assert lime.pixels is micrographs.measure.decoded.peek(second.id).pixels
+    assert lime.view._pixels is lime.pixels  # the late first image was not shown
 
 
 def test_a_measurement_is_read_back_only_when_it_changes(qtbot, window, monkeypatch):
