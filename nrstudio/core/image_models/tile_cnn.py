@@ -29,7 +29,7 @@ from nrstudio.core.image_models.image_model_settings import (
 from nrstudio.core.micrographs.images import MAX_PIXELS, detect_scale_bar, read_micrograph
 from nrstudio.core.micrographs.measure import bar_exclusion
 from nrstudio.core.modeling.metrics import regression_metrics
-from nrstudio.core.modeling.network_math import pick_device
+from nrstudio.core.modeling.network_math import Adam, pick_device
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project_model import Project, StoredModel
 from nrstudio.core.settings import (
@@ -170,7 +170,7 @@ def train_tile_cnn(tiles: np.ndarray, values_z: np.ndarray, settings: ImageModel
     gen = torch.Generator().manual_seed(settings.seed)
     device = pick_device(settings.device)
     model = TileCNN(tuple(settings.channels)).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    opt = Adam(model.parameters(), lr=settings.learning_rate)
     x = torch.from_numpy(tiles[:, None]).float()
     y = torch.from_numpy(values_z).float()
     n = len(x)
