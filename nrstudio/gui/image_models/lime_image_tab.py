@@ -141,7 +141,9 @@ class LimeImageTab(QWidget):
         split.addWidget(controls)
         split.addWidget(self.view)
         split.addWidget(self.results)
-        split.setSizes([300, 500, 560])
+        split.setStretchFactor(1, 1)  # the micrograph, where the region is placed
+        split.setStretchFactor(2, 1)
+        split.setSizes([300, 520, 440])
         layout = QHBoxLayout(self)
         layout.addWidget(split)
 
@@ -305,7 +307,8 @@ class LimeImageTab(QWidget):
         self.background.shutdown()
 
     def wait_for_preview(self, msecs: int = 30_000) -> bool:
-        """For tests and scripts: finish pending previews."""
+        """For tests and scripts: finish pending previews (of the image being decoded, too)."""
+        self.background.wait(msecs)
         if self._timer.isActive():
             self._timer.stop()
             self.preview()

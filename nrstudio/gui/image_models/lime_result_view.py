@@ -9,7 +9,15 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nrstudio.core.image_models.lime_images import (
     ImageExplanation,
@@ -61,11 +69,15 @@ class LimeResultView(QWidget):
         self.opacity.setValue(60)
         self.opacity.setMinimumWidth(110)
         self.opacity.valueChanged.connect(lambda v: self.overlay.setOpacity(v / 100))
-        bar = QHBoxLayout()
-        for label, w in (("Show", self.mode), ("output", self.output), ("top K", self.top_k),
-                         ("opacity", self.opacity)):
-            bar.addWidget(QLabel(label))
-            bar.addWidget(w)
+        # Two rows: in one, the bar's width (about 570 px) left the micrograph beside it no
+        # room at all in a 1366 px wide window.
+        bar = QGridLayout()
+        for i, (label, w) in enumerate((("Show", self.mode), ("output", self.output),
+                                        ("top K", self.top_k), ("opacity", self.opacity))):
+            bar.addWidget(QLabel(label), i // 2, 2 * (i % 2))
+            bar.addWidget(w, i // 2, 2 * (i % 2) + 1)
+        bar.setColumnStretch(1, 1)
+        bar.setColumnStretch(3, 1)
         self.result = pg.GraphicsLayoutWidget()
         self.rbox = self.result.addViewBox(lockAspect=True, invertY=True)
         self.base = pg.ImageItem()

@@ -254,6 +254,7 @@ def test_external_model_in_the_gui(qtbot, window, tmp_path, dialogs):
     lime = window.micrographs_page.lime
     window.show()
     window.micrographs_page.tabs.setCurrentIndex(2)
+    assert lime.wait_for_image()  # decoded on the tab's worker
     assert lime.model_box.findData("external") >= 0
     lime.model_box.setCurrentIndex(lime.model_box.findData("external"))
     make, labels = lime.model_function()
