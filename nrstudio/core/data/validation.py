@@ -244,9 +244,15 @@ def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
         return
     x = np.column_stack([values[c] for c in numeric_inputs])
     y = np.column_stack([values[c] for c in targets])
-    levels = [category_levels(dataset.table[c].tolist()) for c in inputs if c not in values]
+    originals = np.flatnonzero(dataset.is_original)
+    # The levels of the original rows only: after SMOTE-REG the table holds ~20,000 synthetic
+    # rows, and reading their cells took most of a landing result's 60-70 ms of checks.
+    levels = [dict(zip(originals.tolist(),
+                       category_levels(dataset.table[c].to_numpy()[originals].tolist()),
+                       strict=True))
+              for c in inputs if c not in values]
     seen: dict[tuple[object, ...], int] = {}
-    for i in np.flatnonzero(dataset.is_original):
+    for i in originals.tolist():
         if np.isnan(x[i]).any():
             continue
         key = tuple(x[i]) + tuple(lv[i] for lv in levels)

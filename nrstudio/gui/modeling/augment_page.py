@@ -42,6 +42,12 @@ from nrstudio.gui.app.when_shown import WhenShown
 # Synthetic points drawn per panel: in a cell ~100 px across more add ink, not information,
 # and 2,000 per panel (60,000 for six columns) took ~60 ms to draw when augmentation ended.
 MAX_SCATTER_POINTS = 600
+# ... and in all panels together: a table with 15 number columns has 210 panels, each a
+# cell ~30 px across.
+MAX_SCATTER_TOTAL = 18_000
+# Points made into plot items per turn of the event loop: pyqtgraph spends about 2 us of
+# Python per point, and the 289-row CsPbBr3 table's originals are 60,000 points.
+POINTS_PER_TURN = 9_000
 
 
 def _hint(text: str) -> QLabel:
@@ -241,8 +247,10 @@ class AugmentPage(QWidget):
         plot.clear()
         orig = ds.is_original
         syn_idx = np.flatnonzero(~orig)
-        if len(syn_idx) > MAX_SCATTER_POINTS:
-            syn_idx = np.random.default_rng(0).choice(syn_idx, MAX_SCATTER_POINTS, replace=False)
+        panels = max(len(names) * (len(names) - 1), 1)
+        per_panel = max(min(MAX_SCATTER_POINTS, MAX_SCATTER_TOTAL // panels), 20)
+        if len(syn_idx) > per_panel:
+            syn_idx = np.random.default_rng(0).choice(syn_idx, per_panel, replace=False)
         yield from scatter_matrix_steps(plot, names, values, orig, syn_idx)
         for j, name in enumerate(names):
             yield
@@ -285,8 +293,8 @@ def scatter_matrix_steps(plot: pg.PlotItem, names: list[str], values: np.ndarray
     """Pairwise scatter of every column against every other (synthetic rows in blue, originals
     in red on top), histograms on the diagonal, column ranges written in the diagonal cells.
     ``values``: (rows, columns); ``orig``: (rows,) bool; ``syn_idx``: the synthetic rows
-    drawn. Yields between its parts: the frame, diagonals and labels first, then each
-    colour's points (about 18,000 synthetic ones took 30-40 ms of pyqtgraph's time)."""
+    drawn. Yields between its parts: the frame, the diagonals and labels, then each colour's
+    points (about 18,000 synthetic ones took 30-40 ms of pyqtgraph's time)."""
     k = len(names)
     step = 1.15  # cell size including the gap
     lo = np.nanmin(values, axis=0)
@@ -313,6 +321,7 @@ def scatter_matrix_steps(plot: pg.PlotItem, names: list[str], values: np.ndarray
                 pts[key][1].append(norm[rows, i] + y0)
     plot.addItem(pg.PlotCurveItem(np.array(frame_x), np.array(frame_y),
                                   pen=pg.mkPen("#999"), connect="finite"))
+    yield  # 15 columns (225 cells) took 60-90 ms up to here with the diagonals
     for d in range(k):
         x0, y0 = d * step, (k - 1 - d) * step
         column = norm[:, d]
@@ -328,9 +337,14 @@ def scatter_matrix_steps(plot: pg.PlotItem, names: list[str], values: np.ndarray
         label = pg.TextItem(f"{short}\n{lo[d]:.3g} – {hi[d]:.3g}", color="k", anchor=(0.5, 0))
         label.setPos(x0 + 0.5, y0 + 1)
         plot.addItem(label)
-    for key, colour, size in (("syn", SYNTHETIC, 2), ("orig", ORIGINAL, 5)):
-        if pts[key][0]:
+    # Originals smaller in the small cells of many columns, where 5 px dots fill the cell.
+    for key, colour, size in (("syn", SYNTHETIC, 2), ("orig", ORIGINAL, 5 if k <= 8 else 3)):
+        if not pts[key][0]:
+            continue
+        x, y = np.concatenate(pts[key][0]), np.concatenate(pts[key][1])
+        brush = pg.mkBrush(colour)
+        for start in range(0, len(x), POINTS_PER_TURN):
             yield
-            plot.addItem(pg.ScatterPlotItem(np.concatenate(pts[key][0]),
-                                            np.concatenate(pts[key][1]), size=size, pen=None,
-                                            brush=pg.mkBrush(colour)))
+            part = slice(start, start + POINTS_PER_TURN)
+            plot.addItem(pg.ScatterPlotItem(x[part], y[part], size=size, pen=None,
+                                            brush=brush))

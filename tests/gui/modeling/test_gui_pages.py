@@ -84,11 +84,17 @@ def test_augment_page_runs_through_its_button_and_is_undoable(qtbot, tmp_path, e
     assert page.drawing.running
     assert not [i for i in page.matrix_plot.items if isinstance(i, pg.ScatterPlotItem)]
     qtbot.waitUntil(lambda: not page.drawing.running)
-    scatters = [i for i in page.matrix_plot.items if isinstance(i, pg.ScatterPlotItem)]
-    # 30 off-diagonal panels: all 28 originals and a sample of the 756 synthetic rows in each
-    from nrstudio.gui.modeling.augment_page import MAX_SCATTER_POINTS
+    # 30 off-diagonal panels: all 28 originals and a sample of the 756 synthetic rows in each,
+    # made into plot items a part at a time
+    from nrstudio.gui.modeling.augment_page import MAX_SCATTER_POINTS, POINTS_PER_TURN
 
-    assert [len(s.data) for s in scatters] == [30 * MAX_SCATTER_POINTS, 30 * 28]
+    def points_drawn() -> tuple[int, int]:
+        scatters = [i for i in page.matrix_plot.items if isinstance(i, pg.ScatterPlotItem)]
+        assert all(len(s.data) <= POINTS_PER_TURN for s in scatters)
+        return (sum(len(s.data) for s in scatters if s.opts["size"] == 2),
+                sum(len(s.data) for s in scatters if s.opts["size"] == 5))
+
+    assert points_drawn() == (30 * MAX_SCATTER_POINTS, 30 * 28)
     assert len(page.hists.ci.items) == 6
     # Drawn again with the same columns, the plots are kept and filled anew, not stacked.
     plot, hists = page.matrix_plot, list(page.hists.ci.items)
@@ -97,8 +103,7 @@ def test_augment_page_runs_through_its_button_and_is_undoable(qtbot, tmp_path, e
     page.redraw()  # twice in a row: the first drawing's remaining parts are dropped
     qtbot.waitUntil(lambda: not page.drawing.running)
     assert page.matrix_plot is plot and list(page.hists.ci.items) == hists
-    assert [len(s.data) for s in page.matrix_plot.items
-            if isinstance(s, pg.ScatterPlotItem)] == [30 * MAX_SCATTER_POINTS, 30 * 28]
+    assert points_drawn() == (30 * MAX_SCATTER_POINTS, 30 * 28)
     assert all(list(h.items) != b for h, b in zip(hists, before, strict=True))
     assert all(len(h.items) == 2 for h in hists)  # synthetic and original, once each
     w.window_actions.undo.trigger()
