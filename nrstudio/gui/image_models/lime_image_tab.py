@@ -36,12 +36,7 @@ from nrstudio.core.image_models.lime_images import (
     segment_superpixels,
     superpixel_contents,
 )
-from nrstudio.core.micrographs.images import (
-    Micrograph,
-    ScaleBar,
-    detect_scale_bar,
-    read_micrograph,
-)
+from nrstudio.core.micrographs.images import Micrograph, ScaleBar, detect_scale_bar
 from nrstudio.core.micrographs.measure import bar_exclusion
 from nrstudio.core.progress import Reporter
 from nrstudio.core.project_model import AttachedImage
@@ -195,15 +190,13 @@ class LimeImageTab(QWidget):
                 image = self.image
                 self.view.show_image(None)
                 self.seg_info.setText(f"{image.filename}: reading the image…")
-                self.background.submit(lambda: read_micrograph(image.data, image.filename),
-                                       lambda result: self._decoded(image, result))
+                self.decoded.decode_later(image, self.background,
+                                          lambda result: self._decoded(image, result))
                 return
             self.pixels = at_hand.pixels
         self._show_pixels()
 
     def _decoded(self, image: AttachedImage, result: object) -> None:
-        if isinstance(result, Micrograph):
-            self.decoded.put(image.id, result)
         if self.image is not image:
             return  # another image, or another project, is chosen now
         if isinstance(result, Micrograph):

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from nrstudio.core.micrographs.images import Micrograph, read_micrograph
+from nrstudio.core.micrographs.images import Micrograph
 from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
@@ -71,8 +71,8 @@ class MeasureTab(QWidget):
             self.strip.info.setText(f"{image.filename}: reading the image…")
             self.scale.show_image(None)
             self.panel.show_image(None)
-            self.decoding.submit(lambda: read_micrograph(image.data, image.filename),
-                                 lambda result: self._decoded(image, result))
+            self.decoded.decode_later(image, self.decoding,
+                                      lambda result: self._decoded(image, result))
             return
         m = self.strip.pixels(image) if image else None
         self.view.show_image(m.pixels if m else None)
@@ -81,8 +81,6 @@ class MeasureTab(QWidget):
         self.panel.show_image(image)
 
     def _decoded(self, image: AttachedImage, result: object) -> None:
-        if isinstance(result, Micrograph):
-            self.decoded.put(image.id, result)
         if self.strip.current is not image:
             return  # another image, or another project, is shown now
         if isinstance(result, Micrograph):

@@ -476,9 +476,9 @@ def test_a_micrograph_is_decoded_off_the_gui_thread_and_shown_only_if_still_chos
 
 
 def test_the_lime_tab_decodes_an_image_off_the_gui_thread(window, monkeypatch):
-    import nrstudio.gui.image_models.lime_image_tab as lime_module
+    import nrstudio.gui.micrographs.decoded_images as decoded_module
 
-    on_gui = calls_on_gui_thread(monkeypatch, lime_module, "read_micrograph")
+    on_gui = calls_on_gui_thread(monkeypatch, decoded_module, "read_micrograph")
     window.show()
     micrographs = window.micrographs_page
     micrographs.measure.decoded.keep_only([])  # nothing decoded yet
