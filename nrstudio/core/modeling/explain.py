@@ -6,7 +6,9 @@ The inputs are standardised by the training originals, so a weight is the change
 prediction (in target units) per one standard deviation of that input. A fresh explainer
 seeded per repeat makes results reproducible (a shared explainer drifts between calls); the
 model is called once per (point, repeat) on all perturbations and all targets at once; the
-spread of the weights over R seeds is reported as their stability.
+spread of the weights over R seeds is reported as their stability. Those targets share one
+set of perturbations, so LIME's ridge surrogate is fitted for all of them at once
+(:mod:`lime_surrogate`, the same numbers as LIME's per-target fit).
 
 A category condition (a ligand, a solvent) is one column of level codes, and has one weight,
 never one per dummy column: the change of the prediction (target units) when the condition
@@ -54,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.lime_surrogate import WeightedRidge
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
 from nrstudio.core.strict_json import number_array, texts
@@ -392,6 +395,7 @@ def explain_points(
     w = np.zeros((*shape, d))
     fid, icp, loc, mod = (np.zeros(shape) for _ in range(4))
     groups = sorted(set(locality.tolist()))
+    is_cat = np.isin(np.arange(d), sorted(cats))
     total = n * settings.repeats * len(groups)
     done = 0
     for scale in groups:
@@ -399,30 +403,35 @@ def explain_points(
         cache = _CachedModel(predict)
         for i in range(n):
             for r in range(settings.repeats):
-                for k in members:
-                    # Same seed for every target: same perturbations, one model call.
-                    explainer = LimeTabularExplainer(
-                        training_x, mode="regression", feature_names=list(features),
-                        categorical_features=list(categorical) or None,
-                        discretize_continuous=False, kernel_width=settings.kernel_width,
-                        sample_around_instance=settings.sample_around_instance,
-                        feature_selection="none", random_state=settings.seed + 1_000_003 * r)
-                    explainer.scaler.scale_[numeric] *= scale
-                    for c in cats:  # conditions held at the sample's level (see above)
-                        explainer.feature_values[c] = [points[i, c]]
-                        explainer.feature_frequencies[c] = np.ones(1)
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        exp = explainer.explain_instance(points[i], cache.column(k),
-                                                         num_features=d,
-                                                         num_samples=settings.num_samples)
-                    for j, weight in exp.local_exp[1]:
-                        # Weights come per (scale × SD); given per SD like LIME's defaults.
-                        w[i, k, r, j] = weight if j in cats else weight / scale
-                    fid[i, k, r] = exp.score
-                    icp[i, k, r] = exp.intercept[1]
-                    loc[i, k, r] = np.ravel(exp.local_pred)[0]
-                    mod[i, k, r] = exp.predicted_value
+                # One explainer and one set of perturbations per (point, repeat): the
+                # targets of this locality share them and differ only in the model's
+                # output column, so one surrogate fit serves them all (lime_surrogate).
+                explainer = LimeTabularExplainer(
+                    training_x, mode="regression", feature_names=list(features),
+                    categorical_features=list(categorical) or None,
+                    discretize_continuous=False, kernel_width=settings.kernel_width,
+                    sample_around_instance=settings.sample_around_instance,
+                    feature_selection="none", random_state=settings.seed + 1_000_003 * r)
+                explainer.scaler.scale_[numeric] *= scale
+                for c in cats:  # conditions held at the sample's level (see above)
+                    explainer.feature_values[c] = [points[i, c]]
+                    explainer.feature_frequencies[c] = np.ones(1)
+                surrogate = WeightedRidge()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    explainer.explain_instance(points[i], cache.column(members[0]),
+                                               num_features=d,
+                                               num_samples=settings.num_samples,
+                                               model_regressor=surrogate)
+                assert cache.value is not None
+                fit = surrogate.fit_columns(cache.value[:, members])
+                for m, k in enumerate(members):
+                    # Weights come per (scale × SD); given per SD like LIME's defaults.
+                    w[i, k, r] = fit.coef[m] / np.where(is_cat, 1.0, scale)
+                    fid[i, k, r] = fit.score[m]
+                    icp[i, k, r] = fit.intercept[m]
+                    loc[i, k, r] = fit.local_prediction[m]
+                    mod[i, k, r] = cache.value[0, k]
                 done += 1
                 rep.report(done / total, f"explaining {i + 1} of {n}")
     weights = w.mean(axis=2)
