@@ -48,6 +48,12 @@ class BackgroundCalls(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
+        # The thread ends as soon as no call waits (Qt keeps an idle one for 30 s). A call
+        # that predicts starts a team of torch's OpenMP threads in it, and while two teams
+        # live GNU OpenMP makes every team wait through the kernel on 2 cores: a network
+        # trained by a job took 31 s instead of 7.5 s beside a thread that had predicted
+        # one row and was idle. A thread costs well under a millisecond to start again.
+        self.pool.setExpiryTimeout(0)
         install_gui_thread_collector()
         self._relays: set[_Relay] = set()
 
