@@ -172,9 +172,12 @@ def flushing_denormals() -> Iterator[None]:
     large product left a team whose second thread kept the default, and a network trained
     after it 1.6 times slower), inherited by team threads started while training, and the
     default comes back in all of them on the way out."""
+    from nrstudio.core.compute_threads import GOVERNOR
     from nrstudio.core.modeling.openmp_team import on_every_team_thread
 
-    threads = torch.get_num_threads()
+    # The team as large as it has been: the governor may have shrunk the thread count for a
+    # while (a busy machine), and the threads beyond it wait in the team to be used again.
+    threads = max(torch.get_num_threads(), GOVERNOR.cores)
     supported = torch.set_flush_denormal(True)
     if supported:
         on_every_team_thread(lambda: torch.set_flush_denormal(True), threads)
