@@ -28,7 +28,8 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.synthetic_tables import make_synthesis_table
 from nrstudio.core.data.table_io import import_table, read_csv_bytes
 from nrstudio.core.data.table_roles import dataset_from_raw
-from nrstudio.core.modeling.explain import SLOPE_TOLERANCE, LimeSettings
+from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.explanations import SLOPE_TOLERANCE
 from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
 from nrstudio.core.modeling.predict import train_final_models
 from nrstudio.core.modeling.training_data import training_data

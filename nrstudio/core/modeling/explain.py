@@ -40,9 +40,8 @@ explained through its local average, the mean of its predictions over fixed Gaus
 jitters of ``FOREST_SMOOTHING`` × each number input's SD (common to every call, so the
 average is a smooth function); the caller says which targets need it.
 
-An explanation is flagged, never shown as a normal result, when a weight is not finite or
-the surrogate's local fidelity (weighted R²) is below ``MIN_FIDELITY``: the linear surrogate
-then does not describe the model near that point.
+The result, and when an explanation is flagged rather than shown as a normal result, are in
+:mod:`~nrstudio.core.modeling.explanations`.
 """
 
 from __future__ import annotations
@@ -50,18 +49,16 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.explanations import FLAT_SHARE, Explanations
 from nrstudio.core.modeling.lime_surrogate import WeightedRidge
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.settings import MAX_SEED, check_ranges, setting
-from nrstudio.core.strict_json import number_array, texts
 
-MIN_FIDELITY = 0.5
 PAPER_LOCALITY = 1.0  # LIME's defaults: perturbations of one training SD
 # Locality by model kind, from measured fidelity and slope agreement (bench_explain.py).
 AUTO_LOCALITY = {"network": 0.03, "gaussian_process": 0.1, "ridge": 0.1,
@@ -72,11 +69,6 @@ DIFFERENTIABLE = ("network", "gaussian_process", "ridge")
 FOREST_SMOOTHING = 0.25  # SD of the jitter a forest is averaged over, in input SDs
 FOREST_JITTERS = 8
 SLOPE_STEP = 0.5  # central-difference step, as a share of the explanation's locality
-SLOPE_TOLERANCE = 0.2  # "agrees with the slope": relative disagreement at most this
-# "Flat here": every weight together moves the prediction by less than this share of the
-# model's spread over the training rows. A linear surrogate's R² says nothing there (at an
-# optimum the straight part vanishes at any scale), and weights near zero are the answer.
-FLAT_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -111,157 +103,18 @@ class LimeSettings:
         check_ranges(self, "LIME")
 
 
-@dataclass
-class Explanations:
-    """For n points, t targets, d inputs: weights and weight_std (n, t, d) — mean and std over
-    repeats; fidelity (n, t): R2 of the surrogate on its weighted perturbations; intercept,
-    local_prediction and model_prediction (n, t)."""
-
-    points: list[str]
-    targets: list[str]
-    features: list[str]
-    inputs: np.ndarray  # (n, d)
-    weights: np.ndarray
-    weight_std: np.ndarray
-    fidelity: np.ndarray
-    intercept: np.ndarray
-    local_prediction: np.ndarray
-    model_prediction: np.ndarray
-    models: list[str] = field(default_factory=list)  # per target, the model explained
-    locality: np.ndarray | None = None  # (t,) perturbation scale used, in input SDs
-    slope_error: np.ndarray | None = None  # (n, t); NaN where the model has no slope
-    spread: np.ndarray | None = None  # (t,) the model's SD over the training rows
-    of_samples: int = 0  # the training samples a representative subset was drawn from
-
-    def flat(self) -> np.ndarray:
-        """(n, t) bool: the model barely moves near the point (see FLAT_SHARE)."""
-        if self.spread is None:
-            return np.zeros(self.fidelity.shape, dtype=bool)
-        with np.errstate(invalid="ignore"):
-            return np.linalg.norm(self.weights, axis=2) < FLAT_SHARE * self.spread[None, :]
-
-    def slope_errors(self) -> np.ndarray:
-        """(n, t) relative disagreement between the weights and slope × SD (NaN: none)."""
-        if self.slope_error is None:
-            return np.full(self.fidelity.shape, np.nan)
-        return self.slope_error
-
-    def flags(self) -> np.ndarray:
-        """(n, t) text: why an explanation cannot be trusted ("" when it can)."""
-        n, t, _ = self.weights.shape
-        out = np.full((n, t), "", dtype=object)
-        with np.errstate(invalid="ignore"):
-            bad_weights = ~np.isfinite(self.weights).all(axis=2)
-            low = ~(self.fidelity >= MIN_FIDELITY) & ~self.flat()
-        out[low] = [f"low local fidelity (R² {f:.2f} < {MIN_FIDELITY})"
-                    for f in self.fidelity[low]]
-        with np.errstate(invalid="ignore"):
-            off = (self.slope_errors() > SLOPE_TOLERANCE) & ~low & ~self.flat()
-        out[off] = [f"weights disagree with the model's slope by {e:.0%}"
-                    for e in self.slope_errors()[off]]
-        out[bad_weights] = "weights are not finite numbers"
-        return out
-
-    @property
-    def flagged(self) -> np.ndarray:
-        """(n, t) bool: the explanations that must not be read as normal results."""
-        return self.flags() != ""
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy table: sample, target, feature, weight, weight_std, fidelity,
-        slope_error, locality, flag (and model)."""
-        n, t, d = self.weights.shape
-        ii, tt, ff = np.meshgrid(np.arange(n), np.arange(t), np.arange(d), indexing="ij")
-        return pd.DataFrame({
-            "sample": np.array(self.points, dtype=object)[ii.ravel()],
-            "target": np.array(self.targets, dtype=object)[tt.ravel()],
-            "feature": np.array(self.features, dtype=object)[ff.ravel()],
-            "weight": self.weights.ravel(),
-            "weight_std": self.weight_std.ravel(),
-            "fidelity": self.fidelity[ii.ravel(), tt.ravel()],
-            "slope_error": self.slope_errors()[ii.ravel(), tt.ravel()],
-            "locality": (self.locality if self.locality is not None
-                         else np.full(t, np.nan))[tt.ravel()],
-            "flag": self.flags()[ii.ravel(), tt.ravel()],
-            **({"model": np.array(self.models, dtype=object)[tt.ravel()]}
-               if len(self.models) == t else {}),
-        })
-
-    def to_json(self) -> dict:
-        return {"points": self.points, "targets": self.targets, "features": self.features,
-                "inputs": self.inputs.tolist(), "weights": self.weights.tolist(),
-                "weight_std": self.weight_std.tolist(), "fidelity": self.fidelity.tolist(),
-                "intercept": self.intercept.tolist(),
-                "local_prediction": self.local_prediction.tolist(),
-                "model_prediction": self.model_prediction.tolist(), "models": self.models,
-                **({"locality": self.locality.tolist()} if self.locality is not None else {}),
-                **({"spread": self.spread.tolist()} if self.spread is not None else {}),
-                **({"slope_error": np.where(np.isfinite(self.slope_error), self.slope_error,
-                                            -1.0).tolist()}
-                   if self.slope_error is not None else {})}
-
-    @classmethod
-    def from_json(cls, doc: dict) -> Explanations:
-        try:
-            def arr(key: str) -> np.ndarray:
-                return number_array(doc[key], key)
-
-            out = cls(texts(doc["points"], "points"), texts(doc["targets"], "targets"),
-                      texts(doc["features"], "features"),
-                      arr("inputs"), arr("weights"), arr("weight_std"), arr("fidelity"),
-                      arr("intercept"), arr("local_prediction"), arr("model_prediction"),
-                      texts(doc.get("models", []), "models"))
-            if "locality" in doc:
-                out.locality = number_array(doc["locality"], "locality", low=0.0)
-            if "spread" in doc:
-                out.spread = number_array(doc["spread"], "spread", low=0.0)
-            if "slope_error" in doc:
-                err = number_array(doc["slope_error"], "slope_error")
-                out.slope_error = np.where(err < 0, np.nan, err)  # -1 stored for "none"
-        except KeyError as exc:
-            raise DataError(f"stored explanation is damaged (no {exc})") from None
-        out.check_shapes()
-        if (out.weight_std < 0).any():
-            raise DataError("stored explanation is damaged: a negative spread of weights")
-        return out
-
-    def check_shapes(self) -> None:
-        """DataError unless every array fits n points, t targets and d inputs."""
-        n, t, d = len(self.points), len(self.targets), len(self.features)
-        expect = {"inputs": (n, d), "weights": (n, t, d), "weight_std": (n, t, d),
-                  "fidelity": (n, t), "intercept": (n, t), "local_prediction": (n, t),
-                  "model_prediction": (n, t)}
-        if self.locality is not None:
-            expect["locality"] = (t,)
-        if self.spread is not None:
-            expect["spread"] = (t,)
-        if self.slope_error is not None:
-            expect["slope_error"] = (n, t)
-        for name, shape in expect.items():
-            if np.shape(getattr(self, name)) != shape:
-                raise DataError(f"stored explanation is damaged: {name} has shape "
-                                f"{np.shape(getattr(self, name))}, expected {shape}")
-        if self.models and len(self.models) != t:
-            raise DataError("stored explanation is damaged: models do not match the targets")
-
-
-class _CachedModel:
-    """Calls the model once per perturbation set and serves every target from that call."""
+class _AllOutputs:
+    """The model as LIME calls it: every target predicted on the perturbations at once, the
+    column LIME asked for handed back and all of them kept (``value``, (m, t)) for the other
+    targets' surrogates."""
 
     def __init__(self, predict: Callable[[np.ndarray], np.ndarray]) -> None:
         self.predict = predict
-        self.key: bytes | None = None
         self.value: np.ndarray | None = None
-        self.calls = 0
 
     def column(self, t: int) -> Callable[[np.ndarray], np.ndarray]:
         def fn(x: np.ndarray) -> np.ndarray:
-            key = np.ascontiguousarray(x).tobytes()
-            if key != self.key:
-                self.value = np.asarray(self.predict(x), dtype=np.float64).reshape(len(x), -1)
-                self.key = key
-                self.calls += 1
-            assert self.value is not None
+            self.value = np.asarray(self.predict(x), dtype=np.float64).reshape(len(x), -1)
             return self.value[:, t]
 
         return fn
@@ -400,7 +253,7 @@ def explain_points(
     done = 0
     for scale in groups:
         members = [k for k in range(t) if locality[k] == scale]
-        cache = _CachedModel(predict)
+        outputs = _AllOutputs(predict)
         for i in range(n):
             for r in range(settings.repeats):
                 # One explainer and one set of perturbations per (point, repeat): the
@@ -419,19 +272,19 @@ def explain_points(
                 surrogate = WeightedRidge()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    explainer.explain_instance(points[i], cache.column(members[0]),
+                    explainer.explain_instance(points[i], outputs.column(members[0]),
                                                num_features=d,
                                                num_samples=settings.num_samples,
                                                model_regressor=surrogate)
-                assert cache.value is not None
-                fit = surrogate.fit_columns(cache.value[:, members])
+                assert outputs.value is not None
+                fit = surrogate.fit_columns(outputs.value[:, members])
                 for m, k in enumerate(members):
                     # Weights come per (scale × SD); given per SD like LIME's defaults.
                     w[i, k, r] = fit.coef[m] / np.where(is_cat, 1.0, scale)
                     fid[i, k, r] = fit.score[m]
                     icp[i, k, r] = fit.intercept[m]
                     loc[i, k, r] = fit.local_prediction[m]
-                    mod[i, k, r] = cache.value[0, k]
+                    mod[i, k, r] = outputs.value[0, k]
                 done += 1
                 rep.report(done / total, f"explaining {i + 1} of {n}")
     weights = w.mean(axis=2)

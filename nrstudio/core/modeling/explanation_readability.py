@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nrstudio.core.modeling.explain import PAPER_LOCALITY, SLOPE_TOLERANCE, Explanations
+from nrstudio.core.modeling.explain import PAPER_LOCALITY
+from nrstudio.core.modeling.explanations import SLOPE_TOLERANCE, Explanations
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from matplotlib.patches import Rectangle
 
 from nrstudio.core.figure_files import save_figure
 from nrstudio.core.modeling.evaluation import NETWORK, EvaluationResult
-from nrstudio.core.modeling.explain import Explanations
+from nrstudio.core.modeling.explanations import Explanations
 
 
 def parity_plot(result: EvaluationResult, protocol: str, path: str | Path) -> Path:

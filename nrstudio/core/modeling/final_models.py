@@ -23,11 +23,11 @@ from nrstudio.core.modeling.explain import (
     FOREST_JITTERS,
     FOREST_SMOOTHING,
     GP_LOCALITY_SHARE,
-    Explanations,
     LimeSettings,
     explain_points,
     forest_jitters,
 )
+from nrstudio.core.modeling.explanations import Explanations
 from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.model_choice import AUTO, ModelChoice, choose_models, leakage_free_mae
 from nrstudio.core.modeling.predict import Domain, EnsembleModel, Prediction, describe_prediction

@@ -23,8 +23,8 @@ from nrstudio.core.modeling.evaluation import (
     cross_validate,
     metric_rows,
 )
-from nrstudio.core.modeling.explain import Explanations
 from nrstudio.core.modeling.explanation_readability import advice_when_flagged
+from nrstudio.core.modeling.explanations import Explanations
 from nrstudio.core.modeling.final_models import (
     NETWORK_MODEL,
     FinalModels,

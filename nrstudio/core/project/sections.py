@@ -143,7 +143,7 @@ def _write_evaluation(result: Any) -> dict[str, Any]:
 
 
 def _read_lime(doc: dict[str, Any]) -> Any:
-    from nrstudio.core.modeling.explain import Explanations
+    from nrstudio.core.modeling.explanations import Explanations
 
     return Explanations.from_json(doc)
 
@@ -215,7 +215,7 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
             _read_evaluation, _write_evaluation),
     Section("validation_predictions", "results", 1, "pandas.DataFrame",
             _read_validation, _write_validation),
-    Section("lime_weights", "results", 1, "nrstudio.core.modeling.explain.Explanations",
+    Section("lime_weights", "results", 1, "nrstudio.core.modeling.explanations.Explanations",
             _read_lime, lambda e: e.to_json()),
     Section("image_model", "results", 1, "nrstudio.core.project.sections.ImageModelEvaluation",
             _read_image_evaluation, _write_image_evaluation),

@@ -23,13 +23,9 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.data.dataset import split_unit
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.explain import (
-    MIN_FIDELITY,
-    SLOPE_TOLERANCE,
-    Explanations,
-    LimeSettings,
-)
+from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.explanation_readability import advice_when_flagged, readability
+from nrstudio.core.modeling.explanations import MIN_FIDELITY, SLOPE_TOLERANCE, Explanations
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.model_choice import SHORT_NAMES
 from nrstudio.core.project.sections import read_section, stored_document, write_section

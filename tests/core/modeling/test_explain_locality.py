@@ -9,13 +9,9 @@ from PIL import Image
 from nrstudio.core.data.synthetic_tables import make_synthesis_table
 from nrstudio.core.data.table_io import read_csv_bytes
 from nrstudio.core.data.table_roles import dataset_from_raw
-from nrstudio.core.modeling.explain import (
-    PAPER_LOCALITY,
-    Explanations,
-    LimeSettings,
-    explain_points,
-)
+from nrstudio.core.modeling.explain import PAPER_LOCALITY, LimeSettings, explain_points
 from nrstudio.core.modeling.explanation_readability import advice_when_flagged, readability
+from nrstudio.core.modeling.explanations import Explanations
 from nrstudio.core.modeling.figures import lime_heatmap
 from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
 from nrstudio.core.modeling.training_data import training_data

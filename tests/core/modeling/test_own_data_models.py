@@ -18,7 +18,8 @@ from nrstudio.core.modeling.augment import (
     smote_reg_arrays,
 )
 from nrstudio.core.modeling.evaluation import cross_validate
-from nrstudio.core.modeling.explain import Explanations, LimeSettings, explain_points
+from nrstudio.core.modeling.explain import LimeSettings, explain_points
+from nrstudio.core.modeling.explanations import Explanations
 from nrstudio.core.modeling.features import UNSEEN
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nrstudio.core.modeling.explain import Explanations
+from nrstudio.core.modeling.explanations import Explanations
 from nrstudio.core.modeling.figures import lime_heatmap
 from nrstudio.core.report.blocks import Paragraph, Report, Table
 from nrstudio.core.report.pdf_writer import _markup, write_pdf
