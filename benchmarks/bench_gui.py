@@ -45,6 +45,8 @@ from nrstudio.gui.app.launch import (
 )
 from nrstudio.gui.app.main_window import PAGES, MainWindow
 
+TABLE_JOBS = ("SMOTE-REG", "training (both protocols)", "LIME heat map")
+
 
 def watch_for_stalls(ticks: list[float], out: list[tuple[float, str]]) -> None:
     """Every 10 ms: when the GUI thread's last timer tick is more than 70 ms old, keep every
@@ -163,7 +165,7 @@ def main() -> None:
             ("LIME on a 512 px region", lime_region)]
     wanted = args.only.split(",")
     if args.table is not None:  # the micrograph jobs need the example's samples
-        jobs = jobs[:3]
+        jobs = [job for job in jobs if job[0] in TABLE_JOBS]
     jobs = [job for job in jobs if any(text in job[0] for text in wanted)
             for _ in range(max(args.repeat, 1))]
     state = {"t0": 0.0, "idle": 0.0, "name": ""}
