@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
 
 
 @dataclass
@@ -56,6 +55,9 @@ class WeightedRidge:
 
     def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray) -> WeightedRidge:
         """x (m, d) neighbourhood, y (m,) one output, sample_weight (m,) kernel weights."""
+        # scipy when LIME runs, not with the window (the Explain page imports this module)
+        from scipy.linalg import cho_factor
+
         self._x = np.asarray(x, dtype=np.float64)
         self._w = np.asarray(sample_weight, dtype=np.float64)
         # np.average and sums of products, as sklearn forms them: a constant output then
@@ -80,6 +82,8 @@ class WeightedRidge:
 
     def fit_columns(self, y: np.ndarray) -> SurrogateFit:
         """Fit every column of y (m, q) on the neighbourhood of the last ``fit``."""
+        from scipy.linalg import cho_solve
+
         if self._x.shape[0] != y.shape[0]:
             raise ValueError("outputs and neighbourhood differ in length")
         y_mean = np.average(y, axis=0, weights=self._w)
