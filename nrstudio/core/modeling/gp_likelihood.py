@@ -111,18 +111,46 @@ def spread_start(x: np.ndarray, theta0: np.ndarray, bounds: np.ndarray) -> np.nd
     return start
 
 
+# The prior of the length scales when the rows are few: log(scale) ~ Normal(PRIOR_CENTRE +
+# log(d) / 2, PRIOR_VARIANCE), the numbers of Hvarfner, Hellsten and Nardi (2024, "Vanilla
+# Bayesian optimization performs great in high dimensions"; BoTorch's default since), taken
+# as they are for our z-scored inputs. Converted to z units (their inputs span [0, 1]; a
+# uniform input's standard deviation is 1/sqrt(12) of that) the prior asked for smoother
+# functions, and both the generated functions and the real pool of docs/modeling.md
+# ("Choosing from a list") did worse with it.
+PRIOR_CENTRE = math.sqrt(2.0)
+PRIOR_VARIANCE = 3.0
+
+
+def length_scale_prior(theta: np.ndarray, n_features: int) -> tuple[float, np.ndarray]:
+    """The log density, up to a constant, of the length scales in ``theta`` (log scale; the
+    entries between the constant and the noise) under the prior above, and its gradient
+    with respect to ``theta`` (0 for the constant and the noise). Its centre grows with the
+    number of inputs ``n_features``: with many inputs and few rows, the data cannot tell
+    which inputs matter, and a smoother function of all of them is the safer guess."""
+    theta = np.asarray(theta, dtype=np.float64)
+    off = theta[1:-1] - (PRIOR_CENTRE + 0.5 * math.log(max(n_features, 1)))
+    grad = np.zeros_like(theta)
+    grad[1:-1] = -off / PRIOR_VARIANCE
+    return float(-0.5 * np.sum(off * off) / PRIOR_VARIANCE), grad
+
+
 def tune_kernel(x: np.ndarray, y: np.ndarray, theta0: np.ndarray, bounds: np.ndarray,
-                restarts: int = 0, seed: int = 0) -> np.ndarray:
+                restarts: int = 0, seed: int = 0, prior: bool = False) -> np.ndarray:
     """The hyper-parameters (``theta``, log scale) of highest likelihood for scaled (n, d)
-    inputs and normalised (n,) targets: L-BFGS-B from ``theta0``, from
-    :func:`spread_start` and from ``restarts`` seeded uniform draws within ``bounds`` (k, 2),
-    as scikit-learn searches; with more than MANY_SCALES length scales each search stops
-    after SEARCH_STEPS steps."""
+    inputs and normalised (n,) targets, or with ``prior`` of highest likelihood times
+    :func:`length_scale_prior`: L-BFGS-B from ``theta0``, from :func:`spread_start` and
+    from ``restarts`` seeded uniform draws within ``bounds`` (k, 2), as scikit-learn
+    searches; with more than MANY_SCALES length scales each search stops after
+    SEARCH_STEPS steps."""
     from scipy.optimize import minimize
     from threadpoolctl import threadpool_limits
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = log_marginal_likelihood(theta, x, y)
+        if prior:
+            extra, extra_grad = length_scale_prior(theta, x.shape[1])
+            value, grad = value + extra, grad + extra_grad
         return (-value, -grad) if np.isfinite(value) else (np.inf, np.zeros_like(theta))
 
     starts = [np.asarray(theta0, dtype=np.float64), spread_start(x, theta0, bounds)]
