@@ -4,6 +4,8 @@ when it is reopened (:mod:`nrstudio.core.modeling.design_form`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 
@@ -21,10 +23,17 @@ AIM_TEXTS = {"window": "value ± tolerance", "highest": "as high as possible",
 
 class WantRow:
     """The widgets of one target: ticked or not, the aim (a window, or as high or as low as
-    possible), the wanted value and the tolerance."""
+    possible), the wanted value and the tolerance.
 
-    def __init__(self, target: str) -> None:
+    Typing a value or a tolerance, or choosing an aim, ticks the row and calls ``on_asked``
+    with it: a user who types "490 ± 3" beside a target wants that target. ``touched``: the
+    user has ticked, unticked or filled this row (the first target is ticked by default)."""
+
+    def __init__(self, target: str,
+                 on_asked: Callable[[WantRow], None] | None = None) -> None:
         self.target = target
+        self.touched = False
+        self._on_asked_cb = on_asked
         self.use = QCheckBox(target)
         self.aim = QComboBox()
         for key in AIMS:
@@ -39,6 +48,27 @@ class WantRow:
         self.value.setObjectName(f"want:{target}")
         self.tolerance.setObjectName(f"tolerance:{target}")
         self.aim.currentIndexChanged.connect(self._on_aim_changed)
+        # Only the user's own edits (not a form filled back in) count as asking.
+        self.value.textEdited.connect(self._on_user_asked)
+        self.tolerance.textEdited.connect(self._on_user_asked)
+        self.aim.activated.connect(self._on_user_asked)
+        self.use.clicked.connect(self._on_use_clicked)
+
+    @property
+    def is_empty(self) -> bool:
+        """A window with neither a value nor a tolerance typed."""
+        return (self.aim_key == "window" and not self.value.text().strip()
+                and not self.tolerance.text().strip())
+
+    def _on_use_clicked(self, _checked: bool) -> None:
+        self.touched = True
+
+    def _on_user_asked(self, *_args: object) -> None:
+        self.touched = True
+        if not self.use.isChecked():
+            self.use.setChecked(True)
+        if self._on_asked_cb is not None:
+            self._on_asked_cb(self)
 
     @property
     def aim_key(self) -> str:

@@ -153,7 +153,7 @@ class DesignPage(QWidget):
                           "conditions; or ask for the next experiments. Each target uses "
                           "its model from the Predict page.")
         for k, target in enumerate(m.targets):
-            row = WantRow(target)
+            row = WantRow(target, on_asked=self._on_target_asked)
             row.use.setChecked(k == 0)
             for c, w in enumerate((row.use, row.value, row.tolerance, row.aim)):
                 self.wants_grid.addWidget(w, k, c)
@@ -175,6 +175,14 @@ class DesignPage(QWidget):
         self._show_honesty()
         self._restore_form()
         self._restore_rows()
+
+    def _on_target_asked(self, asked: WantRow) -> None:
+        """The user asked for ``asked``: a target ticked only by default (never touched, its
+        window empty) is unticked, so that it does not stop the request with "give the
+        wanted value"."""
+        for row in self.want_rows.values():
+            if row is not asked and row.use.isChecked() and not row.touched and row.is_empty:
+                row.use.setChecked(False)
 
     def _show_honesty(self) -> None:
         if self.models is None:
@@ -207,6 +215,7 @@ class DesignPage(QWidget):
     def set_want(self, target: str, value: float, tolerance: float) -> None:
         row = self.want_rows[target]
         row.use.setChecked(True)
+        row.touched = True
         row.set_aim("window")
         row.value.setText(f"{value:g}")
         row.tolerance.setText(f"{tolerance:g}")

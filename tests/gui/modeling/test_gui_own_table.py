@@ -331,3 +331,28 @@ def test_a_planned_round_is_followed_in_the_campaign_tab_and_kept(qtbot, tmp_pat
     assert "with experiment 1 of 1 measured" in page.campaign_note.text()
     again = reopened_design_page(qtbot, tmp_path, w, mine)
     assert again.campaign_table.rowCount() == 1 and "experiment 1 of 1" in again.campaign_note.text()
+
+
+def test_typing_a_wanted_value_asks_for_that_target(qtbot, tmp_path, trained_own):
+    # Seen with real clicks on a table whose first target is a PLQY: "490 ± 3" typed beside
+    # the PL peak left that row unticked and the empty PLQY row ticked by default.
+    _, w = design_window(qtbot, tmp_path, trained_own, "typed.nrproj")
+    page = w.design_page
+    first, last = (page.want_rows[t] for t in (page.models.targets[0], page.models.targets[-1]))
+    assert first.use.isChecked() and not last.use.isChecked()  # the default
+    qtbot.keyClicks(last.value, "12")
+    qtbot.keyClicks(last.tolerance, "2")
+    assert last.use.isChecked() and not first.use.isChecked()  # the untouched default yields
+    assert [(x.target, x.value, x.tolerance) for x in page.wants()] == [(last.target, 12, 2)]
+    # a row the user ticked stays ticked, empty or not: the request then says what is missing
+    from PySide6.QtCore import QPoint
+
+    box = QPoint(6, first.use.height() // 2)  # on the tick box
+    qtbot.mouseClick(first.use, Qt.MouseButton.LeftButton, pos=box)
+    qtbot.keyClicks(last.value, "5")
+    assert first.use.isChecked() and first.touched
+    # choosing an aim asks for the target too
+    middle = page.want_rows[page.models.targets[1]]
+    middle.aim.setFocus()
+    qtbot.keyClick(middle.aim, Qt.Key.Key_Down)
+    assert middle.use.isChecked() and middle.aim_key != "window"
