@@ -117,7 +117,7 @@ def parse_typed_number(text: str) -> float | None:
 
 _NON_NEGATIVE_WORDS = ("amount", "mass", "volume", "length", "width", "aspect", "size",
                        "diameter", "thickness", "edge", "concentration", "time", "wavelength",
-                       "emission", "absorption", "fwhm", "yield", "ratio")
+                       "emission", "absorption", "fwhm", "yield", "ratio", "plqy")
 _NON_NEGATIVE_UNITS = {"nm", "µm", "um", "mm", "cm", "m", "mg", "g", "kg", "µg", "ug", "nmol",
                        "µmol", "umol", "mmol", "mol", "ml", "µl", "ul", "l", "s", "min", "h",
                        "%", "k", "mol/l", "ev", "mg/ml", "wt%"}
@@ -126,16 +126,19 @@ _NON_NEGATIVE_UNITS = {"nm", "µm", "um", "mm", "cm", "m", "mg", "g", "kg", "µg
 # A header that starts with the symbol a chemist writes for a volume, a concentration, an
 # amount of substance or a mass: "V (PbBr2 prec.)", "c (Cs-OA)", "n_Cs", "m_S".
 _NON_NEGATIVE_SYMBOLS = ("v", "c", "n", "m")
+# A word of the header that names a quantum yield: "QY (%)", "PL QY".
+_NON_NEGATIVE_TOKENS = ("qy",)
 
 
 def cannot_be_negative(name: str, unit: str) -> bool:
     """The default of :attr:`Column.non_negative`: lengths, wavelengths, amounts, masses,
-    volumes, concentrations, times and ratios cannot be negative (by the header's words, its
-    leading symbol, or its unit)."""
+    volumes, concentrations, times, ratios and yields (a PLQY, a QY) cannot be negative (by
+    the header's words, its leading symbol, or its unit)."""
     low = name.lower()
-    first = re.split(r"[\s_(\[/]+", low.strip(), maxsplit=1)[0]
+    tokens = re.split(r"[\s_(\[/]+", low.strip())
     return (any(w in low for w in _NON_NEGATIVE_WORDS)
-            or first in _NON_NEGATIVE_SYMBOLS
+            or tokens[0] in _NON_NEGATIVE_SYMBOLS
+            or any(t in _NON_NEGATIVE_TOKENS for t in tokens)
             or unit.strip().lower() in _NON_NEGATIVE_UNITS)
 
 

@@ -326,7 +326,8 @@ class FinalModels:
     def predict(self, x: np.ndarray, level: float | None = None,
                 model: str | None = None) -> Prediction:
         """Predictions with their interval at ``level`` (the models' default when None),
-        the model of each target, and the domain flags, at conditions (m, c)."""
+        the model of each target, and the domain flags, at conditions (m, c). The interval
+        of a target that cannot be negative starts at 0 at the lowest."""
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         if not np.isfinite(x).all():
             raise DataError("every input needs a finite number")
@@ -337,6 +338,15 @@ class FinalModels:
         level = level or self.level
         q = np.array([self.half_width(t, choices[t].model, level) for t in self.targets])
         out.lower, out.upper = mean - q, mean + q
+        # A quantity that cannot be negative has no value below 0: cutting the interval
+        # there keeps its coverage. Where the whole interval lies below 0 the model is
+        # extrapolating (flagged impossible), and the interval stays as it is; so does an
+        # unbounded one (no calibrated interval at all).
+        for k, target in enumerate(self.targets):
+            if target in self.non_negative and np.isfinite(q[k]):
+                cut = out.upper[:, k] >= 0
+                out.lower[:, k] = np.where(cut, np.maximum(out.lower[:, k], 0.0),
+                                           out.lower[:, k])
         out.models = self.chosen(model)
         out.level = level
         return out

@@ -302,7 +302,11 @@ class PredictPage(QWidget):
                         "no calibrated interval (it needs the leakage-free evaluation)")
             line = (f"<b>{target}</b>: {result.mean[0, t]:.3g} {unit} · {interval} "
                     f"<small>({SHORT_NAMES.get(result.models[t], result.models[t])})</small>")
-            if result.impossible is not None and result.impossible[0, t]:
+            if result.impossible is not None and result.impossible[0, t] and hi >= 0:
+                line += (f" <span style='color:{AMBER}'>below 0 by less than its "
+                         f"uncertainty: read it as about 0 (a {target} cannot be "
+                         "negative)</span>")
+            elif result.impossible is not None and result.impossible[0, t]:
                 line += (f" <span style='color:{RED}'><b>impossible</b>: a {target} cannot "
                          "be negative; the model is extrapolating</span>")
             lines.append(line)

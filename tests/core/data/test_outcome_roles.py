@@ -107,6 +107,7 @@ def test_real_cspbbr3_table_keeps_outcomes_out_of_the_inputs():
 @pytest.mark.parametrize("header, refused", [
     ("V (PbBr2 prec.)", True), ("c (Cs-OA)", True), ("n_Cs", True), ("Cs_Pb_ratio", True),
     ("m_S [mg]", True), ("Temperature (°C)", False), ("Zeta potential (mV)", False),
+    ("PLQY", True), ("QY (%)", True), ("PL QY", True), ("Quality score", False),
 ])
 def test_amounts_written_as_symbols_cannot_be_negative(header, refused):
     from nrstudio.core.data.dataset import cannot_be_negative

@@ -200,3 +200,34 @@ def test_a_forest_refuses_rows_narrower_than_its_features():
     forest.predict(x)
     with pytest.raises(DataError, match="damaged"):
         forest.predict(x[:, :1])  # a split on feature 2 cannot be read from one column
+
+
+def test_the_interval_of_a_yield_starts_at_zero():
+    """A yield cannot be negative: where the interval reaches below 0 it is cut there (no
+    possible value is lost); where the whole interval is below 0 (the model extrapolating) it
+    stays, flagged impossible."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 2, (40, 3))
+    y = np.abs(0.4 * x[:, 0] + 0.1 * rng.standard_normal(40))
+    cols = [Column("Sample", Role.SAMPLE_ID), Column("a", Role.INPUT), Column("b", Role.INPUT),
+            Column("c", Role.INPUT), Column("Yield (%)", Role.TARGET)]
+    ds = Dataset.from_records(cols, [[f"s{i}", *x[i], y[i]] for i in range(40)])
+    tab = fit_tabular_set(ds, ("ridge",))
+    assert tab.non_negative == ["Yield (%)"]
+    out_of_fold = y + rng.normal(0, 0.2, 40)  # leakage-free errors of about 0.2
+    pred = pd.DataFrame({"protocol": "honest", "model": "ridge", "target": "Yield (%)",
+                         "fold": np.arange(40), "sample": tab.sample_ids, "origin": "original",
+                         "truth": y, "prediction": out_of_fold})
+    metrics = pd.DataFrame([dict(protocol="honest", model="ridge", target="Yield (%)",
+                                 subset="original", metric="MAE", mean=0.16, std=0.0, n=40,
+                                 aggregation="pooled")])
+    models = FinalModels(None, tab, EvaluationResult(metrics, pred))
+    low, high = np.array([[0.0, 1.0, 1.0]]), np.array([[2.0, 1.0, 1.0]])
+    p = models.predict(np.vstack([low, high]), 0.9)
+    half = (p.upper[1, 0] - p.lower[1, 0]) / 2
+    assert half > 0.1 and p.lower[1, 0] > 0  # far from 0: the interval as calibrated
+    assert p.mean[0, 0] - half < 0 < p.mean[0, 0] + half
+    assert p.lower[0, 0] == 0.0 and p.upper[0, 0] == pytest.approx(p.mean[0, 0] + half)
+    far = models.predict(np.array([[-40.0, 1.0, 1.0]]), 0.9)  # the ridge's line below 0
+    assert far.impossible[0, 0] and far.upper[0, 0] < 0
+    assert far.lower[0, 0] == pytest.approx(far.mean[0, 0] - half)
