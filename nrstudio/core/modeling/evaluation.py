@@ -310,9 +310,9 @@ def impossible_notes(predictions: pd.DataFrame, non_negative: list[str]) -> list
     a target that cannot be negative."""
     bad = predictions[predictions.target.isin(non_negative) & (predictions.prediction < 0)
                       & (predictions.origin == "original")]
-    return [f"{target} ({protocol}): {len(grp)} out-of-fold predictions of {model} are "
-            f"negative, which is physically impossible (as low as {grp.prediction.min():.3g}; "
-            "flagged in cv_predictions.csv)"
+    return [f"{target} ({PROTOCOL_LABELS.get(protocol, protocol)}): {len(grp)} out-of-fold "
+            f"predictions of {SHORT_NAMES.get(model, model)} are negative, which is physically "
+            f"impossible (as low as {grp.prediction.min():.3g}; flagged in cv_predictions.csv)"
             for (protocol, model, target), grp in bad.groupby(["protocol", "model", "target"],
                                                               sort=False)]
 

@@ -153,10 +153,12 @@ def test_negative_out_of_fold_predictions_get_a_sentence():
 
     from nrstudio.core.modeling.evaluation import impossible_notes
 
-    pred = pd.DataFrame({"protocol": "honest", "model": "ridge", "origin": "original",
+    pred = pd.DataFrame({"protocol": "honest", "model": "gaussian_process",
+                         "origin": "original",
                          "target": ["Emission (nm)", "Emission (nm)", "Shift (nm)"],
                          "prediction": [-408.0, 500.0, -3.0]})
     notes = impossible_notes(pred, ["Emission (nm)"])  # a shift may be negative
-    assert notes == ["Emission (nm) (honest): 1 out-of-fold predictions of ridge are negative, "
-                     "which is physically impossible (as low as -408; flagged in "
-                     "cv_predictions.csv)"]
+    # the protocol and the model by the names the app shows them with
+    assert notes == ["Emission (nm) (leakage-free): 1 out-of-fold predictions of Gaussian "
+                     "process are negative, which is physically impossible (as low as -408; "
+                     "flagged in cv_predictions.csv)"]
