@@ -98,6 +98,7 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
         add(Finding(Severity.ERROR, "no target column: mark at least one column as target"))
 
     trains = dataset.is_original & ~dataset.is_validation
+    waiting = _waiting_rows(dataset, trains)
     values: dict[str, np.ndarray] = {}
     for col in dataset.columns:
         if col.role not in (Role.INPUT, Role.TARGET):
@@ -105,15 +106,20 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
         if col.is_category:
             report.findings.extend(_check_category(dataset, col, trains))
             continue
-        arr, findings = _column_values(dataset.table[col.name].tolist(), col, trains)
+        # A planned row's empty targets are expected: said once below, not per cell.
+        said = trains & ~waiting if col.role == Role.TARGET else trains
+        arr, findings = _column_values(dataset.table[col.name].tolist(), col, said)
         report.findings.extend(findings)
         values[col.name] = arr
     _check_duplicates(dataset, inputs, targets, values, report)
     _check_aspect_ratio(dataset, values, report)
     _check_sample_ids(dataset, report)
     _check_degenerate(dataset, values, trains, report)
+    for i in np.flatnonzero(waiting):
+        add(Finding(Severity.WARNING, "planned, waiting for its measured values: left out of "
+                    "training for the targets still empty", int(i) + 1))
     if not report.has_errors:
-        _check_rows_per_target(dataset, report)
+        _check_rows_per_target(dataset, report, waiting)
     n_train = int((dataset.is_original & ~dataset.is_validation).sum())
     if targets and n_train < MIN_TRAINING_ROWS:
         add(Finding(Severity.ERROR,
@@ -143,16 +149,35 @@ def _check_category(dataset: Dataset, col: Column, trains: np.ndarray) -> list[F
     return []
 
 
-def _check_rows_per_target(dataset: Dataset, report: ValidationReport) -> None:
-    """Say which rows each target leaves out, and why (a target trains on its own rows)."""
+def _waiting_rows(dataset: Dataset, trains: np.ndarray) -> np.ndarray:
+    """(n,) bool: the planned rows (:func:`~nrstudio.core.data.editing.planned_rows`) with
+    a target still empty: experiments not measured yet."""
+    from nrstudio.core.data.editing import planned_rows
+
+    planned = planned_rows(dataset) & trains
+    if not planned.any() or not dataset.targets:
+        return np.zeros(len(dataset), dtype=bool)
+    rows = np.flatnonzero(planned)  # a few rows: not the synthetic thousands
+    empty = np.zeros(len(dataset), dtype=bool)
+    for name in dataset.targets:
+        cells = dataset.table[name].to_numpy()[rows]
+        empty[rows] |= np.array([is_missing(c) for c in cells], dtype=bool)
+    return planned & empty
+
+
+def _check_rows_per_target(dataset: Dataset, report: ValidationReport,
+                           waiting: np.ndarray) -> None:
+    """Say which rows each target leaves out, and why (a target trains on its own rows);
+    planned rows waiting for their values are said once, elsewhere."""
     if not dataset.inputs or not dataset.targets:
         return
     for tr in rows_per_target(dataset):
-        if not tr.no_value and not tr.missing_input:
+        no_value = [r for r in tr.no_value if not waiting[r]]
+        if not no_value and not tr.missing_input:
             continue
         why = []
-        if tr.no_value:
-            why.append(f"{row_list(tr.no_value)} (no value)")
+        if no_value:
+            why.append(f"{row_list(no_value)} (no value)")
         if tr.missing_input:
             why.append(f"{row_list(tr.missing_input)} (an input is missing)")
         report.findings.append(Finding(

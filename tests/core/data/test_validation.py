@@ -56,6 +56,30 @@ def test_missing_target_is_a_warning():
                        for t in ("Average Length (nm)", "Aspect Ratio")}
 
 
+def test_a_planned_row_waiting_for_its_values_is_said_once():
+    from nrstudio.core.data.editing import add_planned_experiments
+
+    rows = [r[:] for r in GOOD]
+    rows[2][3] = float("nan")  # a length not measured, in a row nobody planned
+    ds = Dataset.from_records(COLS, rows)
+    add_planned_experiments(ds, [{"Core amount (nmol)": 25.0, "S amount (mg)": 115.0}])
+    rep = validate_dataset(ds)
+    assert not rep.has_errors
+    # the planned row (row 6): one sentence at that row, no per-cell or per-target warnings
+    waiting = [f for f in rep.warnings if "planned" in f.message]
+    assert [(f.row, f.message) for f in waiting] == [
+        (6, "planned, waiting for its measured values: left out of training for the targets "
+            "still empty")]
+    assert {(f.row, f.column) for f in rep.warnings if f.row and f not in waiting} == {
+        (3, "Average Length (nm)")}
+    summary = {f.column: f.message for f in rep.warnings if f.row is None}
+    assert summary == {"Average Length (nm)": "trains on 4 rows; leaves out row 3 (no value)"}
+    # measured: nothing left to say about it
+    ds.table.loc[5, ["Average Length (nm)", "Average width (nm)", "Aspect Ratio"]] = [
+        45.0, 4.5, 10.0]
+    assert not [f for f in validate_dataset(ds).warnings if f.row == 6]
+
+
 def test_duplicate_inputs_with_different_targets_warn():
     rows = [r[:] for r in GOOD] + [["s6", 10.0, 100.0, 44.0, 4.0, 11.0]]
     rep = report_for(rows)
