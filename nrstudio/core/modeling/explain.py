@@ -186,7 +186,10 @@ def category_weights(predict: Callable[[np.ndarray], np.ndarray], training_x: np
         freq = np.where(own, 0.0, counts[None, :].astype(float))
         total = freq.sum(axis=1, keepdims=True)
         other = np.einsum("nl,nlt->nt", freq / np.where(total > 0, total, 1.0), y)
-        out.append(np.where(total > 0, mine - other, 0.0))
+        # No level changes the prediction (a model that predicts the mean): exactly 0, not
+        # the last bit of the weighted average's rounding.
+        same = (y == mine[:, None, :]).all(axis=1)
+        out.append(np.where((total > 0) & ~same, mine - other, 0.0))
     return np.stack(out, axis=2)
 
 

@@ -52,11 +52,13 @@ class Explanations:
     of_samples: int = 0  # the training samples a representative subset was drawn from
 
     def flat(self) -> np.ndarray:
-        """(n, t) bool: the model barely moves near the point (see FLAT_SHARE)."""
+        """(n, t) bool: the model barely moves near the point (see FLAT_SHARE); a model that
+        does not move over the training rows at all (the mean) is flat everywhere."""
         if self.spread is None:
             return np.zeros(self.fidelity.shape, dtype=bool)
         with np.errstate(invalid="ignore"):
-            return np.linalg.norm(self.weights, axis=2) < FLAT_SHARE * self.spread[None, :]
+            return ((np.linalg.norm(self.weights, axis=2) < FLAT_SHARE * self.spread[None, :])
+                    | (self.spread[None, :] == 0))
 
     def slope_errors(self) -> np.ndarray:
         """(n, t) relative disagreement between the weights and slope × SD (NaN: none)."""

@@ -61,3 +61,22 @@ def test_explanations_equal_limes_own_for_every_target():
                                atol=1e-9)
             assert np.isclose(got.fidelity[i, k], np.mean(fidelity), atol=1e-9)
             assert np.isclose(got.intercept[i, k], np.mean(intercept), rtol=1e-9)
+
+
+def test_a_model_that_predicts_the_mean_is_explained_as_flat():
+    # Seen on a real 14-row table: the FWHM's chosen model was the mean, and its
+    # explanations showed weights of 1e-17 on a heat map of their own and 6 of 14 flagged.
+    from nrstudio.core.modeling.explain import LimeSettings, explain_points
+
+    x = np.random.default_rng(0).uniform(0, 1, (20, 3))
+    x[:, 2] = np.arange(20) % 6  # a text condition of six levels (an antisolvent)
+
+    def predict(points):
+        points = np.atleast_2d(points)
+        return np.column_stack([np.full(len(points), 0.117), 2 * points[:, 0]])
+
+    expl = explain_points(predict, x, x[:4], ["a", "b", "c"], ["fwhm", "size"],
+                          settings=LimeSettings(num_samples=300, repeats=2), categorical=[2])
+    assert (expl.weights[:, 0] == 0).all() and (expl.fidelity[:, 0] == 1).all()
+    assert not expl.flagged[:, 0].any()
+    assert (np.abs(expl.weights[:, 1, 0]) > 0.1).all()  # the other target keeps its slope
