@@ -17,6 +17,7 @@ import pandas as pd
 
 from nrstudio import __version__
 from nrstudio.core.errors import DataError
+from nrstudio.core.modeling.run_settings import PROTOCOL_LABELS
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project_model import Project, now_iso
 from nrstudio.core.report.blocks import Bullets, Figure, Heading, Images, Paragraph, Report, Table
@@ -242,7 +243,8 @@ def _parity(report: Report, ctx: Context) -> None:
         if not ((pred.protocol == protocol) & (pred.model == "network")).any():
             continue
         path = parity_plot(evaluation, protocol, ctx.figures / f"parity-network-{protocol}.png")
-        report.add(Figure(path, f"The network's out-of-fold predictions ({protocol} protocol)."))
+        label = PROTOCOL_LABELS.get(protocol, protocol)
+        report.add(Figure(path, f"The network's out-of-fold predictions ({label} protocol)."))
 
 
 def _lime(report: Report, ctx: Context) -> None:
