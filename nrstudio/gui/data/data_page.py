@@ -88,7 +88,9 @@ class DataPage(QWidget):
         ]:
             act = QAction(text, self)
             act.setToolTip(tip)
-            act.triggered.connect(slot)
+            # No argument: triggered's 'checked' would land in a slot's optional one
+            # (Add column… put its column first, at position False).
+            act.triggered.connect(lambda _=False, s=slot: s())
             bar.addAction(act)
             self.actions_[key] = act
         top = QHBoxLayout()

@@ -100,7 +100,8 @@ class PredictPage(QWidget):
         load = QPushButton("Predict a table of conditions…")
         load.clicked.connect(self.batch_dialog)
         self.export_button = QPushButton("Export predictions…")
-        self.export_button.clicked.connect(self.export_batch)
+        # clicked's 'checked' must not become the path
+        self.export_button.clicked.connect(lambda _=False: self.export_batch())
         self.export_button.setEnabled(False)
         batch = QGroupBox("Batch prediction")
         bl = QVBoxLayout(batch)

@@ -157,3 +157,16 @@ def _role_actions(w, name):
     cols = [c.name for c in w.doc.dataset.columns]
     menu = w.data_page.column_menu(cols.index(name))
     return next(a.menu() for a in menu.actions() if a.menu() is not None).actions()
+
+
+def test_add_column_from_the_toolbar_adds_it_at_the_end(qtbot, window, monkeypatch):
+    # Seen with real clicks: the toolbar's "Add column…" put the new column first, before
+    # the sample ids (the action's 'checked' argument became the position, False = 0).
+    from PySide6.QtWidgets import QToolBar
+
+    page = window.data_page
+    names = [c.name for c in window.doc.dataset.columns]
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Temperature (°C)", True))
+    button = page.findChild(QToolBar).widgetForAction(page.actions_["add_column"])
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert [c.name for c in window.doc.dataset.columns] == [*names, "Temperature (°C)"]

@@ -14,7 +14,7 @@ from nrstudio.core.modeling.model_choice import SHORT_NAMES
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from helpers.gui import Dialogs, make_window
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.explain import LimeSettings
@@ -299,7 +299,7 @@ def test_add_as_planned_experiment_is_undoable(qtbot, tmp_path, trained):
     assert len(w.doc.dataset) == 28
 
 
-def test_batch_prediction_and_export(qtbot, tmp_path, trained, dialogs):
+def test_batch_prediction_and_export(qtbot, tmp_path, trained, dialogs, monkeypatch):
     w = make_window(qtbot, tmp_path, trained)
     page = w.predict_page
     conditions = tmp_path / "plan.csv"
@@ -310,7 +310,9 @@ def test_batch_prediction_and_export(qtbot, tmp_path, trained, dialogs):
     frame = page.batch_frame
     assert frame["out of domain"].tolist() == [False, False, True]
     out = tmp_path / "pred.csv"
-    assert page.export_batch(str(out))
+    # clicked, as a user does: the button's 'checked' argument once became the path
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "CSV"))
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     assert "Average Length (nm) predicted" in out.read_text().splitlines()[0]
     bad = tmp_path / "bad.csv"
     bad.write_text("Core amount (nmol),S amount (mg)\n10,110\n")
