@@ -12,10 +12,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.data.dataset import split_unit
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.explain import LimeSettings
+from nrstudio.core.modeling.explain import FOREST_SMOOTHING, LimeSettings
 from nrstudio.core.modeling.explanation_readability import advice_when_flagged, readability
 from nrstudio.core.modeling.explanations import MIN_FIDELITY, SLOPE_TOLERANCE, Explanations
 from nrstudio.core.modeling.final_models import FinalModels
@@ -127,7 +129,14 @@ class ExplainPage(QWidget):
         lower = QWidget()
         ll = QHBoxLayout(lower)
         ll.addWidget(self.bars, 2)
-        ll.addWidget(self.detail, 1)
+        # Scrolled: with many conditions (or a forest's note) the text outgrows the pane.
+        detail_pane = QScrollArea()
+        detail_pane.setWidget(self.detail)
+        detail_pane.setWidgetResizable(True)
+        detail_pane.setFrameShape(QFrame.Shape.NoFrame)
+        detail_pane.setMaximumWidth(350)
+        detail_pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        ll.addWidget(detail_pane, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(lower)
@@ -428,9 +437,17 @@ class ExplainPage(QWidget):
 
         inputs = ", ".join(f"{_short(f)} = {shown(f, v)}"
                            for f, v in zip(e.features, e.inputs[i], strict=True))
-        preds = ", ".join(f"{_short(t)} {p:.3g}" for t, p in zip(e.targets,
-                                                                   e.model_prediction[i],
-                                                                   strict=True))
+        # A forest is explained through its average over nearby conditions (a staircase has
+        # no slope): say so, or its value here reads as a second, different prediction.
+        smoothed = [k < len(e.models) and e.models[k] == "random_forest"
+                    for k in range(len(e.targets))]
+        preds = ", ".join(f"{_short(t)} {p:.3g}" + (" (forest averaged nearby)" if s else "")
+                          for t, p, s in zip(e.targets, e.model_prediction[i], smoothed,
+                                             strict=True))
+        if any(smoothed):
+            preds += (f"<br><small>LIME explains a forest's average within "
+                      f"{FOREST_SMOOTHING:g} SD; the Predict page shows the forest itself."
+                      "</small>")
         flagged = ("".join(f"<br><span style='color:#a05a00'>⚠ flagged, {html.escape(r)}"
                            "</span>" for r in reasons))
         self.detail.setText(f"<b>{e.points[i]}</b><br>{inputs}<br>predicted: {preds}{flagged}<br>"

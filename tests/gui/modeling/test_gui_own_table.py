@@ -356,3 +356,20 @@ def test_typing_a_wanted_value_asks_for_that_target(qtbot, tmp_path, trained_own
     middle.aim.setFocus()
     qtbot.keyClick(middle.aim, Qt.Key.Key_Down)
     assert middle.use.isChecked() and middle.aim_key != "window"
+
+
+def test_a_forest_explained_through_its_average_says_so(qtbot, tmp_path, trained_own):
+    # Seen with real clicks: "Explain this point" said "predicted: PLQY 0.228" where the
+    # Predict page said 0.0825 for the same conditions: LIME explains a forest's average
+    # over nearby conditions, and the detail did not say so.
+    w = make_window(qtbot, tmp_path, trained_own)
+    page = w.explain_page
+    w.show_page("Explain")
+    page.reload()
+    n = len(page.expl.targets)
+    page.expl.models = ["random_forest"] + ["gaussian_process"] * (n - 1)
+    page.select_sample(0)
+    assert "forest averaged nearby" in page.detail.text()
+    page.expl.models = ["gaussian_process"] * n
+    page.select_sample(0)
+    assert "averaged" not in page.detail.text()
