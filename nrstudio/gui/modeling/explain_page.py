@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nrstudio.core.data.dataset import split_unit
 from nrstudio.core.errors import DataError
-from nrstudio.core.modeling.explain import FOREST_SMOOTHING, LimeSettings
+from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.explanation_readability import advice_when_flagged, readability
 from nrstudio.core.modeling.explanations import MIN_FIDELITY, SLOPE_TOLERANCE, Explanations
 from nrstudio.core.modeling.final_models import FinalModels
@@ -44,25 +43,15 @@ from nrstudio.gui.app.plots import (
 )
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.widgets import button_row, disable_while_busy
+from nrstudio.gui.modeling.explanation_detail import UNITS_NOTE, detail_text, short_name
 from nrstudio.gui.modeling.lime_heatmap_plot import HeatMap
-
-UNITS_NOTE = ("Weight = change of the prediction (in the target's unit) per one standard "
-              "deviation of the input, from a local linear surrogate (LIME).")
-
 
 MAX_ROW_LABELS = 25  # more rows than this: every k-th is named (hover names each one)
 MAX_NAMED_INPUTS = 6  # more inputs than this: numbered under the maps, named in the legend
 
 
 def _input_tick(features: list[str], j: int) -> str:
-    return _short(features[j]) if len(features) <= MAX_NAMED_INPUTS else str(j + 1)
-
-
-def _short(name: str) -> str:
-    """A tick label short enough not to be hidden by its neighbours: no unit, long words
-    cut (``Core absorption edge (nm)`` -> ``Core abs. edge``)."""
-    words = split_unit(name)[0].split()
-    return " ".join(w if len(w) <= 7 else w[:3] + "." for w in words)
+    return short_name(features[j]) if len(features) <= MAX_NAMED_INPUTS else str(j + 1)
 
 
 LIME_FIELDS = ("num_samples", "repeats", "locality", "kernel_width", "seed")
@@ -177,7 +166,7 @@ class ExplainPage(QWidget):
         if self.expl is not None:
             self.sort.addItem("measured value (each target)", ("value", None))
             for j, f in enumerate(self.expl.features):
-                self.sort.addItem(f"weight of {_short(f)}", ("weight", j))
+                self.sort.addItem(f"weight of {short_name(f)}", ("weight", j))
         self.sort.setCurrentIndex(max(self.sort.findText(current), 0))
         self.sort.blockSignals(False)
         self.draw_heatmaps()
@@ -406,14 +395,14 @@ class ExplainPage(QWidget):
         for k, target in enumerate(e.targets):
             explained = (f" · {SHORT_NAMES.get(e.models[k], e.models[k])}"
                          if e.models and len(e.targets) <= 2 else "")
-            title = f"{_short(target)}{explained} · R² {e.fidelity[i, k]:.2f}"
+            title = f"{short_name(target)}{explained} · R² {e.fidelity[i, k]:.2f}"
             slope = e.slope_errors()[i, k]
             if not np.isnan(slope):
                 title += (" · slope ✓" if slope <= SLOPE_TOLERANCE
                           else f" · slope off by {min(slope, 9.99):.0%}")
             if flags[i, k]:
                 title = f"⚠ {title} · flagged"
-                reasons.append(f"{_short(target)}: {flags[i, k]}")
+                reasons.append(f"{short_name(target)}: {flags[i, k]}")
             plot = self._bar_plots[k]
             plot.clear()
             plot.setTitle(title, size="8pt")  # three targets share the row: titles stay short
@@ -428,32 +417,9 @@ class ExplainPage(QWidget):
                                               for j in range(len(e.features))]])
             plot.setXRange(-0.7, len(e.features) - 0.3, padding=0)
         model = self.model()
-        space = model.feature_space if model is not None else None
-
-        def shown(f: str, v: float) -> str:
-            if space is not None and f in space.levels:
-                return space.level_text(f, v)
-            return f"{v:g}"
-
-        inputs = ", ".join(f"{_short(f)} = {shown(f, v)}"
-                           for f, v in zip(e.features, e.inputs[i], strict=True))
-        # A forest is explained through its average over nearby conditions (a staircase has
-        # no slope): say so, or its value here reads as a second, different prediction.
-        smoothed = [k < len(e.models) and e.models[k] == "random_forest"
-                    for k in range(len(e.targets))]
-        preds = ", ".join(f"{_short(t)} {p:.3g}" + (" (forest averaged nearby)" if s else "")
-                          for t, p, s in zip(e.targets, e.model_prediction[i], smoothed,
-                                             strict=True))
-        if any(smoothed):
-            preds += (f"<br><small>LIME explains a forest's average within "
-                      f"{FOREST_SMOOTHING:g} SD; the Predict page shows the forest itself."
-                      "</small>")
-        flagged = ("".join(f"<br><span style='color:#a05a00'>⚠ flagged, {html.escape(r)}"
-                           "</span>" for r in reasons))
-        self.detail.setText(f"<b>{e.points[i]}</b><br>{inputs}<br>predicted: {preds}{flagged}<br>"
-                            f"<small>Red bars raise the prediction, blue bars lower it; error "
-                            f"bars are ± 1 std over {self.repeats.value()} seeds. "
-                            f"{UNITS_NOTE}</small>")
+        self.detail.setText(detail_text(e, i, reasons,
+                                        model.feature_space if model is not None else None,
+                                        self.repeats.value()))
 
     def export_csv(self, path: str | None = None) -> bool:
         source = self.expl if self.point is None else self.point
