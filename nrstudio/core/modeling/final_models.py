@@ -342,8 +342,9 @@ class FinalModels:
         # there keeps its coverage. Where the whole interval lies below 0 the model is
         # extrapolating (flagged impossible), and the interval stays as it is; so does an
         # unbounded one (no calibrated interval at all).
+        non_negative = self.non_negative
         for k, target in enumerate(self.targets):
-            if target in self.non_negative and np.isfinite(q[k]):
+            if target in non_negative and np.isfinite(q[k]):
                 cut = out.upper[:, k] >= 0
                 out.lower[:, k] = np.where(cut, np.maximum(out.lower[:, k], 0.0),
                                            out.lower[:, k])

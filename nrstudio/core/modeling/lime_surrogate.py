@@ -89,12 +89,11 @@ class WeightedRidge:
         y_mean = np.average(y, axis=0, weights=self._w)
         # An output that does not move (a model that predicts the mean): its weighted mean
         # can differ from the value in the last bit, and the rounding left slopes of 1e-17
-        # and a fidelity of noise. Its surrogate is the constant itself, fitting exactly.
-        constant = np.ptp(y, axis=0) == 0
-        y_mean = np.where(constant, y[0], y_mean)
+        # and a fidelity of noise. Centred on the value itself it is exactly zero, and so
+        # are its slopes.
+        y_mean = np.where(np.ptp(y, axis=0) == 0, y[0], y_mean)
         rhs = self._xc.T @ ((y - y_mean) * self._root)
         coef = cho_solve(self._chol, rhs).T  # (q, d)
-        coef[constant] = 0.0
         intercept = y_mean - coef @ self._x_mean
         fitted = self._x @ coef.T + intercept
         return SurrogateFit(coef, intercept, _weighted_r2(y, fitted, self._w),

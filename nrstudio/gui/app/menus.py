@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QToolBar
 
 from nrstudio.gui.app.dialogs import show_about
 from nrstudio.gui.app.error_log import show_log
+from nrstudio.gui.app.widgets import call_on_click
 from nrstudio.resources import icon_path
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def _action(w: MainWindow, text: str, slot, shortcut=None, tip: str = "",  # typ
         act.setToolTip(tip)
     if icon_name:
         act.setIcon(icon(icon_name))
-    act.triggered.connect(slot)
+    call_on_click(act.triggered, slot)
     return act
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, SignalInstance
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,12 +29,19 @@ def form_layout(rows: Sequence[tuple[str, QWidget | QLayout]]) -> QFormLayout:
     return form
 
 
+def call_on_click(signal: SignalInstance, slot: Callable[[], object]) -> None:
+    """Connect a button's ``clicked`` or an action's ``triggered`` to ``slot``, called with
+    no argument. Connected directly, Qt's ``checked`` flag fills a slot's first optional
+    parameter: *Export predictions…* got the path False, *Add column…* the position 0."""
+    signal.connect(lambda _=False: slot())
+
+
 def button_row(buttons: Sequence[tuple[str, Callable[[], object]]]) -> QHBoxLayout:
     """Push buttons side by side, left-aligned, each calling its slot."""
     row = QHBoxLayout()
     for text, slot in buttons:
         button = QPushButton(text)
-        button.clicked.connect(lambda _=False, s=slot: s())
+        call_on_click(button.clicked, slot)
         row.addWidget(button)
     row.addStretch(1)
     return row

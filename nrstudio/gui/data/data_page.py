@@ -30,6 +30,7 @@ from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.undo import SetCellsCommand, SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
+from nrstudio.gui.app.widgets import call_on_click
 from nrstudio.gui.data.find_replace import FindReplaceDialog
 from nrstudio.gui.data.findings_list import FindingsList
 from nrstudio.gui.data.merge_file import merge_from_file
@@ -88,9 +89,7 @@ class DataPage(QWidget):
         ]:
             act = QAction(text, self)
             act.setToolTip(tip)
-            # No argument: triggered's 'checked' would land in a slot's optional one
-            # (Add column… put its column first, at position False).
-            act.triggered.connect(lambda _=False, s=slot: s())
+            call_on_click(act.triggered, slot)
             bar.addAction(act)
             self.actions_[key] = act
         top = QHBoxLayout()

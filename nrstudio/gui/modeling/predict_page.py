@@ -41,7 +41,7 @@ from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.plots import save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
-from nrstudio.gui.app.widgets import narrow_combo, scroll_column
+from nrstudio.gui.app.widgets import call_on_click, narrow_combo, scroll_column
 
 AMBER = "#a05a00"
 RED = "#b00020"
@@ -100,8 +100,7 @@ class PredictPage(QWidget):
         load = QPushButton("Predict a table of conditions…")
         load.clicked.connect(self.batch_dialog)
         self.export_button = QPushButton("Export predictions…")
-        # clicked's 'checked' must not become the path
-        self.export_button.clicked.connect(lambda _=False: self.export_batch())
+        call_on_click(self.export_button.clicked, self.export_batch)
         self.export_button.setEnabled(False)
         batch = QGroupBox("Batch prediction")
         bl = QVBoxLayout(batch)
