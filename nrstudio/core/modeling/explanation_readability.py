@@ -11,6 +11,7 @@ import numpy as np
 
 from nrstudio.core.modeling.explain import PAPER_LOCALITY
 from nrstudio.core.modeling.explanations import SLOPE_TOLERANCE, Explanations
+from nrstudio.core.modeling.run_settings import SHORT_NAMES
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class TargetReadability:
         slope = ("" if math.isnan(self.slope_agreement) else
                  f", {self.slope_agreement:.0%} agree with the model's slope within "
                  f"{SLOPE_TOLERANCE:.0%}")
-        model = f" ({self.model.replace('_', ' ')})" if self.model else ""
+        model = f" ({SHORT_NAMES.get(self.model, self.model)})" if self.model else ""
         return (f"{self.target}{model}: median local fidelity {self.median_fidelity:.2f} at "
                 f"{self.locality:.3g} SD, {self.flagged} of {self.total} flagged{slope}")
 

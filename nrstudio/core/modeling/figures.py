@@ -12,6 +12,7 @@ from matplotlib.patches import Rectangle
 from nrstudio.core.figure_files import save_figure
 from nrstudio.core.modeling.evaluation import NETWORK, EvaluationResult
 from nrstudio.core.modeling.explanations import Explanations
+from nrstudio.core.modeling.run_settings import SHORT_NAMES
 
 
 def parity_plot(result: EvaluationResult, protocol: str, path: str | Path) -> Path:
@@ -77,7 +78,7 @@ def lime_heatmap(expl: Explanations, path: str | Path) -> Path:
                                  for i, p in enumerate(expl.points)], fontsize=6)
         title = expl.targets[k]
         if expl.models and len(expl.models) == t:
-            title += f" · {expl.models[k].replace('_', ' ')}"
+            title += f" · {SHORT_NAMES.get(expl.models[k], expl.models[k])}"
         if flagged[:, k].any():
             title += f"\n{int(flagged[:, k].sum())} of {n} flagged (grey, hatched)"
         ax.set_title(title, fontsize=9)
@@ -121,7 +122,7 @@ def chosen_parity_plot(result: EvaluationResult, chosen: dict[str, str], path: s
         ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="y = x")
         inside = np.abs(truth - guess) <= half
         cover = f", {100 * inside[finite].mean():.0f}% inside" if finite.any() else ""
-        ax.set_title(f"{target}\n{model.replace('_', ' ')}: {round(100 * level)}% intervals"
+        ax.set_title(f"{target}\n{SHORT_NAMES.get(model, model)}: {round(100 * level)}% intervals"
                      f"{cover}", fontsize=9)
         ax.set_xlabel("measured")
         ax.set_ylabel("predicted")

@@ -300,7 +300,7 @@ class FinalModels:
                 assert self.tabular is not None
                 mean[:, k] = self.tabular.models[target][model].predict(features)
         if not np.isfinite(mean).all():
-            bad = [f"{t} ({choices[t].model.replace('_', ' ')})" for k, t in
+            bad = [f"{t} ({SHORT_NAMES.get(choices[t].model, choices[t].model)})" for k, t in
                    enumerate(self.targets) if not np.isfinite(mean[:, k]).all()]
             raise DataError(f"the model of {', '.join(bad)} gives a prediction that is not a "
                             "finite number; it is damaged: train again to replace it")

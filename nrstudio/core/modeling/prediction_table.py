@@ -9,6 +9,7 @@ import pandas as pd
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.predict import EnsembleModel, match_inputs
+from nrstudio.core.modeling.run_settings import SHORT_NAMES
 
 
 def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float | None = None,
@@ -53,7 +54,7 @@ def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float
         frame[f"{target} lower {pct}%"] = cols["lower"][:, k]
         frame[f"{target} upper {pct}%"] = cols["upper"][:, k]
         frame[f"{target} ±"] = cols["std"][:, k]
-        frame[f"{target} model"] = chosen[k]
+        frame[f"{target} model"] = SHORT_NAMES.get(chosen[k], chosen[k])
     frame["out of domain"] = out_dom
     frame["why"] = why
     frame["impossible"] = [", ".join(f"{tg} < 0" for k, tg in enumerate(models.targets)

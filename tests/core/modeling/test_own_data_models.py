@@ -114,6 +114,16 @@ def test_categories_reach_the_model_and_unseen_levels_are_flagged(small, tmp_pat
     assert space.conditions(table, np.array([0]))[0, model.inputs.index("Reagent 1")] == UNSEEN
 
 
+def test_batch_predictions_name_the_model_as_the_pages_do(small):
+    from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
+    from nrstudio.core.modeling.prediction_table import predict_conditions_table
+
+    tab = fit_tabular_set(small, ("random_forest",))
+    frame = predict_conditions_table(FinalModels(None, tab, None), small.copy(),
+                                     model="random_forest")
+    assert set(frame.filter(like=" model").stack()) == {"random forest"}
+
+
 def test_lime_gives_one_weight_per_condition(small):
     model = train_final_models(small, FAST, SmoteRegSettings(per_subset=2), members=1)
     x = model.train_x
