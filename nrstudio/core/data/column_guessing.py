@@ -19,6 +19,7 @@ from nrstudio.core.data.dataset import (
 )
 from nrstudio.core.data.header_words import (
     looks_like_flag,
+    names_bookkeeping,
     names_quantity,
     names_verdict,
     split_unit,
@@ -55,6 +56,7 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
       (:mod:`nrstudio.core.data.header_words`).
     - Text with a few repeated levels (a ligand, a solvent) is a category input, unless
       it is an outcome: a verdict or quantity header, or one-letter codes (a flag).
+    - Who, when and where it was recorded (an operator, a date, a note) is ignored.
     - Other text is ignored; :func:`ignored_reason` says why.
     """
     base, unit = split_unit(header)
@@ -69,6 +71,9 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
         # An id header keeps the id role when an id repeats (validation then names the
         # duplicates): a numeric id must never turn into an input silently.
         return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
+    if names_bookkeeping(header):
+        kind = Kind.NUMBER if numeric and mostly_numeric else Kind.TEXT
+        return Column(header, Role.IGNORED, unit, kind)
     if not mostly_numeric:
         if unique and len(filled) >= 2:
             return Column(header, Role.SAMPLE_ID, "", Kind.TEXT)
@@ -137,8 +142,9 @@ def has_too_many_levels(column: Column, cells: Sequence[object],
 
 @dataclass(frozen=True)
 class IgnoredReason:
-    """Why a column is left out: ``kind`` (used, empty, label, outcome, restated, numbers,
-    constant, crowded, chosen) for code to act on, ``words`` for the user ("" when used)."""
+    """Why a column is left out: ``kind`` (used, empty, label, outcome, bookkeeping,
+    restated, numbers, constant, crowded, chosen) for code to act on, ``words`` for the
+    user ("" when used)."""
 
     kind: str
     words: str
@@ -167,6 +173,10 @@ def why_ignored(column: Column, cells: Sequence[object],
         return IgnoredReason("outcome", "an outcome measured after the synthesis (a verdict, "
                                         "a class or a flag), never an input; make it a "
                                         "target to predict it")
+    if names_bookkeeping(column.name):
+        return IgnoredReason("bookkeeping", "bookkeeping (who, when or where the synthesis "
+                                            "was recorded, or whether it is planned), not how "
+                                            "it was made; make it an input if it matters")
     for name, other in (others or {}).items():
         if name != column.name and not numeric and restates(cells, other):
             return IgnoredReason("restated", f"restates '{name}' level for level (one input "

@@ -81,7 +81,8 @@ _QUANTITY_WORDS = (
     "length", "width", "aspect", "diameter", "thickness", "size", "emission",
     "photoluminescence", "fwhm", "hwhm", "exciton", "peak", "quantum yield", "plqy",
     "band gap", "bandgap", "polydispersity", "outcome", "result", "yield", "wavelength",
-    "absorbance", "absorption", "lifetime",
+    "absorbance", "absorption", "lifetime", "plasmon", "extinction", "zeta", "hydrodynamic",
+    "crystallite",
     # Portuguese, Spanish, French, German, Italian
     "pico", "comprimento", "largura", "diâmetro", "diametro", "espessura", "tamanho",
     "rendimento", "rendimiento", "longitud", "anchura", "tamaño", "largeur", "longueur",
@@ -91,7 +92,7 @@ _QUANTITY_WORDS = (
 )
 # Short names and abbreviations, matched as whole words.
 _QUANTITY_TOKENS = {"ar", "l/w", "qy", "pl", "pdi", "wl", "abs", "lambda", "λ", "em", "fwhm",
-                    "d", "l", "w", "lspr", "spr"}
+                    "d", "l", "w", "lspr", "tspr", "spr", "dls"}
 # Verdicts and classes observed after the synthesis: never inputs, and (being flags rather
 # than sizes) left for the user to make a target.
 _VERDICT_WORDS = (
@@ -107,6 +108,17 @@ _VERDICT_TOKENS = {"phase", "fase", "form", "forma", "forme", "class", "classe",
 # "Core absorption edge", "Seed diameter".
 _INPUT_WORDS = ("core", "seed", "precursor", "starting", "initial", "núcleo", "semente",
                 "semilla", "germe", "keim", "target", "wanted", "desired")
+
+
+# Who, when and where a synthesis was recorded, and whether it is still planned: bookkeeping,
+# not a condition (whole words; never "time" or "day", which name reaction and ageing times).
+_BOOKKEEPING_TOKENS = {
+    "operator", "analyst", "researcher", "experimenter", "chemist", "user", "author",
+    "initials", "note", "notes", "comment", "comments", "remark", "remarks", "date",
+    "timestamp", "notebook", "page", "instrument", "file", "filename", "doi", "reference",
+    "source", "operador", "autor", "datum", "bemerkung", "kommentar", "comentario",
+    "comentário", "observação", "commentaire", "opérateur", "operatore", "planned",
+}
 
 
 def _tokens(low: str) -> set[str]:
@@ -144,3 +156,10 @@ def looks_like_flag(levels: set[str]) -> bool:
     """True when every text level is a one-letter code (``P``/``S``, ``Y``/``N``): a flag
     set after the synthesis far more often than a condition, which has names."""
     return bool(levels) and all(len(v) == 1 and v.isalpha() for v in levels)
+
+
+def names_bookkeeping(header: str) -> bool:
+    """True when a header names who, when or where a synthesis was recorded (an operator,
+    a date, a note, a notebook page): left out of the models unless the user makes it an
+    input."""
+    return bool(_tokens(split_unit(header)[0].lower()) & _BOOKKEEPING_TOKENS)

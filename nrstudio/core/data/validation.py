@@ -19,9 +19,12 @@ from nrstudio.core.data.dataset import (
     cannot_be_negative,
     find_name,
     format_cell,
+    format_number,
     is_missing,
+    parse_number,
     parse_numbers,
 )
+from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
 from nrstudio.core.data.training_rows import (
     category_levels,
     choose_inputs,
@@ -99,6 +102,7 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
 
     trains = dataset.is_original & ~dataset.is_validation
     waiting = _waiting_rows(dataset, trains)
+    unmeasured = trains & ~waiting & _no_target(dataset)
     values: dict[str, np.ndarray] = {}
     for col in dataset.columns:
         if col.role not in (Role.INPUT, Role.TARGET):
@@ -106,8 +110,8 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
         if col.is_category:
             report.findings.extend(_check_category(dataset, col, trains))
             continue
-        # A planned row's empty targets are expected: said once below, not per cell.
-        said = trains & ~waiting if col.role == Role.TARGET else trains
+        # A row with no target at all is said once below, not per cell.
+        said = trains & ~waiting & ~unmeasured if col.role == Role.TARGET else trains
         arr, findings = _column_values(dataset.table[col.name].tolist(), col, said)
         report.findings.extend(findings)
         values[col.name] = arr
@@ -118,8 +122,12 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
     for i in np.flatnonzero(waiting):
         add(Finding(Severity.WARNING, "planned, waiting for its measured values: left out of "
                     "training for the targets still empty", int(i) + 1))
+    for i in np.flatnonzero(unmeasured):
+        add(Finding(Severity.WARNING, "no target measured: left out of training (a synthesis "
+                    f"still to make? write yes in a column named '{PLANNED_COLUMN}' and the "
+                    "Design page's campaign follows it)", int(i) + 1))
     if not report.has_errors:
-        _check_rows_per_target(dataset, report, waiting)
+        _check_rows_per_target(dataset, report, waiting | unmeasured)
     n_train = int((dataset.is_original & ~dataset.is_validation).sum())
     if targets and n_train < MIN_TRAINING_ROWS:
         add(Finding(Severity.ERROR,
@@ -141,19 +149,52 @@ def _check_category(dataset: Dataset, col: Column, trains: np.ndarray) -> list[F
         return [Finding(Severity.ERROR, f"{len(counts)} different levels; a category may have "
                         f"at most {MAX_CATEGORY_LEVELS} (is it a label? set its role to "
                         "ignored)", None, col.name)]
-    rare = sorted(lv for lv, k in counts.items() if k == 1)
+    out = []
+    alike = _levels_alike(counts)
+    for level, other in alike:
+        out.append(Finding(Severity.WARNING, f"level '{level}' differs from '{other}' only in "
+                           "capitals or spaces: the same condition? The models take them as "
+                           "two; edit the cells to merge them", None, col.name))
+    said = {level for pair in alike for level in pair}  # merged, they may be enough
+    rare = sorted(lv for lv, k in counts.items() if k == 1 and lv not in said)
     if rare and len(counts) > 1:
-        return [Finding(Severity.WARNING, f"level{'s' if len(rare) > 1 else ''} "
-                        f"{', '.join(repr(r) for r in rare[:8])} occur in one training row "
-                        "only: the models cannot learn their effect", None, col.name)]
-    return []
+        many = len(rare) > 1
+        out.append(Finding(Severity.WARNING, f"level{'s' if many else ''} "
+                           f"{', '.join(repr(r) for r in rare[:8])} "
+                           f"occur{'' if many else 's'} in one training row "
+                           "only: the models cannot learn their effect", None, col.name))
+    return out
+
+
+def _levels_alike(counts: dict[str, int]) -> list[tuple[str, str]]:
+    """(level, the most frequent spelling) for levels equal but for capitals and spaces
+    (``ctab`` beside ``CTAB``, ``oleic  acid`` beside ``Oleic acid``); counts: training rows
+    per level."""
+    groups: dict[str, list[str]] = {}
+    for level in counts:
+        groups.setdefault(" ".join(level.lower().split()), []).append(level)
+    out = []
+    for spellings in groups.values():
+        main = max(spellings, key=lambda lv: counts[lv])  # the first on a tie
+        out.extend((lv, main) for lv in spellings if lv != main)
+    return out
+
+
+def _no_target(dataset: Dataset) -> np.ndarray:
+    """(n,) bool: rows with every target empty, when there are targets."""
+    if not dataset.targets:
+        return np.zeros(len(dataset), dtype=bool)
+    empty = np.ones(len(dataset), dtype=bool)
+    for name in dataset.targets:
+        arr, bad = parse_numbers(dataset.table[name].tolist())
+        empty &= np.isnan(arr)
+        empty[bad] = False  # text that is not a number is an error of its own
+    return empty
 
 
 def _waiting_rows(dataset: Dataset, trains: np.ndarray) -> np.ndarray:
     """(n,) bool: the planned rows (:func:`~nrstudio.core.data.editing.planned_rows`) with
     a target still empty: experiments not measured yet."""
-    from nrstudio.core.data.editing import planned_rows
-
     planned = planned_rows(dataset) & trains
     if not planned.any() or not dataset.targets:
         return np.zeros(len(dataset), dtype=bool)
@@ -166,13 +207,14 @@ def _waiting_rows(dataset: Dataset, trains: np.ndarray) -> np.ndarray:
 
 
 def _check_rows_per_target(dataset: Dataset, report: ValidationReport,
-                           waiting: np.ndarray) -> None:
+                           said: np.ndarray) -> None:
     """Say which rows each target leaves out, and why (a target trains on its own rows);
-    planned rows waiting for their values are said once, elsewhere."""
+    ``said``: rows already named once (planned rows waiting for their values, rows with no
+    target at all)."""
     if not dataset.inputs or not dataset.targets:
         return
     for tr in rows_per_target(dataset):
-        no_value = [r for r in tr.no_value if not waiting[r]]
+        no_value = [r for r in tr.no_value if not said[r]]
         if not no_value and not tr.missing_input:
             continue
         why = []
@@ -196,7 +238,7 @@ def _column_values(cells: list[object], col: Column, trains: np.ndarray
     only the others are parsed one by one."""
     n = len(cells)
     arr, bad = parse_numbers(cells)
-    problems = {i: Finding(Severity.ERROR, f"'{cells[i]}' is not a number", i + 1, col.name)
+    problems = {i: Finding(Severity.ERROR, _not_a_number(cells[i]), i + 1, col.name)
                 for i in bad}
     missing = np.isnan(arr) & ~np.isin(np.arange(n), list(problems))
     for i in np.flatnonzero(missing):
@@ -220,6 +262,16 @@ def _column_values(cells: list[object], col: Column, trains: np.ndarray
                     Severity.ERROR, f"{arr[i]:g} is negative: amounts and sizes cannot be",
                     int(i) + 1, col.name)
     return arr, [problems[i] for i in sorted(problems)]
+
+
+def _not_a_number(cell: object) -> str:
+    """What is wrong with a cell that should hold a number, with the likely fix."""
+    text = format_cell(cell).strip()
+    comma = parse_number(text, decimal_comma=True)
+    if comma is not None and "," in text:
+        return (f"'{text}' is not a number here (a decimal comma? the rest of the table "
+                f"uses a point: write {format_number(comma)})")
+    return f"'{text}' is not a number"
 
 
 def _check_sample_ids(dataset: Dataset, report: ValidationReport) -> None:

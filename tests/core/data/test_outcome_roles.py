@@ -17,6 +17,7 @@ NUMBERS = ["512.5", "530.1", "541.0", "498.2", "520.7", "533.3"]
 @pytest.mark.parametrize("header", [
     "WL 2º Pico", "Abs 1º Pico", "peak_pos", "fwhm", "PLQY", "D/nm", "Diâmetro (nm)",
     "Rendimento (%)", "Yield (%)", "LSPR (nm)", "Länge [nm]", "λ_em", "L (nm)",
+    "TSPR (nm)", "Plasmon band (nm)", "Zeta potential (mV)", "DLS size (nm)",
 ])
 def test_measured_quantities_are_targets(header):
     assert guess_column(header, NUMBERS).role == Role.TARGET
@@ -37,6 +38,21 @@ def test_verdicts_and_flags_are_never_inputs(header, cells):
     assert "outcome" in ignored_reason(col, cells)
 
 
+@pytest.mark.parametrize("header, cells", [
+    ("Operator", ["KL", "MS", "KL", "JR", "MS", "KL"]),
+    ("Date", ["2026-01-05", "2026-01-05", "2026-01-06", "2026-01-06", "2026-01-07",
+              "2026-01-07"]),
+    ("Notebook page", ["12", "12", "13", "13", "14", "14"]),
+    ("Comments", ["ok", "", "cloudy", "ok", "", "ok"]),
+    ("Instrument", ["Cary 5000", "Cary 5000", "UV-2600", "Cary 5000", "UV-2600", "UV-2600"]),
+    ("Planned", ["yes", "no", "no", "yes", "no", "no"]),  # the campaign's flag, never an input
+])
+def test_bookkeeping_columns_are_left_out_with_their_reason(header, cells):
+    col = guess_column(header, cells)
+    assert col.role == Role.IGNORED
+    assert "recorded" in ignored_reason(col, cells)
+
+
 @pytest.mark.parametrize("header, cells, role, kind", [
     ("Core absorption edge (nm)", NUMBERS, Role.INPUT, Kind.NUMBER),
     ("Seed diameter (nm)", NUMBERS, Role.INPUT, Kind.NUMBER),
@@ -46,6 +62,9 @@ def test_verdicts_and_flags_are_never_inputs(header, cells):
      Role.INPUT, Kind.CATEGORY),
     ("V (PbBr2 prec.)", ["3000", "1500", "3000", "750", "1500", "300"], Role.INPUT,
      Kind.NUMBER),
+    ("Reaction time (min)", NUMBERS, Role.INPUT, Kind.NUMBER),
+    ("Ageing time (day)", NUMBERS, Role.INPUT, Kind.NUMBER),
+    ("Seed volume [µL]", NUMBERS, Role.INPUT, Kind.NUMBER),
 ])
 def test_conditions_stay_inputs(header, cells, role, kind):
     col = guess_column(header, cells)

@@ -62,7 +62,8 @@ def test_roles_units_and_categories_are_guessed(table, dataset):
     ("Temperature", ["300", "301", "302"], Role.INPUT),          # not a row number
     ("Emission wavelength (nm)", ["520", "530", "540"], Role.TARGET),
     ("Core absorption edge (nm)", ["520", "530", "540"], Role.INPUT),
-    ("Notes", ["ok", "ok", "redo", "ok", "redo", "ok"], Role.INPUT),  # a few levels
+    ("Atmosphere", ["N2", "air", "N2", "N2", "air", "N2"], Role.INPUT),  # a few levels
+    ("Notes", ["ok", "ok", "redo", "ok", "redo", "ok"], Role.IGNORED),  # bookkeeping
 ])
 def test_guesses_that_serve_other_labs(header, cells, role):
     assert guess_column(header, cells).role == role

@@ -80,6 +80,44 @@ def test_a_planned_row_waiting_for_its_values_is_said_once():
     assert not [f for f in validate_dataset(ds).warnings if f.row == 6]
 
 
+def test_a_row_with_no_target_measured_is_said_once():
+    rows = [r[:] for r in GOOD] + [["s6", 25.0, 115.0, float("nan"), "", float("nan")]]
+    rep = validate_dataset(Dataset.from_records(COLS, rows))
+    assert not rep.has_errors
+    assert [(f.row, f.column) for f in rep.warnings] == [(6, None)]
+    assert "no target measured" in rep.warnings[0].message
+    assert "'Planned'" in rep.warnings[0].message
+
+
+def test_a_decimal_comma_among_points_names_the_fix():
+    rows = [r[:] for r in GOOD]
+    rows[1][2] = "110,5"
+    rep = report_for(rows)
+    assert [(f.row, f.column) for f in rep.errors] == [(2, "S amount (mg)")]
+    assert "decimal comma" in rep.errors[0].message and "write 110.5" in rep.errors[0].message
+    rows[1][2] = "1l0"  # a plain typo keeps the plain message
+    assert report_for(rows).errors[0].message == "'1l0' is not a number"
+
+
+def test_levels_that_differ_only_in_capitals_or_spaces_are_named():
+    cols = [*COLS, Column("Ligand", Role.INPUT, "", Kind.CATEGORY)]
+    levels = ["CTAB", "CTAB", "ctab", "oleic acid", "Oleic  acid"]
+    rows = [[*r, lv] for r, lv in zip(GOOD, levels, strict=True)]
+    rep = validate_dataset(Dataset.from_records(cols, rows))
+    said = [f.message for f in rep.warnings if f.column == "Ligand"]
+    assert len(said) == 2
+    assert said[0].startswith("level 'ctab' differs from 'CTAB' only in capitals or spaces")
+    assert "'Oleic  acid' differs from 'oleic acid'" in said[1]
+    # a level seen once that is no variant is still said, in the singular
+    rows[2][-1] = "PVP"
+    said = [f.message for f in validate_dataset(Dataset.from_records(cols, rows)).warnings
+            if f.column == "Ligand"]
+    assert said == ["level 'Oleic  acid' differs from 'oleic acid' only in capitals or spaces: "
+                    "the same condition? The models take them as two; edit the cells to merge "
+                    "them", "level 'PVP' occurs in one training row only: the models cannot "
+                    "learn their effect"]
+
+
 def test_duplicate_inputs_with_different_targets_warn():
     rows = [r[:] for r in GOOD] + [["s6", 10.0, 100.0, 44.0, 4.0, 11.0]]
     rep = report_for(rows)
