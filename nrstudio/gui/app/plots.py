@@ -27,6 +27,19 @@ POSITIVE = "#cc3311"
 NEGATIVE = "#3366cc"
 
 
+def plain_axes(plot: pg.PlotItem | pg.PlotWidget | pg.HistogramLUTItem) -> None:
+    """Tick labels in the data's own numbers. Unasked, pyqtgraph rescales an axis without a
+    unit whose values stay below 1: a PLQY of 0-0.9 read 0-900 and an AgNO3 amount of
+    0.02-0.12 mM read 20-120 "(x0.001)". Our labels carry their unit in the text. A plot's
+    four axes (a colour bar is a plot too), or the one axis of an image's level histogram."""
+    if isinstance(plot, pg.HistogramLUTItem):
+        plot.axis.enableAutoSIPrefix(False)
+        return
+    item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+    for side in ("left", "bottom", "right", "top"):
+        item.getAxis(side).enableAutoSIPrefix(False)
+
+
 def diverging_colormap() -> pg.ColorMap:
     """Blue - white - red, for weights centred at zero."""
     return pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])

@@ -34,7 +34,7 @@ from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import ORIGINAL, with_plot_buttons
+from nrstudio.gui.app.plots import ORIGINAL, plain_axes, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.widgets import disable_while_busy, form_layout, ok_cancel_buttons
 
@@ -181,6 +181,7 @@ class ImageModelTab(QWidget):
         ll.addStretch(1)
         left.setMaximumWidth(420)
         self.parity = pg.PlotWidget()
+        plain_axes(self.parity)
         self.parity.setLabel("bottom", "measured (table)")
         self.parity.setLabel("left", "predicted from images, sample left out")
         self.parity.showGrid(x=True, y=True, alpha=0.3)

@@ -29,6 +29,7 @@ from nrstudio.gui.app.plots import (
     ask_export,
     copy_plot,
     diverging_colormap,
+    plain_axes,
     save_table_dialog,
     symmetric_limit,
 )
@@ -87,6 +88,7 @@ class LimeResultView(QWidget):
         self.rbox.addItem(self.overlay)
         self.colorbar = pg.ColorBarItem(colorMap=diverging_colormap(), interactive=False,
                                         values=(-1, 1), label="weight")
+        plain_axes(self.colorbar)
         self.result.addItem(self.colorbar)
         self.summary = QLabel("Choose a region and press Explain.")
         self.summary.setWordWrap(True)

@@ -44,7 +44,7 @@ from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.in_turns import InTurns
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import copy_plot, plot_toolbar, save_table_dialog
+from nrstudio.gui.app.plots import copy_plot, plain_axes, plot_toolbar, save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.widgets import disable_while_busy
 from nrstudio.gui.micrographs.decoded_measurements import DecodedMeasurements
@@ -262,6 +262,7 @@ class MeasurementPanel(QWidget):
 
     def _add_histogram(self) -> None:
         plot = self.hists.addPlot(row=len(self._plots), col=0)
+        plain_axes(plot)
         plot.setLabel("bottom", self.HISTOGRAMS[len(self._plots)])
         plot.setMouseEnabled(False, False)
         self._plots.append(plot)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 
 from nrstudio.core.micrographs.measure import ACCEPTED_RGB, REJECTED_RGB, rod_corners
 from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement
+from nrstudio.gui.app.plots import plain_axes
 
 MAX_DISPLAY_SIDE = 4096  # larger images are shown downsampled; measuring uses all pixels
 
@@ -66,6 +67,7 @@ class MicrographView(pg.GraphicsLayoutWidget):
         self.box.addItem(self.image)
         self.hist = pg.HistogramLUTItem(image=self.image)
         self.hist.setMaximumWidth(110)
+        plain_axes(self.hist)
         self.addItem(self.hist)
         pens = {True: pg.mkPen(ACCEPTED_RGB, width=2), False: pg.mkPen(REJECTED_RGB, width=1)}
         self.outlines = {ok: pg.PlotCurveItem(pen=pens[ok]) for ok in (True, False)}

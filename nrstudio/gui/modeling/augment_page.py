@@ -34,7 +34,7 @@ from nrstudio.core.settings import setting_fields
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.in_turns import InTurns
 from nrstudio.gui.app.jobs import JobRunner
-from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, with_plot_buttons
+from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, plain_axes, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm, setting_widget
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.when_shown import WhenShown
@@ -241,6 +241,7 @@ class AugmentPage(QWidget):
         if self._plotted_names != names:
             self._clear_plots()
             self.matrix_plot = self.matrix.addPlot()
+            plain_axes(self.matrix_plot)
             self._plotted_names = list(names)
         plot = self.matrix_plot
         assert plot is not None
@@ -259,6 +260,7 @@ class AugmentPage(QWidget):
                 hist.clear()
             else:
                 hist = self.hists.addPlot(row=j // 3, col=j % 3, title=name)
+                plain_axes(hist)
                 hist.hideButtons()
                 if j == 0:
                     hist.addLegend(offset=(5, 5))

@@ -118,8 +118,15 @@ class InputRow:
         if self.category:
             self.value: QLineEdit | QComboBox = QComboBox()
             self.value.addItems(space.levels[self.name])
+            # As wide as a number field, not as the longest level: long level names (a
+            # ligand, "CTAB/NaOL") pushed the bounds and steps out of the panel. The open
+            # list shows the names whole.
+            self.value.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            self.value.setMinimumContentsLength(6)
             self.low = QLineEdit("|".join(space.levels[self.name]))
             self.low.setToolTip("Allowed levels, separated by |")
+            self.low.setCursorPosition(0)  # read from the first level, not the last
             self.high = QLineEdit()
             self.high.setVisible(False)
             self.step = QLineEdit()
@@ -141,7 +148,10 @@ class InputRow:
             self.step.setPlaceholderText(readable(10.0 ** -decimals_of(models.train_x[:, j])))
             self.step.setToolTip("Candidates move in steps of this; blank: the precision "
                                  "the column is written with (the grey number)")
+        # Bounds and steps keep room for five characters (0.094, 0.001): at the window's
+        # default size the grid squeezed them to two while the fixed value stayed wide.
         for w in (self.low, self.high, self.step):
+            w.setMinimumWidth(self.low.fontMetrics().horizontalAdvance("0.094") + 10)
             w.setMaximumWidth(90)
 
     def apply(self, space: DesignSpace) -> None:
@@ -199,6 +209,6 @@ def fill_form(wants: WantRows, inputs: list[InputRow], form: DesignForm) -> None
             r.value.setCurrentText(stored.value)
         else:
             r.value.setText(stored.value)
-        r.low.setText(stored.low)
-        r.high.setText(stored.high)
-        r.step.setText(stored.step)
+        for field, text in ((r.low, stored.low), (r.high, stored.high), (r.step, stored.step)):
+            field.setText(text)
+            field.setCursorPosition(0)

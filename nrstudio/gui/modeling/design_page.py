@@ -85,7 +85,6 @@ class DesignPage(QWidget):
         scroll = scroll_column(self.info, self.wants_box, self.inputs_box, self.design_form,
                                self.design_button, self.suggest_form, self.suggest_button,
                                self.pool_button)
-        scroll.setMinimumWidth(460)
 
         self.proposals = ProposalsView()
         self.proposals.add_button.clicked.connect(self.add_selected)
@@ -102,7 +101,7 @@ class DesignPage(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
         split.addWidget(right)
-        split.setSizes([470, 900])
+        split.setSizes([500, 870])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         disable_while_busy(jobs, self.design_button, self.suggest_button, self.pool_button)

@@ -23,7 +23,7 @@ from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.numbers import readable
 from nrstudio.core.project.sections import read_section
 from nrstudio.core.project_model import Project
-from nrstudio.gui.app.plots import plot_toolbar
+from nrstudio.gui.app.plots import plain_axes, plot_toolbar
 
 
 class ProposalsView(QWidget):
@@ -46,6 +46,7 @@ class ProposalsView(QWidget):
         for box in (self.plot_x, self.plot_y):
             box.currentIndexChanged.connect(lambda _: self.draw())
         self.plot = pg.PlotWidget()
+        plain_axes(self.plot)
         rl = QVBoxLayout(self)
         rl.addWidget(self.honesty)
         rl.addWidget(self.limit)

@@ -39,6 +39,7 @@ from nrstudio.gui.app.plots import (
     POSITIVE,
     ask_export,
     copy_plot,
+    plain_axes,
     save_table_dialog,
 )
 from nrstudio.gui.app.settings_form import SettingsForm
@@ -47,6 +48,10 @@ from nrstudio.gui.modeling.explanation_detail import UNITS_NOTE, detail_text, sh
 from nrstudio.gui.modeling.lime_heatmap_plot import HeatMap
 
 MAX_ROW_LABELS = 25  # more rows than this: every k-th is named (hover names each one)
+# px, the least a target's plot gets: with six targets side by side the last were squeezed
+# to a sliver and the sixth drawn off the view; past that the row scrolls sideways.
+MAP_WIDTH = 210  # a heat map with its sample names and colour bar
+BAR_CHART_WIDTH = 160  # a sample's bar chart
 MAX_NAMED_INPUTS = 6  # more inputs than this: numbered under the maps, named in the legend
 
 
@@ -113,11 +118,11 @@ class ExplainPage(QWidget):
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.addWidget(self.flag_note)
-        ul.addWidget(self.heat, 1)
+        ul.addWidget(_sideways(self.heat), 1)
         ul.addWidget(self.hover)
         lower = QWidget()
         ll = QHBoxLayout(lower)
-        ll.addWidget(self.bars, 2)
+        ll.addWidget(_sideways(self.bars), 2)
         # Scrolled: with many conditions (or a forest's note) the text outgrows the pane.
         detail_pane = QScrollArea()
         detail_pane.setWidget(self.detail)
@@ -306,6 +311,7 @@ class ExplainPage(QWidget):
         self.heat.addItem(heat_map.plot, row=0, col=2 * k)
         self.heat.addItem(heat_map.bar, row=0, col=2 * k + 1)
         self.maps.append(heat_map)
+        self.heat.setMinimumWidth(len(self.maps) * MAP_WIDTH)
         return heat_map
 
     def _heat_maps_ahead(self) -> Iterator[None]:
@@ -386,9 +392,11 @@ class ExplainPage(QWidget):
             self._bar_plots = []
             for k in range(len(e.targets)):
                 plot = self.bars.addPlot(row=0, col=k)
+                plain_axes(plot)
                 plot.hideButtons()
                 plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
                 self._bar_plots.append(plot)
+            self.bars.setMinimumWidth(len(e.targets) * BAR_CHART_WIDTH)
         x = np.arange(len(e.features))
         flags = e.flags()
         reasons: list[str] = []
@@ -426,3 +434,13 @@ class ExplainPage(QWidget):
         if source is None:
             return False
         return save_table_dialog(self, source.to_frame(), "lime_weights.csv", path)
+
+
+def _sideways(view: pg.GraphicsLayoutWidget) -> QScrollArea:
+    """``view`` in a pane that scrolls sideways once its plots need more than its width."""
+    pane = QScrollArea()
+    pane.setWidget(view)
+    pane.setWidgetResizable(True)
+    pane.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    pane.setFrameShape(QFrame.Shape.NoFrame)
+    return pane

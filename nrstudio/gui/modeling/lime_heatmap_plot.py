@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from nrstudio.gui.app.plots import diverging_colormap, symmetric_limit
+from nrstudio.gui.app.plots import diverging_colormap, plain_axes, symmetric_limit
 
 
 @dataclass
@@ -28,6 +28,7 @@ class HeatMap:
     def make(cls) -> HeatMap:
         cmap = diverging_colormap()
         plot = pg.PlotItem()
+        plain_axes(plot)
         plot.invertY(True)
         plot.setMouseEnabled(False, False)
         plot.hideButtons()
@@ -40,6 +41,7 @@ class HeatMap:
         plot.addItem(mark)
         bar = pg.ColorBarItem(values=(-1, 1), colorMap=cmap, interactive=False, width=12,
                               colorMapMenu=False)
+        plain_axes(bar)  # weights of a PLQY are hundredths, not "(x0.001)" thousands
         bar.setImageItem(image)
         return cls(plot, image, bar, mark)
 

@@ -45,7 +45,7 @@ from nrstudio.core.run_clock import about
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.job_status import time_left
 from nrstudio.gui.app.jobs import JobContext, JobRunner
-from nrstudio.gui.app.plots import with_plot_buttons
+from nrstudio.gui.app.plots import plain_axes, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.widgets import scroll_column
 from nrstudio.gui.modeling.train_results import MetricsView, ParityView
@@ -174,6 +174,7 @@ class TrainPage(QWidget):
         scroll.setMaximumWidth(max(440, scroll.minimumWidth()))
         # ---- results column
         self.loss_plot = pg.PlotWidget(title="Loss (mean over networks, standardised units)")
+        plain_axes(self.loss_plot)
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLogMode(False, True)
         self.loss_plot.addLegend()

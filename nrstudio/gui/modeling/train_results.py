@@ -25,7 +25,7 @@ from nrstudio.core.modeling.model_choice import SHORT_NAMES, choose_models
 from nrstudio.core.modeling.run_settings import NETWORK, PROTOCOL_LABELS
 from nrstudio.core.modeling.verdicts import verdicts
 from nrstudio.core.numbers import readable, readable_spread
-from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, plot_toolbar
+from nrstudio.gui.app.plots import ORIGINAL, SYNTHETIC, VALIDATION, plain_axes, plot_toolbar
 from nrstudio.gui.app.when_shown import WhenShown
 
 
@@ -203,6 +203,7 @@ class ParityView(QWidget):
         self._points: dict[tuple[int, str], pd.DataFrame] = {}
         for k, target in enumerate(pd.unique(pred.target)):
             plot = self.parity.addPlot(row=0, col=k, title=target)
+            plain_axes(plot)
             unit = self.units.get(target, "")
             # The unit in the text: pyqtgraph's own units would add SI prefixes ("knm").
             suffix = f" ({unit})" if unit else ""

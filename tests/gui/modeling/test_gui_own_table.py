@@ -373,3 +373,48 @@ def test_a_forest_explained_through_its_average_says_so(qtbot, tmp_path, trained
     page.expl.models = ["gaussian_process"] * n
     page.select_sample(0)
     assert "averaged" not in page.detail.text()
+
+
+def test_every_plot_shows_the_data_in_its_own_numbers(qtbot, tmp_path, trained_own):
+    import pyqtgraph as pg
+
+    from nrstudio.gui.app.plots import plain_axes
+
+    # pyqtgraph alone rescales values below 1 (a PLQY of 0-0.9 read 0-900, "(x0.001)")
+    alone = pg.PlotWidget()
+    qtbot.addWidget(alone)
+    alone.setLabel("left", "PLQY")
+    alone.plot([0.0, 0.45, 0.9], [0.05, 0.5, 0.85])
+    alone.getPlotItem().getAxis("left").setRange(0.0, 0.9)
+    assert "(x" in alone.getPlotItem().getAxis("left").labelString()
+    plain_axes(alone)
+    assert "(x" not in alone.getPlotItem().getAxis("left").labelString()
+
+    w = make_window(qtbot, tmp_path, trained_own)
+    for page in ("Augment", "Train", "Design", "Explain", "Micrographs"):
+        w.show_page(page)
+        qtbot.wait(50)
+    w.explain_page.reload()
+    w.explain_page.select_sample(0)
+    axes = [item for view in w.findChildren(pg.GraphicsView) for item in view.scene().items()
+            if isinstance(item, pg.AxisItem) and item.isVisible()]  # not an image's hidden ones
+    assert len(axes) >= 12  # loss, parity, design, heat maps, bars, histograms
+    assert not [a for a in axes if a.autoSIPrefix]
+
+
+def test_heat_maps_keep_their_width_and_scroll_sideways(qtbot, tmp_path, trained_own):
+    from nrstudio.gui.modeling.explain_page import MAP_WIDTH
+
+    w = make_window(qtbot, tmp_path, trained_own)
+    w.resize(760, 700)  # narrower than three maps side by side
+    w.show()
+    w.show_page("Explain")
+    page = w.explain_page
+    page.reload()
+    page.select_sample(0)
+    qtbot.wait(100)
+    n = len(page.expl.targets)
+    assert n >= 3 and page.heat.width() >= n * MAP_WIDTH
+    # every map and its colour bar in the scene's width, none squeezed under half of another
+    widths = [m.plot.width() + m.bar.width() for m in page.maps]
+    assert min(widths) > 0.5 * max(widths) and sum(widths) <= page.heat.width() + 1
