@@ -18,6 +18,7 @@ from nrstudio.core.data.dataset import (
     parse_number,
 )
 from nrstudio.core.data.header_words import (
+    find_rod_size,
     looks_like_flag,
     names_bookkeeping,
     names_quantity,
@@ -59,8 +60,7 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
     - Who, when and where it was recorded (an operator, a date, a note) is ignored.
     - Other text is ignored; :func:`ignored_reason` says why.
     """
-    base, unit = split_unit(header)
-    low = base.lower()
+    unit = split_unit(header)[1]
     filled = [c for c in cells if not is_missing(c)]
     numeric = [c for c in filled if parse_number(c, decimal_comma) is not None]
     mostly_numeric = not filled or len(numeric) >= 0.5 * len(filled)
@@ -85,8 +85,8 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
     if not unit and len(numeric) == len(filled) and _integer_sequence(numeric):
         return Column(header or "Sample", Role.SAMPLE_ID, "", Kind.TEXT)
     if names_quantity(header):
-        if "aspect" in low or low in ("ar", "l/w"):
-            unit = unit or "-"
+        if find_rod_size([header], "aspect") == 0:
+            unit = "-"  # a ratio has none ("L/W" is no length in watts)
         return Column(header, Role.TARGET, unit, Kind.NUMBER)
     if names_verdict(header):
         return Column(header, Role.IGNORED, unit, Kind.NUMBER)

@@ -163,3 +163,29 @@ def names_bookkeeping(header: str) -> bool:
     a date, a note, a notebook page): left out of the models unless the user makes it an
     input."""
     return bool(_tokens(split_unit(header)[0].lower()) & _BOOKKEEPING_TOKENS)
+
+
+# A rod's three sizes by their words and abbreviations: the aspect ratio is checked against
+# length / width, and a micrograph's measurements are written into these columns.
+_ROD_WORDS = {
+    "length": (("length", "comprimento", "longitud", "länge", "lunghezza", "longueur"),
+               {"l"}),
+    "width": (("width", "largura", "anchura", "largeur", "breite", "larghezza"), {"w"}),
+    "aspect": (("aspect", "razão de aspecto", "relación de aspecto"), {"ar", "l/w"}),
+}
+
+
+def find_rod_size(names: list[str], which: str) -> int | None:
+    """Index of the first header naming a rod's ``which`` ("length", "width" or "aspect"),
+    in words or as an abbreviation (``L (nm)``, ``W``, ``AR``, ``L/W``); None when none
+    does."""
+    words, tokens = _ROD_WORDS[which]
+    for i, name in enumerate(names):
+        whole = name.strip().lower()
+        # "L/W" is a ratio, not a length in watts
+        low = whole if whole in _ROD_WORDS["aspect"][1] else split_unit(name)[0].lower()
+        found = _tokens(low) | {low.strip()}
+        # whole words: a wavelength is no length
+        if any((w in low) if " " in w else (w in found) for w in words) or found & tokens:
+            return i
+    return None

@@ -17,7 +17,6 @@ from nrstudio.core.data.dataset import (
     Dataset,
     Role,
     cannot_be_negative,
-    find_name,
     format_cell,
     format_number,
     is_missing,
@@ -25,6 +24,7 @@ from nrstudio.core.data.dataset import (
     parse_numbers,
 )
 from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
+from nrstudio.core.data.header_words import find_rod_size
 from nrstudio.core.data.training_rows import (
     category_levels,
     choose_inputs,
@@ -85,8 +85,8 @@ def must_be_non_negative(name: str, unit: str) -> bool:
     return cannot_be_negative(name, unit)
 
 
-def _find(dataset: Dataset, *words: str) -> str | None:
-    i = find_name(dataset.targets, *words)
+def _find(dataset: Dataset, which: str) -> str | None:
+    i = find_rod_size(dataset.targets, which)
     return None if i is None else dataset.targets[i]
 
 
@@ -349,7 +349,7 @@ def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
 def _check_aspect_ratio(dataset: Dataset, values: dict[str, np.ndarray],
                         report: ValidationReport) -> None:
     length, width = _find(dataset, "length"), _find(dataset, "width")
-    ratio = _find(dataset, "aspect") or _find(dataset, "ratio")
+    ratio = _find(dataset, "aspect")
     if not (length and width and ratio):
         return
     L, W, AR = values[length], values[width], values[ratio]

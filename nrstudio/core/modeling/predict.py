@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from nrstudio.core.data.dataset import Dataset, find_name
+from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.header_words import find_rod_size
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.evaluation import augmented_rows
@@ -144,8 +145,8 @@ def describe_prediction(space: FeatureSpace, train_x: np.ndarray, domain: Domain
     out_of_range = [[space.inputs[j] for j in numeric if not lo[j] <= row[j] <= hi[j]]
                     for row in x]
     dist = domain.nearest_distance(space.encode(x))
-    li, wi = find_name(targets, "length"), find_name(targets, "width")
-    ai = find_name(targets, "aspect")
+    li, wi = find_rod_size(targets, "length"), find_rod_size(targets, "width")
+    ai = find_rod_size(targets, "aspect")
     nan = np.full(len(x), np.nan)
     ar_lw, dis = nan.copy(), nan.copy()
     if li is not None and wi is not None:

@@ -12,6 +12,7 @@ import uuid
 
 from nrstudio.core.data.dataset import Dataset, find_name
 from nrstudio.core.data.editing import CellChange
+from nrstudio.core.data.header_words import find_rod_size
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.images import Micrograph, check_scale, read_micrograph
 from nrstudio.core.micrographs.measure import ImageAnalysis
@@ -91,11 +92,11 @@ def summary_cells(dataset: Dataset, sample_id: str, summary: RodSummary
         raise DataError(f"there is no sample '{sample_id}' in the data table")
     row = ids.index(sample_id)
     targets = dataset.targets
-    values = {("length",): summary.length_mean, ("width",): summary.width_mean,
-              ("aspect",): summary.aspect_ratio_of_means}
+    values = {"length": summary.length_mean, "width": summary.width_mean,
+              "aspect": summary.aspect_ratio_of_means}
     cells: list[CellChange] = []
-    for words, value in values.items():
-        k = find_name(targets, *words)
+    for which, value in values.items():
+        k = find_rod_size(targets, which)
         if k is not None:
             name = targets[k]
             old = dataset.table.iat[row, dataset.table.columns.get_loc(name)]

@@ -133,6 +133,24 @@ def test_aspect_ratio_disagreeing_with_length_over_width():
     assert [(f.row, f.column) for f in rep.warnings] == [(4, "Aspect Ratio")]
 
 
+def test_abbreviated_rod_sizes_are_checked_too():
+    from nrstudio.core.data.header_words import find_rod_size
+
+    names = {"Average Length (nm)": "L (nm)", "Average width (nm)": "W (nm)",
+             "Aspect Ratio": "AR"}
+    cols = [Column(names.get(c.name, c.name), c.role, c.unit, c.kind) for c in COLS]
+    rows = [r[:] for r in GOOD]
+    rows[3][5] = 6.5  # 30/5 = 6: 8% off
+    rep = validate_dataset(Dataset.from_records(cols, rows))
+    assert [(f.row, f.column) for f in rep.warnings] == [(4, "AR")]
+    # a wavelength is no length, a ratio of precursors no aspect ratio
+    assert find_rod_size(["PL wavelength (nm)", "Cs_Pb_ratio", "L/W"], "length") is None
+    assert find_rod_size(["Cs_Pb_ratio", "L/W"], "aspect") == 1
+    from nrstudio.core.data.column_guessing import guess_column
+
+    assert guess_column("L/W", ["3.1", "4.2", "5.0"]).unit == "-"
+
+
 def test_table_level_errors():
     cols = [Column("x (mg)", Role.INPUT, "mg")]
     rep = validate_dataset(Dataset.from_records(cols, [[1.0]]))
