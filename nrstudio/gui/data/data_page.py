@@ -70,6 +70,7 @@ class DataPage(QWidget):
         self._sized_for: tuple | None = None  # the columns the widths were made for
         self.model.edit_refused.connect(self._refused)
         self.filter = QLineEdit(placeholderText="Filter rows (any column)…")
+        self.filter.setObjectName("filter")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.summary = QLabel()
