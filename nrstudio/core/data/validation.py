@@ -173,7 +173,7 @@ def _levels_alike(counts: dict[str, int]) -> list[tuple[str, str]]:
     groups: dict[str, list[str]] = {}
     for level in counts:
         groups.setdefault(" ".join(level.lower().split()), []).append(level)
-    out = []
+    out: list[tuple[str, str]] = []
     for spellings in groups.values():
         main = max(spellings, key=lambda lv: counts[lv])  # the first on a tie
         out.extend((lv, main) for lv in spellings if lv != main)
