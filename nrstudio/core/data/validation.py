@@ -124,8 +124,8 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
                     "training for the targets still empty", int(i) + 1))
     for i in np.flatnonzero(unmeasured):
         add(Finding(Severity.WARNING, "no target measured: left out of training (a synthesis "
-                    f"still to make? write yes in a column named '{PLANNED_COLUMN}' and the "
-                    "Design page's campaign follows it)", int(i) + 1))
+                    f"still to make? write yes in a column named '{PLANNED_COLUMN}': "
+                    "suggestions then count it as planned and keep away from it)", int(i) + 1))
     if not report.has_errors:
         _check_rows_per_target(dataset, report, waiting | unmeasured)
     n_train = int((dataset.is_original & ~dataset.is_validation).sum())
