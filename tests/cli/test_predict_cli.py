@@ -59,7 +59,7 @@ def test_predict_a_table_writes_intervals_per_target(trained, tmp_path, capsys):
     assert len(rows) == 5
     assert float(rows[0]["Length (nm) lower 90%"]) < float(rows[0]["Length (nm) predicted"]) \
         < float(rows[0]["Length (nm) upper 90%"])
-    assert rows[0]["Length (nm) model"] == "gaussian_process"
+    assert rows[0]["Length (nm) model"] == "Gaussian process"  # as the pages name it
 
 
 @pytest.mark.slow
