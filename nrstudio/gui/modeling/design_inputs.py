@@ -145,7 +145,8 @@ class InputRow:
                 w.setToolTip(f"The samples span {lo:.6g} – {hi:.6g}")
             self.step = QLineEdit()
             # blank: the precision the data are written with (core/modeling/design.py)
-            self.step.setPlaceholderText(readable(10.0 ** -decimals_of(models.train_x[:, j])))
+            # a power of ten: one digit ("1e-05" fits the field, "1.00e-05" did not)
+            self.step.setPlaceholderText(readable(10.0 ** -decimals_of(models.train_x[:, j]), 1))
             self.step.setToolTip("Candidates move in steps of this; blank: the precision "
                                  "the column is written with (the grey number)")
         # Bounds and steps keep room for five characters (0.094, 0.001): at the window's
