@@ -111,12 +111,13 @@ _INPUT_WORDS = ("core", "seed", "precursor", "starting", "initial", "núcleo", "
 
 
 # Who, when and where a synthesis was recorded, and whether it is still planned: bookkeeping,
-# not a condition (whole words; never "time" or "day", which name reaction and ageing times).
+# not a condition (whole words; never "time" or "day", which name reaction and ageing times,
+# nor "source": a sulfur source is a precursor).
 _BOOKKEEPING_TOKENS = {
     "operator", "analyst", "researcher", "experimenter", "chemist", "user", "author",
     "initials", "note", "notes", "comment", "comments", "remark", "remarks", "date",
     "timestamp", "notebook", "page", "instrument", "file", "filename", "doi", "reference",
-    "source", "operador", "autor", "datum", "bemerkung", "kommentar", "comentario",
+    "operador", "autor", "datum", "bemerkung", "kommentar", "comentario",
     "comentário", "observação", "commentaire", "opérateur", "operatore", "planned",
 }
 

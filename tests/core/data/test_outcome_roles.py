@@ -63,6 +63,8 @@ def test_bookkeeping_columns_are_left_out_with_their_reason(header, cells):
     ("V (PbBr2 prec.)", ["3000", "1500", "3000", "750", "1500", "300"], Role.INPUT,
      Kind.NUMBER),
     ("Reaction time (min)", NUMBERS, Role.INPUT, Kind.NUMBER),
+    ("Sulfur source", ["TOP-S", "S-ODE", "TOP-S", "S-ODE", "TOP-S", "TOP-S"], Role.INPUT,
+     Kind.CATEGORY),
     ("Ageing time (day)", NUMBERS, Role.INPUT, Kind.NUMBER),
     ("Seed volume [µL]", NUMBERS, Role.INPUT, Kind.NUMBER),
 ])
