@@ -150,15 +150,6 @@ def is_missing_marker(text: object, markers: Sequence[str] = MISSING_MARKERS) ->
     return bool(s) and any(s == m.strip().lower() for m in markers)
 
 
-def find_name(names: Sequence[str], *words: str) -> int | None:
-    """Index of the first name containing every word (case-insensitive), e.g. the length
-    target among ``['Average Length (nm)', ...]``; None when there is none."""
-    for i, name in enumerate(names):
-        if all(w in name.lower() for w in words):
-            return i
-    return None
-
-
 def is_missing(cell: object) -> bool:
     """True for an empty cell (NaN or blank text)."""
     if isinstance(cell, float):

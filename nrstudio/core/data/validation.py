@@ -102,7 +102,11 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
 
     trains = dataset.is_original & ~dataset.is_validation
     waiting = _waiting_rows(dataset, trains)
-    unmeasured = trains & ~waiting & _no_target(dataset)
+    numbers = [c for c in dataset.columns
+               if c.role in (Role.INPUT, Role.TARGET) and not c.is_category]
+    cells = {c.name: dataset.table[c.name].tolist() for c in numbers}
+    parsed = {name: parse_numbers(column) for name, column in cells.items()}
+    unmeasured = trains & ~waiting & _no_target(dataset, parsed)
     values: dict[str, np.ndarray] = {}
     for col in dataset.columns:
         if col.role not in (Role.INPUT, Role.TARGET):
@@ -112,7 +116,7 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
             continue
         # A row with no target at all is said once below, not per cell.
         said = trains & ~waiting & ~unmeasured if col.role == Role.TARGET else trains
-        arr, findings = _column_values(dataset.table[col.name].tolist(), col, said)
+        arr, findings = _column_values(cells[col.name], parsed[col.name], col, said)
         report.findings.extend(findings)
         values[col.name] = arr
     _check_duplicates(dataset, inputs, targets, values, report)
@@ -180,13 +184,16 @@ def _levels_alike(counts: dict[str, int]) -> list[tuple[str, str]]:
     return out
 
 
-def _no_target(dataset: Dataset) -> np.ndarray:
-    """(n,) bool: rows with every target empty, when there are targets."""
-    if not dataset.targets:
+def _no_target(dataset: Dataset, parsed: dict[str, tuple[np.ndarray, list[int]]]
+               ) -> np.ndarray:
+    """(n,) bool: rows with every target empty, when there are targets; ``parsed``: the
+    numbers and unreadable cells of each number column (:func:`parse_numbers`)."""
+    targets = [name for name in dataset.targets if name in parsed]
+    if not targets:
         return np.zeros(len(dataset), dtype=bool)
     empty = np.ones(len(dataset), dtype=bool)
-    for name in dataset.targets:
-        arr, bad = parse_numbers(dataset.table[name].tolist())
+    for name in targets:
+        arr, bad = parsed[name]
         empty &= np.isnan(arr)
         empty[bad] = False  # text that is not a number is an error of its own
     return empty
@@ -231,13 +238,12 @@ def _check_rows_per_target(dataset: Dataset, report: ValidationReport,
                 "at least 3 are needed", None, tr.target))
 
 
-def _column_values(cells: list[object], col: Column, trains: np.ndarray
-                   ) -> tuple[np.ndarray, list[Finding]]:
+def _column_values(cells: list[object], parsed: tuple[np.ndarray, list[int]], col: Column,
+                   trains: np.ndarray) -> tuple[np.ndarray, list[Finding]]:
     """The numbers of one input or target column (NaN where missing or not a number) and its
-    findings in row order. Cells that are already floats (nearly all) are checked at once;
-    only the others are parsed one by one."""
+    findings in row order; ``parsed``: its :func:`parse_numbers`."""
     n = len(cells)
-    arr, bad = parse_numbers(cells)
+    arr, bad = parsed
     problems = {i: Finding(Severity.ERROR, _not_a_number(cells[i]), i + 1, col.name)
                 for i in bad}
     missing = np.isnan(arr) & ~np.isin(np.arange(n), list(problems))

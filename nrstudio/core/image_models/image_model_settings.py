@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nrstudio.core.data.dataset import Dataset, find_name
+from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.header_words import find_rod_size
 from nrstudio.core.errors import DataError
 from nrstudio.core.settings import DEVICE_CHOICES, MAX_SEED, check_ranges, setting
 
@@ -62,5 +63,5 @@ def choose_target(dataset: Dataset, target: str) -> str:
         if target not in targets:
             raise DataError(f"'{target}' is not a target column")
         return target
-    k = find_name(targets, "aspect")
+    k = find_rod_size(targets, "aspect")
     return targets[k if k is not None else 0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from nrstudio.core.data.dataset import Dataset, find_name
+from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.editing import CellChange
 from nrstudio.core.data.header_words import find_rod_size
 from nrstudio.core.errors import DataError
@@ -133,8 +133,8 @@ def write_summary(dataset: Dataset, sample_id: str, summary: RodSummary) -> list
     for c in cells:
         set_cell(dataset, c.row, c.column, c.new)
     written = [f"{c.column} = {c.new}" for c in cells]
-    covered = {word for word in ("length", "width", "aspect")
-               if find_name([c.column for c in cells], word) is not None}
+    covered = {which for which in ("length", "width", "aspect")
+               if find_rod_size([c.column for c in cells], which) is not None}
     means = (summary.length_mean, summary.width_mean, summary.aspect_ratio_of_means)
     added = [(name, unit, value) for (word, name, unit), value
              in zip(MEAN_COLUMNS, means, strict=True) if word not in covered]

@@ -29,7 +29,7 @@ image models and LIME can be tried out. They are not real TEM images.
 def build_example_project(csv_path: str | Path) -> Project:
     """Read the paper's CSV and wrap it as a project with provenance notes and one synthetic
     micrograph per sample, its scale read from its own scale bar."""
-    from nrstudio.core.data.dataset import find_name
+    from nrstudio.core.data.header_words import find_rod_size
     from nrstudio.core.micrographs.images import detect_scale_bar
     from nrstudio.core.micrographs.synthetic import sample_micrograph
     from nrstudio.core.project.attachments import attach_image, set_scale
@@ -37,8 +37,8 @@ def build_example_project(csv_path: str | Path) -> Project:
     dataset = import_table(csv_path)
     project = Project(dataset, notes=EXAMPLE_NOTES, settings={})
     targets = dataset.targets
-    length_col = targets[find_name(targets, "length") or 0]
-    width_col = targets[find_name(targets, "width") or 0]
+    length_col = targets[find_rod_size(targets, "length") or 0]
+    width_col = targets[find_rod_size(targets, "width") or 0]
     for i, sample in enumerate(dataset.sample_ids()):
         length = float(dataset.table.at[i, length_col])
         width = float(dataset.table.at[i, width_col])

@@ -47,3 +47,13 @@ def test_size_targets_take_the_means_and_no_duplicate_columns_are_made():
     assert ds.table.at[0, "Aspect ratio (rods)"] == pytest.approx(13.917, abs=1e-3)
     write_summary(ds, "A2", SUMMARY)  # the second sample fills the same columns
     assert list(ds.table.columns).count("Aspect ratio (rods)") == 1
+
+
+def test_abbreviated_size_targets_take_the_means_without_mean_columns():
+    ds = _table({"L (nm)": "nm", "W (nm)": "nm", "AR": "-"})
+    write_summary(ds, "A1", SUMMARY)
+    assert ds.table.at[0, "L (nm)"] == pytest.approx(61.234)
+    assert ds.table.at[0, "W (nm)"] == pytest.approx(4.4)
+    assert ds.table.at[0, "AR"] == pytest.approx(13.917, abs=1e-3)
+    assert not {"Mean length (nm)", "Mean width (nm)", "Aspect ratio (rods)"} & set(
+        ds.table.columns)
