@@ -281,6 +281,18 @@ def replace_settings(obj: T, changes: dict[str, Any]) -> T:
     return new
 
 
+def _labelled(value: object, info: SettingInfo) -> object:
+    """A choice's label in place of its stored key ('random forest (100 trees)', not
+    'random_forest'); any other value as it is."""
+    if not info.choices:
+        return value
+    if isinstance(value, str):
+        return info.choices.get(value, value)
+    if isinstance(value, tuple | list):
+        return [info.choices.get(v, v) if isinstance(v, str) else v for v in value]
+    return value
+
+
 def describe(obj: object, names: Sequence[str] | None = None) -> list[tuple[str, str]]:
     """(label, value with unit) of the declared fields, for reports and summaries."""
     rows = []
@@ -288,7 +300,7 @@ def describe(obj: object, names: Sequence[str] | None = None) -> list[tuple[str,
         if names is not None and f.name not in names:
             continue
         value = getattr(obj, f.name)
-        shown = format_value(value, f.info)
+        shown = format_value(_labelled(value, f.info), f.info)
         if f.info.unit and f.info.unit != "-" and value is not None:
             shown += f" {f.info.unit}"
         rows.append((f.info.label, shown))

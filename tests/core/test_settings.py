@@ -16,6 +16,7 @@ from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.run_settings import EvaluationSettings, RunSettings
 from nrstudio.core.settings import (
     check_ranges,
+    describe,
     setting_fields,
     settings_from_dict,
     settings_to_dict,
@@ -122,3 +123,11 @@ def test_settings_cannot_change_after_a_run_used_them(cls):
     name = setting_fields(cls)[0].name
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(cls(), name, getattr(cls(), name))
+
+
+def test_a_report_names_choices_by_their_labels_not_their_stored_keys():
+    """The report's run settings read 'random forest (100 trees)', never 'random_forest'."""
+    shown = dict(describe(EvaluationSettings(baselines=("random_forest", "ridge"))))
+    assert shown["Baselines"] == "random forest (100 trees), ridge regression (alpha by internal CV)"
+    assert "leakage-free" in shown["Protocols"]
+    assert dict(describe(NetworkSettings()))["Device"] != "auto"

@@ -26,6 +26,7 @@ from nrstudio.core.data.exports import (
     table_format,
     write_xlsx_rows,
 )
+from nrstudio.core.data.table_conventions import read_conventions
 from nrstudio.core.data.table_roles import RawTable, dataset_from_raw, unique_headers
 from nrstudio.core.errors import DataError
 
@@ -237,6 +238,12 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
 
 # ---- files -------------------------------------------------------------------------------
 def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
+    """A CSV or XLSX file as a raw table, its spreadsheet conventions read
+    (:func:`~nrstudio.core.data.table_conventions.read_conventions`)."""
+    return read_conventions(_read_file(path, sheet))
+
+
+def _read_file(path: str | Path, sheet: str | None) -> RawTable:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p}: no such file")

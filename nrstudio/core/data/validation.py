@@ -25,6 +25,7 @@ from nrstudio.core.data.dataset import (
 )
 from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
 from nrstudio.core.data.header_words import find_rod_size
+from nrstudio.core.data.table_conventions import bound_hint
 from nrstudio.core.data.training_rows import (
     category_levels,
     choose_inputs,
@@ -277,7 +278,7 @@ def _not_a_number(cell: object) -> str:
     if comma is not None and "," in text:
         return (f"'{text}' is not a number here (a decimal comma? the rest of the table "
                 f"uses a point: write {format_number(comma)})")
-    return f"'{text}' is not a number"
+    return bound_hint(text) or f"'{text}' is not a number"
 
 
 def _check_sample_ids(dataset: Dataset, report: ValidationReport) -> None:

@@ -1,0 +1,91 @@
+"""Spreadsheet conventions read as a chemist meant them: a units row under the header,
+thousands separators, approximate values; a bound is named as one."""
+
+import openpyxl
+
+from nrstudio.core.data.dataset import Role
+from nrstudio.core.data.table_io import import_table, read_table
+from nrstudio.core.data.validation import validate_dataset as validate
+
+UNITS_ROW = """Sample;Precursor;Temperature;Time;Oleic acid;PL peak;QY
+;;°C;min;mL;nm;%
+S1;CdO;240;5;1,5;512,5;40
+S2;CdO;260;10;2,0;530,1;55
+S3;Cd(OAc)2;280;5;1,0;541,9;61
+S4;Cd(OAc)2;240;10;2,5;518,3;47
+S5;CdO;280;10;1,5;539,0;58
+S6;Cd(OAc)2;260;5;2,0;527,7;50
+"""
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_units_row_becomes_the_headers_units_not_a_sample(tmp_path):
+    path = _write(tmp_path, "units.csv", UNITS_ROW)
+    raw = read_table(path)
+    assert raw.header == ["Sample", "Precursor", "Temperature (°C)", "Time (min)",
+                          "Oleic acid (mL)", "PL peak (nm)", "QY (%)"]
+    assert len(raw.cells) == 6 and raw.line_numbers[0] == 3
+    assert any("line 2 read as the columns' units" in n for n in raw.notes)
+    ds = import_table(path)
+    assert ds.column("Temperature (°C)").unit == "°C"
+    assert ds.column("PL peak (nm)").role == Role.TARGET
+    assert ds.column("Precursor").role == Role.INPUT
+    report = validate(ds)
+    assert not report.errors, report.errors
+    assert not any("(none)" in w.message for w in report.warnings)
+
+
+def test_a_units_row_in_a_workbook_too(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Sample", "T", "Length"])
+    ws.append([None, "[°C]", "(nm)"])
+    for i in range(4):
+        ws.append([f"S{i}", 200 + 10 * i, 30.5 + i])
+    path = tmp_path / "units.xlsx"
+    wb.save(path)
+    raw = read_table(path)
+    assert raw.header == ["Sample", "T (°C)", "Length (nm)"] and len(raw.cells) == 4
+
+
+def test_a_first_sample_with_text_is_no_units_row(tmp_path):
+    # A level of a text column, a missing-value dash, a number: each keeps the row a sample.
+    for first in ("S1;CdO;°C;nm", "S1;;-;nm", "S1;;240;nm"):
+        text = "Sample;Precursor;Temperature;PL peak\n" + first + "\n" + "\n".join(
+            f"S{i};CdO;{240 + i};{500 + i}" for i in range(2, 6)) + "\n"
+        raw = read_table(_write(tmp_path, "first.csv", text))
+        assert len(raw.cells) == 5 and raw.header[2] == "Temperature", first
+
+
+def test_thousands_separators_and_approximate_values_are_numbers(tmp_path):
+    text = ("id\tseed (uL)\tAgNO3 (M)\tlength (nm)\n"
+            + "\n".join(f"{i}\t{v}\t2.5e-3\t~{40 + i}" for i, v in
+                        enumerate(["1,000", "500", "2,000", "1,500"])) + "\n")
+    raw = read_table(_write(tmp_path, "b.tsv", text))
+    assert [r[1] for r in raw.cells] == ["1000", "500", "2000", "1500"]
+    assert [r[3] for r in raw.cells] == ["40", "41", "42", "43"]
+    assert any("thousands separators" in n and "3 cells" in n for n in raw.notes)
+    assert any("approximate values" in n and "4 cells" in n for n in raw.notes)
+    ds = import_table(tmp_path / "b.tsv")
+    assert ds.column("length (nm)").role == Role.TARGET  # an outcome, never ignored as text
+    assert ds.values(["seed (uL)"])[:, 0].tolist() == [1000, 500, 2000, 1500]
+
+
+def test_in_a_decimal_comma_table_a_comma_is_the_decimal_mark(tmp_path):
+    text = "Sample;V (mL);L (nm)\nS1;1,500;40,5\nS2;2,250;41,5\nS3;1,125;43,0\n"
+    ds = import_table(_write(tmp_path, "comma.csv", text))
+    assert ds.values(["V (mL)"])[:, 0].tolist() == [1.5, 2.25, 1.125]
+
+
+def test_a_bound_is_named_as_a_limit_where_it_stands(tmp_path):
+    text = "Sample,T (°C),FWHM (nm)\n" + "\n".join(
+        f"S{i},{200 + i},{v}" for i, v in enumerate(["25", "<30", "28", "31", "27"])) + "\n"
+    report = validate(import_table(_write(tmp_path, "bound.csv", text)))
+    [error] = report.errors
+    assert error.row == 2 and error.column == "FWHM (nm)"
+    assert "'<30' is a limit, not a measured value" in error.message
