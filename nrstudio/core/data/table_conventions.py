@@ -4,16 +4,21 @@ decision noted for the import dialog (:attr:`RawTable.notes`):
 - a row of units under the header (``°C``, ``min``, ``nm`` beneath *Temperature*, *Time*,
   *Peak*) is folded into the headers (*Temperature (°C)*) instead of being read as a
   sample whose every value is wrong;
+- a title above the header (*Table S1. Synthesis conditions*) and notes below the table
+  (*a) measured by TEM*) are not rows;
 - thousands separators in a table with decimal points (``1,000`` µL) are numbers;
-- an approximate value (``~45``, ``≈ 45``, ``ca. 45``) is its number.
+- an approximate value (``~45``, ``≈ 45``, ``ca. 45``) is its number, a value with its spread
+  (``45 ± 5``) its mean, and a value written with its unit (``240 °C``, ``45%``) its number,
+  the unit going to the header when the whole column has the same one.
 
-A bound (``<30``, ``> 100``) is left as written: it is no measured value, and validation says
-so where it stands (:func:`bound_hint`).
+A bound (``<30``, ``> 100``) and a range (``10-20``) are left as written: neither is one
+measured value, and validation says so where it stands (:func:`bound_hint`).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from nrstudio.core.data.dataset import format_cell, is_missing, parse_number
 from nrstudio.core.data.header_words import is_unit, split_unit
@@ -22,6 +27,10 @@ from nrstudio.core.data.table_roles import RawTable
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _APPROXIMATE = re.compile(r"^(~|≈|∼|ca\.?|approx\.?)\s*(?P<number>[^~≈∼\s].*)$", re.IGNORECASE)
 _BOUND = re.compile(r"^(<|>|≤|≥|<=|>=)\s*(?P<number>\S+)$")
+_RANGE = re.compile(r"^(?P<low>\d+([.,]\d+)?)\s*(-|–|to)\s*(?P<high>\d+([.,]\d+)?)"
+                    r"\s*(?P<unit>[^\d\s].*)?$")
+_SPREAD = re.compile(r"^(?P<number>\S+)\s*(±|\+/-|\+-)\s*(?P<spread>\S+)$")
+_WITH_UNIT = re.compile(r"^(?P<number>.*\d)\s*(?P<unit>[^\d\s±][^\d±]*?)$")
 # A column holds numbers when this share of its filled cells (below a units row) reads as one.
 _NUMERIC_SHARE = 0.8
 
@@ -30,18 +39,64 @@ def read_conventions(raw: RawTable) -> RawTable:
     """``raw`` with a units row folded into its headers, and thousands separators and
     approximate marks read as numbers; what changed is added to ``raw.notes``."""
     _fold_units_row(raw)
-    for j, header in enumerate(raw.header):
-        _plain_numbers(raw, j, header)
+    for j in range(len(raw.header)):
+        _plain_numbers(raw, j)
     return raw
 
 
 def bound_hint(text: str) -> str:
-    """Words for a cell written as a bound ('<30'), or "" for any other text."""
-    m = _BOUND.match(text.strip())
-    if not m or parse_number(m.group("number")) is None:
-        return ""
-    return (f"'{text.strip()}' is a limit, not a measured value: enter the value, or leave "
-            "the cell empty to train without it")
+    """Words for a cell written as a bound ('<30') or a range ('10-20'), or "" for any
+    other text."""
+    text = text.strip()
+    m = _BOUND.match(text)
+    if m and parse_number(m.group("number")) is not None:
+        return (f"'{text}' is a limit, not a measured value: enter the value, or leave the "
+                "cell empty to train without it")
+    m = _RANGE.match(text)
+    if m:
+        low, high = parse_number(m.group("low")), parse_number(m.group("high"))
+        if low is not None and high is not None and low < high:
+            return (f"'{text}' is a range, not one value: enter the value used "
+                    f"({(low + high) / 2:g} if the middle is meant)")
+    return ""
+
+
+_NOTE_MARK = re.compile(r"^(\(?[a-z]\)|\[[a-z0-9]\]|\*+|[†‡§¶]|notes?\b|source\b|abbreviations?\b)",
+                        re.IGNORECASE)
+
+
+def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str]
+                          ) -> list[tuple[int, list[Any]]]:
+    """``rows`` (line number, cells; empty rows already left out) without a title above the
+    header and notes below the table, each skipped line noted. A title is a leading row
+    with one filled cell, or a third as many as the row below it; a note a trailing row of at most two filled
+    cells whose first starts as a footnote does (``a)``, ``*``, ``Note``) or runs past 40
+    characters."""
+    def filled(cells: list[Any]) -> list[str]:
+        return [format_cell(c).strip() for c in cells if not is_missing(c)]
+
+    start = 0
+    while (start < min(len(rows) - 2, 10)
+           and len(filled(rows[start][1])) <= max(1, len(filled(rows[start + 1][1])) // 3)
+           and len(filled(rows[start + 1][1])) >= 2):
+        notes.append(f"line {rows[start][0]} skipped: a title above the header "
+                     f"('{_short(filled(rows[start][1])[0])}')")
+        start += 1
+    end = len(rows)
+    while end - 1 > start + 2:
+        cells = filled(rows[end - 1][1])
+        if not cells or len(cells) > 2 or not (_NOTE_MARK.match(cells[0])
+                                                or len(cells[0]) > 40):
+            break
+        end -= 1
+    for line, cells in rows[end:]:
+        notes.append(f"line {line} skipped: a note below the table "
+                     f"('{_short(filled(cells)[0])}')")
+    return rows[start:end]
+
+
+def _short(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def _number(cell: object, decimal_comma: bool) -> float | None:
@@ -89,31 +144,58 @@ def _fold_units_row(raw: RawTable) -> None:
     del raw.line_numbers[0]
 
 
-def _plain_numbers(raw: RawTable, j: int, header: str) -> None:
-    """Thousands separators (in a table with decimal points) and approximate marks in
-    column ``j`` read as numbers, when the column holds numbers once they are."""
+def _plain_numbers(raw: RawTable, j: int) -> None:
+    """Column ``j``'s cells written with thousands separators, approximate marks, a spread
+    or a unit read as numbers, when the column holds numbers once they are; a unit that
+    every number of the column carries goes to its header when the header has none."""
+    header = raw.header[j]
     cells = [r[j] for r in raw.cells]
     read: dict[int, str] = {}
     kinds: set[str] = set()
+    units: set[str] = set()
     for i, cell in enumerate(cells):
         if not isinstance(cell, str) or _number(cell, raw.decimal_comma) is not None:
             continue
-        text = cell.strip()
-        m = _APPROXIMATE.match(text)
-        if m and _number(m.group("number"), raw.decimal_comma) is not None:
-            text = m.group("number").strip()
-            kinds.add("approximate values (~45) read as their numbers")
-        if not raw.decimal_comma and _THOUSANDS.match(text.replace(" ", "")):
-            text = text.replace(",", "").replace(" ", "")
-            kinds.add("thousands separators (1,000) read as numbers")
-        if text != cell.strip() and _number(text, raw.decimal_comma) is not None:
+        text, unit, how = _plain_number(cell, raw.decimal_comma)
+        if text is not None:
             read[i] = text
+            kinds |= how
+            if unit:
+                units.add(unit)
     if not read:
         return
     after = [read.get(i, c) for i, c in enumerate(cells)]
-    if not _numeric_column(after, raw.decimal_comma):
-        return
+    header_unit = split_unit(header)[1]
+    if not _numeric_column(after, raw.decimal_comma) or len(units) > 1 or (
+            units and header_unit and units != {header_unit}):
+        return  # cells in different units are not one quantity: left for validation
     for i, text in read.items():
         raw.cells[i][j] = text
+    if units and not header_unit:
+        raw.header[j] = f"{header} ({units.pop()})"
     raw.notes.append(f"column '{header}': {' and '.join(sorted(kinds))} "
                      f"({len(read)} cell{'s' if len(read) > 1 else ''})")
+
+
+def _plain_number(cell: str, decimal_comma: bool) -> tuple[str | None, str, set[str]]:
+    """The number written in ``cell`` (as text), the unit it was written with ("" for
+    none) and what was read, or None when the cell is no such number."""
+    text, unit, how = cell.strip(), "", set()
+    m = _APPROXIMATE.match(text)
+    if m:
+        text = m.group("number").strip()
+        how.add("approximate values (~45) read as their numbers")
+    m = _WITH_UNIT.match(text)
+    if m and is_unit(m.group("unit")):
+        text, unit = m.group("number").strip(), m.group("unit")
+        how.add(f"the unit written in the cells ({unit}) moved to the header")
+    m = _SPREAD.match(text)
+    if m and _number(m.group("spread"), decimal_comma) is not None:
+        text = m.group("number").strip()
+        how.add("values with a spread (45 ± 5) read as their mean")
+    if not decimal_comma and _THOUSANDS.match(text.replace(" ", "")):
+        text = text.replace(",", "").replace(" ", "")
+        how.add("thousands separators (1,000) read as numbers")
+    if not how or _number(text, decimal_comma) is None:
+        return None, "", set()
+    return text, unit, how

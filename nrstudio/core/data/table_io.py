@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from nrstudio.core.data.exports import (
     table_format,
     write_xlsx_rows,
 )
-from nrstudio.core.data.table_conventions import read_conventions
+from nrstudio.core.data.table_conventions import read_conventions, skip_titles_and_notes
 from nrstudio.core.data.table_roles import RawTable, dataset_from_raw, unique_headers
 from nrstudio.core.errors import DataError
 
@@ -71,6 +72,9 @@ def _split(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 
 def _choose_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into rows of one width most consistently
+    (the width most rows share: a title above the header or a note below the table has
+    another), then the one that splits them into more columns."""
     sample = "\n".join(text.splitlines()[:50])
     best, best_score = ",", (-1.0, 0)
     for d in _DELIMITERS:
@@ -78,10 +82,11 @@ def _choose_delimiter(text: str) -> str:
             rows = [r for _, r in _split(sample, d) if any(c.strip() for c in r)]
         except DataError:
             continue
-        if not rows or len(rows[0]) < 2:
+        widths = Counter(len(r) for r in rows)
+        width = max(widths, key=lambda w: (widths[w], w), default=0)
+        if width < 2:
             continue
-        width = len(rows[0])
-        score = (sum(len(r) == width for r in rows) / len(rows), width)
+        score = (widths[width] / len(rows), width)
         if score > best_score:
             best, best_score = d, score
     return best
@@ -106,10 +111,11 @@ def read_csv_bytes(data: bytes) -> RawTable:
                         f"{MAX_TABLE_ROWS:,} rows are refused")
     delimiter = _choose_delimiter(text)
     rows = [(n, r) for n, r in _split(text, delimiter) if any(c.strip() for c in r)]
-    if not rows:
-        raise DataError("the file has no header row")
     if delimiter != ",":
         notes.append(f"columns separated by {'tab' if delimiter == chr(9) else repr(delimiter)}")
+    rows = skip_titles_and_notes(rows, notes)
+    if not rows:
+        raise DataError("the file has no header row")
     header = rows[0][1]
     if len(header) > MAX_COLUMNS:
         raise DataError(f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
@@ -217,6 +223,8 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
             raise DataError(f"sheet '{ws.title}' cannot be read ({type(exc).__name__})") from None
     finally:
         wb.close()
+    notes = [f"sheet '{ws.title}'"]
+    rows = skip_titles_and_notes(rows, notes)
     if not rows:
         raise DataError(f"sheet '{ws.title}' is empty")
     header = [format_cell(h).strip() for h in rows[0][1]]
@@ -230,7 +238,6 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
         cells.append(list(row[:width]) + [""] * (width - len(row)))
         lines.append(n)
     cells = [[str(c) if not isinstance(c, int | float | str) else c for c in r] for r in cells]
-    notes = [f"sheet '{ws.title}'"]
     raw = RawTable(unique_headers(header, notes), cells, lines, notes=notes)
     raw.decimal_comma = _uses_decimal_comma(cells)
     return raw

@@ -89,3 +89,46 @@ def test_a_bound_is_named_as_a_limit_where_it_stands(tmp_path):
     [error] = report.errors
     assert error.row == 2 and error.column == "FWHM (nm)"
     assert "'<30' is a limit, not a measured value" in error.message
+
+
+SI_TABLE = """Table S1. Synthesis conditions and results of the nanoplatelets
+Sample,Temperature,Time,Ligand,Lateral size,PLQY
+P1,180 °C,5 min,OA,20.5 ± 2.1,35%
+P2,200 °C,10 min,OAm,24.0 ± 2.6,41%
+P3,220 °C,20 min,OA,28.4 ± 3.0,52%
+P4,180 °C,20 min,OAm,22.1 ± 2.0,38%
+P5,200 °C,5 min,OA,23.2 ± 2.2,44%
+P6,220 °C,10 min,OAm,27.9 ± 2.9,50%
+"a) lateral size from TEM, mean ± standard deviation of 100 platelets"
+"""
+
+
+def test_a_supplementary_table_reads_as_its_samples(tmp_path):
+    """A title above the header, a footnote below, units and spreads in the cells."""
+    raw = read_table(_write(tmp_path, "si.csv", SI_TABLE))
+    assert raw.header == ["Sample", "Temperature (°C)", "Time (min)", "Ligand", "Lateral size",
+                          "PLQY (%)"]
+    assert [r[0] for r in raw.cells] == ["P1", "P2", "P3", "P4", "P5", "P6"]
+    assert raw.cells[0][1:] == ["180", "5", "OA", "20.5", "35"]
+    assert any("line 1 skipped: a title" in n for n in raw.notes)
+    assert any("line 9 skipped: a note below the table" in n for n in raw.notes)
+    assert any("values with a spread" in n for n in raw.notes)
+    ds = import_table(tmp_path / "si.csv")
+    assert ds.inputs == ["Temperature (°C)", "Time (min)", "Ligand"]
+    assert ds.targets == ["Lateral size", "PLQY (%)"]
+
+
+def test_cells_in_different_units_are_left_for_validation(tmp_path):
+    text = "Sample,Time,L (nm)\n" + "\n".join(
+        f"S{i},{t},{40 + i}" for i, t in enumerate(["5 min", "10 min", "1 h", "20 min"])) + "\n"
+    raw = read_table(_write(tmp_path, "mixed.csv", text))
+    assert raw.header[1] == "Time" and raw.cells[2][1] == "1 h"
+
+
+def test_a_range_is_named_as_one(tmp_path):
+    text = "Sample,T (°C),V (mL),FWHM (nm)\n" + "\n".join(
+        f"S{i},{200 + i},{v},{25 + i}" for i, v in enumerate(["1.0", "10-20", "1.5", "2.0",
+                                                               "1.2"])) + "\n"
+    [error] = validate(import_table(_write(tmp_path, "range.csv", text))).errors
+    assert error.row == 2 and "'10-20' is a range, not one value" in error.message
+    assert "15 if the middle is meant" in error.message
