@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nrstudio.core.data.dataset import format_cell, is_missing, parse_number
+from nrstudio.core.data.dataset import format_cell, is_missing, is_missing_marker, parse_number
 from nrstudio.core.data.header_words import is_unit, split_unit
 from nrstudio.core.data.table_roles import RawTable
 
@@ -69,16 +69,22 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str]
                           ) -> list[tuple[int, list[Any]]]:
     """``rows`` (line number, cells; empty rows already left out) without a title above the
     header and notes below the table, each skipped line noted. A title is a leading row
-    with one filled cell, or a third as many as the row below it; a note a trailing row of at most two filled
+    filled from its first cell on, with a third as many filled cells as the row below it
+    (one at least); a note a trailing row of at most two filled
     cells whose first starts as a footnote does (``a)``, ``*``, ``Note``) or runs past 40
     characters."""
     def filled(cells: list[Any]) -> list[str]:
         return [format_cell(c).strip() for c in cells if not is_missing(c)]
 
+    def title(cells: list[Any], below: list[Any]) -> bool:
+        # From the first column on, without gaps (a row naming groups of columns has them)
+        texts = [format_cell(c).strip() for c in cells]
+        n = len(filled(cells))
+        return (n <= max(1, len(filled(below)) // 3) and len(filled(below)) >= 2
+                and all(texts[:n]))
+
     start = 0
-    while (start < min(len(rows) - 2, 10)
-           and len(filled(rows[start][1])) <= max(1, len(filled(rows[start + 1][1])) // 3)
-           and len(filled(rows[start + 1][1])) >= 2):
+    while start < min(len(rows) - 2, 10) and title(rows[start][1], rows[start + 1][1]):
         notes.append(f"line {rows[start][0]} skipped: a title above the header "
                      f"('{_short(filled(rows[start][1])[0])}')")
         start += 1
@@ -92,7 +98,37 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str]
     for line, cells in rows[end:]:
         notes.append(f"line {line} skipped: a note below the table "
                      f"('{_short(filled(cells)[0])}')")
-    return rows[start:end]
+    return _without_group_row(rows[start:end], notes)
+
+
+def _without_group_row(rows: list[tuple[int, list[Any]]], notes: list[str]
+                       ) -> list[tuple[int, list[Any]]]:
+    """Rows whose first row names groups of the columns below it (*Precursors* over
+    *Cd (mmol)* and *Se (mmol)*, as a merged cell exports) start at the header below it; a
+    name the header repeats is prefixed with its group (*Precursors amount*)."""
+    if len(rows) < 3:
+        return rows
+    groups, names = rows[0][1], rows[1][1]
+    g_cells = [format_cell(c).strip() for c in groups]
+    n_cells = [format_cell(c).strip() for c in names]
+    g_filled, n_filled = [c for c in g_cells if c], [c for c in n_cells if c]
+    if (not g_filled or len(g_filled) >= len(n_filled) or len(n_filled) < 2
+            or any(parse_number(c) is not None for c in g_filled + n_filled)
+            or all(is_unit(c.strip("()[]")) for c in n_filled)
+            or not any(parse_number(c) is not None for c in rows[2][1])
+            or any(is_missing_marker(c) for c in n_filled)):
+        return rows
+    if any(name and any(j < len(r) and format_cell(r[j]).strip() == name for _, r in rows[2:])
+           for j, name in enumerate(n_cells)):
+        return rows  # a name that is also a value below it: a sample, not the header
+    header, group = list(names), ""
+    for j, name in enumerate(n_cells):
+        group = (g_cells[j] if j < len(g_cells) and g_cells[j] else group)
+        if name and group and n_cells.count(name) > 1:
+            header[j] = f"{group} {name}"
+    notes.append(f"line {rows[0][0]} read as groups of the columns below it "
+                 f"({', '.join(_short(g, 20) for g in g_filled[:6])})")
+    return [(rows[1][0], header), *rows[2:]]
 
 
 def _short(text: str, most: int = 40) -> str:

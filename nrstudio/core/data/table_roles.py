@@ -23,6 +23,7 @@ from nrstudio.core.data.dataset import (
     is_missing_marker,
     parse_number,
 )
+from nrstudio.core.data.header_words import split_unit
 from nrstudio.core.errors import DataError
 
 MAX_COLUMNS = 1000
@@ -59,9 +60,10 @@ def unique_headers(header: list[str], notes: list[str]) -> list[str]:
     taken: set[str] = set()  # a set: a list made this quadratic in the number of columns
     for j, h in enumerate(header):
         name = h or ("Sample" if j == 0 else f"Column {j + 1}")
+        stem, unit = split_unit(name)
         base, k = name, 2
-        while name in taken:
-            name = f"{base} ({k})"
+        while name in taken:  # the number before a unit, which then stays the unit
+            name = f"{stem} ({k}) ({unit})" if unit else f"{base} ({k})"
             k += 1
         if name != h:
             notes.append(f"column {j + 1} header '{h}' renamed to '{name}'")

@@ -132,3 +132,33 @@ def test_a_range_is_named_as_one(tmp_path):
     [error] = validate(import_table(_write(tmp_path, "range.csv", text))).errors
     assert error.row == 2 and "'10-20' is a range, not one value" in error.message
     assert "15 if the middle is meant" in error.message
+
+
+def test_a_row_of_column_groups_names_the_columns_below_it(tmp_path):
+    """Merged group cells over the header (as a spreadsheet exports them); a name the header
+    repeats takes its group, and keeps its unit."""
+    text = (",Cd precursor,,Se precursor,,\n"
+            "Sample,amount (mmol),volume (mL),amount (mmol),volume (mL),Length (nm)\n"
+            + "\n".join(f"R{i},0.{i},1,0.1,2,{40 + i}" for i in range(1, 6)) + "\n")
+    raw = read_table(_write(tmp_path, "groups.csv", text))
+    assert raw.header == ["Sample", "Cd precursor amount (mmol)", "Cd precursor volume (mL)",
+                          "Se precursor amount (mmol)", "Se precursor volume (mL)",
+                          "Length (nm)"]
+    assert len(raw.cells) == 5 and any("read as groups of the columns" in n for n in raw.notes)
+    assert import_table(tmp_path / "groups.csv").column("Se precursor amount (mmol)").unit == "mmol"
+
+
+def test_a_first_sample_of_text_and_markers_is_no_header(tmp_path):
+    for first in ("S1,n.d.,OA,n.d.", "S1,?,OA,-"):
+        text = ",Temp,Ligand,Length\n" + first + "\n" + "\n".join(
+            f"S{i},{200 + i},{'OA' if i % 2 else 'OAm'},{40 + i}" for i in range(2, 7)) + "\n"
+        raw = read_table(_write(tmp_path, "first.csv", text))
+        assert raw.header == ["Sample", "Temp", "Ligand", "Length"] and len(raw.cells) == 6
+
+
+def test_a_repeated_header_keeps_its_unit(tmp_path):
+    text = "Sample,V (mL),V (mL),L (nm)\n" + "\n".join(
+        f"S{i},{i},{i + 1},{40 + i}" for i in range(5)) + "\n"
+    ds = import_table(_write(tmp_path, "twice.csv", text))
+    assert [c.name for c in ds.columns][1:3] == ["V (mL)", "V (2) (mL)"]
+    assert ds.column("V (2) (mL)").unit == "mL"

@@ -95,7 +95,8 @@ def test_not_a_table(data, msg):
 def test_duplicate_headers_are_renamed():
     raw = read_csv_bytes(b"x (mg),x (mg)\n1,2\n")
     ds = dataset_from_raw(raw)
-    assert [c.name for c in ds.columns] == ["x (mg)", "x (mg) (2)"]
+    assert [c.name for c in ds.columns] == ["x (mg)", "x (2) (mg)"]  # the unit stays one
+    assert ds.columns[1].unit == "mg"
     assert any("renamed" in n for n in raw.notes)
 
 
