@@ -27,6 +27,8 @@ from nrstudio.core.modeling.baselines import BASELINE_NAMES
 from nrstudio.core.modeling.explain import LimeSettings
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.run_settings import (
+    PROTOCOL_LABELS,
+    SHORT_NAMES,
     EvaluationSettings,
     RunChoices,
     RunSettings,
@@ -115,14 +117,15 @@ def run_command(parser: argparse.ArgumentParser) -> Command:
         print(error_table(m))
         for verdict in verdicts(result.evaluation):
             print(verdict.plain())
-        intervals = m[m.metric.isin(["coverage", "interval width"])]
+        intervals = readable_models(m[m.metric.isin(["coverage", "interval width"])])
         if len(intervals):
             level = round(100 * settings.evaluation.level)
             print(f"{level}% intervals (leakage-free, held-out originals):")
             print(intervals.pivot_table(index=["target", "model"], columns="metric",
                                         values="mean").round(3).to_string())
         for target, choice in result.models.choices().items():
-            print(f"model for {target}: {choice.model} ({choice.reason})")
+            print(f"model for {target}: {SHORT_NAMES.get(choice.model, choice.model)} "
+                  f"({choice.reason})")
         for note in result.notes():
             print(f"note: {printable(note)}")
         return 0
@@ -130,9 +133,17 @@ def run_command(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
+def readable_models(metrics):  # type: ignore[no-untyped-def]
+    """The metrics with models and protocols named as the pages name them ("random forest",
+    "leakage-free"), not by their stored keys."""
+    return metrics.assign(model=metrics.model.map(lambda k: SHORT_NAMES.get(k, k)),
+                          protocol=metrics.protocol.map(lambda k: PROTOCOL_LABELS.get(k, k)))
+
+
 def error_table(metrics) -> str:  # type: ignore[no-untyped-def]
     """MAE and R² on held-out originals, one line per (protocol, target, model)."""
-    table = metrics[(metrics.subset == "original") & metrics.metric.isin(["MAE", "R2"])]
+    table = readable_models(
+        metrics[(metrics.subset == "original") & metrics.metric.isin(["MAE", "R2"])])
     return table.pivot_table(index=["protocol", "target", "model"], columns="metric",
                              values="mean").round(3).to_string()
 
@@ -143,7 +154,8 @@ def print_fast_results(fast) -> None:  # type: ignore[no-untyped-def]
     print("fast models (the networks follow):")
     print(error_table(fast.evaluation.metrics))
     for target, (model, r2) in fast.best_fast_model().items():
-        print(f"model for {target} so far: {model} (leakage-free R² {r2:.3g})")
+        print(f"model for {target} so far: {SHORT_NAMES.get(model, model)} "
+              f"(leakage-free R² {r2:.3g})")
     if fast.networks_seconds is not None:
         print(fast.networks_forecast())
     sys.stdout.flush()

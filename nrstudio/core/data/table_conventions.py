@@ -12,7 +12,7 @@ decision noted for the import dialog (:attr:`RawTable.notes`):
   the unit going to the header when the whole column has the same one.
 
 A bound (``<30``, ``> 100``) and a range (``10-20``) are left as written: neither is one
-measured value, and validation says so where it stands (:func:`bound_hint`).
+measured value, and validation says so where it stands (:func:`cell_hint`).
 """
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ def read_conventions(raw: RawTable) -> RawTable:
     return raw
 
 
-def bound_hint(text: str) -> str:
-    """Words for a cell written as a bound ('<30') or a range ('10-20'), or "" for any
-    other text."""
+def cell_hint(text: str, unit: str = "") -> str:
+    """Words for a cell that is no plain number but reads as one meant otherwise: a bound
+    ('<30'), a range ('10-20'), room temperature ('RT'), or a value in another unit than
+    its column's ``unit`` ('1 h' in a column of minutes); "" for any other text."""
     text = text.strip()
     m = _BOUND.match(text)
     if m and parse_number(m.group("number")) is not None:
@@ -58,7 +59,48 @@ def bound_hint(text: str) -> str:
         if low is not None and high is not None and low < high:
             return (f"'{text}' is a range, not one value: enter the value used "
                     f"({(low + high) / 2:g} if the middle is meant)")
+    if _ROOM_TEMPERATURE.match(text):
+        room = {"°C": "25", "ºC": "25", "℃": "25", "K": "298", "°F": "77"}.get(unit)
+        return (f"'{text}' (room temperature) is not a number: enter "
+                + (f"{room} if the room was at {room} {unit}" if room else "the temperature"))
+    m = _WITH_UNIT.match(text)
+    value = parse_number(m.group("number")) if m else None
+    if m and value is not None and unit:
+        converted = _convert(value, m.group("unit").strip(), unit)
+        if converted is not None:
+            return (f"'{text}' is in {m.group('unit').strip()}, the column in {unit}: "
+                    f"enter {converted:.6g}")
     return ""
+
+
+_ROOM_TEMPERATURE = re.compile(r"^(rt|r\.t\.?|room temp(erature|\.)?|ambient)$", re.IGNORECASE)
+# Units of one kind, by their size in the kind's first unit: a value written in another unit
+# than its column's is converted in the hint (never silently).
+_SCALES = (
+    {"s": 1, "sec": 1, "min": 60, "h": 3600, "hr": 3600, "hrs": 3600, "d": 86400},
+    {"pm": 1e-3, "nm": 1, "Å": 0.1, "µm": 1e3, "μm": 1e3, "um": 1e3, "mm": 1e6},
+    {"µL": 1e-3, "μL": 1e-3, "uL": 1e-3, "µl": 1e-3, "ul": 1e-3, "mL": 1, "ml": 1, "L": 1e3,
+     "l": 1e3},
+    {"ng": 1e-6, "µg": 1e-3, "μg": 1e-3, "ug": 1e-3, "mg": 1, "g": 1e3, "kg": 1e6},
+    {"pmol": 1e-6, "nmol": 1e-3, "µmol": 1, "μmol": 1, "umol": 1, "mmol": 1e3, "mol": 1e6},
+    {"nM": 1e-3, "µM": 1, "μM": 1, "uM": 1, "mM": 1e3, "M": 1e6},
+)
+
+
+def _convert(value: float, source: str, target: str) -> float | None:
+    """``value`` in ``source`` units expressed in ``target`` units, or None when they are
+    not of one kind (or the same unit)."""
+    if source == target:
+        return None
+    celsius = {"°C", "ºC", "℃"}
+    if source in celsius and target == "K":
+        return value + 273.15
+    if source == "K" and target in celsius:
+        return value - 273.15
+    for scale in _SCALES:
+        if source in scale and target in scale:
+            return value * scale[source] / scale[target]
+    return None
 
 
 _NOTE_MARK = re.compile(r"^(\(?[a-z]\)|\[[a-z0-9]\]|\*+|[†‡§¶]|notes?\b|source\b|abbreviations?\b)",

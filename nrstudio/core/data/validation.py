@@ -25,7 +25,7 @@ from nrstudio.core.data.dataset import (
 )
 from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
 from nrstudio.core.data.header_words import find_rod_size
-from nrstudio.core.data.table_conventions import bound_hint
+from nrstudio.core.data.table_conventions import cell_hint
 from nrstudio.core.data.training_rows import (
     category_levels,
     choose_inputs,
@@ -245,7 +245,7 @@ def _column_values(cells: list[object], parsed: tuple[np.ndarray, list[int]], co
     findings in row order; ``parsed``: its :func:`parse_numbers`."""
     n = len(cells)
     arr, bad = parsed
-    problems = {i: Finding(Severity.ERROR, _not_a_number(cells[i]), i + 1, col.name)
+    problems = {i: Finding(Severity.ERROR, _not_a_number(cells[i], col.unit), i + 1, col.name)
                 for i in bad}
     missing = np.isnan(arr) & ~np.isin(np.arange(n), list(problems))
     for i in np.flatnonzero(missing):
@@ -271,14 +271,14 @@ def _column_values(cells: list[object], parsed: tuple[np.ndarray, list[int]], co
     return arr, [problems[i] for i in sorted(problems)]
 
 
-def _not_a_number(cell: object) -> str:
+def _not_a_number(cell: object, unit: str = "") -> str:
     """What is wrong with a cell that should hold a number, with the likely fix."""
     text = format_cell(cell).strip()
     comma = parse_number(text, decimal_comma=True)
     if comma is not None and "," in text:
         return (f"'{text}' is not a number here (a decimal comma? the rest of the table "
                 f"uses a point: write {format_number(comma)})")
-    return bound_hint(text) or f"'{text}' is not a number"
+    return cell_hint(text, unit) or f"'{text}' is not a number"
 
 
 def _check_sample_ids(dataset: Dataset, report: ValidationReport) -> None:

@@ -162,3 +162,17 @@ def test_a_repeated_header_keeps_its_unit(tmp_path):
     ds = import_table(_write(tmp_path, "twice.csv", text))
     assert [c.name for c in ds.columns][1:3] == ["V (mL)", "V (2) (mL)"]
     assert ds.column("V (2) (mL)").unit == "mL"
+
+
+def test_room_temperature_and_another_unit_are_named_with_the_number_to_enter(tmp_path):
+    text = "Sample,T (°C),t (min),L (nm)\n" + "\n".join(
+        f"S{i},{T},{t},{40 + i}" for i, (T, t) in enumerate(
+            [("RT", "5"), ("60", "1 h"), ("80", "10"), ("100", "30 s"), ("120", "20"),
+             ("140", "2 d")])) + "\n"
+    errors = validate(import_table(_write(tmp_path, "units.csv", text))).errors
+    words = {(e.row, e.column): e.message for e in errors}
+    assert "enter 25 if the room was at 25 °C" in words[1, "T (°C)"]
+    assert words[2, "t (min)"] == "'1 h' is in h, the column in min: enter 60"
+    assert words[4, "t (min)"] == "'30 s' is in s, the column in min: enter 0.5"
+    assert words[6, "t (min)"] == "'2 d' is in d, the column in min: enter 2880"
+    assert len(errors) == 4
