@@ -44,9 +44,10 @@ def print_error(message: str) -> None:
 def progress_printer(prefix: str = "") -> Callable[[float, str], None]:
     """A progress callback that prints a line when the stage or the whole percent changes."""
     last: list[object] = [None, None]
+    most = [0]  # the percent never goes back (see gui.app.job_status.advance_bar)
 
     def show(fraction: float, stage: str) -> None:
-        pct = int(100 * fraction)
+        most[0] = pct = max(most[0], int(100 * fraction))
         if [stage, pct // 10] != last:
             last[:] = [stage, pct // 10]
             print(f"{prefix}[{pct:3d}%] {stage}", file=sys.stderr, flush=True)

@@ -38,6 +38,14 @@ def time_text(elapsed: float, fraction: float) -> str:
     return ""
 
 
+def advance_bar(bar: QProgressBar, fraction: float) -> None:
+    """Show ``fraction`` (of a bar of 1000 steps) unless the bar is further already: a job's
+    fraction is its share of the expected time, which goes back when the forecast grows (or
+    to 0 while a stage ahead cannot be forecast), and a bar that runs backwards reads as
+    work undone. The time left is read from the fraction itself."""
+    bar.setValue(max(bar.value(), round(1000 * fraction)))
+
+
 class JobStatus(QWidget):
     """Status-bar widget of the running background job: stage, progress, time left, Cancel."""
 
@@ -67,6 +75,6 @@ class JobStatus(QWidget):
         self.show()
 
     def _progress(self, fraction: float, stage: str) -> None:
-        self.bar.setValue(round(1000 * fraction))
+        advance_bar(self.bar, fraction)
         words = time_text(time.monotonic() - self._t0, fraction)
         self.label.setText(f"{self.jobs.title}: {stage}" + (f" — {words}" if words else ""))

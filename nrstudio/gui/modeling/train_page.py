@@ -43,7 +43,7 @@ from nrstudio.core.project.sections import SECTIONS, read_section, stored_docume
 from nrstudio.core.project.stored_models import read_picks
 from nrstudio.core.run_clock import about
 from nrstudio.gui.app.document import ProjectDocument
-from nrstudio.gui.app.job_status import time_left
+from nrstudio.gui.app.job_status import advance_bar, time_left
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import plain_axes, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
@@ -319,7 +319,7 @@ class TrainPage(QWidget):
 
     def _job_progress(self, fraction: float, stage: str) -> None:
         if self._mine:
-            self.progress.setValue(round(1000 * fraction))
+            advance_bar(self.progress, fraction)
             self.stage.setText(stage)
             if self._fast is not None:
                 left = time_left(time.monotonic() - self._t0, fraction)

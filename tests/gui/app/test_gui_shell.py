@@ -347,3 +347,33 @@ def test_the_status_bar_says_the_time_left_and_the_whole_runs_length():
     assert time_text(30.0, 0.25) == "about 90 s left of about 2 min"
     assert time_text(60.0, 0.2) == "about 4 min left of about 5 min"
     assert time_text(60.0, 1.0) == ""
+
+
+def test_the_status_bar_never_runs_backwards_when_the_forecast_grows(qtbot):
+    """A job's fraction is its share of the expected time: it drops when the forecast grows
+    (72% -> 67% on a 45-row table's networks) or while a stage ahead has no forecast (0)."""
+    from nrstudio.gui.app.job_status import JobStatus
+    from nrstudio.gui.app.jobs import JobRunner
+
+    runner = JobRunner()
+    status = JobStatus(runner)
+    qtbot.addWidget(status)
+    runner.started.emit("Training")
+    for fraction in (0.2, 0.72, 0.67, 0.0, 0.8):
+        runner.progress.emit(fraction, "epoch")
+    assert status.bar.value() == 800
+    runner.progress.emit(0.5, "epoch")
+    assert status.bar.value() == 800
+    runner.started.emit("Explaining")  # a new job starts from nothing
+    assert status.bar.value() == 0
+
+
+def test_the_command_lines_percent_never_goes_back(capsys):
+    from nrstudio.commands.registry import progress_printer
+
+    show = progress_printer()
+    for fraction, stage in ((0.1, "a"), (0.72, "epoch 119"), (0.67, "epoch 120"),
+                            (0.0, "b")):
+        show(fraction, stage)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-2:] == ["[ 72%] epoch 120", "[ 72%] b"]
