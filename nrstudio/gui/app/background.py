@@ -9,6 +9,7 @@ delivered on the GUI thread.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -18,13 +19,13 @@ from nrstudio.gui.app.garbage import install_gui_thread_collector, python_on_a_w
 
 
 class _Relay(QObject):
-    ready = Signal(object)
+    ready = Signal(int, object)  # the call's number, its result
 
 
 class _Call(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, fn: Callable[[], Any], number: int, relay: _Relay) -> None:
         super().__init__()
-        self.fn, self.relay = fn, relay
+        self.fn, self.number, self.relay = fn, number, relay
 
     def run(self) -> None:
         with python_on_a_worker():
@@ -37,7 +38,7 @@ class _Call(QRunnable):
             result = exc
         # RuntimeError: the owner was deleted meanwhile; nobody waits for this result.
         with contextlib.suppress(RuntimeError):
-            self.relay.ready.emit(result)
+            self.relay.ready.emit(self.number, result)
 
 
 class BackgroundCalls(QObject):
@@ -55,22 +56,26 @@ class BackgroundCalls(QObject):
         # one row and was idle. A thread costs well under a millisecond to start again.
         self.pool.setExpiryTimeout(0)
         install_gui_thread_collector()
-        self._relays: set[_Relay] = set()
+        # One relay for every call, made after the pool: children are destroyed in the
+        # order they were made, and the pool waits for its running call first, so no
+        # worker is still inside emit() when the relay goes. (A relay per call, deleted
+        # once its result was delivered, could be deleted on this thread while the worker
+        # that emitted was still returning from emit(): a use after free.) A result that
+        # arrives after the owner (a page) is gone is dropped with the relay.
+        self._relay = _Relay(self)
+        self._relay.ready.connect(self._deliver)
+        self._waiting: dict[int, Callable[[Any], None]] = {}
+        self._numbers = itertools.count()
 
     def submit(self, fn: Callable[[], Any], on_result: Callable[[Any], None]) -> None:
-        # Created here, so its signal is delivered on the GUI thread; a child of this
-        # object, so a result that arrives after the owner (a page) is gone is dropped
-        # with it rather than delivered to deleted widgets.
-        relay = _Relay(self)
-        self._relays.add(relay)
+        number = next(self._numbers)
+        self._waiting[number] = on_result
+        self.pool.start(_Call(fn, number, self._relay))
 
-        def deliver(value: object) -> None:
-            self._relays.discard(relay)
-            relay.deleteLater()
+    def _deliver(self, number: int, value: object) -> None:
+        on_result = self._waiting.pop(number, None)
+        if on_result is not None:
             on_result(value)
-
-        relay.ready.connect(deliver)
-        self.pool.start(_Call(fn, relay))
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Finish the queued calls and deliver their results (for tests and scripts)."""
@@ -82,3 +87,4 @@ class BackgroundCalls(QObject):
         """Drop queued calls and wait for the running one (the window is closing)."""
         self.pool.clear()
         self.pool.waitForDone(msecs)
+        self._waiting.clear()
