@@ -28,6 +28,10 @@ class TargetReadability:
 
     @property
     def sentence(self) -> str:
+        if self.model == "mean":
+            return (f"{self.target} (the mean): no model beat predicting the mean, which no "
+                    "condition changes, so every weight is 0; another model can be chosen "
+                    "for it on the Predict page")
         slope = ("" if math.isnan(self.slope_agreement) else
                  f", {self.slope_agreement:.0%} agree with the model's slope within "
                  f"{SLOPE_TOLERANCE:.0%}")

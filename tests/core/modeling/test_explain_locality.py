@@ -176,3 +176,11 @@ def test_most_flagged_says_why_and_what_to_try():
     assert "Try a smaller locality" in advice_when_flagged(e)
     line = readability(e)[0]
     assert line.flagged == 2 and "2 of 2 flagged" in line.sentence
+
+
+def test_explaining_the_mean_says_why_every_weight_is_zero():
+    e = _explanations(1.0)
+    e.models[:] = ["mean"]
+    sentence = readability(e)[0].sentence
+    assert "no model beat predicting the mean" in sentence and "every weight is 0" in sentence
+    assert "Predict page" in sentence
