@@ -106,7 +106,7 @@ class MeasurementPanel(QWidget):
                                   "clipboard")
         self.copy_view.clicked.connect(lambda: copy_plot(self.view.scene()))
         self.hists = pg.GraphicsLayoutWidget()
-        self.hists.setMinimumHeight(240)
+        self.hists.setMinimumHeight(300)
         self._plots: list[pg.PlotItem] = []
         self.decoded = DecodedMeasurements()
         self.rod_table = RodTableModel()
@@ -209,6 +209,7 @@ class MeasurementPanel(QWidget):
             others = self._others(k) if self.compare.isChecked() else []
             if not len(values):
                 continue
+            plot.showAxis("left")
             pooled = np.concatenate([values, *[v for _, v in others]])
             edges = np.histogram_bin_edges(pooled, bins=min(30, max(5, len(values) // 4)))
             counts, _ = np.histogram(values, bins=edges, density=bool(others))
@@ -265,6 +266,7 @@ class MeasurementPanel(QWidget):
         plain_axes(plot)
         plot.setLabel("bottom", self.HISTOGRAMS[len(self._plots)])
         plot.setMouseEnabled(False, False)
+        plot.hideAxis("left")  # shown with the first bars (see _empty_histograms)
         self._plots.append(plot)
 
     def _empty_histograms(self, made: bool) -> list[pg.PlotItem]:
@@ -276,6 +278,8 @@ class MeasurementPanel(QWidget):
         for plot in self._plots:
             plot.clear()
             plot.setLabel("left", None)
+            # Counts appear with the bars: an empty plot's 0-1 ticks crowd into its height.
+            plot.hideAxis("left")
             if plot.legend is not None:
                 plot.legend.clear()
                 plot.legend.setVisible(False)

@@ -365,11 +365,18 @@ def test_histograms_of_other_samples_can_be_overlaid(qtbot, window, dialogs):
     import pyqtgraph as pg
 
     page = window.micrographs_page.measure
+    window.show()
+    _choose(page, "2")
+    qtbot.waitUntil(lambda: len(page.panel.hists.ci.items) == 3)  # made one per turn
+    empty = [p for p in page.panel.hists.ci.items if isinstance(p, pg.PlotItem)]
+    # Counts come with the bars: an empty plot shows no crowded 0-1 ticks.
+    assert len(empty) == 3 and not any(p.getAxis("left").isVisible() for p in empty)
     for sample in ("2", "1"):
         _choose(page, sample)
         with qtbot.waitSignal(window.jobs.idle, timeout=60_000):
             assert page.panel.measure()
     panel = page.panel
+    assert all(p.getAxis("left").isVisible() for p in panel.hists.ci.items)
     assert "rejected:" in panel.summary.text() or "0 objects rejected" in panel.summary.text()
 
     def curves():
