@@ -112,9 +112,9 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str]
     """``rows`` (line number, cells; empty rows already left out) without a title above the
     header and notes below the table, each skipped line noted. A title is a leading row
     filled from its first cell on, with a third as many filled cells as the row below it
-    (one at least); a note a trailing row of at most two filled
-    cells whose first starts as a footnote does (``a)``, ``*``, ``Note``) or runs past 40
-    characters."""
+    (one at least); a note a trailing row of at most two filled cells, no number, whose
+    first starts as a footnote does (``a)``, ``*``, ``Note``), or is a
+    sentence (three words or more, or past 40 characters)."""
     def filled(cells: list[Any]) -> list[str]:
         return [format_cell(c).strip() for c in cells if not is_missing(c)]
 
@@ -133,8 +133,9 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str]
     end = len(rows)
     while end - 1 > start + 2:
         cells = filled(rows[end - 1][1])
-        if not cells or len(cells) > 2 or not (_NOTE_MARK.match(cells[0])
-                                                or len(cells[0]) > 40):
+        if (not cells or len(cells) > 2 or any(parse_number(c) is not None for c in cells)
+                or not (_NOTE_MARK.match(cells[0]) or len(cells[0]) > 40
+                        or len(cells[0].split()) >= 3)):
             break
         end -= 1
     for line, cells in rows[end:]:
@@ -157,7 +158,7 @@ def _without_group_row(rows: list[tuple[int, list[Any]]], notes: list[str]
     if (not g_filled or len(g_filled) >= len(n_filled) or len(n_filled) < 2
             or any(parse_number(c) is not None for c in g_filled + n_filled)
             or all(is_unit(c.strip("()[]")) for c in n_filled)
-            or not any(parse_number(c) is not None for c in rows[2][1])
+            or not any(parse_number(c) is not None for _, r in rows[2:5] for c in r)
             or any(is_missing_marker(c) for c in n_filled)):
         return rows
     if any(name and any(j < len(r) and format_cell(r[j]).strip() == name for _, r in rows[2:])

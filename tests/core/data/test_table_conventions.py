@@ -176,3 +176,24 @@ def test_room_temperature_and_another_unit_are_named_with_the_number_to_enter(tm
     assert words[4, "t (min)"] == "'30 s' is in s, the column in min: enter 0.5"
     assert words[6, "t (min)"] == "'2 d' is in d, the column in min: enter 2880"
     assert len(errors) == 4
+
+
+def test_a_workbook_with_title_groups_units_and_a_footnote(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Table S3. Growth of CdSe nanoplatelets"])
+    ws.append([])
+    ws.append([None, "Precursor", None, "Conditions", None, "Result"])
+    ws.append(["Entry", "Cd(OAc)2 (mg)", "Se (mg)", "T", "t", "PL peak"])
+    ws.append([None, None, None, "°C", "min", "nm"])
+    for i in range(6):
+        ws.append([i + 1, 40 + 10 * i, 12, 180 + 10 * i, 5, 460.5 + i])
+    ws.append([7, 40, 12, 180, 5, None])  # planned: kept
+    ws.append(["a Measured in hexane."])
+    path = tmp_path / "si.xlsx"
+    wb.save(path)
+    raw = read_table(path)
+    assert raw.header == ["Entry", "Cd(OAc)2 (mg)", "Se (mg)", "T (°C)", "t (min)",
+                          "PL peak (nm)"]
+    assert [r[0] for r in raw.cells] == [1, 2, 3, 4, 5, 6, 7]
+    assert any("line 13 skipped: a note below the table" in n for n in raw.notes)
