@@ -36,7 +36,7 @@ class Kind(StrEnum):
 
 # Cells a lab writes for "not measured" or "none used": read as empty. The import dialog can
 # change the set; "0" is never one (zero of a reagent is a value).
-MISSING_MARKERS = ("NA", "N/A", "n/a", "n.d.", "NaN", "None", "null", "-", "\u2014", "?")
+MISSING_MARKERS = ("NA", "N/A", "n/a", "n.d.", "NaN", "None", "null", "-", "\u2014", "?", "#N/A")
 
 
 class Origin(StrEnum):

@@ -45,10 +45,14 @@ def read_conventions(raw: RawTable) -> RawTable:
 
 
 def cell_hint(text: str, unit: str = "") -> str:
-    """Words for a cell that is no plain number but reads as one meant otherwise: a bound
-    ('<30'), a range ('10-20'), room temperature ('RT'), or a value in another unit than
-    its column's ``unit`` ('1 h' in a column of minutes); "" for any other text."""
+    """Words for a cell that is no plain number but reads as one meant otherwise: a formula's
+    error ('#DIV/0!'), a bound ('<30'), a range ('10-20'), room temperature ('RT'), or a
+    value in another unit than its column's ``unit`` ('1 h' in a column of minutes); "" for
+    any other text."""
     text = text.strip()
+    if _FORMULA_ERROR.match(text):
+        return (f"'{text}' is a spreadsheet formula's error, not a value: mend the formula "
+                "in the workbook, or leave the cell empty")
     m = _BOUND.match(text)
     if m and parse_number(m.group("number")) is not None:
         return (f"'{text}' is a limit, not a measured value: enter the value, or leave the "
@@ -73,6 +77,8 @@ def cell_hint(text: str, unit: str = "") -> str:
     return ""
 
 
+_FORMULA_ERROR = re.compile(r"^#(DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$",
+                            re.IGNORECASE)
 _ROOM_TEMPERATURE = re.compile(r"^(rt|r\.t\.?|room temp(erature|\.)?|ambient)$", re.IGNORECASE)
 # Units of one kind, by their size in the kind's first unit: a value written in another unit
 # than its column's is converted in the hint (never silently).

@@ -1,6 +1,7 @@
 """Spreadsheet conventions read as a chemist meant them: a units row under the header,
 thousands separators, approximate values; a bound is named as one."""
 
+import numpy as np
 import openpyxl
 
 from nrstudio.core.data.dataset import Role
@@ -197,3 +198,12 @@ def test_a_workbook_with_title_groups_units_and_a_footnote(tmp_path):
                           "PL peak (nm)"]
     assert [r[0] for r in raw.cells] == [1, 2, 3, 4, 5, 6, 7]
     assert any("line 13 skipped: a note below the table" in n for n in raw.notes)
+
+
+def test_spreadsheet_errors_are_no_value_or_named(tmp_path):
+    text = "Sample,T (°C),L (nm)\n" + "\n".join(
+        f"S{i},{200 + i},{v}" for i, v in enumerate(["40", "#N/A", "42", "#DIV/0!", "44"])) + "\n"
+    ds = import_table(_write(tmp_path, "errors.csv", text))
+    [error] = validate(ds).errors
+    assert error.row == 4 and "formula's error" in error.message
+    assert np.isnan(ds.table["L (nm)"].iloc[1])  # "#N/A": no value
