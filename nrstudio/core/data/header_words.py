@@ -93,6 +93,9 @@ _QUANTITY_WORDS = (
 # Short names and abbreviations, matched as whole words.
 _QUANTITY_TOKENS = {"ar", "l/w", "qy", "pl", "pdi", "wl", "abs", "lambda", "λ", "em", "fwhm",
                     "d", "l", "w", "lspr", "tspr", "spr", "dls"}
+# Whole headers that name what a table is for, as a data scientist writes it ("x1, x2, y"):
+# only alone. ("Target" is not one: a target size is what a synthesis aimed at, a condition.)
+_GENERIC_TARGETS = {"y", "response", "objective"}
 # Verdicts and classes observed after the synthesis: never inputs, and (being flags rather
 # than sizes) left for the user to make a target.
 _VERDICT_WORDS = (
@@ -137,7 +140,7 @@ def names_quantity(header: str) -> bool:
     low = split_unit(header)[0].lower()
     if names_starting_material(low):
         return False
-    if any(w in low for w in _QUANTITY_WORDS):
+    if any(w in low for w in _QUANTITY_WORDS) or low.strip() in _GENERIC_TARGETS:
         return True
     return bool((_tokens(low) | {low.strip()}) & _QUANTITY_TOKENS)
 

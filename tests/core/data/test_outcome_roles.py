@@ -17,7 +17,8 @@ NUMBERS = ["512.5", "530.1", "541.0", "498.2", "520.7", "533.3"]
 @pytest.mark.parametrize("header", [
     "WL 2º Pico", "Abs 1º Pico", "peak_pos", "fwhm", "PLQY", "D/nm", "Diâmetro (nm)",
     "Rendimento (%)", "Yield (%)", "LSPR (nm)", "Länge [nm]", "λ_em", "L (nm)",
-    "TSPR (nm)", "Plasmon band (nm)", "Zeta potential (mV)", "DLS size (nm)",
+    "TSPR (nm)", "Plasmon band (nm)", "Zeta potential (mV)", "DLS size (nm)", "y", "Y",
+    "response",
 ])
 def test_measured_quantities_are_targets(header):
     assert guess_column(header, NUMBERS).role == Role.TARGET
@@ -67,6 +68,7 @@ def test_bookkeeping_columns_are_left_out_with_their_reason(header, cells):
      Kind.CATEGORY),
     ("Ageing time (day)", NUMBERS, Role.INPUT, Kind.NUMBER),
     ("Seed volume [µL]", NUMBERS, Role.INPUT, Kind.NUMBER),
+    ("Target temperature (°C)", NUMBERS, Role.INPUT, Kind.NUMBER),
 ])
 def test_conditions_stay_inputs(header, cells, role, kind):
     col = guess_column(header, cells)
