@@ -113,8 +113,8 @@ _NOTE_MARK = re.compile(r"^(\(?[a-z]\)|\[[a-z0-9]\]|\*+|[†‡§¶]|notes?\b|so
                         re.IGNORECASE)
 
 
-def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str]
-                          ) -> list[tuple[int, list[Any]]]:
+def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str],
+                          line: str = "line") -> list[tuple[int, list[Any]]]:
     """``rows`` (line number, cells; empty rows already left out) without a title above the
     header and notes below the table, each skipped line noted. A title is a leading row
     filled from its first cell on, with a third as many filled cells as the row below it
@@ -133,7 +133,7 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str]
 
     start = 0
     while start < min(len(rows) - 2, 10) and title(rows[start][1], rows[start + 1][1]):
-        notes.append(f"line {rows[start][0]} skipped: a title above the header "
+        notes.append(f"{line} {rows[start][0]} skipped: a title above the header "
                      f"('{_short(filled(rows[start][1])[0])}')")
         start += 1
     end = len(rows)
@@ -144,13 +144,13 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str]
                         or len(cells[0].split()) >= 3)):
             break
         end -= 1
-    for line, cells in rows[end:]:
-        notes.append(f"line {line} skipped: a note below the table "
+    for number, cells in rows[end:]:
+        notes.append(f"{line} {number} skipped: a note below the table "
                      f"('{_short(filled(cells)[0])}')")
-    return _without_group_row(rows[start:end], notes)
+    return _without_group_row(rows[start:end], notes, line)
 
 
-def _without_group_row(rows: list[tuple[int, list[Any]]], notes: list[str]
+def _without_group_row(rows: list[tuple[int, list[Any]]], notes: list[str], line: str
                        ) -> list[tuple[int, list[Any]]]:
     """Rows whose first row names groups of the columns below it (*Precursors* over
     *Cd (mmol)* and *Se (mmol)*, as a merged cell exports) start at the header below it; a
@@ -175,7 +175,7 @@ def _without_group_row(rows: list[tuple[int, list[Any]]], notes: list[str]
         group = (g_cells[j] if j < len(g_cells) and g_cells[j] else group)
         if name and group and n_cells.count(name) > 1:
             header[j] = f"{group} {name}"
-    notes.append(f"line {rows[0][0]} read as groups of the columns below it "
+    notes.append(f"{line} {rows[0][0]} read as groups of the columns below it "
                  f"({', '.join(_short(g, 20) for g in g_filled[:6])})")
     return [(rows[1][0], header), *rows[2:]]
 
@@ -223,7 +223,7 @@ def _fold_units_row(raw: RawTable) -> None:
         if not split_unit(header)[1]:
             raw.header[j] = f"{header} ({unit})"
         named.append(f"{header}: {unit}")
-    raw.notes.append(f"line {raw.line_numbers[0]} read as the columns' units, not a sample "
+    raw.notes.append(f"{raw.line_word} {raw.line_numbers[0]} read as the columns' units, not a sample "
                      f"({', '.join(named[:6])}{', …' if len(named) > 6 else ''})")
     del raw.cells[0]
     del raw.line_numbers[0]

@@ -224,7 +224,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
     finally:
         wb.close()
     notes = [f"sheet '{ws.title}'"]
-    rows = skip_titles_and_notes(rows, notes)
+    rows = skip_titles_and_notes(rows, notes, "row")
     if not rows:
         raise DataError(f"sheet '{ws.title}' is empty")
     header = [format_cell(h).strip() for h in rows[0][1]]
@@ -238,7 +238,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
         cells.append(list(row[:width]) + [""] * (width - len(row)))
         lines.append(n)
     cells = [[str(c) if not isinstance(c, int | float | str) else c for c in r] for r in cells]
-    raw = RawTable(unique_headers(header, notes), cells, lines, notes=notes)
+    raw = RawTable(unique_headers(header, notes), cells, lines, notes=notes, line_word="row")
     raw.decimal_comma = _uses_decimal_comma(cells)
     return raw
 

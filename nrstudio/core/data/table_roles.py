@@ -40,6 +40,7 @@ class RawTable:
     line_numbers: list[int]
     decimal_comma: bool = False
     notes: list[str] = field(default_factory=list)
+    line_word: str = "line"  # what line_numbers count: a text file's lines, a sheet's rows
 
 
 _META_NAMES = {

@@ -197,7 +197,7 @@ def test_a_workbook_with_title_groups_units_and_a_footnote(tmp_path):
     assert raw.header == ["Entry", "Cd(OAc)2 (mg)", "Se (mg)", "T (°C)", "t (min)",
                           "PL peak (nm)"]
     assert [r[0] for r in raw.cells] == [1, 2, 3, 4, 5, 6, 7]
-    assert any("line 13 skipped: a note below the table" in n for n in raw.notes)
+    assert any("row 13 skipped: a note below the table" in n for n in raw.notes)
 
 
 def test_spreadsheet_errors_are_no_value_or_named(tmp_path):
