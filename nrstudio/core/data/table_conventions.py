@@ -5,14 +5,18 @@ decision noted for the import dialog (:attr:`RawTable.notes`):
   *Peak*) is folded into the headers (*Temperature (°C)*) instead of being read as a
   sample whose every value is wrong;
 - a title above the header (*Table S1. Synthesis conditions*) and notes below the table
-  (*a) measured by TEM*) are not rows;
+  (*a) measured by TEM*) are not rows (:func:`skip_titles_and_notes`, which the readers call
+  before they take the header), and a row naming groups of columns over the header (merged
+  cells) lends its names to the header's repeated ones;
 - thousands separators in a table with decimal points (``1,000`` µL) are numbers;
 - an approximate value (``~45``, ``≈ 45``, ``ca. 45``) is its number, a value with its spread
   (``45 ± 5``) its mean, and a value written with its unit (``240 °C``, ``45%``) its number,
   the unit going to the header when the whole column has the same one.
 
-A bound (``<30``, ``> 100``) and a range (``10-20``) are left as written: neither is one
-measured value, and validation says so where it stands (:func:`cell_hint`).
+What cannot be one number is left as written, and validation says what it is where it
+stands (:func:`cell_hint`): a bound (``<30``), a range (``10-20``), room temperature
+(``RT``), a value in another unit than its column's (``1 h`` among minutes, with the number
+to enter), a formula's error (``#DIV/0!``).
 """
 
 from __future__ import annotations
@@ -36,8 +40,9 @@ _NUMERIC_SHARE = 0.8
 
 
 def read_conventions(raw: RawTable) -> RawTable:
-    """``raw`` with a units row folded into its headers, and thousands separators and
-    approximate marks read as numbers; what changed is added to ``raw.notes``."""
+    """``raw`` with a units row folded into its headers, and thousands separators,
+    approximate marks, spreads and units in cells read as numbers; what changed is added to
+    ``raw.notes``."""
     _fold_units_row(raw)
     for j in range(len(raw.header)):
         _plain_numbers(raw, j)
