@@ -319,6 +319,10 @@ def _check_degenerate(dataset: Dataset, values: dict[str, np.ndarray], trains: n
             "is left out of the models and explanations", None, name))
 
 
+# More rows than this that repeat an earlier row's inputs are one finding.
+MAX_REPEAT_FINDINGS = 5
+
+
 def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
                       values: dict[str, np.ndarray], report: ValidationReport) -> None:
     if not inputs or not targets:
@@ -336,6 +340,7 @@ def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
                        strict=True))
               for c in inputs if c not in values]
     seen: dict[tuple[object, ...], int] = {}
+    repeats: list[tuple[int, int, list[str]]] = []  # (row, earlier row, targets that differ)
     for i in originals.tolist():
         if np.isnan(x[i]).any():
             continue
@@ -345,12 +350,25 @@ def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
             differ = [t for k, t in enumerate(targets)
                       if not np.isnan(y[i, k]) and not np.isnan(y[j, k]) and y[i, k] != y[j, k]]
             if differ:
-                report.findings.append(Finding(
-                    Severity.WARNING,
-                    f"same inputs as row {j + 1} but different targets ({', '.join(differ)}):"
-                    " replicate syntheses or a typo?", int(i) + 1, inputs[0]))
+                repeats.append((int(i), j, differ))
         else:
             seen[key] = int(i)
+    if len(repeats) > MAX_REPEAT_FINDINGS:
+        # A table of replicates (Luber's 289 syntheses hold 60) gets one finding, not a
+        # list that buries the others.
+        shown = ", ".join(f"{i + 1} as {j + 1}" for i, j, _ in repeats[:8])
+        more = f" and {len(repeats) - 8} more" if len(repeats) > 8 else ""
+        report.findings.append(Finding(
+            Severity.WARNING,
+            f"{len(repeats)} rows have the same inputs as an earlier row but different "
+            f"targets (rows {shown}{more}): replicate syntheses (each kept for training) "
+            "or typos?", repeats[0][0] + 1, inputs[0]))
+        return
+    for i, j, differ in repeats:
+        report.findings.append(Finding(
+            Severity.WARNING,
+            f"same inputs as row {j + 1} but different targets ({', '.join(differ)}):"
+            " replicate syntheses or a typo?", i + 1, inputs[0]))
 
 
 def _check_aspect_ratio(dataset: Dataset, values: dict[str, np.ndarray],

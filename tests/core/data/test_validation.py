@@ -125,6 +125,16 @@ def test_duplicate_inputs_with_different_targets_warn():
     assert "same inputs as row 1" in rep.warnings[0].message
 
 
+def test_a_table_of_replicates_gets_one_finding_for_them():
+    """Sixty replicates as sixty warnings buried every other finding (Luber's table)."""
+    rows = [r[:] for r in GOOD] + [[f"r{k}", 10.0, 100.0, 41.0 + k, 4.0, (41.0 + k) / 4]
+                                   for k in range(7)]
+    [warning] = report_for(rows).warnings
+    assert warning.row == 6 and warning.message.startswith(
+        "7 rows have the same inputs as an earlier row but different targets (rows 6 as 1, "
+        "7 as 1,")
+
+
 def test_aspect_ratio_disagreeing_with_length_over_width():
     rows = [r[:] for r in GOOD]
     rows[4][5] = 5.2  # 20/4 = 5: 4% off, fine
