@@ -74,11 +74,14 @@ def cell_hint(text: str, unit: str = "") -> str:
                 + (f"{room} if the room was at {room} {unit}" if room else "the temperature"))
     m = _WITH_UNIT.match(text)
     value = parse_number(m.group("number")) if m else None
-    if m and value is not None and unit:
-        converted = _convert(value, m.group("unit").strip(), unit)
+    if m and value is not None and is_unit(m.group("unit").strip()):
+        written = m.group("unit").strip()
+        converted = _convert(value, written, unit) if unit else None
         if converted is not None:
-            return (f"'{text}' is in {m.group('unit').strip()}, the column in {unit}: "
-                    f"enter {converted:.6g}")
+            return f"'{text}' is in {written}, the column in {unit}: enter {converted:.6g}"
+        if not unit or written == unit:
+            return (f"'{text}' holds its unit: enter the number alone ({value:g}); the unit "
+                    "belongs in the column's header")
     return ""
 
 

@@ -207,3 +207,13 @@ def test_spreadsheet_errors_are_no_value_or_named(tmp_path):
     [error] = validate(ds).errors
     assert error.row == 4 and "formula's error" in error.message
     assert np.isnan(ds.table["L (nm)"].iloc[1])  # "#N/A": no value
+
+
+def test_a_number_typed_with_its_unit_is_named():
+    from nrstudio.core.data.table_conventions import cell_hint
+
+    assert cell_hint("180 °C", "°C") == ("'180 °C' holds its unit: enter the number alone "
+                                         "(180); the unit belongs in the column's header")
+    assert cell_hint("2 mL", "").startswith("'2 mL' holds its unit")
+    assert cell_hint("2 mL", "mg") == ""  # no conversion between kinds
+    assert cell_hint("2 widgets", "") == ""
