@@ -181,6 +181,11 @@ def _without_group_row(rows: list[tuple[int, list[Any]]], notes: list[str], line
     if any(name and any(j < len(r) and format_cell(r[j]).strip() == name for _, r in rows[2:])
            for j, name in enumerate(n_cells)):
         return rows  # a name that is also a value below it: a sample, not the header
+    first = next(j for j, c in enumerate(g_cells) if c)
+    if all(g_cells[first:len(n_cells)]):
+        # No group spans a column to its right: a header whose first cells are blank (a
+        # table saved with its row index) over a first sample of text.
+        return rows
     header, group = list(names), ""
     for j, name in enumerate(n_cells):
         group = (g_cells[j] if j < len(g_cells) and g_cells[j] else group)

@@ -217,3 +217,10 @@ def test_a_number_typed_with_its_unit_is_named():
     assert cell_hint("2 mL", "").startswith("'2 mL' holds its unit")
     assert cell_hint("2 mL", "mg") == ""  # no conversion between kinds
     assert cell_hint("2 widgets", "") == ""
+
+
+def test_a_header_with_a_blank_first_cell_over_a_sample_of_text_stays_the_header(tmp_path):
+    text = (",Temp,Ligand,Note\nS1,RT,TOPO,pending\n"
+            + "\n".join(f"S{i},{200 + i},OA,ok" for i in range(2, 7)) + "\n")
+    raw = read_table(_write(tmp_path, "index.csv", text))
+    assert raw.header == ["Sample", "Temp", "Ligand", "Note"] and len(raw.cells) == 6
