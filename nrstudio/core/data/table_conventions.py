@@ -240,8 +240,8 @@ def _fold_units_row(raw: RawTable) -> None:
         if not split_unit(header)[1]:
             raw.header[j] = f"{header} ({unit})"
         named.append(f"{header}: {unit}")
-    raw.notes.append(f"{raw.line_word} {raw.line_numbers[0]} read as the columns' units, not a sample "
-                     f"({', '.join(named[:6])}{', …' if len(named) > 6 else ''})")
+    raw.notes.append(f"{raw.line_word} {raw.line_numbers[0]} read as the columns' units, "
+                     f"not a sample ({', '.join(named[:6])}{', …' if len(named) > 6 else ''})")
     del raw.cells[0]
     del raw.line_numbers[0]
 
