@@ -3,6 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nrstudio.core.data.table_conventions import read_conventions
 from nrstudio.core.data.table_io import dataset_from_raw, read_csv_bytes
 from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
@@ -10,7 +11,7 @@ from nrstudio.core.errors import DataError
 
 def read_any(data: bytes) -> None:
     try:
-        ds = dataset_from_raw(read_csv_bytes(data))
+        ds = dataset_from_raw(read_conventions(read_csv_bytes(data)))
     except DataError as exc:
         assert str(exc)  # a message for the user, never empty
         return
@@ -26,6 +27,10 @@ def test_random_bytes(data):
 
 cell = st.one_of(
     st.text(alphabet="0123456789.,-e +\"';\t", max_size=8),
+    # what lab spreadsheets write around numbers (units, spreads, bounds, marks, errors)
+    st.lists(st.sampled_from(["1", "2.5", "1,000", " ", "°C", "mL", "%", "±", "~", "<", "-",
+                              "ca.", "#N/A", "#DIV/0!", "RT", "(nm)", "a)", "h"]),
+             max_size=4).map("".join),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.text(max_size=6),
 )
