@@ -91,15 +91,22 @@ def _find(dataset: Dataset, which: str) -> str | None:
     return None if i is None else dataset.targets[i]
 
 
+# Where a role is set, in the window and on the command line.
+_WHERE_ROLES = (": in the import dialog, or with a right-click on a column's header on the "
+                "Data page (--target / --input on the command line)")
+
+
 def validate_dataset(dataset: Dataset) -> ValidationReport:
     """Check cells and consistency. See the module docstring for severities."""
     report = ValidationReport()
     add = report.findings.append
     inputs, targets = dataset.inputs, dataset.targets
     if not inputs:
-        add(Finding(Severity.ERROR, "no input column: mark at least one column as input"))
+        add(Finding(Severity.ERROR, "no input column: mark at least one column as input"
+                    + _WHERE_ROLES))
     if not targets:
-        add(Finding(Severity.ERROR, "no target column: mark at least one column as target"))
+        add(Finding(Severity.ERROR, "no target column: mark at least one column as target "
+                    "(a measured size or any outcome to predict)" + _WHERE_ROLES))
 
     trains = dataset.is_original & ~dataset.is_validation
     waiting = _waiting_rows(dataset, trains)
