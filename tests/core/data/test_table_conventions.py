@@ -224,3 +224,11 @@ def test_a_header_with_a_blank_first_cell_over_a_sample_of_text_stays_the_header
             + "\n".join(f"S{i},{200 + i},OA,ok" for i in range(2, 7)) + "\n")
     raw = read_table(_write(tmp_path, "index.csv", text))
     assert raw.header == ["Sample", "Temp", "Ligand", "Note"] and len(raw.cells) == 6
+
+
+def test_a_header_wrapped_in_its_cell_reads_on_one_line(tmp_path):
+    text = ('Sample,"Temperature\n(°C)","Core\namount (nmol)",Length (nm)\n'
+            + "\n".join(f"S{i},{200 + i},{10 + i},{40 + i}" for i in range(5)) + "\n")
+    ds = import_table(_write(tmp_path, "wrapped.csv", text))
+    assert [c.name for c in ds.columns][1:3] == ["Temperature (°C)", "Core amount (nmol)"]
+    assert ds.column("Core amount (nmol)").unit == "nmol"
