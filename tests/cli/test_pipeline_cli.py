@@ -88,4 +88,7 @@ def test_run_prints_the_fast_models_before_the_final_table(tmp_path, capsys):
     assert "model for Average Length (nm) so far: " in out[first:]
     fast_table = out[first:out.index("so far", first)]
     assert "ridge" in fast_table and "network" not in fast_table
+    # models and protocols named as the pages name them, not by their stored keys
+    assert "the mean" in fast_table and "leakage-free" in fast_table
+    assert "honest" not in fast_table
     assert "network" in out[out.index("so far", first):]  # the final table lists them

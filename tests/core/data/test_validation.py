@@ -166,6 +166,7 @@ def test_table_level_errors():
     rep = validate_dataset(Dataset.from_records(cols, [[1.0]]))
     msgs = " ".join(f.message for f in rep.errors)
     assert "no target column" in msgs
+    assert "right-click on a column's header on the Data page" in msgs  # where to set it
     rep = validate_dataset(Dataset.from_records(COLS, GOOD[:3]))
     assert any("only 3 original rows" in f.message for f in rep.errors)
 
