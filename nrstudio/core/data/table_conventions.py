@@ -27,6 +27,7 @@ from typing import Any
 from nrstudio.core.data.dataset import format_cell, is_missing, is_missing_marker, parse_number
 from nrstudio.core.data.header_words import is_unit, split_unit
 from nrstudio.core.data.table_roles import RawTable
+from nrstudio.core.units import convert
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _APPROXIMATE = re.compile(r"^(~|≈|∼|ca\.?|approx\.?)\s*(?P<number>[^~≈∼\s].*)$", re.IGNORECASE)
@@ -79,7 +80,7 @@ def cell_hint(text: str, unit: str = "") -> str:
     value = parse_number(m.group("number")) if m else None
     if m and value is not None and is_unit(m.group("unit").strip()):
         written = m.group("unit").strip()
-        converted = _convert(value, written, unit) if unit else None
+        converted = convert(value, written, unit) if unit else None  # never silently
         if converted is not None:
             return f"'{text}' is in {written}, the column in {unit}: enter {converted:.6g}"
         if not unit or written == unit:
@@ -91,35 +92,6 @@ def cell_hint(text: str, unit: str = "") -> str:
 _FORMULA_ERROR = re.compile(r"^#(DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$",
                             re.IGNORECASE)
 _ROOM_TEMPERATURE = re.compile(r"^(rt|r\.t\.?|room temp(erature|\.)?|ambient)$", re.IGNORECASE)
-# Units of one kind, by their size in the kind's first unit: a value written in another unit
-# than its column's is converted in the hint (never silently).
-_SCALES = (
-    {"s": 1, "sec": 1, "min": 60, "h": 3600, "hr": 3600, "hrs": 3600, "d": 86400},
-    {"pm": 1e-3, "nm": 1, "Å": 0.1, "µm": 1e3, "μm": 1e3, "um": 1e3, "mm": 1e6},
-    {"µL": 1e-3, "μL": 1e-3, "uL": 1e-3, "µl": 1e-3, "ul": 1e-3, "mL": 1, "ml": 1, "L": 1e3,
-     "l": 1e3},
-    {"ng": 1e-6, "µg": 1e-3, "μg": 1e-3, "ug": 1e-3, "mg": 1, "g": 1e3, "kg": 1e6},
-    {"pmol": 1e-6, "nmol": 1e-3, "µmol": 1, "μmol": 1, "umol": 1, "mmol": 1e3, "mol": 1e6},
-    {"nM": 1e-3, "µM": 1, "μM": 1, "uM": 1, "mM": 1e3, "M": 1e6},
-)
-
-
-def _convert(value: float, source: str, target: str) -> float | None:
-    """``value`` in ``source`` units expressed in ``target`` units, or None when they are
-    not of one kind (or the same unit)."""
-    if source == target:
-        return None
-    celsius = {"°C", "ºC", "℃"}
-    if source in celsius and target == "K":
-        return value + 273.15
-    if source == "K" and target in celsius:
-        return value - 273.15
-    for scale in _SCALES:
-        if source in scale and target in scale:
-            return value * scale[source] / scale[target]
-    return None
-
-
 _NOTE_MARK = re.compile(r"^(\(?[a-z]\)|\[[a-z0-9]\]|\*+|[†‡§¶]|notes?\b|source\b|abbreviations?\b)",
                         re.IGNORECASE)
 
@@ -228,8 +200,8 @@ def _fold_units_row(raw: RawTable) -> None:
     numeric = [_numeric_column([r[j] for r in rest], raw.decimal_comma)
                for j in range(len(raw.header))]
     for j in units:
-        if not numeric[j] and any(format_cell(r[j]).strip() == format_cell(first[j]).strip()
-                                  for r in rest):
+        written = format_cell(first[j]).strip()
+        if not numeric[j] and any(format_cell(r[j]).strip() == written for r in rest):
             return
     with_unit = sum(numeric[j] for j in units)
     if not units or with_unit == 0 or with_unit < 0.5 * sum(numeric):

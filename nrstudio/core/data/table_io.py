@@ -44,12 +44,6 @@ _DECIMAL_COMMA_CELL = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 _DECIMAL_DOT_CELL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
 
 
-def _one_line(header: str) -> str:
-    """A header on one line: a spreadsheet's wrapped header ('Temperature' and '(°C)' on
-    two lines of one cell) reads as 'Temperature (°C)', its unit found."""
-    return " ".join(header.split())
-
-
 # ---- CSV -------------------------------------------------------------------------------
 def _decode(data: bytes, notes: list[str]) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -126,7 +120,7 @@ def read_csv_bytes(data: bytes) -> RawTable:
     if len(header) > MAX_COLUMNS:
         raise DataError(f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
                         "supported")
-    header = [_one_line(h) for h in header]
+    header = [h.strip() for h in header]
     while header and not header[-1] and all(
         len(r) < len(header) or not r[len(header) - 1].strip() for _, r in rows[1:]
     ):
@@ -233,7 +227,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
     rows = skip_titles_and_notes(rows, notes, "row")
     if not rows:
         raise DataError(f"sheet '{ws.title}' is empty")
-    header = [_one_line(format_cell(h)) for h in rows[0][1]]
+    header = [format_cell(h).strip() for h in rows[0][1]]
     while header and not header[-1]:
         header.pop()
     width = len(header)

@@ -55,11 +55,16 @@ _META_NAMES = {
 
 
 def unique_headers(header: list[str], notes: list[str]) -> list[str]:
+    """Each header on one line, named when blank and numbered when repeated (each rename
+    noted): what every reader makes of its header row."""
     if len(header) > MAX_COLUMNS:
         raise DataError(f"{len(header):,} columns; at most {MAX_COLUMNS:,} are supported")
     out: list[str] = []
     taken: set[str] = set()  # a set: a list made this quadratic in the number of columns
     for j, h in enumerate(header):
+        # On one line: a header wrapped in its cell ('Core' and 'amount (nmol)' on two
+        # lines, Alt+Enter in a spreadsheet) reads 'Core amount (nmol)', its unit found.
+        h = " ".join(h.split())
         name = h or ("Sample" if j == 0 else f"Column {j + 1}")
         stem, unit = split_unit(name)
         base, k = name, 2

@@ -13,6 +13,7 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
+from nrstudio.core.units import length_in_nm
 
 # Refuses decompression bombs, for every format, from the header before any pixel is
 # decoded: a 10,000 x 10,000 micrograph (400 MB as float32 grey) is the largest accepted.
@@ -30,8 +31,6 @@ def _guard_pillow() -> None:
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = PILLOW_LIMIT
-_UNIT_NM = {"nm": 1.0, "nanometer": 1.0, "um": 1e3, "µm": 1e3, "\\u00b5m": 1e3, "micron": 1e3,
-            "mm": 1e6, "cm": 1e7, "m": 1e9, "a": 0.1, "å": 0.1, "angstrom": 0.1}
 
 
 # Pixel sizes of real micrographs, from atomic-resolution TEM to low-magnification SEM; a
@@ -93,8 +92,9 @@ def _tiff_pixel_size(tif) -> float | None:
             num, den = tags["XResolution"].value
             px_per_unit = num / den if den else 0.0
             if px_per_unit > 0:
-                if unit in _UNIT_NM:
-                    return _UNIT_NM[unit] / px_per_unit
+                nm = length_in_nm(unit) if unit else None
+                if nm is not None:
+                    return nm / px_per_unit
                 res_unit = int(tags["ResolutionUnit"].value) if "ResolutionUnit" in tags else 2
                 if res_unit == 3:  # centimetre
                     return 1e7 / px_per_unit
