@@ -48,6 +48,7 @@ def main(argv: list[str]) -> int:
     window.resize(1366, 740)
     window.show()
     dialog = ImportDialog(csv, window)
+    dialog.wait_for_reads()
     dialog.show()
     app.processEvents()
     dialog.roles_scroll.verticalScrollBar().setValue(400)

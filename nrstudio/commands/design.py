@@ -186,7 +186,7 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
                         help="reach (default with --want) or learn (default without)")
     _aim_options(parser)
     parser.add_argument("--pool", type=Path, metavar="TABLE",
-                        help="choose among these candidate syntheses (a CSV or XLSX table "
+                        help="choose among these candidate syntheses (a CSV, XLSX or ODS table "
                              "with a column per input) instead of searching the ranges; "
                              "the output's 'row in the list' says which")
 

@@ -42,10 +42,10 @@ def info(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
-@command("validate", "Check a data table (CSV or XLSX) and list every problem by row and column.")
+@command("validate", "Check a data table (CSV, XLSX or ODS) and list every problem by row and column.")
 def validate(parser: argparse.ArgumentParser) -> Command:
-    parser.add_argument("file", type=Path, help="a .csv, .tsv, .txt, .xlsx or .nrproj file")
-    parser.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
+    parser.add_argument("file", type=Path, help="a .csv, .tsv, .txt, .xlsx, .ods or .nrproj file")
+    parser.add_argument("--sheet", help="worksheet of an XLSX or ODS file (default: the first)")
     tables.add_role_options(parser)
 
     def run(args: argparse.Namespace) -> int:

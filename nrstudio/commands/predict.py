@@ -47,7 +47,7 @@ def _predict(parser: argparse.ArgumentParser) -> Command:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--at", action="append", metavar="COL=VALUE",
                        help="a condition of the point to predict; repeat for every input")
-    where.add_argument("--table", type=Path, metavar="IN", help="a CSV or XLSX of conditions")
+    where.add_argument("--table", type=Path, metavar="IN", help="a CSV, XLSX or ODS table of conditions")
     parser.add_argument("--out", type=Path, help="with --table: the CSV to write")
     parser.add_argument("--model", default="auto",
                         help="auto (each target's chosen model), network, gp, forest, ridge "

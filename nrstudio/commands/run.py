@@ -39,7 +39,7 @@ from nrstudio.core.project.project_lock import check_not_open
 
 @command("augment", "Enlarge a table with SMOTE-REG and write it with origin and parent columns.")
 def augment(parser: argparse.ArgumentParser) -> Command:
-    parser.add_argument("input", type=Path, help="a .nrproj, .csv or .xlsx file")
+    parser.add_argument("input", type=Path, help="a .nrproj, .csv, .xlsx or .ods file")
     parser.add_argument("--out", type=Path, required=True, help="output .csv or .xlsx")
     add_setting_options(parser, SmoteRegSettings, AUGMENT_OPTIONS)
     tables.add_role_options(parser)
@@ -69,7 +69,7 @@ def augment(parser: argparse.ArgumentParser) -> Command:
 
 @command("run", "Augment, train, evaluate and explain; write CSV tables and PNG figures.")
 def run_command(parser: argparse.ArgumentParser) -> Command:
-    parser.add_argument("input", type=Path, help="a .nrproj, .csv or .xlsx file")
+    parser.add_argument("input", type=Path, help="a .nrproj, .csv, .xlsx or .ods file")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--protocol", choices=["honest", "paper", "both"], default=None,
                         help="leakage-free (honest, the default), the paper's, or both")

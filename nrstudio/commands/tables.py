@@ -60,11 +60,11 @@ def print_columns(dataset: Dataset) -> None:
         print(printable(line))
 
 
-@command("import", "Make a project from a table (CSV or XLSX), optionally joining a second "
+@command("import", "Make a project from a table (CSV, XLSX or ODS), optionally joining a second "
                    "table by sample id.")
 def _import(parser: argparse.ArgumentParser) -> Command:
-    parser.add_argument("data", type=Path, help="a .csv, .tsv, .txt or .xlsx table")
-    parser.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
+    parser.add_argument("data", type=Path, help="a .csv, .tsv, .txt, .xlsx or .ods table")
+    parser.add_argument("--sheet", help="worksheet of an XLSX or ODS file (default: the first)")
     parser.add_argument("--merge", type=Path, metavar="OTHER",
                         help="a second table whose columns are joined by sample id")
     parser.add_argument("--on", metavar="ID", help="the id column to join on (default: the "

@@ -89,7 +89,8 @@ def cell_hint(text: str, unit: str = "") -> str:
     return ""
 
 
-_FORMULA_ERROR = re.compile(r"^#(DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$",
+# Excel's and LibreOffice's (Err:502 and the like) error values of a formula.
+_FORMULA_ERROR = re.compile(r"^(#(DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)|Err:\d{3})$",
                             re.IGNORECASE)
 _ROOM_TEMPERATURE = re.compile(r"^(rt|r\.t\.?|room temp(erature|\.)?|ambient)$", re.IGNORECASE)
 _NOTE_MARK = re.compile(r"^(\(?[a-z]\)|\[[a-z0-9]\]|\*+|[†‡§¶]|notes?\b|source\b|abbreviations?\b)",
@@ -100,22 +101,23 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str],
                           line: str = "line") -> list[tuple[int, list[Any]]]:
     """``rows`` (line number, cells; empty rows already left out) without a title above the
     header and notes below the table, each skipped line noted. A title is a leading row
-    filled from its first cell on, with a third as many filled cells as the row below it
-    (one at least); a note a trailing row of at most two filled cells, no number, whose
+    filled from its first cell on, with a third as many filled cells as the widest of the
+    three rows below it (one at least); a note a trailing row of at most two filled cells, no number, whose
     first starts as a footnote does (``a)``, ``*``, ``Note``), or is a
     sentence (three words or more, or past 40 characters)."""
     def filled(cells: list[Any]) -> list[str]:
         return [format_cell(c).strip() for c in cells if not is_missing(c)]
 
-    def title(cells: list[Any], below: list[Any]) -> bool:
-        # From the first column on, without gaps (a row naming groups of columns has them)
-        texts = [format_cell(c).strip() for c in cells]
-        n = len(filled(cells))
-        return (n <= max(1, len(filled(below)) // 3) and len(filled(below)) >= 2
-                and all(texts[:n]))
+    def title(k: int) -> bool:
+        # From the first column on, without gaps (a row naming groups of columns has them),
+        # against the widest of the next rows (a row of one group may come next)
+        texts = [format_cell(c).strip() for c in rows[k][1]]
+        n = len(filled(rows[k][1]))
+        below = max(len(filled(cells)) for _, cells in rows[k + 1:k + 4])
+        return n <= max(1, below // 3) and below >= 2 and all(texts[:n])
 
     start = 0
-    while start < min(len(rows) - 2, 10) and title(rows[start][1], rows[start + 1][1]):
+    while start < min(len(rows) - 2, 10) and title(start):
         notes.append(f"{line} {rows[start][0]} skipped: a title above the header "
                      f"('{_short(filled(rows[start][1])[0])}')")
         start += 1

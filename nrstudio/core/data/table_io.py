@@ -27,6 +27,7 @@ from nrstudio.core.data.exports import (
     table_format,
     write_xlsx_rows,
 )
+from nrstudio.core.data.ods import ods_rows, ods_sheet_names
 from nrstudio.core.data.table_conventions import read_conventions, skip_titles_and_notes
 from nrstudio.core.data.table_roles import RawTable, dataset_from_raw, unique_headers
 from nrstudio.core.errors import DataError
@@ -40,6 +41,8 @@ MAX_TABLE_CELLS = 2_000_000
 MAX_XLSX_ROWS = MAX_TABLE_ROWS
 MAX_XLSX_XML_BYTES = 512 * 1024 * 1024  # what a workbook's sheets may inflate to
 _DELIMITERS = (",", ";", "\t")
+# What import reads: delimited text, Excel's workbooks, LibreOffice Calc's spreadsheets.
+READABLE_TABLES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods")
 _DECIMAL_COMMA_CELL = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 _DECIMAL_DOT_CELL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
 
@@ -102,6 +105,9 @@ def read_csv_bytes(data: bytes) -> RawTable:
     notes: list[str] = []
     text = _decode(data, notes)
     if "\x00" in text:
+        if data.startswith(b"PK\x03\x04"):
+            raise DataError("the file is a zip (a workbook?), not a text table: a workbook "
+                            "must keep its .xlsx or .ods ending")
         raise DataError("the file contains NUL bytes: it is not a text table (an .xlsx renamed?)")
     if not text.strip():
         raise DataError("the file is empty")
@@ -158,8 +164,16 @@ def _uses_decimal_comma(cells: Sequence[Sequence[object]]) -> bool:
 
 
 # ---- XLSX ------------------------------------------------------------------------------
+def has_sheets(path: str | Path) -> bool:
+    """Whether the file is a workbook of named sheets (XLSX or ODS), not a text table."""
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm", ".ods")
+
+
 def list_sheets(path: str | Path) -> list[str]:
-    """Names of the worksheets of an XLSX file."""
+    """Names of the worksheets of an XLSX or ODS file."""
+    if Path(path).suffix.lower() == ".ods":
+        _check_zip_size(Path(path), "OpenDocument spreadsheet")
+        return ods_sheet_names(path)
     wb = _open_workbook(path)
     try:
         return list(wb.sheetnames)
@@ -167,16 +181,19 @@ def list_sheets(path: str | Path) -> list[str]:
         wb.close()
 
 
-def _check_xlsx_size(path: Path) -> None:
-    """Refuse a workbook whose parts would inflate past MAX_XLSX_XML_BYTES or at a ratio no
-    spreadsheet program writes, before openpyxl parses any of it."""
+def _check_zip_size(path: Path, kind: str = "XLSX workbook") -> None:
+    """Refuse a workbook (``kind``) larger than MAX_TABLE_BYTES, or whose parts would inflate
+    past MAX_XLSX_XML_BYTES or at a ratio no spreadsheet program writes, before any of it is
+    parsed."""
     import zipfile
 
+    if path.stat().st_size > MAX_TABLE_BYTES:
+        raise DataError(f"{path.name} is larger than 200 MB")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise DataError(f"{path.name} is not a readable XLSX workbook (not a zip)") from None
+        raise DataError(f"{path.name} is not a readable {kind} (not a zip)") from None
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_XLSX_XML_BYTES or (total > 64 * 1024**2 and total / packed > 200):
@@ -188,9 +205,7 @@ def _open_workbook(path: str | Path):
     import openpyxl
 
     p = Path(path)
-    if p.stat().st_size > MAX_TABLE_BYTES:
-        raise DataError(f"{p.name} is larger than 200 MB")
-    _check_xlsx_size(p)
+    _check_zip_size(p)
     try:
         return openpyxl.load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -223,10 +238,24 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
             raise DataError(f"sheet '{ws.title}' cannot be read ({type(exc).__name__})") from None
     finally:
         wb.close()
-    notes = [f"sheet '{ws.title}'"]
+    return _sheet_table(ws.title, rows)
+
+
+def read_ods(path: str | Path, sheet: str | None = None) -> RawTable:
+    """Read one sheet of an OpenDocument spreadsheet (LibreOffice Calc's ``.ods``; the first
+    sheet when ``sheet`` is None), as :func:`read_xlsx` reads a workbook's."""
+    _check_zip_size(Path(path), "OpenDocument spreadsheet")
+    title, rows = ods_rows(path, sheet, MAX_XLSX_ROWS, MAX_COLUMNS)
+    return _sheet_table(title, rows)
+
+
+def _sheet_table(title: str, rows: list[tuple[int, list[object]]]) -> RawTable:
+    """A sheet's rows that hold a value (each with its row number) as a raw table: titles and
+    notes skipped, the first row left the header."""
+    notes = [f"sheet '{title}'"]
     rows = skip_titles_and_notes(rows, notes, "row")
     if not rows:
-        raise DataError(f"sheet '{ws.title}' is empty")
+        raise DataError(f"sheet '{title}' is empty")
     header = [format_cell(h).strip() for h in rows[0][1]]
     while header and not header[-1]:
         header.pop()
@@ -234,7 +263,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
     cells, lines = [], []
     for n, row in rows[1:]:
         if any(not is_missing(c) for c in row[width:]):
-            raise DataError(f"sheet '{ws.title}' row {n} has values right of the last header")
+            raise DataError(f"sheet '{title}' row {n} has values right of the last header")
         cells.append(list(row[:width]) + [""] * (width - len(row)))
         lines.append(n)
     cells = [[str(c) if not isinstance(c, int | float | str) else c for c in r] for r in cells]
@@ -256,8 +285,11 @@ def _read_file(path: str | Path, sheet: str | None) -> RawTable:
         raise DataError(f"{p}: no such file")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return read_xlsx(p, sheet)
+    if p.suffix.lower() == ".ods":
+        return read_ods(p, sheet)
     if p.suffix.lower() == ".xls":
-        raise DataError(f"{p.name}: old .xls workbooks are not supported; save it as .xlsx or CSV")
+        raise DataError(f"{p.name}: old .xls workbooks are not supported; save it as .xlsx, "
+                        ".ods or CSV")
     try:
         data = p.read_bytes()
     except OSError as exc:

@@ -19,14 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio import __version__
-from nrstudio.core.data.table_io import export_table
-from nrstudio.core.errors import DataError, NRStudioError, ProjectFileError
+from nrstudio.core.data.table_io import READABLE_TABLES, export_table
+from nrstudio.core.errors import NRStudioError, ProjectFileError
 from nrstudio.core.project.attachments import IMAGE_SUFFIXES
 from nrstudio.core.project.file_format import load_project, save_project
 from nrstudio.core.project.template import new_project
 from nrstudio.core.project_model import Project
 from nrstudio.gui.app.dialogs import Preferences, PreferencesDialog
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.file_types import TABLE_FILTER, TABLE_WORDS
 from nrstudio.gui.app.help_window import HelpWindow, ShortcutsDialog, page_frame, shortcut_rows
 from nrstudio.gui.app.job_status import JobStatus
 from nrstudio.gui.app.jobs import JobRunner
@@ -47,8 +48,7 @@ from nrstudio.gui.modeling.predict_page import PredictPage
 from nrstudio.gui.modeling.train_page import TrainPage
 
 PROJECT_FILTER = "NR Studio project (*.nrproj)"
-TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm)"
-OPENABLE = {".nrproj", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
+OPENABLE = {".nrproj", *READABLE_TABLES}
 
 PAGES = ["Data", "Augment", "Train", "Predict", "Design", "Explain", "Micrographs"]
 
@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
         p = Path(path)
         if p.suffix.lower() not in OPENABLE:
             QMessageBox.warning(self, "Cannot open", f"{p.name}: NR Studio opens .nrproj "
-                                "projects and .csv, .tsv, .txt or .xlsx tables.")
+                                f"projects and {TABLE_WORDS} tables.")
             return False
         if not self.stop_job_for(f"open {p.name}") or not self.maybe_save():
             return False
@@ -306,19 +306,14 @@ class MainWindow(QMainWindow):
                 return False
             self.doc.load(project, None if copy else p)
         else:
-            try:
-                dialog = ImportDialog(p, self)
-            except (DataError, OSError) as exc:
-                QMessageBox.warning(self, "Cannot import table", f"{p.name}: {exc}")
+            dialog = ImportDialog(p, self)
+            accepted = dialog.exec()
+            if dialog.failure is not None:
+                QMessageBox.warning(self, "Cannot import table", f"{p.name}: {dialog.failure}")
+            if not accepted or dialog.imported is None:
                 return False
-            if not dialog.exec():
-                return False
-            try:
-                dataset = dialog.dataset()
-            except DataError as exc:
-                QMessageBox.warning(self, "Cannot import table", f"{p.name}: {exc}")
-                return False
-            self.doc.load(Project(dataset, notes=f"Imported from {p.name}"), None, dirty=True)
+            self.doc.load(Project(dialog.imported, notes=f"Imported from {p.name}"), None,
+                          dirty=True)
         self._remember(p)
         self.pages.setCurrentRow(0)
         copy_of = "an untitled copy of " if self.doc.path is None else ""

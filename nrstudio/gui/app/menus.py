@@ -75,7 +75,7 @@ def build_menus(w: MainWindow) -> WindowActions:
     K = QKeySequence.StandardKey
     act_new = _action(w, "&New", w.new, K.New, "Start a project from the template", "new")
     act_open = _action(w, "&Open…", w.open_dialog, K.Open,
-                       "Open a project or a CSV/XLSX table", "open")
+                       "Open a project or a table (CSV, XLSX, ODS)", "open")
     act_example = _action(w, "Open the &example", w.open_example,
                           tip="The paper's 28 syntheses, as an untitled copy")
     act_save = _action(w, "&Save", w.save, K.Save, "Save the project", "save")

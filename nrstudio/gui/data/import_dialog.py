@@ -1,10 +1,11 @@
-"""Import a CSV/XLSX table: sheet choice, the "no value" markers, a preview, and the guessed
+"""Import a CSV, XLSX or ODS table: sheet choice, the "no value" markers, a preview, and the guessed
 roles and units to confirm (in a scrolling list that fits a 1366 x 768 screen), with the
 reason for every column that will be ignored, and for a text condition with too many levels
 the offer to keep its most frequent ones."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -23,13 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nrstudio.core.data.column_guessing import category_cells, why_ignored
 from nrstudio.core.data.dataset import MISSING_MARKERS, Column, Dataset, Kind, Role, format_cell
-from nrstudio.core.data.frequent_levels import frequent_levels, pool_rare_levels
-from nrstudio.core.data.table_io import RawTable, dataset_from_raw, list_sheets, read_table
-from nrstudio.core.data.training_rows import choose_inputs
-from nrstudio.core.data.validation import validate_dataset
+from nrstudio.core.data.frequent_levels import pool_rare_levels
+from nrstudio.core.data.import_preview import ImportPreview, preview_import, preview_raw
+from nrstudio.core.data.table_io import RawTable, dataset_from_raw, has_sheets, list_sheets
 from nrstudio.core.errors import DataError
+from nrstudio.gui.app.background import BackgroundCalls
 
 PREVIEW_ROWS = 20
 # (role, kind or None for "as read", label)
@@ -46,7 +46,9 @@ def _choice_index(col: Column) -> int:
 
 
 class ImportDialog(QDialog):
-    """Raises DataError from the constructor when the file cannot be read at all."""
+    """The file is read in the background once the dialog exists. When it cannot be read at
+    all, the dialog closes rejected with :attr:`failure` saying why; after OK,
+    :attr:`imported` holds the dataset."""
 
     def __init__(self, path: str | Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,10 +57,8 @@ class ImportDialog(QDialog):
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(min(960, int(screen.width() * 0.9)), min(760, int(screen.height() * 0.9)))
         self.sheet = QComboBox()
-        self.is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm")
-        if self.is_xlsx:
-            self.sheet.addItems(list_sheets(self.path))
-            self.sheet.currentTextChanged.connect(lambda _: self._load())
+        self.sheet.setObjectName("import:sheet")
+        self.is_workbook = has_sheets(self.path)
         self.preview = QTableWidget()
         self.notes = QLabel()
         self.notes.setWordWrap(True)
@@ -68,6 +68,7 @@ class ImportDialog(QDialog):
         self.markers.editingFinished.connect(self._markers_changed)
         self.roles_form = QFormLayout()
         self.role_boxes: dict[str, tuple[QComboBox, QLineEdit]] = {}
+        self.keep_boxes: dict[str, tuple[QCheckBox, tuple[str, ...]]] = {}
         roles_box = QWidget()
         roles_box.setLayout(self.roles_form)
         self.roles_scroll = QScrollArea()
@@ -79,7 +80,7 @@ class ImportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        if self.is_xlsx:
+        if self.is_workbook:
             form.addRow("Sheet:", self.sheet)
         form.addRow("Read as no value:", self.markers)
         layout.addLayout(form)
@@ -90,7 +91,61 @@ class ImportDialog(QDialog):
         layout.addWidget(self.notes)
         layout.addWidget(self.buttons)
         self.raw: RawTable | None = None
-        self._load()
+        # Reading, guessing and checking a table of thousands of rows takes most of a
+        # second: it happens off the window's thread, the newest request winning.
+        self.calls = BackgroundCalls(self)
+        self._request = 0
+        self.failure: str | None = None  # why the file could not be read at all
+        self.imported: Dataset | None = None  # the dataset confirmed with OK
+        self._read(first=True)
+
+    def exec(self) -> int:
+        """Shown modally; at once rejected when the file could not be read."""
+        return QDialog.DialogCode.Rejected.value if self.failure is not None else super().exec()
+
+    def wait_for_reads(self, msecs: int = 30_000) -> None:
+        """Let the reads and the import under way finish and show (tests, scripts)."""
+        self.calls.wait(msecs)
+
+    def _read(self, first: bool = False) -> None:
+        """Read the file (the chosen sheet) in the background and show it when read."""
+        path, markers, workbook = self.path, self.missing_markers(), self.is_workbook
+        sheet = self.sheet.currentText() if workbook and not first else None
+
+        def read() -> tuple[list[str], ImportPreview]:
+            sheets = list_sheets(path) if first and workbook else []
+            return sheets, preview_import(path, sheet, markers)
+
+        self._submit(f"Reading {path.name}…", read, first)
+
+    def _submit(self, doing: str, fn: Callable[[], object], first: bool = False) -> None:
+        self._request += 1
+        request = self._request
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        self.notes.setText(f"<i>{doing}</i>")
+        self.calls.submit(fn, lambda result: self._read_done(request, result, first))
+
+    def _read_done(self, request: int, result: object, first: bool) -> None:
+        if request != self._request:
+            return  # a newer request is under way
+        if isinstance(result, DataError | OSError):
+            if first:
+                self.failure = str(result)
+                self.reject()
+            else:
+                self.notes.setText(f"<span style='color:#b00020'>Cannot read: {result}</span>")
+            return
+        if isinstance(result, Exception):
+            raise result
+        sheets, preview = result  # type: ignore[misc]
+        if sheets:
+            self.sheet.blockSignals(True)
+            self.sheet.addItems(sheets)
+            self.sheet.blockSignals(False)
+            self.sheet.currentTextChanged.connect(lambda _: self._read())
+        self.raw = preview.raw
+        self._show(preview)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
 
     def role_of(self, name: str) -> tuple[Role, Kind | None]:
         """The role and kind chosen for a column."""
@@ -109,26 +164,20 @@ class ImportDialog(QDialog):
         return tuple(m.strip() for m in self.markers.text().split(",") if m.strip())
 
     def _markers_changed(self) -> None:
-        if self.raw is not None:
-            self._show(self._guess())
+        raw, markers = self.raw, self.missing_markers()
+        if raw is not None:
+            self._submit("Reading the cells again…", lambda: ([], preview_raw(raw, markers)))
 
-    def _guess(self) -> Dataset:
-        return dataset_from_raw(self.raw, None, self.missing_markers())  # type: ignore[arg-type]
-
-    def _load(self) -> None:
-        self.raw = read_table(self.path, self.sheet.currentText() if self.is_xlsx else None)
-        self._show(self._guess())
-
-    def _show(self, guessed: Dataset) -> None:
+    def _show(self, preview: ImportPreview) -> None:
+        guessed = preview.guessed
         self.guessed_kinds = {c.name: c.kind for c in guessed.columns}
-        left_out = choose_inputs(guessed).left_out
-        conditions = category_cells(guessed)
         self._show_preview(guessed)
         while self.roles_form.rowCount():
             self.roles_form.removeRow(0)
         self.role_boxes.clear()
-        self.keep_boxes: dict[str, tuple[QCheckBox, tuple[str, ...]]] = {}
-        for col in guessed.columns:
+        self.keep_boxes.clear()
+        for seen in preview.columns:
+            col = seen.column
             role = QComboBox()
             for k, (_, _, label) in enumerate(ROLE_CHOICES):
                 role.addItem(label, k)
@@ -141,31 +190,27 @@ class ImportDialog(QDialog):
             h.addWidget(role)
             h.addWidget(QLabel("unit"))
             h.addWidget(unit)
-            cells = guessed.table[col.name].tolist()
-            reason_of = why_ignored(col, cells, conditions)
-            why = reason_of.words
-            if why or col.name in left_out:
-                text = f"ignored: {why}" if why else f"left out of the models: {left_out[col.name]}"
+            if seen.ignored or seen.left_out:
+                text = (f"ignored: {seen.ignored}" if seen.ignored
+                        else f"left out of the models: {seen.left_out}")
                 reason = QLabel(f"<i>{text}</i>")
                 reason.setObjectName(f"why:{col.name}")
                 reason.setStyleSheet("color:#a05a00")
                 reason.setWordWrap(True)  # a long reason wraps instead of scrolling sideways
                 h.addWidget(reason, 1)
-            if reason_of.crowded:
-                offer = frequent_levels(cells)
-                keep = QCheckBox(offer.describe())
+            if seen.offer is not None:
+                keep = QCheckBox(seen.offer.describe())
                 keep.setObjectName(f"keep:{col.name}")
                 keep.toggled.connect(lambda on, n=col.name: on and self.choose(
                     n, Role.INPUT, Kind.CATEGORY))
-                self.keep_boxes[col.name] = (keep, offer.kept)
+                self.keep_boxes[col.name] = (keep, seen.offer.kept)
                 h.addWidget(keep)
             h.addStretch(1)
             self.roles_form.addRow(col.name, row)
             self.role_boxes[col.name] = (role, unit)
-        report = validate_dataset(guessed)
-        notes = [f"note: {n}" for n in self.raw.notes]
-        notes.append(f"{len(guessed)} rows; validation: {len(report.errors)} errors, "
-                     f"{len(report.warnings)} warnings (shown in the table after import)")
+        notes = [f"note: {n}" for n in preview.raw.notes]
+        notes.append(f"{len(guessed)} rows; validation: {preview.errors} errors, "
+                     f"{preview.warnings} warnings (shown in the table after import)")
         self.notes.setText("<br>".join(notes))
 
     def _show_preview(self, ds: Dataset) -> None:
@@ -180,18 +225,54 @@ class ImportDialog(QDialog):
                 t.setItem(i, j, QTableWidgetItem(format_cell(ds.table.iat[i, j])))
         t.resizeColumnsToContents()
 
-    def dataset(self) -> Dataset:
-        """The imported dataset with the confirmed roles and units. Cells are typed by the
-        confirmed roles (with the file's decimal separator), not re-typed afterwards."""
-        if self.raw is None:
-            raise DataError("nothing was read")
+    def _confirmed(self) -> tuple[dict[str, Column], dict[str, tuple[str, ...]]]:
+        """The roles and units confirmed in the list, and the conditions to keep as their
+        frequent levels."""
         overrides = {}
         for name, (box, unit) in self.role_boxes.items():
             role, kind, _ = ROLE_CHOICES[int(box.currentData())]
             overrides[name] = Column(name, role, unit.text().strip(),
                                      kind or self.guessed_kinds[name])
-        dataset = dataset_from_raw(self.raw, overrides, self.missing_markers())
-        for name, (box, kept) in self.keep_boxes.items():
-            if box.isChecked() and self.role_of(name)[0] == Role.INPUT:
-                pool_rare_levels(dataset, name, kept)
-        return dataset
+        keep = {name: kept for name, (box, kept) in self.keep_boxes.items()
+                if box.isChecked() and self.role_of(name)[0] == Role.INPUT}
+        return overrides, keep
+
+    def dataset(self) -> Dataset:
+        """The imported dataset with the confirmed roles and units. Cells are typed by the
+        confirmed roles (with the file's decimal separator), not re-typed afterwards."""
+        if self.raw is None:
+            raise DataError("nothing was read")
+        return _typed(self.raw, *self._confirmed(), self.missing_markers())
+
+    def accept(self) -> None:
+        """OK: the table is typed by the confirmed roles in the background; the dialog
+        closes with :attr:`imported` set, or stays open saying why it cannot be."""
+        if self.raw is None:
+            return
+        raw, (overrides, keep), markers = self.raw, self._confirmed(), self.missing_markers()
+        self._request += 1
+        request = self._request
+        self.buttons.setEnabled(False)
+        self.notes.setText("<i>Importing…</i>")
+
+        def done(result: object) -> None:
+            self.buttons.setEnabled(True)
+            if request != self._request:
+                return
+            if isinstance(result, DataError):
+                self.notes.setText(f"<span style='color:#b00020'>Cannot import: {result}</span>")
+                return
+            if isinstance(result, Exception):
+                raise result
+            self.imported = result  # type: ignore[assignment]
+            super(ImportDialog, self).accept()
+
+        self.calls.submit(lambda: _typed(raw, overrides, keep, markers), done)
+
+
+def _typed(raw: RawTable, overrides: dict[str, Column], keep: dict[str, tuple[str, ...]],
+           markers: tuple[str, ...]) -> Dataset:
+    dataset = dataset_from_raw(raw, overrides, markers)
+    for name, kept in keep.items():
+        pool_rare_levels(dataset, name, kept)
+    return dataset

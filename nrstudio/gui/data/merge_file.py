@@ -14,6 +14,7 @@ from nrstudio.core.data.merge import MergeResult, merge_columns
 from nrstudio.core.data.table_io import import_table
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.file_types import TABLE_FILTER
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.data.import_dialog import ImportDialog
 
@@ -21,21 +22,16 @@ from nrstudio.gui.data.import_dialog import ImportDialog
 def merge_from_file(parent: QWidget, doc: ProjectDocument) -> None:
     """Choose a file, confirm its columns' roles, then the id column; merge."""
     path, _ = QFileDialog.getOpenFileName(parent, "Merge columns from file", "",
-                                          "Tables (*.csv *.tsv *.txt *.xlsx)")
+                                          TABLE_FILTER)
     if not path:
         return
-    try:
-        dialog = ImportDialog(path, parent)
-    except DataError as exc:
-        QMessageBox.warning(parent, "Merge refused", str(exc))
-        return
+    dialog = ImportDialog(path, parent)
     dialog.setWindowTitle(f"Merge columns from {Path(path).name}: confirm their roles")
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return
-    try:
-        other = dialog.dataset()
-    except DataError as exc:
-        QMessageBox.warning(parent, "Merge refused", str(exc))
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    if dialog.failure is not None:
+        QMessageBox.warning(parent, "Merge refused", dialog.failure)
+    other = dialog.imported
+    if not accepted or other is None:
         return
     ids = [c.name for c in doc.dataset.columns]
     current = doc.dataset.sample_id_column

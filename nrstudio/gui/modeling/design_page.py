@@ -49,6 +49,7 @@ from nrstudio.core.modeling.suggest import (
 from nrstudio.core.project.design_history import keep_record, record_round
 from nrstudio.core.project.sections import read_section, write_section
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.file_types import TABLE_FILTER
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
@@ -265,7 +266,7 @@ class DesignPage(QWidget):
             return False
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Candidate syntheses", "",
-                                                  "Tables (*.csv *.tsv *.txt *.xlsx)")
+                                                  TABLE_FILTER)
             if not path:
                 return False
         return self.run_suggest(Path(path))

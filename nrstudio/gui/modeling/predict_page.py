@@ -39,6 +39,7 @@ from nrstudio.core.modeling.prediction_table import predict_conditions_table
 from nrstudio.core.project.sections import write_section
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
+from nrstudio.gui.app.file_types import TABLE_FILTER
 from nrstudio.gui.app.plots import save_table_dialog
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.widgets import call_on_click, narrow_combo, scroll_column
@@ -352,19 +353,31 @@ class PredictPage(QWidget):
 
     def batch_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Conditions to predict", "",
-                                              "Tables (*.csv *.tsv *.txt *.xlsx)")
+                                              TABLE_FILTER)
         if path:
             self.predict_file(path)
 
     def predict_file(self, path: str | Path) -> bool:
+        """Predict every row of a table of conditions, read and predicted off the window's
+        thread (a table of thousands of rows takes seconds); False when there is no model."""
         if self.model is None:
             QMessageBox.warning(self, "No model", "Train a model first (Train page).")
             return False
-        try:
-            frame = predict_conditions_table(self.model, import_table(path))
-        except NRStudioError as exc:
-            QMessageBox.warning(self, "Cannot predict", f"{Path(path).name}: {exc}")
-            return False
+        model, name = self.model, Path(path).name
+        self.calls.submit(lambda: predict_conditions_table(model, import_table(path)),
+                          lambda result: self._batch_predicted(model, name, result))
+        return True
+
+    def _batch_predicted(self, model: FinalModels, name: str, result: object) -> None:
+        if model is not self.model:
+            return  # computed for a model (a project) no longer shown
+        if isinstance(result, NRStudioError):
+            QMessageBox.warning(self, "Cannot predict", f"{name}: {result}")
+            return
+        if isinstance(result, Exception):
+            raise result
+        assert isinstance(result, pd.DataFrame)
+        frame = result
         self.batch_frame = frame
         t = self.batch_table
         t.clear()

@@ -86,7 +86,8 @@ def test_short_rows_are_padded_as_missing():
 
 
 @pytest.mark.parametrize("data,msg", [(b"", "empty"), (b"  \n\n", "empty"),
-                                      (b"PK\x03\x04\x00\x00", "NUL")])
+                                      (b"PK\x03\x04\x00\x00", "is a zip"),
+                                      (b"ab\x00\x00,c\n", "NUL")])
 def test_not_a_table(data, msg):
     with pytest.raises(DataError, match=msg):
         load(data)

@@ -11,7 +11,7 @@ pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from helpers.gui import Dialogs
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
 
 from nrstudio.core.data.dataset import Kind, Role
 from nrstudio.core.data.validation import validate_dataset
@@ -241,9 +241,12 @@ def test_import_table_through_the_dialog(window, tmp_path, monkeypatch):
     seen = {}
 
     def accept(dialog):
+        dialog.wait_for_reads()  # read in the background
         seen["notes"] = dialog.notes.text()
         seen["roles"] = {n: str(dialog.role_of(n)[0]) for n in dialog.role_boxes}
-        return 1
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        dialog.wait_for_reads()  # typed by the confirmed roles in the background
+        return dialog.result()
 
     monkeypatch.setattr(ImportDialog, "exec", accept)
     assert window.open_path(csv)
@@ -306,6 +309,7 @@ def test_import_dialog_types_a_column_by_its_confirmed_role(window, tmp_path):
     csv.write_text("Run;Core amount (nmol);Remark;Average Length (nm)\n"
                    "a;10;4,5;40,5\nb;20;high;35,0\nc;30;much;30,0\n")
     dialog = ImportDialog(csv, window)
+    dialog.wait_for_reads()
     assert dialog.role_of("Remark")[0] == Role.IGNORED
     dialog.choose("Remark", Role.INPUT, Kind.NUMBER)
     ds = dialog.dataset()
@@ -326,6 +330,7 @@ def test_import_dialog_on_a_wide_own_table_scrolls_fits_and_explains(window, tmp
     frame.to_csv(csv, index=False)
     window.resize(1366, 768)
     dialog = ImportDialog(csv, window)
+    dialog.wait_for_reads()
     assert dialog.height() <= 768 and dialog.width() <= 1366
     assert dialog.roles_scroll.widget().sizeHint().height() > dialog.roles_scroll.height()
     reasons = {w.objectName(): w.text() for w in dialog.findChildren(QLabel)
@@ -336,6 +341,7 @@ def test_import_dialog_on_a_wide_own_table_scrolls_fits_and_explains(window, tmp
     assert not any("not a number" in f.message for f in validate_dataset(dialog.dataset()).errors)
     dialog.markers.setText("NA")
     dialog.markers.editingFinished.emit()
+    dialog.wait_for_reads()
     assert validate_dataset(dialog.dataset()).has_errors  # '-' and '?' are now typos
 
 

@@ -8,7 +8,7 @@ pytest.importorskip("PySide6", reason="GUI tests need PySide6")
 from helpers.gui import Dialogs, make_window
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from nrstudio.core.data.dataset import Kind, Role
 from nrstudio.core.data.frequent_levels import OTHER_LEVEL
@@ -87,9 +87,12 @@ def test_the_merge_asks_for_roles_and_names_both_files(window, tmp_path, monkeyp
     seen = []
 
     def confirm(dialog):
+        dialog.wait_for_reads()
         seen.append({n: dialog.role_of(n)[0] for n in dialog.role_boxes})
         dialog.choose("Abs 1º Pico", Role.IGNORED)  # the user's change counts
-        return QDialog.DialogCode.Accepted
+        dialog.accept()
+        dialog.wait_for_reads()
+        return dialog.result()
 
     monkeypatch.setattr(ImportDialog, "exec", confirm)
     window.data_page.merge_from_file()
@@ -126,6 +129,7 @@ def test_import_offers_to_keep_the_frequent_levels_of_a_many_level_condition(win
     csv = tmp_path / "mined.csv"
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     dialog = ImportDialog(csv, window)
+    dialog.wait_for_reads()
     assert dialog.role_of("Precursor")[0] == Role.IGNORED
     assert dialog.role_of("D/nm")[0] == Role.TARGET
     box, kept = dialog.keep_boxes["Precursor"]
