@@ -1,6 +1,7 @@
 """Reading TEM micrographs and finding their scale bars (Qt-free): an image as a grey float
-array whatever the file (TIFF incl. 16-bit and float, PNG, JPEG, RGB-encoded grey), the pixel
-size from TIFF tags when present, and the burned-in scale bar.
+array whatever the file (TIFF incl. 16-bit and float, PNG, JPEG, RGB-encoded grey, Gatan's
+DM3/DM4), the pixel size from TIFF tags or the DM calibration when present, and the
+burned-in scale bar.
 """
 
 from __future__ import annotations
@@ -104,10 +105,18 @@ def _tiff_pixel_size(tif) -> float | None:
 
 
 def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
-    """Decode image bytes (TIFF, PNG, JPEG...). Raises DataError for anything else."""
+    """Decode image bytes (TIFF, PNG, JPEG, DM3/DM4...). Raises DataError for anything else."""
     name = filename.lower()
     try:
-        if name.endswith((".tif", ".tiff")) or data[:4] in (b"II*\x00", b"MM\x00*"):
+        if name.endswith((".dm3", ".dm4")):
+            from nrstudio.core.micrographs.digital_micrograph import read_digital_micrograph
+
+            dm = read_digital_micrograph(data, filename, MAX_PIXELS)
+            if dm.nm_per_px is None and dm.unit.replace(" ", "").startswith("1/"):
+                raise DataError(f"{filename} is a diffraction pattern (calibrated in "
+                                f"{dm.unit}), not an image of rods")
+            arr, nm_per_px = dm.pixels, dm.nm_per_px
+        elif name.endswith((".tif", ".tiff")) or data[:4] in (b"II*\x00", b"MM\x00*"):
             import tifffile
 
             with tifffile.TiffFile(io.BytesIO(data)) as tif:
@@ -144,7 +153,8 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
     owned = grey is not arr and grey.base is None and grey.flags.writeable
     grey = grey.astype(np.float32, copy=not owned)
     del arr
-    if kind in "ui":
+    # Signed counts (a camera's dark-subtracted frames go below 0) are spread as floats are.
+    if kind == "u":
         top = float(np.iinfo(dtype).max)
         if dtype.itemsize >= 2 and grey.max() > 0:
             top = float(grey.max())  # 16-bit detectors rarely use the full range
