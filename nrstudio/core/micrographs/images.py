@@ -82,8 +82,42 @@ def _to_grey(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
+def _instrument_pixel_size(tif) -> float | None:
+    """nm per pixel from the metadata a microscope's software writes into its TIFFs: FEI /
+    Thermo Fisher (``[Scan] PixelWidth`` in m), Olympus SIS / EMSIS cameras (iTEM, Radius:
+    the x calibration in m) and Zeiss SEM (``Pixel Size`` with its unit)."""
+    def positive(value: object, nm_per_unit: float | None) -> float | None:
+        if isinstance(value, int | float) and nm_per_unit is not None and value > 0:
+            return float(f"{value * nm_per_unit:.9g}")
+        return None
+
+    if tif.is_fei and tif.fei_metadata:
+        size = positive((tif.fei_metadata.get("Scan") or {}).get("PixelWidth"), 1e9)
+        if size is not None:
+            return size
+    if tif.is_sis and tif.sis_metadata:
+        size = positive(tif.sis_metadata.get("pixelsizex"), 1e9)
+        if size is not None:
+            return size
+    if tif.is_sem and tif.sem_metadata:
+        for key in ("ap_image_pixel_size", "ap_pixel_size"):
+            entry = tif.sem_metadata.get(key)
+            if isinstance(entry, tuple) and len(entry) == 3:
+                size = positive(entry[1], length_in_nm(str(entry[2])))
+                if size is not None:
+                    return size
+    return None
+
+
 def _tiff_pixel_size(tif) -> float | None:
-    """nm per pixel from ImageJ metadata or the resolution tags, when they give a length."""
+    """nm per pixel from a microscope's own metadata, ImageJ metadata or the resolution
+    tags, when they give a length."""
+    try:
+        size = _instrument_pixel_size(tif)
+    except Exception:  # tifffile parses vendors' private tags leniently, and may raise
+        size = None
+    if size is not None:
+        return size
     page = tif.pages[0]
     ij = tif.imagej_metadata or {}
     unit = str(ij.get("unit", "")).strip().lower()
