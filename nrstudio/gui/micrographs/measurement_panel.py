@@ -56,6 +56,18 @@ METHOD_CHOICES = (("auto", "Automatic"), ("outline", "Outlines (short rods)"),
                   ("trace", "Centre lines (long rods, rafts)"))
 
 
+
+BAR_COLOUR = (60, 130, 200)  # the accepted rods' bars
+OUTLINE_COLOUR = (90, 90, 90)  # every whole object found
+
+
+def show_key(plot: pg.PlotItem, key: list[tuple[tuple[int, ...], str, str]]) -> None:
+    """Name the series of a histogram on one line above it: (colour, symbol, words) each.
+    A legend inside a plot about 100 px tall covered the bars and the axis below them."""
+    entries = [f"<span style='color:rgb{tuple(colour)}'>{symbol}</span>&nbsp;{html.escape(words)}"
+               for colour, symbol, words in key]
+    plot.setTitle("&nbsp;&nbsp;&nbsp;".join(entries), size="8pt", color="#202020")
+
 class MeasurementPanel(QWidget):
     def __init__(self, doc: ProjectDocument, jobs: JobRunner, settings: QSettings,
                  view: MicrographView, pixels: Callable[[AttachedImage], Micrograph | None],
@@ -106,7 +118,7 @@ class MeasurementPanel(QWidget):
                                   "clipboard")
         self.copy_view.clicked.connect(lambda: copy_plot(self.view.scene()))
         self.hists = pg.GraphicsLayoutWidget()
-        self.hists.setMinimumHeight(300)
+        self.hists.setMinimumHeight(450)  # three plots with room for their bars (the page scrolls)
         self._plots: list[pg.PlotItem] = []
         self.decoded = DecodedMeasurements()
         self.rod_table = RodTableModel()
@@ -214,35 +226,29 @@ class MeasurementPanel(QWidget):
             edges = np.histogram_bin_edges(pooled, bins=min(30, max(5, len(values) // 4)))
             counts, _ = np.histogram(values, bins=edges, density=bool(others))
             plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts,
-                                         brush=(60, 130, 200), pen=None))
+                                         brush=BAR_COLOUR, pen=None))
+            key = []  # (colour, symbol, words) of each series, for the first plot's key
             whole = found[k][np.isfinite(found[k])]
             if not others and len(whole) > len(values):
                 # Every whole object found, as an outline over the accepted rods' bars: a
                 # selection that favours some sizes shows as bars that do not follow it.
                 every, _ = np.histogram(whole, bins=edges)
-                outline = pg.PlotDataItem(edges, every, stepMode="center",
-                                          pen=pg.mkPen((90, 90, 90), width=1.5))
-                plot.addItem(outline)
-                if k == 0:
-                    legend = self._legend(plot)
-                    legend.addItem(pg.BarGraphItem(x0=[0], x1=[1], height=[0],
-                                                   brush=(60, 130, 200)), "accepted rods")
-                    legend.addItem(outline, f"all {len(whole)} whole objects found")
+                plot.addItem(pg.PlotDataItem(edges, every, stepMode="center",
+                                             pen=pg.mkPen(OUTLINE_COLOUR, width=1.5)))
+                key = [(BAR_COLOUR, "■", "accepted rods"),
+                       (OUTLINE_COLOUR, "━", f"all {len(whole)} whole objects found")]
             if others:
                 plot.setLabel("left", "density")
-                legend = self._legend(plot) if k == 0 else None
-                if legend is not None:
-                    legend.addItem(pg.BarGraphItem(x0=[0], x1=[1], height=[0],
-                                                   brush=(60, 130, 200)),
-                                   f"{self.image.sample_id if self.image else ''} (this)")
+                key = [(BAR_COLOUR, "■",
+                        f"{self.image.sample_id if self.image else ''} (this)")]
                 for j, (label, v) in enumerate(others):
                     dens, _ = np.histogram(v, bins=edges, density=True)
-                    curve = pg.PlotDataItem(edges, dens, stepMode="center",
-                                            pen=pg.mkPen(pg.intColor(j, max(len(others), 3)),
-                                                         width=2))
-                    plot.addItem(curve)
-                    if legend is not None:
-                        legend.addItem(curve, label)
+                    colour = pg.intColor(j, max(len(others), 3))
+                    plot.addItem(pg.PlotDataItem(edges, dens, stepMode="center",
+                                                 pen=pg.mkPen(colour, width=2)))
+                    key.append((colour.getRgb()[:3], "━", label))
+            if k == 0 and key:
+                show_key(plot, key)
 
     HISTOGRAMS = ("length (nm)", "width (nm)", "aspect ratio")
 
@@ -280,16 +286,8 @@ class MeasurementPanel(QWidget):
             plot.setLabel("left", None)
             # Counts appear with the bars: an empty plot's 0-1 ticks crowd into its height.
             plot.hideAxis("left")
-            if plot.legend is not None:
-                plot.legend.clear()
-                plot.legend.setVisible(False)
+            plot.setTitle(None)  # the key of the series shown
         return self._plots
-
-    @staticmethod
-    def _legend(plot: pg.PlotItem) -> pg.LegendItem:
-        legend = plot.addLegend(offset=(-5, 5))  # the plot's own, made on first use
-        legend.setVisible(True)
-        return legend
 
     def _others(self, k: int) -> list[tuple[str, np.ndarray]]:
         """(label, values) of histogram ``k`` (0 length, 1 width, 2 aspect ratio) for every

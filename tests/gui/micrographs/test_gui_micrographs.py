@@ -387,11 +387,26 @@ def test_histograms_of_other_samples_can_be_overlaid(qtbot, window, dialogs):
     plots = list(panel.hists.ci.items)
     panel.compare.setChecked(True)
     assert len(curves()) == 3  # sample 2's length, width and aspect ratio over sample 1's
-    # The plots are refilled, not made again, and the legend holds this refill's entries only.
+    # The plots are refilled, not made again, and the key names this refill's series only,
+    # on a line above the bars (a legend inside the ~100 px plot covered them)
     assert list(panel.hists.ci.items) == plots and len(plots) == 3
     panel.refresh()
-    assert len(plots[0].legend.items) == 2 and plots[0].legend.isVisible()
-    assert plots[1].legend is None or not plots[1].legend.isVisible()
+    key = plots[0].titleLabel
+    assert key.isVisible() and "1 (this)" in key.text and "2: synthetic-2.jpg" in key.text
+    assert "whole objects" not in key.text
+    assert key.text.count("━") == 1  # the one other sample, once after the refill
+    assert not plots[1].titleLabel.isVisible()
+    qtbot.wait(50)
+    assert key.sceneBoundingRect().bottom() <= plots[0].vb.sceneBoundingRect().top() + 1
+    panel.compare.setChecked(False)  # the key is the outline's, or none without one
+    from nrstudio.core.micrographs.selection import whole_objects_nm
+
+    m = panel.measurement()
+    if len(whole_objects_nm(m)[0]) > len(m.lengths_nm()):
+        assert key.isVisible() and "accepted rods" in key.text and "whole objects" in key.text
+    else:
+        assert not key.isVisible()
+    panel.compare.setChecked(True)
     lengths = measurement_of(next(im for im in window.doc.project.images
                                   if im.sample_id == "2")).lengths_nm()
     x, y = curves()[0].getData()
