@@ -49,6 +49,14 @@ class Finding:
     message: str
     row: int | None = None  # 1-based; None for the whole table
     column: str | None = None
+    # The other rows (1-based) a finding about many rows names: marked in the table as
+    # ``row`` is, listed once.
+    more_rows: tuple[int, ...] = ()
+
+    @property
+    def rows(self) -> tuple[int, ...]:
+        """Every row (1-based) the finding is about."""
+        return ((self.row,) if self.row is not None else ()) + self.more_rows
 
     def __str__(self) -> str:
         where = []
@@ -78,7 +86,7 @@ class ValidationReport:
 
     def for_cell(self, row: int, column: str) -> list[Finding]:
         """Findings about one cell (1-based row), for highlighting in the table."""
-        return [f for f in self.findings if f.row == row and f.column == column]
+        return [f for f in self.findings if f.column == column and row in f.rows]
 
 
 def must_be_non_negative(name: str, unit: str) -> bool:
@@ -254,15 +262,22 @@ def _column_values(cells: list[object], parsed: tuple[np.ndarray, list[int]], co
     arr, bad = parsed
     problems = {i: Finding(Severity.ERROR, _not_a_number(cells[i], col.unit), i + 1, col.name)
                 for i in bad}
-    missing = np.isnan(arr) & ~np.isin(np.arange(n), list(problems))
-    for i in np.flatnonzero(missing):
-        if col.role == Role.INPUT and trains[i]:
-            problems[int(i)] = Finding(Severity.WARNING, "missing input: the row is left out "
-                                       "of training", int(i) + 1, col.name)
-        elif trains[i]:
-            problems[int(i)] = Finding(Severity.WARNING,
-                                       "missing target: the row is left out of training for it",
-                                       int(i) + 1, col.name)
+    missing = [int(r) for r in np.flatnonzero(np.isnan(arr) & ~np.isin(np.arange(n),
+                                                                        list(problems)))
+               if trains[r]]
+    what, why = (("input", "of training") if col.role == Role.INPUT
+                 else ("target", "of training for it"))
+    if len(missing) > MAX_REPEAT_FINDINGS:
+        # A literature table with a few hundred gaps per column gets one finding a column,
+        # every empty cell still marked in the table.
+        problems[missing[0]] = Finding(
+            Severity.WARNING, f"missing {what} in {len(missing)} rows ({row_list(missing)}): "
+            f"they are left out {why}", missing[0] + 1, col.name,
+            tuple(i + 1 for i in missing[1:]))
+    else:
+        for r in missing:
+            problems[r] = Finding(Severity.WARNING, f"missing {what}: the row is left out "
+                                  f"{why}", r + 1, col.name)
     with np.errstate(invalid="ignore"):
         huge = np.flatnonzero(np.abs(arr) > MAX_MAGNITUDE)
     for i in huge:
@@ -369,7 +384,8 @@ def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
             Severity.WARNING,
             f"{len(repeats)} rows have the same inputs as an earlier row but different "
             f"targets (rows {shown}{more}): replicate syntheses (each kept for training) "
-            "or typos?", repeats[0][0] + 1, inputs[0]))
+            "or typos?", repeats[0][0] + 1, inputs[0],
+            tuple(i + 1 for i, _, _ in repeats[1:])))
         return
     for i, j, differ in repeats:
         report.findings.append(Finding(

@@ -109,8 +109,9 @@ class DatasetTableModel(QAbstractTableModel):
         if self._findings is None:
             found: dict[tuple[int, str], list[Finding]] = {}
             for f in self.doc.validation().findings:
-                if f.row is not None and f.column is not None:
-                    found.setdefault((f.row - 1, f.column), []).append(f)
+                if f.column is not None:
+                    for row in f.rows:
+                        found.setdefault((row - 1, f.column), []).append(f)
             self._findings = found
         return self._findings
 

@@ -173,3 +173,25 @@ def test_table_level_errors():
 
 def test_paper_data_is_clean(paper_dataset):
     assert validate_dataset(paper_dataset).findings == []
+
+
+def test_many_missing_cells_of_a_column_are_one_finding_that_marks_every_cell():
+    """A literature table with hundreds of gaps listed them one by one (724 warnings for a
+    generated 3,500-row table) and buried the other findings."""
+    rows = [[f"s{i}", 10.0 + i, 100.0 + 3 * i, 40.0 + i % 7, 4.0 + i % 3, 10.0]
+            for i in range(30)]
+    for i in range(0, 24, 3):  # 8 missing core amounts
+        rows[i][1] = float("nan")
+    for i in (1, 4):  # 2 missing widths
+        rows[i][4] = float("nan")
+    rep = report_for(rows)
+    core = [f for f in rep.warnings if f.column == "Core amount (nmol)"]
+    width = [f for f in rep.warnings if f.column == "Average width (nm)" and f.row]
+    [summary] = core
+    assert summary.message.startswith("missing input in 8 rows (rows 1, 4, 7, 10, 13, 16, 19, 22)")
+    assert summary.rows == (1, 4, 7, 10, 13, 16, 19, 22)
+    assert all(rep.for_cell(r, "Core amount (nmol)") == [summary] for r in summary.rows)
+    assert rep.for_cell(2, "Core amount (nmol)") == []
+    assert [(f.row, f.message) for f in width] == [
+        (2, "missing target: the row is left out of training for it"),
+        (5, "missing target: the row is left out of training for it")]

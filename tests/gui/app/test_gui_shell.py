@@ -135,6 +135,16 @@ def test_validation_flag_checkbox_and_highlight(window):
     assert not model.setData(model.index(5, 3), "2O")
     assert model.setData(model.index(5, 3), "n/a")
     assert window.doc.dataset.table.iat[5, 2] != window.doc.dataset.table.iat[5, 2]  # NaN
+    # Many gaps in a column are one finding in the list, and still every cell is marked
+    for row in range(6, 12):
+        assert model.setData(model.index(row, 3), "")
+    [summary] = [f for f in window.doc.validation().warnings if f.column == "Core amount (nmol)"]
+    assert summary.message.startswith("missing input in 8 rows")
+    for row in (4, 5, *range(6, 12)):
+        assert model.data(model.index(row, 3), Qt.ItemDataRole.BackgroundRole) is not None
+        assert "missing input in 8 rows" in model.data(model.index(row, 3),
+                                                       Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(12, 3), Qt.ItemDataRole.BackgroundRole) is None
 
 
 def test_synthetic_rows_are_read_only(window):
