@@ -81,13 +81,18 @@ class Column:
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+# A power of ten as a paper's table writes it: 3.2×10⁻³, 3.2 x 10^-3, 3.2·10-3, 10⁵.
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_POWER_OF_TEN = re.compile(r"^(?:(?P<mantissa>[+-]?(\d+\.?\d*|\.\d+))[×xX·*])?10"
+                           r"(?P<caret>\^?)(?P<exponent>[+-]?\d{1,3})$")
 
 
 def parse_number(text: object, decimal_comma: bool = False) -> float | None:
     """Parse one cell as a finite float; ``None`` when it is not a number.
 
-    Accepts a leading sign (also the Unicode minus), exponents, and with ``decimal_comma``
-    the forms ``4,9`` and ``1.234,5``. Rejects ``nan``/``inf``: they are never a measurement.
+    Accepts a leading sign (also the Unicode minus), exponents (also written as a power of
+    ten: ``3.2×10⁻³``, ``3.2 x 10^-3``), and with ``decimal_comma`` the forms ``4,9`` and
+    ``1.234,5``. Rejects ``nan``/``inf``: they are never a measurement.
     """
     if isinstance(text, bool):
         return None
@@ -102,8 +107,23 @@ def parse_number(text: object, decimal_comma: bool = False) -> float | None:
             s = s.replace(".", "")
         s = s.replace(",", ".")
     if not _NUMBER.match(s):
-        return None
+        return _power_of_ten(s)
     value = float(s)
+    return value if math.isfinite(value) else None
+
+
+def _power_of_ten(s: str) -> float | None:
+    """``s`` (spaces removed) read as mantissa × 10^exponent, or None. The exponent must be
+    marked as one (superscript, caret, or a sign after '×10'): '10-3' is a range, '2x103'
+    a typo, neither a power."""
+    plain = s.translate(_SUPERSCRIPTS)
+    m = _POWER_OF_TEN.match(plain)
+    if m is None:
+        return None
+    marked = plain != s or m["caret"] or (m["mantissa"] and m["exponent"][0] in "+-")
+    if not marked:
+        return None
+    value = float(f"{m['mantissa'] or 1}e{m['exponent']}")
     return value if math.isfinite(value) else None
 
 

@@ -166,3 +166,26 @@ def test_damaged_xlsx_is_a_data_error(tmp_path):
     path.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(DataError, match="not a readable XLSX"):
         import_table(path)
+
+
+@pytest.mark.parametrize("text, decimal_comma, value", [
+    ("3.2×10⁻³", False, 3.2e-3), ("3.2 × 10^-3", False, 3.2e-3), ("3.2x10-3", False, 3.2e-3),
+    ("3.2·10^3", False, 3.2e3), ("−1.5*10^2", False, -150.0), ("10⁵", False, 1e5),
+    ("3,2×10⁻³", True, 3.2e-3),
+    # An exponent must be marked as one: a range, a typo and plain numbers stay what they are
+    ("10-3", False, None), ("2x103", False, None), ("2x10", False, None), ("105", False, 105.0),
+    ("1×10^999", False, None),
+])
+def test_a_power_of_ten_as_papers_write_it(text, decimal_comma, value):
+    assert parse_number(text, decimal_comma=decimal_comma) == (
+        pytest.approx(value) if value is not None else None)
+
+
+def test_a_table_of_powers_of_ten_reads_as_numbers(tmp_path):
+    path = tmp_path / "si.csv"
+    path.write_text("Sample,c (mol/L),Ligand conc,PL peak (nm)\n" + "\n".join(
+        f"S{i},{i + 1}.5×10⁻³,{i + 1}.0 × 10^-2 M,{500 + 5 * i}" for i in range(6)) + "\n",
+        encoding="utf-8")
+    ds = import_table(path)
+    assert ds.inputs == ["c (mol/L)", "Ligand conc (M)"]
+    np.testing.assert_allclose(ds.values(ds.inputs)[:2], [[1.5e-3, 1e-2], [2.5e-3, 2e-2]])
