@@ -17,6 +17,7 @@ AMOUNT_UMOL = {"pmol": 1e-6, "nmol": 1e-3, "µmol": 1.0, "μmol": 1.0, "umol": 1
                "mmol": 1e3, "mol": 1e6}
 CONCENTRATION_UM = {"nM": 1e-3, "µM": 1.0, "μM": 1.0, "uM": 1.0, "mM": 1e3, "M": 1e6}
 KINDS = (TIME_S, LENGTH_NM, VOLUME_ML, MASS_MG, AMOUNT_UMOL, CONCENTRATION_UM)
+KIND_NAMES = ("a time", "a length", "a volume", "a mass", "an amount", "a concentration")
 CELSIUS = frozenset({"°C", "ºC", "℃"})
 ZERO_CELSIUS_K = 273.15
 
@@ -38,6 +39,15 @@ def convert(value: float, source: str, target: str) -> float | None:
         if source in kind and target in kind:
             return value * kind[source] / kind[target]
     return None
+
+
+def kind_of(unit: str) -> str | None:
+    """What a unit measures ("a volume" for mL, "a temperature" for °C or K); None for a
+    unit of no kind known here."""
+    if unit in CELSIUS or unit == "K":
+        return "a temperature"
+    return next((name for name, kind in zip(KIND_NAMES, KINDS, strict=True) if unit in kind),
+                None)
 
 
 def length_in_nm(unit: str) -> float | None:

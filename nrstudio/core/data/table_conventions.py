@@ -27,7 +27,7 @@ from typing import Any
 from nrstudio.core.data.dataset import format_cell, is_missing, is_missing_marker, parse_number
 from nrstudio.core.data.header_words import is_unit, split_unit
 from nrstudio.core.data.table_roles import RawTable
-from nrstudio.core.units import convert
+from nrstudio.core.units import TIME_S, convert, kind_of
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _APPROXIMATE = re.compile(r"^(~|≈|∼|ca\.?|approx\.?)\s*(?P<number>[^~≈∼\s].*)$", re.IGNORECASE)
@@ -86,7 +86,42 @@ def cell_hint(text: str, unit: str = "") -> str:
         if not unit or written == unit:
             return (f"'{text}' holds its unit: enter the number alone ({value:g}); the unit "
                     "belongs in the column's header")
-    return ""
+        written_kind, column_kind = kind_of(written), kind_of(unit)
+        if written_kind and column_kind and written_kind != column_kind:
+            return (f"'{text}' is {written_kind}, but the column holds {column_kind} "
+                    f"({unit}): enter the {column_kind.split(' ', 1)[1]} in {unit}, "
+                    "or check that the value belongs in this column")
+    return _duration_hint(text, unit)
+
+
+def _duration_hint(text: str, unit: str) -> str:
+    """Words for a duration written on a clock ('1:30', '0:45:00') or in two units
+    ('1 h 30 min'), with the number to enter in a column of times."""
+    seconds: list[float] = []
+    m = _CLOCK.match(text)
+    if m:
+        h, mm, ss = int(m["a"]), int(m["b"]), m["c"]
+        # h:mm:ss is one duration; 1:30 is 1 h 30 min, or 1 min 30 s
+        seconds = ([h * 3600 + mm * 60 + int(ss)] if ss is not None
+                   else [h * 3600 + mm * 60, h * 60 + mm])
+    m = _TWO_UNITS.match(text)
+    if m:
+        seconds = [float(m["h"]) * 3600 + float(m["min"]) * 60]
+    if not seconds:
+        return ""
+    if unit not in TIME_S:
+        return (f"'{text}' reads as a duration: enter it as one number, in a unit named in "
+                "the column's header (min, h)")
+    values = [f"{s / TIME_S[unit]:.6g}" for s in seconds]
+    if len(values) == 1:
+        return f"'{text}' is a duration: enter {values[0]} ({unit})"
+    return (f"'{text}' is a duration: enter {values[0]} if {text} means hours and minutes, "
+            f"{values[1]} if minutes and seconds ({unit})")
+
+
+_CLOCK = re.compile(r"^(?P<a>\d{1,3}):(?P<b>[0-5]\d)(?::(?P<c>[0-5]\d))?$")
+_TWO_UNITS = re.compile(r"^(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hours?)\s*(?P<min>\d+(?:\.\d+)?)"
+                        r"\s*(?:min|mins|minutes?|')$", re.IGNORECASE)
 
 
 # Excel's and LibreOffice's (Err:502 and the like) error values of a formula.

@@ -179,6 +179,23 @@ def test_room_temperature_and_another_unit_are_named_with_the_number_to_enter(tm
     assert len(errors) == 4
 
 
+def test_a_duration_on_a_clock_and_a_value_of_another_kind_are_named(tmp_path):
+    text = "Sample,t (min),Cs (mg),L (nm)\n" + "\n".join(
+        f"S{i},{t},{m},{40 + i}" for i, (t, m) in enumerate(
+            [("1:30", "5"), ("0:45:00", "6"), ("1 h 30 min", "7"), ("10", "0.5 mL"),
+             ("20", "8"), ("30", "9")])) + "\n"
+    errors = validate(import_table(_write(tmp_path, "durations.csv", text))).errors
+    words = {(e.row, e.column): e.message for e in errors}
+    assert words[1, "t (min)"] == ("'1:30' is a duration: enter 90 if 1:30 means hours and "
+                                   "minutes, 1.5 if minutes and seconds (min)")
+    assert words[2, "t (min)"] == "'0:45:00' is a duration: enter 45 (min)"
+    assert words[3, "t (min)"] == "'1 h 30 min' is a duration: enter 90 (min)"
+    assert words[4, "Cs (mg)"] == ("'0.5 mL' is a volume, but the column holds a mass (mg): "
+                                   "enter the mass in mg, or check that the value belongs "
+                                   "in this column")
+    assert len(errors) == 4
+
+
 def test_a_workbook_with_title_groups_units_and_a_footnote(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -215,7 +232,8 @@ def test_a_number_typed_with_its_unit_is_named():
     assert cell_hint("180 °C", "°C") == ("'180 °C' holds its unit: enter the number alone "
                                          "(180); the unit belongs in the column's header")
     assert cell_hint("2 mL", "").startswith("'2 mL' holds its unit")
-    assert cell_hint("2 mL", "mg") == ""  # no conversion between kinds
+    # No conversion between kinds: the two kinds are named instead
+    assert cell_hint("2 mL", "mg").startswith("'2 mL' is a volume, but the column holds a mass")
     assert cell_hint("2 widgets", "") == ""
 
 
