@@ -41,6 +41,7 @@ MAX_TABLE_CELLS = 2_000_000
 MAX_XLSX_ROWS = MAX_TABLE_ROWS
 MAX_XLSX_XML_BYTES = 512 * 1024 * 1024  # what a workbook's sheets may inflate to
 _DELIMITERS = (",", ";", "\t")
+_SEPARATOR_LINE = re.compile(r"^sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
 # What import reads: delimited text, Excel's workbooks, LibreOffice Calc's spreadsheets.
 READABLE_TABLES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods")
 _DECIMAL_COMMA_CELL = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
@@ -115,7 +116,14 @@ def read_csv_bytes(data: bytes) -> RawTable:
     if line_count > MAX_TABLE_ROWS + 1:  # refused before any row is parsed
         raise DataError(f"the file has {line_count:,} lines; tables of more than "
                         f"{MAX_TABLE_ROWS:,} rows are refused")
-    delimiter = _choose_delimiter(text)
+    declared = _SEPARATOR_LINE.match(text)
+    if declared:  # Excel's first line naming the separator: used, and not a row
+        delimiter = declared.group(1)
+        notes.append(f"line 1 names the separator ({declared.group(0).strip()}), as Excel "
+                     "writes it")
+        text = "\n" + text[declared.end():]  # the rows below keep their line numbers
+    else:
+        delimiter = _choose_delimiter(text)
     rows = [(n, r) for n, r in _split(text, delimiter) if any(c.strip() for c in r)]
     if delimiter != ",":
         notes.append(f"columns separated by {'tab' if delimiter == chr(9) else repr(delimiter)}")

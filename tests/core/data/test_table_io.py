@@ -189,3 +189,10 @@ def test_a_table_of_powers_of_ten_reads_as_numbers(tmp_path):
     ds = import_table(path)
     assert ds.inputs == ["c (mol/L)", "Ligand conc (M)"]
     np.testing.assert_allclose(ds.values(ds.inputs)[:2], [[1.5e-3, 1e-2], [2.5e-3, 2e-2]])
+
+
+def test_excels_separator_line_names_the_delimiter_and_is_no_row():
+    raw = read_csv_bytes("sep=;\nSample;T (°C);L (nm)\nA;180;20,5\nB;190;x\n".encode())
+    assert raw.header == ["Sample", "T (°C)", "L (nm)"]
+    assert raw.line_numbers == [3, 4] and raw.cells[0][2] == "20,5"
+    assert raw.notes[0] == "line 1 names the separator (sep=;), as Excel writes it"
