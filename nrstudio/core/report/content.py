@@ -121,7 +121,7 @@ def grouped_findings(findings, limit: int = 40) -> list[str]:
     groups: dict[tuple[str, str | None, str], list[int]] = {}
     for f in findings:
         groups.setdefault((f.severity.value, f.column, f.message), [])
-        if f.row is not None:
+        if f.row is not None and not f.more_rows:  # a finding about many rows names them
             groups[(f.severity.value, f.column, f.message)].append(f.row)
     lines = []
     for (severity, column, message), rows in groups.items():
