@@ -2,9 +2,10 @@
 
 It opens the bundled example in the real main window (offscreen), then runs each part of the
 stack the app is built on for a moment: SMOTE-REG, a tiny training with its evaluation, a
-prediction with its interval, one LIME explanation, a micrograph measurement, the report (HTML
-and PDF) and the ONNX runtime. The same code runs in a source checkout and in the frozen app,
-so a part that a trimmed installer left out fails here with its name.
+prediction with its interval, one LIME explanation, a micrograph measurement, a Velox .emd
+micrograph (HDF5), the report (HTML and PDF) and the ONNX runtime. The same code runs in a
+source checkout and in the frozen app, so a part that a trimmed installer left out fails here
+with its name.
 """
 
 from __future__ import annotations
@@ -94,6 +95,30 @@ def _steps(folder: Path) -> list[tuple[str, Callable[[dict], str]]]:
         analysis = analyse_image(image.data, image.filename, image.nm_per_px)
         return f"micrograph ({analysis.measurement.summary().count} rods)"
 
+    def microscope_file(state: dict) -> str:
+        # A Velox .emd is HDF5: the one micrograph format read through a compiled library
+        # (h5py) that a trimmed installer could leave out.
+        import io
+        import json
+
+        import h5py
+        import numpy as np
+
+        from nrstudio.core.micrographs.images import read_micrograph
+
+        meta = json.dumps({"BinaryResult": {"PixelUnitX": "m",
+                                            "PixelSize": {"width": "2.5e-10"}}}).encode()
+        out = io.BytesIO()
+        with h5py.File(out, "w") as f:
+            group = f.create_group("Data/Image/0")
+            group.create_dataset("Data", data=np.arange(48 * 64, dtype=np.uint16)
+                                 .reshape(48, 64, 1))
+            group.create_dataset("Metadata", data=np.frombuffer(meta, np.uint8)[:, None])
+        image = read_micrograph(out.getvalue(), "self-test.emd")
+        if image.pixels.shape != (48, 64) or image.nm_per_px != 0.25:
+            raise RuntimeError(f"read {image.pixels.shape} at {image.nm_per_px} nm per pixel")
+        return "a Velox .emd micrograph"
+
     def report(state: dict) -> str:
         from nrstudio.core.report.export import write_report
 
@@ -112,7 +137,8 @@ def _steps(folder: Path) -> list[tuple[str, Callable[[dict], str]]]:
 
     return [("opening the example in the window", window), ("augmentation", augmentation),
             ("training", training), ("prediction", prediction), ("LIME", lime),
-            ("measuring a micrograph", micrograph), ("writing the report", report),
+            ("measuring a micrograph", micrograph),
+            ("reading a microscope's file", microscope_file), ("writing the report", report),
             ("the ONNX runtime", onnx)]
 
 

@@ -20,7 +20,7 @@ from nrstudio.core.micrographs.rod_model import RodSettings
 @command("measure", "Find and measure the rods of TEM micrographs; write CSV tables and overlays.")
 def measure(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("images", type=Path, nargs="+", metavar="IMAGE",
-                        help="TIFF, PNG, JPEG, DM3/DM4 or SER micrographs")
+                        help="TIFF, PNG, JPEG, DM3/DM4, SER or EMD micrographs")
     scale = parser.add_mutually_exclusive_group()
     scale.add_argument("--nm-per-px", type=float, metavar="X", help="pixel size in nm")
     scale.add_argument("--scale-bar-nm", type=float, metavar="L",

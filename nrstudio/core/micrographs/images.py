@@ -1,7 +1,7 @@
 """Reading TEM micrographs and finding their scale bars (Qt-free): an image as a grey float
 array whatever the file (TIFF incl. 16-bit and float, PNG, JPEG, RGB-encoded grey, Gatan's
-DM3/DM4, FEI TIA's SER), the pixel size from TIFF tags or the DM or SER calibration when
-present, and the burned-in scale bar.
+DM3/DM4, FEI TIA's SER, Thermo Fisher Velox's EMD), the pixel size from TIFF tags or the
+DM, SER or EMD calibration when present, and the burned-in scale bar.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def _tiff_pixel_size(tif) -> float | None:
 
 
 def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
-    """Decode image bytes (TIFF, PNG, JPEG, DM3/DM4, SER...). Raises DataError for anything
+    """Decode image bytes (TIFF, PNG, JPEG, DM3/DM4, SER, EMD). Raises DataError for anything
     else."""
     name = filename.lower()
     try:
@@ -151,6 +151,11 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
                 raise DataError(f"{filename} is a diffraction pattern (calibrated in "
                                 f"{dm.unit}), not an image of rods")
             arr, nm_per_px = dm.pixels, dm.nm_per_px
+        elif name.endswith(".emd"):
+            from nrstudio.core.micrographs.velox_emd import read_velox_emd
+
+            emd = read_velox_emd(data, filename, MAX_PIXELS)
+            arr, nm_per_px = emd.pixels, emd.nm_per_px
         elif name.endswith(".ser"):
             from nrstudio.core.micrographs.tia_series import read_tia_series
 

@@ -21,7 +21,7 @@ from nrstudio.core.project.sections import read_image_section, write_image_secti
 from nrstudio.core.project_model import AttachedImage, Project
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024
-IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".dm3", ".dm4", ".ser")
+IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".dm3", ".dm4", ".ser", ".emd")
 
 
 def attach_image(project: Project, sample_id: str, filename: str, data: bytes,
