@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.micrographs.microscope_files import MicroscopeImage
 from nrstudio.core.units import length_in_nm
 
 # Tag value type codes: size in bytes and numpy type (byte order added from the header).
@@ -163,22 +164,12 @@ class _Reader:
         raise DataError(f"{self.name}: an unknown value type {info[:4]}")
 
 
-@dataclass(frozen=True)
-class DigitalMicrograph:
-    """The largest image of a DM file: ``pixels`` (height, width) as stored (integer,
-    float or RGB), and ``nm_per_px`` when its calibration is a length (None for a
-    diffraction pattern's 1/nm or an uncalibrated image)."""
-
-    pixels: np.ndarray
-    nm_per_px: float | None
-    unit: str
-
-
 def read_digital_micrograph(data: bytes, name: str = "image", max_pixels: int = 10**8
-                            ) -> DigitalMicrograph:
-    """Decode a ``.dm3`` or ``.dm4`` file's largest image and its pixel size. Raises
-    DataError, naming the file, for anything that is not one, and for an image over
-    ``max_pixels`` before its pixels are read."""
+                            ) -> MicroscopeImage:
+    """Decode a ``.dm3`` or ``.dm4`` file's largest image and its pixel size (None for an
+    uncalibrated image). Raises DataError, naming the file, for anything that is not one, a
+    diffraction pattern (calibrated in 1/nm) included, and for an image over ``max_pixels``
+    before its pixels are read."""
     reader = _Reader(data, name)
     root = reader.group()
     images = root.get("ImageList")
@@ -220,7 +211,11 @@ def read_digital_micrograph(data: bytes, name: str = "image", max_pixels: int = 
                         "not a micrograph")
     else:
         pixels = pixels.reshape(dims[1], dims[0])
-    return DigitalMicrograph(pixels, *_calibration(image_data, data))
+    nm_per_px, unit = _calibration(image_data, data)
+    if nm_per_px is None and unit.replace(" ", "").startswith("1/"):
+        raise DataError(f"{name} is a diffraction pattern (calibrated in {unit}), not an "
+                        "image of rods")
+    return MicroscopeImage(pixels, nm_per_px)
 
 
 def _text(value: object, data: bytes) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.micrographs.microscope_files import MICROSCOPE_SUFFIXES, MicroscopeImage
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.units import length_in_nm
 
@@ -138,29 +139,34 @@ def _tiff_pixel_size(tif) -> float | None:
     return None
 
 
+def _read_maker_file(data: bytes, filename: str) -> MicroscopeImage | None:
+    """The image of a microscope maker's file, or None when ``filename`` ends otherwise.
+    Each reader is imported when its kind of file is read (h5py only for an .emd)."""
+    name = filename.lower()
+    if name.endswith((".dm3", ".dm4")):
+        from nrstudio.core.micrographs.digital_micrograph import read_digital_micrograph
+
+        return read_digital_micrograph(data, filename, MAX_PIXELS)
+    if name.endswith(".ser"):
+        from nrstudio.core.micrographs.tia_series import read_tia_series
+
+        return read_tia_series(data, filename, MAX_PIXELS)
+    if name.endswith(".emd"):
+        from nrstudio.core.micrographs.velox_emd import read_velox_emd
+
+        return read_velox_emd(data, filename, MAX_PIXELS)
+    assert not name.endswith(MICROSCOPE_SUFFIXES)
+    return None
+
+
 def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
     """Decode image bytes (TIFF, PNG, JPEG, DM3/DM4, SER, EMD). Raises DataError for anything
     else."""
     name = filename.lower()
     try:
-        if name.endswith((".dm3", ".dm4")):
-            from nrstudio.core.micrographs.digital_micrograph import read_digital_micrograph
-
-            dm = read_digital_micrograph(data, filename, MAX_PIXELS)
-            if dm.nm_per_px is None and dm.unit.replace(" ", "").startswith("1/"):
-                raise DataError(f"{filename} is a diffraction pattern (calibrated in "
-                                f"{dm.unit}), not an image of rods")
-            arr, nm_per_px = dm.pixels, dm.nm_per_px
-        elif name.endswith(".emd"):
-            from nrstudio.core.micrographs.velox_emd import read_velox_emd
-
-            emd = read_velox_emd(data, filename, MAX_PIXELS)
-            arr, nm_per_px = emd.pixels, emd.nm_per_px
-        elif name.endswith(".ser"):
-            from nrstudio.core.micrographs.tia_series import read_tia_series
-
-            ser = read_tia_series(data, filename, MAX_PIXELS)
-            arr, nm_per_px = ser.pixels, ser.nm_per_px
+        maker = _read_maker_file(data, filename)
+        if maker is not None:
+            arr, nm_per_px = maker.pixels, maker.nm_per_px
         elif name.endswith((".tif", ".tiff")) or data[:4] in (b"II*\x00", b"MM\x00*"):
             import tifffile
 

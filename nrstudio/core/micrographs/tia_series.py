@@ -12,26 +12,17 @@ first. The companion
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
 import numpy as np
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.micrographs.microscope_files import MicroscopeImage
 
 _SERIES_ID = 0x0197
 _IMAGE = 0x4122
 _SPECTRUM = 0x4120
 _PIXEL_TYPES = {1: "<u1", 2: "<u2", 3: "<u4", 4: "<i1", 5: "<i2", 6: "<i4", 7: "<f4",
                 8: "<f8"}
-
-
-@dataclass(frozen=True)
-class TiaImage:
-    """``pixels`` (height, width) as stored; ``nm_per_px`` from the x calibration (None
-    when the file has none)."""
-
-    pixels: np.ndarray
-    nm_per_px: float | None
 
 
 def _unpack(fmt: str, data: bytes, at: int, name: str) -> tuple:
@@ -41,7 +32,7 @@ def _unpack(fmt: str, data: bytes, at: int, name: str) -> tuple:
         raise DataError(f"{name}: the file ends early (a truncated TIA series?)") from None
 
 
-def read_tia_series(data: bytes, name: str = "image", max_pixels: int = 10**8) -> TiaImage:
+def read_tia_series(data: bytes, name: str = "image", max_pixels: int = 10**8) -> MicroscopeImage:
     """Decode the image of a ``.ser`` file. Raises DataError, naming the file, for anything
     that is not a single image (a spectrum, a series of several frames, a damaged file), and
     for an image over ``max_pixels`` before its pixels are read."""
@@ -80,4 +71,4 @@ def read_tia_series(data: bytes, name: str = "image", max_pixels: int = 10**8) -
     pixels = np.frombuffer(data, dtype, width * height, start).reshape(height, width)[::-1]
     # The step is in metres per pixel; kept to the digits a double holds of it.
     nm = float(f"{delta_x * 1e9:.12g}") if delta_x > 0 and np.isfinite(delta_x) else None
-    return TiaImage(pixels, nm)
+    return MicroscopeImage(pixels, nm)

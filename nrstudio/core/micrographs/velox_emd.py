@@ -12,25 +12,15 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
 
 import numpy as np
 
 from nrstudio.core.errors import DataError
+from nrstudio.core.micrographs.microscope_files import MicroscopeImage
 from nrstudio.core.units import length_in_nm
 
 
-@dataclass(frozen=True)
-class VeloxImage:
-    """``pixels`` (height, width) as stored; ``nm_per_px`` from the metadata (None when it
-    states no length); ``detector`` as the metadata names it ("" when it does not)."""
-
-    pixels: np.ndarray
-    nm_per_px: float | None
-    detector: str
-
-
-def read_velox_emd(data: bytes, name: str = "image", max_pixels: int = 10**8) -> VeloxImage:
+def read_velox_emd(data: bytes, name: str = "image", max_pixels: int = 10**8) -> MicroscopeImage:
     """Decode the image of a Velox ``.emd`` file. Raises DataError, naming the file, for
     anything else: no Velox image (a Berkeley EMD file, spectra only), a series of frames, a
     damaged file, and an image over ``max_pixels`` before its pixels are read."""
@@ -70,8 +60,7 @@ def read_velox_emd(data: bytes, name: str = "image", max_pixels: int = 10**8) ->
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{name}: a damaged EMD file ({type(exc).__name__})") from None
     result = metadata.get("BinaryResult", {}) if isinstance(metadata, dict) else {}
-    detector = str(result.get("Detector", "")) if isinstance(result, dict) else ""
-    return VeloxImage(np.asarray(pixels), _pixel_size(result), detector)
+    return MicroscopeImage(np.asarray(pixels), _pixel_size(result))
 
 
 def _metadata(group) -> object:

@@ -16,12 +16,13 @@ from nrstudio.core.data.header_words import find_rod_size
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.images import Micrograph, check_scale, read_micrograph
 from nrstudio.core.micrographs.measure import ImageAnalysis
+from nrstudio.core.micrographs.microscope_files import MICROSCOPE_SUFFIXES
 from nrstudio.core.micrographs.rod_model import RodMeasurement, RodSummary
 from nrstudio.core.project.sections import read_image_section, write_image_section
 from nrstudio.core.project_model import AttachedImage, Project
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024
-IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".dm3", ".dm4", ".ser", ".emd")
+IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", *MICROSCOPE_SUFFIXES)
 
 
 def attach_image(project: Project, sample_id: str, filename: str, data: bytes,
