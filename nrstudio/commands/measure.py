@@ -20,7 +20,8 @@ from nrstudio.core.micrographs.rod_model import RodSettings
 @command("measure", "Find and measure the rods of TEM micrographs; write CSV tables and overlays.")
 def measure(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("images", type=Path, nargs="+", metavar="IMAGE",
-                        help="TIFF, PNG, JPEG, DM3/DM4, SER or EMD micrographs")
+                        help="TIFF, PNG, JPEG, DM3/DM4, SER or EMD micrographs, or folders "
+                             "of them")
     scale = parser.add_mutually_exclusive_group()
     scale.add_argument("--nm-per-px", type=float, metavar="X", help="pixel size in nm")
     scale.add_argument("--scale-bar-nm", type=float, metavar="L",
@@ -34,16 +35,26 @@ def measure(parser: argparse.ArgumentParser) -> Command:
         for name, value in (("--nm-per-px", args.nm_per_px), ("--scale-bar-nm", args.scale_bar_nm)):
             if value is not None and not value > 0:
                 raise NRStudioError(f"{name} must be a positive number, not {value}")
-        analyses = []
-        for path in args.images:
+        paths = micrograph_paths(args.images)
+        analyses, skipped = [], []
+        for path in paths:
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise NRStudioError(f"cannot read {path}: {exc.strerror or exc}") from None
-            analyses.append(analyse_image(data, path.name, args.nm_per_px, args.scale_bar_nm,
-                                          settings_from_options(RodSettings(), args,
-                                                                ("method",)),
-                                          progress=progress_printer(f"{path.name} ")))
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise NRStudioError(f"cannot read {path}: {exc.strerror or exc}") from None
+                analyses.append(analyse_image(
+                    data, path.name, args.nm_per_px, args.scale_bar_nm,
+                    settings_from_options(RodSettings(), args, ("method",)),
+                    progress=progress_printer(f"{path.name} ")))
+            except NRStudioError as exc:
+                if len(paths) == 1:
+                    raise
+                # One diffraction pattern or unscaled image in a folder spoils no other.
+                print_error(f"{path.name} skipped: {exc}")
+                skipped.append(path.name)
+        if not analyses:
+            raise NRStudioError(f"none of the {len(paths)} images could be measured")
         try:
             written_files = write_measurement_files(analyses, args.out)
         except OSError as exc:
@@ -63,6 +74,25 @@ def measure(parser: argparse.ArgumentParser) -> Command:
                   f"{row['width_sem_nm']} SE) ({a.scale.source}; {row['method']})"
                   + (f"; {row['selection_warning']}" if row["selection_warning"] else ""))
         # Exit 4: the files are written, but some image gave no measurement to use.
-        return 4 if empty else 0
+        return 4 if empty or skipped else 0
 
     return run
+
+
+def micrograph_paths(given: list[Path]) -> list[Path]:
+    """The images to measure: each file named, and the micrographs in each folder named
+    (by their endings, sorted by name, not searching subfolders)."""
+    from nrstudio.core.project.attachments import IMAGE_SUFFIXES
+
+    paths: list[Path] = []
+    for path in given:
+        if not path.is_dir():
+            paths.append(path)
+            continue
+        found = sorted(p for p in path.iterdir() if p.is_file()
+                       and p.suffix.lower() in IMAGE_SUFFIXES)
+        if not found:
+            raise NRStudioError(f"{path}: no micrographs in the folder (files ending "
+                                f"{', '.join(IMAGE_SUFFIXES)})")
+        paths.extend(found)
+    return paths

@@ -402,3 +402,27 @@ def test_whole_objects_are_the_accepted_and_the_whole_rejected():
             Rod(2, 5, 5, 0, 10, 4, False, "cut by the image border")]
     lengths, widths = whole_objects_nm(RodMeasurement(rods, 0.5, (100, 100)))
     assert sorted(lengths) == [20.0, 30.0] and list(widths) == [2.0, 2.0]
+
+
+def test_measure_command_takes_a_folder_and_skips_what_it_cannot_measure(tmp_path, capsys):
+    """A microscope folder holds micrographs, a diffraction pattern and notes: the
+    micrographs are measured, the pattern named and skipped (exit 4), the notes not read."""
+    from helpers.dm_files import write_dm
+    from PIL import Image
+
+    folder = tmp_path / "session"
+    folder.mkdir()
+    for seed in (0, 1):
+        g = make_micrograph(seed, shape=(500, 700), n_rods=30, bar_px=200)
+        Image.fromarray((g.pixels * 255).astype(np.uint8)).save(folder / f"img{seed}.png")
+    (folder / "saed.dm4").write_bytes(write_dm(4, np.zeros((64, 64), np.uint16), 0.01, "1/nm"))
+    (folder / "notes.txt").write_text("grid 3, 200 kV")
+    out = tmp_path / "out"
+    assert main(["measure", str(folder), "--scale-bar-nm", "100", "--out", str(out)]) == 4
+    summary = list(csv.DictReader((out / "summary.csv").open()))
+    assert [r["image"] for r in summary] == ["img0.png", "img1.png"]
+    assert "saed.dm4 skipped: saed.dm4 is a diffraction pattern" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["measure", str(empty), "--nm-per-px", "1", "--out", str(out)]) == 1
+    assert "no micrographs in the folder" in capsys.readouterr().err
