@@ -80,19 +80,11 @@ def measure(parser: argparse.ArgumentParser) -> Command:
 
 
 def micrograph_paths(given: list[Path]) -> list[Path]:
-    """The images to measure: each file named, and the micrographs in each folder named
-    (by their endings, sorted by name, not searching subfolders)."""
-    from nrstudio.core.project.attachments import IMAGE_SUFFIXES
+    """The images to measure: each file named, and the micrographs in each folder named."""
+    from nrstudio.core.project.attachments import IMAGE_SUFFIXES, micrographs_in
 
-    paths: list[Path] = []
-    for path in given:
-        if not path.is_dir():
-            paths.append(path)
-            continue
-        found = sorted(p for p in path.iterdir() if p.is_file()
-                       and p.suffix.lower() in IMAGE_SUFFIXES)
-        if not found:
-            raise NRStudioError(f"{path}: no micrographs in the folder (files ending "
+    for folder in (p for p in given if p.is_dir()):
+        if not micrographs_in([folder]):
+            raise NRStudioError(f"{folder}: no micrographs in the folder (files ending "
                                 f"{', '.join(IMAGE_SUFFIXES)})")
-        paths.extend(found)
-    return paths
+    return micrographs_in(given)

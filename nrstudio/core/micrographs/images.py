@@ -139,6 +139,9 @@ def _tiff_pixel_size(tif) -> float | None:
     return None
 
 
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF
+
+
 def _read_maker_file(data: bytes, filename: str) -> MicroscopeImage | None:
     """The image of a microscope maker's file, or None when ``filename`` ends otherwise.
     Each reader is imported when its kind of file is read (h5py only for an .emd)."""
@@ -162,12 +165,12 @@ def _read_maker_file(data: bytes, filename: str) -> MicroscopeImage | None:
 def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
     """Decode image bytes (TIFF, PNG, JPEG, DM3/DM4, SER, EMD). Raises DataError for anything
     else."""
-    name = filename.lower()
     try:
         maker = _read_maker_file(data, filename)
         if maker is not None:
             arr, nm_per_px = maker.pixels, maker.nm_per_px
-        elif name.endswith((".tif", ".tiff")) or data[:4] in (b"II*\x00", b"MM\x00*"):
+        # By content, not by name: a PNG or JPEG saved under .tif is read as what it is.
+        elif data[:4] in _TIFF_MAGIC:
             import tifffile
 
             with tifffile.TiffFile(io.BytesIO(data)) as tif:

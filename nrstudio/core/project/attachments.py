@@ -9,6 +9,7 @@ holds ``scale_source`` (how nm_per_px was set) and ``measurement``
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.editing import CellChange
@@ -23,6 +24,20 @@ from nrstudio.core.project_model import AttachedImage, Project
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", *MICROSCOPE_SUFFIXES)
+
+
+def micrographs_in(paths: list[Path]) -> list[Path]:
+    """The image files among ``paths``, each folder replaced by the micrographs in it (by
+    their endings, sorted by name; subfolders are not searched). Named files are kept
+    whatever their ending, so that one that is no image is refused with its name."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.iterdir()
+                              if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES))
+        else:
+            out.append(path)
+    return out
 
 
 def attach_image(project: Project, sample_id: str, filename: str, data: bytes,

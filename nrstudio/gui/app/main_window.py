@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from nrstudio import __version__
 from nrstudio.core.data.table_io import READABLE_TABLES, export_table
 from nrstudio.core.errors import NRStudioError, ProjectFileError
-from nrstudio.core.project.attachments import IMAGE_SUFFIXES
+from nrstudio.core.project.attachments import IMAGE_SUFFIXES, micrographs_in
 from nrstudio.core.project.file_format import load_project, save_project
 from nrstudio.core.project.template import new_project
 from nrstudio.core.project_model import Project
@@ -425,18 +425,23 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in (
-                OPENABLE | set(IMAGE_SUFFIXES)):
+        first = Path(urls[0].toLocalFile()) if urls and urls[0].isLocalFile() else None
+        if first is not None and (first.is_dir()
+                                  or first.suffix.lower() in OPENABLE | set(IMAGE_SUFFIXES)):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        """A project or table opens; micrographs are attached to a sample (asked for when
-        the Micrographs page shows all samples)."""
+        """A project or table opens; micrographs, and the micrographs in a dropped folder,
+        are attached to a sample (asked for when the Micrographs page shows all samples)."""
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if not paths:
             return
         event.acceptProposedAction()
-        images = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
+        images = [p for p in micrographs_in(paths) if p.suffix.lower() in IMAGE_SUFFIXES]
+        if any(p.is_dir() for p in paths) and not images:
+            QMessageBox.information(self, "No micrographs", "The dropped folder holds no "
+                                    f"micrographs (files ending {', '.join(IMAGE_SUFFIXES)}).")
+            return
         if images:
             self.show_page("Micrographs")
             self.micrographs_page.attach_files(images)

@@ -55,3 +55,12 @@ def test_without_a_length_there_is_no_scale():
     assert read_micrograph(_tiff([], resolution=(72, 72)), "plain.tif").nm_per_px is None
     no_width = FEI.replace("PixelWidth=1.25e-009\r\n", "")
     assert read_micrograph(_tiff([(34682, "s", 0, no_width, True)]), "f.tif").nm_per_px is None
+
+
+def test_a_file_is_read_as_what_it_holds_whatever_its_ending():
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.fromarray((PIXELS // 256).astype(np.uint8)).save(png, format="PNG")
+    assert read_micrograph(png.getvalue(), "renamed.tif").pixels.shape == (64, 80)
+    assert read_micrograph(_tiff([]), "renamed.jpg").bit_depth == 16

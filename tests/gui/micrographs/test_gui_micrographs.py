@@ -280,6 +280,18 @@ def test_dropped_micrographs_are_attached_to_the_chosen_sample(window, tmp_path)
     assert window.pages.currentRow() == window.pages.count() - 1  # Micrographs shown
     names = [im.filename for im in window.doc.project.images if im.sample_id == "5"]
     assert names == ["synthetic-5.jpg", "drop0.png", "drop1.png"]
+    # A session's folder dropped whole: its micrographs, not its notes
+    folder = tmp_path / "session"
+    folder.mkdir()
+    Image.fromarray((make_micrograph(2, bar_px=100).pixels * 255).astype(np.uint8)).save(
+        folder / "b.png")
+    (folder / "a.tif").write_bytes(files[0].read_bytes())  # a PNG saved as .tif is read too
+    (folder / "notes.txt").write_text("grid 3")
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    names = [im.filename for im in window.doc.project.images if im.sample_id == "5"]
+    assert names == ["synthetic-5.jpg", "drop0.png", "drop1.png", "a.tif", "b.png"]
 
 
 def test_external_model_is_forgotten_with_its_project(qtbot, window, tmp_path):
