@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nrstudio.commands import tables
 from nrstudio.commands.registry import (
@@ -35,6 +35,9 @@ from nrstudio.core.modeling.run_settings import (
     merge_run_settings,
 )
 from nrstudio.core.project.project_lock import check_not_open
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @command("augment", "Enlarge a table with SMOTE-REG and write it with origin and parent columns.")
@@ -133,7 +136,7 @@ def run_command(parser: argparse.ArgumentParser) -> Command:
     return run
 
 
-def readable_models(metrics):  # type: ignore[no-untyped-def]
+def readable_models(metrics: pd.DataFrame) -> pd.DataFrame:
     """The metrics with models and protocols named as the pages name them ("random forest",
     "leakage-free"), not by their stored keys."""
     return metrics.assign(model=metrics.model.map(lambda k: SHORT_NAMES.get(k, k)),

@@ -27,7 +27,7 @@ from typing import Any
 from nrstudio.core.data.dataset import format_cell, is_missing, is_missing_marker, parse_number
 from nrstudio.core.data.header_words import is_unit, split_unit
 from nrstudio.core.data.table_roles import RawTable
-from nrstudio.core.units import TIME_S, convert, kind_of
+from nrstudio.core.units import CELSIUS, TIME_S, convert, kind_of
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _APPROXIMATE = re.compile(r"^(~|≈|∼|ca\.?|approx\.?)\s*(?P<number>[^~≈∼\s].*)$", re.IGNORECASE)
@@ -73,7 +73,7 @@ def cell_hint(text: str, unit: str = "") -> str:
             return (f"'{text}' is a range, not one value: enter the value used "
                     f"({(low + high) / 2:g} if the middle is meant)")
     if _ROOM_TEMPERATURE.match(text):
-        room = {"°C": "25", "ºC": "25", "℃": "25", "K": "298", "°F": "77"}.get(unit)
+        room = "25" if unit in CELSIUS else {"K": "298", "°F": "77"}.get(unit)
         return (f"'{text}' (room temperature) is not a number: enter "
                 + (f"{room} if the room was at {room} {unit}" if room else "the temperature"))
     m = _WITH_UNIT.match(text)
@@ -209,13 +209,9 @@ def _short(text: str, most: int = 40) -> str:
     return text if len(text) <= most else text[:most - 1] + "…"
 
 
-def _number(cell: object, decimal_comma: bool) -> float | None:
-    return parse_number(cell, decimal_comma)
-
-
 def _numeric_column(cells: list[object], decimal_comma: bool) -> bool:
     filled = [c for c in cells if not is_missing(c)]
-    return bool(filled) and (sum(_number(c, decimal_comma) is not None for c in filled)
+    return bool(filled) and (sum(parse_number(c, decimal_comma) is not None for c in filled)
                              >= _NUMERIC_SHARE * len(filled))
 
 
@@ -266,7 +262,7 @@ def _plain_numbers(raw: RawTable, j: int) -> None:
     units: set[str] = set()
     for i, cell in enumerate(cells):
         if (not isinstance(cell, str) or not _NOT_PLAIN.search(cell)
-                or _number(cell, raw.decimal_comma) is not None):
+                or parse_number(cell, raw.decimal_comma) is not None):
             continue
         text, unit, how = _plain_number(cell, raw.decimal_comma)
         if text is not None:
@@ -302,12 +298,12 @@ def _plain_number(cell: str, decimal_comma: bool) -> tuple[str | None, str, set[
         text, unit = m.group("number").strip(), m.group("unit")
         how.add(f"the unit written in the cells ({unit}) moved to the header")
     m = _SPREAD.match(text)
-    if m and _number(m.group("spread"), decimal_comma) is not None:
+    if m and parse_number(m.group("spread"), decimal_comma) is not None:
         text = m.group("number").strip()
         how.add("values with a spread (45 ± 5) read as their mean")
     if not decimal_comma and _THOUSANDS.match(text.replace(" ", "")):
         text = text.replace(",", "").replace(" ", "")
         how.add("thousands separators (1,000) read as numbers")
-    if not how or _number(text, decimal_comma) is None:
+    if not how or parse_number(text, decimal_comma) is None:
         return None, "", set()
     return text, unit, how

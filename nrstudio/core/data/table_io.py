@@ -43,7 +43,7 @@ MAX_XLSX_XML_BYTES = 512 * 1024 * 1024  # what a workbook's sheets may inflate t
 _DELIMITERS = (",", ";", "\t")
 _SEPARATOR_LINE = re.compile(r"^sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
 # What import reads: delimited text, Excel's workbooks, LibreOffice Calc's spreadsheets.
-READABLE_TABLES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods")
+READABLE_TABLES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods")  # text, then workbooks
 _DECIMAL_COMMA_CELL = re.compile(r"^\s*[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")
 _DECIMAL_DOT_CELL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
 
@@ -172,14 +172,18 @@ def _uses_decimal_comma(cells: Sequence[Sequence[object]]) -> bool:
 
 
 # ---- XLSX ------------------------------------------------------------------------------
+_ODS = ".ods"
+_WORKBOOKS = (".xlsx", ".xlsm", _ODS)
+
+
 def has_sheets(path: str | Path) -> bool:
     """Whether the file is a workbook of named sheets (XLSX or ODS), not a text table."""
-    return Path(path).suffix.lower() in (".xlsx", ".xlsm", ".ods")
+    return Path(path).suffix.lower() in _WORKBOOKS
 
 
 def list_sheets(path: str | Path) -> list[str]:
     """Names of the worksheets of an XLSX or ODS file."""
-    if Path(path).suffix.lower() == ".ods":
+    if Path(path).suffix.lower() == _ODS:
         _check_zip_size(Path(path), "OpenDocument spreadsheet")
         return ods_sheet_names(path)
     wb = _open_workbook(path)
@@ -291,10 +295,8 @@ def _read_file(path: str | Path, sheet: str | None) -> RawTable:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p}: no such file")
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(p, sheet)
-    if p.suffix.lower() == ".ods":
-        return read_ods(p, sheet)
+    if has_sheets(p):
+        return read_ods(p, sheet) if p.suffix.lower() == _ODS else read_xlsx(p, sheet)
     if p.suffix.lower() == ".xls":
         raise DataError(f"{p.name}: old .xls workbooks are not supported; save it as .xlsx, "
                         ".ods or CSV")

@@ -245,9 +245,12 @@ def _check_rows_per_target(dataset: Dataset, report: ValidationReport,
             why.append(f"{row_list(no_value)} (no value)")
         if tr.missing_input:
             why.append(f"{row_list(tr.missing_input)} (an input is missing)")
+        # Many empty cells of the target are named here only, and marked in the table
+        # (a few are named cell by cell as well).
+        marked = no_value if len(no_value) > MAX_REPEAT_FINDINGS else []
         report.findings.append(Finding(
             Severity.WARNING, f"trains on {len(tr.rows)} rows; leaves out " + "; ".join(why),
-            None, tr.target))
+            marked[0] + 1 if marked else None, tr.target, tuple(r + 1 for r in marked[1:])))
         if len(tr.rows) < 3:
             report.findings.append(Finding(
                 Severity.ERROR, f"only {len(tr.rows)} rows have this target and every input; "
@@ -267,7 +270,9 @@ def _column_values(cells: list[object], parsed: tuple[np.ndarray, list[int]], co
                if trains[r]]
     what, why = (("input", "of training") if col.role == Role.INPUT
                  else ("target", "of training for it"))
-    if len(missing) > MAX_REPEAT_FINDINGS:
+    if len(missing) > MAX_REPEAT_FINDINGS and col.role == Role.TARGET:
+        pass  # said once by the target's own line, which marks its cells (rows per target)
+    elif len(missing) > MAX_REPEAT_FINDINGS:
         # A literature table with a few hundred gaps per column gets one finding a column,
         # every empty cell still marked in the table.
         problems[missing[0]] = Finding(

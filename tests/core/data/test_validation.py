@@ -184,6 +184,10 @@ def test_many_missing_cells_of_a_column_are_one_finding_that_marks_every_cell():
         rows[i][1] = float("nan")
     for i in (1, 4):  # 2 missing widths
         rows[i][4] = float("nan")
+    for i in range(25, 30):  # 5 rows without any target (said once each as unmeasured)
+        rows[i][3] = rows[i][4] = rows[i][5] = float("nan")
+    for i in (2, 5, 8, 11, 14, 17, 20):  # 7 missing aspect ratios
+        rows[i][5] = float("nan")
     rep = report_for(rows)
     core = [f for f in rep.warnings if f.column == "Core amount (nmol)"]
     width = [f for f in rep.warnings if f.column == "Average width (nm)" and f.row]
@@ -195,3 +199,10 @@ def test_many_missing_cells_of_a_column_are_one_finding_that_marks_every_cell():
     assert [(f.row, f.message) for f in width] == [
         (2, "missing target: the row is left out of training for it"),
         (5, "missing target: the row is left out of training for it")]
+    # A target's many gaps are said once, by its own line, which marks every cell
+    ratio_findings = [f for f in rep.warnings if f.column == "Aspect Ratio"]
+    assert not any("missing target" in f.message for f in ratio_findings)
+    [ratio] = [f for f in ratio_findings if f.message.startswith("trains on")]
+    assert ratio.message.startswith("trains on 10 rows; leaves out rows 3, 6, 9, 12, 15, 18, 21")
+    assert ratio.rows == (3, 6, 9, 12, 15, 18, 21)
+    assert all(rep.for_cell(r, "Aspect Ratio") == [ratio] for r in ratio.rows)
