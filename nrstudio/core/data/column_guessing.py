@@ -4,6 +4,7 @@ column is left out: the import's first proposal, which the user can change.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,20 @@ def _integer_sequence(numeric: Sequence[object]) -> bool:
     return ints[0] in (0, 1) and ints == list(range(ints[0], ints[0] + len(ints)))
 
 
+def rarely_listed(nonzero: int, rows: int) -> bool:
+    """Whether a condition that is not zero in only ``nonzero`` of ``rows`` rows is too rare
+    to learn its effect from: fewer than 3 rows, or than 1% of a large table's rows (a
+    reagent that one paper of a literature table used)."""
+    return 0 < nonzero < max(3, math.ceil(0.01 * rows))
+
+
+def _nonzero(numeric: Sequence[object], decimal_comma: bool) -> tuple[int, int]:
+    """(cells that are a number other than 0, cells that are 0)."""
+    values = [parse_number(c, decimal_comma) for c in numeric]
+    zeros = sum(v == 0 for v in values)
+    return len(values) - zeros, zeros
+
+
 def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = False) -> Column:
     """Guess role, unit and kind of a column from its header and its cells.
 
@@ -58,6 +73,8 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
     - Text with a few repeated levels (a ligand, a solvent) is a category input, unless
       it is an outcome: a verdict or quantity header, or one-letter codes (a flag).
     - Who, when and where it was recorded (an operator, a date, a note) is ignored.
+    - A number that is 0 in all rows but a few (:func:`rarely_listed`: a reagent that few
+      syntheses used) is ignored: its effect cannot be learned from those rows.
     - Other text is ignored; :func:`ignored_reason` says why.
     """
     unit = split_unit(header)[1]
@@ -90,7 +107,21 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
         return Column(header, Role.TARGET, unit, Kind.NUMBER)
     if names_verdict(header):
         return Column(header, Role.IGNORED, unit, Kind.NUMBER)
+    nonzero, zeros = _nonzero(numeric, decimal_comma)
+    if zeros and rarely_listed(nonzero, len(cells)):
+        return Column(header, Role.IGNORED, unit, Kind.NUMBER)
     return Column(header, Role.INPUT, unit, Kind.NUMBER)
+
+
+def amount_column(header: str, cells: Sequence[object], decimal_comma: bool = False) -> Column:
+    """A reagent's amount spread from a list (:mod:`nrstudio.core.data.reagent_lists`): a
+    number input, ignored when :func:`rarely_listed`."""
+    values = [parse_number(c, decimal_comma) for c in cells]
+    zeros = sum(v == 0 for v in values)
+    nonzero = sum(v is not None for v in values) - zeros
+    rare = zeros and rarely_listed(nonzero, len(cells))
+    return Column(header, Role.IGNORED if rare else Role.INPUT, split_unit(header)[1],
+                  Kind.NUMBER)
 
 
 def is_outcome_text(header: str, levels: set[str]) -> bool:
@@ -143,7 +174,7 @@ def has_too_many_levels(column: Column, cells: Sequence[object],
 @dataclass(frozen=True)
 class IgnoredReason:
     """Why a column is left out: ``kind`` (used, empty, label, outcome, bookkeeping,
-    restated, numbers, constant, crowded, chosen) for code to act on, ``words`` for the
+    restated, rare, numbers, constant, crowded, chosen) for code to act on, ``words`` for the
     user ("" when used)."""
 
     kind: str
@@ -182,6 +213,10 @@ def why_ignored(column: Column, cells: Sequence[object],
             return IgnoredReason("restated", f"restates '{name}' level for level (one input "
                                              "per condition)")
     if numeric:
+        nonzero, zeros = _nonzero(filled, False)
+        if zeros and rarely_listed(nonzero, len(cells)):
+            return IgnoredReason("rare", f"0 in every row but {nonzero}: too few to learn its "
+                                         "effect from; make it an input if it matters")
         return IgnoredReason("numbers", "numbers, not chosen as an input or a target")
     if levels == 1:
         return IgnoredReason("constant", f"the same text ('{filled[0][:30]}') in every row")

@@ -37,6 +37,9 @@ class Kind(StrEnum):
 # Cells a lab writes for "not measured" or "none used": read as empty. The import dialog can
 # change the set; "0" is never one (zero of a reagent is a value).
 MISSING_MARKERS = ("NA", "N/A", "n/a", "n.d.", "NaN", "None", "null", "-", "\u2014", "?", "#N/A")
+# Full-width forms (U+FF01-FF5E, and the ideographic space) as a Chinese or Japanese input
+# method types them: '１２．５' is 12.5 and '？' is '?'. Read as their ASCII letters.
+_FULL_WIDTH = {0xFF01 + k: 0x21 + k for k in range(0x5E)} | {0x3000: 0x20}
 
 
 class Origin(StrEnum):
@@ -91,9 +94,12 @@ def parse_number(text: object, decimal_comma: bool = False) -> float | None:
     """Parse one cell as a finite float; ``None`` when it is not a number.
 
     Accepts a leading sign (also the Unicode minus), exponents (also written as a power of
-    ten: ``3.2×10⁻³``, ``3.2 x 10^-3``), and with ``decimal_comma`` the forms ``4,9`` and
-    ``1.234,5``. Rejects ``nan``/``inf``: they are never a measurement.
+    ten: ``3.2×10⁻³``, ``3.2 x 10^-3``), full-width digits (``１２．５``), and with
+    ``decimal_comma`` the forms ``4,9`` and ``1.234,5``. Rejects ``nan``/``inf``: they are
+    never a measurement.
     """
+    if type(text) is float:  # most cells of a workbook: checked first (a million of them)
+        return text if math.isfinite(text) else None
     if isinstance(text, bool):
         return None
     if isinstance(text, int | float | np.integer | np.floating):
@@ -101,7 +107,8 @@ def parse_number(text: object, decimal_comma: bool = False) -> float | None:
         return value if math.isfinite(value) else None
     if not isinstance(text, str):
         return None
-    s = text.strip().replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
+    s = (text.translate(_FULL_WIDTH).strip().replace("\u2212", "-").replace("\u00a0", "")
+         .replace(" ", ""))
     if decimal_comma:
         if _THOUSANDS_DOT.match(s):
             s = s.replace(".", "")
@@ -166,7 +173,7 @@ def is_missing_marker(text: object, markers: Sequence[str] = MISSING_MARKERS) ->
     """True when a cell's text is one of the "no value" markers (case-insensitive)."""
     if not isinstance(text, str):
         return False
-    s = text.strip().lower()
+    s = text.translate(_FULL_WIDTH).strip().lower()
     return bool(s) and any(s == m.strip().lower() for m in markers)
 
 
@@ -200,11 +207,14 @@ class Dataset:
     ``table``: one column per entry of ``columns`` (same order, object dtype), one row per
     synthesis. ``rows``: the same index, columns ``origin`` (str), ``validation_experiment``
     (bool), ``parent_1``/``parent_2`` (sample ids of a synthetic row's parents, else "").
+    ``listed``: the columns the import spread from a list of reagents, one amount per
+    reagent (:mod:`nrstudio.core.data.reagent_lists`); not saved with a project.
     """
 
     table: pd.DataFrame
     columns: list[Column]
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    listed: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -238,8 +248,8 @@ class Dataset:
 
     def copy(self) -> Dataset:
         return Dataset(
-            self.table.copy(), [replace(c) for c in self.columns], self.rows.copy()
-        )
+            self.table.copy(), [replace(c) for c in self.columns], self.rows.copy(),
+            self.listed)
 
     # ---- columns ------------------------------------------------------------------------
     def column(self, name: str) -> Column:

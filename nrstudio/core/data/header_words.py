@@ -122,6 +122,8 @@ _BOOKKEEPING_TOKENS = {
     "timestamp", "notebook", "page", "instrument", "file", "filename", "doi", "reference",
     "operador", "autor", "datum", "bemerkung", "kommentar", "comentario",
     "comentário", "observação", "commentaire", "opérateur", "operatore", "planned",
+    # how many particles the size was counted on: about the measurement, not the synthesis
+    "counted", "statistics",
 }
 
 

@@ -11,7 +11,9 @@ decision noted for the import dialog (:attr:`RawTable.notes`):
 - thousands separators in a table with decimal points (``1,000`` µL) are numbers;
 - an approximate value (``~45``, ``≈ 45``, ``ca. 45``) is its number, a value with its spread
   (``45 ± 5``) its mean, and a value written with its unit (``240 °C``, ``45%``) its number,
-  the unit going to the header when the whole column has the same one.
+  the unit going to the header when the whole column has the same one;
+- a list of reagents across repeated pairs of columns (*amount*, *reagent*, *amount (2)*,
+  …) is one amount column per reagent (:mod:`nrstudio.core.data.reagent_lists`).
 
 What cannot be one number is left as written, and validation says what it is where it
 stands (:func:`cell_hint`): a bound (``<30``), a range (``10-20``), room temperature
@@ -26,6 +28,7 @@ from typing import Any
 
 from nrstudio.core.data.dataset import format_cell, is_missing, is_missing_marker, parse_number
 from nrstudio.core.data.header_words import is_unit, split_unit
+from nrstudio.core.data.reagent_lists import spread_reagent_lists
 from nrstudio.core.data.table_roles import RawTable
 from nrstudio.core.units import CELSIUS, TIME_S, convert, kind_of
 
@@ -50,7 +53,7 @@ def read_conventions(raw: RawTable) -> RawTable:
     _fold_units_row(raw)
     for j in range(len(raw.header)):
         _plain_numbers(raw, j)
-    return raw
+    return spread_reagent_lists(raw)
 
 
 def cell_hint(text: str, unit: str = "") -> str:

@@ -4,12 +4,18 @@ read as empty, row metadata columns (origin, validation flag, parents) taken out
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from nrstudio.core.data.column_guessing import guess_column, is_id_header, restates
+from nrstudio.core.data.column_guessing import (
+    amount_column,
+    guess_column,
+    is_id_header,
+    restates,
+)
 from nrstudio.core.data.dataset import (
     MISSING_MARKERS,
     Column,
@@ -41,6 +47,10 @@ class RawTable:
     decimal_comma: bool = False
     notes: list[str] = field(default_factory=list)
     line_word: str = "line"  # what line_numbers count: a text file's lines, a sheet's rows
+    # Columns the reading made of a reagent list, one amount per reagent
+    # (:mod:`nrstudio.core.data.reagent_lists`): inputs whatever their header reads as (a
+    # reagent called "PL" is no photoluminescence).
+    amounts: set[str] = field(default_factory=set)
 
 
 _META_NAMES = {
@@ -97,7 +107,9 @@ def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None,
         if meta_name is not None:
             meta[meta_name] = _meta_values(meta_name, name, cells, raw.line_numbers)
             continue
-        col = (overrides or {}).get(name) or guess_column(name, cells, raw.decimal_comma)
+        col = (overrides or {}).get(name) or (
+            amount_column(name, cells, raw.decimal_comma) if name in raw.amounts
+            else guess_column(name, cells, raw.decimal_comma))
         col.name = name
         columns.append(col)
         data[name] = [_typed(c, col.kind, raw.decimal_comma) for c in cells]
@@ -106,7 +118,7 @@ def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None,
     table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
     if len(table) != len(raw.cells):  # a table with no columns left
         table = pd.DataFrame(index=range(len(raw.cells)), columns=[], dtype=object)
-    return Dataset(table, columns, meta)
+    return Dataset(table, columns, meta, frozenset(raw.amounts & set(table.columns)))
 
 
 def _one_sample_id(columns: list[Column], given: set[str]) -> None:
@@ -137,6 +149,8 @@ def _one_input_per_condition(columns: list[Column], data: dict[str, list[object]
 
 
 def _typed(cell: object, kind: Kind, decimal_comma: bool) -> object:
+    if type(cell) is float and kind == Kind.NUMBER and math.isfinite(cell):
+        return cell  # most cells of a workbook, a million in a literature table
     if is_missing(cell):
         return float("nan")
     if kind == Kind.NUMBER:

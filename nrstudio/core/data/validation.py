@@ -139,13 +139,20 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
     _check_aspect_ratio(dataset, values, report)
     _check_sample_ids(dataset, report)
     _check_degenerate(dataset, values, trains, report)
-    for i in np.flatnonzero(waiting):
+    for w in np.flatnonzero(waiting):
         add(Finding(Severity.WARNING, "planned, waiting for its measured values: left out of "
-                    "training for the targets still empty", int(i) + 1))
-    for i in np.flatnonzero(unmeasured):
-        add(Finding(Severity.WARNING, "no target measured: left out of training (a synthesis "
-                    f"still to make? write yes in a column named '{PLANNED_COLUMN}': "
-                    "suggestions then count it as planned and keep away from it)", int(i) + 1))
+                    "training for the targets still empty", int(w) + 1))
+    unmeasured_rows = [int(i) for i in np.flatnonzero(unmeasured)]
+    hint = (f"(a synthesis still to make? write yes in a column named '{PLANNED_COLUMN}': "
+            "suggestions then count it as planned and keep away from it)")
+    if len(unmeasured_rows) > MAX_REPEAT_FINDINGS:  # one line, every row still marked
+        add(Finding(Severity.WARNING, f"no target measured in {len(unmeasured_rows)} rows "
+                    f"({row_list(unmeasured_rows)}): left out of training {hint}",
+                    unmeasured_rows[0] + 1, more_rows=tuple(i + 1 for i in unmeasured_rows[1:])))
+    else:
+        for i in unmeasured_rows:
+            add(Finding(Severity.WARNING, f"no target measured: left out of training {hint}",
+                        i + 1))
     if not report.has_errors:
         _check_rows_per_target(dataset, report, waiting | unmeasured)
     n_train = int((dataset.is_original & ~dataset.is_validation).sum())
@@ -263,8 +270,7 @@ def _column_values(cells: list[object], parsed: tuple[np.ndarray, list[int]], co
     findings in row order; ``parsed``: its :func:`parse_numbers`."""
     n = len(cells)
     arr, bad = parsed
-    problems = {i: Finding(Severity.ERROR, _not_a_number(cells[i], col.unit), i + 1, col.name)
-                for i in bad}
+    problems = _unreadable(cells, bad, col)
     missing = [int(r) for r in np.flatnonzero(np.isnan(arr) & ~np.isin(np.arange(n),
                                                                         list(problems)))
                if trains[r]]
@@ -296,6 +302,26 @@ def _column_values(cells: list[object], parsed: tuple[np.ndarray, list[int]], co
                     Severity.ERROR, f"{arr[i]:g} is negative: amounts and sizes cannot be",
                     int(i) + 1, col.name)
     return arr, [problems[i] for i in sorted(problems)]
+
+
+def _unreadable(cells: list[object], bad: list[int], col: Column) -> dict[int, Finding]:
+    """One error per cell that is not a number, by row (0-based); the same text in more than
+    MAX_REPEAT_FINDINGS cells of the column (a mark such as ``*`` that a literature table
+    uses for "not reported") is one error naming its rows, each cell still marked."""
+    by_text: dict[str, list[int]] = {}
+    for i in bad:
+        by_text.setdefault(format_cell(cells[i]).strip(), []).append(i)
+    problems: dict[int, Finding] = {}
+    for rows in by_text.values():
+        what = _not_a_number(cells[rows[0]], col.unit)
+        if len(rows) > MAX_REPEAT_FINDINGS:
+            problems[rows[0]] = Finding(
+                Severity.ERROR, f"{what}, in {len(rows)} rows ({row_list(rows)}); if it "
+                "means 'not measured', add it to 'Read as no value' when importing",
+                rows[0] + 1, col.name, tuple(i + 1 for i in rows[1:]))
+        else:
+            problems.update({i: Finding(Severity.ERROR, what, i + 1, col.name) for i in rows})
+    return problems
 
 
 def _not_a_number(cell: object, unit: str = "") -> str:

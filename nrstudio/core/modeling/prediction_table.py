@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.reagent_lists import unused_reagents, with_unlisted_reagents
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.predict import EnsembleModel, match_inputs
 from nrstudio.core.modeling.run_settings import SHORT_NAMES
@@ -20,6 +21,7 @@ def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float
     be). A row with a missing or negative number input gets no prediction, and "why" names
     the input."""
     space = models.space
+    dataset = with_unlisted_reagents(dataset, models.inputs)
     mapping = match_inputs(models.inputs, [c.name for c in dataset.columns])
     x = space.conditions(dataset, columns=mapping)
     numeric = [j for j in range(x.shape[1]) if j not in space.categorical]
@@ -44,6 +46,10 @@ def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float
         out_dom[ok], impossible[ok] = pred.out_of_domain, pred.impossible
         for k, reason in zip(np.flatnonzero(ok).tolist(), pred.reasons(), strict=True):
             why[k] = reason
+    for k, extra in enumerate(unused_reagents(dataset, models.inputs)):
+        if extra and ok[k]:
+            why[k] = "; ".join(filter(None, [why[k], "uses reagents the models never saw "
+                                             f"({', '.join(extra)}): predicted without them"]))
     frame = pd.DataFrame({"sample": dataset.sample_ids()})
     for j, name in enumerate(models.inputs):
         frame[name] = ([space.level_text(name, v) for v in x[:, j]] if name in space.levels

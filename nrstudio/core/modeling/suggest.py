@@ -31,6 +31,7 @@ import numpy as np
 
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.editing import planned_rows
+from nrstudio.core.data.reagent_lists import unused_reagents, with_unlisted_reagents
 from nrstudio.core.data.training_rows import MISSING_LEVEL, category_levels
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import DesignSpace, design_box, sample_box, sample_near_data
@@ -135,6 +136,7 @@ def candidate_list(models: FinalModels, table: Dataset) -> CandidateList:
     number cell holds text (naming its row and column)."""
     from nrstudio.core.modeling.predict import match_inputs
 
+    table = with_unlisted_reagents(table, models.inputs)
     mapping = match_inputs(models.inputs, [c.name for c in table.columns])
     x = models.space.conditions(table, columns=mapping)
     usable = np.isfinite(x).all(axis=1)
@@ -153,6 +155,13 @@ def candidate_list(models: FinalModels, table: Dataset) -> CandidateList:
         skipped.append(f"{int((new & usable).sum())} rows of the list have a level the models "
                        "never saw; they are predicted as none of the known levels, with "
                        "little certainty")
+    extra = unused_reagents(table, models.inputs)
+    novel = [i for i in np.flatnonzero(usable) if extra[i]]
+    if novel:
+        names = sorted({name for i in novel for name in extra[i]})
+        skipped.append(f"{len(novel)} rows of the list use reagents the models never saw "
+                       f"({', '.join(names[:6])}{' …' if len(names) > 6 else ''}); they are "
+                       "predicted without them")
     if not usable.any():
         raise DataError("no row of the list gives every input the models need")
     return CandidateList(x[usable], np.flatnonzero(usable), skipped)

@@ -196,3 +196,17 @@ def test_excels_separator_line_names_the_delimiter_and_is_no_row():
     assert raw.header == ["Sample", "T (°C)", "L (nm)"]
     assert raw.line_numbers == [3, 4] and raw.cells[0][2] == "20,5"
     assert raw.notes[0] == "line 1 names the separator (sep=;), as Excel writes it"
+
+
+def test_full_width_digits_and_marks_read_as_a_chinese_input_method_types_them(tmp_path):
+    """A literature table typed with a Chinese input method: '？' (U+FF1F) for "not
+    reported" was 575 errors "'？' is not a number" where '?' is read as no value."""
+    path = tmp_path / "cn.csv"
+    path.write_text("Sample,T (°C),Time (min),D (nm)\n"
+                    "S1,１８０,５,４．５\nS2,200,？,5.5\nS3,220,10,－\nS4,240,15,7.0\n",
+                    encoding="utf-8")
+    ds = import_table(path)
+    assert ds.inputs == ["T (°C)", "Time (min)"]
+    values = ds.values(["T (°C)", "Time (min)", "D (nm)"])
+    np.testing.assert_array_equal(values[0], [180.0, 5.0, 4.5])
+    assert np.isnan(values[1, 1]) and np.isnan(values[2, 2])

@@ -206,3 +206,31 @@ def test_many_missing_cells_of_a_column_are_one_finding_that_marks_every_cell():
     assert ratio.message.startswith("trains on 10 rows; leaves out rows 3, 6, 9, 12, 15, 18, 21")
     assert ratio.rows == (3, 6, 9, 12, 15, 18, 21)
     assert all(rep.for_cell(r, "Aspect Ratio") == [ratio] for r in ratio.rows)
+
+
+def test_the_same_unreadable_text_in_many_cells_is_one_error_naming_its_rows():
+    """A literature table marks "not reported" with '*' (or a figure's code): one error per
+    cell buried the few real typos among hundreds of lines."""
+    rows = [[f"s{i}", 10.0 + i, 100.0 + 3 * i, 40.0 + i % 7, 4.0 + i % 3, 10.0]
+            for i in range(20)]
+    for i in range(2, 16, 2):  # 7 stars
+        rows[i][3] = "*"
+    rows[17][3] = "4O"  # a typo of its own
+    rep = report_for(rows)
+    stars, typo = rep.errors
+    assert stars.rows == (3, 5, 7, 9, 11, 13, 15) and stars.column == "Average Length (nm)"
+    assert stars.message.startswith("'*' is not a number, in 7 rows (rows 3, 5, 7")
+    assert "'Read as no value'" in stars.message
+    assert all(rep.for_cell(r, "Average Length (nm)") == [stars] for r in stars.rows)
+    assert (typo.row, typo.more_rows) == (18, ())
+
+
+def test_many_rows_with_no_target_are_one_warning_that_marks_them():
+    rows = [[f"s{i}", 10.0 + i, 100.0 + 3 * i, 40.0 + i % 7, 4.0 + i % 3, 10.0]
+            for i in range(20)]
+    for i in range(10, 17):
+        rows[i][3] = rows[i][4] = rows[i][5] = float("nan")
+    rep = report_for(rows)
+    [unmeasured] = [f for f in rep.warnings if "no target measured" in f.message]
+    assert unmeasured.rows == tuple(range(11, 18))
+    assert unmeasured.message.startswith("no target measured in 7 rows (rows 11, 12")
