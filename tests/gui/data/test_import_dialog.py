@@ -93,3 +93,40 @@ def test_opening_an_ods_workbook_chooses_among_its_sheets(window, tmp_path, monk
     assert window.open_path(path)
     assert seen == {"sheets": ["Notes", "Runs"], "first": ["Remarks"]}
     assert window.doc.dataset.targets == ["PL peak (nm)"] and len(window.doc.dataset) == 6
+
+
+def _reagent_list(tmp_path, reagents=300, slots=6):
+    """A literature table's reagent list: ``slots`` (amount, reagent) pairs over
+    ``reagents`` reagents, spread on import into one column per reagent."""
+    header = ["Sample", "T (°C)"] + ["amount/mmol", "reagent"] * slots + ["D (nm)"]
+    lines = [",".join(header)]
+    for i in range(reagents * 2):
+        pairs = [f"{1 + (i + k) % 5},R{(i * 7 + k * 13) % reagents}" for k in range(slots)]
+        lines.append(",".join([f"s{i}", str(150 + i % 90), *pairs, str(4 + i % 11)]))
+    path = tmp_path / "list.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_wide_table_lists_its_columns_a_lot_at_a_time(window, qtbot, tmp_path):
+    """A reagent list spread into hundreds of columns: the column list is built a lot at a
+    time between turns of the event loop (built at once it held the window's thread for
+    0.5 s), and OK pressed meanwhile still confirms every column."""
+    dialog = ImportDialog(_reagent_list(tmp_path), window)
+    qtbot.waitUntil(lambda: dialog.raw is not None, timeout=30_000)
+    assert len(dialog.raw.header) == 303
+    assert 0 < len(dialog.role_boxes) < 303  # the first lots only
+    assert dialog.preview.model().columnCount() == 303
+    assert dialog.preview.model().rowCount() == import_dialog.PREVIEW_ROWS
+    qtbot.waitUntil(lambda: len(dialog.role_boxes) == 303, timeout=30_000)
+    # Read again (the no-value marks changed): a new list, a lot at a time again.
+    dialog.markers.setText("NA, ?")
+    dialog.markers.editingFinished.emit()
+    qtbot.waitUntil(lambda: 0 < len(dialog.role_boxes) < 303, timeout=30_000)
+    dialog.choose("R5 (mmol)", Role.IGNORED)  # a row not built yet is built to be chosen
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.click()
+    dialog.wait_for_reads()
+    assert dialog.imported is not None and len(dialog.imported.columns) == 303
+    assert dialog.imported.column("R5 (mmol)").role == Role.IGNORED
+    assert dialog.imported.column("R6 (mmol)").role == Role.INPUT
