@@ -71,6 +71,7 @@ class ImportDialog(QDialog):
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.markers = QLineEdit(", ".join(MISSING_MARKERS))
+        self.markers.setObjectName("import:markers")
         self.markers.setToolTip("Cell texts read as 'no value', separated by commas (blank "
                                 "cells always are). Change them and press Enter.")
         self.markers.editingFinished.connect(self._markers_changed)
