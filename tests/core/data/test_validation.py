@@ -234,3 +234,18 @@ def test_many_rows_with_no_target_are_one_warning_that_marks_them():
     [unmeasured] = [f for f in rep.warnings if "no target measured" in f.message]
     assert unmeasured.rows == tuple(range(11, 18))
     assert unmeasured.message.startswith("no target measured in 7 rows (rows 11, 12")
+
+
+def test_an_id_column_of_group_numbers_is_one_error_that_marks_every_repeat():
+    """A literature table's 'ID' counts recipes, not samples (1, 1, 1, 2, 2, …): 1,598
+    errors, one per row, for a 1,599-row table."""
+    rows = [[f"{1 + i // 4}", 10.0 + i, 100.0 + 3 * i, 40.0 + i % 7, 4.0 + i % 3, 10.0]
+            for i in range(12)]
+    rep = report_for(rows)
+    [ids] = rep.errors
+    assert ids.column == "Sample" and ids.rows == (2, 3, 4, 6, 7, 8, 10, 11, 12)
+    assert ids.message.startswith("9 rows repeat the sample id of an earlier row (rows 2 as "
+                                  "1, 3 as 1, 4 as 1, 6 as 5")
+    few = report_for([r[:] for r in GOOD] + [["s1", 60.0, 150.0, 20.0, 4.0, 5.0]])
+    assert [(f.row, f.message) for f in few.errors] == [
+        (6, "sample id 's1' is also the id of row 1; give every sample its own id")]
