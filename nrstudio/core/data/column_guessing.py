@@ -46,6 +46,12 @@ def _integer_sequence(numeric: Sequence[object]) -> bool:
     return ints[0] in (0, 1) and ints == list(range(ints[0], ints[0] + len(ints)))
 
 
+def shared_label(filled: Sequence[object]) -> bool:
+    """Whether the filled cells of an id-like column are labels that many rows share: at
+    most half as many different values as cells (of at least four)."""
+    return len(filled) >= 4 and len({format_cell(c).strip() for c in filled}) <= len(filled) / 2
+
+
 def rarely_listed(nonzero: int, rows: int) -> bool:
     """Whether a condition that is not zero in only ``nonzero`` of ``rows`` rows is too rare
     to learn its effect from: fewer than 3 rows, or than 1% of a large table's rows (a
@@ -64,7 +70,8 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
     """Guess role, unit and kind of a column from its header and its cells.
 
     - The sample id: an id-like header (in several languages), or by content: unique text,
-      or a run of consecutive integers without a unit.
+      or a run of consecutive integers without a unit. An id-like header over labels that
+      many rows share (a run or a batch: :func:`shared_label`) is ignored, no id.
     - Mostly-numeric columns are inputs, or targets when the header names a measured
       quantity (length, width, aspect ratio, peak, FWHM, yield, a length unit, in several
       languages) and not the starting material; a verdict (monodispersity, shape, a
@@ -84,6 +91,10 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
     texts = {format_cell(c).strip() for c in filled}
     unique = len(texts) == len(filled)
     id_like = is_id_header(header)
+    if id_like and shared_label(filled):
+        # 'Run 2' in 16 rows, then 'Run 3': a run or batch that many rows (aliquots,
+        # repeats) share, not a sample id; 134 of 142 rows were errors as repeated ids.
+        return Column(header, Role.IGNORED, "", Kind.TEXT)
     if id_like and (unique or not mostly_numeric or _integer_labels(numeric)):
         # An id header keeps the id role when an id repeats (validation then names the
         # duplicates): a numeric id must never turn into an input silently.
@@ -173,7 +184,7 @@ def has_too_many_levels(column: Column, cells: Sequence[object],
 
 @dataclass(frozen=True)
 class IgnoredReason:
-    """Why a column is left out: ``kind`` (used, empty, label, outcome, bookkeeping,
+    """Why a column is left out: ``kind`` (used, empty, label, shared, outcome, bookkeeping,
     restated, rare, numbers, constant, crowded, chosen) for code to act on, ``words`` for the
     user ("" when used)."""
 
@@ -199,6 +210,11 @@ def why_ignored(column: Column, cells: Sequence[object],
     if not numeric and levels == len(filled):
         return IgnoredReason("label", "every row has a different text: a label or a note, "
                                       "not a condition")
+    if is_id_header(column.name) and shared_label(filled):
+        return IgnoredReason("shared", f"{levels} label{'s' if levels > 1 else ''} shared by "
+                                       f"{len(filled)} rows: a run "
+                                       "or a batch, not a sample id; make it a text input if "
+                                       "the runs differ in a condition the table lacks")
     if names_verdict(column.name) or (not numeric and is_outcome_text(column.name,
                                                                         set(filled))):
         return IgnoredReason("outcome", "an outcome measured after the synthesis (a verdict, "

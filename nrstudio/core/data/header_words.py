@@ -82,13 +82,13 @@ _QUANTITY_WORDS = (
     "photoluminescence", "fwhm", "hwhm", "exciton", "peak", "quantum yield", "plqy",
     "band gap", "bandgap", "polydispersity", "outcome", "result", "yield", "wavelength",
     "absorbance", "absorption", "lifetime", "plasmon", "extinction", "zeta", "hydrodynamic",
-    "crystallite",
+    "crystallite", "radius",
     # Portuguese, Spanish, French, German, Italian
     "pico", "comprimento", "largura", "diâmetro", "diametro", "espessura", "tamanho",
     "rendimento", "rendimiento", "longitud", "anchura", "tamaño", "largeur", "longueur",
     "taille", "rendement", "länge", "breite", "durchmesser", "größe", "ausbeute",
     "lunghezza", "larghezza", "dimensione", "resa", "resultado", "risultato", "résultat",
-    "ergebnis",
+    "ergebnis", "raio", "rayon", "radio medio",
 )
 # Short names and abbreviations, matched as whole words.
 _QUANTITY_TOKENS = {"ar", "l/w", "qy", "pl", "pdi", "wl", "abs", "lambda", "λ", "em", "fwhm",

@@ -8,6 +8,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+from nrstudio.core.data.column_guessing import ignored_reason
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
 from nrstudio.core.data.table_io import dataset_from_raw, export_table, read_csv_bytes, read_table
 from nrstudio.core.data.validation import validate_dataset
@@ -117,10 +118,13 @@ def test_duplicate_sample_ids_are_errors_and_a_numeric_id_stays_an_id():
     found = messages(ds)
     assert any("row 3, column 'Sample': sample id '2' is also the id of row 2" in m
                for m in found)
+    # One label in every row is no sample id (a run, a batch): ignored with the reason,
+    # never an input.
     same = dataset_from_raw(read_csv_bytes(
         b"Sample,S amount (mg),Average Length (nm)\n" + b"A,5,40\n" * 6))
-    assert same.sample_id_column == "Sample" and same.inputs == ["S amount (mg)"]
-    assert validate_dataset(same).has_errors
+    assert same.sample_id_column is None and same.inputs == ["S amount (mg)"]
+    assert "1 label shared by 6 rows: a run or a batch, not a sample id" in ignored_reason(
+        same.column("Sample"), same.table["Sample"].tolist())
 
 
 def test_an_all_empty_target_and_a_constant_input_are_named():

@@ -18,7 +18,7 @@ NUMBERS = ["512.5", "530.1", "541.0", "498.2", "520.7", "533.3"]
     "WL 2º Pico", "Abs 1º Pico", "peak_pos", "fwhm", "PLQY", "D/nm", "Diâmetro (nm)",
     "Rendimento (%)", "Yield (%)", "LSPR (nm)", "Länge [nm]", "λ_em", "L (nm)",
     "TSPR (nm)", "Plasmon band (nm)", "Zeta potential (mV)", "DLS size (nm)", "y", "Y",
-    "response",
+    "response", "Radius_nm", "Raio (nm)",
 ])
 def test_measured_quantities_are_targets(header):
     assert guess_column(header, NUMBERS).role == Role.TARGET
@@ -143,3 +143,15 @@ def test_synthetic_ids_never_collide_with_samples():
 
     assert synthetic_prefix(["S1", "S2", "S3"]) == "syn-"
     assert synthetic_prefix(["syn-1", "A"]) == "synthetic-"
+
+
+@pytest.mark.parametrize("header", ["Run", "Batch", "Sample", "ID"])
+def test_a_label_many_rows_share_is_a_run_not_a_sample_id(header):
+    """A student lab's table: 'Run 2' over 16 aliquots, then 'Run 3' (142 rows, 8 runs):
+    134 rows were errors as repeated sample ids."""
+    cells = [f"Run {2 + i // 4}" for i in range(12)]
+    col = guess_column(header, cells)
+    assert col.role == Role.IGNORED
+    assert ignored_reason(col, cells).startswith("3 labels shared by 12 rows: a run or a batch")
+    # an id with a repeat or two stays an id, for validation to name the repeats
+    assert guess_column(header, [f"s{i}" for i in range(11)] + ["s3"]).role == Role.SAMPLE_ID
