@@ -7,7 +7,8 @@ decision noted for the import dialog (:attr:`RawTable.notes`):
 - a title above the header (*Table S1. Synthesis conditions*) and notes below the table
   (*a) measured by TEM*) are not rows (:func:`skip_titles_and_notes`, which the readers call
   before they take the header), and a row naming groups of columns over the header (merged
-  cells) lends its names to the header's repeated ones;
+  cells) lends its names to the header's repeated ones; a first row of numbers only is data
+  under a header of Column 1, Column 2, …;
 - thousands separators in a table with decimal points (``1,000`` µL) are numbers;
 - an approximate value (``~45``, ``≈ 45``, ``ca. 45``) is its number, a value with its spread
   (``45 ± 5``) its mean, and a value written with its unit (``240 °C``, ``45%``) its number,
@@ -170,7 +171,24 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str],
     for number, cells in rows[end:]:
         notes.append(f"{line} {number} skipped: a note below the table "
                      f"('{_short(filled(cells)[0])}')")
-    return _without_group_row(rows[start:end], notes, line)
+    return _numbers_for_header(_without_group_row(rows[start:end], notes, line), notes, line)
+
+
+def _numbers_for_header(rows: list[tuple[int, list[Any]]], notes: list[str], line: str
+                        ) -> list[tuple[int, list[Any]]]:
+    """A first row of numbers only is no header (a table saved without its header row, as
+    benchmark collections keep them): it stays a row, and a header of Column 1, Column 2, …
+    goes above it. Read as headers, its numbers named the columns and the row was lost."""
+    if not rows:
+        return rows
+    number, first = rows[0]
+    cells = [c for c in first if not is_missing(c)]
+    if len(cells) < 2 or any(parse_number(c) is None for c in cells):
+        return rows
+    notes.append(f"{line} {number} holds numbers where the header belongs: read as a row, the "
+                 f"columns named Column 1 to Column {len(first)} (rename them with a "
+                 "right-click on a header on the Data page)")
+    return [(number, [f"Column {j + 1}" for j in range(len(first))]), *rows]
 
 
 def _without_group_row(rows: list[tuple[int, list[Any]]], notes: list[str], line: str

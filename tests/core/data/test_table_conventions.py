@@ -250,3 +250,23 @@ def test_a_header_wrapped_in_its_cell_reads_on_one_line(tmp_path):
     ds = import_table(_write(tmp_path, "wrapped.csv", text))
     assert [c.name for c in ds.columns][1:3] == ["Temperature (°C)", "Core amount (nmol)"]
     assert ds.column("Core amount (nmol)").unit == "nmol"
+
+
+def test_a_table_without_its_header_row_keeps_its_first_row(tmp_path):
+    """A benchmark collection's table saved without a header: its first row's numbers were
+    taken as the column names and that synthesis lost."""
+    path = _write(tmp_path, "bare.csv", "13.1,33.0,227.0,0.586\n17.3,11.0,280.0,0.687\n"
+                                        "6.67,39.0,333.0,0.855\n")
+    raw = read_table(path)
+    assert raw.header == ["Column 1", "Column 2", "Column 3", "Column 4"]
+    assert raw.line_numbers == [1, 2, 3] and raw.cells[0][0] == "13.1"
+    assert any("line 1 holds numbers where the header belongs" in n for n in raw.notes)
+    wb = openpyxl.Workbook()
+    for row in ([1.5, 200, 4.1], [2.5, 220, 5.2], [3.0, 240, 6.3]):
+        wb.active.append(row)
+    wb.save(tmp_path / "bare.xlsx")
+    raw = read_table(tmp_path / "bare.xlsx")
+    assert raw.header == ["Column 1", "Column 2", "Column 3"] and len(raw.cells) == 3
+    # a header with a number among names is a header
+    assert read_table(_write(tmp_path, "h.csv", "Sample,2019,T\nA,1,2\nB,3,4\n")).header == [
+        "Sample", "2019", "T"]
