@@ -87,14 +87,18 @@ class _Writer:
         return b"%%%%" + self.count(len(info)) + b"".join(self.count(i) for i in info) + payload
 
 
-def _image(pixels: np.ndarray, scale: float, unit: str, data_type: int) -> list:
+def _image(pixels: np.ndarray, scale: float, unit: str, data_type: int,
+           scale_y: float | None = None, unit_y: str | None = None) -> list:
     dims = list(reversed(pixels.shape))  # x fastest: width, height[, frames]
     axis = [("Origin", np.float32(0.0)), ("Scale", np.float32(scale)), ("Units", _units(unit))]
+    axis_y = [("Origin", np.float32(0.0)),
+              ("Scale", np.float32(scale if scale_y is None else scale_y)),
+              ("Units", _units(unit if unit_y is None else unit_y))]
     return [("ImageData", [
         ("Calibrations", [
             ("Brightness", [("Origin", np.float32(0)), ("Scale", np.float32(1)),
                             ("Units", _units("Counts"))]),
-            ("Dimension", [("", axis), ("", list(axis))]),
+            ("Dimension", [("", axis), ("", axis_y)]),
             ("DisplayCalibratedUnits", True)]),
         ("Data", pixels.reshape(-1)),
         ("DataType", np.int32(data_type)),
@@ -108,12 +112,18 @@ def _image(pixels: np.ndarray, scale: float, unit: str, data_type: int) -> list:
 
 
 def write_dm(version: int, pixels: np.ndarray, scale: float = 0.25, unit: str = "nm",
-             data_type: int = 10, extra_images: list[np.ndarray] | None = None) -> bytes:
-    """A DM3 or DM4 file (``version``) holding a 64 x 48 uint8 thumbnail, then ``pixels``
-    with ``scale`` ``unit`` per pixel (DM ``data_type``: 10 uint16, 2 float32, 6 uint8...),
+             data_type: int = 10, extra_images: list[np.ndarray] | None = None,
+             thumbnail: tuple[int, int] = (48, 64), scale_y: float | None = None,
+             unit_y: str | None = None) -> bytes:
+    """A DM3 or DM4 file (``version``) holding the RGB thumbnail DigitalMicrograph saves
+    first (``thumbnail``: its height and width; as large as the data, or larger, in real
+    files), then ``pixels`` with ``scale`` ``unit`` per pixel (``scale_y``, ``unit_y``: the
+    second axis's, when they differ; DM ``data_type``: 10 uint16, 2 float32, 6 uint8...),
     then ``extra_images`` (smaller ones, as a second workspace image would be)."""
-    thumb = (np.arange(64 * 48) % 251).astype(np.uint8).reshape(48, 64)
-    images = [("", _image(thumb, 1.0, "", 6)), ("", _image(pixels, scale, unit, data_type))]
+    grey = (np.arange(thumbnail[0] * thumbnail[1]) % 251).astype(np.uint32)
+    thumb = (grey | grey << 8 | grey << 16 | np.uint32(0xFF) << 24).astype(np.int32)
+    images = [("", _image(thumb.reshape(thumbnail), 1.0, "", 23)),
+              ("", _image(pixels, scale, unit, data_type, scale_y, unit_y))]
     for extra in extra_images or []:
         images.append(("", _image(extra, scale, unit, data_type)))
     writer = _Writer(version)

@@ -15,8 +15,9 @@ _CODES = {np.dtype("uint8"): 1, np.dtype("uint16"): 2, np.dtype("uint32"): 3,
 
 
 def write_ser(frames: list[np.ndarray], metres_per_px: float, version: int = 0x0220,
-              kind: int = 0x4122) -> bytes:
-    """A .ser file of ``frames`` (each (height, width)), calibrated in metres per pixel."""
+              kind: int = 0x4122, metres_high: float | None = None) -> bytes:
+    """A .ser file of ``frames`` (each (height, width)), calibrated in metres per pixel
+    (``metres_high``: the pixels' height, when it differs)."""
     offset = "<i" if version == 0x0210 else "<q"
     size = struct.calcsize(offset)
     description, units = b"Number", b""
@@ -32,7 +33,8 @@ def write_ser(frames: list[np.ndarray], metres_per_px: float, version: int = 0x0
     for frame in frames:
         offsets.append(elements_at + len(elements))
         height, width = frame.shape
-        elements += struct.pack("<ddiddihii", 0.0, metres_per_px, 0, 0.0, metres_per_px, 0,
+        elements += struct.pack("<ddiddihii", 0.0, metres_per_px, 0, 0.0,
+                                metres_high or metres_per_px, 0,
                                 _CODES[frame.dtype], width, height)
         # the bottom row first, as TIA stores an image
         elements += frame[::-1].astype(frame.dtype.newbyteorder("<")).tobytes()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.microscope_files import MicroscopeImage
+from nrstudio.core.micrographs.microscope_files import MicroscopeImage, square_pixels
 from nrstudio.core.units import length_in_nm
 
 # Tag value type codes: size in bytes and numpy type (byte order added from the header).
@@ -31,6 +31,7 @@ _SIMPLE: dict[int, tuple[int, str]] = {
 }
 _STRUCT, _STRING, _ARRAY = 15, 18, 20
 _GROUP, _DATA, _END = 20, 21, 0
+RGB_TYPE = 23  # DataType of packed RGBA pixels, as the thumbnail DigitalMicrograph saves
 MAX_DEPTH = 64  # no real file nests tags this deep; a damaged one could recurse forever
 
 
@@ -175,7 +176,7 @@ def read_digital_micrograph(data: bytes, name: str = "image", max_pixels: int = 
     images = root.get("ImageList")
     if not isinstance(images, _Group) or not images.tags:
         raise DataError(f"{name}: the DigitalMicrograph file holds no image")
-    best: tuple[int, list[int], _Group] | None = None
+    found: list[tuple[int, list[int], _Group]] = []
     for _, image in images.tags:
         image_data = image.get("ImageData") if isinstance(image, _Group) else None
         if not isinstance(image_data, _Group):
@@ -184,12 +185,15 @@ def read_digital_micrograph(data: bytes, name: str = "image", max_pixels: int = 
         if not isinstance(dims_tag, _Group) or not isinstance(image_data.get("Data"), _Array):
             continue
         dims = [int(v) for _, v in dims_tag.tags if isinstance(v, int)]
-        size = int(np.prod(dims)) if dims else 0
-        if best is None or size > best[0]:
-            best = (size, dims, image_data)
-    if best is None:
+        found.append((int(np.prod(dims)) if dims else 0, dims, image_data))
+    if not found:
         raise DataError(f"{name}: the DigitalMicrograph file holds no image")
-    size, dims, image_data = best
+    # DigitalMicrograph saves the picture it displays, as RGB, before the data. In real files
+    # it can be as large as the data (a 128 x 64 image) or larger (a 2,048-channel spectrum's
+    # 384 x 181 picture): taken by size, the thumbnail was read as the micrograph.
+    if len(found) > 1 and found[0][2].get("DataType") == RGB_TYPE:
+        found = found[1:]
+    size, dims, image_data = max(found, key=lambda f: f[0])  # the first of equal ones
     if size > max_pixels:
         raise DataError(f"{name}: {' x '.join(map(str, dims))} pixels is larger than the "
                         f"{max_pixels // 1_000_000} megapixels NR Studio reads")
@@ -197,13 +201,17 @@ def read_digital_micrograph(data: bytes, name: str = "image", max_pixels: int = 
         raise DataError(f"{name}: an image of {len(dims)} dimensions "
                         f"({' x '.join(map(str, dims))}: a stack or a spectrum) is not a single "
                         "micrograph; save one frame from DigitalMicrograph")
+    if min(dims) == 1:
+        unit = _axis(image_data, 0, data)[1]
+        raise DataError(f"{name} holds a spectrum or a profile ({max(dims)} values"
+                        + (f", in {unit}" if unit else "") + "), not an image of rods")
     array = image_data.get("Data")
     assert isinstance(array, _Array)
     if array.count != size:
         raise DataError(f"{name}: {array.count} values for {dims[0]} x {dims[1]} pixels")
     pixels = np.frombuffer(data, array.dtype, array.count, array.offset)
     data_type = image_data.get("DataType")
-    if data_type == 23 and array.dtype.itemsize == 4:  # RGB stored as packed 32-bit pixels
+    if data_type == RGB_TYPE and array.dtype.itemsize == 4:  # RGB stored as packed 32-bit pixels
         pixels = pixels.view(reader.order + "u1").reshape(-1, 4)[:, :3]
         pixels = pixels.reshape(dims[1], dims[0], 3)
     elif array.dtype.names is not None:
@@ -211,7 +219,7 @@ def read_digital_micrograph(data: bytes, name: str = "image", max_pixels: int = 
                         "not a micrograph")
     else:
         pixels = pixels.reshape(dims[1], dims[0])
-    nm_per_px, unit = _calibration(image_data, data)
+    nm_per_px, unit = _calibration(image_data, data, name)
     if nm_per_px is None and unit.replace(" ", "").startswith("1/"):
         raise DataError(f"{name} is a diffraction pattern (calibrated in {unit}), not an "
                         "image of rods")
@@ -229,17 +237,28 @@ def _text(value: object, data: bytes) -> str:
     return ""
 
 
-def _calibration(image_data: _Group, data: bytes) -> tuple[float | None, str]:
-    axis = image_data.path("Calibrations", "Dimension")
-    if not isinstance(axis, _Group) or not axis.tags:
+def _axis(image_data: _Group, k: int, data: bytes) -> tuple[float | None, str]:
+    """Axis ``k``'s pixel size in nm (None when not a length) and its unit as written."""
+    axes = image_data.path("Calibrations", "Dimension")
+    if not isinstance(axes, _Group) or len(axes.tags) <= k:
         return None, ""
-    x = axis.tags[0][1]
-    if not isinstance(x, _Group):
+    axis = axes.tags[k][1]
+    if not isinstance(axis, _Group):
         return None, ""
-    scale, unit = x.get("Scale"), _text(x.get("Units"), data)
+    scale, unit = axis.get("Scale"), _text(axis.get("Units"), data)
     nm = length_in_nm(unit) if unit else None
     if not isinstance(scale, int | float) or nm is None or not scale > 0:
         return None, unit
     # The scale is stored as a 32-bit float: 0.0021 µm reads 0.0020999999; kept to the
     # digits it holds.
     return float(f"{float(scale) * nm:.7g}"), unit
+
+
+def _calibration(image_data: _Group, data: bytes, name: str) -> tuple[float | None, str]:
+    """The pixel size in nm (None when not a length) and the unit as written; DataError
+    when the two axes give different lengths (pixels that are not square)."""
+    x, unit = _axis(image_data, 0, data)
+    y = _axis(image_data, 1, data)[0]
+    if x is not None and y is not None:
+        square_pixels(name, x, y, "DigitalMicrograph")
+    return x, unit

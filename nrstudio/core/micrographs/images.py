@@ -1,6 +1,6 @@
 """Reading TEM micrographs and finding their scale bars (Qt-free): an image as a grey float
 array whatever the file (TIFF incl. 16-bit and float, PNG, JPEG, RGB-encoded grey, Gatan's
-DM3/DM4, FEI TIA's SER, Thermo Fisher Velox's EMD), the pixel size from TIFF tags or the
+DM3/DM4, FEI TIA's SER, Thermo Fisher Velox's or NCEM's EMD), the pixel size from TIFF tags or the
 DM, SER or EMD calibration when present, and the burned-in scale bar.
 """
 

@@ -1,6 +1,7 @@
 """What the readers of the microscope makers' own formats share: the image they return and
 the endings they read. Gatan DigitalMicrograph (``.dm3``, ``.dm4``: ``digital_micrograph``),
-FEI TIA series (``.ser``: ``tia_series``) and Thermo Fisher Velox (``.emd``: ``velox_emd``),
+FEI TIA series (``.ser``: ``tia_series``) and Thermo Fisher Velox or Berkeley EMD (``.emd``:
+``velox_emd``, ``berkeley_emd``),
 each read with the pixel size its calibration states (``images.read_micrograph`` chooses the
 reader by the file's ending)."""
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from nrstudio.core.errors import DataError
 
 MICROSCOPE_SUFFIXES = (".dm3", ".dm4", ".ser", ".emd")
 
@@ -20,3 +23,12 @@ class MicroscopeImage:
 
     pixels: np.ndarray
     nm_per_px: float | None
+
+
+def square_pixels(name: str, x_nm: float, y_nm: float, software: str) -> None:
+    """DataError when a file calibrates its two axes differently (by more than 1%): a rod's
+    length measured on such pixels would depend on its direction."""
+    if abs(x_nm - y_nm) > 0.01 * max(x_nm, y_nm):
+        raise DataError(f"{name}: its pixels are not square ({x_nm:g} nm wide, {y_nm:g} nm "
+                        "high): a rod's length would depend on its direction; resample it to "
+                        f"square pixels in {software}")

@@ -34,7 +34,8 @@ class RodSettings:
                                        "the rod width.")
     dark_rods: bool = setting(True, label="Dark rods",
                               help="On for bright-field TEM (rods darker than the support "
-                                   "film).")
+                                   "film); off for dark-field TEM and HAADF STEM (rods "
+                                   "bright on a dark background).")
     min_area_px: int = setting(40, low=1, high=1_000_000, label="Smallest object", unit="px",
                                help="Dark regions smaller than this are noise.")
     min_aspect: float = setting(2.0, low=1, high=100, label="Least length/width",

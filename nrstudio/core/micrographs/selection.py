@@ -103,10 +103,16 @@ def why_no_rods(m: RodMeasurement) -> str:
     oriented texture), or every object rejected, with the counts by reason."""
     if any(r.accepted for r in m.rods):
         return ""
+    if not m.rods and not m.settings.dark_rods:
+        return ("No bright objects were found: nothing stands out brighter than the "
+                "background and the image has no oriented texture, as in a picture of noise. "
+                "Are the rods dark on a bright film (bright-field TEM)? Then turn Dark rods "
+                "on. " + TRY_INSTEAD)
     if not m.rods:
         return ("No dark objects were found: nothing stands out darker than the film and the "
                 "image has no oriented texture, as in a picture of noise. Is it a bright-field "
-                "micrograph with rods on it? " + TRY_INSTEAD)
+                "micrograph with rods on it? Rods bright on a dark background (dark-field TEM, "
+                "HAADF STEM) need Dark rods off. " + TRY_INSTEAD)
     check = check_selection(m)
     return (f"Every one of the {len(m.rods)} objects found was rejected "
             f"({check.reasons_text()}). " + TRY_INSTEAD)

@@ -16,7 +16,7 @@ import struct
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.microscope_files import MicroscopeImage
+from nrstudio.core.micrographs.microscope_files import MicroscopeImage, square_pixels
 
 _SERIES_ID = 0x0197
 _IMAGE = 0x4122
@@ -54,7 +54,7 @@ def read_tia_series(data: bytes, name: str = "image", max_pixels: int = 10**8) -
         raise DataError(f"{name}: a series of {valid} images is not a single micrograph; "
                         "export one frame from TIA")
     (at,) = _unpack(offset, data, table, name)
-    _, delta_x, _, _, _, _, code, width, height = _unpack("<ddiddihii", data, at, name)
+    _, delta_x, _, _, delta_y, _, code, width, height = _unpack("<ddiddihii", data, at, name)
     if width <= 0 or height <= 0:
         raise DataError(f"{name}: an image of {width} x {height} pixels")
     if width * height > max_pixels:
@@ -71,4 +71,6 @@ def read_tia_series(data: bytes, name: str = "image", max_pixels: int = 10**8) -
     pixels = np.frombuffer(data, dtype, width * height, start).reshape(height, width)[::-1]
     # The step is in metres per pixel; kept to the digits a double holds of it.
     nm = float(f"{delta_x * 1e9:.12g}") if delta_x > 0 and np.isfinite(delta_x) else None
+    if nm is not None and delta_y > 0 and np.isfinite(delta_y):
+        square_pixels(name, nm, delta_y * 1e9, "TIA")
     return MicroscopeImage(pixels, nm)

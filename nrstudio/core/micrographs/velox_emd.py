@@ -3,9 +3,11 @@ microscopes, read as the micrograph and its pixel size.
 
 An HDF5 file: each image is a group under ``/Data/Image/`` holding ``Data`` (height, width,
 frames) and ``Metadata``, a column of bytes per frame spelling a JSON document whose
-``BinaryResult`` gives ``PixelSize`` (``width``, as text) in ``PixelUnitX`` (metres). STEM
-acquisitions hold one image per detector (HAADF, BF, ...): the largest is taken, the first
-of equal ones.
+``BinaryResult`` gives ``PixelSize`` (``width`` and ``height``, as text) in ``PixelUnitX``
+and ``PixelUnitY`` (metres; ``1/m`` for a diffraction pattern, refused). STEM acquisitions
+hold one image per detector (HAADF, BF, DF2, DF4): the largest is taken, the HAADF one of
+equal ones. An ``.emd`` file with no Velox image is read as Berkeley EMD
+(:mod:`nrstudio.core.micrographs.berkeley_emd`).
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import json
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.microscope_files import MicroscopeImage
+from nrstudio.core.micrographs.berkeley_emd import read_berkeley_emd
+from nrstudio.core.micrographs.microscope_files import MicroscopeImage, square_pixels
 from nrstudio.core.units import length_in_nm
 
 
 def read_velox_emd(data: bytes, name: str = "image", max_pixels: int = 10**8) -> MicroscopeImage:
-    """Decode the image of a Velox ``.emd`` file. Raises DataError, naming the file, for
-    anything else: no Velox image (a Berkeley EMD file, spectra only), a series of frames, a
-    damaged file, and an image over ``max_pixels`` before its pixels are read."""
+    """Decode the image of a Velox ``.emd`` file (or a Berkeley EMD one). Raises DataError,
+    naming the file, for anything else: no image (spectra only), a diffraction pattern, a
+    series of frames, pixels that are not square, a damaged file, and an image over
+    ``max_pixels`` before its pixels are read."""
     import h5py
 
     try:
@@ -36,9 +40,11 @@ def read_velox_emd(data: bytes, name: str = "image", max_pixels: int = 10**8) ->
             groups = [g for g in images.values() if isinstance(g, h5py.Group)
                       and isinstance(g.get("Data"), h5py.Dataset)] if images is not None else []
             if not groups:
-                raise DataError(f"{name}: the EMD file holds no Velox image (Berkeley EMD "
-                                "files and spectra are not read)")
-            group = max(groups, key=lambda g: int(np.prod(g["Data"].shape[:2])))
+                return read_berkeley_emd(handle, name, max_pixels)
+            # Of equal images (one per STEM detector), the HAADF one: it shows heavy
+            # nanocrystals bright on a dark support. HDF5 orders them by a random id.
+            group = max(groups, key=lambda g: (int(np.prod(g["Data"].shape[:2])),
+                                               _detector(g) == "HAADF"))
             dataset = group["Data"]
             shape = dataset.shape
             if len(shape) not in (2, 3) or min(shape) < 1:
@@ -60,7 +66,21 @@ def read_velox_emd(data: bytes, name: str = "image", max_pixels: int = 10**8) ->
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{name}: a damaged EMD file ({type(exc).__name__})") from None
     result = metadata.get("BinaryResult", {}) if isinstance(metadata, dict) else {}
-    return MicroscopeImage(np.asarray(pixels), _pixel_size(result))
+    unit = str(result.get("PixelUnitX", "")) if isinstance(result, dict) else ""
+    if unit.replace(" ", "").startswith("1/"):
+        raise DataError(f"{name} is a diffraction pattern (calibrated in {unit}), not an image "
+                        "of rods")
+    width, height = _pixel_size(result, "width"), _pixel_size(result, "height")
+    if width is not None and height is not None:
+        square_pixels(name, width, height, "Velox")
+    return MicroscopeImage(np.asarray(pixels), width)
+
+
+def _detector(group) -> str:
+    """The detector of an image (HAADF, BF, DF2, BM-Ceta …), "" when not stated."""
+    metadata = _metadata(group)
+    result = metadata.get("BinaryResult", {}) if isinstance(metadata, dict) else {}
+    return str(result.get("Detector", "")) if isinstance(result, dict) else ""
 
 
 def _metadata(group) -> object:
@@ -76,12 +96,14 @@ def _metadata(group) -> object:
         return {}
 
 
-def _pixel_size(result: object) -> float | None:
+def _pixel_size(result: object, side: str) -> float | None:
+    """The pixel's ``side`` ("width" or "height") in nm; None when not a length."""
     if not isinstance(result, dict):
         return None
-    size, unit = result.get("PixelSize"), str(result.get("PixelUnitX", ""))
+    size = result.get("PixelSize")
+    unit = str(result.get("PixelUnitX" if side == "width" else "PixelUnitY", ""))
     nm = length_in_nm(unit) if unit else None
-    written = size.get("width") if isinstance(size, dict) else None
+    written = size.get(side) if isinstance(size, dict) else None
     try:
         width = float(written) if isinstance(written, str | int | float) else None
     except ValueError:

@@ -2,6 +2,7 @@
 micrograph (not the thumbnail before it) and its calibrated pixel size; anything else a
 clear refusal."""
 
+import re
 import subprocess
 import sys
 
@@ -53,10 +54,38 @@ def test_an_uncalibrated_image_has_no_pixel_size():
 @pytest.mark.parametrize("pixels, unit, message", [
     (COUNTS, "1/nm", "a diffraction pattern \\(calibrated in 1/nm\\), not an image of rods"),
     (np.zeros((3, 40, 50), np.uint16), "nm", "an image of 3 dimensions .* not a single"),
+    # An EELS spectrum: 2,048 channels (in eV) behind a larger picture of it, as in a real
+    # file (ncempy's 08_carbon.dm3), whose picture was read as a 384 x 181 micrograph.
+    (RNG.random((1, 2048)).astype(np.float32), "eV",
+     "holds a spectrum or a profile \\(2048 values, in eV\\), not an image of rods"),
 ])
 def test_what_is_no_micrograph_is_named(pixels, unit, message):
     with pytest.raises(DataError, match=message):
-        read_micrograph(write_dm(4, pixels, 0.05, unit), "x.dm4")
+        read_micrograph(write_dm(4, pixels, 0.05, unit, 2, thumbnail=(181, 384)), "x.dm4")
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_the_data_not_its_thumbnail_when_both_are_the_same_size(version):
+    """A real test file (ncempy's dmTest_float32_nonSquare_diffPixelSize) holds a 128 x 64
+    float32 image behind a 128 x 64 RGB thumbnail: the thumbnail was read."""
+    pixels = RNG.random((64, 128)).astype(np.float32)
+    image = read_micrograph(write_dm(version, pixels, 0.5, "nm", 2, thumbnail=(64, 128)),
+                            f"same.dm{version}")
+    assert image.bit_depth == 32 and image.nm_per_px == 0.5
+    np.testing.assert_allclose(image.pixels, (pixels - pixels.min()) / np.ptp(pixels),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_pixels_that_are_not_square_are_refused():
+    """Calibrated 1 nm wide and 2 Å high (as that real test file is): a rod's length in nm
+    would depend on its direction."""
+    with pytest.raises(DataError, match=re.escape("its pixels are not square (1 nm wide, "
+                                                  "0.2 nm high)")):
+        read_micrograph(write_dm(3, COUNTS, 1.0, "nm", 10, scale_y=2.0, unit_y="Å"), "ns.dm3")
+    # the same pixel size written in two units is square
+    square = read_micrograph(write_dm(3, COUNTS, 1.0, "nm", 10, scale_y=10.0, unit_y="Å"),
+                             "sq.dm3")
+    assert square.nm_per_px == 1.0
 
 
 @pytest.mark.parametrize("version", [3, 4])

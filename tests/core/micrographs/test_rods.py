@@ -426,3 +426,24 @@ def test_measure_command_takes_a_folder_and_skips_what_it_cannot_measure(tmp_pat
     empty.mkdir()
     assert main(["measure", str(empty), "--nm-per-px", "1", "--out", str(out)]) == 1
     assert "no micrographs in the folder" in capsys.readouterr().err
+
+
+def test_bright_rods_of_a_haadf_image_are_measured_with_dark_rods_off(tmp_path):
+    """HAADF STEM shows rods bright on a dark support (as real Velox STEM files do): the
+    command line now has the setting (--no-dark-rods), and an image with nothing dark in it
+    says to turn it off."""
+    from PIL import Image
+
+    from nrstudio.core.micrographs.selection import why_no_rods
+
+    g = make_micrograph(4, shape=(600, 900), n_rods=40, bar_px=None)
+    Image.fromarray(((1.0 - g.pixels) * 255).astype(np.uint8)).save(tmp_path / "haadf.png")
+    out = tmp_path / "out"
+    assert main(["measure", str(tmp_path / "haadf.png"), "--nm-per-px", "0.5",
+                 "--no-dark-rods", "--out", str(out)]) == 0
+    summary = next(csv.DictReader((out / "summary.csv").open()))
+    assert int(summary["rods_accepted"]) >= 20
+    empty = RodMeasurement([], 0.5, (600, 900))
+    assert "need Dark rods off" in why_no_rods(empty)
+    empty.settings = RodSettings(dark_rods=False)
+    assert why_no_rods(empty).startswith("No bright objects were found")

@@ -29,6 +29,8 @@ def test_the_image_and_its_pixel_size_are_read(version):
     (write_ser([COUNTS], 3e-10)[:400], "ends inside the image"),
     (b"II\x97\x01\x20\x02" + b"\x00" * 4, "ends early"),
     (b"not a series file at all", "not a TIA series file"),
+    (write_ser([COUNTS], 3e-10, metres_high=6e-10), "its pixels are not square \\(0.3 nm "
+                                                    "wide, 0.6 nm high\\)"),
 ])
 def test_what_is_no_single_image_is_named(data, message):
     with pytest.raises(DataError, match=message):
