@@ -8,15 +8,19 @@ follows each rod through crossings and rafts and suits long thin rods. :func:`me
 runs the one ``RodSettings.method`` names, or both ("auto") and keeps the traced rods only
 where the outlines are pieces of long rods or too few (:func:`_prefer_tracing`).
 
-Lengths and widths are in pixels here; :class:`RodMeasurement` converts them with nm_per_px.
+Rods many pixels wide are found on a shrunk copy (:mod:`nrstudio.core.micrographs.working_scale`).
+Lengths and widths are in full-resolution pixels here; :class:`RodMeasurement` converts them
+with nm_per_px.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.outlines import outline_rods
+from nrstudio.core.micrographs.outlines import downsample, outline_rods
 from nrstudio.core.micrographs.rod_model import (
     ACCEPTED,
     Rod,
@@ -25,6 +29,7 @@ from nrstudio.core.micrographs.rod_model import (
     typical_length,
 )
 from nrstudio.core.micrographs.traced_rods import TracedRods, traced_rods
+from nrstudio.core.micrographs.working_scale import working_factor
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 
 
@@ -58,20 +63,43 @@ def measure_rods(
         rep.report(1.0, "no dark objects above the noise")
         return RodMeasurement([], float(nm_per_px), shape, s, "outline")
     boxes = list(exclude or [])
+    rep.report(0.0, "reading how wide the rods are")
+    factor = working_factor(img)
+    if factor > 1:  # rods many pixels wide: found on a shrunk copy (working_scale)
+        small = downsample(img, factor)
+        shrunk = [(r0 // factor, c0 // factor, -(-r1 // factor), -(-c1 // factor))
+                  for r0, c0, r1, c1 in boxes]
+        rods, used = _find(small, s, shrunk, rep)
+        rods = [_at_full_size(r, factor) for r in rods]
+    else:
+        rods, used = _find(img, s, boxes, rep)
+    rep.report(1.0, "done")
+    return RodMeasurement(rods, float(nm_per_px), shape, s, used)
+
+
+def _find(img: np.ndarray, s: RodSettings, boxes: list[tuple[int, int, int, int]],
+          rep: Reporter) -> tuple[list[Rod], str]:
+    """The rods of a dark-rod image (h, w) at the resolution given, and the method kept."""
     tracing = s.method != "outline"
     outlined = outline_rods(img, s, boxes, rep.sub(0.0, 0.4 if tracing else 1.0))
     rods = outlined.rods
     if not tracing or not np.isfinite(outlined.width_guess):
-        rep.report(1.0, "done")
-        return RodMeasurement(rods, float(nm_per_px), shape, s, "outline")
+        return rods, "outline"
     found = traced_rods(img, outlined, s, boxes, rep.sub(0.4, 1.0))
     kept, used = found.rods, "trace"
     if s.method == "auto" and not _prefer_tracing(rods, found):
         kept, used = rods, "outline"
         if traces_agree(rods, found):
             kept = with_rods_traced_apart(rods, found.rods)
-    rep.report(1.0, "done")
-    return RodMeasurement(kept, float(nm_per_px), shape, s, used)
+    return kept, used
+
+
+def _at_full_size(rod: Rod, factor: int) -> Rod:
+    """A rod found on a copy shrunk by ``factor`` (block means), in full-resolution pixels:
+    pixel i of the copy covers full pixels i·factor to i·factor + factor - 1."""
+    middle = (factor - 1) / 2
+    return replace(rod, row=rod.row * factor + middle, col=rod.col * factor + middle,
+                   length_px=rod.length_px * factor, width_px=rod.width_px * factor)
 
 
 NOISE_FLOOR = 1e-4  # share of pixels; the development images have 25 to 900 times more
