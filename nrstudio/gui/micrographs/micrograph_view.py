@@ -75,9 +75,12 @@ class MicrographView(pg.GraphicsLayoutWidget):
             # Drawn as separate line segments: Qt's stroking of one 2-px path with 2,000
             # boxes (joins and all) took 140-220 ms per paint, the segments about 10 ms.
             item.setSegmentedLineMode("on")
-            self.box.addItem(item)
+            # The view fits the image, never the rods: the last image's outlines, still drawn
+            # when the next image is shown, stretched its range (a 1024-px image after a
+            # 2044-px one filled a corner of the view).
+            self.box.addItem(item, ignoreBounds=True)
         self.chosen = pg.PlotCurveItem(pen=pg.mkPen((30, 120, 255), width=3))
-        self.box.addItem(self.chosen)
+        self.box.addItem(self.chosen, ignoreBounds=True)
         self.line: pg.LineSegmentROI | None = None
         self.measurement: RodMeasurement | None = None
         self.scale = 1  # display downsampling factor

@@ -106,3 +106,26 @@ def test_draw_a_missed_rod_by_dragging_or_two_clicks(qtbot, measured, monkeypatc
     _click(qtbot, view, b[0], b[1] + 40)
     m2 = measurement_of(page.current)
     assert len(m2.rods) == len(m0.rods) + 2
+
+
+def test_the_next_image_fills_the_view_whatever_the_last_images_rods(qtbot):
+    """A 1024-px image shown after a measured 2044-px one sat small in a corner of the view:
+    the last image's outlines, still drawn, stretched the fitted range (seen with real clicks,
+    a real Berkeley EMD after a real gold-rod JPEG)."""
+    import numpy as np
+
+    from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement
+    from nrstudio.gui.micrographs.micrograph_view import MicrographView
+
+    view = MicrographView()
+    qtbot.addWidget(view)
+    view.resize(600, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_image(np.full((2044, 2044), 0.8, np.float32))
+    rods = [Rod(1, 1900.0, 1900.0, 30.0, 300.0, 70.0, True, "")]
+    view.set_rods(RodMeasurement(rods, 0.15, (2044, 2044)))
+    view.show_image(np.full((1024, 1024), 0.8, np.float32))
+    (x0, x1), (y0, y1) = view.box.viewRange()
+    assert x1 - x0 < 1.2 * 1024 or y1 - y0 < 1.2 * 1024  # fitted to this image
+    assert x1 < 1300 and y1 < 1300
