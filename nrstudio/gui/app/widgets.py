@@ -57,18 +57,20 @@ def narrow_combo(box: QComboBox, chars: int = 16) -> QComboBox:
     return box
 
 
-def scroll_column(*items: QWidget | QLayout) -> QScrollArea:
-    """Widgets and layouts stacked top to bottom (pushed up by a stretch) in a scroll area
-    that resizes them to its width: a page's column of settings must not make the window
-    taller than a laptop screen."""
+def scroll_column(*items: QWidget | QLayout, stretch: bool = True) -> QScrollArea:
+    """Widgets and layouts stacked top to bottom (pushed up by a stretch; without
+    ``stretch``, the last item takes the room left) in a scroll area that resizes them to
+    its width: a page's column of settings must not make the window taller than a laptop
+    screen."""
     column = QWidget()
     layout = QVBoxLayout(column)
-    for item in items:
+    for k, item in enumerate(items):
         if isinstance(item, QLayout):
             layout.addLayout(item)
         else:
-            layout.addWidget(item)
-    layout.addStretch(1)
+            layout.addWidget(item, 0 if stretch or k < len(items) - 1 else 1)
+    if stretch:
+        layout.addStretch(1)
     scroll = _ColumnScroll()
     scroll.setWidgetResizable(True)
     scroll.setWidget(column)

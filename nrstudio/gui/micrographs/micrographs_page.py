@@ -17,6 +17,7 @@ from nrstudio.core.project_model import AttachedImage
 from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.widgets import scroll_column
 from nrstudio.gui.micrographs.decoded_images import DecodedImages
 from nrstudio.gui.micrographs.measurement_panel import MeasurementPanel
 from nrstudio.gui.micrographs.micrograph_view import MicrographView
@@ -40,10 +41,10 @@ class MeasureTab(QWidget):
         self.scale.scale_changed.connect(self.panel.refresh)
         self.strip.image_chosen.connect(self.show_image)
 
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.addWidget(self.scale)
-        rl.addWidget(self.panel, 1)
+        # The scale, the tools, the summary and the histograms scroll on their own: taller
+        # than a 768-px screen, they made the whole page scroll, and the micrograph beside
+        # them, as tall as they were, had its middle below the window's edge.
+        right = scroll_column(self.scale, self.panel, stretch=False)
         right.setMinimumWidth(380)
         split = QSplitter()
         split.addWidget(self.strip.thumbs)

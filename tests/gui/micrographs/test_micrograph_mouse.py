@@ -129,3 +129,17 @@ def test_the_next_image_fills_the_view_whatever_the_last_images_rods(qtbot):
     (x0, x1), (y0, y1) = view.box.viewRange()
     assert x1 - x0 < 1.2 * 1024 or y1 - y0 < 1.2 * 1024  # fitted to this image
     assert x1 < 1300 and y1 < 1300
+
+
+def test_the_micrograph_is_whole_in_a_1366_by_768_window(measured):
+    """The tools and histograms beside the image scroll on their own: when the whole page
+    scrolled, the micrograph, stretched as tall as they were, had its middle below the
+    window's edge (seen with real clicks)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    w, page = measured
+    frame = w.stack.currentWidget().findChild(QScrollArea)
+    assert frame.verticalScrollBar().maximum() == 0  # the page itself does not scroll
+    view = page.view
+    top = view.mapTo(w, QPoint(0, 0)).y()
+    assert top >= 0 and top + view.height() <= w.height()
