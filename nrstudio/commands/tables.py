@@ -66,9 +66,13 @@ def _import(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("data", type=Path, help="a .csv, .tsv, .txt, .xlsx or .ods table")
     parser.add_argument("--sheet", help="worksheet of an XLSX or ODS file (default: the first)")
     parser.add_argument("--merge", type=Path, metavar="OTHER",
-                        help="a second table whose columns are joined by sample id")
+                        help="a second table whose columns are joined by sample id (or "
+                             "looked up by a condition: see --on)")
     parser.add_argument("--on", metavar="ID", help="the id column to join on (default: the "
-                                                   "sample-id column of the first table)")
+                                                   "sample-id column of the first table); a "
+                                                   "condition whose values repeat (a solvent) "
+                                                   "looks its properties up in the second "
+                                                   "table, matched to its sample-id column")
     parser.add_argument("--out", type=Path, required=True, help="the project file to write")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     parser.add_argument("--keep-levels", action="append", default=[], metavar="COLUMN",

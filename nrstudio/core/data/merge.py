@@ -1,13 +1,22 @@
 """Two files, one table: columns of a second table joined to the first by sample id (the
-outcomes are often kept apart from the conditions)."""
+outcomes are often kept apart from the conditions), or looked up by a condition's name (a
+table of the antisolvents' polarity, dielectric constant and viscosity, one row each, added to
+every synthesis that used that antisolvent).
+
+A join by a column whose values repeat in the first table is a lookup: each row takes the
+second table's row of its value (matched without regard to capitals and spaces), a row with no
+value or an unknown one gets empty cells, and the columns added describe the condition, so
+they are inputs, never targets (a property table's *Length* or *dipole moment* is no outcome
+of a synthesis), and may be negative where their values are."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
-from nrstudio.core.data.dataset import Dataset, Role, format_cell, is_missing
+from nrstudio.core.data.dataset import Dataset, Kind, Role, format_cell, is_missing
 from nrstudio.core.data.roles import resolve_name
 from nrstudio.core.errors import DataError
 
@@ -15,15 +24,23 @@ from nrstudio.core.errors import DataError
 @dataclass
 class MergeResult:
     """The joined dataset (every row of the first table, in its order) and the ids found in
-    only one of the two tables."""
+    only one of the two tables; ``lookup``: joined by a condition whose values repeat
+    (see the module docstring), ``made_inputs``: the columns a lookup made inputs, guessed
+    targets in the second table."""
 
     dataset: Dataset
     added: list[str]
     only_first: list[str]
     only_second: list[str]
+    lookup: bool = False
+    made_inputs: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = f"{len(self.added)} columns added ({', '.join(self.added)})"
+        if self.lookup:
+            text += ("; looked up by each row's value, as properties of that condition (inputs"
+                     + (f": {', '.join(self.made_inputs)} too, guessed targets in the second "
+                        "table" if self.made_inputs else "") + ")")
         if self.only_first:
             text += (f"; {len(self.only_first)} ids only in the first table: "
                      f"{', '.join(self.only_first[:10])}{' ...' if len(self.only_first) > 10 else ''}")
@@ -34,34 +51,55 @@ class MergeResult:
         return text
 
 
-def _keys(dataset: Dataset, column: str, which: str) -> list[str]:
+def _keys(dataset: Dataset, column: str, which: str, unique: bool = True) -> list[str]:
+    """The join's key of every row (""  for none, allowed unless ``unique``); DataError for
+    a missing or repeated one when the keys must be unique."""
     keys = []
     seen: dict[str, int] = {}
     for i, cell in enumerate(dataset.table[column].tolist()):
         if is_missing(cell):
-            raise DataError(f"{which} table, row {i + 1}: no id in column '{column}'")
+            if unique:
+                raise DataError(f"{which} table, row {i + 1}: no id in column '{column}'")
+            keys.append("")
+            continue
         key = format_cell(cell).strip()
-        if key in seen:
-            raise DataError(f"{which} table: id '{key}' is in rows {seen[key] + 1} and {i + 1}; "
-                            "ids must be unique to join")
-        seen[key] = i
+        if unique and _same(key) in seen:
+            raise DataError(f"{which} table: id '{key}' is in rows {seen[_same(key)] + 1} and "
+                            f"{i + 1}; ids must be unique to join")
+        seen.setdefault(_same(key), i)
         keys.append(key)
     return keys
+
+
+def _same(key: str) -> str:
+    """A key as matched: capitals and spaces aside ('Ethanol' is 'ethanol ')."""
+    return " ".join(key.split()).casefold()
+
+
+def _repeats(dataset: Dataset, column: str) -> bool:
+    """Whether a value (or an empty cell) repeats in the column: a condition, not an id."""
+    keys = _keys(dataset, column, "first", unique=False)
+    return len({_same(k) for k in keys}) < len(keys)
 
 
 def merge_columns(first: Dataset, second: Dataset, on: str, on_second: str | None = None
                   ) -> MergeResult:
     """Add every column of ``second`` except its id to ``first``, matching rows by the id
-    column ``on`` (``on_second`` in the second table, the same name by default). Columns keep
-    the role guessed or set in ``second``; a name already in ``first`` gets " (2)"."""
+    column ``on`` (``on_second`` in the second table: the same name by default, else the
+    second table's sample id). Columns keep the role guessed or set in ``second`` (but see
+    the module docstring for a lookup); a name already in ``first`` gets " (2)"."""
     on = resolve_name(on, [c.name for c in first.columns])
+    if on_second is None and on not in {c.name for c in second.columns}:
+        on_second = second.sample_id_column
     on_second = resolve_name(on_second or on, [c.name for c in second.columns])
-    left = _keys(first, on, "first")
+    lookup = _repeats(first, on)
+    left = _keys(first, on, "first", unique=not lookup)
     right = _keys(second, on_second, "second")
-    row_of = {k: i for i, k in enumerate(right)}
+    row_of = {_same(k): i for i, k in enumerate(right)}
     out = first.copy()
     taken = {c.name for c in out.columns}
-    added = []
+    added: list[str] = []
+    made_inputs: list[str] = []
     for col in second.columns:
         if col.name == on_second:
             continue
@@ -71,12 +109,21 @@ def merge_columns(first: Dataset, second: Dataset, on: str, on_second: str | Non
             k += 1
         taken.add(name)
         cells = second.table[col.name].tolist()
-        values = [cells[row_of[key]] if key in row_of else float("nan") for key in left]
+        values = [cells[row_of[_same(key)]] if _same(key) in row_of else float("nan")
+                  for key in left]
         role = Role.IGNORED if col.role == Role.SAMPLE_ID else col.role
-        out.columns.append(replace(col, name=name, role=role))
+        column = replace(col, name=name, role=role)
+        if lookup and role == Role.TARGET:
+            column.role = Role.INPUT
+            made_inputs.append(name)
+        if (lookup and col.kind == Kind.NUMBER
+                and bool(np.nan_to_num(second.values([col.name]), nan=0.0).min() < 0)):
+            column.non_negative = False  # a property that can be negative (a log, a charge)
+        out.columns.append(column)
         out.table[name] = pd.Series(values, dtype=object)
         added.append(name)
-    in_left = set(left)
+    in_left = {_same(k) for k in left}
+    only_first = [k for k in left if _same(k) not in row_of]
     return MergeResult(Dataset(out.table, out.columns, out.rows), added,
-                       [k for k in left if k not in row_of],
-                       [k for k in right if k not in in_left])
+                       list(dict.fromkeys(only_first)) if lookup else only_first,
+                       [k for k in right if _same(k) not in in_left], lookup, made_inputs)

@@ -137,6 +137,41 @@ def test_two_files_are_joined_by_id_and_unmatched_ids_reported():
         merge_columns(first, dup, ID_HEADER)
 
 
+def test_a_table_of_a_conditions_properties_is_looked_up_by_its_name():
+    """Luber's table names each synthesis's antisolvent (EtOH, MeOH … and, restated, Ethanol,
+    Methanol …); AntisolventProperties.csv lists each antisolvent once with its polarity,
+    dipole moment and molecular Length and Width. The join refused ('id Ethanol is in rows
+    1 and 3'); as a lookup the properties are inputs of every synthesis, the Length and the
+    dipole moment guessed targets in the property table included."""
+    first = dataset_from_raw(read_csv_bytes(
+        b"Sample,V (uL),solvent,PL peak (nm)\n"
+        b"s1,100,Ethanol,460\ns2,200,methanol ,470\ns3,150,Ethanol,465\n"
+        b"s4,120,Toluene,480\ns5,130,,475\n"))
+    second = dataset_from_raw(read_csv_bytes(
+        b"solvent;relative polarity (-);dipole moment (D);Length;Length - g\n"
+        b"Ethanol;0.654;1.68;0.328;-2.62\nMethanol;0.762;1.7;0.207;-3.83\n"
+        b"Butanol;0.586;1.66;0.45;-1.5\n"))
+    assert second.column("Length").role == Role.TARGET  # as the property table alone reads
+    merged = merge_columns(first, second, "solvent")
+    ds = merged.dataset
+    assert merged.lookup and merged.added == ["relative polarity (-)", "dipole moment (D)",
+                                              "Length", "Length - g"]
+    assert ds.targets == ["PL peak (nm)"]
+    assert set(merged.made_inputs) >= {"Length", "dipole moment (D)"}
+    assert set(merged.added) <= set(ds.inputs)
+    np.testing.assert_allclose(ds.values(["relative polarity (-)"])[:4, 0],
+                               [0.654, 0.762, 0.654, np.nan])
+    assert merged.only_first == ["Toluene", ""] and merged.only_second == ["Butanol"]
+    assert "as properties of that condition" in merged.summary()
+    assert not ds.column("Length - g").positive_only  # negative in the property table
+    assert not any("negative" in f.message for f in validate_dataset(ds).errors)
+    # an id that repeats in the second table is ambiguous: refused
+    dup = second.copy()
+    dup.table.at[1, "solvent"] = "Ethanol"
+    with pytest.raises(DataError, match="ids must be unique"):
+        merge_columns(first, dup, "solvent")
+
+
 def test_a_category_target_is_an_error():
     raw = read_csv_bytes(b"id,x,colour,y\n1,1,red,2\n2,2,blue,3\n3,3,red,4\n4,4,red,5\n5,5,blue,6\n")
     ds = dataset_with_roles(raw, RoleChoice(inputs=["x"]))
