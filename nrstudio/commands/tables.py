@@ -72,7 +72,9 @@ def _import(parser: argparse.ArgumentParser) -> Command:
                                                    "sample-id column of the first table); a "
                                                    "condition whose values repeat (a solvent) "
                                                    "looks its properties up in the second "
-                                                   "table, matched to its sample-id column")
+                                                   "table")
+    parser.add_argument("--on-other", metavar="COL", help="the second table's column to match "
+                                                          "(default: the same name as --on)")
     parser.add_argument("--out", type=Path, required=True, help="the project file to write")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     parser.add_argument("--keep-levels", action="append", default=[], metavar="COLUMN",
@@ -102,7 +104,7 @@ def _import(parser: argparse.ArgumentParser) -> Command:
             on = args.on or first.sample_id_column
             if on is None:
                 raise DataError("the first table has no sample-id column; name it with --on")
-            merged = merge_columns(first, second, on)
+            merged = merge_columns(first, second, on, args.on_other)
             print(f"merged {args.merge.name} on '{printable(on)}': "
                   f"{printable(merged.summary())}")
             dataset = apply_roles(merged.dataset, role_choice(args))

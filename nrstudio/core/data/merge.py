@@ -85,12 +85,10 @@ def _repeats(dataset: Dataset, column: str) -> bool:
 def merge_columns(first: Dataset, second: Dataset, on: str, on_second: str | None = None
                   ) -> MergeResult:
     """Add every column of ``second`` except its id to ``first``, matching rows by the id
-    column ``on`` (``on_second`` in the second table: the same name by default, else the
-    second table's sample id). Columns keep the role guessed or set in ``second`` (but see
-    the module docstring for a lookup); a name already in ``first`` gets " (2)"."""
+    column ``on`` (``on_second`` in the second table, the same name by default). Columns keep
+    the role guessed or set in ``second`` (but see the module docstring for a lookup); a name
+    already in ``first`` gets " (2)"."""
     on = resolve_name(on, [c.name for c in first.columns])
-    if on_second is None and on not in {c.name for c in second.columns}:
-        on_second = second.sample_id_column
     on_second = resolve_name(on_second or on, [c.name for c in second.columns])
     lookup = _repeats(first, on)
     left = _keys(first, on, "first", unique=not lookup)

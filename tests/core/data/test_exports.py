@@ -74,3 +74,19 @@ def test_a_join_never_falls_back_to_a_substring(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no column 'id'" in err and "Did you mean 'Width (nm)'" in err
     assert not (tmp_path / "p.nrproj").exists()
+
+
+def test_a_lookup_join_on_the_command_line_names_the_other_tables_column(tmp_path, capsys):
+    first, second = tmp_path / "runs.csv", tmp_path / "solvents.csv"
+    first.write_text("Sample,solvent,V (uL),PL peak (nm)\ns1,Ethanol,100,460\n"
+                     "s2,Methanol,120,470\ns3,Ethanol,140,465\n")
+    second.write_text("name,relative polarity (-)\nEthanol,0.654\nMethanol,0.762\n")
+    out = tmp_path / "p.nrproj"
+    assert main(["import", str(first), "--merge", str(second), "--on", "solvent",
+                 "--on-other", "name", "--out", str(out)]) == 0
+    assert "looked up by each row's value" in capsys.readouterr().out
+    from nrstudio.core.project.file_format import load_project
+
+    ds = load_project(out).dataset
+    assert "relative polarity (-)" in ds.inputs
+    assert list(ds.values(["relative polarity (-)"])[:, 0]) == [0.654, 0.762, 0.654]
