@@ -155,3 +155,13 @@ def test_a_label_many_rows_share_is_a_run_not_a_sample_id(header):
     assert ignored_reason(col, cells).startswith("3 labels shared by 12 rows: a run or a batch")
     # an id with a repeat or two stays an id, for validation to name the repeats
     assert guess_column(header, [f"s{i}" for i in range(11)] + ["s3"]).role == Role.SAMPLE_ID
+
+
+@pytest.mark.parametrize("header", ["Number of statistics", "Particles counted"])
+def test_how_many_particles_were_counted_is_bookkeeping(header):
+    """A literature table's count of the particles a size was measured on (100, 150, 200 …)
+    was guessed an input: it tells about the measurement, not the synthesis."""
+    col = guess_column(header, ["100", "150", "200", "300", "100", "50"])
+    assert col.role == Role.IGNORED
+    assert ignored_reason(col, ["100", "150", "200", "300", "100", "50"]).startswith(
+        "bookkeeping")
