@@ -1,13 +1,10 @@
 """Validation of a dataset before training: every finding names its row and column.
 
 Errors block training (a model cannot be fitted honestly); warnings are shown but do not.
-Row numbers are 1-based, as a user sees them in the table.
+Row numbers are 1-based, as a user sees them in the table (:mod:`nrstudio.core.data.findings`).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 
@@ -24,6 +21,7 @@ from nrstudio.core.data.dataset import (
     parse_numbers,
 )
 from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
+from nrstudio.core.data.findings import MAX_REPEAT_FINDINGS, Finding, Severity, ValidationReport
 from nrstudio.core.data.header_words import find_rod_size
 from nrstudio.core.data.table_conventions import cell_hint
 from nrstudio.core.data.training_rows import (
@@ -36,57 +34,6 @@ from nrstudio.core.data.training_rows import (
 AR_TOLERANCE = 0.05
 MAX_MAGNITUDE = 1e12  # no condition or size in any unit comes near; 1e300 breaks the models
 MIN_TRAINING_ROWS = 5
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: Severity
-    message: str
-    row: int | None = None  # 1-based; None for the whole table
-    column: str | None = None
-    # The other rows (1-based) a finding about many rows names: marked in the table as
-    # ``row`` is, listed once.
-    more_rows: tuple[int, ...] = ()
-
-    @property
-    def rows(self) -> tuple[int, ...]:
-        """Every row (1-based) the finding is about."""
-        return ((self.row,) if self.row is not None else ()) + self.more_rows
-
-    def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        prefix = f"{', '.join(where)}: " if where else ""
-        return f"{self.severity.value}: {prefix}{self.message}"
-
-
-@dataclass
-class ValidationReport:
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == Severity.WARNING]
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.errors)
-
-    def for_cell(self, row: int, column: str) -> list[Finding]:
-        """Findings about one cell (1-based row), for highlighting in the table."""
-        return [f for f in self.findings if f.column == column and row in f.rows]
 
 
 def must_be_non_negative(name: str, unit: str) -> bool:
@@ -146,9 +93,9 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
     hint = (f"(a synthesis still to make? write yes in a column named '{PLANNED_COLUMN}': "
             "suggestions then count it as planned and keep away from it)")
     if len(unmeasured_rows) > MAX_REPEAT_FINDINGS:  # one line, every row still marked
-        add(Finding(Severity.WARNING, f"no target measured in {len(unmeasured_rows)} rows "
-                    f"({row_list(unmeasured_rows)}): left out of training {hint}",
-                    unmeasured_rows[0] + 1, more_rows=tuple(i + 1 for i in unmeasured_rows[1:])))
+        add(Finding.about_rows(Severity.WARNING, f"no target measured in "
+                               f"{len(unmeasured_rows)} rows ({row_list(unmeasured_rows)}): "
+                               f"left out of training {hint}", unmeasured_rows))
     else:
         for i in unmeasured_rows:
             add(Finding(Severity.WARNING, f"no target measured: left out of training {hint}",
@@ -255,9 +202,9 @@ def _check_rows_per_target(dataset: Dataset, report: ValidationReport,
         # Many empty cells of the target are named here only, and marked in the table
         # (a few are named cell by cell as well).
         marked = no_value if len(no_value) > MAX_REPEAT_FINDINGS else []
-        report.findings.append(Finding(
+        report.findings.append(Finding.about_rows(
             Severity.WARNING, f"trains on {len(tr.rows)} rows; leaves out " + "; ".join(why),
-            marked[0] + 1 if marked else None, tr.target, tuple(r + 1 for r in marked[1:])))
+            marked, tr.target))
         if len(tr.rows) < 3:
             report.findings.append(Finding(
                 Severity.ERROR, f"only {len(tr.rows)} rows have this target and every input; "
@@ -281,10 +228,9 @@ def _column_values(cells: list[object], parsed: tuple[np.ndarray, list[int]], co
     elif len(missing) > MAX_REPEAT_FINDINGS:
         # A literature table with a few hundred gaps per column gets one finding a column,
         # every empty cell still marked in the table.
-        problems[missing[0]] = Finding(
+        problems[missing[0]] = Finding.about_rows(
             Severity.WARNING, f"missing {what} in {len(missing)} rows ({row_list(missing)}): "
-            f"they are left out {why}", missing[0] + 1, col.name,
-            tuple(i + 1 for i in missing[1:]))
+            f"they are left out {why}", missing, col.name)
     else:
         for r in missing:
             problems[r] = Finding(Severity.WARNING, f"missing {what}: the row is left out "
@@ -315,10 +261,10 @@ def _unreadable(cells: list[object], bad: list[int], col: Column) -> dict[int, F
     for rows in by_text.values():
         what = _not_a_number(cells[rows[0]], col.unit)
         if len(rows) > MAX_REPEAT_FINDINGS:
-            problems[rows[0]] = Finding(
+            problems[rows[0]] = Finding.about_rows(
                 Severity.ERROR, f"{what}, in {len(rows)} rows ({row_list(rows)}); if it "
                 "means 'not measured', add it to 'Read as no value' when importing",
-                rows[0] + 1, col.name, tuple(i + 1 for i in rows[1:]))
+                rows, col.name)
         else:
             problems.update({i: Finding(Severity.ERROR, what, i + 1, col.name) for i in rows})
     return problems
@@ -356,11 +302,11 @@ def _check_sample_ids(dataset: Dataset, report: ValidationReport) -> None:
         # A column of group numbers (1, 1, 1, 2, …) under an 'ID' header gave one error per
         # row: 1,598 for a 1,599-row table.
         named = ", ".join(f"{r + 1} as {first[key] + 1}" for r, key in repeats[:8])
-        report.findings.append(Finding(
+        report.findings.append(Finding.about_rows(
             Severity.ERROR, f"{len(repeats)} rows repeat the sample id of an earlier row "
             f"(rows {named}{' and more' if len(repeats) > 8 else ''}): give every sample its "
             "own id, or make this column an input or ignored if it is no sample id",
-            repeats[0][0] + 1, col, tuple(r + 1 for r, _ in repeats[1:])))
+            [r for r, _ in repeats], col))
         return
     for i, key in repeats:
         report.findings.append(Finding(
@@ -383,10 +329,6 @@ def _check_degenerate(dataset: Dataset, values: dict[str, np.ndarray], trains: n
         report.findings.append(Finding(
             Severity.WARNING, f"{reason}: it cannot explain differences between samples, and "
             "is left out of the models and explanations", None, name))
-
-
-# More rows than this that repeat an earlier row's inputs are one finding.
-MAX_REPEAT_FINDINGS = 5
 
 
 def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
@@ -424,12 +366,11 @@ def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
         # list that buries the others.
         shown = ", ".join(f"{i + 1} as {j + 1}" for i, j, _ in repeats[:8])
         more = f" and {len(repeats) - 8} more" if len(repeats) > 8 else ""
-        report.findings.append(Finding(
+        report.findings.append(Finding.about_rows(
             Severity.WARNING,
             f"{len(repeats)} rows have the same inputs as an earlier row but different "
             f"targets (rows {shown}{more}): replicate syntheses (each kept for training) "
-            "or typos?", repeats[0][0] + 1, inputs[0],
-            tuple(i + 1 for i, _, _ in repeats[1:])))
+            "or typos?", [i for i, _, _ in repeats], inputs[0]))
         return
     for i, j, differ in repeats:
         report.findings.append(Finding(

@@ -8,7 +8,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from nrstudio.core.data.dataset import Dataset
-from nrstudio.core.data.validation import ValidationReport, validate_dataset
+from nrstudio.core.data.findings import ValidationReport
+from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.project.template import new_project
 from nrstudio.core.project_model import Project
 

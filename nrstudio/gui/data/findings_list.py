@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from nrstudio.core.data.validation import Finding, Severity
+from nrstudio.core.data.findings import Finding, Severity
 
 # A long table can have thousands of missing cells; listing them all would keep the window
 # waiting, and the first few hundred are what a user fixes first.

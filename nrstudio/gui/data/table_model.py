@@ -12,9 +12,9 @@ from PySide6.QtGui import QBrush, QColor
 
 from nrstudio.core.data.dataset import Kind, format_cell, is_missing, parse_number
 from nrstudio.core.data.editing import CellChange, FlagChange, parse_cell_input
+from nrstudio.core.data.findings import Finding, Severity
 from nrstudio.core.data.paste import FLAG_COLUMN
 from nrstudio.core.data.training_rows import choose_inputs
-from nrstudio.core.data.validation import Finding, Severity
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.undo import SetCellsCommand

@@ -6,12 +6,13 @@ import pytest
 
 from nrstudio.core.data.column_guessing import guess_column
 from nrstudio.core.data.dataset import MISSING_MARKERS, Kind, Role, split_unit
+from nrstudio.core.data.findings import Severity
 from nrstudio.core.data.merge import merge_columns
 from nrstudio.core.data.roles import RoleChoice, dataset_with_roles, describe_columns
 from nrstudio.core.data.synthetic_tables import ID_HEADER, TARGETS, make_synthesis_table
 from nrstudio.core.data.table_io import dataset_from_raw, read_csv_bytes
 from nrstudio.core.data.training_rows import choose_inputs, rows_per_target
-from nrstudio.core.data.validation import Severity, validate_dataset
+from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 
 

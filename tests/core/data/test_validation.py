@@ -1,5 +1,6 @@
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
-from nrstudio.core.data.validation import Severity, validate_dataset
+from nrstudio.core.data.findings import Severity
+from nrstudio.core.data.validation import validate_dataset
 
 COLS = [
     Column("Sample", Role.SAMPLE_ID, "", Kind.TEXT),
