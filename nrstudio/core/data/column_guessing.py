@@ -59,11 +59,11 @@ def rarely_listed(nonzero: int, rows: int) -> bool:
     return 0 < nonzero < max(3, math.ceil(0.01 * rows))
 
 
-def _nonzero(numeric: Sequence[object], decimal_comma: bool) -> tuple[int, int]:
-    """(cells that are a number other than 0, cells that are 0)."""
-    values = [parse_number(c, decimal_comma) for c in numeric]
+def _nonzero(cells: Sequence[object], decimal_comma: bool) -> tuple[int, int]:
+    """(cells that are a number other than 0, cells that are 0); others are not counted."""
+    values = [parse_number(c, decimal_comma) for c in cells]
     zeros = sum(v == 0 for v in values)
-    return len(values) - zeros, zeros
+    return sum(v is not None for v in values) - zeros, zeros
 
 
 def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = False) -> Column:
@@ -127,9 +127,7 @@ def guess_column(header: str, cells: Sequence[object], decimal_comma: bool = Fal
 def amount_column(header: str, cells: Sequence[object], decimal_comma: bool = False) -> Column:
     """A reagent's amount spread from a list (:mod:`nrstudio.core.data.reagent_lists`): a
     number input, ignored when :func:`rarely_listed`."""
-    values = [parse_number(c, decimal_comma) for c in cells]
-    zeros = sum(v == 0 for v in values)
-    nonzero = sum(v is not None for v in values) - zeros
+    nonzero, zeros = _nonzero(cells, decimal_comma)
     rare = zeros and rarely_listed(nonzero, len(cells))
     return Column(header, Role.IGNORED if rare else Role.INPUT, split_unit(header)[1],
                   Kind.NUMBER)

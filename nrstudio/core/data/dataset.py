@@ -186,6 +186,12 @@ def is_missing(cell: object) -> bool:
     return isinstance(cell, str) and not cell.strip()
 
 
+def same_text(text: str) -> str:
+    """``text`` as compared where capitals and spaces do not count: ``Oleic  acid`` and
+    ``oleic acid`` are one level, one reagent, one key to join on."""
+    return " ".join(text.split()).casefold()
+
+
 def format_number(value: float) -> str:
     """Shortest text that reads back to exactly ``value`` (``40`` rather than ``40.0``)."""
     text = repr(float(value))

@@ -75,6 +75,12 @@ def split_unit(header: str) -> tuple[str, str]:
     return text, ""
 
 
+def header_stem(header: str) -> str:
+    """A header without its unit, as matched across tables: ``Core amount (nmol)`` and
+    ``core amount`` name one column."""
+    return split_unit(header)[0].strip().casefold()
+
+
 # ---- outcomes -----------------------------------------------------------------------------
 # A measured quantity worth predicting: guessed as a target when its column holds numbers.
 _QUANTITY_WORDS = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from nrstudio.core.data.dataset import Dataset, Kind, Role, format_cell, is_missing
+from nrstudio.core.data.dataset import Dataset, Kind, Role, format_cell, is_missing, same_text
 from nrstudio.core.data.roles import resolve_name
 from nrstudio.core.errors import DataError
 
@@ -63,23 +63,13 @@ def _keys(dataset: Dataset, column: str, which: str, unique: bool = True) -> lis
             keys.append("")
             continue
         key = format_cell(cell).strip()
-        if unique and _same(key) in seen:
-            raise DataError(f"{which} table: id '{key}' is in rows {seen[_same(key)] + 1} and "
+        if unique and same_text(key) in seen:
+            raise DataError(f"{which} table: id '{key}' is in rows {seen[same_text(key)] + 1} and "
                             f"{i + 1}; ids must be unique to join")
-        seen.setdefault(_same(key), i)
+        seen.setdefault(same_text(key), i)
         keys.append(key)
     return keys
 
-
-def _same(key: str) -> str:
-    """A key as matched: capitals and spaces aside ('Ethanol' is 'ethanol ')."""
-    return " ".join(key.split()).casefold()
-
-
-def _repeats(dataset: Dataset, column: str) -> bool:
-    """Whether a value (or an empty cell) repeats in the column: a condition, not an id."""
-    keys = _keys(dataset, column, "first", unique=False)
-    return len({_same(k) for k in keys}) < len(keys)
 
 
 def merge_columns(first: Dataset, second: Dataset, on: str, on_second: str | None = None
@@ -90,10 +80,15 @@ def merge_columns(first: Dataset, second: Dataset, on: str, on_second: str | Non
     already in ``first`` gets " (2)"."""
     on = resolve_name(on, [c.name for c in first.columns])
     on_second = resolve_name(on_second or on, [c.name for c in second.columns])
-    lookup = _repeats(first, on)
-    left = _keys(first, on, "first", unique=not lookup)
+    left = _keys(first, on, "first", unique=False)
+    # A value that repeats: a condition to look up, not an id (empty cells aside: two
+    # samples without an id are an error of a join by id, as one is).
+    named = [same_text(k) for k in left if k]
+    lookup = len(set(named)) < len(named)
+    if not lookup and "" in left:
+        raise DataError(f"first table, row {left.index('') + 1}: no id in column '{on}'")
     right = _keys(second, on_second, "second")
-    row_of = {_same(k): i for i, k in enumerate(right)}
+    row_of = {same_text(k): i for i, k in enumerate(right)}
     out = first.copy()
     taken = {c.name for c in out.columns}
     added: list[str] = []
@@ -107,7 +102,7 @@ def merge_columns(first: Dataset, second: Dataset, on: str, on_second: str | Non
             k += 1
         taken.add(name)
         cells = second.table[col.name].tolist()
-        values = [cells[row_of[_same(key)]] if _same(key) in row_of else float("nan")
+        values = [cells[row_of[same_text(key)]] if same_text(key) in row_of else float("nan")
                   for key in left]
         role = Role.IGNORED if col.role == Role.SAMPLE_ID else col.role
         column = replace(col, name=name, role=role)
@@ -120,8 +115,8 @@ def merge_columns(first: Dataset, second: Dataset, on: str, on_second: str | Non
         out.columns.append(column)
         out.table[name] = pd.Series(values, dtype=object)
         added.append(name)
-    in_left = {_same(k) for k in left}
-    only_first = [k for k in left if _same(k) not in row_of]
+    in_left = {same_text(k) for k in left}
+    only_first = [k for k in left if same_text(k) not in row_of]
     return MergeResult(Dataset(out.table, out.columns, out.rows), added,
                        list(dict.fromkeys(only_first)) if lookup else only_first,
-                       [k for k in right if _same(k) not in in_left], lookup, made_inputs)
+                       [k for k in right if same_text(k) not in in_left], lookup, made_inputs)

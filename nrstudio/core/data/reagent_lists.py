@@ -43,8 +43,9 @@ from nrstudio.core.data.dataset import (
     is_missing,
     is_missing_marker,
     parse_number,
+    same_text,
 )
-from nrstudio.core.data.header_words import split_unit
+from nrstudio.core.data.header_words import header_stem, split_unit
 from nrstudio.core.data.table_roles import RawTable
 from nrstudio.core.units import kind_of
 
@@ -159,7 +160,7 @@ def _spread(raw: RawTable, found: ReagentList) -> None:
                     orphans.append(raw.line_numbers[i])
                 continue
             name = " ".join(format_cell(row[r]).split())
-            key = name.casefold()
+            key = same_text(name)
             spelt = spellings.setdefault(key, {})
             spelt[name] = spelt.get(name, 0) + 1
             amounts[key] = _added(amounts.get(key, 0.0), row[a], raw.decimal_comma)
@@ -214,9 +215,8 @@ def with_unlisted_reagents(dataset: Dataset, names: Sequence[str]) -> Dataset:
     if not dataset.listed:
         return dataset
     units = {split_unit(n)[1] for n in dataset.listed}
-    have = {split_unit(c.name)[0].strip().casefold() for c in dataset.columns}
-    add = [n for n in names if split_unit(n)[1] in units
-           and split_unit(n)[0].strip().casefold() not in have]
+    have = {header_stem(c.name) for c in dataset.columns}
+    add = [n for n in names if split_unit(n)[1] in units and header_stem(n) not in have]
     if not add:
         return dataset
     out = dataset.copy()
@@ -230,8 +230,8 @@ def unused_reagents(dataset: Dataset, names: Sequence[str]) -> list[list[str]]:
     """Per row of ``dataset``: the reagents of its list that the row uses (an amount other
     than 0) and that are none of ``names`` (the models' inputs): their effect is not
     predicted. Empty lists when it has no list."""
-    known = {split_unit(n)[0].strip().casefold() for n in names}
-    extra = [c for c in dataset.listed if split_unit(c)[0].strip().casefold() not in known]
+    known = {header_stem(n) for n in names}
+    extra = [c for c in dataset.listed if header_stem(c) not in known]
     out: list[list[str]] = [[] for _ in range(len(dataset))]
     for name in sorted(extra):
         values = dataset.values([name])[:, 0]

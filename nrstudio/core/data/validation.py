@@ -19,6 +19,7 @@ from nrstudio.core.data.dataset import (
     is_missing,
     parse_number,
     parse_numbers,
+    same_text,
 )
 from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
 from nrstudio.core.data.findings import MAX_REPEAT_FINDINGS, Finding, Severity, ValidationReport
@@ -146,7 +147,7 @@ def _levels_alike(counts: dict[str, int]) -> list[tuple[str, str]]:
     per level."""
     groups: dict[str, list[str]] = {}
     for level in counts:
-        groups.setdefault(" ".join(level.lower().split()), []).append(level)
+        groups.setdefault(same_text(level), []).append(level)
     out: list[tuple[str, str]] = []
     for spellings in groups.values():
         main = max(spellings, key=lambda lv: counts[lv])  # the first on a tie

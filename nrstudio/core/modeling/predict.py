@@ -325,21 +325,17 @@ def train_final_models(
                          augment, data.ids, space, non_negative)
 
 
-def _norm(name: str) -> str:
-    from nrstudio.core.data.dataset import split_unit
-
-    return split_unit(name)[0].strip().lower()
-
-
 def match_inputs(model_inputs: list[str], columns: list[str]) -> dict[str, str]:
     """Map every model input to a column of a conditions table: same header, else the same
     header without its unit. DataError naming what is missing."""
+    from nrstudio.core.data.header_words import header_stem
+
     out = {}
     for name in model_inputs:
         if name in columns:
             out[name] = name
             continue
-        hits = [c for c in columns if _norm(c) == _norm(name)]
+        hits = [c for c in columns if header_stem(c) == header_stem(name)]
         if len(hits) != 1:
             raise DataError(f"the table has no column for '{name}' (columns: {', '.join(columns)})")
         out[name] = hits[0]
