@@ -13,7 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.microscope_files import MicroscopeImage, square_pixels
+from nrstudio.core.micrographs.microscope_files import (
+    MicroscopeImage,
+    check_pixel_count,
+    refuse_diffraction,
+    square_pixels,
+)
 from nrstudio.core.units import length_in_nm
 
 
@@ -42,17 +47,13 @@ def read_berkeley_emd(handle, name: str, max_pixels: int) -> MicroscopeImage:
         raise DataError(f"{name}: data of shape {sizes} (a stack, a series or a spectrum) is "
                         "not a single micrograph")
     height, width = (dataset.shape[k] for k in axes)
-    if height * width > max_pixels:
-        raise DataError(f"{name}: {width} x {height} pixels is larger than the "
-                        f"{max_pixels // 1_000_000} megapixels NR Studio reads")
+    check_pixel_count(name, (width, height), max_pixels)
     if dataset.dtype.kind not in "uif":
         raise DataError(f"{name}: pixels of type {dataset.dtype} are not a micrograph")
     y, y_unit = _step(group, axes[0])
     x, x_unit = _step(group, axes[1])
     for unit in (x_unit, y_unit):
-        if unit.startswith("1/"):
-            raise DataError(f"{name} is a diffraction pattern (calibrated in {unit}), not an "
-                            "image of rods")
+        refuse_diffraction(name, unit)
     if x is not None and y is not None:
         square_pixels(name, x, y, "the software that wrote it")
     pixels = np.asarray(dataset[()]).reshape(height, width)

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.microscope_files import MicroscopeImage, square_pixels
+from nrstudio.core.micrographs.microscope_files import (
+    MicroscopeImage,
+    check_pixel_count,
+    refuse_diffraction,
+    square_pixels,
+)
 from nrstudio.core.units import length_in_nm
 
 # Tag value type codes: size in bytes and numpy type (byte order added from the header).
@@ -194,9 +199,7 @@ def read_digital_micrograph(data: bytes, name: str = "image", max_pixels: int = 
     if len(found) > 1 and found[0][2].get("DataType") == RGB_TYPE:
         found = found[1:]
     size, dims, image_data = max(found, key=lambda f: f[0])  # the first of equal ones
-    if size > max_pixels:
-        raise DataError(f"{name}: {' x '.join(map(str, dims))} pixels is larger than the "
-                        f"{max_pixels // 1_000_000} megapixels NR Studio reads")
+    check_pixel_count(name, tuple(dims), max_pixels)
     if len(dims) != 2:
         raise DataError(f"{name}: an image of {len(dims)} dimensions "
                         f"({' x '.join(map(str, dims))}: a stack or a spectrum) is not a single "
@@ -220,9 +223,8 @@ def read_digital_micrograph(data: bytes, name: str = "image", max_pixels: int = 
     else:
         pixels = pixels.reshape(dims[1], dims[0])
     nm_per_px, unit = _calibration(image_data, data, name)
-    if nm_per_px is None and unit.replace(" ", "").startswith("1/"):
-        raise DataError(f"{name} is a diffraction pattern (calibrated in {unit}), not an "
-                        "image of rods")
+    if nm_per_px is None:
+        refuse_diffraction(name, unit)
     return MicroscopeImage(pixels, nm_per_px)
 
 

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.microscope_files import MICROSCOPE_SUFFIXES, MicroscopeImage
+from nrstudio.core.micrographs.microscope_files import (
+    MICROSCOPE_SUFFIXES,
+    MicroscopeImage,
+    check_pixel_count,
+)
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.units import length_in_nm
 
@@ -175,10 +179,7 @@ def read_micrograph(data: bytes, filename: str = "image") -> Micrograph:
 
             with tifffile.TiffFile(io.BytesIO(data)) as tif:
                 shape = tif.pages[0].shape
-                if int(np.prod(shape, dtype=np.float64)) > MAX_PIXELS:
-                    raise DataError(f"{filename}: {' x '.join(map(str, shape))} pixels is "
-                                    f"larger than the {MAX_PIXELS // 1_000_000} megapixels "
-                                    "NR Studio reads")
+                check_pixel_count(filename, tuple(shape), MAX_PIXELS)
                 arr = tif.asarray(key=0)
                 nm_per_px = _tiff_pixel_size(tif)
         else:

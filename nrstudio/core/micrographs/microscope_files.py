@@ -32,3 +32,19 @@ def square_pixels(name: str, x_nm: float, y_nm: float, software: str) -> None:
         raise DataError(f"{name}: its pixels are not square ({x_nm:g} nm wide, {y_nm:g} nm "
                         "high): a rod's length would depend on its direction; resample it to "
                         f"square pixels in {software}")
+
+
+def check_pixel_count(name: str, dims: tuple[int, ...], max_pixels: int) -> None:
+    """DataError, before any pixel is read, for an image of more than ``max_pixels`` pixels
+    (``dims`` as the file states them, width first or not)."""
+    if int(np.prod(dims, dtype=np.float64)) > max_pixels:
+        raise DataError(f"{name}: {' x '.join(map(str, dims))} pixels is larger than the "
+                        f"{max_pixels // 1_000_000} megapixels NR Studio reads")
+
+
+def refuse_diffraction(name: str, unit: str) -> None:
+    """DataError for a file calibrated in a reciprocal length (``1/nm``, ``1/m``): a
+    diffraction pattern, not an image of rods."""
+    if unit.replace(" ", "").startswith("1/"):
+        raise DataError(f"{name} is a diffraction pattern (calibrated in {unit}), not an "
+                        "image of rods")

@@ -16,7 +16,11 @@ import struct
 import numpy as np
 
 from nrstudio.core.errors import DataError
-from nrstudio.core.micrographs.microscope_files import MicroscopeImage, square_pixels
+from nrstudio.core.micrographs.microscope_files import (
+    MicroscopeImage,
+    check_pixel_count,
+    square_pixels,
+)
 
 _SERIES_ID = 0x0197
 _IMAGE = 0x4122
@@ -57,9 +61,7 @@ def read_tia_series(data: bytes, name: str = "image", max_pixels: int = 10**8) -
     _, delta_x, _, _, delta_y, _, code, width, height = _unpack("<ddiddihii", data, at, name)
     if width <= 0 or height <= 0:
         raise DataError(f"{name}: an image of {width} x {height} pixels")
-    if width * height > max_pixels:
-        raise DataError(f"{name}: {width} x {height} pixels is larger than the "
-                        f"{max_pixels // 1_000_000} megapixels NR Studio reads")
+    check_pixel_count(name, (width, height), max_pixels)
     if code not in _PIXEL_TYPES:
         raise DataError(f"{name}: complex or unknown pixels (TIA type {code}) are not a "
                         "micrograph")

@@ -19,7 +19,12 @@ import numpy as np
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.micrographs.berkeley_emd import read_berkeley_emd
-from nrstudio.core.micrographs.microscope_files import MicroscopeImage, square_pixels
+from nrstudio.core.micrographs.microscope_files import (
+    MicroscopeImage,
+    check_pixel_count,
+    refuse_diffraction,
+    square_pixels,
+)
 from nrstudio.core.units import length_in_nm
 
 
@@ -54,9 +59,7 @@ def read_velox_emd(data: bytes, name: str = "image", max_pixels: int = 10**8) ->
             if frames > 1:
                 raise DataError(f"{name}: a series of {frames} frames is not a single "
                                 "micrograph; export one frame (or their sum) from Velox")
-            if height * width > max_pixels:
-                raise DataError(f"{name}: {width} x {height} pixels is larger than the "
-                                f"{max_pixels // 1_000_000} megapixels NR Studio reads")
+            check_pixel_count(name, (width, height), max_pixels)
             if dataset.dtype.kind not in "uif":
                 raise DataError(f"{name}: pixels of type {dataset.dtype} are not a micrograph")
             pixels = dataset[:, :, 0] if len(shape) == 3 else dataset[()]
@@ -67,9 +70,7 @@ def read_velox_emd(data: bytes, name: str = "image", max_pixels: int = 10**8) ->
             raise DataError(f"{name}: a damaged EMD file ({type(exc).__name__})") from None
     result = metadata.get("BinaryResult", {}) if isinstance(metadata, dict) else {}
     unit = str(result.get("PixelUnitX", "")) if isinstance(result, dict) else ""
-    if unit.replace(" ", "").startswith("1/"):
-        raise DataError(f"{name} is a diffraction pattern (calibrated in {unit}), not an image "
-                        "of rods")
+    refuse_diffraction(name, unit)
     width, height = _pixel_size(result, "width"), _pixel_size(result, "height")
     if width is not None and height is not None:
         square_pixels(name, width, height, "Velox")
