@@ -15,6 +15,7 @@ from nrstudio.core.data.column_guessing import (
     guess_column,
     is_id_header,
     restates,
+    why_ignored,
 )
 from nrstudio.core.data.dataset import (
     MISSING_MARKERS,
@@ -29,7 +30,7 @@ from nrstudio.core.data.dataset import (
     is_missing_marker,
     parse_number,
 )
-from nrstudio.core.data.header_words import split_unit
+from nrstudio.core.data.header_words import names_starting_material, split_unit
 from nrstudio.core.errors import DataError
 
 MAX_COLUMNS = 1000
@@ -115,6 +116,7 @@ def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None,
         data[name] = [_typed(c, col.kind, raw.decimal_comma) for c in cells]
     _one_sample_id(columns, set(overrides or {}))
     _one_input_per_condition(columns, data, set(overrides or {}))
+    _outcomes_after_verdict(columns, data, set(overrides or {}) | raw.amounts)
     table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
     if len(table) != len(raw.cells):  # a table with no columns left
         table = pd.DataFrame(index=range(len(raw.cells)), columns=[], dtype=object)
@@ -146,6 +148,27 @@ def _one_input_per_condition(columns: list[Column], data: dict[str, list[object]
             col.role = Role.IGNORED
             continue
         kept.append(col)
+
+
+def _outcomes_after_verdict(columns: list[Column], data: dict[str, list[object]],
+                            given: set[str]) -> None:
+    """When no column reads as a target, the number columns right of the first outcome
+    column (a verdict such as ``quality``, ignored) are guessed targets: a table lists how a
+    synthesis was made, then what came of it, and headers such as ``lobe``, ``full`` and
+    ``other`` beside a verdict are its outcome, not conditions. Columns the user chose,
+    reagent amounts and starting materials keep their guess, and so does a table with
+    no input left of the verdict."""
+    if any(c.role == Role.TARGET for c in columns):
+        return
+    first = next((j for j, c in enumerate(columns)
+                  if c.role == Role.IGNORED and c.name not in given
+                  and why_ignored(c, data[c.name]).kind == "outcome"), None)
+    if first is None or not any(c.role == Role.INPUT for c in columns[:first]):
+        return
+    for col in columns[first + 1:]:
+        if (col.role == Role.INPUT and col.kind == Kind.NUMBER and col.name not in given
+                and not names_starting_material(col.name)):
+            col.role = Role.TARGET
 
 
 def _typed(cell: object, kind: Kind, decimal_comma: bool) -> object:

@@ -113,6 +113,43 @@ def test_a_restated_condition_is_one_input():
     assert roles["solvent name"] == Role.IGNORED
 
 
+def _roles(header, rows, overrides=None):
+    from nrstudio.core.data.table_roles import RawTable, dataset_from_raw
+
+    ds = dataset_from_raw(RawTable(header, rows, list(range(2, 2 + len(rows)))), overrides)
+    return {c.name: c.role for c in ds.columns}
+
+
+def test_numbers_right_of_a_verdict_are_its_outcomes_when_no_target_reads_as_one():
+    # Coating trials: the rods' spectrum and the silica volume, then a quality grade and
+    # the fractions of each coating seen; no header names a measured size.
+    header = ["trial", "lspk", "teosVolume", "seed conc", "quality", "lobe", "full", "other"]
+    rows = [[f"t{i}", str(770 + 7 * i), str(50 + 25 * (i % 4)), str(0.1 * (1 + i % 3)),
+             str(1 + i % 3), str(0.1 * (i % 5)), str(0.6 + 0.05 * (i % 4)), "0.1"]
+            for i in range(12)]
+    roles = _roles(header, rows)
+    assert [roles[h] for h in ("lspk", "teosVolume", "seed conc")] == [Role.INPUT] * 3
+    assert roles["quality"] == Role.IGNORED
+    assert [roles[h] for h in ("lobe", "full", "other")] == [Role.TARGET] * 3
+    # A starting material right of the verdict stays an input.
+    moved = ["trial", "lspk", "teosVolume", "quality", "seed conc", "lobe"]
+    order = [header.index(h) for h in moved]
+    roles = _roles(moved, [[r[j] for j in order] for r in rows])
+    assert roles["seed conc"] == Role.INPUT and roles["lobe"] == Role.TARGET
+    # A target the headers name, or one the user chose, leaves the others as guessed.
+    named = [h if h != "lobe" else "Length (nm)" for h in header]
+    roles = _roles(named, rows)
+    assert roles["Length (nm)"] == Role.TARGET and roles["full"] == Role.INPUT
+    from nrstudio.core.data.dataset import Column
+
+    roles = _roles(header, rows, {"lobe": Column("lobe", Role.INPUT, "", Kind.NUMBER)})
+    assert roles["lobe"] == Role.INPUT and roles["full"] == Role.TARGET
+    # Nothing left of the verdict to be an input: no guess by position.
+    first = ["trial", "quality", "lspk", "teosVolume"]
+    roles = _roles(first, [[r[0], r[4], r[1], r[2]] for r in rows])
+    assert roles["lspk"] == Role.INPUT and roles["teosVolume"] == Role.INPUT
+
+
 @pytest.mark.skipif(not LUBER.exists(), reason="needs ../shared/data/luber-cspbbr3")
 def test_real_cspbbr3_table_keeps_outcomes_out_of_the_inputs():
     ds = import_table(LUBER)
