@@ -27,7 +27,7 @@ def measure(parser: argparse.ArgumentParser) -> Command:
     scale.add_argument("--scale-bar-nm", type=float, metavar="L",
                        help="length in nm of the scale bar burned into each image")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    add_setting_options(parser, RodSettings, ("method", "dark_rods"))
+    add_setting_options(parser, RodSettings, ("method", "dark_rods", "min_aspect"))
 
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.micrographs.measure import analyse_image, summary_row, write_measurement_files
@@ -45,7 +45,7 @@ def measure(parser: argparse.ArgumentParser) -> Command:
                     raise NRStudioError(f"cannot read {path}: {exc.strerror or exc}") from None
                 analyses.append(analyse_image(
                     data, path.name, args.nm_per_px, args.scale_bar_nm,
-                    settings_from_options(RodSettings(), args, ("method", "dark_rods")),
+                    settings_from_options(RodSettings(), args, ("method", "dark_rods", "min_aspect")),
                     progress=progress_printer(f"{path.name} ")))
             except NRStudioError as exc:
                 if len(paths) == 1:

@@ -34,6 +34,8 @@ P_VALUE = 0.01
 MIN_OBJECTS = 20
 WHOLE_ROD_REASONS = {"in a bundle", "piece of a longer rod", "uneven along its length",
                      "no clear edges"}
+ROUND = "not rod-shaped"
+BORDER = "cut by the image border"
 
 
 def reason_kind(reason: str) -> str:
@@ -80,17 +82,36 @@ def check_selection(m: RodMeasurement) -> SelectionCheck:
 
         p = float(stats.ks_2samp(accepted, touching).pvalue)
     check = SelectionCheck(len(m.rods), len(accepted), med_acc, med_touch, len(touching), p,
-                           by_reason)
+                           by_reason, round_objects(m, by_reason))
     if len(touching) < MIN_OBJECTS or check.accepted < 5:
         return check
     if med_acc < SHORTER * med_touch and np.isfinite(p) and p < P_VALUE:
-        check.warning = (
+        check.warning = (check.warning + " " if check.warning else "") + (
             f"The {check.accepted} accepted rods (median {med_acc:.0f} nm) are shorter than the "
             f"{len(touching)} whole rods rejected for touching others (median "
             f"{med_touch:.0f} nm): they probably do not represent the population, and the "
             "mean length is likely too short. Check the overlay, correct it by hand or "
             "measure a less crowded area.")
     return check
+
+
+def round_objects(m: RodMeasurement, by_reason: dict[str, int]) -> str:
+    """A sentence when most whole objects were rejected as too round for rods (dots, spheres
+    or the cores rods grow from), saying how to measure them; "" otherwise."""
+    n = by_reason.get(ROUND, 0)
+    whole = len(m.rods) - by_reason.get(BORDER, 0)
+    # Rods also leave round debris and end pieces, many of them in a dense carpet; round
+    # particles are the population only when rods are rare beside them.
+    accepted = sum(r.accepted for r in m.rods)
+    if n < MIN_OBJECTS or n < 0.5 * whole or accepted > 0.1 * n:
+        return ""
+    ratios = [r.length_px / r.width_px for r in m.rods
+              if not r.accepted and reason_kind(r.reason) == ROUND and r.width_px > 0]
+    return (f"{n} of the {len(m.rods)} objects found are too round for rods (median "
+            f"length/width {float(np.median(ratios)):.1f}; a rod is at least "
+            f"{m.settings.min_aspect:g} times as long as wide): dots or spheres, such as the "
+            "cores rods grow from? To measure them, set Least length/width to 1 "
+            "(--min-aspect 1 on the command line).")
 
 
 TRY_INSTEAD = ("Try another method (outlines for short rods, centre lines for long thin rods), "
@@ -115,7 +136,7 @@ def why_no_rods(m: RodMeasurement) -> str:
                 "HAADF STEM) need Dark rods off. " + TRY_INSTEAD)
     check = check_selection(m)
     return (f"Every one of the {len(m.rods)} objects found was rejected "
-            f"({check.reasons_text()}). " + TRY_INSTEAD)
+            f"({check.reasons_text()}). " + (check.warning or TRY_INSTEAD))
 
 
 def whole_objects_nm(m: RodMeasurement) -> tuple[np.ndarray, np.ndarray]:

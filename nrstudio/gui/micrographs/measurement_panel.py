@@ -45,6 +45,7 @@ from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.in_turns import InTurns
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import copy_plot, plain_axes, plot_toolbar, save_table_dialog
+from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
 from nrstudio.gui.app.widgets import disable_while_busy
 from nrstudio.gui.micrographs.decoded_measurements import DecodedMeasurements
@@ -67,6 +68,20 @@ def show_key(plot: pg.PlotItem, key: list[tuple[tuple[int, ...], str, str]]) -> 
     entries = [f"<span style='color:rgb{tuple(colour)}'>{symbol}</span>&nbsp;{html.escape(words)}"
                for colour, symbol, words in key]
     plot.setTitle("&nbsp;&nbsp;&nbsp;".join(entries), size="8pt", color="#202020")
+
+ROD_RULES = ("dark_rods", "min_aspect")
+
+
+def _remembered_rules(settings: QSettings) -> RodSettings:
+    """The rules last chosen on this computer (QSettings keeps them as text)."""
+    default = RodSettings()
+    dark = str(settings.value("rod_dark_rods", default.dark_rods)).lower() not in ("false", "0")
+    try:
+        aspect = float(settings.value("rod_min_aspect", default.min_aspect))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        aspect = default.min_aspect
+    return replace(default, dark_rods=dark, min_aspect=min(max(aspect, 1.0), 100.0))
+
 
 class MeasurementPanel(QWidget):
     def __init__(self, doc: ProjectDocument, jobs: JobRunner, settings: QSettings,
@@ -91,6 +106,12 @@ class MeasurementPanel(QWidget):
         self.method.setCurrentIndex(max(chosen, 0))
         self.method.currentIndexChanged.connect(
             lambda _: settings.setValue("rod_method", self.method.currentData()))
+        # The two rules a user's images may need changed: rods bright on a dark background
+        # (dark-field TEM, HAADF STEM), and round objects (cores, dots) measured as well.
+        self.rule_form = SettingsForm(RodSettings, ROD_RULES, _remembered_rules(settings),
+                                      horizontal=True)
+        self.rule_form.changed.connect(
+            lambda: [settings.setValue(f"rod_{k}", v) for k, v in self.rule_form.values().items()])
         self.show_rejected = QCheckBox("Show rejected objects (red)")
         self.show_rejected.setChecked(True)
         self.show_rejected.toggled.connect(lambda _: self.refresh())
@@ -136,6 +157,10 @@ class MeasurementPanel(QWidget):
         measure_row.addWidget(QLabel("Method"))
         measure_row.addWidget(self.method, 1)
         layout.addLayout(measure_row)
+        rules_row = QHBoxLayout()
+        rules_row.addWidget(self.rule_form)
+        rules_row.addStretch(1)
+        layout.addLayout(rules_row)
         layout.addWidget(self.show_rejected)
         layout.addWidget(self.compare)
         self.corrections = CorrectionTools(doc, view, lambda: (self.image, self.measurement()),
@@ -176,7 +201,8 @@ class MeasurementPanel(QWidget):
                                     "measured in nm.")
             return False
         scale = Scale(im.nm_per_px, str(im.meta.get("scale_source", "")))
-        rod_settings = RodSettings(method=str(self.method.currentData()))
+        rod_settings = RodSettings(method=str(self.method.currentData()),
+                                   **self.rule_form.values())
 
         def work(ctx: JobContext) -> ImageAnalysis:
             analysis = analyse_micrograph(m, im.filename, scale, rod_settings, ctx.progress,

@@ -373,6 +373,53 @@ def test_method_choice_long_rods_are_traced(qtbot, window, tmp_path):
     assert "automatically" not in page.panel.summary.text()
 
 
+def test_bright_rods_and_round_particles_are_measured_with_the_page_rules(
+        qtbot, window, tmp_path):
+    from PySide6.QtCore import QPoint, Qt
+
+    page = window.micrographs_page.measure
+    window.show()
+    _choose(page, "12")
+    rules = page.panel.rule_form.widgets
+    dark, aspect = rules["dark_rods"], rules["min_aspect"]
+    assert dark.isVisible() and dark.isChecked() and aspect.value() == 2.0
+    # HAADF STEM: bright rods on a dark background.
+    g = make_micrograph(2, shape=(500, 700), n_rods=40, bar_px=None)
+    path = tmp_path / "haadf.png"
+    Image.fromarray(((1 - g.pixels.clip(0, 1)) * 255).astype(np.uint8)).save(path)
+    (image,) = page.strip.attach_files([path])
+    page.strip.thumbs.setCurrentRow(page.strip.thumbs.count() - 1)
+    page.wait_for_image()
+    page.scale._apply_scale(0.5, "typed in")
+    qtbot.mouseClick(dark, Qt.MouseButton.LeftButton, pos=QPoint(2, dark.height() // 2))
+    assert not dark.isChecked()
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert page.panel.measure()
+    m = measurement_of(image)
+    assert not m.settings.dark_rods and m.summary().count >= 20
+    # Round particles: named as such, then measured once the least length/width is 1.
+    qtbot.mouseClick(dark, Qt.MouseButton.LeftButton, pos=QPoint(2, dark.height() // 2))
+    dots = make_micrograph(3, shape=(500, 700), n_rods=70, length=(18.0, 1.5),
+                           width=(15.0, 1.0), bar_px=None, touching=0)
+    path = tmp_path / "dots.png"
+    Image.fromarray((dots.pixels.clip(0, 1) * 255).astype(np.uint8)).save(path)
+    (image,) = page.strip.attach_files([path])
+    page.strip.thumbs.setCurrentRow(page.strip.thumbs.count() - 1)
+    page.wait_for_image()
+    page.scale._apply_scale(0.5, "typed in")
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert page.panel.measure()
+    assert "too round for rods" in page.panel.summary.text()
+    aspect.selectAll()
+    qtbot.keyClicks(aspect, "1")
+    assert aspect.value() == 1.0
+    assert float(window.settings.value("rod_min_aspect")) == 1.0  # kept for the next session
+    with qtbot.waitSignal(window.jobs.idle, timeout=120_000):
+        assert page.panel.measure()
+    assert measurement_of(image).summary().count >= 30
+    assert "too round" not in page.panel.summary.text()
+
+
 def test_histograms_of_other_samples_can_be_overlaid(qtbot, window, dialogs):
     import pyqtgraph as pg
 
