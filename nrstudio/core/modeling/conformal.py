@@ -38,6 +38,15 @@ def conformal_half_width(abs_residuals: np.ndarray, level: float = DEFAULT_LEVEL
     return float(r[k - 1]) if 1 <= k <= len(r) else math.inf
 
 
+def fewest_for_interval(level: float = DEFAULT_LEVEL) -> int:
+    """The fewest held-out samples whose leave-one-out intervals at ``level`` are finite:
+    the smallest n with ⌈n·level⌉ ≤ n - 1 (10 at 90%)."""
+    n = 2
+    while math.ceil(n * level) > n - 1:
+        n += 1
+    return n
+
+
 def leave_one_out_half_widths(truth: np.ndarray, prediction: np.ndarray,
                               level: float = DEFAULT_LEVEL) -> np.ndarray:
     """(n,) for each out-of-fold prediction, the conformal half-width built from the other

@@ -20,7 +20,7 @@ from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings, smote_reg_arrays
 from nrstudio.core.modeling.baselines import baseline_batches, batch_name, fit_predict_baseline
-from nrstudio.core.modeling.conformal import interval_rows
+from nrstudio.core.modeling.conformal import fewest_for_interval, interval_rows
 from nrstudio.core.modeling.metrics import METRICS, regression_metrics
 from nrstudio.core.modeling.networks import EpochReport, TrainingSet
 from nrstudio.core.modeling.run_settings import (
@@ -293,6 +293,13 @@ def _evaluation(dataset: Dataset, data: TrainingData, groups: list,
         notes.append("targets measured on different rows are judged on their own rows: "
                      + "; ".join(f"{', '.join(data.targets[t] for t in g.targets)}: "
                                  f"{len(g.rows)} rows" for g in groups))
+    fewest = fewest_for_interval(settings.level)
+    unbounded = [data.targets[t] for g in groups for t in g.targets if len(g.rows) < fewest]
+    if "honest" in settings.protocols and unbounded:
+        notes.append(f"no {round(100 * settings.level)}% interval for {', '.join(unbounded)}: "
+                     f"fewer than {fewest} samples measured "
+                     f"{'it' if len(unbounded) == 1 else 'each'}, too few to calibrate one: "
+                     "its width reads — (inf in tables) and predictions carry none")
     if "paper" in settings.protocols:
         notes.append("paper protocol: synthetic rows in the test folds have near-copies in the "
                      "training folds, so its figures overstate accuracy on new syntheses")

@@ -10,7 +10,11 @@ import pytest
 from nrstudio.core.data.dataset import Column, Dataset, Role
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.baselines import gp_kernel_of, make_baseline
-from nrstudio.core.modeling.conformal import conformal_half_width, leave_one_out_coverage
+from nrstudio.core.modeling.conformal import (
+    conformal_half_width,
+    fewest_for_interval,
+    leave_one_out_coverage,
+)
 from nrstudio.core.modeling.evaluation import EvaluationResult, cross_validate
 from nrstudio.core.modeling.final_models import FinalModels, TabularSet, fit_tabular_set
 from nrstudio.core.modeling.model_choice import choose_models, model_key
@@ -100,6 +104,25 @@ def test_conformal_quantile_and_honest_coverage():
     cov, width, n = leave_one_out_coverage(truth, np.arange(10.0), 0.8)
     # sample i is judged by the 9 others (8th smallest of them): residuals 8 and 9 fall out
     assert n == 10 and cov == pytest.approx(0.8) and width == pytest.approx(2 * 7.8)
+
+
+def test_a_target_too_rarely_measured_for_an_interval_is_named():
+    from nrstudio.core.modeling.augment import SmoteRegSettings
+
+    assert fewest_for_interval(0.9) == 10 and fewest_for_interval(0.8) == 5
+    rng = np.random.default_rng(0)
+    ds, _x, _y = noisy_table(16, rng)
+    rare = [float(v) if i < 6 else math.nan for i, v in enumerate(ds.table["y"])]
+    ds.table["z"] = pd.Series(rare, dtype=object)
+    ds.columns.append(Column("z", Role.TARGET))
+    result = cross_validate(ds, EvaluationSettings(
+        protocols=("honest",), augment=SmoteRegSettings(per_subset=2),
+        network=NetworkSettings(hidden=(4,), max_epochs=1, patience=0), baselines=("mean",)))
+    widths = result.metrics[(result.metrics.metric == "interval width")
+                            & (result.metrics.model == "mean")].set_index("target")["mean"]
+    assert math.isinf(widths["z"]) and math.isfinite(widths["y"])
+    (note,) = [n for n in result.notes if "interval" in n]
+    assert note.startswith("no 90% interval for z: fewer than 10 samples")
 
 
 def test_choice_follows_the_leakage_free_errors_and_the_user_can_override():
