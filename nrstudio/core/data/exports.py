@@ -28,10 +28,18 @@ TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": "\t", ".xlsx": ""}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+# A signed number written as text (a table of predictions formatted to its digits): a
+# spreadsheet reads it as that number and runs nothing.
+_SIGNED_NUMBER = re.compile(r"[-+](\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]inf")
+
+
 def neutralise_formula(text: str) -> str:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe (the usual
-    CSV-injection rule); numbers are never text here, so ``-3`` as a number is untouched."""
-    return f"'{text}" if text[:1] in FORMULA_STARTS else text
+    CSV-injection rule); a number, as a number or as text such as ``-0.75``, is untouched:
+    an apostrophe made it text that no spreadsheet sums."""
+    if text[:1] in FORMULA_STARTS and not _SIGNED_NUMBER.fullmatch(text):
+        return f"'{text}"
+    return text
 
 
 def table_format(path: str | Path) -> str:

@@ -32,6 +32,16 @@ def test_csv_neutralises_formulas_but_not_negative_numbers(tmp_path):
     assert "\n'=1+1," in buf.getvalue()
 
 
+def test_numbers_written_as_text_stay_numbers_in_csv(tmp_path):
+    # A suggestion table formats its predictions to six digits as text: '-0.75112 with an
+    # apostrophe was text to a spreadsheet, not a lower bound below zero.
+    cells = ["-0.75112", "-inf", "+2", "-1e-3", "-.5", "-1+2", "-2-3", "-A1", "+1e", "-"]
+    path = write_table(pd.DataFrame({"x": cells}), tmp_path / "t.csv")
+    rows = [r[0] for r in list(csv.reader(path.open()))[1:]]
+    assert rows[:5] == cells[:5]
+    assert rows[5:] == ["'" + c for c in cells[5:]]
+
+
 def test_xlsx_keeps_text_as_text(tmp_path):
     path = write_table(HOSTILE, tmp_path / "t.xlsx")
     ws = openpyxl.load_workbook(path).active
