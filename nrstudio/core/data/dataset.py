@@ -144,7 +144,8 @@ def parse_typed_number(text: str) -> float | None:
 
 _NON_NEGATIVE_WORDS = ("amount", "mass", "volume", "length", "width", "aspect", "size",
                        "diameter", "thickness", "edge", "concentration", "time", "wavelength",
-                       "emission", "absorption", "fwhm", "yield", "ratio", "plqy")
+                       "emission", "absorption", "absorbance", "fwhm", "yield", "ratio",
+                       "plqy")
 _NON_NEGATIVE_UNITS = {"nm", "µm", "um", "mm", "cm", "m", "mg", "g", "kg", "µg", "ug", "nmol",
                        "µmol", "umol", "mmol", "mol", "ml", "µl", "ul", "l", "s", "min", "h",
                        "%", "k", "mol/l", "ev", "mg/ml", "wt%"}
@@ -153,8 +154,9 @@ _NON_NEGATIVE_UNITS = {"nm", "µm", "um", "mm", "cm", "m", "mg", "g", "kg", "µg
 # A header that starts with the symbol a chemist writes for a volume, a concentration, an
 # amount of substance or a mass: "V (PbBr2 prec.)", "c (Cs-OA)", "n_Cs", "m_S".
 _NON_NEGATIVE_SYMBOLS = ("v", "c", "n", "m")
-# A word of the header that names a quantum yield: "QY (%)", "PL QY".
-_NON_NEGATIVE_TOKENS = ("qy",)
+# A word of the header that names a quantum yield ("QY (%)", "PL QY"), an absorbance
+# ("Abs 1º Pico", "OD") or a wavelength ("WL 2º Pico", "λ max", "LSPR").
+_NON_NEGATIVE_TOKENS = ("qy", "abs", "od", "wl", "λ", "lspr", "tspr")
 
 
 def cannot_be_negative(name: str, unit: str) -> bool:

@@ -168,6 +168,8 @@ def test_real_cspbbr3_table_keeps_outcomes_out_of_the_inputs():
     ("V (PbBr2 prec.)", True), ("c (Cs-OA)", True), ("n_Cs", True), ("Cs_Pb_ratio", True),
     ("m_S [mg]", True), ("Temperature (°C)", False), ("Zeta potential (mV)", False),
     ("PLQY", True), ("QY (%)", True), ("PL QY", True), ("Quality score", False),
+    ("Abs 1º Pico", True), ("WL 2º Pico", True), ("Absorbance", True), ("λ max", True),
+    ("Absolute shift", False), ("Method", False),
 ])
 def test_amounts_written_as_symbols_cannot_be_negative(header, refused):
     from nrstudio.core.data.dataset import cannot_be_negative
