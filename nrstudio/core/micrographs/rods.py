@@ -28,6 +28,7 @@ from nrstudio.core.micrographs.rod_model import (
     RodSettings,
     typical_length,
 )
+from nrstudio.core.micrographs.selection import mostly_compact
 from nrstudio.core.micrographs.traced_rods import TracedRods, traced_rods
 from nrstudio.core.micrographs.working_scale import working_factor
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -230,8 +231,12 @@ def _prefer_tracing(outlined: list[Rod], found: TracedRods) -> bool:
     rod is over 1.5 times as long as the outline method's (the outlines are then mostly
     pieces of long rods, broken at crossings and in rafts), or the outline method kept fewer
     than 30 rods and tracing at least twice as many (rafts that outlines cannot take apart).
+    Never when most objects outlined are compact (:func:`mostly_compact`: round particles).
     Otherwise the outline method, whose rules are stricter and which separates short rods in
     dense bundles better, is kept."""
+    if mostly_compact(outlined):
+        # Dots on a grainy film: traces start at each dot and run on through the grain.
+        return False
     traced = found.rods
     n_traced = sum(r.accepted for r in traced)
     n_outlined = sum(r.accepted for r in outlined)
