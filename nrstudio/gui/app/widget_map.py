@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QApplication,
+    QCheckBox,
     QComboBox,
     QGraphicsView,
     QHeaderView,
@@ -60,10 +61,10 @@ def _add(out: dict[str, Any], key: str, value: object) -> None:
 def widget_map(app: QApplication) -> dict[str, Any]:
     """Visible controls by kind and text: ``button:Start training``, ``tab:Metrics``,
     ``item:Train``, ``menu:File``, ``menuitem:Save``, ``header:Qseed (uL)``, ``field:
-    setting:max_epochs`` (by object name), ``rod:7`` (an accepted rod's centre); each a
-    global [x, y]. ``windows``: every visible window's title and frame [x, y, w, h];
-    ``busy``: whether a background job runs; ``label:fast-models`` a shown note whose
-    object name is ``note:fast-models``."""
+    setting:max_epochs`` (an input or a box without its own text, by object name),
+    ``rod:7`` (an accepted rod's centre); each a global [x, y]. ``windows``: every visible
+    window's title and frame [x, y, w, h]; ``busy``: whether a background job runs;
+    ``label:fast-models`` a shown note whose object name is ``note:fast-models``."""
     out: dict[str, Any] = {"windows": [], "busy": False}
     for top in app.topLevelWidgets():
         if not top.isVisible():
@@ -84,7 +85,7 @@ def widget_map(app: QApplication) -> dict[str, Any]:
 def _describe(w: QWidget, out: dict[str, Any]) -> None:
     if isinstance(w, QAbstractButton) and w.isEnabled() and _clean(w.text()):
         _add(out, f"button:{_clean(w.text())}", _centre(w))
-    if isinstance(w, (QLineEdit, QAbstractSpinBox, QComboBox)) and w.objectName():
+    if isinstance(w, (QLineEdit, QAbstractSpinBox, QComboBox, QCheckBox)) and w.objectName():
         _add(out, f"field:{w.objectName()}", _centre(w))
     if isinstance(w, QLabel) and w.objectName().startswith("note:"):
         _add(out, f"label:{w.objectName()[5:]}", _centre(w))
