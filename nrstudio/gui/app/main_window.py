@@ -37,6 +37,7 @@ from nrstudio.gui.app.recent_files import RecentFiles
 from nrstudio.gui.app.recovery import Autosaver, RecoverySlot, offer_restore
 from nrstudio.gui.app.report_export import ReportDialog, default_folder, start_report
 from nrstudio.gui.app.start_page import StartPage
+from nrstudio.gui.app.wheel_guard import install_wheel_guard
 from nrstudio.gui.app.window_state import restore_window, save_window
 from nrstudio.gui.data.data_page import DataPage
 from nrstudio.gui.data.import_dialog import ImportDialog
@@ -63,10 +64,10 @@ class MainWindow(QMainWindow):
         self.doc = ProjectDocument(parent=self)
         self.locks = LockKeeper(self.doc, self)
         self.jobs = JobRunner(lambda: self.doc.generation, self)
-        self.recovery = RecoverySlot(recovery_folder)
+        self.recovery, self.recovery_folder = RecoverySlot(recovery_folder), recovery_folder
         self.autosaver = Autosaver(self.doc, self.recovery,
                                    lambda text, ms: self.statusBar().showMessage(text, ms), self)
-        self.recovery_folder = recovery_folder
+        self.wheel_guard = install_wheel_guard(self)
 
         self.pages = QListWidget()
         for name in PAGES:

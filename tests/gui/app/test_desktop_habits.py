@@ -135,3 +135,39 @@ def test_settings_file_is_the_one_given(tmp_path):
     # The tests' windows never touch the user's real settings.
     s = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     assert s.fileName().endswith("settings.ini")
+
+
+def _wheel(widget, steps: int = -3) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(QPoint(0, 0))) + centre,
+                        QPoint(0, 0), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_page_not_the_box_under_the_pointer(qtbot, tmp_path):
+    # Scrolling the Design page down to its buttons turned the number of candidates to 1.
+    w = make_window(qtbot, tmp_path, EXAMPLE)
+    w.show()
+    w.show_page("Design")
+    page = w.design_page
+    top = page.design_form.widgets["top"]
+    qtbot.waitUntil(top.isVisible)
+    value = top.value()
+    _wheel(top)
+    assert top.value() == value and not top.hasFocus()
+    # (A real turn of the wheel then scrolls the page: driven with xdotool, the Design page
+    # of a nine-input table scrolled to its buttons; a sent event is not passed on.)
+    # Clicked first, the box takes the wheel as it always did.
+    top.setFocus()
+    qtbot.waitUntil(top.hasFocus)
+    _wheel(top, 1)
+    assert top.value() == value + 1
+    # What the guard prevents: without it the unfocused box took the turn.
+    top.clearFocus()
+    QApplication.instance().removeEventFilter(w.wheel_guard)
+    _wheel(top, -2)
+    assert top.value() == value - 1

@@ -358,6 +358,21 @@ def test_typing_a_wanted_value_asks_for_that_target(qtbot, tmp_path, trained_own
     assert middle.use.isChecked() and middle.aim_key != "window"
 
 
+def test_suggesting_with_nothing_wanted_says_how_to_ask(qtbot, tmp_path, trained_own, dialogs):
+    # Seen with real clicks on a public gold-rod table: Suggest next experiments, pressed
+    # before typing anything, said only that the ticked first target needed a value.
+    _, w = design_window(qtbot, tmp_path, trained_own, "nothing.nrproj")
+    page = w.design_page
+    qtbot.mouseClick(page.suggest_button, Qt.MouseButton.LeftButton)
+    assert "Nothing is wanted yet" in dialogs.shown[-1][1]
+    assert "learn the most" in dialogs.shown[-1][1]
+    # A ticked row with a value but no tolerance still says what is missing in that row.
+    first = page.want_rows[page.models.targets[0]]
+    qtbot.keyClicks(first.value, "40")
+    qtbot.mouseClick(page.suggest_button, Qt.MouseButton.LeftButton)
+    assert "give the wanted value and its tolerance" in dialogs.shown[-1][1]
+
+
 def test_a_forest_explained_through_its_average_says_so(qtbot, tmp_path, trained_own):
     # Seen with real clicks: "Explain this point" said "predicted: PLQY 0.228" where the
     # Predict page said 0.0825 for the same conditions: LIME explains a forest's average
