@@ -75,6 +75,25 @@ def _split(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     return out
 
 
+# JCAMP-DX's labelled records, and the XYDATA line or header cell of a spectrometer's text
+# export (JASCO and others) above the (wavelength, intensity) pairs.
+_JCAMP = re.compile(r"^\s*##(TITLE|JCAMP-DX|XYDATA|XUNITS)\s*=", re.M)
+_XYDATA = re.compile(r"^\s*XYDATA\s*([,;\t]|$)", re.M)
+
+
+def _spectrum_export(text: str) -> str:
+    """What shows that a text file is a spectrum, "" when nothing does (the first 200 lines
+    are read)."""
+    head = "\n".join(text.splitlines()[:200])
+    if _JCAMP.search(head):
+        return "JCAMP-DX records (##TITLE=, ##XYDATA=)"
+    found = _XYDATA.search(head)
+    if found:
+        line = head.count("\n", 0, found.start()) + 1
+        return f"'XYDATA' on line {line}, above wavelength and intensity pairs"
+    return ""
+
+
 def _choose_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into rows of one width most consistently
     (the width most rows share: a title above the header or a note below the table has
@@ -112,6 +131,12 @@ def read_csv_bytes(data: bytes) -> RawTable:
         raise DataError("the file contains NUL bytes: it is not a text table (an .xlsx renamed?)")
     if not text.strip():
         raise DataError("the file is empty")
+    spectrum = _spectrum_export(text)
+    if spectrum:
+        raise DataError(f"this is a spectrum as an instrument exports it ({spectrum}), not a "
+                        "table of syntheses. NR Studio reads one row per synthesis: write each "
+                        "spectrum's peak position, width or absorbance into a column of your "
+                        "synthesis table")
     line_count = text.count("\n")
     if line_count > MAX_TABLE_ROWS + 1:  # refused before any row is parsed
         raise DataError(f"the file has {line_count:,} lines; tables of more than "

@@ -105,6 +105,8 @@ def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None,
         cells = [float("nan") if is_missing_marker(row[j], missing) else row[j]
                  for row in raw.cells]
         meta_name = _META_NAMES.get(name.strip().lower())
+        if meta_name == "origin" and not _marks_origin(cells):
+            meta_name = None  # a precursor's supplier, an instrument's maker: a column
         if meta_name is not None:
             meta[meta_name] = _meta_values(meta_name, name, cells, raw.line_numbers)
             continue
@@ -181,6 +183,15 @@ def _typed(cell: object, kind: Kind, decimal_comma: bool) -> object:
         if value is not None:
             return value
     return format_cell(cell).strip()
+
+
+def _marks_origin(cells: list[object]) -> bool:
+    """Whether an 'Origin' column is NR Studio's row flag: most filled cells read original
+    or synthetic (one that does not is then a typo, named); otherwise it is the origin of
+    something else, such as a reagent's supplier."""
+    filled = [format_cell(c).strip().lower() for c in cells if not is_missing(c)]
+    known = sum(t in (Origin.ORIGINAL.value, Origin.SYNTHETIC.value) for t in filled)
+    return known >= 0.5 * len(filled)
 
 
 def _meta_values(meta: str, header: str, cells: list[object], lines: list[int]) -> list[object]:

@@ -108,6 +108,17 @@ def test_meta_columns_are_read_as_row_flags():
     assert "validation experiment" not in [c.name for c in ds.columns]
     with pytest.raises(DataError, match=r"line 2.*'maybe' is not yes/no"):
         load(b"S amount (mg),validation\n1,maybe\n")
+    with pytest.raises(DataError, match=r"line 3.*'orig' is not original/synthetic"):
+        load(b"S amount (mg),Length (nm),origin\n1,2,original\n2,3,orig\n3,4,synthetic\n")
+
+
+def test_an_origin_that_is_not_the_row_flag_is_a_column():
+    # A precursor's supplier under 'Origin' (or an instrument export's 'ORIGIN JASCO' line)
+    # stopped the import: "'Sigma' is not original/synthetic".
+    ds = load(b"Sample,Cd (mmol),Origin,Length (nm)\na,1,Sigma,20\nb,2,Alfa,22\n"
+              b"c,3,Sigma,25\nd,4,Alfa,27\n")
+    assert "Origin" in [c.name for c in ds.columns]
+    assert set(ds.table["Origin"]) == {"Sigma", "Alfa"}
 
 
 def test_override_roles():
@@ -210,3 +221,23 @@ def test_full_width_digits_and_marks_read_as_a_chinese_input_method_types_them(t
     values = ds.values(["T (°C)", "Time (min)", "D (nm)"])
     np.testing.assert_array_equal(values[0], [180.0, 5.0, 4.5])
     assert np.isnan(values[1, 1]) and np.isnan(values[2, 2])
+
+
+@pytest.mark.parametrize("text, says", [
+    # a spectrometer's text export: key-value lines, then XYDATA over (nm, absorbance) pairs
+    ("TITLE\t\nORIGIN\tJASCO\nOWNER\t\nXUNITS\tNANOMETERS\nYUNITS\tABS\nXYDATA\n"
+     + "".join(f"{300 + k}.0\t{1 / (1 + k):.4f}\n" for k in range(60)), "'XYDATA' on line 6"),
+    ("XYDATA,CdSe-5\n" + "".join(f"{300 + k}.0,{0.5 + k / 100}\n" for k in range(60)),
+     "'XYDATA' on line 1"),
+    ("##TITLE=CdSe aliquot 3\n##JCAMP-DX=4.24\n##XUNITS=NANOMETERS\n##XYDATA=(X++(Y..Y))\n"
+     "300 0.51 0.50 0.49\n##END=\n", "JCAMP-DX"),
+])
+def test_a_spectrum_file_is_named_as_one(text, says):
+    with pytest.raises(DataError, match="spectrum as an instrument exports it") as err:
+        read_csv_bytes(text.encode())
+    assert says in str(err.value) and "one row per synthesis" in str(err.value)
+
+
+def test_a_synthesis_table_that_mentions_xydata_is_read():
+    raw = read_csv_bytes(b"Sample,XYDATA points,Length (nm)\na,401,20\nb,350,22\n")
+    assert raw.header == ["Sample", "XYDATA points", "Length (nm)"]
