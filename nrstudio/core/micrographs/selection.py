@@ -15,7 +15,8 @@ length" or with "no clear edges". Objects that are unions of several rods ("unev
 times the accepted median on the development and synthetic images) and would raise false
 alarms. When the accepted rods are clearly shorter than the whole rods rejected for contact,
 the accepted sample is probably biased.
-Rejections are also counted by reason for the summary.
+Rejections are also counted by reason for the summary, and an image of round particles
+(dots, spheres, the cores rods grow from) is named as such, with how to measure them.
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def check_selection(m: RodMeasurement) -> SelectionCheck:
 # whole objects the outlines find are compact, on images of dots 71-94%.
 COMPACT_ASPECT = 2.0
 COMPACT_SHARE = 0.5
+# Round particles are the population, not a rod carpet's debris, when the rods accepted beside
+# them number at most this share of them.
+RODS_BESIDE_ROUND = 0.1
 
 
 def mostly_compact(rods: Sequence[Rod]) -> bool:
@@ -117,10 +121,8 @@ def round_objects(m: RodMeasurement, by_reason: dict[str, int]) -> str:
     or the cores rods grow from), saying how to measure them; "" otherwise."""
     n = by_reason.get(ROUND, 0)
     whole = len(m.rods) - by_reason.get(BORDER, 0)
-    # Rods also leave round debris and end pieces, many of them in a dense carpet; round
-    # particles are the population only when rods are rare beside them.
     accepted = sum(r.accepted for r in m.rods)
-    if n < MIN_OBJECTS or n < 0.5 * whole or accepted > 0.1 * n:
+    if n < MIN_OBJECTS or n < COMPACT_SHARE * whole or accepted > RODS_BESIDE_ROUND * n:
         return ""
     ratios = [r.length_px / r.width_px for r in m.rods
               if not r.accepted and reason_kind(r.reason) == ROUND and r.width_px > 0]

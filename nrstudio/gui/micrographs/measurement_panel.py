@@ -41,6 +41,7 @@ from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
 from nrstudio.core.micrographs.selection import check_selection, whole_objects_nm, why_no_rods
 from nrstudio.core.project.attachments import as_stored, store_measurement, write_summary
 from nrstudio.core.project_model import AttachedImage
+from nrstudio.core.settings import check_ranges
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.in_turns import InTurns
 from nrstudio.gui.app.jobs import JobContext, JobRunner
@@ -69,18 +70,22 @@ def show_key(plot: pg.PlotItem, key: list[tuple[tuple[int, ...], str, str]]) -> 
                for colour, symbol, words in key]
     plot.setTitle("&nbsp;&nbsp;&nbsp;".join(entries), size="8pt", color="#202020")
 
+
 ROD_RULES = ("dark_rods", "min_aspect")
 
 
 def _remembered_rules(settings: QSettings) -> RodSettings:
-    """The rules last chosen on this computer (QSettings keeps them as text)."""
+    """The rules last chosen on this computer (QSettings keeps them as text); the default
+    for a value that is unreadable or out of its declared range."""
     default = RodSettings()
     dark = str(settings.value("rod_dark_rods", default.dark_rods)).lower() not in ("false", "0")
     try:
         aspect = float(settings.value("rod_min_aspect", default.min_aspect))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        aspect = default.min_aspect
-    return replace(default, dark_rods=dark, min_aspect=min(max(aspect, 1.0), 100.0))
+        rules = replace(default, dark_rods=dark, min_aspect=aspect)
+        check_ranges(rules)
+    except (TypeError, ValueError, DataError):
+        rules = replace(default, dark_rods=dark)
+    return rules
 
 
 class MeasurementPanel(QWidget):

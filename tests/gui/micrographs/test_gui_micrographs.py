@@ -627,3 +627,17 @@ def test_the_lime_view_draws_a_preview_and_a_result_once_each(qtbot, monkeypatch
     view.show_explanation(region, e, superpixel_contents(segments, region))
     assert len(draws) == 2 and view.mode.currentIndex() == TOP
     assert view.output.count() == 1 and "Weight on rods" in view.summary.text()
+
+
+def test_remembered_rod_rules_are_read_within_their_declared_ranges(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from nrstudio.gui.micrographs.measurement_panel import _remembered_rules
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert _remembered_rules(settings).min_aspect == 2.0
+    for text, expected in (("1", 1.0), ("3.5", 3.5), ("500", 2.0), ("0.2", 2.0), ("abc", 2.0)):
+        settings.setValue("rod_min_aspect", text)
+        assert _remembered_rules(settings).min_aspect == expected, text
+    settings.setValue("rod_dark_rods", "false")
+    assert not _remembered_rules(settings).dark_rods
