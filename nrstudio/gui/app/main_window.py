@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.recovery, self.recovery_folder = RecoverySlot(recovery_folder), recovery_folder
         self.autosaver = Autosaver(self.doc, self.recovery,
                                    lambda text, ms: self.statusBar().showMessage(text, ms), self)
-        self.wheel_guard = install_wheel_guard(self)
+        self.wheel_guard = install_wheel_guard()
 
         self.pages = QListWidget()
         for name in PAGES:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
 
 _GUARDED = (QAbstractSpinBox, QComboBox)
+_NAME = "nrstudio-wheel-guard"
 
 
 class WheelGuard(QObject):
@@ -28,10 +29,15 @@ class WheelGuard(QObject):
         return False
 
 
-def install_wheel_guard(owner: QObject) -> WheelGuard:
-    """A guard owned by ``owner`` (removed with it), filtering the whole application."""
-    guard = WheelGuard(owner)
+def install_wheel_guard() -> WheelGuard | None:
+    """The application's one guard, installed on first use (every window shares it: a guard
+    per window made each event pass through as many filters as windows were ever opened)."""
     app = QApplication.instance()
-    if app is not None:
+    if app is None:
+        return None
+    guard = app.findChild(WheelGuard, _NAME)
+    if guard is None:
+        guard = WheelGuard(app)
+        guard.setObjectName(_NAME)
         app.installEventFilter(guard)
     return guard

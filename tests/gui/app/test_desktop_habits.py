@@ -168,6 +168,10 @@ def test_the_wheel_scrolls_the_page_not_the_box_under_the_pointer(qtbot, tmp_pat
     assert top.value() == value + 1
     # What the guard prevents: without it the unfocused box took the turn.
     top.clearFocus()
+    assert w.wheel_guard is make_window(qtbot, tmp_path / "second").wheel_guard  # one guard
     QApplication.instance().removeEventFilter(w.wheel_guard)
-    _wheel(top, -2)
-    assert top.value() == value - 1
+    try:
+        _wheel(top, -2)
+        assert top.value() == value - 1
+    finally:
+        QApplication.instance().installEventFilter(w.wheel_guard)
