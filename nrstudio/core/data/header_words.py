@@ -130,6 +130,8 @@ _BOOKKEEPING_TOKENS = {
     "comentário", "observação", "commentaire", "opérateur", "operatore", "planned",
     # how many particles the size was counted on: about the measurement, not the synthesis
     "counted", "statistics",
+    # which imputed copy a row is, in R's mice 'long' export (.imp): about the analysis
+    "imp", "imputation",
 }
 
 

@@ -196,10 +196,12 @@ def test_a_label_many_rows_share_is_a_run_not_a_sample_id(header):
     assert guess_column(header, [f"s{i}" for i in range(11)] + ["s3"]).role == Role.SAMPLE_ID
 
 
-@pytest.mark.parametrize("header", ["Number of statistics", "Particles counted"])
+@pytest.mark.parametrize("header", ["Number of statistics", "Particles counted", "imp", ".imp",
+                                    "Imputation"])
 def test_how_many_particles_were_counted_is_bookkeeping(header):
     """A literature table's count of the particles a size was measured on (100, 150, 200 …)
-    was guessed an input: it tells about the measurement, not the synthesis."""
+    was guessed an input: it tells about the measurement, not the synthesis. So was the
+    imputed copy's number of a table exported from R's mice (a public coating table)."""
     col = guess_column(header, ["100", "150", "200", "300", "100", "50"])
     assert col.role == Role.IGNORED
     assert ignored_reason(col, ["100", "150", "200", "300", "100", "50"]).startswith(
