@@ -38,3 +38,17 @@ def make_window(qtbot, folder: Path, project: Path | None = None):
     if project is not None:
         assert w.open_path(project)
     return w
+
+
+def wheel(widget, steps: int = -3) -> None:
+    """A turn of the mouse wheel over ``widget``'s centre (negative: towards the user), sent
+    to it as Qt delivers one; a sent event is not passed on to the parents as a real one is."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(QPoint(0, 0))) + centre,
+                        QPoint(0, 0), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)

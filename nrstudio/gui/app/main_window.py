@@ -37,7 +37,6 @@ from nrstudio.gui.app.recent_files import RecentFiles
 from nrstudio.gui.app.recovery import Autosaver, RecoverySlot, offer_restore
 from nrstudio.gui.app.report_export import ReportDialog, default_folder, start_report
 from nrstudio.gui.app.start_page import StartPage
-from nrstudio.gui.app.wheel_guard import install_wheel_guard
 from nrstudio.gui.app.window_state import restore_window, save_window
 from nrstudio.gui.data.data_page import DataPage
 from nrstudio.gui.data.import_dialog import ImportDialog
@@ -67,7 +66,6 @@ class MainWindow(QMainWindow):
         self.recovery, self.recovery_folder = RecoverySlot(recovery_folder), recovery_folder
         self.autosaver = Autosaver(self.doc, self.recovery,
                                    lambda text, ms: self.statusBar().showMessage(text, ms), self)
-        self.wheel_guard = install_wheel_guard()
 
         self.pages = QListWidget()
         for name in PAGES:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from nrstudio.core.errors import DataError
 from nrstudio.core.settings import SettingField, format_value, setting_fields
+from nrstudio.gui.app.wheel_guard import guard_wheel
 from nrstudio.gui.app.widgets import narrow_combo
 
 _INT_MAX = 2**31 - 1
@@ -78,6 +79,8 @@ def setting_widget(f: SettingField, value: Any, none_as_minimum: bool = True) ->
     if info.unit and info.unit != "-" and isinstance(w, QSpinBox | QDoubleSpinBox):
         w.setSuffix(f" {info.unit}")
     w.setToolTip(tip)
+    if isinstance(w, QComboBox | QSpinBox | QDoubleSpinBox):
+        guard_wheel(w)  # forms sit in columns that scroll
     return w
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from nrstudio.gui.app.jobs import JobRunner
+from nrstudio.gui.app.wheel_guard import guard_wheel
 
 
 def form_layout(rows: Sequence[tuple[str, QWidget | QLayout]]) -> QFormLayout:
@@ -54,7 +55,7 @@ def narrow_combo(box: QComboBox, chars: int = 16) -> QComboBox:
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     box.setMinimumContentsLength(chars)
     box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
-    return box
+    return guard_wheel(box)
 
 
 def scroll_column(*items: QWidget | QLayout, stretch: bool = True) -> QScrollArea:

@@ -35,6 +35,7 @@ from nrstudio.core.data.import_preview import (
 from nrstudio.core.data.table_io import RawTable, dataset_from_raw, has_sheets, list_sheets
 from nrstudio.core.errors import DataError
 from nrstudio.gui.app.background import BackgroundCalls
+from nrstudio.gui.app.wheel_guard import guard_wheel
 from nrstudio.gui.data.table_model import Index
 
 PREVIEW_ROWS = 20
@@ -231,7 +232,7 @@ class ImportDialog(QDialog):
         """One row of the column list: the role, the unit, why it is ignored, the offer to
         keep a crowded condition's frequent levels."""
         col = seen.column
-        role = QComboBox()
+        role = guard_wheel(QComboBox())
         for k, (_, _, label) in enumerate(ROLE_CHOICES):
             role.addItem(label, k)
         role.setCurrentIndex(_choice_index(col))

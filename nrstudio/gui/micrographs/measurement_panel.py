@@ -48,6 +48,7 @@ from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import copy_plot, plain_axes, plot_toolbar, save_table_dialog
 from nrstudio.gui.app.settings_form import SettingsForm
 from nrstudio.gui.app.undo import SnapshotCommand
+from nrstudio.gui.app.wheel_guard import guard_wheel
 from nrstudio.gui.app.widgets import disable_while_busy
 from nrstudio.gui.micrographs.decoded_measurements import DecodedMeasurements
 from nrstudio.gui.micrographs.hand_corrections import CorrectionTools
@@ -99,7 +100,7 @@ class MeasurementPanel(QWidget):
         self._rod_id: int | None = None  # the rod whose numbers rod_info shows
         self.measure_button = QPushButton("Measure rods")
         self.measure_button.clicked.connect(self.measure)
-        self.method = QComboBox()
+        self.method = guard_wheel(QComboBox())
         for key, label in METHOD_CHOICES:
             self.method.addItem(label, key)
         self.method.setToolTip(

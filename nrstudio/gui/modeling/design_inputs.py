@@ -16,6 +16,7 @@ from nrstudio.core.modeling.design_form import AIMS, DesignForm, InputEntry, Wan
 from nrstudio.core.modeling.final_models import FinalModels
 from nrstudio.core.modeling.suggest import Optimise
 from nrstudio.core.numbers import decimals_of, readable, readable_bound
+from nrstudio.gui.app.wheel_guard import guard_wheel
 
 AIM_TEXTS = {"window": "value ± tolerance", "highest": "as high as possible",
              "lowest": "as low as possible"}
@@ -35,7 +36,7 @@ class WantRow:
         self.touched = False
         self._on_asked_cb = on_asked
         self.use = QCheckBox(target)
-        self.aim = QComboBox()
+        self.aim = guard_wheel(QComboBox())
         for key in AIMS:
             self.aim.addItem(AIM_TEXTS[key], key)
         self.aim.setObjectName(f"aim:{target}")
@@ -112,11 +113,11 @@ class InputRow:
         space = models.space
         self.name = space.inputs[j]
         self.category = self.name in space.levels
-        self.mode = QComboBox()
+        self.mode = guard_wheel(QComboBox())
         self.mode.addItems([FREE, FIXED])
         lo, hi = models.train_x[:, j].min(), models.train_x[:, j].max()
         if self.category:
-            self.value: QLineEdit | QComboBox = QComboBox()
+            self.value: QLineEdit | QComboBox = guard_wheel(QComboBox())
             self.value.addItems(space.levels[self.name])
             # As wide as a number field, not as the longest level: long level names (a
             # ligand, "CTAB/NaOL") pushed the bounds and steps out of the panel. The open

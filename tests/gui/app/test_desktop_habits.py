@@ -4,7 +4,7 @@ status bar and copying plots: what a desktop tool is expected to do."""
 import pytest
 
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
-from helpers.gui import Dialogs, make_window
+from helpers.gui import Dialogs, make_window, wheel
 from helpers.paths import EXAMPLE
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -13,6 +13,7 @@ from nrstudio.gui.app.help_window import GUIDE_ORDER, guide_file, page_summary
 from nrstudio.gui.app.main_window import PAGES
 from nrstudio.gui.app.plots import copy_plot
 from nrstudio.gui.app.settings_form import SettingsForm
+from nrstudio.gui.app.wheel_guard import wheel_guard
 
 pytestmark = pytest.mark.gui
 
@@ -137,17 +138,6 @@ def test_settings_file_is_the_one_given(tmp_path):
     assert s.fileName().endswith("settings.ini")
 
 
-def _wheel(widget, steps: int = -3) -> None:
-    from PySide6.QtCore import QPoint, QPointF, Qt
-    from PySide6.QtGui import QWheelEvent
-
-    centre = QPointF(widget.rect().center())
-    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(QPoint(0, 0))) + centre,
-                        QPoint(0, 0), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
-                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
-    QApplication.sendEvent(widget, event)
-
-
 def test_the_wheel_scrolls_the_page_not_the_box_under_the_pointer(qtbot, tmp_path):
     # Scrolling the Design page down to its buttons turned the number of candidates to 1.
     w = make_window(qtbot, tmp_path, EXAMPLE)
@@ -157,21 +147,22 @@ def test_the_wheel_scrolls_the_page_not_the_box_under_the_pointer(qtbot, tmp_pat
     top = page.design_form.widgets["top"]
     qtbot.waitUntil(top.isVisible)
     value = top.value()
-    _wheel(top)
+    wheel(top)
     assert top.value() == value and not top.hasFocus()
     # (A real turn of the wheel then scrolls the page: driven with xdotool, the Design page
     # of a nine-input table scrolled to its buttons; a sent event is not passed on.)
     # Clicked first, the box takes the wheel as it always did.
     top.setFocus()
     qtbot.waitUntil(top.hasFocus)
-    _wheel(top, 1)
+    wheel(top, 1)
     assert top.value() == value + 1
+    # The mode box and an input's free/fixed box are guarded as well.
+    mode = page.suggest_form.widgets["mode"]
+    index = mode.currentIndex()
+    wheel(mode, 3)
+    assert mode.currentIndex() == index
     # What the guard prevents: without it the unfocused box took the turn.
     top.clearFocus()
-    assert w.wheel_guard is make_window(qtbot, tmp_path / "second").wheel_guard  # one guard
-    QApplication.instance().removeEventFilter(w.wheel_guard)
-    try:
-        _wheel(top, -2)
-        assert top.value() == value - 1
-    finally:
-        QApplication.instance().installEventFilter(w.wheel_guard)
+    top.removeEventFilter(wheel_guard())
+    wheel(top, -2)
+    assert top.value() == value - 1

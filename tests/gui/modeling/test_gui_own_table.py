@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("PySide6", reason="GUI tests need PySide6")
-from helpers.gui import Dialogs, make_window
+from helpers.gui import Dialogs, make_window, wheel
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QMessageBox
 
@@ -363,6 +363,14 @@ def test_suggesting_with_nothing_wanted_says_how_to_ask(qtbot, tmp_path, trained
     # before typing anything, said only that the ticked first target needed a value.
     _, w = design_window(qtbot, tmp_path, trained_own, "nothing.nrproj")
     page = w.design_page
+    # Scrolling the page past its boxes leaves them as they were (the wheel goes on).
+    boxes = [page.want_rows[page.models.targets[0]].aim, page.input_rows[0].mode,
+             page.suggest_form.widgets["n"]]
+    before = [b.currentIndex() if hasattr(b, "currentIndex") else b.value() for b in boxes]
+    for b in boxes:
+        wheel(b, -3)
+    assert [b.currentIndex() if hasattr(b, "currentIndex") else b.value()
+            for b in boxes] == before
     qtbot.mouseClick(page.suggest_button, Qt.MouseButton.LeftButton)
     assert "Nothing is wanted yet" in dialogs.shown[-1][1]
     assert "learn the most" in dialogs.shown[-1][1]
