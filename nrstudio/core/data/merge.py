@@ -71,7 +71,6 @@ def _keys(dataset: Dataset, column: str, which: str, unique: bool = True) -> lis
     return keys
 
 
-
 def merge_columns(first: Dataset, second: Dataset, on: str, on_second: str | None = None
                   ) -> MergeResult:
     """Add every column of ``second`` except its id to ``first``, matching rows by the id

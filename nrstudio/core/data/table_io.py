@@ -82,9 +82,9 @@ _XYDATA = re.compile(r"^\s*XYDATA\s*([,;\t]|$)", re.M)
 
 
 def _spectrum_export(text: str) -> str:
-    """What shows that a text file is a spectrum, "" when nothing does (the first 200 lines
-    are read)."""
-    head = "\n".join(text.splitlines()[:200])
+    """What shows that a text file is a spectrum, "" when nothing does (its first 32,768
+    characters are read: an instrument's header and its first data lines)."""
+    head = text[:32768]
     if _JCAMP.search(head):
         return "JCAMP-DX records (##TITLE=, ##XYDATA=)"
     found = _XYDATA.search(head)

@@ -79,8 +79,8 @@ def setting_widget(f: SettingField, value: Any, none_as_minimum: bool = True) ->
     if info.unit and info.unit != "-" and isinstance(w, QSpinBox | QDoubleSpinBox):
         w.setSuffix(f" {info.unit}")
     w.setToolTip(tip)
-    if isinstance(w, QComboBox | QSpinBox | QDoubleSpinBox):
-        guard_wheel(w)  # forms sit in columns that scroll
+    if isinstance(w, QSpinBox | QDoubleSpinBox):
+        guard_wheel(w)  # forms sit in columns that scroll (a combo box: by narrow_combo)
     return w
 
 

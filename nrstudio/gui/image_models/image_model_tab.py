@@ -36,7 +36,6 @@ from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.plots import ORIGINAL, plain_axes, with_plot_buttons
 from nrstudio.gui.app.settings_form import SettingsForm
-from nrstudio.gui.app.wheel_guard import guard_wheel
 from nrstudio.gui.app.widgets import disable_while_busy, form_layout, ok_cancel_buttons
 
 if TYPE_CHECKING:
@@ -72,13 +71,13 @@ class ExternalModelDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        self.task = guard_wheel(QComboBox())
+        self.task = QComboBox()
         self.task.addItems(["regression", "classification"])
         self.height_px = QSpinBox(minimum=8, maximum=4096, value=224)
         self.width_px = QSpinBox(minimum=8, maximum=4096, value=224)
-        self.channels = guard_wheel(QComboBox())
+        self.channels = QComboBox()
         self.channels.addItems(["3 (grey copied to RGB)", "1 (grey)"])
-        self.layout_box = guard_wheel(QComboBox())
+        self.layout_box = QComboBox()
         self.layout_box.addItems(["NCHW", "NHWC"])
         self.mean = QLineEdit("0.485, 0.456, 0.406")
         self.std = QLineEdit("0.229, 0.224, 0.225")
@@ -154,7 +153,7 @@ class ImageModelTab(QWidget):
         self.doc, self.jobs = doc, jobs
         self.external: ExternalImageModel | None = None
         self._project = doc.project
-        self.target = guard_wheel(QComboBox())
+        self.target = QComboBox()
         self.form = SettingsForm(ImageModelSettings, CNN_FIELDS, ImageModelSettings(seed=seed))
         w = self.form.widgets
         self.epochs, self.tile, self.scale = w["epochs"], w["tile_px"], w["model_nm_per_px"]

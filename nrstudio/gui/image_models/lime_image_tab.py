@@ -44,7 +44,6 @@ from nrstudio.gui.app.background import BackgroundCalls
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.jobs import JobContext, JobRunner
 from nrstudio.gui.app.settings_form import SettingsForm
-from nrstudio.gui.app.wheel_guard import guard_wheel
 from nrstudio.gui.app.when_shown import WhenShown
 from nrstudio.gui.app.widgets import disable_while_busy, form_layout
 from nrstudio.gui.image_models.image_model_tab import ImageModelTab
@@ -84,9 +83,9 @@ class LimeImageTab(QWidget):
         self._timer.timeout.connect(self.preview)
 
         # Left: image, region, segmentation, LIME settings.
-        self.image_box = guard_wheel(QComboBox())
+        self.image_box = QComboBox()
         self.image_box.currentIndexChanged.connect(lambda _: self.load_image())
-        self.model_box = guard_wheel(QComboBox())
+        self.model_box = QComboBox()
         self.side = QSpinBox(minimum=32, maximum=2048, value=512, singleStep=64)
         self.side.valueChanged.connect(self._resize_region)
         self.view = MicrographView()

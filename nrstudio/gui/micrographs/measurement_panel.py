@@ -41,7 +41,7 @@ from nrstudio.core.micrographs.rod_model import Rod, RodMeasurement, RodSettings
 from nrstudio.core.micrographs.selection import check_selection, whole_objects_nm, why_no_rods
 from nrstudio.core.project.attachments import as_stored, store_measurement, write_summary
 from nrstudio.core.project_model import AttachedImage
-from nrstudio.core.settings import check_ranges
+from nrstudio.core.settings import replace_settings
 from nrstudio.gui.app.document import ProjectDocument
 from nrstudio.gui.app.in_turns import InTurns
 from nrstudio.gui.app.jobs import JobContext, JobRunner
@@ -82,11 +82,9 @@ def _remembered_rules(settings: QSettings) -> RodSettings:
     dark = str(settings.value("rod_dark_rods", default.dark_rods)).lower() not in ("false", "0")
     try:
         aspect = float(settings.value("rod_min_aspect", default.min_aspect))  # type: ignore[arg-type]
-        rules = replace(default, dark_rods=dark, min_aspect=aspect)
-        check_ranges(rules)
+        return replace_settings(default, {"dark_rods": dark, "min_aspect": aspect})
     except (TypeError, ValueError, DataError):
-        rules = replace(default, dark_rods=dark)
-    return rules
+        return replace(default, dark_rods=dark)
 
 
 class MeasurementPanel(QWidget):
@@ -116,8 +114,7 @@ class MeasurementPanel(QWidget):
         # (dark-field TEM, HAADF STEM), and round objects (cores, dots) measured as well.
         self.rule_form = SettingsForm(RodSettings, ROD_RULES, _remembered_rules(settings),
                                       horizontal=True)
-        self.rule_form.changed.connect(
-            lambda: [settings.setValue(f"rod_{k}", v) for k, v in self.rule_form.values().items()])
+        self.rule_form.changed.connect(lambda: self._remember_rules(settings))
         self.show_rejected = QCheckBox("Show rejected objects (red)")
         self.show_rejected.setChecked(True)
         self.show_rejected.toggled.connect(lambda _: self.refresh())
@@ -188,6 +185,10 @@ class MeasurementPanel(QWidget):
         layout.addWidget(self.table, 1)
         disable_while_busy(jobs, self.measure_button)
         view.rod_clicked.connect(self._rod_clicked)
+
+    def _remember_rules(self, settings: QSettings) -> None:
+        for name, value in self.rule_form.values().items():
+            settings.setValue(f"rod_{name}", value)
 
     def show_image(self, image: AttachedImage | None) -> None:
         if image is not self.image:

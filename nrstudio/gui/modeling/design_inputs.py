@@ -83,6 +83,12 @@ class WantRow:
         self.value.setEnabled(window)
         self.tolerance.setEnabled(window)
 
+    def asks(self) -> bool:
+        """Whether the row asks for something: ticked, and pushing high or low or with a
+        value or tolerance typed (:meth:`want` then reads it, or says what is missing)."""
+        return self.use.isChecked() and (self.aim_key != "window" or bool(
+            self.value.text().strip() or self.tolerance.text().strip()))
+
     def want(self) -> Want | Optimise | None:
         """What this row asks for, None when not ticked; DataError when unreadable."""
         if not self.use.isChecked():

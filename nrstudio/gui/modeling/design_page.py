@@ -203,12 +203,6 @@ class DesignPage(QWidget):
         asked = [row.want() for row in self.want_rows.values()]
         return [w for w in asked if isinstance(w, Want)]
 
-    def _anything_wanted(self) -> bool:
-        """Whether a ticked target pushes high or low, or has a value or tolerance typed."""
-        return any(row.use.isChecked() and (row.aim_key != "window" or row.value.text().strip()
-                                             or row.tolerance.text().strip())
-                   for row in self.want_rows.values())
-
     def optimise(self) -> Optimise | None:
         """The ticked target to push as high or as low as possible; DataError for two."""
         asked = [w for w in (row.want() for row in self.want_rows.values())
@@ -285,7 +279,7 @@ class DesignPage(QWidget):
             return False
         try:
             settings = SuggestSettings(**self.suggest_form.values())
-            if settings.mode == "reach" and not self._anything_wanted():
+            if settings.mode == "reach" and not any(r.asks() for r in self.want_rows.values()):
                 raise DataError("Nothing is wanted yet: give a ticked target a value and a "
                                 "tolerance (Wanted, at the top), or choose Mode: learn the "
                                 "most, for the experiments the models would learn most from.")
