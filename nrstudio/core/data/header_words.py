@@ -98,7 +98,10 @@ _QUANTITY_WORDS = (
 )
 # Short names and abbreviations, matched as whole words.
 _QUANTITY_TOKENS = {"ar", "l/w", "qy", "pl", "pdi", "wl", "abs", "lambda", "λ", "em", "fwhm",
-                    "d", "l", "w", "lspr", "tspr", "spr", "dls"}
+                    "d", "l", "w", "lspr", "tspr", "spr", "dls",
+                    # what an optimisation scored each synthesis by (a spectrum's loss or
+                    # score, a mass loss): measured after it, never set
+                    "loss", "score", "fitness", "merit"}
 # Whole headers that name what a table is for, as a data scientist writes it ("x1, x2, y"):
 # only alone. ("Target" is not one: a target size is what a synthesis aimed at, a condition.)
 _GENERIC_TARGETS = {"y", "response", "objective"}
@@ -115,7 +118,9 @@ _VERDICT_TOKENS = {"phase", "fase", "form", "forma", "forme", "class", "classe",
                    "category", "ok"}
 # A header about the starting material names a condition even when it names a size:
 # "Core absorption edge", "Seed diameter".
-_INPUT_WORDS = ("core", "seed", "precursor", "starting", "initial", "núcleo", "semente",
+# ("core" only where no letter precedes it: a "score" or an "encore" is no core.)
+_CORE = re.compile(r"(?<![^\W\d_])core")
+_INPUT_WORDS = ("seed", "precursor", "starting", "initial", "núcleo", "semente",
                 "semilla", "germe", "keim", "target", "wanted", "desired")
 
 
@@ -141,7 +146,7 @@ def _tokens(low: str) -> set[str]:
 
 def names_starting_material(header: str) -> bool:
     low = header.lower()
-    return any(w in low for w in _INPUT_WORDS)
+    return bool(_CORE.search(low)) or any(w in low for w in _INPUT_WORDS)
 
 
 def names_quantity(header: str) -> bool:

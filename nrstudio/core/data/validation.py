@@ -370,14 +370,17 @@ def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
         report.findings.append(Finding.about_rows(
             Severity.WARNING,
             f"{len(repeats)} rows have the same inputs as an earlier row but different "
-            f"targets (rows {shown}{more}): replicate syntheses (each kept for training) "
-            "or typos?", [i for i, _, _ in repeats], inputs[0]))
+            f"targets (rows {shown}{more}; {len(seen)} different conditions in "
+            f"{len(originals)} rows): replicate syntheses (each kept for training, and "
+            "held out together when models are judged) or typos?",
+            [i for i, _, _ in repeats], inputs[0]))
         return
     for i, j, differ in repeats:
         report.findings.append(Finding(
             Severity.WARNING,
             f"same inputs as row {j + 1} but different targets ({', '.join(differ)}):"
-            " replicate syntheses or a typo?", i + 1, inputs[0]))
+            " replicate syntheses (held out together when models are judged) or a typo?",
+            i + 1, inputs[0]))
 
 
 def _check_aspect_ratio(dataset: Dataset, values: dict[str, np.ndarray],

@@ -23,6 +23,7 @@ from nrstudio.core.modeling.baselines import baseline_batches, batch_name, fit_p
 from nrstudio.core.modeling.conformal import fewest_for_interval, interval_rows
 from nrstudio.core.modeling.metrics import METRICS, regression_metrics
 from nrstudio.core.modeling.networks import EpochReport, TrainingSet
+from nrstudio.core.modeling.replicates import condition_units, count_conditions
 from nrstudio.core.modeling.run_settings import (
     NETWORK,
     PROTOCOL_LABELS,
@@ -67,14 +68,21 @@ def augmented_rows(x: np.ndarray, y: np.ndarray, rows: np.ndarray, settings: Smo
 def honest_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings,
                  categorical: list[int] | tuple[int, ...] = (),
                  augment: bool = True) -> list[FoldSet]:
-    """Leakage-free folds: hold out originals; augment only the fold's training originals
-    (``augment`` False: the same folds without synthetic rows, all the baselines need)."""
+    """Leakage-free folds: hold out originals, every replicate of a condition together
+    (:mod:`~nrstudio.core.modeling.replicates`); augment only the fold's training originals
+    (``augment`` False: the same folds without synthetic rows, all the baselines need).
+    Leave-one-condition-out up to ``settings.loo_max`` conditions, else K-fold over them."""
     n = len(x)
-    if n <= settings.loo_max:
-        groups = [np.array([i]) for i in range(n)]
+    units = condition_units(x)
+    n_units = int(units.max()) + 1 if n else 0
+    rows_of = np.split(np.argsort(units, kind="stable"),
+                       np.cumsum(np.bincount(units, minlength=n_units))[:-1])
+    if n_units <= settings.loo_max:
+        groups = rows_of
     else:
-        perm = np.random.default_rng(settings.seed).permutation(n)
-        groups = np.array_split(perm, settings.folds)
+        perm = np.random.default_rng(settings.seed).permutation(n_units)
+        groups = [np.concatenate([rows_of[u] for u in chunk])
+                  for chunk in np.array_split(perm, min(settings.folds, n_units))]
     folds = []
     for k, test in enumerate(groups):
         train = np.setdiff1d(np.arange(n), test)
@@ -210,10 +218,13 @@ def cross_validate(
     data = training_data(dataset, list(settings.targets or dataset.targets))
     groups = data.groups()
     for g in groups:
-        if len(g.rows) < 3:
+        conditions = count_conditions(data.x[g.rows])
+        if conditions < 3:
             names = ", ".join(data.targets[t] for t in g.targets)
-            raise DataError(f"cross-validation needs at least 3 training samples; {names} "
-                            f"has {len(g.rows)}")
+            held = (f" ({len(g.rows)} rows, replicates of {conditions})"
+                    if conditions < len(g.rows) else "")
+            raise DataError(f"cross-validation needs at least 3 training samples at "
+                            f"different conditions; {names} has {conditions}{held}")
     protocols = settings.protocols
     n_prot = len(protocols)
     fold_sets: dict[str, dict[tuple[int, ...], list[FoldSet]]] = {}
@@ -283,10 +294,18 @@ def _evaluation(dataset: Dataset, data: TrainingData, groups: list,
         pred_frames += frames
     notes = []
     n = len(data.x)
-    if "honest" in settings.protocols:
+    conditions = count_conditions(data.x)
+    if "honest" in settings.protocols and conditions == n:
         notes.append("leakage-free: " + ("leave-one-out" if n <= settings.loo_max else
                                          f"{settings.folds}-fold") +
                      f" over {n} original samples; SMOTE-REG recomputed inside every fold")
+    elif "honest" in settings.protocols:
+        notes.append("leakage-free: " + ("leave-one-condition-out"
+                                         if conditions <= settings.loo_max else
+                                         f"{settings.folds}-fold over conditions") +
+                     f": {n} original samples at {conditions} different conditions, the "
+                     "replicates of a condition held out together; SMOTE-REG recomputed "
+                     "inside every fold")
     for name, reason in data.left_out.items():
         notes.append(f"'{name}' is left out of the models and explanations: {reason}")
     if len(groups) > 1:
@@ -336,10 +355,12 @@ def _network_predictions(
     order = sorted((t, key, k) for key, fs in folds.items() for t in key
                    for k in range(len(fs)))
     # The paper split its inner validation rows at random; the leakage-free protocol
-    # holds out whole samples there too (see TrainingSet.sources).
+    # holds out whole samples there too, with their replicates (see TrainingSet.sources).
+    units = {tuple(g.targets): condition_units(data.x[g.rows]) for g in data.groups()}
     sets = [TrainingSet(space.encode(folds[key][k].x),
                         folds[key][k].y[:, key.index(t)], seed=t * 100_003 + k,
-                        sources=folds[key][k].sources if protocol == "honest" else None)
+                        sources=units[key][folds[key][k].sources] if protocol == "honest"
+                        else None)
             for t, key, k in order]
 
     def epoch_hook(r: EpochReport) -> None:

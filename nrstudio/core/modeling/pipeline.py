@@ -40,6 +40,7 @@ from nrstudio.core.modeling.predict import (
     augmented_group,
     train_final_models,
 )
+from nrstudio.core.modeling.replicates import count_conditions
 from nrstudio.core.modeling.run_settings import RunSettings
 from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -190,10 +191,11 @@ def representative_rows(features: np.ndarray, at_most: int, seed: int = 0) -> np
     return np.sort(np.array(chosen))
 
 
-def folds_per_protocol(settings: RunSettings, n_samples: int) -> dict[str, int]:
-    """Protocol -> its number of folds (leave-one-out for a small table's leakage-free one)."""
+def folds_per_protocol(settings: RunSettings, n_conditions: int) -> dict[str, int]:
+    """Protocol -> its number of folds (leave-one-out for a small table's leakage-free one;
+    ``n_conditions``: the samples' different conditions, :func:`count_conditions`)."""
     ev = settings.evaluation
-    return {protocol: (n_samples if protocol == "honest" and n_samples <= ev.loo_max
+    return {protocol: (n_conditions if protocol == "honest" and n_conditions <= ev.loo_max
                        else ev.folds) for protocol in ev.protocols}
 
 
@@ -212,7 +214,7 @@ def network_batches(settings: RunSettings, data: TrainingData,
     held_out = training_share(settings, data)
     random_share = 1.0 - settings.evaluation.network.validation_fraction
     out = {}
-    for p, k in folds_per_protocol(settings, len(data.x)).items():
+    for p, k in folds_per_protocol(settings, count_conditions(data.x)).items():
         share = held_out if p == "honest" else random_share
         out[f"{p} networks"] = NetworkBatch(k * n_targets, round(rows * share * (k - 1) / k),
                                             inputs)
@@ -247,12 +249,12 @@ def expect_networks(settings: RunSettings, batches: dict[str, NetworkBatch], rep
     return total
 
 
-def run_clock(settings: RunSettings, n_samples: int, n_targets: int) -> RunClock:
+def run_clock(settings: RunSettings, n_conditions: int, n_targets: int) -> RunClock:
     """The stages of :func:`run_pipeline` in order, sized for the time-left forecast:
     networks by their number, model fits by theirs (per kind of model), until
     :func:`expect_networks` has measured the networks' cost."""
     ev = settings.evaluation
-    folds = folds_per_protocol(settings, n_samples)
+    folds = folds_per_protocol(settings, n_conditions)
     # The baselines first, a batch at a time (their evaluation in every protocol, then their
     # final fits), so that each batch's results can be shown at once; then the networks.
     stages = [Stage("augmenting", "augmentation")]
@@ -291,7 +293,8 @@ def run_pipeline(
     ev = settings.evaluation
     targets = list(ev.targets) if ev.targets else None
     data = training_data(dataset, targets)  # refuse bad data up front
-    rep = Reporter(progress, cancel).timed(run_clock(settings, len(data.x), len(data.targets)))
+    rep = Reporter(progress, cancel).timed(run_clock(settings, count_conditions(data.x),
+                                                      len(data.targets)))
     rep.report(0.0, "augmenting")
     augmented = augment_smote_reg(dataset, ev.augment,
                                   rep.sub(0.0, 0.02, stage="augmenting").report, cancel)

@@ -18,7 +18,7 @@ NUMBERS = ["512.5", "530.1", "541.0", "498.2", "520.7", "533.3"]
     "WL 2º Pico", "Abs 1º Pico", "peak_pos", "fwhm", "PLQY", "D/nm", "Diâmetro (nm)",
     "Rendimento (%)", "Yield (%)", "LSPR (nm)", "Länge [nm]", "λ_em", "L (nm)",
     "TSPR (nm)", "Plasmon band (nm)", "Zeta potential (mV)", "DLS size (nm)", "y", "Y",
-    "response", "Radius_nm", "Raio (nm)",
+    "response", "Radius_nm", "Raio (nm)", "loss", "spectrum_score", "Mass loss (%)",
 ])
 def test_measured_quantities_are_targets(header):
     assert guess_column(header, NUMBERS).role == Role.TARGET
