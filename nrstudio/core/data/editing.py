@@ -200,15 +200,17 @@ def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]]
     and "yes" in the "Planned" column (added, ignored by the models, when missing); returns
     those ids. A number is rounded to its ``steps`` entry, else to the decimals its
     column's original values are written with; an input not given that has one value in
-    every original row (left out of the models as constant) gets that value, so the row
-    reads as a full recipe."""
+    every original row (left out of the models as constant) gets that value, and one that
+    moves in step with another (:class:`Restatement`) the value that goes with it, so the
+    row reads as a full recipe."""
     if PLANNED_COLUMN not in ds.table.columns:
         insert_column(ds, len(ds.columns), Column(PLANNED_COLUMN, Role.IGNORED, "-", Kind.TEXT))
     taken = {s for s in ds.sample_ids() if s.startswith("planned ")}
     names = [c.name for c in ds.columns]
     original = ds.is_original
     # The inputs left out as constant are the ones the models' input choice leaves out.
-    constant = set(choose_inputs(ds).left_out)
+    choice = choose_inputs(ds)
+    constant = set(choice.left_out) - set(choice.restated)
     constants, decimals = {}, {}
     for col in ds.columns:
         if col.role != Role.INPUT:
@@ -226,12 +228,11 @@ def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]]
         taken.add(label)
         row: list[object] = [math.nan] * len(names)
         for name, value in {**constants, **cond, PLANNED_COLUMN: "yes"}.items():
-            if isinstance(value, float) and math.isfinite(value):
-                if steps and name in steps:
-                    value = round_to_step(value, steps[name])
-                elif name in decimals:
-                    value = round(value, decimals[name])
-            row[names.index(name)] = value
+            row[names.index(name)] = _rounded(value, name, steps, decimals)
+        for name, same in choice.restated.items():
+            source = row[names.index(same.source)]
+            if name not in cond and isinstance(source, float) and math.isfinite(source):
+                row[names.index(name)] = _rounded(same.value(source), name, None, decimals)
         if ds.sample_id_column:
             row[names.index(ds.sample_id_column)] = label
         ids.append(label)
@@ -239,3 +240,14 @@ def add_planned_experiments(ds: Dataset, conditions: Sequence[dict[str, object]]
     after = int(np.flatnonzero(original)[-1]) + 1 if original.any() else 0
     insert_rows(ds, after, cells=rows)
     return ids
+
+
+def _rounded(value: object, name: str, steps: dict[str, float] | None,
+             decimals: dict[str, int]) -> object:
+    """A planned number rounded to its column's step, else to its written decimals."""
+    if isinstance(value, float) and math.isfinite(value):
+        if steps and name in steps:
+            return round_to_step(value, steps[name])
+        if name in decimals:
+            return round(value, decimals[name])
+    return value

@@ -3,6 +3,12 @@
 - An input is used unless it does not vary over the training rows (a constant number, or one
   level of a category in every row): such a column cannot explain a difference between
   samples, and left in it breaks LIME's standardisation.
+- A number input that moves in step with an earlier used one over the training rows (an
+  affine function of it to within 1% of its spread: a volume and its volume fraction, a
+  temperature in °C and in K, reagents always scaled together) is left out too: the data
+  cannot tell their effects apart, and kept twice it splits an explanation's weight between
+  two names for one condition. Its relation is kept (:class:`Restatement`), so that a planned
+  row or a synthetic one holds the value that goes with its source.
 - A row trains a target when it is an original sample, not a validation experiment, has a
   value of that target, and has every used number input. A missing category cell is the
   level "(none)" (an absent reagent), not a missing value.
@@ -37,18 +43,67 @@ def training_candidates(dataset: Dataset) -> np.ndarray:
     return dataset.is_original & ~dataset.is_validation
 
 
+# A restating column's residuals from its affine fit, at most this share of its spread.
+RESTATED_SPREAD = 0.01
+# Fewer rows than this can line up by chance.
+RESTATED_MIN_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Restatement:
+    """A number input that moves in step with ``source`` over the training rows: its value
+    is ``offset + slope * source`` (in the two columns' own units)."""
+
+    source: str
+    slope: float
+    offset: float
+
+    def value(self, source_value: float) -> float:
+        return self.offset + self.slope * source_value
+
+    def words(self, name: str) -> str:
+        sign = "-" if self.offset < 0 else "+"
+        offset = f" {sign} {abs(self.offset):.4g}" if abs(self.offset) > 1e-12 else ""
+        return (f"moves in step with '{self.source}' in every training row ({name} = "
+                f"{self.slope:.4g} × {self.source}{offset}): the data cannot tell their "
+                "effects apart")
+
+
 @dataclass
 class InputChoice:
-    """The inputs a model uses (dataset order) and the ones left out, with the reason."""
+    """The inputs a model uses (dataset order) and the ones left out, with the reason;
+    ``restated``: the left-out inputs that move in step with a used one."""
 
     used: list[str]
     left_out: dict[str, str] = field(default_factory=dict)
+    restated: dict[str, Restatement] = field(default_factory=dict)
+
+
+def restatement(values: np.ndarray, sources: dict[str, np.ndarray]) -> Restatement | None:
+    """The first of ``sources`` (name -> (n,) numbers) that ``values`` (n,) is an affine
+    function of, where both have a number (see the module docstring), else None."""
+    has = np.isfinite(values)
+    for name, src in sources.items():
+        both = has & np.isfinite(src)
+        # A row where only this column has a number holds what the source cannot say.
+        if both.sum() < RESTATED_MIN_ROWS or (has & ~both).any():
+            continue
+        x, y = src[both], values[both]
+        if is_constant(x):
+            continue
+        slope, offset = np.polyfit(x, y, 1)
+        residual = float(np.sqrt(np.mean((y - (offset + slope * x)) ** 2)))
+        if residual <= RESTATED_SPREAD * float(np.std(y)):
+            return Restatement(name, float(slope), float(offset))
+    return None
 
 
 def choose_inputs(dataset: Dataset) -> InputChoice:
-    """Leave out inputs that do not vary over the training rows (see the module docstring)."""
+    """Leave out inputs that do not vary over the training rows, or move in step with an
+    earlier used one (see the module docstring)."""
     trains = training_candidates(dataset)
     choice = InputChoice([])
+    used_numbers: dict[str, np.ndarray] = {}
     for name in dataset.inputs:
         col = dataset.column(name)
         cells = dataset.table[name].to_numpy()[trains].tolist()
@@ -60,10 +115,16 @@ def choose_inputs(dataset: Dataset) -> InputChoice:
                 continue
         else:
             v, _ = parse_numbers(cells)
-            v = v[np.isfinite(v)]
-            if len(v) >= 2 and is_constant(v):
-                choice.left_out[name] = f"the same value ({v[0]:g}) in every training row"
+            finite = v[np.isfinite(v)]
+            if len(finite) >= 2 and is_constant(finite):
+                choice.left_out[name] = f"the same value ({finite[0]:g}) in every training row"
                 continue
+            same = restatement(v, used_numbers)
+            if same is not None:
+                choice.restated[name] = same
+                choice.left_out[name] = same.words(name)
+                continue
+            used_numbers[name] = v
         choice.used.append(name)
     return choice
 

@@ -326,10 +326,14 @@ def _check_degenerate(dataset: Dataset, values: dict[str, np.ndarray], trains: n
         if len(v) and not np.isfinite(v).any():
             report.findings.append(Finding(
                 Severity.ERROR, "this target has no value in any training row", None, name))
-    for name, reason in choose_inputs(dataset).left_out.items():
-        report.findings.append(Finding(
-            Severity.WARNING, f"{reason}: it cannot explain differences between samples, and "
-            "is left out of the models and explanations", None, name))
+    choice = choose_inputs(dataset)
+    for name, reason in choice.left_out.items():
+        same = choice.restated.get(name)
+        why = (f"{reason}; it is left out of the models and explanations, which use "
+               f"'{same.source}', and a planned row keeps it in step" if same else
+               f"{reason}: it cannot explain differences between samples, and is left out "
+               "of the models and explanations")
+        report.findings.append(Finding(Severity.WARNING, why, None, name))
 
 
 def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],

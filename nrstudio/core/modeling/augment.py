@@ -406,6 +406,10 @@ def _synthetic_table(base: Dataset, data, targets: list[int],
                             if c.name in space.levels else codes.tolist())
         elif c.name in target_names:
             cols[c.name] = arrays.y[kept, target_names.index(c.name)].tolist()
+        elif c.name in data.restated:  # in step with its source, as in every original row
+            same = data.restated[c.name]
+            source = arrays.x[kept, space.inputs.index(same.source)]
+            cols[c.name] = [same.value(float(v)) for v in source]
         elif c.name in left_out:
             cells = base.table[c.name].tolist()
             cols[c.name] = [cells[r] for r in base_rows]

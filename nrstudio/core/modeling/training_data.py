@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from nrstudio.core.data.dataset import Dataset
-from nrstudio.core.data.training_rows import choose_inputs, rows_per_target
+from nrstudio.core.data.training_rows import Restatement, choose_inputs, rows_per_target
 from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.features import FeatureSpace
@@ -29,7 +29,8 @@ class TargetGroup:
 class TrainingData:
     """x (n, c): conditions of every row that trains at least one target (table order);
     y (n, t): targets, NaN where a row does not train that target; ids (n,) sample ids;
-    left_out: inputs not used, with the reason."""
+    left_out: inputs not used, with the reason; restated: those of them that move in step
+    with a used input."""
 
     space: FeatureSpace
     targets: list[str]
@@ -37,6 +38,7 @@ class TrainingData:
     y: np.ndarray
     ids: list[str]
     left_out: dict[str, str]
+    restated: dict[str, Restatement] = field(default_factory=dict)
 
     def groups(self) -> list[TargetGroup]:
         """Targets grouped by their rows, in target order of their first member."""
@@ -79,4 +81,5 @@ def training_data(dataset: Dataset, targets: list[str] | None = None) -> Trainin
     for t, tr in enumerate(per_target):
         y[np.searchsorted(rows, tr.rows), t] = dataset.values([tr.target], tr.rows)[:, 0]
     all_ids = dataset.sample_ids()
-    return TrainingData(space, targets, x, y, [all_ids[i] for i in rows], choice.left_out)
+    return TrainingData(space, targets, x, y, [all_ids[i] for i in rows], choice.left_out,
+                        choice.restated)
