@@ -101,7 +101,9 @@ _QUANTITY_TOKENS = {"ar", "l/w", "qy", "pl", "pdi", "wl", "abs", "lambda", "λ",
                     "d", "l", "w", "lspr", "tspr", "spr", "dls",
                     # what an optimisation scored each synthesis by (a spectrum's loss or
                     # score, a mass loss): measured after it, never set
-                    "loss", "score", "fitness", "merit"}
+                    "loss", "score", "fitness", "merit",
+                    # how far a measured curve lies from the one wanted (a campaign's goal)
+                    "rmse", "distance"}
 # Whole headers that name what a table is for, as a data scientist writes it ("x1, x2, y"):
 # only alone. ("Target" is not one: a target size is what a synthesis aimed at, a condition.)
 _GENERIC_TARGETS = {"y", "response", "objective"}
@@ -115,7 +117,7 @@ _VERDICT_WORDS = (
 )
 # Short verdict words, matched as whole words ("form" is no verdict in "chloroform").
 _VERDICT_TOKENS = {"phase", "fase", "form", "forma", "forme", "class", "classe", "clase",
-                   "category", "ok"}
+                   "category", "ok", "rank", "ranking"}
 # A header about the starting material names a condition even when it names a size:
 # "Core absorption edge", "Seed diameter".
 # ("core" only where no letter precedes it: a "score" or an "encore" is no core.)
@@ -137,6 +139,8 @@ _BOOKKEEPING_TOKENS = {
     "counted", "statistics",
     # which imputed copy a row is, in R's mice 'long' export (.imp): about the analysis
     "imp", "imputation",
+    # which campaign or optimisation round planned a row: about the planning, not the flask
+    "campaign", "iteration",
 }
 
 

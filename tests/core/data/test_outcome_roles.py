@@ -19,6 +19,7 @@ NUMBERS = ["512.5", "530.1", "541.0", "498.2", "520.7", "533.3"]
     "Rendimento (%)", "Yield (%)", "LSPR (nm)", "Länge [nm]", "λ_em", "L (nm)",
     "TSPR (nm)", "Plasmon band (nm)", "Zeta potential (mV)", "DLS size (nm)", "y", "Y",
     "response", "Radius_nm", "Raio (nm)", "loss", "spectrum_score", "Mass loss (%)",
+    "rmse_distance", "ap_distance",
 ])
 def test_measured_quantities_are_targets(header):
     assert guess_column(header, NUMBERS).role == Role.TARGET
@@ -32,6 +33,7 @@ def test_measured_quantities_are_targets(header):
     ("S/P", ["S", "P", "P", "S", "P", "P"]),
     ("Morfologia", ["bastão", "esfera", "bastão", "bastão", "esfera", "bastão"]),
     ("phase", ["cubic", "ortho", "cubic", "cubic", "ortho", "ortho"]),
+    ("rank", ["14.0", "24.0", "30.0", "32.0", "3.0", "7.0"]),
 ])
 def test_verdicts_and_flags_are_never_inputs(header, cells):
     col = guess_column(header, cells)
@@ -47,6 +49,9 @@ def test_verdicts_and_flags_are_never_inputs(header, cells):
     ("Comments", ["ok", "", "cloudy", "ok", "", "ok"]),
     ("Instrument", ["Cary 5000", "Cary 5000", "UV-2600", "Cary 5000", "UV-2600", "UV-2600"]),
     ("Planned", ["yes", "no", "no", "yes", "no", "no"]),  # the campaign's flag, never an input
+    ("campaign", ["2024_10_04_RandomBaseline_v2", "2024_10_04_RandomBaseline_v2",
+                  "2024_10_07_randomSampleV3", "2024_10_07_randomSampleV3",
+                  "2024_12_18_Optimize_rmse", "2024_12_18_Optimize_rmse"]),
 ])
 def test_bookkeeping_columns_are_left_out_with_their_reason(header, cells):
     col = guess_column(header, cells)
