@@ -15,7 +15,7 @@ from nrstudio.core.modeling.augment import SmoteRegSettings, augment_smote_reg
 from nrstudio.core.modeling.training_data import training_data
 
 
-def table(extra: str, make, n: int = 12, seed: int = 0) -> Dataset:
+def table(extra: str, make, n: int = 24, seed: int = 0) -> Dataset:
     """TEOS and ammonia volumes (independent), ``extra`` = make(teos, rng), a size."""
     rng = np.random.default_rng(seed)
     teos = np.round(rng.uniform(40, 200, n), 1)
@@ -60,6 +60,11 @@ def test_a_column_that_varies_on_its_own_is_kept(extra, make):
     assert extra in choice.used and not choice.restated
 
 
+def test_a_relation_on_too_few_rows_is_taken_for_chance():
+    ds = table("TEOS fraction", lambda t, rng: t / 1700, n=12)
+    assert "TEOS fraction" in choose_inputs(ds).used
+
+
 def test_a_column_with_numbers_where_its_source_has_none_is_kept():
     ds = table("TEOS fraction", lambda t, rng: t / 1700)
     ds.table.loc[3, "TEOS (uL)"] = float("nan")  # the fraction alone says row 4's amount
@@ -69,7 +74,7 @@ def test_a_column_with_numbers_where_its_source_has_none_is_kept():
 def test_a_planned_row_and_synthetic_rows_keep_the_relation():
     ds = table("TEOS fraction", lambda t, rng: t / 1700)
     add_planned_experiments(ds, [{"TEOS (uL)": 85.0, "Ammonia (uL)": 70.0}])
-    planned = ds.table.iloc[12]
+    planned = ds.table.iloc[24]
     assert planned["TEOS fraction"] == pytest.approx(85.0 / 1700, rel=1e-6)
     out = augment_smote_reg(table("TEOS fraction", lambda t, rng: t / 1700),
                             SmoteRegSettings(per_subset=3)).dataset
