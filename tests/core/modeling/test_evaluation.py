@@ -185,3 +185,20 @@ def test_final_networks_run_no_longer_than_the_evaluation_did():
     assert final.network.max_epochs == 40
     longer = train_final_models(ds, network, SmoteRegSettings(per_subset=2), members=2)
     assert longer.stack.epochs.max() == 40
+
+
+def test_leakage_free_k_fold_figures_are_pooled_over_every_held_out_sample():
+    # Folds of a few rows make a fold's own R² swing by whole units; the figures a user
+    # reads are those of all out-of-fold predictions together, as with leave-one-out.
+    ds = linear_dataset(40, seed=3)
+    result = cross_validate(ds, EvaluationSettings(
+        protocols=("honest",), loo_max=5, folds=8, augment=SmoteRegSettings(per_subset=1),
+        network=NetworkSettings(hidden=(8, 8), max_epochs=2, patience=1),
+        baselines=("mean", "ridge")))
+    m = result.metrics[result.metrics.subset == "original"]
+    assert set(m.aggregation[m.metric == "R2"]) == {"pooled"}
+    for model in ("mean", "ridge"):
+        p = result.predictions[(result.predictions.model == model)
+                               & (result.predictions.origin == "original")]
+        r2 = m[(m.model == model) & (m.metric == "R2")]["mean"].item()
+        assert r2 == pytest.approx(r2_score(p.truth, p.prediction))
