@@ -26,6 +26,11 @@ of successes), and how well the campaign model ranks the rest of the pool from 1
 LOO: the rank of the first success when every row is ordered by its leave-one-out prediction
 from all other rows; a bound on what any model can do with this table.
 
+rep: how the lab's own replicates (rows run at the same conditions) fare: of the ordered
+pairs of replicates whose first row succeeds, how many whose second does too. A window
+narrower than the target's reproducibility (0 of many) cannot be aimed at by any method:
+running again the very synthesis that hit it misses it.
+
 The campaign model is the Gaussian process (the model the app fits in seconds) calibrated by
 its exact leave-one-out residuals, as in ``bench_design.py``.
 """
@@ -33,6 +38,7 @@ its exact leave-one-out residuals, as in ``bench_design.py``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -44,12 +50,14 @@ from campaign_models import loo_calibrated_gp
 from nrstudio.core.data.dataset import Dataset, Role
 from nrstudio.core.data.table_io import import_table
 from nrstudio.core.modeling.design import DesignSpace, Want
+from nrstudio.core.modeling.replicates import condition_units
 from nrstudio.core.modeling.suggest import (
     Optimise,
     SuggestSettings,
     candidate_list,
     suggest_experiments,
 )
+from nrstudio.core.modeling.training_data import training_data
 
 TABLE = (Path(__file__).resolve().parents[2]
          / "shared/data/luber-cspbbr3/dataset_synthesizer.csv")
@@ -124,6 +132,38 @@ def windows_of(y: np.ndarray, count: int = 8) -> list[tuple[float, float]]:
     return out
 
 
+def successes(y: np.ndarray, objective: Objective) -> np.ndarray:
+    """(n,) bool: the values of ``y`` (n,) that meet the objective."""
+    if objective.value is None:
+        return y >= np.quantile(y, 0.95)
+    return np.abs(y - objective.value) <= objective.tolerance
+
+
+def replicate_agreement(pool: Dataset, objective: Objective) -> tuple[int, int]:
+    """(pairs of replicates whose first row succeeds, of which the second does too)."""
+    data = training_data(pool, [objective.target])
+    good = successes(data.y[:, 0], objective)
+    units = condition_units(data.x)
+    pairs = agree = 0
+    for u in np.unique(units):
+        rows = np.flatnonzero(units == u)
+        for a, b in itertools.permutations(rows, 2):
+            if good[a]:
+                pairs += 1
+                agree += int(good[b])
+    return pairs, agree
+
+
+def replicate_spread(pool: Dataset, target: str) -> float:
+    """The median |difference| of ``target`` between two runs of the same conditions."""
+    data = training_data(pool, [target])
+    units = condition_units(data.x)
+    y = data.y[:, 0]
+    diffs = [abs(y[a] - y[b]) for u in np.unique(units)
+             for a, b in itertools.combinations(np.flatnonzero(units == u), 2)]
+    return float(np.median(diffs)) if diffs else float("nan")
+
+
 def loo_rank(pool: Dataset, objective: Objective) -> int:
     """How far any campaign could get: every row predicted by the Gaussian process fitted on
     all the others (exact leave-one-out, far more rows than a campaign ever has), rows ordered
@@ -132,11 +172,9 @@ def loo_rank(pool: Dataset, objective: Objective) -> int:
     models = loo_calibrated_gp(pool, objective.target)
     p = models.evaluation.predictions  # type: ignore[union-attr]
     y, loo = p.truth.to_numpy(float), p.prediction.to_numpy(float)
-    if objective.value is None:
-        good, order = y >= np.quantile(y, 0.95), np.argsort(-loo)
-    else:
-        good = np.abs(y - objective.value) <= objective.tolerance
-        order = np.argsort(np.abs(loo - objective.value))
+    good = successes(y, objective)
+    order = (np.argsort(-loo) if objective.value is None
+             else np.argsort(np.abs(loo - objective.value)))
     return int(np.flatnonzero(good[order])[0]) + 1
 
 
@@ -153,10 +191,7 @@ class Campaign:
 def campaign(pool: Dataset, objective: Objective, seed: int, strategy: str) -> Campaign:
     """Rounds until a pick succeeds (LIMIT + 1 when none does), and the app's probabilities."""
     y = pool.values([objective.target])[:, 0]
-    if objective.value is None:
-        good = y >= np.quantile(y, 0.95)
-    else:
-        good = np.abs(y - objective.value) <= objective.tolerance
+    good = successes(y, objective)
     rng = np.random.default_rng(seed)
     measured = list(rng.choice(np.flatnonzero(~good), size=START, replace=False))
     order = rng.permutation(np.setdiff1d(np.arange(len(y)), measured))
@@ -238,7 +273,7 @@ def main() -> None:
           "honest about knowing little")
     print(f"{'objective':<24} {'rows ok':>7} {'random':>7} {'sim':>6} {'app':>6} "
           f"{'mean':>6} {'p90':>6} {'ratio':>6} {'LOO':>5} {'ok %':>5} {'hit %':>5} "
-          f"{'P %':>5} {'time s':>7}")
+          f"{'P %':>5} {'rep':>6} {'time s':>7}")
     ratios = []
     for spec in args.objectives.split(","):
         maximise = spec.upper() == "PLQY" or spec.endswith("+")
@@ -250,8 +285,7 @@ def main() -> None:
         if args.quick:
             objectives = objectives[::2]
         for objective in objectives:
-            ok = (int((y >= np.quantile(y, 0.95)).sum()) if objective.value is None
-                  else int((np.abs(y - objective.value) <= objective.tolerance).sum()))
+            ok = int(successes(y, objective).sum())
             t0 = time.perf_counter()
             with ProcessPoolExecutor(args.jobs) as ex:
                 runs = list(ex.map(run_one, [(pool, objective, s, "app") for s in seeds]))
@@ -264,10 +298,12 @@ def main() -> None:
             hits = (app <= LIMIT).sum()
             given = [p for c in runs for p in c.predicted]
             told = f"{100 * np.mean(given):>5.1f}" if given else f"{'':>5}"
+            pairs, agree = replicate_agreement(pool, objective)
             print(f"{objective.label:<24} {ok:>7} {r:>7.1f} {np.median(sim):>6.1f} {a:>6.1f} "
                   f"{app.mean():>6.1f} {np.percentile(app, 90):>6.1f} {r / a:>6.2f} "
                   f"{loo_rank(pool, objective):>5d} {100 * ok / len(y):>5.1f} "
-                  f"{100 * hits / picks:>5.1f} {told} {time.perf_counter() - t0:>7.1f}",
+                  f"{100 * hits / picks:>5.1f} {told} {f'{agree}/{pairs}':>6} "
+                  f"{time.perf_counter() - t0:>7.1f}",
                   flush=True)
     print(f"median ratio random / app over {len(ratios)} objectives: {np.median(ratios):.2f}; "
           f"worst {min(ratios):.2f}")
@@ -277,7 +313,9 @@ def main() -> None:
         target = spec.rstrip("+")
         pool = one_target(dataset, target)
         print(f"  {target:<12} " + "  ".join(f"{n} rows {skill(pool, target, n):.2f}"
-                                            for n in SKILL_ROWS), flush=True)
+                                            for n in SKILL_ROWS)
+              + f"; replicates differ by {replicate_spread(pool, target):.3g} (median), "
+              f"the pool's SD is {np.std(pool.values([target])[:, 0]):.3g}", flush=True)
 
 
 if __name__ == "__main__":
