@@ -193,6 +193,7 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
     def run(args: argparse.Namespace) -> int:
         from nrstudio.commands.registry import progress_printer
         from nrstudio.core.data.table_io import import_table
+        from nrstudio.core.data.training_rows import choose_inputs
         from nrstudio.core.modeling.design_record import candidate_table, honesty_notes
         from nrstudio.core.modeling.suggest import (
             SuggestSettings,
@@ -207,7 +208,9 @@ def _suggest(parser: argparse.ArgumentParser) -> Command:
             raise DataError("--highest and --lowest go with --mode reach")
         mode = args.mode or ("reach" if wants or optimise else "learn")
         settings = SuggestSettings(n=args.n, mode=mode, seed=args.seed)
-        listed = candidate_list(models, import_table(args.pool)) if args.pool else None
+        listed = (candidate_list(models, import_table(args.pool),
+                                 choose_inputs(project.dataset).restated)
+                  if args.pool else None)
         for note in listed.skipped if listed else []:
             print(printable(f"note: {note}"), file=sys.stderr)
         result = suggest_experiments(models, wants, parse_space(args, models.inputs), settings,

@@ -24,6 +24,7 @@ to reach a goal, the measured samples are not penalised and far rows stay candid
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,11 +33,16 @@ import numpy as np
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.editing import planned_rows
 from nrstudio.core.data.reagent_lists import unused_reagents, with_unlisted_reagents
-from nrstudio.core.data.training_rows import MISSING_LEVEL, category_levels
+from nrstudio.core.data.training_rows import (
+    MISSING_LEVEL,
+    RESTATED_SPREAD,
+    Restatement,
+    category_levels,
+)
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import DesignSpace, design_box, sample_box, sample_near_data
 from nrstudio.core.modeling.final_models import FinalModels
-from nrstudio.core.modeling.predict import FAR_FACTOR
+from nrstudio.core.modeling.predict import FAR_FACTOR, match_inputs
 from nrstudio.core.modeling.success import measured_targets, success_model
 from nrstudio.core.modeling.wishes import Optimise, Want
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -127,15 +133,17 @@ class CandidateList:
         return int(self.rows[suggestion.candidate])
 
 
-def candidate_list(models: FinalModels, table: Dataset) -> CandidateList:
+def candidate_list(models: FinalModels, table: Dataset,
+                   restated: Mapping[str, Restatement] | None = None) -> CandidateList:
     """The rows of ``table`` that give every input of the models (columns matched by name,
     with or without their unit) with a number, or a level. A level the models never saw (an
     antisolvent not tried yet) is kept: the models predict it as "none of the known levels",
     with the uncertainty of a condition far from every sample, and a campaign must be able to
     try it. A row with a missing value is left out. DataError when a column is missing or a
-    number cell holds text (naming its row and column)."""
-    from nrstudio.core.modeling.predict import match_inputs
-
+    number cell holds text (naming its row and column). ``restated``: the inputs the models
+    left out as moving in step with another (the project's
+    :attr:`~nrstudio.core.data.training_rows.InputChoice.restated`); rows of the list that
+    break such a step are named in a note."""
     table = with_unlisted_reagents(table, models.inputs)
     mapping = match_inputs(models.inputs, [c.name for c in table.columns])
     x = models.space.conditions(table, columns=mapping)
@@ -164,7 +172,34 @@ def candidate_list(models: FinalModels, table: Dataset) -> CandidateList:
                        "predicted without them")
     if not usable.any():
         raise DataError("no row of the list gives every input the models need")
+    skipped += out_of_step(table, np.flatnonzero(usable), restated or {})
     return CandidateList(x[usable], np.flatnonzero(usable), skipped)
+
+
+def out_of_step(table: Dataset, rows: np.ndarray,
+                restated: Mapping[str, Restatement]) -> list[str]:
+    """A note per left-out input that ``rows`` of a list set apart from the input it moved
+    in step with in every training row (off by more than 1% of the value that goes with it):
+    the models, which never saw the two apart, predict such rows as if they were in step."""
+    notes = []
+    columns = [c.name for c in table.columns]
+    for name, same in restated.items():
+        try:
+            mapping = match_inputs([name, same.source], columns)
+        except DataError:
+            continue  # the list does not give it: nothing to compare
+        got = table.values([mapping[name]])[rows, 0]
+        want = same.value(table.values([mapping[same.source]])[rows, 0])
+        off = np.isfinite(got) & np.isfinite(want) & (
+            np.abs(got - want) > RESTATED_SPREAD * np.abs(want) + 1e-12)
+        if off.any():
+            shown = ", ".join(str(r + 1) for r in rows[off][:8]) + (" …" if off.sum() > 8
+                                                                     else "")
+            notes.append(f"{int(off.sum())} rows of the list set '{name}' apart from "
+                         f"'{same.source}' (rows {shown}), which every training row had in "
+                         f"step; the models never saw the two apart and predict these rows "
+                         f"as if '{name}' followed '{same.source}'")
+    return notes
 
 
 def _z(models: FinalModels, x: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from nrstudio.core.data.dataset import Dataset, parse_typed_number
 from nrstudio.core.data.editing import add_planned_experiments
 from nrstudio.core.data.table_io import import_table
+from nrstudio.core.data.training_rows import choose_inputs
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import (
     DesignResult,
@@ -297,7 +298,8 @@ class DesignPage(QWidget):
             listed = None
             if pool_file is not None:
                 try:
-                    listed = candidate_list(models, import_table(pool_file))
+                    listed = candidate_list(models, import_table(pool_file),
+                                            choose_inputs(dataset).restated)
                 except OSError as exc:
                     raise DataError(f"{pool_file.name}: {exc}") from None
             result = suggest_experiments(models, wants, space, settings, dataset,

@@ -83,3 +83,26 @@ def test_a_planned_row_and_synthetic_rows_keep_the_relation():
     teos = synthetic["TEOS (uL)"].astype(float).to_numpy()
     np.testing.assert_allclose(synthetic["TEOS fraction"].astype(float), teos / 1700,
                                rtol=1e-6)
+
+
+def test_a_list_that_sets_the_two_apart_is_told_so():
+    from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate
+    from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
+    from nrstudio.core.modeling.network_settings import NetworkSettings
+    from nrstudio.core.modeling.suggest import candidate_list
+
+    ds = table("TEOS fraction", lambda t, rng: t / 1700)
+    ev = cross_validate(ds, EvaluationSettings(
+        baselines=("gaussian_process",), network=NetworkSettings(max_epochs=2, patience=1),
+        folds=4, loo_max=1))
+    models = FinalModels(None, fit_tabular_set(ds, ("gaussian_process",)), ev)
+    listed = table("TEOS fraction", lambda t, rng: t / 1700, n=6, seed=5)
+    listed.table.loc[[1, 4], "TEOS fraction"] = 0.2  # far from TEOS / 1700
+    found = candidate_list(models, listed, choose_inputs(ds).restated)
+    assert list(found.rows) == list(range(6))
+    note = next(n for n in found.skipped if "apart" in n)
+    assert note.startswith("2 rows of the list set 'TEOS fraction' apart from 'TEOS (uL)'")
+    assert "rows 2, 5" in note
+    in_step = candidate_list(models, table("TEOS fraction", lambda t, rng: t / 1700, n=6,
+                                           seed=5), choose_inputs(ds).restated)
+    assert not any("apart" in n for n in in_step.skipped)
