@@ -374,9 +374,9 @@ def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
         report.findings.append(Finding.about_rows(
             Severity.WARNING,
             f"{len(repeats)} rows have the same inputs as an earlier row but different "
-            f"targets (rows {shown}{more}; {len(seen)} different conditions in "
-            f"{len(originals)} rows): replicate syntheses (each kept for training, and "
-            "held out together when models are judged) or typos?",
+            f"targets, {len(seen)} different conditions in {len(originals)} rows: replicate "
+            "syntheses (each kept for training, and held out together when models are "
+            f"judged) or typos? (rows {shown}{more})",
             [i for i, _, _ in repeats], inputs[0]))
         return
     for i, j, differ in repeats:

@@ -132,8 +132,9 @@ def test_a_table_of_replicates_gets_one_finding_for_them():
                                    for k in range(7)]
     [warning] = report_for(rows).warnings
     assert warning.row == 6 and warning.message.startswith(
-        "7 rows have the same inputs as an earlier row but different targets (rows 6 as 1, "
-        "7 as 1,")
+        "7 rows have the same inputs as an earlier row but different targets, 5 different "
+        "conditions in 12 rows: replicate syntheses")
+    assert "(rows 6 as 1, 7 as 1," in warning.message
 
 
 def test_aspect_ratio_disagreeing_with_length_over_width():
