@@ -28,7 +28,10 @@ from nrstudio.core.data.header_words import (
 )
 
 _ID_WORDS = ("sample", "id", "name", "#", "no", "no.", "number", "label", "run", "batch",
-             "amostra", "probe", "échantillon", "muestra", "campione", "code", "entry", "ref")
+             "amostra", "probe", "échantillon", "muestra", "campione", "code", "entry", "ref",
+             # which synthesis a row is (unique) or belongs to (aliquots of one flask)
+             "synthesis", "síntese", "síntesis", "synthèse", "sintesi", "synthese", "flask",
+             "reaction", "experiment", "expt", "lot", "ansatz")
 
 
 def _integer_labels(numeric: Sequence[object]) -> bool:
@@ -210,9 +213,10 @@ def why_ignored(column: Column, cells: Sequence[object],
                                       "not a condition")
     if is_id_header(column.name) and shared_label(filled):
         return IgnoredReason("shared", f"{levels} label{'s' if levels > 1 else ''} shared by "
-                                       f"{len(filled)} rows: a run "
-                                       "or a batch, not a sample id; make it a text input if "
-                                       "the runs differ in a condition the table lacks")
+                                       f"{len(filled)} rows: a run or a batch, not a sample "
+                                       "id; the rows of one are held out together when "
+                                       "models are judged (make it a text input if the runs "
+                                       "differ in a condition the table lacks)")
     if names_verdict(column.name) or (not numeric and is_outcome_text(column.name,
                                                                         set(filled))):
         return IgnoredReason("outcome", "an outcome measured after the synthesis (a verdict, "

@@ -23,7 +23,7 @@ from nrstudio.core.modeling.baselines import baseline_batches, batch_name, fit_p
 from nrstudio.core.modeling.conformal import fewest_for_interval, interval_rows
 from nrstudio.core.modeling.metrics import METRICS, regression_metrics
 from nrstudio.core.modeling.networks import EpochReport, TrainingSet
-from nrstudio.core.modeling.replicates import condition_units, count_conditions
+from nrstudio.core.modeling.replicates import condition_units
 from nrstudio.core.modeling.run_settings import (
     NETWORK,
     PROTOCOL_LABELS,
@@ -67,13 +67,15 @@ def augmented_rows(x: np.ndarray, y: np.ndarray, rows: np.ndarray, settings: Smo
 
 def honest_folds(x: np.ndarray, y: np.ndarray, settings: EvaluationSettings,
                  categorical: list[int] | tuple[int, ...] = (),
-                 augment: bool = True) -> list[FoldSet]:
+                 augment: bool = True, units: np.ndarray | None = None) -> list[FoldSet]:
     """Leakage-free folds: hold out originals, every replicate of a condition together
     (:mod:`~nrstudio.core.modeling.replicates`); augment only the fold's training originals
     (``augment`` False: the same folds without synthetic rows, all the baselines need).
-    Leave-one-condition-out up to ``settings.loo_max`` conditions, else K-fold over them."""
+    Leave-one-condition-out up to ``settings.loo_max`` conditions, else K-fold over them.
+    ``units``: (n,) the synthesis of each row when it is more than its conditions (a run or
+    batch label: :meth:`TrainingData.units`)."""
     n = len(x)
-    units = condition_units(x)
+    units = condition_units(x) if units is None else units
     n_units = int(units.max()) + 1 if n else 0
     rows_of = np.split(np.argsort(units, kind="stable"),
                        np.cumsum(np.bincount(units, minlength=n_units))[:-1])
@@ -218,7 +220,7 @@ def cross_validate(
     data = training_data(dataset, list(settings.targets or dataset.targets))
     groups = data.groups()
     for g in groups:
-        conditions = count_conditions(data.x[g.rows])
+        conditions = data.count_units(g.rows)
         if conditions < 3:
             names = ", ".join(data.targets[t] for t in g.targets)
             held = (f" ({len(g.rows)} rows, replicates of {conditions})"
@@ -235,7 +237,8 @@ def cross_validate(
         their synthetic rows (``augment`` False) until the networks need them."""
         return {tuple(g.targets): (
             honest_folds(data.x[g.rows], data.y[np.ix_(np.asarray(g.rows), np.asarray(g.targets))], settings,
-                         data.space.categorical, augment) if protocol == "honest" else
+                         data.space.categorical, augment, data.units(g.rows))
+            if protocol == "honest" else
             paper_folds(data.x[g.rows], data.y[np.ix_(np.asarray(g.rows), np.asarray(g.targets))], settings,
                         data.space.categorical)) for g in groups}
 
@@ -294,7 +297,7 @@ def _evaluation(dataset: Dataset, data: TrainingData, groups: list,
         pred_frames += frames
     notes = []
     n = len(data.x)
-    conditions = count_conditions(data.x)
+    conditions = data.count_units()
     if "honest" in settings.protocols and conditions == n:
         notes.append("leakage-free: " + ("leave-one-out" if n <= settings.loo_max else
                                          f"{settings.folds}-fold") +
@@ -304,8 +307,10 @@ def _evaluation(dataset: Dataset, data: TrainingData, groups: list,
                                          if conditions <= settings.loo_max else
                                          f"{settings.folds}-fold over conditions") +
                      f": {n} original samples at {conditions} different conditions, the "
-                     "replicates of a condition held out together; SMOTE-REG recomputed "
-                     "inside every fold")
+                     "replicates of a condition held out together"
+                     + (f" (and the rows of a run or batch in {', '.join(data.batch_columns)})"
+                        if data.batch_columns else "")
+                     + "; SMOTE-REG recomputed inside every fold")
     for name, reason in data.left_out.items():
         notes.append(f"'{name}' is left out of the models and explanations: {reason}")
     if len(groups) > 1:
@@ -356,7 +361,7 @@ def _network_predictions(
                    for k in range(len(fs)))
     # The paper split its inner validation rows at random; the leakage-free protocol
     # holds out whole samples there too, with their replicates (see TrainingSet.sources).
-    units = {tuple(g.targets): condition_units(data.x[g.rows]) for g in data.groups()}
+    units = {tuple(g.targets): data.units(g.rows) for g in data.groups()}
     sets = [TrainingSet(space.encode(folds[key][k].x),
                         folds[key][k].y[:, key.index(t)], seed=t * 100_003 + k,
                         sources=units[key][folds[key][k].sources] if protocol == "honest"

@@ -40,7 +40,6 @@ from nrstudio.core.modeling.predict import (
     augmented_group,
     train_final_models,
 )
-from nrstudio.core.modeling.replicates import count_conditions
 from nrstudio.core.modeling.run_settings import RunSettings
 from nrstudio.core.modeling.training_data import TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -193,7 +192,7 @@ def representative_rows(features: np.ndarray, at_most: int, seed: int = 0) -> np
 
 def folds_per_protocol(settings: RunSettings, n_conditions: int) -> dict[str, int]:
     """Protocol -> its number of folds (leave-one-out for a small table's leakage-free one;
-    ``n_conditions``: the samples' different conditions, :func:`count_conditions`)."""
+    ``n_conditions``: the samples' different syntheses, :meth:`TrainingData.count_units`)."""
     ev = settings.evaluation
     return {protocol: (n_conditions if protocol == "honest" and n_conditions <= ev.loo_max
                        else ev.folds) for protocol in ev.protocols}
@@ -214,7 +213,7 @@ def network_batches(settings: RunSettings, data: TrainingData,
     held_out = training_share(settings, data)
     random_share = 1.0 - settings.evaluation.network.validation_fraction
     out = {}
-    for p, k in folds_per_protocol(settings, count_conditions(data.x)).items():
+    for p, k in folds_per_protocol(settings, data.count_units()).items():
         share = held_out if p == "honest" else random_share
         out[f"{p} networks"] = NetworkBatch(k * n_targets, round(rows * share * (k - 1) / k),
                                             inputs)
@@ -293,7 +292,7 @@ def run_pipeline(
     ev = settings.evaluation
     targets = list(ev.targets) if ev.targets else None
     data = training_data(dataset, targets)  # refuse bad data up front
-    rep = Reporter(progress, cancel).timed(run_clock(settings, count_conditions(data.x),
+    rep = Reporter(progress, cancel).timed(run_clock(settings, data.count_units(),
                                                       len(data.targets)))
     rep.report(0.0, "augmenting")
     augmented = augment_smote_reg(dataset, ev.augment,

@@ -23,7 +23,6 @@ from nrstudio.core.modeling.evaluation import augmented_rows
 from nrstudio.core.modeling.features import FeatureSpace
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import NetworkStack, TrainingSet
-from nrstudio.core.modeling.replicates import condition_units
 from nrstudio.core.modeling.training_data import TargetGroup, TrainingData, training_data
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
 from nrstudio.core.project_model import StoredModel
@@ -259,12 +258,12 @@ def augmented_group(data: TrainingData, group: TargetGroup, augment: SmoteRegSet
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A group's samples (targets measured on the same rows) plus their SMOTE-REG rows:
     encoded inputs (n, d), targets (n, group size) and sources (n, 2), the conditions of the
-    original samples each row comes from (:func:`condition_units`: so that early stopping
+    original samples each row comes from (:meth:`TrainingData.units`: so that early stopping
     holds out whole samples and their replicates)."""
     rows = np.asarray(group.rows)
     xa, ya, sources = augmented_rows(data.x[rows], data.y[np.ix_(rows, np.asarray(group.targets))],
                                      np.arange(len(rows)), augment, data.space.categorical)
-    return data.space.encode(xa), ya, condition_units(data.x[rows])[sources]
+    return data.space.encode(xa), ya, data.units(rows)[sources]
 
 
 def final_training_sets(data: TrainingData, augment: SmoteRegSettings,

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nrstudio.core.data.dataset import Dataset
+from nrstudio.core.data.column_guessing import why_ignored
+from nrstudio.core.data.dataset import Dataset, Role, format_cell, is_missing
 from nrstudio.core.data.training_rows import Restatement, choose_inputs, rows_per_target
 from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.features import FeatureSpace
+from nrstudio.core.modeling.replicates import condition_units
 
 MIN_ROWS_PER_TARGET = 3
 
@@ -30,7 +32,9 @@ class TrainingData:
     """x (n, c): conditions of every row that trains at least one target (table order);
     y (n, t): targets, NaN where a row does not train that target; ids (n,) sample ids;
     left_out: inputs not used, with the reason; restated: those of them that move in step
-    with a used input."""
+    with a used input; batches: per row, the run or batch label it shares with other rows
+    (None: no such label; see :mod:`~nrstudio.core.modeling.replicates`), and the columns
+    it was read from."""
 
     space: FeatureSpace
     targets: list[str]
@@ -39,6 +43,21 @@ class TrainingData:
     ids: list[str]
     left_out: dict[str, str]
     restated: dict[str, Restatement] = field(default_factory=dict)
+    batches: list[str | None] | None = None
+    batch_columns: list[str] = field(default_factory=list)
+
+    def units(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """(len(rows),) the synthesis each of ``rows`` (all by default) stands for, numbered
+        from 0: rows at the same conditions or of one run or batch are one
+        (:func:`condition_units`)."""
+        rows = np.arange(len(self.x)) if rows is None else np.asarray(rows)
+        labels = None if self.batches is None else [self.batches[i] for i in rows]
+        return condition_units(self.x[rows], labels)
+
+    def count_units(self, rows: np.ndarray | None = None) -> int:
+        """How many syntheses ``rows`` (all by default) hold (see :meth:`units`)."""
+        units = self.units(rows)
+        return int(units.max()) + 1 if len(units) else 0
 
     def groups(self) -> list[TargetGroup]:
         """Targets grouped by their rows, in target order of their first member."""
@@ -81,5 +100,22 @@ def training_data(dataset: Dataset, targets: list[str] | None = None) -> Trainin
     for t, tr in enumerate(per_target):
         y[np.searchsorted(rows, tr.rows), t] = dataset.values([tr.target], tr.rows)[:, 0]
     all_ids = dataset.sample_ids()
+    batch_columns, batches = batch_labels(dataset, rows)
     return TrainingData(space, targets, x, y, [all_ids[i] for i in rows], choice.left_out,
-                        choice.restated)
+                        choice.restated, batches, batch_columns)
+
+
+def batch_labels(dataset: Dataset, rows: np.ndarray) -> tuple[list[str], list[str | None] | None]:
+    """The ignored columns that name a run or batch many rows share (a *Synthesis* or *Batch*
+    header: :func:`why_ignored` kind "shared"), and per row of ``rows`` its labels joined
+    (None where it has none); ([], None) without such a column."""
+    columns = [c.name for c in dataset.columns if c.role == Role.IGNORED
+               and why_ignored(c, dataset.table[c.name].tolist()).kind == "shared"]
+    if not columns:
+        return [], None
+    cells = [dataset.table[c].to_numpy()[rows].tolist() for c in columns]
+    labels: list[str | None] = []
+    for row in zip(*cells, strict=True):
+        parts = [format_cell(v).strip() for v in row if not is_missing(v)]
+        labels.append(" / ".join(parts) if parts else None)
+    return columns, labels

@@ -211,3 +211,14 @@ def test_how_many_particles_were_counted_is_bookkeeping(header):
     assert col.role == Role.IGNORED
     assert ignored_reason(col, ["100", "150", "200", "300", "100", "50"]).startswith(
         "bookkeeping")
+
+
+@pytest.mark.parametrize("header", ["Synthesis", "Batch", "Flask", "Reaction", "Síntese"])
+def test_a_label_that_aliquots_share_is_no_condition(header):
+    # Aliquots taken over time from one flask: a one-hot 'Synthesis' input let a model
+    # recall each flask's own offset, which says nothing about a new flask.
+    cells = ["B1"] * 6 + ["B2"] * 6 + ["B3"] * 6
+    col = guess_column(header, cells)
+    assert col.role == Role.IGNORED
+    assert "held out together" in ignored_reason(col, cells)
+    assert guess_column(header, [f"B{i}" for i in range(18)]).role == Role.SAMPLE_ID

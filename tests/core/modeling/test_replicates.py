@@ -96,3 +96,33 @@ def test_two_conditions_cannot_be_cross_validated():
     with pytest.raises(DataError, match=r"different conditions.*2 \(10 rows, replicates"):
         cross_validate(replicate_table(2, 5), EvaluationSettings(
             protocols=("honest",), baselines=("mean",), network=TINY_NETWORK))
+
+
+def aliquot_table(flasks: int = 10, times=(10, 30, 60, 120, 240), seed: int = 4) -> Dataset:
+    """Aliquots taken over time from each flask (a 'Batch' label many rows share): the size
+    grows with time and temperature, plus an offset of the flask's own that no condition
+    tells."""
+    rng = np.random.default_rng(seed)
+    cols = [Column("Sample", Role.SAMPLE_ID, "", Kind.TEXT),
+            Column("Batch", Role.IGNORED, "", Kind.TEXT), Column("Time (s)", Role.INPUT, "s"),
+            Column("T (C)", Role.INPUT, "C"), Column("Size (nm)", Role.TARGET, "nm")]
+    rows = []
+    for f in range(flasks):
+        temp, offset = round(rng.uniform(200, 250), 1), rng.normal(0, 3)
+        rows += [[f"f{f}-{t}", f"B{f + 1}", float(t), temp,
+                  2 + 0.01 * temp + np.log(t) + offset] for t in times]
+    return Dataset.from_records(cols, rows)
+
+
+def test_the_aliquots_of_one_flask_are_held_out_together():
+    ds = aliquot_table()
+    data = training_data(ds)
+    assert data.batch_columns == ["Batch"] and data.count_units() == 10
+    result = cross_validate(ds, EvaluationSettings(
+        protocols=("honest",), baselines=("random_forest",), network=TINY_NETWORK,
+        augment=SmoteRegSettings(per_subset=1)))
+    p = result.predictions[result.predictions.model == "random_forest"]
+    flask = p["sample"].str.split("-").str[0]
+    assert (p.groupby(flask)["fold"].nunique() == 1).all()
+    assert p["fold"].nunique() == 10  # leave-one-flask-out
+    assert any("run or batch in Batch" in n for n in result.notes)
