@@ -303,14 +303,16 @@ def _evaluation(dataset: Dataset, data: TrainingData, groups: list,
                                          f"{settings.folds}-fold") +
                      f" over {n} original samples; SMOTE-REG recomputed inside every fold")
     elif "honest" in settings.protocols:
-        notes.append("leakage-free: " + ("leave-one-condition-out"
-                                         if conditions <= settings.loo_max else
-                                         f"{settings.folds}-fold over conditions") +
-                     f": {n} original samples at {conditions} different conditions, the "
-                     "replicates of a condition held out together"
-                     + (f" (and the rows of a run or batch in {', '.join(data.batch_columns)})"
-                        if data.batch_columns else "")
-                     + "; SMOTE-REG recomputed inside every fold")
+        unit = "synthesis" if data.batch_columns else "condition"
+        held = (f"{conditions} syntheses (rows at the same conditions, or of one run or batch "
+                f"in {', '.join(data.batch_columns)}, held out together)"
+                if data.batch_columns else f"{conditions} different conditions, the "
+                "replicates of a condition held out together")
+        notes.append("leakage-free: " + (f"leave-one-{unit}-out"
+                                          if conditions <= settings.loo_max else
+                                          f"{settings.folds}-fold over {unit}s")
+                     + f": {n} original samples from {held}; SMOTE-REG recomputed inside "
+                     "every fold")
     for name, reason in data.left_out.items():
         notes.append(f"'{name}' is left out of the models and explanations: {reason}")
     if len(groups) > 1:
