@@ -93,10 +93,14 @@ def restatement(values: np.ndarray, sources: dict[str, np.ndarray]) -> Restateme
         x, y = src[both], values[both]
         if is_constant(x):
             continue
-        slope, offset = np.polyfit(x, y, 1)
-        residual = float(np.sqrt(np.mean((y - (offset + slope * x)) ** 2)))
-        if residual <= RESTATED_SPREAD * float(np.std(y)):
-            return Restatement(name, float(slope), float(offset))
+        # The least-squares line in closed form: a polyfit per pair of inputs took 50 ms of
+        # the checks on a 3,500-row table of 25 numbers.
+        dx, dy = x - x.mean(), y - y.mean()
+        sxx, sxy, syy = float(dx @ dx), float(dx @ dy), float(dy @ dy)
+        residual_ss = max(syy - sxy * sxy / sxx, 0.0)
+        if residual_ss <= RESTATED_SPREAD ** 2 * syy:
+            slope = sxy / sxx
+            return Restatement(name, slope, float(y.mean() - slope * x.mean()))
     return None
 
 
