@@ -61,8 +61,13 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
         add(Finding(Severity.ERROR, "no input column: mark at least one column as input"
                     + _WHERE_ROLES))
     if not targets:
+        # Most tables put what was measured last: name that column, as a question.
+        numbers_last = [c.name for c in dataset.columns
+                        if c.role == Role.INPUT and not c.is_category][-1:]
+        hint = (f"; the last number column, '{numbers_last[0]}', often is one"
+                if len(inputs) > 1 and numbers_last else "")
         add(Finding(Severity.ERROR, "no target column: mark at least one column as target "
-                    "(a measured size or any outcome to predict)" + _WHERE_ROLES))
+                    f"(a measured size or any outcome to predict{hint})" + _WHERE_ROLES))
 
     trains = dataset.is_original & ~dataset.is_validation
     waiting = _waiting_rows(dataset, trains)

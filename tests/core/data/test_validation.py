@@ -251,3 +251,11 @@ def test_an_id_column_of_group_numbers_is_one_error_that_marks_every_repeat():
     few = report_for([r[:] for r in GOOD] + [["s1", 60.0, 150.0, 20.0, 4.0, 5.0]])
     assert [(f.row, f.message) for f in few.errors] == [
         (6, "sample id 's1' is also the id of row 1; give every sample its own id")]
+
+
+def test_without_a_target_the_last_number_column_is_named_as_a_likely_outcome():
+    cols = [Column("p3ht_content", Role.INPUT), Column("d1_content", Role.INPUT),
+            Column("conductivity", Role.INPUT)]
+    rows = [[45.0 + i, float(i % 3), 12.7 + i] for i in range(6)]
+    [error] = validate_dataset(Dataset.from_records(cols, rows)).errors
+    assert "the last number column, 'conductivity', often is one" in error.message
