@@ -79,8 +79,9 @@ class RunResult:
             explained = len(self.explanations.points)
             if self.explanations.of_samples > explained:
                 out.append(f"LIME explained {explained} of {self.explanations.of_samples} "
-                           "training samples: a representative subset (the sample nearest "
-                           f"each of {explained} k-means centres of the conditions). The "
+                           "training samples: a representative subset (the samples nearest "
+                           "the centres of a k-means clustering of the conditions, "
+                           "replicates once). The "
                            "Explain page or --explain-at-most 0 explains them all")
             flagged = int(self.explanations.flagged.sum())
             if flagged:
@@ -169,7 +170,8 @@ def representative_rows(features: np.ndarray, at_most: int, seed: int = 0) -> np
     """Indices (sorted) of at most ``at_most`` rows of (n, f) encoded conditions that
     represent them: all rows when there are no more (or ``at_most`` is 0), else the row
     nearest each centre of a seeded k-means clustering of the standardised conditions (a
-    dense region gets more rows than an outlier, as it holds more syntheses)."""
+    dense region gets more rows than an outlier, as it holds more syntheses). Replicates
+    (rows at the same conditions) count once: their explanations would be the same."""
     n = len(features)
     if at_most <= 0 or n <= at_most:
         return np.arange(n)
@@ -185,7 +187,9 @@ def representative_rows(features: np.ndarray, at_most: int, seed: int = 0) -> np
         d = ((z - centre) ** 2).sum(axis=1)
         d[taken] = np.inf
         best = int(np.argmin(d))
-        taken[best] = True
+        if taken[best]:
+            break  # every condition has its row
+        taken |= (z == z[best]).all(axis=1)
         chosen.append(best)
     return np.sort(np.array(chosen))
 

@@ -93,6 +93,17 @@ def test_representative_rows_cover_the_clusters_and_keep_small_tables_whole():
     np.testing.assert_array_equal(representative_rows(x, 0), np.arange(len(x)))
 
 
+def test_replicates_are_explained_once():
+    # 164 conditions run ~20 times each (a public flow-synthesis table): an explanation of a
+    # replicate repeats its condition's
+    rng = np.random.default_rng(2)
+    x = np.repeat(rng.normal(size=(15, 3)), 6, axis=0)[rng.permutation(90)]
+    rows = representative_rows(x, 10, seed=0)
+    assert len(rows) == 10 == len({tuple(r) for r in x[rows]})
+    every = representative_rows(x, 40, seed=0)  # more asked for than there are conditions
+    assert len(every) == 15 == len({tuple(r) for r in x[every]})
+
+
 def test_a_large_table_has_fewer_samples_explained_unless_every_one_is_asked_for():
     from nrstudio.core.modeling.run_settings import LARGE_TABLE
 
