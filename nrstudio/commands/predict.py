@@ -58,6 +58,7 @@ def _predict(parser: argparse.ArgumentParser) -> Command:
     def run(args: argparse.Namespace) -> int:
         from nrstudio.core.data.exports import table_format, write_table
         from nrstudio.core.data.table_io import import_table
+        from nrstudio.core.data.training_rows import choose_inputs
         from nrstudio.core.modeling.model_choice import AUTO, model_key
         from nrstudio.core.modeling.prediction_table import predict_conditions_table
         from nrstudio.core.project.file_format import load_project
@@ -65,7 +66,8 @@ def _predict(parser: argparse.ArgumentParser) -> Command:
 
         if args.level is not None and not 0.5 <= args.level < 1:
             raise DataError(f"--level must be between 0.5 and 0.99, not {args.level}")
-        models = load_final_models(load_project(args.project))
+        project = load_project(args.project)
+        models = load_final_models(project)
         if models is None:
             raise DataError(f"{args.project.name} has no trained model: run nrstudio run first")
         model = AUTO if args.model.strip().lower() == AUTO else model_key(args.model)
@@ -74,7 +76,7 @@ def _predict(parser: argparse.ArgumentParser) -> Command:
                 raise DataError("--table needs --out OUT.csv")
             table_format(args.out)  # refuse an unknown format before any work
             frame = predict_conditions_table(models, import_table(args.table), args.level,
-                                             model)
+                                             model, choose_inputs(project.dataset).restated)
             write_table(frame, args.out, "%.6g")
             print(f"{len(frame)} rows -> {args.out}")
             return 0

@@ -60,7 +60,8 @@ class Restatement:
     slope: float
     offset: float
 
-    def value(self, source_value: float) -> float:
+    def value(self, source_value: float | np.ndarray) -> float | np.ndarray:
+        """The value (or values) that goes with the source's."""
         return self.offset + self.slope * source_value
 
     def words(self, name: str) -> str:

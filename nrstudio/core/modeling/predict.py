@@ -11,12 +11,14 @@ and how far the predicted aspect ratio is from predicted length / width.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.header_words import find_rod_size
+from nrstudio.core.data.training_rows import RESTATED_SPREAD, Restatement
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
 from nrstudio.core.modeling.evaluation import augmented_rows
@@ -340,4 +342,27 @@ def match_inputs(model_inputs: list[str], columns: list[str]) -> dict[str, str]:
         if len(hits) != 1:
             raise DataError(f"the table has no column for '{name}' (columns: {', '.join(columns)})")
         out[name] = hits[0]
+    return out
+
+
+def out_of_step_rows(table: Dataset, restated: Mapping[str, Restatement]
+                     ) -> dict[str, np.ndarray]:
+    """Per left-out input that moved in step with another in every training row
+    (``restated``: the project's :attr:`InputChoice.restated`), the rows (n,) bool of
+    ``table`` that set the two apart (off by more than 1% of the value that goes with the
+    source): the models, which never saw them apart, predict such rows as if they were in
+    step. Inputs the table does not give both of are left out."""
+    out = {}
+    columns = [c.name for c in table.columns]
+    for name, same in restated.items():
+        try:
+            mapping = match_inputs([name, same.source], columns)
+        except DataError:
+            continue
+        got = table.values([mapping[name]])[:, 0]
+        want = same.value(table.values([mapping[same.source]])[:, 0])
+        off = np.isfinite(got) & np.isfinite(want) & (
+            np.abs(got - want) > RESTATED_SPREAD * np.abs(want) + 1e-12)
+        if off.any():
+            out[name] = off
     return out

@@ -3,23 +3,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.reagent_lists import unused_reagents, with_unlisted_reagents
+from nrstudio.core.data.training_rows import Restatement
 from nrstudio.core.modeling.final_models import FinalModels
-from nrstudio.core.modeling.predict import EnsembleModel, match_inputs
+from nrstudio.core.modeling.predict import EnsembleModel, match_inputs, out_of_step_rows
 from nrstudio.core.modeling.run_settings import SHORT_NAMES
 
 
 def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float | None = None,
-                             model: str | None = None) -> pd.DataFrame:
+                             model: str | None = None,
+                             restated: Mapping[str, Restatement] | None = None) -> pd.DataFrame:
     """Per row: its sample id and conditions, then per target the prediction, its interval
     at ``level``, the ensemble spread (networks only) and the model; the out-of-domain flag
     and its reasons; which predictions are impossible (negative for a target that cannot
     be). A row with a missing or negative number input gets no prediction, and "why" names
-    the input."""
+    the input. ``restated``: the inputs the models left out as moving in step with another
+    (the project's :attr:`InputChoice.restated`); "why" names a row that sets them apart."""
     space = models.space
     dataset = with_unlisted_reagents(dataset, models.inputs)
     mapping = match_inputs(models.inputs, [c.name for c in dataset.columns])
@@ -50,6 +55,12 @@ def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float
         if extra and ok[k]:
             why[k] = "; ".join(filter(None, [why[k], "uses reagents the models never saw "
                                              f"({', '.join(extra)}): predicted without them"]))
+    for name, off in out_of_step_rows(dataset, restated or {}).items():
+        source = (restated or {})[name].source
+        for k in np.flatnonzero(off & ok).tolist():
+            why[k] = "; ".join(filter(None, [why[k], f"'{name}' set apart from '{source}', "
+                                             "which every training row had in step: "
+                                             f"predicted as if it followed '{source}'"]))
     frame = pd.DataFrame({"sample": dataset.sample_ids()})
     for j, name in enumerate(models.inputs):
         frame[name] = ([space.level_text(name, v) for v in x[:, j]] if name in space.levels

@@ -33,16 +33,11 @@ import numpy as np
 from nrstudio.core.data.dataset import Dataset
 from nrstudio.core.data.editing import planned_rows
 from nrstudio.core.data.reagent_lists import unused_reagents, with_unlisted_reagents
-from nrstudio.core.data.training_rows import (
-    MISSING_LEVEL,
-    RESTATED_SPREAD,
-    Restatement,
-    category_levels,
-)
+from nrstudio.core.data.training_rows import MISSING_LEVEL, Restatement, category_levels
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.design import DesignSpace, design_box, sample_box, sample_near_data
 from nrstudio.core.modeling.final_models import FinalModels
-from nrstudio.core.modeling.predict import FAR_FACTOR, match_inputs
+from nrstudio.core.modeling.predict import FAR_FACTOR, match_inputs, out_of_step_rows
 from nrstudio.core.modeling.success import measured_targets, success_model
 from nrstudio.core.modeling.wishes import Optimise, Want
 from nrstudio.core.progress import CancelCheck, ProgressCallback, Reporter
@@ -179,26 +174,18 @@ def candidate_list(models: FinalModels, table: Dataset,
 def out_of_step(table: Dataset, rows: np.ndarray,
                 restated: Mapping[str, Restatement]) -> list[str]:
     """A note per left-out input that ``rows`` of a list set apart from the input it moved
-    in step with in every training row (off by more than 1% of the value that goes with it):
-    the models, which never saw the two apart, predict such rows as if they were in step."""
+    in step with in every training row (:func:`out_of_step_rows`)."""
     notes = []
-    columns = [c.name for c in table.columns]
-    for name, same in restated.items():
-        try:
-            mapping = match_inputs([name, same.source], columns)
-        except DataError:
-            continue  # the list does not give it: nothing to compare
-        got = table.values([mapping[name]])[rows, 0]
-        want = same.value(table.values([mapping[same.source]])[rows, 0])
-        off = np.isfinite(got) & np.isfinite(want) & (
-            np.abs(got - want) > RESTATED_SPREAD * np.abs(want) + 1e-12)
+    for name, off_all in out_of_step_rows(table, restated).items():
+        off = off_all[rows]
         if off.any():
+            source = restated[name].source
             shown = ", ".join(str(r + 1) for r in rows[off][:8]) + (" …" if off.sum() > 8
                                                                      else "")
             notes.append(f"{int(off.sum())} rows of the list set '{name}' apart from "
-                         f"'{same.source}' (rows {shown}), which every training row had in "
+                         f"'{source}' (rows {shown}), which every training row had in "
                          f"step; the models never saw the two apart and predict these rows "
-                         f"as if '{name}' followed '{same.source}'")
+                         f"as if '{name}' followed '{source}'")
     return notes
 
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from nrstudio.core.data.dataset import parse_typed_number
 from nrstudio.core.data.editing import add_planned_experiments
 from nrstudio.core.data.table_io import import_table
-from nrstudio.core.data.training_rows import MISSING_LEVEL
+from nrstudio.core.data.training_rows import MISSING_LEVEL, choose_inputs
 from nrstudio.core.data.validation import must_be_non_negative
 from nrstudio.core.errors import DataError, NRStudioError
 from nrstudio.core.modeling.features import UNSEEN
@@ -364,8 +364,10 @@ class PredictPage(QWidget):
             QMessageBox.warning(self, "No model", "Train a model first (Train page).")
             return False
         model, name = self.model, Path(path).name
-        self.calls.submit(lambda: predict_conditions_table(model, import_table(path)),
-                          lambda result: self._batch_predicted(model, name, result))
+        dataset = self.doc.dataset.copy()  # read off the window's thread, as it was now
+        self.calls.submit(lambda: predict_conditions_table(
+            model, import_table(path), restated=choose_inputs(dataset).restated),
+            lambda result: self._batch_predicted(model, name, result))
         return True
 
     def _batch_predicted(self, model: FinalModels, name: str, result: object) -> None:

@@ -85,24 +85,46 @@ def test_a_planned_row_and_synthetic_rows_keep_the_relation():
                                rtol=1e-6)
 
 
-def test_a_list_that_sets_the_two_apart_is_told_so():
+@pytest.fixture(scope="module")
+def fraction_models():
     from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate
     from nrstudio.core.modeling.final_models import FinalModels, fit_tabular_set
     from nrstudio.core.modeling.network_settings import NetworkSettings
-    from nrstudio.core.modeling.suggest import candidate_list
 
     ds = table("TEOS fraction", lambda t, rng: t / 1700)
     ev = cross_validate(ds, EvaluationSettings(
         baselines=("gaussian_process",), network=NetworkSettings(max_epochs=2, patience=1),
         folds=4, loo_max=1))
-    models = FinalModels(None, fit_tabular_set(ds, ("gaussian_process",)), ev)
+    return FinalModels(None, fit_tabular_set(ds, ("gaussian_process",)), ev), \
+        choose_inputs(ds).restated
+
+
+def apart_list() -> Dataset:
+    """Six planned syntheses; rows 2 and 5 give a TEOS fraction far from TEOS / 1700."""
     listed = table("TEOS fraction", lambda t, rng: t / 1700, n=6, seed=5)
-    listed.table.loc[[1, 4], "TEOS fraction"] = 0.2  # far from TEOS / 1700
-    found = candidate_list(models, listed, choose_inputs(ds).restated)
+    listed.table.loc[[1, 4], "TEOS fraction"] = 0.2
+    return listed
+
+
+def test_a_list_that_sets_the_two_apart_is_told_so(fraction_models):
+    from nrstudio.core.modeling.suggest import candidate_list
+
+    models, restated = fraction_models
+    found = candidate_list(models, apart_list(), restated)
     assert list(found.rows) == list(range(6))
     note = next(n for n in found.skipped if "apart" in n)
     assert note.startswith("2 rows of the list set 'TEOS fraction' apart from 'TEOS (uL)'")
     assert "rows 2, 5" in note
     in_step = candidate_list(models, table("TEOS fraction", lambda t, rng: t / 1700, n=6,
-                                           seed=5), choose_inputs(ds).restated)
+                                           seed=5), restated)
     assert not any("apart" in n for n in in_step.skipped)
+
+
+def test_a_prediction_of_such_a_row_says_so(fraction_models):
+    from nrstudio.core.modeling.prediction_table import predict_conditions_table
+
+    models, restated = fraction_models
+    frame = predict_conditions_table(models, apart_list(), restated=restated)
+    apart = ["'TEOS fraction' set apart from 'TEOS (uL)'" in w for w in frame["why"]]
+    assert apart == [False, True, False, False, True, False]
+    assert frame["Size (nm) predicted"].notna().all()
