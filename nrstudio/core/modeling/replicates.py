@@ -39,15 +39,17 @@ def condition_units(x: np.ndarray, labels: Sequence[str | None] | None = None) -
             i = parent[i]
         return i
 
-    first_of: dict[object, int] = {}
+    def join(i: int, key: tuple[str, object], first_of: dict[tuple[str, object], int]) -> None:
+        if key in first_of:
+            parent[root(i)] = root(first_of[key])
+        else:
+            first_of[key] = i
+
+    first_of: dict[tuple[str, object], int] = {}
     for i, key in enumerate(np.asarray(inverse).ravel().tolist()):
-        for k in (("x", key), ("label", labels[i]) if labels is not None else None):
-            if k is None or k[1] is None:
-                continue
-            if k in first_of:
-                parent[root(i)] = root(first_of[k])
-            else:
-                first_of[k] = i
+        join(i, ("conditions", key), first_of)
+        if labels is not None and labels[i] is not None:
+            join(i, ("label", labels[i]), first_of)
     roots = [root(i) for i in range(n)]
     number: dict[int, int] = {}
     return np.array([number.setdefault(r, len(number)) for r in roots], dtype=np.int64)

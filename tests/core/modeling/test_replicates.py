@@ -41,6 +41,9 @@ def test_conditions_are_numbered_in_order_of_first_appearance():
     assert count_conditions(x) == 3
     distinct = np.random.default_rng(1).normal(size=(7, 3))
     assert condition_units(distinct).tolist() == list(range(7))
+    # a run label joins rows at other conditions, and through them their replicates
+    labels = ["A", None, None, "A", None, None]
+    assert condition_units(x, labels).tolist() == [0, 1, 0, 0, 1, 0]
 
 
 @pytest.mark.parametrize("loo_max, n_folds", [(50, 12), (5, 4)])
