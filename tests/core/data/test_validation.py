@@ -259,3 +259,12 @@ def test_without_a_target_the_last_number_column_is_named_as_a_likely_outcome():
     rows = [[45.0 + i, float(i % 3), 12.7 + i] for i in range(6)]
     [error] = validate_dataset(Dataset.from_records(cols, rows)).errors
     assert "the last number column, 'conductivity', often is one" in error.message
+
+
+def test_a_planning_sheet_has_no_outcome_named():
+    # the last column of a sheet of planned volumes is something poured, not measured
+    cols = [Column("teos_volume", Role.INPUT), Column("ammonia_volume", Role.INPUT),
+            Column("F127_volume", Role.INPUT), Column("Stir (rpm)", Role.INPUT, "rpm")]
+    rows = [[1500.0 + i, 210.0 - i, 667.0 + 3 * i, 300.0 + 10 * (i % 2)] for i in range(6)]
+    [error] = validate_dataset(Dataset.from_records(cols, rows)).errors
+    assert "no target column" in error.message and "often is one" not in error.message
