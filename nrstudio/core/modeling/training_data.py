@@ -100,22 +100,46 @@ def training_data(dataset: Dataset, targets: list[str] | None = None) -> Trainin
     for t, tr in enumerate(per_target):
         y[np.searchsorted(rows, tr.rows), t] = dataset.values([tr.target], tr.rows)[:, 0]
     all_ids = dataset.sample_ids()
-    batch_columns, batches = batch_labels(dataset, rows)
+    batch_columns, batches = batch_labels(dataset, rows, x)
     return TrainingData(space, targets, x, y, [all_ids[i] for i in rows], choice.left_out,
                         choice.restated, batches, batch_columns)
 
 
-def batch_labels(dataset: Dataset, rows: np.ndarray) -> tuple[list[str], list[str | None] | None]:
+def batch_labels(dataset: Dataset, rows: np.ndarray, x: np.ndarray
+                 ) -> tuple[list[str], list[str | None] | None]:
     """The ignored columns that name a run or batch many rows share (a *Synthesis* or *Batch*
-    header: :func:`why_ignored` kind "shared"), and per row of ``rows`` its labels joined
-    (None where it has none); ([], None) without such a column."""
-    columns = [c.name for c in dataset.columns if c.role == Role.IGNORED
-               and why_ignored(c, dataset.table[c.name].tolist()).kind == "shared"]
+    header: :func:`why_ignored` kind "shared") and group syntheses, and per row of ``rows``
+    (conditions ``x``) its labels joined (None where it has none); ([], None) without such a
+    column. A column groups when it has at least 3 labels and the rows of a label are alike:
+    on average at most a third of the inputs (or one) vary among them, as the reaction time
+    of aliquots from one flask, or the imputed cells of one sample's copies. A label that
+    many different recipes share (a precursor lot) is no synthesis, and groups nothing."""
+    columns = []
+    for c in dataset.columns:
+        if c.role != Role.IGNORED or why_ignored(c, dataset.table[c.name].tolist()).kind \
+                != "shared":
+            continue
+        cells = [None if is_missing(v) else format_cell(v).strip()
+                 for v in dataset.table[c.name].to_numpy()[rows].tolist()]
+        if _groups_syntheses(cells, x):
+            columns.append((c.name, cells))
     if not columns:
         return [], None
-    cells = [dataset.table[c].to_numpy()[rows].tolist() for c in columns]
     labels: list[str | None] = []
-    for row in zip(*cells, strict=True):
-        parts = [format_cell(v).strip() for v in row if not is_missing(v)]
+    for row in zip(*(cells for _, cells in columns), strict=True):
+        parts = [v for v in row if v is not None]
         labels.append(" / ".join(parts) if parts else None)
-    return columns, labels
+    return [name for name, _ in columns], labels
+
+
+def _groups_syntheses(labels: list[str | None], x: np.ndarray) -> bool:
+    """Whether rows sharing a label are one synthesis (see :func:`batch_labels`)."""
+    rows_of: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        if label is not None:
+            rows_of.setdefault(label, []).append(i)
+    shared = [r for r in rows_of.values() if len(r) > 1]
+    if len(rows_of) < 3 or not shared:
+        return False
+    varying = [sum(len(np.unique(x[r, j])) > 1 for j in range(x.shape[1])) for r in shared]
+    return float(np.mean(varying)) <= max(1.0, x.shape[1] / 3)

@@ -129,3 +129,19 @@ def test_the_aliquots_of_one_flask_are_held_out_together():
     assert (p.groupby(flask)["fold"].nunique() == 1).all()
     assert p["fold"].nunique() == 10  # leave-one-flask-out
     assert any("run or batch in Batch" in n for n in result.notes)
+
+
+def test_a_label_of_many_recipes_or_of_every_row_groups_nothing():
+    ds = aliquot_table()
+    ds.table["Batch"] = "lot 7"  # one precursor lot for the whole table
+    assert training_data(ds).batch_columns == []
+    # a lot shared by syntheses of different recipes (both inputs vary within a lot)
+    rng = np.random.default_rng(5)
+    cols = [Column("Sample", Role.SAMPLE_ID, "", Kind.TEXT),
+            Column("Batch", Role.IGNORED, "", Kind.TEXT), Column("Time (s)", Role.INPUT, "s"),
+            Column("T (C)", Role.INPUT, "C"), Column("Size (nm)", Role.TARGET, "nm")]
+    rows = [[f"s{i}", f"lot {i % 4}", float(rng.integers(10, 300)),
+             round(float(rng.uniform(200, 250)), 1), float(rng.normal(10, 1))]
+            for i in range(24)]
+    data = training_data(Dataset.from_records(cols, rows))
+    assert data.batch_columns == [] and data.count_units() == 24
