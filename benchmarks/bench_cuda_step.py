@@ -17,7 +17,8 @@ from pathlib import Path
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from nrstudio.core.modeling.evaluation import EvaluationSettings, paper_folds
+from nrstudio.core.modeling.evaluation import EvaluationSettings
+from nrstudio.core.modeling.folds import paper_folds
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.network_training import prepare_training, train_networks
 from nrstudio.core.modeling.networks import TrainingSet

@@ -26,8 +26,9 @@ import torch
 
 from nrstudio.core.errors import Cancelled
 from nrstudio.core.modeling.augment import augment_smote_reg
-from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate, paper_folds
+from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate
 from nrstudio.core.modeling.explain import LimeSettings, explain_points
+from nrstudio.core.modeling.folds import paper_folds
 from nrstudio.core.modeling.metrics import regression_metrics
 from nrstudio.core.modeling.network_math import fused_adam
 from nrstudio.core.modeling.network_settings import NetworkSettings

@@ -21,8 +21,8 @@ from nrstudio.core.data.header_words import find_rod_size
 from nrstudio.core.data.training_rows import RESTATED_SPREAD, Restatement
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
-from nrstudio.core.modeling.evaluation import augmented_rows
 from nrstudio.core.modeling.features import FeatureSpace
+from nrstudio.core.modeling.folds import augmented_rows
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import NetworkStack, TrainingSet
 from nrstudio.core.modeling.training_data import TargetGroup, TrainingData, training_data

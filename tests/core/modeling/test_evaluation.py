@@ -5,13 +5,9 @@ from sklearn.metrics import r2_score
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
 from nrstudio.core.errors import Cancelled, DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
-from nrstudio.core.modeling.evaluation import (
-    EvaluationSettings,
-    cross_validate,
-    honest_folds,
-    paper_folds,
-)
+from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate
 from nrstudio.core.modeling.explain import LimeSettings, explain_points
+from nrstudio.core.modeling.folds import honest_folds, paper_folds
 from nrstudio.core.modeling.metrics import regression_metrics
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.predict import EnsembleModel, train_final_models

@@ -9,7 +9,8 @@ import pytest
 from nrstudio.core.data.dataset import Column, Dataset, Kind, Role
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.augment import SmoteRegSettings
-from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate, honest_folds
+from nrstudio.core.modeling.evaluation import EvaluationSettings, cross_validate
+from nrstudio.core.modeling.folds import honest_folds
 from nrstudio.core.modeling.network_settings import NetworkSettings
 from nrstudio.core.modeling.networks import inner_split
 from nrstudio.core.modeling.predict import final_training_sets
