@@ -15,6 +15,15 @@ from __future__ import annotations
 
 import re
 
+from nrstudio.core.units import (
+    AMOUNT_UMOL,
+    CELSIUS,
+    CONCENTRATION_UM,
+    MASS_MG,
+    TIME_S,
+    VOLUME_ML,
+)
+
 # Units a lab writes; compared case-sensitively first (M is molar, m is metre), then
 # case-insensitively for the unambiguous ones.
 _UNITS = (
@@ -162,6 +171,24 @@ def names_quantity(header: str) -> bool:
     if any(w in low for w in _QUANTITY_WORDS) or low.strip() in _GENERIC_TARGETS:
         return True
     return bool((_tokens(low) | {low.strip()}) & _QUANTITY_TOKENS)
+
+
+# What a synthesis is given rather than what it gives: an amount, a volume, a
+# concentration, a flow, a loading, a temperature, a time.
+_GIVEN_TOKENS = {"volume", "vol", "amount", "mass", "conc", "concentration", "fraction",
+                 "ratio", "flow", "rate", "loading", "temperature", "temp", "time", "stir",
+                 "stirring"}
+_GIVEN_UNIT_KINDS = (TIME_S, VOLUME_ML, MASS_MG, AMOUNT_UMOL, CONCENTRATION_UM, CELSIUS,
+                     {"rpm"})
+
+
+def names_given_quantity(header: str, unit: str) -> bool:
+    """Whether a column names something a synthesis is given (by a word of its header, or
+    its unit: a time, a volume or a flow of one, a mass, an amount of substance, a
+    concentration, a temperature in °C, a stirring rate), not a measured outcome."""
+    head = unit.split("/")[0].strip()
+    return (bool(_tokens(split_unit(header)[0].lower()) & _GIVEN_TOKENS)
+            or any(head in kind for kind in _GIVEN_UNIT_KINDS))
 
 
 def names_verdict(header: str) -> bool:

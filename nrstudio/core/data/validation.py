@@ -6,8 +6,6 @@ Row numbers are 1-based, as a user sees them in the table (:mod:`nrstudio.core.d
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from nrstudio.core.data.dataset import (
@@ -25,7 +23,7 @@ from nrstudio.core.data.dataset import (
 )
 from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
 from nrstudio.core.data.findings import MAX_REPEAT_FINDINGS, Finding, Severity, ValidationReport
-from nrstudio.core.data.header_words import find_rod_size, split_unit
+from nrstudio.core.data.header_words import find_rod_size, names_given_quantity
 from nrstudio.core.data.table_conventions import cell_hint
 from nrstudio.core.data.training_rows import (
     category_levels,
@@ -54,22 +52,6 @@ _WHERE_ROLES = (": in the import dialog, or with a right-click on a column's hea
                 "Data page (--target / --input on the command line)")
 
 
-# Words and units of what a synthesis is given rather than what it gives.
-_SETTING_WORDS = {"volume", "vol", "amount", "mass", "conc", "concentration", "fraction",
-                  "ratio", "flow", "rate", "loading", "temperature", "temp", "time"}
-_SETTING_UNITS = {"ml", "ul", "µl", "μl", "l", "mg", "g", "µg", "kg", "mol", "mmol", "µmol",
-                  "umol", "nmol", "m", "mm", "µm", "um", "°c", "c", "k", "s", "min", "h",
-                  "rpm", "ml/min", "ul/min", "µl/min"}
-
-
-def _names_a_setting(column: Column) -> bool:
-    """Whether a header names an amount, a volume, a concentration, a temperature or a
-    time: something a synthesis is given."""
-    stem = split_unit(column.name)[0].lower()
-    words = set(re.split(r"[^a-zµμ]+", stem)) | set(stem.split("_"))
-    return bool(words & _SETTING_WORDS) or column.unit.strip().lower() in _SETTING_UNITS
-
-
 def validate_dataset(dataset: Dataset) -> ValidationReport:
     """Check cells and consistency. See the module docstring for severities."""
     report = ValidationReport()
@@ -81,10 +63,10 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
     if not targets:
         # Most tables put what was measured last: name that column, as a question, unless
         # it names something weighed, poured or set (a planning sheet has no outcome).
-        numbers_last = [c for c in dataset.columns
-                        if c.role == Role.INPUT and not c.is_category][-1:]
-        hint = (f"; the last number column, '{numbers_last[0].name}', often is one"
-                if len(inputs) > 1 and numbers_last and not _names_a_setting(numbers_last[0])
+        last = [c for c in dataset.columns if c.role == Role.INPUT and not c.is_category][-1:]
+        hint = (f"; the last number column, '{last[0].name}', often is one"
+                if len(inputs) > 1 and last and not names_given_quantity(last[0].name,
+                                                                          last[0].unit)
                 else "")
         add(Finding(Severity.ERROR, "no target column: mark at least one column as target "
                     f"(a measured size or any outcome to predict{hint})" + _WHERE_ROLES))
