@@ -50,7 +50,6 @@ from campaign_models import loo_calibrated_gp
 from nrstudio.core.data.dataset import Dataset, Role
 from nrstudio.core.data.table_io import import_table
 from nrstudio.core.modeling.design import DesignSpace, Want
-from nrstudio.core.modeling.replicates import condition_units
 from nrstudio.core.modeling.suggest import (
     Optimise,
     SuggestSettings,
@@ -140,10 +139,11 @@ def successes(y: np.ndarray, objective: Objective) -> np.ndarray:
 
 
 def replicate_agreement(pool: Dataset, objective: Objective) -> tuple[int, int]:
-    """(pairs of replicates whose first row succeeds, of which the second does too)."""
+    """(pairs of replicates whose first row succeeds, of which the second does too;
+    replicates as the leakage-free folds see them: :meth:`TrainingData.units`)."""
     data = training_data(pool, [objective.target])
     good = successes(data.y[:, 0], objective)
-    units = condition_units(data.x)
+    units = data.units()
     pairs = agree = 0
     for u in np.unique(units):
         rows = np.flatnonzero(units == u)
@@ -157,7 +157,7 @@ def replicate_agreement(pool: Dataset, objective: Objective) -> tuple[int, int]:
 def replicate_spread(pool: Dataset, target: str) -> float:
     """The median |difference| of ``target`` between two runs of the same conditions."""
     data = training_data(pool, [target])
-    units = condition_units(data.x)
+    units = data.units()
     y = data.y[:, 0]
     diffs = [abs(y[a] - y[b]) for u in np.unique(units)
              for a, b in itertools.combinations(np.flatnonzero(units == u), 2)]

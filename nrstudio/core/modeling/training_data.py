@@ -13,7 +13,7 @@ from nrstudio.core.data.training_rows import Restatement, choose_inputs, rows_pe
 from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.features import FeatureSpace
-from nrstudio.core.modeling.replicates import condition_units
+from nrstudio.core.modeling.replicates import condition_units, count_conditions
 
 MIN_ROWS_PER_TARGET = 3
 
@@ -50,14 +50,16 @@ class TrainingData:
         """(len(rows),) the synthesis each of ``rows`` (all by default) stands for, numbered
         from 0: rows at the same conditions or of one run or batch are one
         (:func:`condition_units`)."""
-        rows = np.arange(len(self.x)) if rows is None else np.asarray(rows)
-        labels = None if self.batches is None else [self.batches[i] for i in rows]
-        return condition_units(self.x[rows], labels)
+        return condition_units(*self._conditions_and_labels(rows))
 
     def count_units(self, rows: np.ndarray | None = None) -> int:
         """How many syntheses ``rows`` (all by default) hold (see :meth:`units`)."""
-        units = self.units(rows)
-        return int(units.max()) + 1 if len(units) else 0
+        return count_conditions(*self._conditions_and_labels(rows))
+
+    def _conditions_and_labels(self, rows: np.ndarray | None
+                               ) -> tuple[np.ndarray, list[str | None] | None]:
+        rows = np.arange(len(self.x)) if rows is None else np.asarray(rows)
+        return self.x[rows], None if self.batches is None else [self.batches[i] for i in rows]
 
     def groups(self) -> list[TargetGroup]:
         """Targets grouped by their rows, in target order of their first member."""
