@@ -55,8 +55,9 @@ def predict_conditions_table(models: FinalModels, dataset: Dataset, level: float
         if extra and ok[k]:
             why[k] = "; ".join(filter(None, [why[k], "uses reagents the models never saw "
                                              f"({', '.join(extra)}): predicted without them"]))
-    for name, off in out_of_step_rows(dataset, restated or {}).items():
-        source = (restated or {})[name].source
+    restated = restated or {}
+    for name, off in out_of_step_rows(dataset, restated).items():
+        source = restated[name].source
         for k in np.flatnonzero(off & ok).tolist():
             why[k] = "; ".join(filter(None, [why[k], f"'{name}' set apart from '{source}', "
                                              "which every training row had in step: "
