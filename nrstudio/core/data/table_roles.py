@@ -29,7 +29,9 @@ from nrstudio.core.data.dataset import (
     is_missing,
     is_missing_marker,
     parse_number,
+    parse_numbers,
 )
+from nrstudio.core.data.derived_columns import derivation
 from nrstudio.core.data.header_words import names_starting_material, split_unit
 from nrstudio.core.errors import DataError
 
@@ -119,6 +121,7 @@ def dataset_from_raw(raw: RawTable, overrides: dict[str, Column] | None = None,
     _one_sample_id(columns, set(overrides or {}))
     _one_input_per_condition(columns, data, set(overrides or {}))
     _outcomes_after_verdict(columns, data, set(overrides or {}) | raw.amounts)
+    _outcomes_computed_from_outcomes(columns, data, set(overrides or {}) | raw.amounts)
     table = pd.DataFrame(data, columns=[c.name for c in columns], dtype=object)
     if len(table) != len(raw.cells):  # a table with no columns left
         table = pd.DataFrame(index=range(len(raw.cells)), columns=[], dtype=object)
@@ -170,6 +173,22 @@ def _outcomes_after_verdict(columns: list[Column], data: dict[str, list[object]]
     for col in columns[first + 1:]:
         if (col.role == Role.INPUT and col.kind == Kind.NUMBER and col.name not in given
                 and not names_starting_material(col.name)):
+            col.role = Role.TARGET
+
+
+def _outcomes_computed_from_outcomes(columns: list[Column], data: dict[str, list[object]],
+                                     given: set[str]) -> None:
+    """A number column guessed an input that is computed from a guessed target (a band gap
+    from a peak: :mod:`~nrstudio.core.data.derived_columns`) is an outcome too: a target.
+    Columns the user chose, reagent amounts and starting materials keep their guess."""
+    targets = {c.name: parse_numbers(data[c.name])[0] for c in columns
+               if c.role == Role.TARGET and c.kind == Kind.NUMBER}
+    if not targets:
+        return
+    for col in columns:
+        if (col.role == Role.INPUT and col.kind == Kind.NUMBER and col.name not in given
+                and not names_starting_material(col.name)
+                and derivation(col.name, parse_numbers(data[col.name])[0], targets)):
             col.role = Role.TARGET
 
 

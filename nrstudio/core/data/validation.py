@@ -21,6 +21,7 @@ from nrstudio.core.data.dataset import (
     parse_numbers,
     same_text,
 )
+from nrstudio.core.data.derived_columns import derivation
 from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
 from nrstudio.core.data.findings import MAX_REPEAT_FINDINGS, Finding, Severity, ValidationReport
 from nrstudio.core.data.header_words import find_rod_size, names_given_quantity
@@ -94,6 +95,7 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
     _check_aspect_ratio(dataset, values, report)
     _check_sample_ids(dataset, report)
     _check_degenerate(dataset, values, trains, report)
+    _check_inputs_from_outcomes(dataset, values, trains, report)
     for w in np.flatnonzero(waiting):
         add(Finding(Severity.WARNING, "planned, waiting for its measured values: left out of "
                     "training for the targets still empty", int(w) + 1))
@@ -341,6 +343,20 @@ def _check_degenerate(dataset: Dataset, values: dict[str, np.ndarray], trains: n
                f"{reason}: it cannot explain differences between samples, and is left out "
                "of the models and explanations")
         report.findings.append(Finding(Severity.WARNING, why, None, name))
+
+
+def _check_inputs_from_outcomes(dataset: Dataset, values: dict[str, np.ndarray],
+                                trains: np.ndarray, report: ValidationReport) -> None:
+    """An input computed from a target (:mod:`~nrstudio.core.data.derived_columns`) leaks
+    the answer into every model: said, with the relation, wherever the user made it one."""
+    outcomes = {t: values[t][trains] for t in dataset.targets if t in values}
+    for name in dataset.inputs:
+        if name in values and outcomes:
+            found = derivation(name, values[name][trains], outcomes)
+            if found is not None:
+                report.findings.append(Finding(
+                    Severity.WARNING, f"{found.words(name)}: make it a target, or ignore it",
+                    None, name))
 
 
 def _check_duplicates(dataset: Dataset, inputs: list[str], targets: list[str],
