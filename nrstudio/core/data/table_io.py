@@ -28,6 +28,7 @@ from nrstudio.core.data.exports import (
     write_xlsx_rows,
 )
 from nrstudio.core.data.ods import ods_rows, ods_sheet_names
+from nrstudio.core.data.spectra_tables import spectra_layout
 from nrstudio.core.data.table_conventions import read_conventions, skip_titles_and_notes
 from nrstudio.core.data.table_roles import RawTable, dataset_from_raw, unique_headers
 from nrstudio.core.errors import DataError
@@ -312,8 +313,15 @@ def _sheet_table(title: str, rows: list[tuple[int, list[object]]]) -> RawTable:
 # ---- files -------------------------------------------------------------------------------
 def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
     """A CSV or XLSX file as a raw table, its spreadsheet conventions read
-    (:func:`~nrstudio.core.data.table_conventions.read_conventions`)."""
-    return read_conventions(_read_file(path, sheet))
+    (:func:`~nrstudio.core.data.table_conventions.read_conventions`); a table of spectra
+    (:mod:`~nrstudio.core.data.spectra_tables`) is refused with what it holds."""
+    raw = read_conventions(_read_file(path, sheet))
+    layout = spectra_layout(raw)
+    if layout:
+        raise DataError(f"this is a table of spectra, not of syntheses: {layout}. NR Studio "
+                        "reads one row per synthesis: write each spectrum's peak position, "
+                        "width or absorbance into a column of your synthesis table")
+    return raw
 
 
 def _read_file(path: str | Path, sheet: str | None) -> RawTable:

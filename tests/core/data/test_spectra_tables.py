@@ -1,0 +1,56 @@
+"""A table of spectra (an axis down the first column, a spectrum per column) is refused with
+what it holds; synthesis tables that resemble one are read."""
+
+import numpy as np
+import pytest
+
+from nrstudio.core.data.table_io import import_table
+from nrstudio.core.errors import DataError
+
+
+def _write(tmp_path, name, header, rows):
+    path = tmp_path / name
+    path.write_text(",".join(header) + "\n"
+                    + "".join(",".join(f"{v:g}" if isinstance(v, float) else str(v)
+                                       for v in row) + "\n" for row in rows),
+                    encoding="utf-8")
+    return path
+
+
+def test_an_emission_export_is_refused_as_spectra(tmp_path):
+    wl = np.arange(450.0, 601.0, 1.06)
+    runs = [f"Run {k} {30 * k} s" for k in range(2, 8)]
+    rows = [[w] + [float(100 * np.exp(-((w - 500 - 5 * k) / 12) ** 2)) for k in range(6)]
+            for w in wl]
+    for row in rows[:20]:
+        row[2] = ""  # a run recorded over part of the range
+    path = _write(tmp_path, "emission.csv", ["Wavelength (nm)", *runs], rows)
+    with pytest.raises(DataError) as err:
+        import_table(path)
+    text = str(err.value)
+    assert "table of spectra" in text and "'Wavelength (nm)'" in text
+    assert f"over {len(wl)} rows" in text and "6 columns beside it" in text
+    assert "peak position" in text  # what to do instead
+
+
+def test_synthesis_tables_that_look_alike_are_read(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 80
+    # a wanted peak position first, sorted, as measured: no even ladder
+    peaks = np.sort(rng.uniform(480, 560, n)).round(1)
+    rows = [[p, float(np.round(rng.uniform(200, 260))), float(np.round(rng.uniform(1, 5), 2))]
+            for p in peaks]
+    ds = import_table(_write(tmp_path, "sorted.csv",
+                             ["Emission wavelength (nm)", "T (°C)", "Cd (mmol)"], rows))
+    assert len(ds.table) == n
+    # a ladder of temperatures: no spectral axis
+    rows = [[float(150 + k), float(np.round(rng.uniform(1, 5), 2)),
+             float(np.round(rng.uniform(3, 9), 2))] for k in range(n)]
+    ds = import_table(_write(tmp_path, "ladder.csv", ["T (°C)", "Cd (mmol)", "D (nm)"], rows))
+    assert ds.targets == ["D (nm)"]
+    # a ladder of wavelengths beside a text condition: syntheses, each at its own wavelength
+    rows = [[float(400 + 2 * k), rng.choice(["toluene", "hexane"]),
+             float(np.round(rng.uniform(3, 9), 2))] for k in range(n)]
+    ds = import_table(_write(tmp_path, "lamp.csv",
+                             ["Excitation wavelength (nm)", "Solvent", "QY"], rows))
+    assert len(ds.table) == n
