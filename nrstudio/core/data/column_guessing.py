@@ -5,6 +5,7 @@ column is left out: the import's first proposal, which the user can change.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -146,6 +147,22 @@ def is_id_header(header: str) -> bool:
     """True when a header reads as a sample id (``Sample``, ``ID``, ``Amostra``, empty)."""
     low = split_unit(header)[0].lower()
     return (not low) or low in _ID_WORDS or low.startswith(("sample", "unnamed"))
+
+
+# A header naming one run, sample or flask by its number or letter ('Run 2', 'Sample_3',
+# 'Flask B 60 s'): several of them are runs laid out as columns.
+_RUN_HEADER = re.compile(r"^(run|sample|batch|synthesis|flask|experiment|expt|reaction|lot|"
+                         r"amostra|muestra|probe|échantillon|campione|ansatz)\s*[#_\-.]?\s*"
+                         r"(\d+|[a-z])(\b|_)", re.IGNORECASE)
+RUN_COLUMNS_MIN = 3
+
+
+def runs_as_columns(headers: Sequence[str]) -> list[str]:
+    """The headers that each name one run or sample, when at least ``RUN_COLUMNS_MIN`` do:
+    a table of one run per column (a time series per run side by side), which NR Studio
+    cannot read as one synthesis per row; [] otherwise."""
+    named = [h for h in headers if _RUN_HEADER.match(h.strip())]
+    return named if len(named) >= RUN_COLUMNS_MIN else []
 
 
 def category_cells(dataset: Dataset) -> dict[str, list[object]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nrstudio.core.data.column_guessing import runs_as_columns
 from nrstudio.core.data.dataset import (
     MAX_CATEGORY_LEVELS,
     Column,
@@ -58,6 +59,14 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
     report = ValidationReport()
     add = report.findings.append
     inputs, targets = dataset.inputs, dataset.targets
+    runs = runs_as_columns([c.name for c in dataset.columns if c.role != Role.IGNORED])
+    if runs:
+        shown = ", ".join(f"'{r}'" for r in runs[:2]) + f", …, '{runs[-1]}'"
+        add(Finding(Severity.WARNING, f"{len(runs)} columns each name a run or a sample "
+                    f"({shown}): one run per column, where NR Studio reads one synthesis (or "
+                    "aliquot) per row with its conditions and outcomes in columns. Transpose "
+                    "the table, or stack those columns into one beside a column that says "
+                    "which run each row is", None, runs[0]))
     if not inputs:
         add(Finding(Severity.ERROR, "no input column: mark at least one column as input"
                     + _WHERE_ROLES))
@@ -68,7 +77,7 @@ def validate_dataset(dataset: Dataset) -> ValidationReport:
         hint = (f"; the last number column, '{last[0].name}', often is one"
                 if len(inputs) > 1 and last and not names_given_quantity(last[0].name,
                                                                           last[0].unit)
-                else "")
+                and not runs else "")
         add(Finding(Severity.ERROR, "no target column: mark at least one column as target "
                     f"(a measured size or any outcome to predict{hint})" + _WHERE_ROLES))
 

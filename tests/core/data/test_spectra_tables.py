@@ -1,10 +1,13 @@
 """A table of spectra (an axis down the first column, a spectrum per column) is refused with
-what it holds; synthesis tables that resemble one are read."""
+what it holds, and runs laid out as columns are named; synthesis tables that resemble them
+are read."""
 
 import numpy as np
 import pytest
 
+from nrstudio.core.data.column_guessing import runs_as_columns
 from nrstudio.core.data.table_io import import_table
+from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 
 
@@ -54,3 +57,23 @@ def test_synthesis_tables_that_look_alike_are_read(tmp_path):
     ds = import_table(_write(tmp_path, "lamp.csv",
                              ["Excitation wavelength (nm)", "Solvent", "QY"], rows))
     assert len(ds.table) == n
+
+
+def test_runs_laid_out_as_columns_are_named_with_how_to_lay_them_out(tmp_path):
+    """A course's peak positions over time, one run per column ('Time (s), Run 1, Time (s),
+    Run 2, ..., Run 9'): the no-target error no longer offers 'Run 9' as the outcome, and a
+    warning says what the table holds and how to lay it out."""
+    header = ["Time (s)", "Run 1", "Time (s)", *[f"Run {k}" for k in range(2, 10)]]
+    rows = [[float(20 * (i + 1)), float(489 + 3 * i), float(30 * (i + 1))]
+            + [float(480 + 2 * i + k) for k in range(8)] for i in range(12)]
+    ds = import_table(_write(tmp_path, "peaks.csv", header, rows))
+    findings = validate_dataset(ds).findings
+    runs = [f for f in findings if "name a run or a sample" in f.message]
+    assert len(runs) == 1
+    assert "9 columns" in runs[0].message and "'Run 9'" in runs[0].message
+    assert "stack those columns" in runs[0].message
+    no_target = next(f for f in findings if f.message.startswith("no target column"))
+    assert "often is one" not in no_target.message
+    # numbered steps and reagents are not runs
+    steps = ["T1 (°C)", "T2 (°C)", "Precursor 1", "Precursor 2", "Precursor 3", "D (nm)"]
+    assert runs_as_columns(steps) == []
