@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nrstudio.core.data.column_guessing import category_cells, why_ignored
-from nrstudio.core.data.dataset import MISSING_MARKERS, Column, Dataset
+from nrstudio.core.data.dataset import MISSING_MARKERS, Column, Dataset, parse_numbers
+from nrstudio.core.data.derived_columns import derivation
 from nrstudio.core.data.frequent_levels import FrequentLevels, frequent_levels
 from nrstudio.core.data.table_io import read_table
 from nrstudio.core.data.table_roles import RawTable, dataset_from_raw
@@ -24,13 +25,15 @@ from nrstudio.core.data.validation import validate_dataset
 @dataclass(frozen=True)
 class ColumnPreview:
     """One column as guessed: ``ignored`` says why it would be ignored, ``left_out`` why an
-    input would be left out of the models ("" for neither); ``offer``: the frequent levels
-    to keep, for a text condition with too many levels."""
+    input would be left out of the models ("" for neither); ``derived``: why a guessed
+    target reads as computed from another (:mod:`~nrstudio.core.data.derived_columns`);
+    ``offer``: the frequent levels to keep, for a text condition with too many levels."""
 
     column: Column
     ignored: str = ""
     left_out: str = ""
     offer: FrequentLevels | None = None
+    derived: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,17 @@ def preview_raw(raw: RawTable, missing: Sequence[str] = MISSING_MARKERS) -> Impo
     guessed = dataset_from_raw(raw, None, missing)
     left_out = choose_inputs(guessed).left_out
     conditions = category_cells(guessed)
+    outcomes = {t: parse_numbers(guessed.table[t].tolist())[0] for t in guessed.targets
+                if not guessed.column(t).is_category}
     columns = []
     for col in guessed.columns:
         cells = guessed.table[col.name].tolist()
         reason = why_ignored(col, cells, conditions)
+        found = (derivation(col.name, outcomes[col.name], outcomes)
+                 if col.name in outcomes else None)
         columns.append(ColumnPreview(col, reason.words, left_out.get(col.name, ""),
-                                     frequent_levels(cells) if reason.crowded else None))
+                                     frequent_levels(cells) if reason.crowded else None,
+                                     found.words(col.name) if found else ""))
     report = validate_dataset(guessed)
     return ImportPreview(raw, guessed, tuple(columns), len(report.errors), len(report.warnings))
 

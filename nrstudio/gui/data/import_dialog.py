@@ -244,9 +244,10 @@ class ImportDialog(QDialog):
         h.addWidget(role)
         h.addWidget(QLabel("unit"))
         h.addWidget(unit)
-        if seen.ignored or seen.left_out:
+        if seen.ignored or seen.left_out or seen.derived:
             text = (f"ignored: {seen.ignored}" if seen.ignored
-                    else f"left out of the models: {seen.left_out}")
+                    else f"left out of the models: {seen.left_out}" if seen.left_out
+                    else f"a target: {seen.derived}")
             reason = QLabel(f"<i>{text}</i>")
             reason.setObjectName(f"why:{col.name}")
             reason.setStyleSheet("color:#a05a00")

@@ -70,3 +70,13 @@ def test_simple_relations_are_found_and_conditions_are_not():
     assert derivation("Eg", gap, {"peak": peak}) is not None
     gap[3] = 2.5
     assert derivation("Eg", gap, {"peak": peak}) is None
+
+
+def test_the_import_preview_says_why_a_computed_column_is_a_target(tmp_path):
+    from nrstudio.core.data.import_preview import preview_import
+
+    seen = {c.column.name: c for c in preview_import(
+        _peaks_table(tmp_path, np.random.default_rng(3))).columns}
+    assert "Eg_prime_eV = 1240 / Abs_peak_nm" in seen["Eg_prime_eV"].derived
+    assert "smooth monotone function of Abs_peak_nm" in seen["Radius_nm"].derived
+    assert seen["Abs_peak_nm"].derived == "" and seen["Time (s)"].derived == ""

@@ -355,6 +355,27 @@ def test_import_dialog_on_a_wide_own_table_scrolls_fits_and_explains(window, tmp
     assert validate_dataset(dialog.dataset()).has_errors  # '-' and '?' are now typos
 
 
+def test_import_dialog_says_why_a_column_computed_from_an_outcome_is_a_target(window,
+                                                                              tmp_path):
+    """A band gap written as a script computed it from the peak is shown as a target, with
+    the relation found beside its role."""
+    from nrstudio.gui.data.import_dialog import ImportDialog
+
+    peaks = [480.0 + 2.37 * k + 0.01 * k * k for k in range(12)]
+    csv = tmp_path / "gap.csv"
+    csv.write_text("Time (s),Abs_peak_nm,Eg_prime_eV\n" + "".join(
+        f"{20 * (k + 1)},{p:.2f},{1240 / round(p, 2)!r}\n" for k, p in enumerate(peaks)),
+        encoding="utf-8")
+    dialog = ImportDialog(csv, window)
+    dialog.wait_for_reads()
+    assert dialog.role_of("Eg_prime_eV")[0] == Role.TARGET
+    reasons = {w.objectName(): w.text() for w in dialog.findChildren(QLabel)
+               if w.objectName().startswith("why:")}
+    assert "a target:" in reasons["why:Eg_prime_eV"]
+    assert "Eg_prime_eV = 1240 / Abs_peak_nm" in reasons["why:Eg_prime_eV"]
+    assert "why:Time (s)" not in reasons
+
+
 def test_the_status_bar_says_the_time_left_and_the_whole_runs_length():
     from nrstudio.gui.app.job_status import time_text
 
