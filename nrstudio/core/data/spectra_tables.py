@@ -1,13 +1,22 @@
-"""A table of spectra is not a table of syntheses. A spectrometer's or a plotting program's
-export puts the wavelength (or wavenumber, energy, Raman shift, 2θ) down the first column in
-even steps and one spectrum in each column beside it: read as syntheses, its 151
-wavelengths were 151 "samples", the wavelength an outcome and each run's spectrum an input
-(a CdSe course's emission export). Such a table is refused with what it holds and what the
-app needs instead; a synthesis table whose first column is a wanted peak position is not one
-(its values are not an even ladder over dozens of rows).
+"""A table of spectra is not a table of syntheses. Spectrometers and plotting programs
+export them two ways:
+
+- the wavelength (or wavenumber, energy, Raman shift, 2θ) down the first column in even
+  steps and one spectrum in each column beside it (a CdSe course's emission export, read as
+  151 "samples" with the wavelength an outcome and each run's spectrum an input; a Raman
+  microscope's ``#Wave``, ``#Intensity`` text file);
+- one spectrum per row under column headers that are the wavelengths themselves (a UV-Vis
+  spectrophotometer's ``No.;Type;Name;Date/Time;Note;300.00;301.00;…`` export, read as
+  four syntheses of 801 inputs).
+
+Such a table is refused with what it holds and what the app needs instead. A synthesis
+table whose first column is a wanted peak position is not one (its values are not an even
+ladder over dozens of rows), nor one with numbered columns (a few, not dozens in a ladder).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -16,15 +25,18 @@ from nrstudio.core.data.header_words import split_unit
 from nrstudio.core.data.table_roles import RawTable
 
 MIN_POINTS = 50  # a spectrum's points; a synthesis table rarely ladders a column this long
-_AXIS_WORDS = ("wavelength", "wavenumber", "wave number", "raman shift", "shift", "2theta",
-               "2θ", "two theta", "energy", "lambda", "λ", "frequency", "binding")
+_AXIS_WORDS = ("wavelength", "wavenumber", "wave number", "raman shift", "2theta", "2θ",
+               "two theta", "lambda", "λ")
+_AXIS_TOKENS = {"wave", "waves", "shift", "energy", "frequency", "binding", "wl"}
 _AXIS_UNITS = {"nm", "cm-1", "cm⁻¹", "1/cm", "ev", "°", "deg", "ppm", "thz"}
 
 
 def _names_axis(header: str) -> bool:
     name, unit = split_unit(header)
-    low = name.lower()
-    return any(w in low for w in _AXIS_WORDS) or (unit.lower() in _AXIS_UNITS and not low)
+    low = name.lower().strip().lstrip("#").strip()
+    tokens = {t for t in re.split(r"[^\w]+", low) if t}
+    return (any(w in low for w in _AXIS_WORDS) or bool(tokens & _AXIS_TOKENS)
+            or (unit.lower() in _AXIS_UNITS and not low))
 
 
 def _even_ladder(values: list[float | None]) -> bool:
@@ -40,23 +52,45 @@ def _even_ladder(values: list[float | None]) -> bool:
 
 
 def spectra_layout(raw: RawTable) -> str:
-    """How ``raw`` reads as spectra (the axis column, its range and the spectra beside it),
-    or "" when it does not."""
+    """How ``raw`` reads as spectra (the axis, its range and the spectra), or "" when it
+    does not."""
+    return _spectra_in_rows(raw) or _spectra_in_columns(raw)
+
+
+def _spectra_in_rows(raw: RawTable) -> str:
+    """Column headers that are an even ladder of numbers, dozens of them: one spectrum per
+    row."""
+    axis = [(h, v) for h in raw.header
+            if (v := parse_number(h.strip(), raw.decimal_comma)) is not None]
+    if len(axis) < MIN_POINTS or not _even_ladder([v for _, v in axis]):
+        return ""
+    first, last = axis[0][1], axis[-1][1]
+    return (f"{len(axis)} of its column headers, from '{axis[0][0]}' to '{axis[-1][0]}', "
+            f"are a wavelength (or another axis) from {first:g} to {last:g} in even steps, "
+            f"and each of its {len(raw.cells)} rows is a spectrum")
+
+
+def _spectra_in_columns(raw: RawTable) -> str:
+    """A first column that is an even ladder over dozens of rows under an axis header, and
+    only numbers beside it: one spectrum per column."""
     if len(raw.cells) < MIN_POINTS or len(raw.header) < 2 or not _names_axis(raw.header[0]):
         return ""
     axis = [parse_number(row[0], raw.decimal_comma) if row else None for row in raw.cells]
     if not _even_ladder(axis):
         return ""
-    numeric = []
+    numeric, empty = [], 0
     for j in range(1, len(raw.header)):
         cells = [row[j] for row in raw.cells if j < len(row)]
         filled = [c for c in cells if str(c).strip() not in ("", "nan")]
-        if filled and all(parse_number(c, raw.decimal_comma) is not None for c in filled):
+        if not filled:
+            empty += 1  # an empty column between the axis and the spectrum
+        elif all(parse_number(c, raw.decimal_comma) is not None for c in filled):
             numeric.append(raw.header[j])
-    if len(numeric) < len(raw.header) - 1:
+    if not numeric or len(numeric) + empty < len(raw.header) - 1:
         return ""  # a text column beside the ladder: a table of syntheses after all
     shown = ", ".join(f"'{n}'" for n in numeric[:3]) + (", …" if len(numeric) > 3 else "")
     first, last = axis[0], axis[-1]
     return (f"its first column, '{raw.header[0]}', runs from {first:g} to {last:g} in even "
-            f"steps over {len(axis)} rows, and each of the {len(numeric)} columns beside it "
-            f"({shown}) is a spectrum")
+            f"steps over {len(axis)} rows, and "
+            + (f"the column beside it ({shown}) is a spectrum" if len(numeric) == 1 else
+               f"each of the {len(numeric)} columns beside it ({shown}) is a spectrum"))

@@ -291,6 +291,7 @@ def _sheet_table(title: str, rows: list[tuple[int, list[object]]]) -> RawTable:
     """A sheet's rows that hold a value (each with its row number) as a raw table: titles and
     notes skipped, the first row left the header."""
     notes = [f"sheet '{title}'"]
+    rows = _split_text_rows(rows, notes)
     rows = skip_titles_and_notes(rows, notes, "row")
     if not rows:
         raise DataError(f"sheet '{title}' is empty")
@@ -308,6 +309,31 @@ def _sheet_table(title: str, rows: list[tuple[int, list[object]]]) -> RawTable:
     raw = RawTable(unique_headers(header, notes), cells, lines, notes=notes, line_word="row")
     raw.decimal_comma = _uses_decimal_comma(cells)
     return raw
+
+
+def _split_text_rows(rows: list[tuple[int, list[object]]], notes: list[str]
+                     ) -> list[tuple[int, list[object]]]:
+    """A sheet whose rows are each one cell of delimited text (a CSV file pasted into one
+    column: a spectrometer's export opened in Excel without splitting it) split into
+    columns at that delimiter, each row keeping its number; other sheets as they are."""
+    texts = []
+    for _, row in rows:
+        filled = [c for c in row if not is_missing(c)]
+        if len(filled) != 1 or not isinstance(row[0], str) or is_missing(row[0]):
+            return rows
+        texts.append(row[0])
+    delimiter = _choose_delimiter("\n".join(texts))
+    split = [_split(text, delimiter)[0][1] if text.strip() else [] for text in texts]
+    widths = [len(r) for r in split]
+    # The header and nearly every row split alike: a column of notes holding a comma or
+    # a semicolon here and there is not a table.
+    if (len(rows) < 2 or widths[0] < 2 or widths[0] != max(widths)
+            or widths.count(widths[0]) < 0.8 * len(rows)):
+        return rows
+    notes.append(f"each row of the sheet is one cell of text separated by "
+                 f"{'tab' if delimiter == chr(9) else repr(delimiter)} (a text file pasted "
+                 "into one column): read as split into columns")
+    return [(n, list(r)) for (n, _), r in zip(rows, split, strict=True)]
 
 
 # ---- files -------------------------------------------------------------------------------

@@ -77,3 +77,53 @@ def test_runs_laid_out_as_columns_are_named_with_how_to_lay_them_out(tmp_path):
     # numbered steps and reagents are not runs
     steps = ["T1 (°C)", "T2 (°C)", "Precursor 1", "Precursor 2", "Precursor 3", "D (nm)"]
     assert runs_as_columns(steps) == []
+
+
+def test_spectra_one_per_row_and_a_raman_text_file_are_refused(tmp_path):
+    """A UV-Vis spectrophotometer's export (the wavelengths are the column headers, a
+    spectrum per row) and a Raman microscope's '#Wave, #Intensity' file."""
+    wl = [f"{w:.2f}" for w in range(300, 701)]
+    lines = ["No.;Type;Name;Date/Time;Note;" + ";".join(wl)]
+    for k, name in enumerate(("Bare AuNR", "PEG-AuNR", "Silica-AuNR")):
+        lines.append(f"{k + 1};Sample;{name};2025/12/10 11:{17 + k};;"
+                     + ";".join(f"{0.2 + 0.001 * k * i:.4f}" for i in range(len(wl))))
+    path = tmp_path / "uvvis.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        import_table(path)
+    assert "401 of its column headers, from '300.00' to '700.00'" in str(err.value)
+    assert "each of its 3 rows is a spectrum" in str(err.value)
+    raman = tmp_path / "raman.txt"
+    raman.write_text("#Wave\t\t#Intensity\n" + "".join(
+        f"{1600 - 1.7 * i:.6f}\t{16000 + 50 * np.sin(i / 9):.6f}\n" for i in range(120)),
+        encoding="utf-8")
+    with pytest.raises(DataError, match="its first column, '#Wave', runs from 1600"):
+        import_table(raman)
+
+
+def test_a_formula_table_with_an_even_first_column_is_read(tmp_path):
+    rows = [[float(k), float(2 * k + 1)] for k in range(60)]
+    assert len(import_table(_write(tmp_path, "xy.csv", ["x", "y"], rows)).table) == 60
+
+
+def test_a_sheet_of_rows_pasted_as_text_in_one_column_is_split(tmp_path):
+    """A CSV file pasted into column A of a workbook (each row one cell of ';' text) is read
+    split into its columns, with a note; a sheet of one real column is left alone."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Sample;T (°C);Time (min);Length (nm)"])
+    for k in range(8):
+        ws.append([f"S{k + 1};{200 + 10 * k};{5 + k};{30 + 2.5 * k}"])
+    path = tmp_path / "pasted.xlsx"
+    wb.save(path)
+    ds = import_table(path)
+    assert ds.inputs == ["T (°C)", "Time (min)"] and ds.targets == ["Length (nm)"]
+    assert ds.table["Length (nm)"].tolist()[:2] == [30.0, 32.5]
+    wb = openpyxl.Workbook()
+    wb.active.append(["Notes"])
+    for k in range(8):
+        wb.active.append([f"flask {k}; stirred, then cooled"])
+    wb.save(path)
+    assert import_table(path).table.columns.tolist() == ["Notes"]
