@@ -12,7 +12,12 @@ decision noted for the import dialog (:attr:`RawTable.notes`):
 - thousands separators in a table with decimal points (``1,000`` µL) are numbers;
 - an approximate value (``~45``, ``≈ 45``, ``ca. 45``) is its number, a value with its spread
   (``45 ± 5``) its mean, and a value written with its unit (``240 °C``, ``45%``) its number,
-  the unit going to the header when the whole column has the same one;
+  the unit going to the header when the whole column has the same one; values written in
+  different units of one kind (``5 min``, ``1 h``, ``30 s``; ``500 µL``, ``1.5 mL``) under
+  a header that names none are expressed in the one most cells use, and durations on a
+  clock (``00:05:00``, ``1 h 30 min``; ``0:15`` when the header says ``h:mm`` or ``m:ss``) in
+  minutes (under a header that names a unit, such cells are left for validation, which
+  names the number to enter);
 - a list of reagents across repeated pairs of columns (*amount*, *reagent*, *amount (2)*,
   …) is one amount column per reagent (:mod:`nrstudio.core.data.reagent_lists`).
 
@@ -87,9 +92,13 @@ def cell_hint(text: str, unit: str = "") -> str:
         converted = convert(value, written, unit) if unit else None  # never silently
         if converted is not None:
             return f"'{text}' is in {written}, the column in {unit}: enter {converted:.6g}"
-        if not unit or written == unit:
+        if written == unit:
             return (f"'{text}' holds its unit: enter the number alone ({value:g}); the unit "
                     "belongs in the column's header")
+        if not unit:  # cells in several units (all in one were read on import)
+            return (f"'{text}' holds its unit ({written}): name one unit in the column's "
+                    f"header, such as ({written}) after its name, and each cell is given its "
+                    "number in it")
         written_kind, column_kind = kind_of(written), kind_of(unit)
         if written_kind and column_kind and written_kind != column_kind:
             return (f"'{text}' is {written_kind}, but the column holds {column_kind} "
@@ -125,7 +134,27 @@ def _duration_hint(text: str, unit: str) -> str:
 
 _CLOCK = re.compile(r"^(?P<a>\d{1,3}):(?P<b>[0-5]\d)(?::(?P<c>[0-5]\d))?$")
 _TWO_UNITS = re.compile(r"^(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hours?)\s*(?P<min>\d+(?:\.\d+)?)"
-                        r"\s*(?:min|mins|minutes?|')$", re.IGNORECASE)
+                        r"\s*(?:min|mins|minutes?|')?$", re.IGNORECASE)
+# A header that says how its clock times read: 'Time (h:mm)', 'Duration [mm:ss]'.
+_CLOCK_HEADER = re.compile(r"[(\[]\s*(h{1,2}:mm(?::ss)?|m{1,2}:ss|min:s(?:ec)?)\s*[)\]]",
+                           re.IGNORECASE)
+
+
+def _duration_minutes(text: str, clock: str) -> float | None:
+    """Minutes in a duration written on a clock (h:mm:ss; a:b as ``clock`` says) or in
+    hours and minutes ('1 h 30 min', '2h30'); None for anything else."""
+    m = _CLOCK.match(text)
+    if m:
+        a, b, c = int(m["a"]), int(m["b"]), m["c"]
+        if c is not None:
+            return a * 60 + b + int(c) / 60
+        if clock.lower().startswith("h"):
+            return a * 60 + b
+        if clock:
+            return a + b / 60
+        return None
+    m = _TWO_UNITS.match(text)
+    return float(m["h"]) * 60 + float(m["min"]) if m else None
 
 
 # Excel's and LibreOffice's (Err:502 and the like) error values of a formula.
@@ -273,42 +302,83 @@ def _fold_units_row(raw: RawTable) -> None:
 
 
 def _plain_numbers(raw: RawTable, j: int) -> None:
-    """Column ``j``'s cells written with thousands separators, approximate marks, a spread
-    or a unit read as numbers, when the column holds numbers once they are; a unit that
-    every number of the column carries goes to its header when the header has none."""
+    """Column ``j``'s cells written with thousands separators, approximate marks, a spread,
+    a unit or as a duration read as numbers, when the column holds numbers once they are; a
+    unit that every number of the column carries goes to its header when the header has
+    none, and units of one kind become one (:func:`_one_unit`)."""
     header = raw.header[j]
+    clock = _CLOCK_HEADER.search(header)  # 'Time (h:mm)': how the cells' clock times read
     cells = [r[j] for r in raw.cells]
-    read: dict[int, str] = {}
+    header_unit = "" if clock else split_unit(header)[1]
+    read: dict[int, tuple[str, str]] = {}  # row -> (number, the unit it was written in)
     kinds: set[str] = set()
-    units: set[str] = set()
     for i, cell in enumerate(cells):
         if (not isinstance(cell, str) or not _NOT_PLAIN.search(cell)
                 or parse_number(cell, raw.decimal_comma) is not None):
             continue
-        text, unit, how = _plain_number(cell, raw.decimal_comma)
+        text, unit, how = _plain_number(cell, raw.decimal_comma,
+                                        clock.group(1) if clock else "", not header_unit)
         if text is not None:
-            read[i] = text
+            read[i] = (text, unit)
             kinds |= how
-            if unit:
-                units.add(unit)
     if not read:
         return
-    after = [read.get(i, c) for i, c in enumerate(cells)]
-    header_unit = split_unit(header)[1]
-    if not _numeric_column(after, raw.decimal_comma) or len(units) > 1 or (
-            units and header_unit and units != {header_unit}):
-        return  # cells in different units are not one quantity: left for validation
-    for i, text in read.items():
+    after = [read[i][0] if i in read else c for i, c in enumerate(cells)]
+    if not _numeric_column(after, raw.decimal_comma):
+        return
+    units = {u for _, u in read.values() if u}
+    if len(units) > 1 or (units and header_unit and units != {header_unit}):
+        # Where the header names the unit, a cell in another is left for validation, which
+        # names the number to enter (it may be a slip); otherwise the cells say it all.
+        plain = sum(not is_missing(c) for c in cells) - len(read)
+        common = None if header_unit else _one_unit(read, plain)
+        if common is None:
+            return
+        read = {i: (_in_unit(text, written, common), common)
+                for i, (text, written) in read.items()}
+        kinds = {k for k in kinds if not k.startswith("the unit written in the cells")}
+        kinds.add(f"values written in {', '.join(sorted(units - {common}))} expressed in "
+                  f"{common}")
+        units = {common}
+    for i, (text, _) in read.items():
         raw.cells[i][j] = text
-    if units and not header_unit:
+    if clock and units == {"min"}:
+        raw.header[j] = header[:clock.start()] + "(min)" + header[clock.end():]
+    elif units and not header_unit:
         raw.header[j] = f"{header} ({units.pop()})"
     raw.notes.append(f"column '{header}': {' and '.join(sorted(kinds))} "
                      f"({len(read)} cell{'s' if len(read) > 1 else ''})")
 
 
-def _plain_number(cell: str, decimal_comma: bool) -> tuple[str | None, str, set[str]]:
+def _one_unit(read: dict[int, tuple[str, str]], plain: int) -> str | None:
+    """The unit that cells written in several units of one kind (times, volumes, masses,
+    amounts, concentrations, lengths) are expressed in: the one most of them use; None when
+    their kinds differ, or when cells without a unit (``plain`` of them) leave theirs
+    unsaid."""
+    written = [u for _, u in read.values()]
+    if not all(written) or plain:
+        return None
+    names = {kind_of(u) for u in written}
+    if len(names) != 1 or None in names or names == {"a temperature"}:
+        return None
+    return max(sorted(set(written)), key=written.count)
+
+
+def _in_unit(text: str, unit: str, target: str) -> str:
+    value = convert(float(text), unit, target)
+    return text if value is None else f"{value:.10g}"
+
+
+def _plain_number(cell: str, decimal_comma: bool, clock: str = "", durations: bool = False
+                  ) -> tuple[str | None, str, set[str]]:
     """The number written in ``cell`` (as text), the unit it was written with ("" for
-    none) and what was read, or None when the cell is no such number."""
+    none) and what was read, or None when the cell is no such number. ``durations``: a
+    duration is read in minutes (a column whose header names no unit); ``clock``: how the
+    header says its two-part clock times read ('h:mm' or 'm:ss'; "" when it does not, and
+    '0:15' stays unread)."""
+    minutes = _duration_minutes(cell.strip(), clock) if durations else None
+    if minutes is not None:
+        return f"{minutes:.10g}", "min", {"durations (00:05:00, 1 h 30 min) read in minutes"}
     text, unit, how = cell.strip(), "", set()
     m = _APPROXIMATE.match(text)
     if m:

@@ -4,6 +4,7 @@ thousands separators, approximate values; a bound is named as one."""
 import numpy as np
 import openpyxl
 
+from nrstudio.core.data.column_guessing import ignored_reason
 from nrstudio.core.data.dataset import Role
 from nrstudio.core.data.table_io import import_table, read_table
 from nrstudio.core.data.validation import validate_dataset as validate
@@ -119,11 +120,39 @@ def test_a_supplementary_table_reads_as_its_samples(tmp_path):
     assert ds.targets == ["Lateral size", "PLQY (%)"]
 
 
-def test_cells_in_different_units_are_left_for_validation(tmp_path):
+def test_cells_in_different_units_of_one_kind_are_expressed_in_one(tmp_path):
+    """Times in min, h and s under a header with no unit were left as text, and the column
+    then ignored as 'a label or a note': a reaction time lost. Now they are read in the
+    unit most cells use, with a note; durations on a clock likewise, in minutes."""
     text = "Sample,Time,L (nm)\n" + "\n".join(
-        f"S{i},{t},{40 + i}" for i, t in enumerate(["5 min", "10 min", "1 h", "20 min"])) + "\n"
+        f"S{i},{t},{40 + i}" for i, t in enumerate(["5 min", "10 min", "1 h", "30 s"])) + "\n"
     raw = read_table(_write(tmp_path, "mixed.csv", text))
-    assert raw.header[1] == "Time" and raw.cells[2][1] == "1 h"
+    assert raw.header[1] == "Time (min)"
+    assert [float(r[1]) for r in raw.cells] == [5.0, 10.0, 60.0, 0.5]
+    assert "column 'Time': values written in h, s expressed in min (4 cells)" in raw.notes
+    clocks = "Sample,Time (h:mm),Stir,L (nm)\n" + "\n".join(
+        f"S{i},{t},{s},{40 + i}" for i, (t, s) in enumerate(
+            [("0:15", "00:01:30"), ("1:00", "00:02:00"), ("2:30", "1 h 30 min")])) + "\n"
+    raw = read_table(_write(tmp_path, "clocks.csv", clocks))
+    assert raw.header[1:3] == ["Time (min)", "Stir (min)"]
+    assert [[float(c) for c in r[1:3]] for r in raw.cells] == [[15, 1.5], [60, 2], [150, 90]]
+    # units of different kinds, or cells without one, are not one quantity: left as written
+    for cells in (["5 min", "2 mL", "1 h"], ["5 min", "10", "1 h"]):
+        text = "Sample,Time,L (nm)\n" + "\n".join(
+            f"S{i},{t},{40 + i}" for i, t in enumerate(cells)) + "\n"
+        raw = read_table(_write(tmp_path, "kinds.csv", text))
+        assert raw.header[1] == "Time" and raw.cells[2][1] == "1 h"
+
+
+def test_a_column_of_quantities_written_in_many_ways_says_so(tmp_path):
+    """Left as text, it is not taken for a column of labels: the reason says what it holds
+    and how to have each cell named."""
+    text = "Sample,Time,L (nm)\n" + "\n".join(
+        f"S{i},{t},{40 + i}" for i, t in enumerate(["0:15", "1 h", "5'", "2 d", "90 min"])
+    ) + "\n"
+    ds = import_table(_write(tmp_path, "many.csv", text))
+    reason = ignored_reason(ds.column("Time"), ds.table["Time"].tolist())
+    assert reason.startswith("numbers written in different ways ('0:15', '1 h', '5'', …)")
 
 
 def test_a_range_is_named_as_one(tmp_path):
