@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 from xml.etree import ElementTree
 
+from nrstudio.core.data.merged_cells import MergedDown
 from nrstudio.core.errors import DataError
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -30,6 +31,8 @@ _COVERED = f"{{{_TABLE}}}covered-table-cell"
 _NAME = f"{{{_TABLE}}}name"
 _ROWS_REPEATED = f"{{{_TABLE}}}number-rows-repeated"
 _COLUMNS_REPEATED = f"{{{_TABLE}}}number-columns-repeated"
+_ROWS_SPANNED = f"{{{_TABLE}}}number-rows-spanned"
+_COLUMNS_SPANNED = f"{{{_TABLE}}}number-columns-spanned"
 _VALUE_TYPE = f"{{{_OFFICE}}}value-type"
 _VALUE = f"{{{_OFFICE}}}value"
 _PARAGRAPH = f"{{{_TEXT}}}p"
@@ -104,13 +107,15 @@ def _cell_value(cell: ElementTree.Element) -> object:
 
 
 def ods_rows(path: str | Path, sheet: str | None, max_rows: int, max_columns: int,
-             ) -> tuple[str, list[tuple[int, list[object]]]]:
-    """The named sheet (the first when ``sheet`` is None): its title and its rows that hold a
+             ) -> tuple[str, list[tuple[int, list[object]]], list[MergedDown]]:
+    """The named sheet (the first when ``sheet`` is None): its title, its rows that hold a
     value, each with its 1-based row number and at most ``max_columns + 1`` cells (one more
-    than allowed, so a caller sees the excess). Raises DataError beyond ``max_rows`` rows."""
+    than allowed, so a caller sees the excess), and its cells merged down a column. Raises
+    DataError beyond ``max_rows`` rows."""
     p = Path(path)
     title: str | None = None
     rows: list[tuple[int, list[object]]] = []
+    merges: list[MergedDown] = []
     number = 0
     for event, element in _events(p, ("start", "end")):
         if element.tag == _SHEET:
@@ -128,6 +133,9 @@ def ods_rows(path: str | Path, sheet: str | None, max_rows: int, max_columns: in
             if cell.tag not in (_CELL, _COVERED):
                 continue
             value = _cell_value(cell) if cell.tag == _CELL else ""
+            spanned = int(cell.get(_ROWS_SPANNED, "1"))
+            if spanned > 1 and int(cell.get(_COLUMNS_SPANNED, "1")) == 1:
+                merges.append(MergedDown(number + 1, number + spanned, len(cells)))
             repeat = int(cell.get(_COLUMNS_REPEATED, "1"))
             cells.extend([value] * min(repeat, max_columns + 1 - len(cells)))
             if len(cells) > max_columns:
@@ -146,4 +154,4 @@ def ods_rows(path: str | Path, sheet: str | None, max_rows: int, max_columns: in
         if sheet is not None:
             raise DataError(f"no sheet named '{sheet}'; the file has {ods_sheet_names(p)}")
         raise DataError(f"{p.name} has no sheet")
-    return title, rows
+    return title, rows, merges

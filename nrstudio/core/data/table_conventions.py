@@ -228,8 +228,10 @@ def _without_group_row(rows: list[tuple[int, list[Any]]], notes: list[str], line
     if len(rows) < 3:
         return rows
     groups, names = rows[0][1], rows[1][1]
-    g_cells = [format_cell(c).strip() for c in groups]
     n_cells = [format_cell(c).strip() for c in names]
+    # A workbook's row ends at its last value: a group over columns B and C beside nothing
+    # else is a row of two cells, the merged one's right half among the blanks to its right.
+    g_cells = [format_cell(c).strip() for c in groups] + [""] * (len(n_cells) - len(groups))
     g_filled, n_filled = [c for c in g_cells if c], [c for c in n_cells if c]
     if (not g_filled or len(g_filled) >= len(n_filled) or len(n_filled) < 2
             or any(parse_number(c) is not None for c in g_filled + n_filled)

@@ -27,6 +27,7 @@ from nrstudio.core.data.exports import (
     table_format,
     write_xlsx_rows,
 )
+from nrstudio.core.data.merged_cells import MergedDown, fill_merged_down, xlsx_merges_down
 from nrstudio.core.data.ods import ods_rows, ods_sheet_names
 from nrstudio.core.data.spectra_tables import spectra_layout
 from nrstudio.core.data.table_conventions import read_conventions, skip_titles_and_notes
@@ -276,21 +277,24 @@ def read_xlsx(path: str | Path, sheet: str | None = None) -> RawTable:
             raise DataError(f"sheet '{ws.title}' cannot be read ({type(exc).__name__})") from None
     finally:
         wb.close()
-    return _sheet_table(ws.title, rows)
+    sheet_xml = getattr(ws, "_worksheet_path", None)  # openpyxl's name for the sheet's part
+    return _sheet_table(ws.title, rows, xlsx_merges_down(path, sheet_xml) if sheet_xml else [])
 
 
 def read_ods(path: str | Path, sheet: str | None = None) -> RawTable:
     """Read one sheet of an OpenDocument spreadsheet (LibreOffice Calc's ``.ods``; the first
     sheet when ``sheet`` is None), as :func:`read_xlsx` reads a workbook's."""
     _check_zip_size(Path(path), "OpenDocument spreadsheet")
-    title, rows = ods_rows(path, sheet, MAX_XLSX_ROWS, MAX_COLUMNS)
-    return _sheet_table(title, rows)
+    title, rows, merges = ods_rows(path, sheet, MAX_XLSX_ROWS, MAX_COLUMNS)
+    return _sheet_table(title, rows, merges)
 
 
-def _sheet_table(title: str, rows: list[tuple[int, list[object]]]) -> RawTable:
-    """A sheet's rows that hold a value (each with its row number) as a raw table: titles and
-    notes skipped, the first row left the header."""
+def _sheet_table(title: str, rows: list[tuple[int, list[object]]],
+                 merges: list[MergedDown]) -> RawTable:
+    """A sheet's rows that hold a value (each with its row number) as a raw table: cells
+    merged down a column filled, titles and notes skipped, the first row left the header."""
     notes = [f"sheet '{title}'"]
+    rows = fill_merged_down(rows, merges, notes)
     rows = _split_text_rows(rows, notes)
     rows = skip_titles_and_notes(rows, notes, "row")
     if not rows:

@@ -135,3 +135,26 @@ def test_a_workbook_saved_under_a_text_ending_is_named(tmp_path):
     renamed = path.rename(tmp_path / "runs.csv")
     with pytest.raises(DataError, match=r"the file is a zip .* must keep its \.xlsx or \.ods"):
         import_table(renamed)
+
+
+def test_a_condition_merged_down_a_column_is_every_row_s(tmp_path):
+    """LibreOffice writes a merge as its first cell spanning rows and covered cells below:
+    each row gets the merged precursor (they were read empty: the column ignored, the rows
+    taken for replicates)."""
+    def merged(text: str, rows: int) -> str:
+        return (f'<table:table-cell office:value-type="string" table:number-rows-spanned='
+                f'"{rows}" table:number-columns-spanned="1"><text:p>{text}</text:p>'
+                "</table:table-cell>")
+
+    covered = "<table:covered-table-cell/>"
+    body = ('<table:table table:name="Runs">'
+            + _row(_text("Sample"), _text("Precursor"), _text("T (°C)"), _text("L (nm)"))
+            + "".join(_row(_text(f"S{3 * g + k}"),
+                           merged(p, 3) if k == 0 else covered,
+                           _number(200 + 20 * k), _number(20 + 5 * g + k))
+                      for g, p in enumerate(("CdO", "Cd(OAc)2")) for k in range(3))
+            + "</table:table>")
+    raw = read_table(_ods(tmp_path / "merged.ods", body))
+    assert [r[1] for r in raw.cells] == ["CdO"] * 3 + ["Cd(OAc)2"] * 3
+    assert any("2 cells merged down a column (B2:B4, B5:B7)" in n for n in raw.notes)
+    assert import_table(tmp_path / "merged.ods").column("Precursor").role == Role.INPUT

@@ -299,3 +299,28 @@ def test_a_table_without_its_header_row_keeps_its_first_row(tmp_path):
     # a header with a number among names is a header
     assert read_table(_write(tmp_path, "h.csv", "Sample,2019,T\nA,1,2\nB,3,4\n")).header == [
         "Sample", "2019", "T"]
+
+
+def test_a_condition_merged_down_a_column_of_a_workbook_is_every_row_s(tmp_path):
+    """Excel keeps a merged cell's value in its first row only; the rows it spans get it
+    (the precursor column was ignored as labels and the rows taken for replicates). A merge
+    over the header's groups is left to the header's reading."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([None, "Conditions", None, None])
+    ws.append(["Sample", "Precursor", "T (°C)", "Length (nm)"])
+    for g, precursor in enumerate(("CdO", "Cd(OAc)2", "CdCl2")):
+        for k in range(3):
+            ws.append([f"S{3 * g + k}", precursor if k == 0 else None, 200 + 20 * k,
+                       20 + 5 * g + k])
+    ws.merge_cells("B1:C1")
+    for first in (3, 6, 9):
+        ws.merge_cells(f"B{first}:B{first + 2}")
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    raw = read_table(path)
+    assert [r[1] for r in raw.cells] == ["CdO"] * 3 + ["Cd(OAc)2"] * 3 + ["CdCl2"] * 3
+    assert any("3 cells merged down a column (B3:B5, B6:B8, B9:B11)" in n for n in raw.notes)
+    ds = import_table(path)
+    assert ds.column(raw.header[1]).role == Role.INPUT
+    assert not [f for f in validate(ds).findings if "same inputs" in f.message]
