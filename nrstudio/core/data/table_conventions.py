@@ -160,6 +160,13 @@ def _duration_minutes(text: str, clock: str) -> float | None:
 # Excel's and LibreOffice's (Err:502 and the like) error values of a formula.
 _FORMULA_ERROR = re.compile(r"^(#(DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)|Err:\d{3})$",
                             re.IGNORECASE)
+# A row that sums up the syntheses above it, named in its first text cell ('Average', 'SD',
+# 'Mean ± SD', 'Total'): a lab sheet's last rows, never a synthesis.
+_SUMMARY = re.compile(r"^(mean|average|avg|median|s\.?d\.?|std\.?|st\.?\s?dev\.?|stdev|"
+                      r"standard deviation|s\.?e\.?m?\.?|rsd|%\s?rsd|cv|c\.v\.|variance|total|"
+                      r"sum|σ|minimum|maximum|min\.?|max\.?|mittelwert|durchschnitt|moyenne|"
+                      r"média|media|promedio|desvio padrão|desviación estándar|écart[- ]type)"
+                      r"(\s*(±|\+/-|and|&)\s*(s\.?d\.?|std|sem|se))?\s*:?$", re.IGNORECASE)
 _ROOM_TEMPERATURE = re.compile(r"^(rt|r\.t\.?|room temp(erature|\.)?|ambient)$", re.IGNORECASE)
 _NOTE_MARK = re.compile(r"^(\(?[a-z]\)|\[[a-z0-9]\]|\*+|[†‡§¶]|notes?\b|source\b|abbreviations?\b)",
                         re.IGNORECASE)
@@ -172,7 +179,9 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str],
     filled from its first cell on, with a third as many filled cells as the widest of the
     three rows below it (one at least); a note a trailing row of at most two filled cells, no number, whose
     first starts as a footnote does (``a)``, ``*``, ``Note``), or is a
-    sentence (three words or more, or past 40 characters)."""
+    sentence (three words or more, or past 40 characters); a summary a trailing row whose
+    first text names one (``Average``, ``SD``, ``Mean ± SD``, ``Total``): read as a synthesis,
+    an average row trained the models as one more sample, silently."""
     def filled(cells: list[Any]) -> list[str]:
         return [format_cell(c).strip() for c in cells if not is_missing(c)]
 
@@ -190,16 +199,22 @@ def skip_titles_and_notes(rows: list[tuple[int, list[Any]]], notes: list[str],
                      f"('{_short(filled(rows[start][1])[0])}')")
         start += 1
     end = len(rows)
+    below: list[str] = []
     while end - 1 > start + 2:
         cells = filled(rows[end - 1][1])
-        if (not cells or len(cells) > 2 or any(parse_number(c) is not None for c in cells)
-                or not (_NOTE_MARK.match(cells[0]) or len(cells[0]) > 40
-                        or len(cells[0].split()) >= 3)):
+        words = [c for c in cells if parse_number(c) is None]
+        if words and _SUMMARY.match(words[0]):
+            below.append(f"{line} {rows[end - 1][0]} skipped: a summary of the rows above "
+                         f"('{_short(words[0])}'), not a synthesis")
+        elif (cells and len(cells) <= 2 and not any(parse_number(c) is not None for c in cells)
+                and (_NOTE_MARK.match(cells[0]) or len(cells[0]) > 40
+                     or len(cells[0].split()) >= 3)):
+            below.append(f"{line} {rows[end - 1][0]} skipped: a note below the table "
+                         f"('{_short(cells[0])}')")
+        else:
             break
         end -= 1
-    for number, cells in rows[end:]:
-        notes.append(f"{line} {number} skipped: a note below the table "
-                     f"('{_short(filled(cells)[0])}')")
+    notes.extend(reversed(below))
     return _numbers_for_header(_without_group_row(rows[start:end], notes, line), notes, line)
 
 

@@ -324,3 +324,25 @@ def test_a_condition_merged_down_a_column_of_a_workbook_is_every_row_s(tmp_path)
     ds = import_table(path)
     assert ds.column(raw.header[1]).role == Role.INPUT
     assert not [f for f in validate(ds).findings if "same inputs" in f.message]
+
+
+def test_summary_rows_below_a_table_are_not_syntheses(tmp_path):
+    """A lab sheet that ends with its averages: read as syntheses, 'Average' and 'SD' rows
+    trained the models as two more samples (an SD row's 'temperature' of 24.5 °C), with no
+    finding at all."""
+    rows = "\n".join(f"S{i},{200 + 10 * i},{5 + i},{20 + 1.5 * i:.1f}" for i in range(8))
+    text = ("Sample,T (°C),Time (min),Length (nm)\n" + rows
+            + "\nAverage,235,8.5,25.3\nSD,24.5,2.4,3.7\n\n* lengths from TEM, 100 rods each\n")
+    raw = read_table(_write(tmp_path, "sums.csv", text))
+    assert [r[0] for r in raw.cells] == [f"S{i}" for i in range(8)]
+    assert raw.notes[-3:] == [
+        "line 10 skipped: a summary of the rows above ('Average'), not a synthesis",
+        "line 11 skipped: a summary of the rows above ('SD'), not a synthesis",
+        "line 13 skipped: a note below the table ('* lengths from TEM')"]
+    # named in another column, and 'Mean ± SD' in one cell
+    text = ("Sample,T (°C),Time (min),Length (nm)\n" + rows
+            + "\n,,Mean ± SD,25.3 ± 3.7\n")
+    assert len(read_table(_write(tmp_path, "sums2.csv", text)).cells) == 8
+    # a sample whose name only starts like one stays
+    text = "Sample,T (°C),Time (min),Length (nm)\n" + rows + "\nSD1,240,9,27.0\n"
+    assert read_table(_write(tmp_path, "sums3.csv", text)).cells[-1][0] == "SD1"
