@@ -36,6 +36,7 @@ from nrstudio.core.data.dataset import format_cell, is_missing, is_missing_marke
 from nrstudio.core.data.header_words import is_unit, split_unit
 from nrstudio.core.data.reagent_lists import spread_reagent_lists
 from nrstudio.core.data.table_roles import RawTable
+from nrstudio.core.data.transposed_tables import samples_as_rows
 from nrstudio.core.units import CELSIUS, TIME_S, convert, kind_of
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -53,9 +54,11 @@ _NUMERIC_SHARE = 0.8
 
 
 def read_conventions(raw: RawTable) -> RawTable:
-    """``raw`` with a units row folded into its headers, and thousands separators,
-    approximate marks, spreads and units in cells read as numbers; what changed is added to
-    ``raw.notes``."""
+    """``raw`` turned when it lists samples as columns
+    (:mod:`~nrstudio.core.data.transposed_tables`), with a units row folded into its
+    headers, and thousands separators, approximate marks, spreads and units in cells read
+    as numbers; what changed is added to ``raw.notes``."""
+    raw = samples_as_rows(raw)
     _fold_units_row(raw)
     for j in range(len(raw.header)):
         _plain_numbers(raw, j)
