@@ -84,6 +84,9 @@ def cell_hint(text: str, unit: str = "") -> str:
         if low is not None and high is not None and low < high:
             return (f"'{text}' is a range, not one value: enter the value used "
                     f"({(low + high) / 2:g} if the middle is meant)")
+    if _NOT_MEASURED.match(text):
+        return (f"'{text}' says no value was measured: leave the cell empty (or add '{text}' to "
+                "the import's 'Read as no value' list, to read every such cell so)")
     if _ROOM_TEMPERATURE.match(text):
         room = "25" if unit in CELSIUS else {"K": "298", "°F": "77"}.get(unit)
         return (f"'{text}' (room temperature) is not a number: enter "
@@ -170,6 +173,11 @@ _SUMMARY = re.compile(r"^(mean|average|avg|median|s\.?d\.?|std\.?|st\.?\s?dev\.?
                       r"sum|σ|minimum|maximum|min\.?|max\.?|mittelwert|durchschnitt|moyenne|"
                       r"média|media|promedio|desvio padrão|desviación estándar|écart[- ]type)"
                       r"(\s*(±|\+/-|and|&)\s*(s\.?d\.?|std|sem|se))?\s*:?$", re.IGNORECASE)
+# Words for a value not measured or not found, beside the import's no-value markers (which
+# leave 'ND' out: 'Nd', neodymium, is a dopant's level).
+_NOT_MEASURED = re.compile(r"^(n\.?d\.?|n/d|not (measured|determined|detected|available)|"
+                           r"none detected|below (lod|detection( limit)?)|<\s?lod|bdl|b\.d\.l\.|"
+                           r"-{2,}|–|n\.?m\.?)$", re.IGNORECASE)
 _ROOM_TEMPERATURE = re.compile(r"^(rt|r\.t\.?|room temp(erature|\.)?|ambient)$", re.IGNORECASE)
 _NOTE_MARK = re.compile(r"^(\(?[a-z]\)|\[[a-z0-9]\]|\*+|[†‡§¶]|notes?\b|source\b|abbreviations?\b)",
                         re.IGNORECASE)

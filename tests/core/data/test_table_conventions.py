@@ -346,3 +346,15 @@ def test_summary_rows_below_a_table_are_not_syntheses(tmp_path):
     # a sample whose name only starts like one stays
     text = "Sample,T (°C),Time (min),Length (nm)\n" + rows + "\nSD1,240,9,27.0\n"
     assert read_table(_write(tmp_path, "sums3.csv", text)).cells[-1][0] == "SD1"
+
+
+def test_a_value_not_measured_is_named_with_how_to_leave_it_out(tmp_path):
+    text = "Sample,T (°C),PLQY (%)\n" + "\n".join(
+        f"S{i},{180 + 10 * i},{q}" for i, q in enumerate(
+            ["45", "ND", "52", "not measured", "--", "61", "< LOD", "58"])) + "\n"
+    words = {e.row: e.message for e in validate(import_table(_write(tmp_path, "nd.csv",
+                                                                     text))).errors}
+    assert sorted(words) == [2, 4, 5, 7]
+    assert words[2] == ("'ND' says no value was measured: leave the cell empty (or add 'ND' "
+                        "to the import's 'Read as no value' list, to read every such cell so)")
+    assert all("no value was measured" in w for w in words.values())
