@@ -92,6 +92,7 @@ def fill_merged_down(rows: list[tuple[int, list[object]]], merges: list[MergedDo
         filled.sort(key=lambda m: (m.column, m.first))
         shown = ", ".join(m.label for m in filled[:4]) + (", …" if len(filled) > 4 else "")
         notes.append(f"{len(filled)} cell{'s' if len(filled) > 1 else ''} merged down a column "
-                     f"({shown}) read as {'their values' if len(filled) > 1 else 'its value'} "
-                     "in every row they span")
+                     f"({shown}) read as "
+                     + ("their values in every row they span" if len(filled) > 1
+                        else "its value in every row it spans"))
     return sorted(by_number.items())

@@ -358,3 +358,24 @@ def test_a_value_not_measured_is_named_with_how_to_leave_it_out(tmp_path):
     assert words[2] == ("'ND' says no value was measured: leave the cell empty (or add 'ND' "
                         "to the import's 'Read as no value' list, to read every such cell so)")
     assert all("no value was measured" in w for w in words.values())
+
+
+def test_a_two_row_header_with_a_merged_first_name_is_read(tmp_path):
+    """'Sample' merged over both header rows, 'Conditions' over two columns: the header row
+    had an empty first name ('Column 3' and 'T (°C)' is not a number followed); now the
+    merged name fills its column and the top row reads as groups."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Sample", "Conditions", None, "Result"])
+    ws.append([None, "T (°C)", "Time (min)", "Length (nm)"])
+    for i in range(6):
+        ws.append([f"S{i}", 180 + 10 * i, 5 + i, 20 + i])
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:C1")
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    raw = read_table(path)
+    assert raw.header == ["Sample", "T (°C)", "Time (min)", "Length (nm)"]
+    assert "1 cell merged down a column (A1:A2) read as its value in every row it spans" in (
+        raw.notes)
+    assert len(raw.cells) == 6
