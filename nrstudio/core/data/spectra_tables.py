@@ -9,7 +9,8 @@ export them two ways:
   spectrophotometer's ``No.;Type;Name;Date/Time;Note;300.00;301.00;…`` export, read as
   four syntheses of 801 inputs).
 
-Such a table is refused with what it holds and what the app needs instead. A synthesis
+Such a table is refused with what it holds and what the app needs instead, as is a single
+spectrum in an instrument's text format (JCAMP-DX, or a JASCO-style ``XYDATA`` export). A synthesis
 table whose first column is a wanted peak position is not one (its values are not an even
 ladder over dozens of rows), nor one with numbered columns (a few, not dozens in a ladder).
 """
@@ -29,6 +30,25 @@ _AXIS_WORDS = ("wavelength", "wavenumber", "wave number", "raman shift", "2theta
                "two theta", "lambda", "λ")
 _AXIS_TOKENS = {"wave", "waves", "shift", "energy", "frequency", "binding", "wl"}
 _AXIS_UNITS = {"nm", "cm-1", "cm⁻¹", "1/cm", "ev", "°", "deg", "ppm", "thz"}
+
+
+# JCAMP-DX's labelled records, and the XYDATA line or header cell of a spectrometer's text
+# export (JASCO and others) above the (wavelength, intensity) pairs.
+_JCAMP = re.compile(r"^\s*##(TITLE|JCAMP-DX|XYDATA|XUNITS)\s*=", re.M)
+_XYDATA = re.compile(r"^\s*XYDATA\s*([,;\t]|$)", re.M)
+
+
+def spectrum_export(text: str) -> str:
+    """What shows that a text file is a spectrum, "" when nothing does (its first 32,768
+    characters are read: an instrument's header and its first data lines)."""
+    head = text[:32768]
+    if _JCAMP.search(head):
+        return "JCAMP-DX records (##TITLE=, ##XYDATA=)"
+    found = _XYDATA.search(head)
+    if found:
+        line = head.count("\n", 0, found.start()) + 1
+        return f"'XYDATA' on line {line}, above wavelength and intensity pairs"
+    return ""
 
 
 def _names_axis(header: str) -> bool:

@@ -20,6 +20,7 @@ from nrstudio.core.data.dataset import (
     Dataset,
     format_cell,
     is_missing,
+    parse_number,
 )
 from nrstudio.core.data.exports import (
     TABLE_SUFFIXES,
@@ -29,7 +30,7 @@ from nrstudio.core.data.exports import (
 )
 from nrstudio.core.data.merged_cells import MergedDown, fill_merged_down, xlsx_merges_down
 from nrstudio.core.data.ods import ods_rows, ods_sheet_names
-from nrstudio.core.data.spectra_tables import spectra_layout
+from nrstudio.core.data.spectra_tables import spectra_layout, spectrum_export
 from nrstudio.core.data.table_conventions import read_conventions, skip_titles_and_notes
 from nrstudio.core.data.table_roles import RawTable, dataset_from_raw, unique_headers
 from nrstudio.core.errors import DataError
@@ -77,25 +78,6 @@ def _split(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-# JCAMP-DX's labelled records, and the XYDATA line or header cell of a spectrometer's text
-# export (JASCO and others) above the (wavelength, intensity) pairs.
-_JCAMP = re.compile(r"^\s*##(TITLE|JCAMP-DX|XYDATA|XUNITS)\s*=", re.M)
-_XYDATA = re.compile(r"^\s*XYDATA\s*([,;\t]|$)", re.M)
-
-
-def _spectrum_export(text: str) -> str:
-    """What shows that a text file is a spectrum, "" when nothing does (its first 32,768
-    characters are read: an instrument's header and its first data lines)."""
-    head = text[:32768]
-    if _JCAMP.search(head):
-        return "JCAMP-DX records (##TITLE=, ##XYDATA=)"
-    found = _XYDATA.search(head)
-    if found:
-        line = head.count("\n", 0, found.start()) + 1
-        return f"'XYDATA' on line {line}, above wavelength and intensity pairs"
-    return ""
-
-
 def _choose_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into rows of one width most consistently
     (the width most rows share: a title above the header or a note below the table has
@@ -133,7 +115,7 @@ def read_csv_bytes(data: bytes) -> RawTable:
         raise DataError("the file contains NUL bytes: it is not a text table (an .xlsx renamed?)")
     if not text.strip():
         raise DataError("the file is empty")
-    spectrum = _spectrum_export(text)
+    spectrum = spectrum_export(text)
     if spectrum:
         raise DataError(f"this is a spectrum as an instrument exports it ({spectrum}), not a "
                         "table of syntheses. NR Studio reads one row per synthesis: write each "
@@ -310,7 +292,8 @@ def _sheet_table(title: str, rows: list[tuple[int, list[object]]],
         cells.append(list(row[:width]) + [""] * (width - len(row)))
         lines.append(n)
     cells = [[str(c) if not isinstance(c, int | float | str) else c for c in r] for r in cells]
-    raw = RawTable(unique_headers(header, notes), cells, lines, notes=notes, line_word="row")
+    raw = RawTable(unique_headers(header, notes), cells, lines, notes=notes, line_word="row",
+                   sheet=title)
     raw.decimal_comma = _uses_decimal_comma(cells)
     return raw
 
@@ -331,9 +314,10 @@ def _split_text_rows(rows: list[tuple[int, list[object]]], notes: list[str]
     widths = [len(r) for r in split]
     # The header and nearly every row split alike: a column of notes holding a comma or
     # a semicolon here and there is not a table.
-    if (len(rows) < 2 or widths[0] < 2 or widths[0] != max(widths)
-            or widths.count(widths[0]) < 0.8 * len(rows)):
-        return rows
+    if (len(rows) < 3 or widths[0] < 2 or widths[0] != max(widths)
+            or widths.count(widths[0]) < 0.8 * len(rows)
+            or not any(parse_number(c) is not None for r in split[1:] for c in r)):
+        return rows  # sentences with a comma each are no table: it holds numbers
     notes.append(f"each row of the sheet is one cell of text separated by "
                  f"{'tab' if delimiter == chr(9) else repr(delimiter)} (a text file pasted "
                  "into one column): read as split into columns")
@@ -359,7 +343,7 @@ def _read_file(path: str | Path, sheet: str | None) -> RawTable:
     if not p.is_file():
         raise DataError(f"{p}: no such file")
     if has_sheets(p):
-        return read_ods(p, sheet) if p.suffix.lower() == _ODS else read_xlsx(p, sheet)
+        return _read_sheet(p, sheet) if sheet is not None else _first_table_sheet(p)
     if p.suffix.lower() == ".xls":
         raise DataError(f"{p.name}: old .xls workbooks are not supported; save it as .xlsx, "
                         ".ods or CSV")
@@ -368,6 +352,35 @@ def _read_file(path: str | Path, sheet: str | None) -> RawTable:
     except OSError as exc:
         raise DataError(f"{p}: {exc.strerror}") from None
     return read_csv_bytes(data)
+
+
+def _read_sheet(path: Path, sheet: str | None) -> RawTable:
+    return read_ods(path, sheet) if path.suffix.lower() == _ODS else read_xlsx(path, sheet)
+
+
+def _first_table_sheet(path: Path) -> RawTable:
+    """The first sheet of a workbook that holds a table (two named columns and a row at
+    least): a cover sheet of notes before the data ('README', then 'Data') is passed over,
+    with a note; the first sheet when none does."""
+    first: RawTable | None = None
+    error: DataError | None = None
+    passed: list[str] = []
+    for name in list_sheets(path):
+        try:
+            raw = _read_sheet(path, name)
+        except DataError as exc:
+            error = error or exc
+            passed.append(name)
+            continue
+        if sum(bool(h.strip()) for h in raw.header) >= 2 and raw.cells:
+            raw.notes.extend(f"sheet '{n}' passed over: it holds no table (it can still be "
+                             "chosen)" for n in passed)
+            return raw
+        first = first or raw
+        passed.append(name)
+    if first is not None:
+        return first
+    raise error or DataError(f"{path.name} has no sheet")
 
 
 def import_table(

@@ -54,6 +54,7 @@ class RawTable:
     # (:mod:`nrstudio.core.data.reagent_lists`): inputs whatever their header reads as (a
     # reagent called "PL" is no photoluminescence).
     amounts: set[str] = field(default_factory=set)
+    sheet: str = ""  # the workbook sheet read ("" for a text file)
 
 
 _META_NAMES = {

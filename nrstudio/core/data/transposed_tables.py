@@ -72,4 +72,4 @@ def samples_as_rows(raw: RawTable) -> RawTable:
              f"{labels[-1]}) and its quantities as rows ({names[0]} … {names[-1]}): read "
              "turned, one row per sample"]
     return RawTable(header, cells, columns, raw.decimal_comma, notes, "column",
-                    set(raw.amounts))
+                    set(raw.amounts), raw.sheet)

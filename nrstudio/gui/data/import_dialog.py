@@ -152,6 +152,8 @@ class ImportDialog(QDialog):
         if sheets:
             self.sheet.blockSignals(True)
             self.sheet.addItems(sheets)
+            # the sheet read: the first that holds a table, past a cover sheet of notes
+            self.sheet.setCurrentText(preview.raw.sheet or sheets[0])
             self.sheet.blockSignals(False)
             self.sheet.currentTextChanged.connect(lambda _: self._read())
         self.raw = preview.raw

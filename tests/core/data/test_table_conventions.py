@@ -379,3 +379,23 @@ def test_a_two_row_header_with_a_merged_first_name_is_read(tmp_path):
     assert "1 cell merged down a column (A1:A2) read as its value in every row it spans" in (
         raw.notes)
     assert len(raw.cells) == 6
+
+
+def test_a_cover_sheet_of_notes_before_the_data_is_passed_over(tmp_path):
+    """A workbook opening on a sheet of notes: its first sheet was read, one column of
+    text, and the import ended with 'no input column'."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "README"
+    ws.append(["Synthesis log of CdSe rods, 2024"])
+    ws.append(["Lengths from TEM, 100 rods each"])
+    data = wb.create_sheet("Data")
+    data.append(["Sample", "T (°C)", "Time (min)", "Length (nm)"])
+    for i in range(6):
+        data.append([f"S{i}", 180 + 10 * i, 5 + i, 20 + i])
+    path = tmp_path / "cover.xlsx"
+    wb.save(path)
+    raw = read_table(path)
+    assert raw.sheet == "Data" and len(raw.cells) == 6
+    assert "sheet 'README' passed over: it holds no table (it can still be chosen)" in raw.notes
+    assert read_table(path, "README").sheet == "README"  # chosen, it is read

@@ -376,6 +376,28 @@ def test_import_dialog_says_why_a_column_computed_from_an_outcome_is_a_target(wi
     assert "why:Time (s)" not in reasons
 
 
+def test_import_dialog_opens_on_the_sheet_it_read(window, tmp_path):
+    """A cover sheet of notes comes first: the dialog reads the data sheet and its sheet box
+    says so (it showed the cover's name over the data's preview)."""
+    import openpyxl
+
+    from nrstudio.gui.data.import_dialog import ImportDialog
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["Lengths from TEM"])
+    data = wb.create_sheet("Runs")
+    data.append(["Sample", "T (°C)", "Length (nm)"])
+    for i in range(5):
+        data.append([f"S{i}", 180 + 10 * i, 20 + i])
+    path = tmp_path / "cover.xlsx"
+    wb.save(path)
+    dialog = ImportDialog(path, window)
+    dialog.wait_for_reads()
+    assert dialog.sheet.currentText() == "Runs"
+    assert dialog.dataset().targets == ["Length (nm)"]
+
+
 def test_the_status_bar_says_the_time_left_and_the_whole_runs_length():
     from nrstudio.gui.app.job_status import time_text
 
