@@ -82,7 +82,11 @@ def test_opening_an_ods_workbook_chooses_among_its_sheets(window, tmp_path, monk
     def choose_sheet(dialog):
         dialog.wait_for_reads()
         seen["sheets"] = [dialog.sheet.itemText(i) for i in range(dialog.sheet.count())]
-        seen["first"] = list(dialog.role_boxes)
+        # the first sheet holds no table (one column of notes): the dialog opens on 'Runs'
+        seen["first"] = (dialog.sheet.currentText(), list(dialog.role_boxes))
+        dialog.sheet.setCurrentText("Notes")  # still there to choose
+        dialog.wait_for_reads()
+        seen["notes"] = list(dialog.role_boxes)
         dialog.sheet.setCurrentText("Runs")
         dialog.wait_for_reads()
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
@@ -91,7 +95,8 @@ def test_opening_an_ods_workbook_chooses_among_its_sheets(window, tmp_path, monk
 
     monkeypatch.setattr(ImportDialog, "exec", choose_sheet)
     assert window.open_path(path)
-    assert seen == {"sheets": ["Notes", "Runs"], "first": ["Remarks"]}
+    assert seen == {"sheets": ["Notes", "Runs"], "first": ("Runs", ["T (°C)", "PL peak (nm)"]),
+                    "notes": ["Remarks"]}
     assert window.doc.dataset.targets == ["PL peak (nm)"] and len(window.doc.dataset) == 6
 
 
