@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from nrstudio.core.data.cell_hints import cell_hint
 from nrstudio.core.data.dataset import (
     MAX_CATEGORY_LEVELS,
     Column,
@@ -21,7 +22,6 @@ from nrstudio.core.data.dataset import (
 )
 from nrstudio.core.data.header_words import (
     find_rod_size,
-    is_unit,
     looks_like_flag,
     names_bookkeeping,
     names_quantity,
@@ -156,16 +156,6 @@ _RUN_HEADER = re.compile(r"^(run|sample|batch|synthesis|flask|experiment|expt|re
                          r"amostra|muestra|probe|échantillon|campione|ansatz)\s*[#_\-.]?\s*"
                          r"(\d+|[a-z])(\b|_)", re.IGNORECASE)
 RUN_COLUMNS_MIN = 3
-# A cell that reads as a quantity not yet a number: a value with its unit ('1 h', '500 µL'),
-# a clock time ('0:15', '00:05:00'), hours and minutes ('2h30'), minutes marked (5').
-_WITH_UNIT = re.compile(r"^[~≈]?\s*\d[\d.,]*\s*(?P<unit>[^\d\s.,][^\d]*?)$")
-_DURATION = re.compile(r"^(\d{1,3}:[0-5]\d(:[0-5]\d)?|\d+(\.\d+)?\s*h\s*\d+.*|\d+(\.\d+)?\s*['′])$",
-                       re.IGNORECASE)
-
-
-def _reads_as_quantity(text: str) -> bool:
-    m = _WITH_UNIT.match(text)
-    return bool(_DURATION.match(text) or (m and is_unit(m.group("unit").strip())))
 
 
 def runs_as_columns(headers: Sequence[str]) -> list[str]:
@@ -237,7 +227,7 @@ def why_ignored(column: Column, cells: Sequence[object],
     numeric = sum(parse_number(c) is not None for c in filled) >= 0.5 * len(filled)
     levels = len(set(filled))
     if not numeric and levels == len(filled):
-        quantities = [c for c in filled if _reads_as_quantity(c)]
+        quantities = [c for c in filled if cell_hint(c)]
         if len(quantities) >= 0.8 * len(filled):
             shown = ", ".join(f"'{c}'" for c in quantities[:3])
             return IgnoredReason("written", f"numbers written in different ways ({shown}, …), "

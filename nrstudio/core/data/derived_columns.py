@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nrstudio.core.data.training_rows import line_within
+
 DERIVED_MIN_ROWS = 8
 DERIVED_SPREAD = 0.005
 COMPUTED_DIGITS = 7  # significant digits that only a computation writes
@@ -72,19 +74,6 @@ def _digits(values: np.ndarray) -> np.ndarray:
     return np.array([_significant_digits(v) for v in picked])
 
 
-def _affine_fit(g: np.ndarray, x: np.ndarray) -> tuple[float, float] | None:
-    """Slope and offset of the least-squares line x ≈ a + b·g when its residuals stay within
-    ``DERIVED_SPREAD`` of x's spread, else None."""
-    dg, dx = g - g.mean(), x - x.mean()
-    sgg, sgx, sxx = float(dg @ dg), float(dg @ dx), float(dx @ dx)
-    if sgg <= 0 or sxx <= 0:
-        return None
-    if max(sxx - sgx * sgx / sgg, 0.0) > DERIVED_SPREAD ** 2 * sxx:
-        return None
-    slope = sgx / sgg
-    return slope, float(x.mean() - slope * g.mean())
-
-
 def _simple_form(x: np.ndarray, y: np.ndarray, name: str, source: str) -> str | None:
     for form, g, positive in _FORMS:
         if positive and (y <= 0).any():
@@ -93,8 +82,8 @@ def _simple_form(x: np.ndarray, y: np.ndarray, name: str, source: str) -> str | 
             gy = g(y)
         if not np.isfinite(gy).all():
             continue
-        fit = _affine_fit(gy, x)
-        if fit is not None:
+        fit = line_within(gy, x, DERIVED_SPREAD)
+        if fit is not None and float(np.ptp(x)) > 0:
             slope, offset = fit
             sign = "-" if offset < 0 else "+"
             tail = f" {sign} {abs(offset):.4g}" if abs(offset) > 1e-9 * abs(x).max() else ""

@@ -22,9 +22,9 @@ decision noted for the import dialog (:attr:`RawTable.notes`):
   …) is one amount column per reagent (:mod:`nrstudio.core.data.reagent_lists`).
 
 What cannot be one number is left as written, and validation says what it is where it
-stands (:func:`cell_hint`): a bound (``<30``), a range (``10-20``), room temperature
-(``RT``), a value in another unit than its column's (``1 h`` among minutes, with the number
-to enter), a formula's error (``#DIV/0!``).
+stands (:mod:`~nrstudio.core.data.cell_hints`): a bound (``<30``), a range (``10-20``), room
+temperature (``RT``), a value not measured (``ND``), a value in another unit than its
+column's (``1 h`` among minutes, with the number to enter), a formula's error (``#DIV/0!``).
 """
 
 from __future__ import annotations
@@ -32,20 +32,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nrstudio.core.data.cell_hints import WITH_UNIT, duration_seconds
 from nrstudio.core.data.dataset import format_cell, is_missing, is_missing_marker, parse_number
 from nrstudio.core.data.header_words import is_unit, split_unit
 from nrstudio.core.data.reagent_lists import spread_reagent_lists
 from nrstudio.core.data.table_roles import RawTable
 from nrstudio.core.data.transposed_tables import samples_as_rows
-from nrstudio.core.units import CELSIUS, TIME_S, convert, kind_of
+from nrstudio.core.units import convert, kind_of
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _APPROXIMATE = re.compile(r"^(~|≈|∼|ca\.?|approx\.?)\s*(?P<number>[^~≈∼\s].*)$", re.IGNORECASE)
-_BOUND = re.compile(r"^(<|>|≤|≥|<=|>=)\s*(?P<number>\S+)$")
-_RANGE = re.compile(r"^(?P<low>\d+([.,]\d+)?)\s*(-|–|to)\s*(?P<high>\d+([.,]\d+)?)"
-                    r"\s*(?P<unit>[^\d\s].*)?$")
 _SPREAD = re.compile(r"^(?P<number>\S+)\s*(±|\+/-|\+-)\s*(?P<spread>\S+)$")
-_WITH_UNIT = re.compile(r"^(?P<number>.*\d)\s*(?P<unit>[^\d\s±][^\d±]*?)$")
 # A character no plainly written number has: only such cells are read further (a 3,500-row
 # table's 130,000 cells in 0.05 s rather than 0.2 s).
 _NOT_PLAIN = re.compile(r"[^\d.eE+\-\s]")
@@ -65,107 +62,11 @@ def read_conventions(raw: RawTable) -> RawTable:
     return spread_reagent_lists(raw)
 
 
-def cell_hint(text: str, unit: str = "") -> str:
-    """Words for a cell that is no plain number but reads as one meant otherwise: a formula's
-    error ('#DIV/0!'), a bound ('<30'), a range ('10-20'), room temperature ('RT'), or a
-    value in another unit than its column's ``unit`` ('1 h' in a column of minutes); "" for
-    any other text."""
-    text = text.strip()
-    if _FORMULA_ERROR.match(text):
-        return (f"'{text}' is a spreadsheet formula's error, not a value: mend the formula "
-                "in the workbook, or leave the cell empty")
-    m = _BOUND.match(text)
-    if m and parse_number(m.group("number")) is not None:
-        return (f"'{text}' is a limit, not a measured value: enter the value, or leave the "
-                "cell empty to train without it")
-    m = _RANGE.match(text)
-    if m:
-        low, high = parse_number(m.group("low")), parse_number(m.group("high"))
-        if low is not None and high is not None and low < high:
-            return (f"'{text}' is a range, not one value: enter the value used "
-                    f"({(low + high) / 2:g} if the middle is meant)")
-    if _NOT_MEASURED.match(text):
-        return (f"'{text}' says no value was measured: leave the cell empty (or add '{text}' to "
-                "the import's 'Read as no value' list, to read every such cell so)")
-    if _ROOM_TEMPERATURE.match(text):
-        room = "25" if unit in CELSIUS else {"K": "298", "°F": "77"}.get(unit)
-        return (f"'{text}' (room temperature) is not a number: enter "
-                + (f"{room} if the room was at {room} {unit}" if room else "the temperature"))
-    m = _WITH_UNIT.match(text)
-    value = parse_number(m.group("number")) if m else None
-    if m and value is not None and is_unit(m.group("unit").strip()):
-        written = m.group("unit").strip()
-        converted = convert(value, written, unit) if unit else None  # never silently
-        if converted is not None:
-            return f"'{text}' is in {written}, the column in {unit}: enter {converted:.6g}"
-        if written == unit:
-            return (f"'{text}' holds its unit: enter the number alone ({value:g}); the unit "
-                    "belongs in the column's header")
-        if not unit:  # cells in several units (all in one were read on import)
-            return (f"'{text}' holds its unit ({written}): name one unit in the column's "
-                    f"header, such as ({written}) after its name, and each cell is given its "
-                    "number in it")
-        written_kind, column_kind = kind_of(written), kind_of(unit)
-        if written_kind and column_kind and written_kind != column_kind:
-            return (f"'{text}' is {written_kind}, but the column holds {column_kind} "
-                    f"({unit}): enter the {column_kind.split(' ', 1)[1]} in {unit}, "
-                    "or check that the value belongs in this column")
-    return _duration_hint(text, unit)
-
-
-def _duration_hint(text: str, unit: str) -> str:
-    """Words for a duration written on a clock ('1:30', '0:45:00') or in two units
-    ('1 h 30 min'), with the number to enter in a column of times."""
-    seconds: list[float] = []
-    m = _CLOCK.match(text)
-    if m:
-        h, mm, ss = int(m["a"]), int(m["b"]), m["c"]
-        # h:mm:ss is one duration; 1:30 is 1 h 30 min, or 1 min 30 s
-        seconds = ([h * 3600 + mm * 60 + int(ss)] if ss is not None
-                   else [h * 3600 + mm * 60, h * 60 + mm])
-    m = _TWO_UNITS.match(text)
-    if m:
-        seconds = [float(m["h"]) * 3600 + float(m["min"]) * 60]
-    if not seconds:
-        return ""
-    if unit not in TIME_S:
-        return (f"'{text}' reads as a duration: enter it as one number, in a unit named in "
-                "the column's header (min, h)")
-    values = [f"{s / TIME_S[unit]:.6g}" for s in seconds]
-    if len(values) == 1:
-        return f"'{text}' is a duration: enter {values[0]} ({unit})"
-    return (f"'{text}' is a duration: enter {values[0]} if {text} means hours and minutes, "
-            f"{values[1]} if minutes and seconds ({unit})")
-
-
-_CLOCK = re.compile(r"^(?P<a>\d{1,3}):(?P<b>[0-5]\d)(?::(?P<c>[0-5]\d))?$")
-_TWO_UNITS = re.compile(r"^(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hours?)\s*(?P<min>\d+(?:\.\d+)?)"
-                        r"\s*(?:min|mins|minutes?|')?$", re.IGNORECASE)
 # A header that says how its clock times read: 'Time (h:mm)', 'Duration [mm:ss]'.
 _CLOCK_HEADER = re.compile(r"[(\[]\s*(h{1,2}:mm(?::ss)?|m{1,2}:ss|min:s(?:ec)?)\s*[)\]]",
                            re.IGNORECASE)
 
 
-def _duration_minutes(text: str, clock: str) -> float | None:
-    """Minutes in a duration written on a clock (h:mm:ss; a:b as ``clock`` says) or in
-    hours and minutes ('1 h 30 min', '2h30'); None for anything else."""
-    m = _CLOCK.match(text)
-    if m:
-        a, b, c = int(m["a"]), int(m["b"]), m["c"]
-        if c is not None:
-            return a * 60 + b + int(c) / 60
-        if clock.lower().startswith("h"):
-            return a * 60 + b
-        if clock:
-            return a + b / 60
-        return None
-    m = _TWO_UNITS.match(text)
-    return float(m["h"]) * 60 + float(m["min"]) if m else None
-
-
-# Excel's and LibreOffice's (Err:502 and the like) error values of a formula.
-_FORMULA_ERROR = re.compile(r"^(#(DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)|Err:\d{3})$",
-                            re.IGNORECASE)
 # A row that sums up the syntheses above it, named in its first text cell ('Average', 'SD',
 # 'Mean ± SD', 'Total'): a lab sheet's last rows, never a synthesis.
 _SUMMARY = re.compile(r"^(mean|average|avg|median|s\.?d\.?|std\.?|st\.?\s?dev\.?|stdev|"
@@ -173,12 +74,6 @@ _SUMMARY = re.compile(r"^(mean|average|avg|median|s\.?d\.?|std\.?|st\.?\s?dev\.?
                       r"sum|σ|minimum|maximum|min\.?|max\.?|mittelwert|durchschnitt|moyenne|"
                       r"média|media|promedio|desvio padrão|desviación estándar|écart[- ]type)"
                       r"(\s*(±|\+/-|and|&)\s*(s\.?d\.?|std|sem|se))?\s*:?$", re.IGNORECASE)
-# Words for a value not measured or not found, beside the import's no-value markers (which
-# leave 'ND' out: 'Nd', neodymium, is a dopant's level).
-_NOT_MEASURED = re.compile(r"^(n\.?d\.?|n/d|not (measured|determined|detected|available)|"
-                           r"none detected|below (lod|detection( limit)?)|<\s?lod|bdl|b\.d\.l\.|"
-                           r"-{2,}|–|n\.?m\.?)$", re.IGNORECASE)
-_ROOM_TEMPERATURE = re.compile(r"^(rt|r\.t\.?|room temp(erature|\.)?|ambient)$", re.IGNORECASE)
 _NOTE_MARK = re.compile(r"^(\(?[a-z]\)|\[[a-z0-9]\]|\*+|[†‡§¶]|notes?\b|source\b|abbreviations?\b)",
                         re.IGNORECASE)
 
@@ -404,15 +299,16 @@ def _plain_number(cell: str, decimal_comma: bool, clock: str = "", durations: bo
     duration is read in minutes (a column whose header names no unit); ``clock``: how the
     header says its two-part clock times read ('h:mm' or 'm:ss'; "" when it does not, and
     '0:15' stays unread)."""
-    minutes = _duration_minutes(cell.strip(), clock) if durations else None
-    if minutes is not None:
-        return f"{minutes:.10g}", "min", {"durations (00:05:00, 1 h 30 min) read in minutes"}
+    seconds = duration_seconds(cell.strip(), clock) if durations else []
+    if len(seconds) == 1:  # one reading only: '0:15' without its header's clock is two
+        return (f"{seconds[0] / 60:.10g}", "min",
+                {"durations (00:05:00, 1 h 30 min) read in minutes"})
     text, unit, how = cell.strip(), "", set()
     m = _APPROXIMATE.match(text)
     if m:
         text = m.group("number").strip()
         how.add("approximate values (~45) read as their numbers")
-    m = _WITH_UNIT.match(text)
+    m = WITH_UNIT.match(text)
     if m and is_unit(m.group("unit")):
         text, unit = m.group("number").strip(), m.group("unit")
         how.add(f"the unit written in the cells ({unit}) moved to the header")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nrstudio.core.data.cell_hints import cell_hint
 from nrstudio.core.data.column_guessing import runs_as_columns
 from nrstudio.core.data.dataset import (
     MAX_CATEGORY_LEVELS,
@@ -26,7 +27,6 @@ from nrstudio.core.data.derived_columns import derivation
 from nrstudio.core.data.editing import PLANNED_COLUMN, planned_rows
 from nrstudio.core.data.findings import MAX_REPEAT_FINDINGS, Finding, Severity, ValidationReport
 from nrstudio.core.data.header_words import find_rod_size, names_given_quantity
-from nrstudio.core.data.table_conventions import cell_hint
 from nrstudio.core.data.training_rows import (
     category_levels,
     choose_inputs,

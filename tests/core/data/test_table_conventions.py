@@ -152,7 +152,7 @@ def test_a_column_of_quantities_written_in_many_ways_says_so(tmp_path):
     ) + "\n"
     ds = import_table(_write(tmp_path, "many.csv", text))
     reason = ignored_reason(ds.column("Time"), ds.table["Time"].tolist())
-    assert reason.startswith("numbers written in different ways ('0:15', '1 h', '5'', …)")
+    assert reason.startswith("numbers written in different ways ('0:15', '1 h', '2 d', …)")
 
 
 def test_a_range_is_named_as_one(tmp_path):
@@ -256,7 +256,7 @@ def test_spreadsheet_errors_are_no_value_or_named(tmp_path):
 
 
 def test_a_number_typed_with_its_unit_is_named():
-    from nrstudio.core.data.table_conventions import cell_hint
+    from nrstudio.core.data.cell_hints import cell_hint
 
     assert cell_hint("180 °C", "°C") == ("'180 °C' holds its unit: enter the number alone "
                                          "(180); the unit belongs in the column's header")
