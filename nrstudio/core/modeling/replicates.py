@@ -20,12 +20,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+Label = str | tuple[str | None, ...] | None
 
-def condition_units(x: np.ndarray, labels: Sequence[str | None] | None = None) -> np.ndarray:
+
+def condition_units(x: np.ndarray, labels: Sequence[Label] | None = None) -> np.ndarray:
     """(n,) int: the synthesis each row of ``x`` (n, c) stands for, numbered 0, 1, … in order
     of first appearance, so that a table without replicates gets 0..n-1 (its rows, as
     before). Rows are one when every input is equal (NaN equal to NaN), or when they share a
-    ``labels`` entry (n,) other than None (a run or batch)."""
+    label (a run or batch): ``labels`` (n,) holds each row's label, or a tuple of its labels
+    in several columns (rows that share any one of them are one synthesis); None for none."""
     n = len(x)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -39,23 +42,25 @@ def condition_units(x: np.ndarray, labels: Sequence[str | None] | None = None) -
             i = parent[i]
         return i
 
-    def join(i: int, key: tuple[str, object], first_of: dict[tuple[str, object], int]) -> None:
+    def join(i: int, key: tuple[object, ...], first_of: dict[tuple[object, ...], int]) -> None:
         if key in first_of:
             parent[root(i)] = root(first_of[key])
         else:
             first_of[key] = i
 
-    first_of: dict[tuple[str, object], int] = {}
+    first_of: dict[tuple[object, ...], int] = {}
     for i, key in enumerate(np.asarray(inverse).ravel().tolist()):
         join(i, ("conditions", key), first_of)
-        if labels is not None and labels[i] is not None:
-            join(i, ("label", labels[i]), first_of)
+        entry = labels[i] if labels is not None else None
+        for k, label in enumerate(entry if isinstance(entry, tuple) else (entry,)):
+            if label is not None:
+                join(i, ("label", k, label), first_of)
     roots = [root(i) for i in range(n)]
     number: dict[int, int] = {}
     return np.array([number.setdefault(r, len(number)) for r in roots], dtype=np.int64)
 
 
-def count_conditions(x: np.ndarray, labels: Sequence[str | None] | None = None) -> int:
+def count_conditions(x: np.ndarray, labels: Sequence[Label] | None = None) -> int:
     """How many different syntheses the rows of ``x`` (n, c) hold (see
     :func:`condition_units`)."""
     units = condition_units(x, labels)

@@ -13,7 +13,7 @@ from nrstudio.core.data.training_rows import Restatement, choose_inputs, rows_pe
 from nrstudio.core.data.validation import validate_dataset
 from nrstudio.core.errors import DataError
 from nrstudio.core.modeling.features import FeatureSpace
-from nrstudio.core.modeling.replicates import condition_units, count_conditions
+from nrstudio.core.modeling.replicates import Label, condition_units, count_conditions
 
 MIN_ROWS_PER_TARGET = 3
 
@@ -43,7 +43,7 @@ class TrainingData:
     ids: list[str]
     left_out: dict[str, str]
     restated: dict[str, Restatement] = field(default_factory=dict)
-    batches: list[str | None] | None = None
+    batches: list[tuple[str | None, ...]] | None = None
     batch_columns: list[str] = field(default_factory=list)
 
     def units(self, rows: np.ndarray | None = None) -> np.ndarray:
@@ -57,7 +57,7 @@ class TrainingData:
         return count_conditions(*self._conditions_and_labels(rows))
 
     def _conditions_and_labels(self, rows: np.ndarray | None
-                               ) -> tuple[np.ndarray, list[str | None] | None]:
+                               ) -> tuple[np.ndarray, list[Label] | None]:
         rows = np.arange(len(self.x)) if rows is None else np.asarray(rows)
         return self.x[rows], None if self.batches is None else [self.batches[i] for i in rows]
 
@@ -108,14 +108,15 @@ def training_data(dataset: Dataset, targets: list[str] | None = None) -> Trainin
 
 
 def batch_labels(dataset: Dataset, rows: np.ndarray, x: np.ndarray
-                 ) -> tuple[list[str], list[str | None] | None]:
+                 ) -> tuple[list[str], list[tuple[str | None, ...]] | None]:
     """The ignored columns that name a run or batch many rows share (a *Synthesis* or *Batch*
     header: :func:`why_ignored` kind "shared") and group syntheses, and per row of ``rows``
-    (conditions ``x``) its labels joined (None where it has none); ([], None) without such a
-    column. A column groups when it has at least 3 labels and the rows of a label are alike:
-    on average at most a third of the inputs (or one) vary among them, as the reaction time
-    of aliquots from one flask, or the imputed cells of one sample's copies. A label that
-    many different recipes share (a precursor lot) is no synthesis, and groups nothing."""
+    (conditions ``x``) its label in each of them (None where it has none): rows that share
+    a label in any one column are one synthesis; ([], None) without such a column. A
+    column groups when it has at least 3 labels and the rows of a label are alike: on
+    average at most a third of the inputs (or one) vary among them, as the reaction time of
+    aliquots from one flask, or the imputed cells of one sample's copies. A label that many
+    different recipes share (a precursor lot) is no synthesis, and groups nothing."""
     columns = []
     for c in dataset.columns:
         if c.role != Role.IGNORED or why_ignored(c, dataset.table[c.name].tolist()).kind \
@@ -127,10 +128,7 @@ def batch_labels(dataset: Dataset, rows: np.ndarray, x: np.ndarray
             columns.append((c.name, cells))
     if not columns:
         return [], None
-    labels: list[str | None] = []
-    for row in zip(*(cells for _, cells in columns), strict=True):
-        parts = [v for v in row if v is not None]
-        labels.append(" / ".join(parts) if parts else None)
+    labels = list(zip(*(cells for _, cells in columns), strict=True))
     return [name for name, _ in columns], labels
 
 

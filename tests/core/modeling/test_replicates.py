@@ -146,3 +146,25 @@ def test_a_label_of_many_recipes_or_of_every_row_groups_nothing():
             for i in range(24)]
     data = training_data(Dataset.from_records(cols, rows))
     assert data.batch_columns == [] and data.count_units() == 24
+
+
+def test_rows_that_share_a_label_in_any_grouping_column_are_one_synthesis():
+    """Two copies of each sample (an imputed export's 'Sample') from flasks holding two
+    samples each ('Flask'): rows of one flask are one synthesis whatever their sample label.
+    Joined into one label per row ('S0 / F0', 'S1 / F0'), the two samples of a flask were
+    two syntheses, and a held-out sample's flask-mate stayed in training."""
+    cols = [Column("ID", Role.SAMPLE_ID, "", Kind.TEXT),
+            Column("Sample", Role.IGNORED, "", Kind.TEXT),
+            Column("Flask", Role.IGNORED, "", Kind.TEXT), Column("Time (s)", Role.INPUT, "s"),
+            Column("T (C)", Role.INPUT, "C"), Column("Cd (mmol)", Role.INPUT, "mmol"),
+            Column("Size (nm)", Role.TARGET, "nm")]
+    rows = []
+    for s in range(6):
+        flask, t, temp = s // 2, 30.0 * (s % 2 + 1), 200.0 + 10 * (s // 2)
+        for copy in range(2):
+            rows.append([f"r{2 * s + copy}", f"S{s}", f"F{flask}", t, temp,
+                         0.1 + 0.02 * flask, 5.0 + s + 0.1 * copy])
+    data = training_data(Dataset.from_records(cols, rows))
+    assert data.batch_columns == ["Sample", "Flask"]
+    assert data.count_units() == 3
+    assert data.units().tolist() == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]
